@@ -1,0 +1,50 @@
+# Dateline: `make demo` runs everything, `make test` tests everything.
+# Needs only python3 (3.11+) and pip: uv is installed into .tools/ when not on PATH.
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen
+
+.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-search eval lint clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+install: .venv/.synced
+
+test: install
+	$(RUN) pytest
+
+test-unit: install
+	$(RUN) pytest tests/unit
+
+demo: install
+	$(RUN) dateline demo
+
+up: install
+	$(RUN) dateline up
+
+bench: bench-ingest bench-enrich bench-search
+
+bench-ingest: install
+	$(RUN) python -m bench.ingest
+
+bench-enrich: install
+	$(RUN) python -m bench.enrich
+
+bench-search: install
+	$(RUN) python -m bench.search
+
+eval: install
+	$(RUN) python -m bench.eval_geo
+
+lint: install
+	$(RUN) ruff check .
+
+clean:
+	rm -rf .venv .tools data .pytest_cache

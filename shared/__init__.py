@@ -1,0 +1,1 @@
+"""The contracts and plumbing every Dateline service shares (schemas, settings, logs, streams)."""

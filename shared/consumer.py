@@ -1,0 +1,353 @@
+"""The at-least-once batch stage every Dateline consumer runs on (enrich, index, ingest's reader).
+
+A stage reads a stream in a consumer group, hands a batch of :class:`Delivery` to a
+handler, and settles each entry by what the handler reports:
+
+- not failed: the handler already made its effect durable, so the entry is acked;
+- failed, retryable: it stays pending and becomes claimable after ``retry_delay_ms``, by
+  this worker or any other (see :func:`_schedule_retry`); its neighbours are unaffected;
+- failed permanently, or for the ``max_deliveries``-th time: moved to ``dateline:dlq`` as a
+  :class:`~shared.schemas.DeadLetter` and acked, in one atomic step.
+
+Two FastStream subscribers share the group and the consumer name: one reads new entries
+(XREADGROUP ``>``, ``max_records`` = the batch size), one claims entries left pending by a
+dead worker or scheduled for retry (XAUTOCLAIM, ``min_idle_time`` = ``claim_idle_ms``).
+Both use MANUAL acks: FastStream's automatic policies either lose a failed message or
+leave it pending forever (see notes/faststream-redis.md). Groups are created by
+:func:`shared.streams.ensure_groups` from id 0, never by FastStream at ``$``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import msgspec
+import redis.asyncio as aioredis
+from faststream.middlewares import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import Redis, RedisBatchStreamMessage
+from faststream.redis.message import FAKE_CONSUMER, BatchStreamMessage
+from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
+from msgspec import Struct
+from prometheus_client import Counter, Histogram
+
+from shared.logging import get_logger
+from shared.schemas import DeadLetter
+from shared.settings import Settings
+from shared.streams import DATA_FIELD, DLQ
+
+log = get_logger("dateline.consumer")
+
+
+class Delivery(Struct, frozen=True):
+    """One stream entry handed to a handler."""
+
+    entry_id: str
+    body: bytes  # the entry's body field, untouched
+    deliveries: int  # how many times it has been delivered, this one included
+
+
+class Failure(Struct, frozen=True):
+    """What a handler reports for an entry it could not process."""
+
+    entry_id: str
+    reason: str  # short, stable code: "invalid_article", "enrich_failed", ...
+    error: str  # the message, for a person
+    permanent: bool = False  # no retry can help (a bad payload): dead-letter now
+
+
+BatchHandler = Callable[[list[Delivery]], Awaitable[list[Failure]]]
+
+
+class StageCounts(Struct):
+    """Totals since start, for readiness and status pages (Prometheus has the same)."""
+
+    batches: int = 0
+    done: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+
+
+ENTRIES = Counter(
+    "dateline_stage_entries_total",
+    "Stream entries settled by a stage: done (acked), retried, dead_lettered.",
+    ["stage", "outcome"],
+)
+BATCH_SIZE = Histogram(
+    "dateline_stage_batch_size",
+    "Entries per batch handed to a stage's handler.",
+    ["stage"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+)
+BATCH_SECONDS = Histogram(
+    "dateline_stage_batch_seconds",
+    "Time to handle and settle one batch.",
+    ["stage"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+# XACK then XADD to the DLQ, one entry at a time, atomically (a script runs as one
+# transaction, so a crash cannot split the pair). Only the stage whose XACK actually
+# removed the entry from the pending list writes the dead letter: two workers racing on a
+# reclaimed entry cannot dead-letter it twice. KEYS: stream, dlq.
+# ARGV: group, field, then (entry id, dead letter JSON) pairs.
+_DEAD_LETTER_SCRIPT = """
+local moved = 0
+for i = 3, #ARGV, 2 do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[i + 1])
+    moved = moved + 1
+  end
+end
+return moved
+"""
+
+_encoder = msgspec.json.Encoder()
+
+
+class Stage:
+    """One consumer group's work on one stream, as one named consumer."""
+
+    def __init__(
+        self,
+        *,
+        stage: str,
+        stream: str,
+        group: str,
+        consumer: str,
+        handler: BatchHandler,
+        settings: Settings,
+        body_field: str,
+    ) -> None:
+        self.name = stage
+        self.stream = stream
+        self.group = group
+        self.consumer = consumer
+        self.counts = StageCounts()
+        self.subscribers: list = []
+        self._handler = handler
+        self._settings = settings
+        self._body_field = body_field.encode()
+        # One batch at a time: the read and claim subscribers share the handler, and
+        # handlers (spaCy, the index writer) are not safe to run twice at once.
+        self._turn = asyncio.Lock()
+        self._log = log.bind(stage=stage, stream=stream, consumer=consumer)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.subscribers) and all(s.running for s in self.subscribers)
+
+    async def readiness(self) -> str | None:
+        """A readiness check for :func:`shared.http.build_app`."""
+        if not self.running:
+            return f"the {self.name} stage's subscribers on {self.stream} are not running"
+        return None
+
+    async def process(self, redis: aioredis.Redis, batch: BatchStreamMessage, *, claimed: bool) -> None:
+        """Handle one batch read from the stream, then settle every entry of it."""
+        ids = [_as_str(i) for i in batch["message_ids"]]
+        if not ids:
+            return
+        started = time.perf_counter()
+        async with self._turn:
+            counts = await self._delivery_counts(redis, ids) if claimed else [1] * len(ids)
+            letters = [self._letter(i, e, c) for i, e, c in zip(ids, batch["data"], counts, strict=True)]
+            deliveries = [d for d in letters if isinstance(d, Delivery)]
+            unreadable = [f for f in letters if isinstance(f, Failure)]
+            failures = unreadable + (await self._handle(deliveries) if deliveries else [])
+            await self._settle(redis, ids, batch["data"], dict(zip(ids, counts)), failures)
+        self.counts.batches += 1
+        BATCH_SIZE.labels(self.name).observe(len(ids))
+        BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+
+    # -- the steps of one batch ------------------------------------------------------
+
+    async def _delivery_counts(self, redis: aioredis.Redis, ids: list[str]) -> list[int]:
+        # XAUTOCLAIM does not return delivery counts: ask XPENDING, one query per entry,
+        # all in one round trip.
+        async with redis.pipeline(transaction=False) as pipe:
+            for entry_id in ids:
+                pipe.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
+            found = await pipe.execute()
+        return [int(rows[0]["times_delivered"]) if rows else 1 for rows in found]
+
+    def _letter(self, entry_id: str, fields: dict[bytes, bytes], count: int) -> Delivery | Failure:
+        body = fields.get(self._body_field)
+        if body is not None:
+            return Delivery(entry_id=entry_id, body=body, deliveries=count)
+        names = ", ".join(sorted(_as_str(k) for k in fields)) or "none"
+        return Failure(
+            entry_id=entry_id,
+            reason="missing_field",
+            error=f"entry has no `{self._body_field.decode()}` field (fields: {names})",
+            permanent=True,
+        )
+
+    async def _handle(self, deliveries: list[Delivery]) -> list[Failure]:
+        try:
+            return await self._handler(deliveries)
+        except Exception as exc:  # the handler's contract: raising fails the whole batch
+            self._log.exception("batch.failed", entries=len(deliveries))
+            error = f"{type(exc).__name__}: {exc}"
+            return [Failure(entry_id=d.entry_id, reason="handler_error", error=error) for d in deliveries]
+
+    async def _settle(
+        self,
+        redis: aioredis.Redis,
+        ids: list[str],
+        entries: list[dict[bytes, bytes]],
+        attempts: dict[str, int],
+        failures: list[Failure],
+    ) -> None:
+        failed = {f.entry_id: f for f in failures if f.entry_id in attempts}
+        done = [i for i in ids if i not in failed]
+        final = {i for i, f in failed.items() if f.permanent or attempts[i] >= self._settings.max_deliveries}
+        dead = [f for i, f in failed.items() if i in final]
+        retry = [f for i, f in failed.items() if i not in final]
+        if done:
+            await redis.xack(self.stream, self.group, *done)
+            self._count("done", len(done))
+        if dead:
+            payloads = {i: self._payload(e) for i, e in zip(ids, entries, strict=True)}
+            await self._dead_letter(redis, dead, attempts, payloads)
+        if retry:
+            await self._schedule_retry(redis, retry, attempts)
+
+    def _payload(self, fields: dict[bytes, bytes]) -> str:
+        # The body, untouched; an entry without one keeps all its fields, as JSON.
+        body = fields.get(self._body_field)
+        if body is None:
+            body = _encoder.encode({_as_str(k): _as_str(v) for k, v in fields.items()})
+        return body.decode("utf-8", "replace")
+
+    async def _dead_letter(
+        self,
+        redis: aioredis.Redis,
+        dead: list[Failure],
+        attempts: dict[str, int],
+        payloads: dict[str, str],
+    ) -> None:
+        now = datetime.now(UTC)
+        args: list[str | bytes] = [self.group, DATA_FIELD]
+        for failure in dead:
+            letter = DeadLetter(
+                stage=self.name,  # type: ignore[arg-type]
+                reason=failure.reason,
+                error=failure.error,
+                attempts=attempts[failure.entry_id],
+                stream=self.stream,
+                entry_id=failure.entry_id,
+                payload=payloads[failure.entry_id],
+                failed_at=now,
+            )
+            args += [failure.entry_id, _encoder.encode(letter)]
+        moved = await redis.eval(_DEAD_LETTER_SCRIPT, 2, self.stream, DLQ, *args)
+        self._count("dead_lettered", int(moved))
+        for failure in dead:
+            self._log.error(
+                "entry.dead_lettered",
+                entry_id=failure.entry_id,
+                reason=failure.reason,
+                error=failure.error,
+                attempts=attempts[failure.entry_id],
+            )
+
+    async def _schedule_retry(
+        self, redis: aioredis.Redis, retry: list[Failure], attempts: dict[str, int]
+    ) -> None:
+        # The entry stays pending (nothing is lost if we die now). XCLAIM to ourselves
+        # with IDLE back-dated makes it look idle for claim_idle_ms - retry_delay_ms, so
+        # the claim subscribers (any worker's) pick it up after retry_delay_ms instead of
+        # a full claim_idle_ms. JUSTID leaves the delivery count alone: only real
+        # deliveries count towards max_deliveries.
+        idle = max(0, self._settings.claim_idle_ms - self._settings.retry_delay_ms)
+        await redis.xclaim(
+            self.stream,
+            self.group,
+            self.consumer,
+            min_idle_time=0,
+            message_ids=[f.entry_id for f in retry],
+            idle=idle,
+            justid=True,
+        )
+        self._count("retried", len(retry))
+        for failure in retry:
+            self._log.warning(
+                "entry.failed",
+                entry_id=failure.entry_id,
+                reason=failure.reason,
+                error=failure.error,
+                attempts=attempts[failure.entry_id],
+                retry_in_ms=self._settings.retry_delay_ms,
+            )
+
+    def _count(self, outcome: str, n: int) -> None:
+        setattr(self.counts, outcome, getattr(self.counts, outcome) + n)
+        ENTRIES.labels(self.name, outcome).inc(n)
+
+
+def add_stage(
+    broker: RedisBroker,
+    *,
+    stage: str,
+    stream: str,
+    group: str,
+    consumer: str,
+    handler: BatchHandler,
+    settings: Settings,
+    body_field: str = DATA_FIELD,
+    batch_size: int | None = None,
+) -> Stage:
+    """Register the read and claim subscribers of a stage on ``broker``; return the stage.
+
+    ``batch_size`` defaults to the stage's setting (``enrich_batch_size``,
+    ``index_batch_size``), else 100.
+    """
+    worker = Stage(
+        stage=stage,
+        stream=stream,
+        group=group,
+        consumer=consumer,
+        handler=handler,
+        settings=settings,
+        body_field=body_field,
+    )
+    size = batch_size or _default_batch_size(stage, settings)
+    read = StreamSub(stream, group=group, consumer=consumer, batch=True, max_records=size)
+    # FastStream's claim subscriber claims one entry per XAUTOCLAIM: fine for the rare
+    # crash or retry, and it keeps FastStream's lifecycle (start, graceful stop) for both.
+    claim = StreamSub(
+        stream, group=group, consumer=consumer, batch=True, min_idle_time=settings.claim_idle_ms
+    )
+    for sub, claimed in ((read, False), (claim, True)):
+        subscriber = broker.subscriber(
+            stream=sub, ack_policy=AckPolicy.MANUAL, no_reply=True, parser=_unparsed_batch
+        )
+        subscriber(_batch_handler(worker, claimed=claimed))
+        worker.subscribers.append(subscriber)
+    return worker
+
+
+def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:
+    async def on_batch(message: RedisBatchStreamMessage, redis: Redis) -> None:
+        await stage.process(redis, message.raw_message, claimed=claimed)
+
+    on_batch.__name__ = f"{stage.name}_{'claimed' if claimed else 'new'}_entries"
+    return on_batch
+
+
+async def _unparsed_batch(message: BatchStreamMessage) -> BatchMessage:
+    # FastStream's batch parser JSON-decodes every entry and fails the whole batch on one
+    # bad body; the stage hands raw bodies to its handler, which judges each on its own.
+    return BatchMessage(raw_message=message, body=b"", consumer=FAKE_CONSUMER, group=None)
+
+
+def _default_batch_size(stage: str, settings: Settings) -> int:
+    return {"enrich": settings.enrich_batch_size, "index": settings.index_batch_size}.get(stage, 100)
+
+
+def _as_str(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value

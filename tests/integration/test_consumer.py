@@ -1,0 +1,178 @@
+"""The at-least-once stage on a real redis-server: acks, retries, claims, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+
+import msgspec
+import pytest
+
+from shared.broker import build_broker
+from shared.consumer import Delivery, Failure, add_stage
+from shared.schemas import DeadLetter
+from shared.settings import Settings
+from shared.streams import DATA_FIELD, DLQ, RAW, ensure_groups
+from tests.integration.polling import eventually
+
+FAST = Settings(max_deliveries=3, claim_idle_ms=600, retry_delay_ms=50, graceful_timeout_s=5)
+
+
+class Desk:
+    """A handler that records what it saw: "poison" bodies fail, "garbled" ones for good."""
+
+    def __init__(self, *, raise_first: bool = False) -> None:
+        self.seen: list[Delivery] = []
+        self.raise_first = raise_first
+
+    async def __call__(self, batch: list[Delivery]) -> list[Failure]:
+        self.seen += batch
+        if self.raise_first and all(d.deliveries == 1 for d in batch):
+            raise RuntimeError("the wire went down")
+        return [self._judge(d) for d in batch if b"poison" in d.body or b"garbled" in d.body]
+
+    @staticmethod
+    def _judge(d: Delivery) -> Failure:
+        permanent = b"garbled" in d.body
+        return Failure(entry_id=d.entry_id, reason="bad_story", error="cannot print", permanent=permanent)
+
+    def deliveries_of(self, entry_id: str) -> list[int]:
+        return [d.deliveries for d in self.seen if d.entry_id == entry_id]
+
+
+@asynccontextmanager
+async def running_stage(redis_url, handler, settings=FAST, consumer="desk-1", batch_size=10):
+    broker = build_broker(redis_url, graceful_timeout=settings.graceful_timeout_s)
+    stage = add_stage(
+        broker, stage="enrich", stream=RAW, group="enrich", consumer=consumer,
+        handler=handler, settings=settings, batch_size=batch_size,
+    )
+    async with broker:
+        await broker.start()
+        yield stage
+
+
+async def publish(redis, *bodies: bytes) -> list[str]:
+    return [(await redis.xadd(RAW, {DATA_FIELD: b})).decode() for b in bodies]
+
+
+async def pending(redis) -> int:
+    return (await redis.xpending(RAW, "enrich"))["pending"]
+
+
+async def dead_letters(redis) -> list[DeadLetter]:
+    entries = await redis.xrange(DLQ)
+    return [msgspec.json.decode(f[DATA_FIELD.encode()], type=DeadLetter) for _, f in entries]
+
+
+@pytest.fixture
+async def groups(redis):
+    await ensure_groups(redis)
+    return redis
+
+
+async def test_a_handled_batch_is_acked_and_each_entry_delivered_once(groups, redis_url):
+    redis, desk = groups, Desk()
+    ids = await publish(redis, b'{"n":1}', b'{"n":2}', b'{"n":3}')
+    async with running_stage(redis_url, desk) as stage:
+        await eventually(lambda: _acked(stage, 3))
+        assert await pending(redis) == 0
+    assert sorted(d.entry_id for d in desk.seen) == sorted(ids)
+    assert {d.deliveries for d in desk.seen} == {1}
+    assert desk.seen[0].body == b'{"n":1}'
+
+
+async def test_a_poison_entry_is_retried_then_dead_lettered_while_neighbours_flow(groups, redis_url):
+    redis, desk = groups, Desk()
+    before, poison, after = await publish(redis, b'{"n":1}', b'{"poison":true}', b'{"n":3}')
+    async with running_stage(redis_url, desk) as stage:
+        [letter] = await eventually(lambda: dead_letters(redis))
+        assert stage.counts.done == 2 and stage.counts.dead_lettered == 1
+        assert stage.counts.retried == 2
+    assert desk.deliveries_of(before) == [1] and desk.deliveries_of(after) == [1]
+    assert desk.deliveries_of(poison) == [1, 2, 3]
+    assert letter.entry_id == poison and letter.attempts == 3
+    assert (letter.stage, letter.stream, letter.reason) == ("enrich", RAW, "bad_story")
+    assert letter.payload == '{"poison":true}'
+    assert await pending(redis) == 0
+
+
+async def test_a_permanent_failure_is_dead_lettered_at_once(groups, redis_url):
+    redis, desk = groups, Desk()
+    [garbled] = await publish(redis, b'{"garbled":1}')
+    async with running_stage(redis_url, desk):
+        [letter] = await eventually(lambda: dead_letters(redis))
+    assert desk.deliveries_of(garbled) == [1]
+    assert letter.attempts == 1 and letter.error == "cannot print"
+    assert await pending(redis) == 0
+
+
+async def test_an_entry_without_the_body_field_is_dead_lettered_naming_its_fields(groups, redis_url):
+    redis, desk = groups, Desk()
+    stray = (await redis.xadd(RAW, {"article": b"{}"})).decode()
+    [good] = await publish(redis, b'{"n":1}')
+    async with running_stage(redis_url, desk):
+        [letter] = await eventually(lambda: dead_letters(redis))
+        await eventually(lambda: _none_pending(redis))
+    assert [d.entry_id for d in desk.seen] == [good]
+    assert letter.entry_id == stray and letter.reason == "missing_field"
+    assert "__data__" in letter.error and "article" in letter.error
+    assert letter.payload == '{"article":"{}"}'
+
+
+async def test_a_handler_that_raises_fails_the_batch_and_every_entry_is_retried(groups, redis_url):
+    redis, desk = groups, Desk(raise_first=True)
+    ids = await publish(redis, b'{"n":1}', b'{"n":2}')
+    async with running_stage(redis_url, desk) as stage:
+        await eventually(lambda: _acked(stage, 2))
+    for entry_id in ids:
+        assert desk.deliveries_of(entry_id) == [1, 2]
+    assert await dead_letters(redis) == []
+
+
+async def test_entries_left_pending_by_a_dead_consumer_are_claimed(groups, redis_url):
+    redis, desk = groups, Desk()
+    ids = await publish(redis, b'{"n":1}', b'{"n":2}')
+    # A consumer that read and then died without acking.
+    await redis.xreadgroup("enrich", "ghost", {RAW: ">"}, count=10)
+    async with running_stage(redis_url, desk) as stage:
+        await eventually(lambda: _acked(stage, 2))
+    assert sorted(d.entry_id for d in desk.seen) == sorted(ids)
+    assert {d.deliveries for d in desk.seen} == {2}
+    assert await pending(redis) == 0
+
+
+async def test_a_retry_does_not_wait_for_the_claim_idle_time(groups, redis_url):
+    redis, desk = groups, Desk(raise_first=True)
+    slow_claims = msgspec.structs.replace(FAST, claim_idle_ms=60_000, retry_delay_ms=100)
+    [entry_id] = await publish(redis, b'{"n":1}')
+    async with running_stage(redis_url, desk, settings=slow_claims) as stage:
+        await eventually(lambda: _acked(stage, 1), timeout=10)
+    assert desk.deliveries_of(entry_id) == [1, 2]
+
+
+async def test_dead_lettering_twice_by_racing_workers_writes_one_letter(groups, redis_url):
+    redis = groups
+    [entry_id] = await publish(redis, b'{"garbled":1}')
+    await redis.xreadgroup("enrich", "ghost", {RAW: ">"}, count=10)
+    batch = {"message_ids": [entry_id.encode()], "data": [{DATA_FIELD.encode(): b'{"garbled":1}'}]}
+    async with running_stage(redis_url, Desk()) as first, running_stage(redis_url, Desk(), consumer="desk-2") as second:
+        await asyncio.gather(
+            first.process(redis, batch, claimed=True), second.process(redis, batch, claimed=True)
+        )
+    assert len(await dead_letters(redis)) == 1
+
+
+async def test_readiness_follows_the_subscribers(groups, redis_url):
+    async with running_stage(redis_url, Desk()) as stage:
+        assert stage.running and await stage.readiness() is None
+    assert not stage.running
+    assert "not running" in await stage.readiness()
+
+
+async def _acked(stage, n: int) -> bool:
+    return stage.counts.done >= n
+
+
+async def _none_pending(redis) -> bool:
+    return await pending(redis) == 0

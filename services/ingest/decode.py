@@ -1,0 +1,174 @@
+"""Request bodies -> articles: one JSON object, a JSON array, or NDJSON. Pure.
+
+Each article is validated on its own, so one bad article (or one bad NDJSON line) is
+reported with its position and field while the others go ahead. Only a body that cannot
+be split into articles at all fails as a whole (:class:`MalformedBody`).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+import msgspec
+from msgspec import Struct
+
+from shared.schemas import ArticleIn
+
+
+class BodyFormat(enum.Enum):
+    JSON = "application/json"
+    NDJSON = "application/x-ndjson"
+
+
+MEDIA_TYPES = {
+    "application/json": BodyFormat.JSON,
+    "application/x-ndjson": BodyFormat.NDJSON,
+    "application/ndjson": BodyFormat.NDJSON,
+    "application/jsonl": BodyFormat.NDJSON,
+}
+
+
+class UnsupportedMediaType(ValueError):
+    pass
+
+
+class MalformedBody(ValueError):
+    """The body is not JSON (or not an article or array of them) at all."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+class TooManyArticles(ValueError):
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count} articles in one request; the limit is {limit}")
+        self.count = count
+        self.limit = limit
+
+
+class Candidate(Struct, frozen=True):
+    """A valid article at ``index`` (0-based; for NDJSON the line is index + 1)."""
+
+    index: int
+    article: ArticleIn
+
+
+class Rejection(Struct, frozen=True):
+    """An article that will not be published, and why. ``field`` is a JSON path in it."""
+
+    index: int
+    field: str
+    reason: str
+    malformed: bool = False  # not even JSON (as opposed to JSON that is not an article)
+
+
+Decoded = Candidate | Rejection
+
+_article_decoder = msgspec.json.Decoder(ArticleIn)
+_top_decoder = msgspec.json.Decoder(ArticleIn | list[msgspec.Raw])
+
+
+def body_format(content_type: str | None) -> BodyFormat:
+    """The format named by a Content-Type header (parameters such as charset ignored)."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    try:
+        return MEDIA_TYPES[media_type]
+    except KeyError:
+        accepted = ", ".join(MEDIA_TYPES)
+        named = f"`{media_type}`" if media_type else "no Content-Type"
+        raise UnsupportedMediaType(f"{named} is not accepted; send one of: {accepted}") from None
+
+
+def decode_articles(body: bytes, fmt: BodyFormat, max_articles: int) -> list[Decoded]:
+    """Every article of the body, in order, valid or rejected. Raises MalformedBody,
+    TooManyArticles."""
+    decoded = _decode_ndjson(body, max_articles) if fmt is BodyFormat.NDJSON else _decode_json(body, max_articles)
+    if not decoded:
+        raise MalformedBody("the body holds no articles")
+    return decoded
+
+
+def decode_article(data: bytes | str, index: int = 0) -> Decoded:
+    """One article's JSON, validated."""
+    try:
+        return Candidate(index, _article_decoder.decode(data))
+    except msgspec.ValidationError as exc:
+        return _malformed(data, index) or rejection(index, exc)
+    except msgspec.DecodeError as exc:
+        return Rejection(index, "$", _malformed_reason(exc), malformed=True)
+
+
+def _decode_json(body: bytes, max_articles: int) -> list[Decoded]:
+    try:
+        top = _top_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        if malformed := _malformed(body, 0):
+            raise MalformedBody(malformed.reason, _line_of_error(body, malformed.reason)) from None
+        return [rejection(0, exc)]
+    except msgspec.DecodeError as exc:
+        raise MalformedBody(_malformed_reason(exc), _line_of_error(body, str(exc))) from None
+    if isinstance(top, ArticleIn):
+        return [Candidate(0, top)]
+    if len(top) > max_articles:
+        raise TooManyArticles(len(top), max_articles)
+    return [decode_article(item, index) for index, item in enumerate(top)]
+
+
+def _decode_ndjson(body: bytes, max_articles: int) -> list[Decoded]:
+    lines = body.split(b"\n")
+    numbered = [(index, line) for index, line in enumerate(lines) if line.strip()]
+    if len(numbered) > max_articles:
+        raise TooManyArticles(len(numbered), max_articles)
+    return [decode_article(line, index) for index, line in numbered]
+
+
+def _malformed(data: bytes | str, index: int) -> Rejection | None:
+    """Typed decoding stops at the first invalid field, which may come before a syntax
+    error: on that (rare) path, check that the JSON is well formed at all."""
+    try:
+        msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        return Rejection(index, "$", _malformed_reason(exc), malformed=True)
+    return None
+
+
+def _malformed_reason(exc: msgspec.DecodeError) -> str:
+    reason = str(exc)
+    return reason if reason.startswith("JSON is malformed") else f"JSON is malformed: {reason}"
+
+
+_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def _line_of_error(body: bytes, reason: str) -> int | None:
+    if found := _BYTE.search(reason):
+        return body.count(b"\n", 0, int(found.group(1))) + 1
+    if "truncated" in reason:
+        return body.rstrip().count(b"\n") + 1
+    return None
+
+
+# -- msgspec's validation messages -> (field, reason) ----------------------------------
+
+_AT = re.compile(r"^(?P<reason>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.DOTALL)
+_NAMED_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`$")
+_FRIENDLY_PATTERNS = {
+    "url": "must be an absolute http(s) URL",
+    "language": "must be an ISO 639-1 code in lower case, such as `en`",
+}
+
+
+def rejection(index: int, exc: msgspec.ValidationError) -> Rejection:
+    """The field and reason of a validation error, e.g. ``$.title``, ``is required``."""
+    parsed = _AT.match(str(exc))
+    reason, path = parsed.group("reason"), parsed.group("path") or "$"
+    named = _NAMED_FIELD.match(reason)
+    if named:
+        path = f"{path}.{named.group('name')}"
+        reason = "is required" if named.group("what") == "missing required" else "is not an article field"
+    elif "matching regex" in reason:
+        reason = _FRIENDLY_PATTERNS.get(path.rsplit(".", 1)[-1], reason)
+    return Rejection(index, path, reason)

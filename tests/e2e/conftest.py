@@ -1,0 +1,64 @@
+"""The whole system as separate processes (ingest, 2 enrich workers, index) on a real Redis."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
+from shared.redis_server import free_port
+from shared.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "e2e-key"
+WORKERS = 2
+
+
+class RunningSystem:
+    def __init__(self, stack: Stack, settings: Settings):
+        self.stack = stack
+        self.settings = settings
+        self.ingest = httpx.Client(base_url=ingest_url(settings), timeout=30,
+                                   headers={"Authorization": f"Bearer {API_KEY}"})
+        self.search = httpx.Client(base_url=search_url(settings), timeout=30)
+
+    def child(self, name: str):
+        return next(c for c in self.stack.supervisor.children if c.spec.name == name)
+
+
+@pytest.fixture(scope="module")
+def system(redis_server, tmp_path_factory) -> Iterator[RunningSystem]:
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = {
+        "DATELINE_REDIS_URL": redis_server.url,
+        "DATELINE_DATA_DIR": str(data_dir),
+        # one compiled gazetteer for the whole test run, built on first use
+        "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
+        "DATELINE_API_KEYS": API_KEY,
+        "DATELINE_INGEST_PORT": str(free_port()),
+        "DATELINE_SEARCH_PORT": str(free_port()),
+        "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+        "DATELINE_CLAIM_IDLE_MS": "3000",
+        "DATELINE_LOG_FORMAT": "json",
+    }
+    settings = load_settings(env)
+    import redis as sync_redis
+
+    sync_redis.Redis.from_url(redis_server.url).flushall()
+    stack = Stack(settings, WORKERS, log_dir=data_dir / "logs", extra_env=env)
+    stack.start()
+    stop = threading.Event()
+    supervising = threading.Thread(target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True)
+    supervising.start()
+    try:
+        missing = wait_until_ready(readiness_urls(settings, WORKERS), timeout_s=240)
+        assert not missing, f"not ready: {missing}; logs in {data_dir / 'logs'}"
+        yield RunningSystem(stack, settings)
+    finally:
+        stop.set()
+        supervising.join()
+        stack.stop()

@@ -146,7 +146,9 @@ class Stage:
             return f"the {self.name} stage's subscribers on {self.stream} are not running"
         return None
 
-    async def process(self, redis: aioredis.Redis, batch: BatchStreamMessage, *, claimed: bool) -> None:
+    async def process(
+        self, redis: aioredis.Redis, batch: BatchStreamMessage, *, claimed: bool
+    ) -> None:
         """Handle one batch read from the stream, then settle every entry of it."""
         ids = [_as_str(i) for i in batch["message_ids"]]
         if not ids:
@@ -154,7 +156,9 @@ class Stage:
         started = time.perf_counter()
         async with self._turn:
             counts = await self._delivery_counts(redis, ids) if claimed else [1] * len(ids)
-            letters = [self._letter(i, e, c) for i, e, c in zip(ids, batch["data"], counts, strict=True)]
+            letters = [
+                self._letter(i, e, c) for i, e, c in zip(ids, batch["data"], counts, strict=True)
+            ]
             deliveries = [d for d in letters if isinstance(d, Delivery)]
             unreadable = [f for f in letters if isinstance(f, Failure)]
             failures = unreadable + (await self._handle(deliveries) if deliveries else [])
@@ -189,10 +193,13 @@ class Stage:
     async def _handle(self, deliveries: list[Delivery]) -> list[Failure]:
         try:
             return await self._handler(deliveries)
-        except Exception as exc:  # the handler's contract: raising fails the whole batch
+        except Exception as exc:  # noqa: BLE001 - by contract, raising fails the whole batch
             self._log.exception("batch.failed", entries=len(deliveries))
             error = f"{type(exc).__name__}: {exc}"
-            return [Failure(entry_id=d.entry_id, reason="handler_error", error=error) for d in deliveries]
+            return [
+                Failure(entry_id=d.entry_id, reason="handler_error", error=error)
+                for d in deliveries
+            ]
 
     async def _settle(
         self,
@@ -204,7 +211,11 @@ class Stage:
     ) -> None:
         failed = {f.entry_id: f for f in failures if f.entry_id in attempts}
         done = [i for i in ids if i not in failed]
-        final = {i for i, f in failed.items() if f.permanent or attempts[i] >= self._settings.max_deliveries}
+        final = {
+            i
+            for i, f in failed.items()
+            if f.permanent or attempts[i] >= self._settings.max_deliveries
+        }
         dead = [f for i, f in failed.items() if i in final]
         retry = [f for i, f in failed.items() if i not in final]
         if done:
@@ -346,7 +357,9 @@ async def _unparsed_batch(message: BatchStreamMessage) -> BatchMessage:
 
 
 def _default_batch_size(stage: str, settings: Settings) -> int:
-    return {"enrich": settings.enrich_batch_size, "index": settings.index_batch_size}.get(stage, 100)
+    return {"enrich": settings.enrich_batch_size, "index": settings.index_batch_size}.get(
+        stage, 100
+    )
 
 
 def _as_str(value: str | bytes) -> str:

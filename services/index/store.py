@@ -1,0 +1,650 @@
+"""The search store: the Tantivy schema, and the only module that imports tantivy.
+
+Its interface is store-neutral so another backend (Quickwit, OpenSearch) can be an
+adapter: :meth:`ArticleStore.upsert` a batch then :meth:`~ArticleStore.commit`,
+:meth:`~ArticleStore.delete`, :meth:`~ArticleStore.get`, :meth:`~ArticleStore.search`
+(hits plus the facets and histogram of the whole match), :meth:`~ArticleStore.articles`
+(every stored article, for a reindex). Requests and results are msgspec Structs.
+
+One process writes (``writable=True`` holds tantivy's lock); any number of processes
+read, reloading before every request (Manual policy) so a commit is visible at once.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from html import escape
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import tantivy
+from msgspec import Struct
+from tantivy import Document, FieldType, Occur, Order, Query
+
+from services.index import generations
+from services.index.geo import Box, Circle, cell_tokens, covering
+from shared.schemas import Bucket, EnrichedArticle, Place, TimeBucket
+
+Sort = Literal["relevance", "newest", "oldest"]
+Interval = Literal["day", "week", "month"]
+FacetName = Literal["entities", "people", "organizations", "places", "countries", "sources", "languages"]
+FACET_NAMES: tuple[str, ...] = FacetName.__args__  # type: ignore[attr-defined]
+QUERY_FIELDS = ("title", "text", "entity", "place")
+
+# -- requests and results ----------------------------------------------------------------
+
+
+class EntityFilter(Struct, frozen=True):
+    text: str
+    label: str | None = None
+
+
+class PlaceFilter(Struct, frozen=True):
+    name: str | None = None
+    geonames_id: int | None = None
+
+
+class GeoFilter(Struct, frozen=True):
+    shape: Box | Circle
+    focus_only: bool = False
+
+
+class Match(Struct, kw_only=True, frozen=True):
+    """Which articles a request is about; every part given must hold."""
+
+    text: str | None = None  # query syntax: phrases, AND/OR/NOT, title:/text:/entity:/place:
+    entities: tuple[EntityFilter, ...] = ()
+    places: tuple[PlaceFilter, ...] = ()
+    countries: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    published_from: datetime | None = None
+    published_to: datetime | None = None
+    geo: GeoFilter | None = None
+
+
+class After(Struct, frozen=True):
+    """Where the previous page ended: a sort key (date order) or an offset (relevance),
+    and the newest change the first page saw, so later arrivals do not shift pages."""
+
+    sort_key: int | None
+    offset: int
+    seq_ceiling: int
+
+
+class SearchRequest(Struct, kw_only=True, frozen=True):
+    match: Match = Match()
+    sort: Sort = "relevance"
+    size: int = 10
+    after: After | None = None
+    facets: tuple[FacetName, ...] = ()
+    facet_size: int = 10
+    histogram: Interval | None = None
+
+
+class StoredHit(Struct, kw_only=True):
+    article: EnrichedArticle
+    score: float
+    snippet: str
+
+
+class SearchResult(Struct, kw_only=True):
+    total: int
+    hits: list[StoredHit]
+    next: After | None
+    facets: dict[str, list[Bucket]]
+    histogram: list[TimeBucket]
+
+
+class Rejected(Struct):
+    id: str
+    reason: str
+
+
+class UpsertReport(Struct, kw_only=True):
+    written: list[str]
+    stale: list[str]  # a newer version is already stored
+    rejected: list[Rejected]
+
+
+class StoreStats(Struct):
+    documents: int
+    size_bytes: int
+    generation: str
+
+
+class BadQuery(ValueError):
+    """The query text does not parse; ``position`` is a 0-based character offset."""
+
+    def __init__(self, reason: str, position: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.position = position
+
+
+# -- the schema ----------------------------------------------------------------------------
+
+KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
+PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_text_field("id", tokenizer_name="raw", index_option="basic")
+    b.add_bytes_field("article", stored=True)
+    b.add_bytes_field("points", stored=True)  # every place's (lat, lon) as float64 pairs
+    b.add_bytes_field("focus_point", stored=True)
+    for name in QUERY_FIELDS:
+        b.add_text_field(name, tokenizer_name="en_stem")
+    for name in ("entity_key", "place_key", "focus_key", "source"):
+        b.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
+    for name in ("entity_facet", "place_facet", "source_facet", "country", "focus_country", "language"):
+        b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    b.add_text_field("admin1", tokenizer_name="raw", index_option="basic", fast=True)
+    b.add_text_field("cell", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("focus_cell", tokenizer_name="raw", index_option="basic")
+    b.add_date_field("published", indexed=True, fast=True)
+    for name in ("sort_key", "seq"):
+        b.add_integer_field(name, indexed=True, fast=True)
+    for name in ("month", "received_us", "enriched_us"):
+        b.add_integer_field(name, fast=True)
+    return b.build()
+
+
+def _open(path: Path) -> tantivy.Index:
+    index = tantivy.Index(_schema(), path=str(path))
+    keyword = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.lowercase()).build()
+    index.register_tokenizer(KEYWORD, keyword)
+    index.register_fast_field_tokenizer(KEYWORD, keyword)
+    return index
+
+
+# -- the store -----------------------------------------------------------------------------
+
+
+class ArticleStore:
+    """One index root (``settings.index_dir``), following its live generation."""
+
+    def __init__(self, root: Path, *, writable: bool = False, follow: bool = True,
+                 heap_bytes: int = 256_000_000) -> None:
+        """``follow``: ``root`` holds generations and ``CURRENT`` (the service's view);
+        otherwise ``root`` is one generation directory (a reindex target)."""
+        self.root = root
+        self.writable = writable
+        self._follows = follow
+        self._heap = heap_bytes
+        self._stamp = -1
+        self._writer: tantivy.IndexWriter | None = None
+        self._last_seq = 0
+        root.mkdir(parents=True, exist_ok=True)
+        if follow:
+            self._follow()
+        else:
+            self._attach(root)
+
+    # -- writing ---------------------------------------------------------------------
+
+    def upsert(self, articles: Iterable[EnrichedArticle], *, keep_seq: dict[str, int] | None = None) -> UpsertReport:
+        """Stage the newest version of each article (not visible until :meth:`commit`).
+
+        An article whose stored version is as new or newer is left alone (``stale``),
+        so redelivery and out-of-order delivery change nothing.
+        """
+        writer = self._require_writer()
+        searcher = self._searcher()
+        report = UpsertReport(written=[], stale=[], rejected=[])
+        for article in _newest_per_id(articles):
+            if _version(article) < self._stored_version(searcher, article.id):
+                report.stale.append(article.id)
+                continue
+            try:
+                doc = _document(article, self._next_seq(keep_seq, article.id))
+            except (ValueError, OverflowError) as exc:
+                report.rejected.append(Rejected(article.id, f"{type(exc).__name__}: {exc}"))
+                continue
+            writer.delete_documents_by_term("id", article.id)
+            writer.add_document(doc)
+            report.written.append(article.id)
+        return report
+
+    def delete(self, article_id: str) -> None:
+        self._require_writer().delete_documents_by_term("id", article_id)
+
+    def commit(self) -> None:
+        """Make every staged change durable and visible to readers."""
+        self._require_writer().commit()
+        self._index.reload()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    # -- reading ---------------------------------------------------------------------
+
+    def get(self, article_id: str) -> EnrichedArticle | None:
+        searcher = self._searcher()
+        hits = searcher.search(Query.term_query(self._index.schema, "id", article_id), 1, count=False).hits
+        return _article(searcher.doc(hits[0][1])) if hits else None
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        searcher = self._searcher()
+        text = self._text_query(request.match.text)
+        matched = self._match_query(searcher, request.match, text)
+        page_query, order_field = self._page_query(matched, request)
+        found = searcher.search(page_query, max(1, request.size), order_by_field=order_field,
+                                order=Order.Asc if request.sort == "oldest" else Order.Desc,
+                                offset=request.after.offset if request.after else 0)
+        total = found.count if request.after is None else _count(searcher, matched)
+        hits = self._hits(searcher, found.hits[: request.size], text)
+        aggregated = self._aggregate(searcher, matched, request)
+        return SearchResult(
+            total=total, hits=[hit for hit, _ in hits],
+            next=self._next(searcher, request, hits, found.count),
+            facets={name: buckets for name, buckets in aggregated.items() if name != "histogram"},
+            histogram=aggregated.get("histogram", []),
+        )
+
+    def articles(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[tuple[int, EnrichedArticle]]:
+        """Every stored article with its change number, oldest change first (for reindex)."""
+        searcher = self._searcher()
+        schema = self._index.schema
+        while True:
+            newer = Query.range_query(schema, "seq", FieldType.Integer, after_seq, None, include_lower=False)
+            hits = searcher.search(newer, batch, count=False, order_by_field="seq", order=Order.Asc).hits
+            for seq, address in hits:
+                yield seq, _article(searcher.doc(address))
+                after_seq = seq
+            if len(hits) < batch:
+                return
+
+    def stats(self) -> StoreStats:
+        searcher = self._searcher()
+        size = sum(f.stat().st_size for f in self._path.iterdir() if f.is_file())
+        return StoreStats(documents=searcher.num_docs, size_bytes=size, generation=self._path.name)
+
+    def last_seq(self) -> int:
+        return _last_seq_in(self._searcher())
+
+    # -- generations -----------------------------------------------------------------
+
+    def _follow(self) -> None:
+        """Open the live generation when ``CURRENT`` changed since the last request."""
+        stamp = generations.pointer_stamp(self.root)
+        if stamp == self._stamp:
+            return
+        self._attach(generations.current(self.root))
+        self._stamp = generations.pointer_stamp(self.root)
+
+    def _attach(self, path: Path) -> None:
+        self.close()
+        self._path = path
+        self._index = _open(path)
+        self._index.config_reader(reload_policy="Manual")
+        if self.writable:
+            self._writer = self._index.writer(heap_size=self._heap)
+            self._last_seq = max(self._last_seq, _last_seq_in(self._index.searcher()))
+
+    def _searcher(self) -> tantivy.Searcher:
+        if self._follows and not self.writable:
+            self._follow()
+        self._index.reload()
+        return self._index.searcher()
+
+    def _require_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            raise PermissionError(f"the index at {self._path} is open read-only")
+        return self._writer
+
+    def _next_seq(self, keep: dict[str, int] | None, article_id: str) -> int:
+        if keep is not None and article_id in keep:
+            self._last_seq = max(self._last_seq, keep[article_id])
+            return keep[article_id]
+        self._last_seq += 1
+        return self._last_seq
+
+    def _stored_version(self, searcher: tantivy.Searcher, article_id: str) -> tuple[int, int]:
+        hits = searcher.search(Query.term_query(self._index.schema, "id", article_id), 1, count=False).hits
+        if not hits:
+            return (-1, -1)
+        received = searcher.fast_field_values("received_us", [hits[0][1]])[0]
+        enriched = searcher.fast_field_values("enriched_us", [hits[0][1]])[0]
+        return (received or 0, enriched or 0)
+
+    # -- queries ---------------------------------------------------------------------
+
+    def _text_query(self, text: str | None) -> Query | None:
+        if not text or not text.strip():
+            return None
+        _check_fields(text)
+        try:
+            return self._index.parse_query(text, ["title", "text"], field_boosts={"title": 2.0},
+                                           conjunction_by_default=True)
+        except ValueError as exc:
+            raise _syntax_error(text, exc) from None
+
+    def _match_query(self, searcher: tantivy.Searcher, match: Match, text: Query | None) -> Query:
+        filters = _filters(self._index.schema, match)
+        base = _all_of([text] if text else [], filters)
+        if match.geo is None:
+            return base
+        geo = self._geo_query(searcher, match.geo, base)
+        return _all_of([text] if text else [], [*filters, geo])
+
+    def _geo_query(self, searcher: tantivy.Searcher, geo: GeoFilter, base: Query) -> Query:
+        """Cells inside the shape match as they are; places in border cells are checked."""
+        schema = self._index.schema
+        cell_field, point_field = ("focus_cell", "focus_point") if geo.focus_only else ("cell", "points")
+        cover = covering(geo.shape)
+        inside = Query.term_set_query(schema, cell_field, cover.inside) if cover.inside else Query.empty_query()
+        border = Query.term_set_query(schema, cell_field, cover.border) if cover.border else Query.empty_query()
+        candidates = Query.boolean_query([(Occur.Must, base), (Occur.Must, border), (Occur.MustNot, inside)])
+        limit = max(1, _count(searcher, candidates))
+        exact = []
+        for _, address in searcher.search(candidates, limit, count=False).hits:
+            doc = searcher.doc(address)
+            if any(geo.shape.contains(lat, lon) for lat, lon in _points(doc, point_field)):
+                exact.append(_article_id(doc))
+        if not exact:
+            return inside
+        return Query.boolean_query([(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema, "id", exact))])
+
+    def _page_query(self, matched: Query, request: SearchRequest) -> tuple[Query, str | None]:
+        by_date = request.sort != "relevance" or not request.match.text
+        after = request.after
+        if after is None:
+            return matched, "sort_key" if by_date else None
+        schema = self._index.schema
+        seen = Query.range_query(schema, "seq", FieldType.Integer, None, after.seq_ceiling)
+        parts = [seen]
+        if by_date and after.sort_key is not None:
+            older = request.sort != "oldest"
+            lower, upper = (None, after.sort_key) if older else (after.sort_key, None)
+            parts.append(Query.range_query(schema, "sort_key", FieldType.Integer, lower, upper,
+                                           include_lower=older, include_upper=not older))
+        return _all_of([matched], parts), "sort_key" if by_date else None
+
+    def _next(self, searcher: tantivy.Searcher, request: SearchRequest,
+              hits: list[tuple[StoredHit, int]], page_count: int) -> After | None:
+        """A cursor when more remain: ``page_count`` counts this page and all after it
+        (date order), or the whole match under the ceiling (relevance, by offset)."""
+        by_date = request.sort != "relevance" or not request.match.text
+        offset = 0 if by_date or request.after is None else request.after.offset
+        if not hits or offset + len(hits) >= page_count:
+            return None
+        ceiling = request.after.seq_ceiling if request.after else _last_seq_in(searcher)
+        if by_date:
+            return After(sort_key=hits[-1][1], offset=0, seq_ceiling=ceiling)
+        return After(sort_key=None, offset=offset + len(hits), seq_ceiling=ceiling)
+
+    def _hits(self, searcher: tantivy.Searcher, found: list, text: Query | None) -> list[tuple[StoredHit, int]]:
+        snippets = None
+        if text is not None and found:
+            snippets = tantivy.SnippetGenerator.create(searcher, text, self._index.schema, "text")
+            snippets.set_max_num_chars(240)
+        keys = searcher.fast_field_values("sort_key", [address for _, address in found]) if found else []
+        hits = []
+        for (score, address), key in zip(found, keys, strict=True):
+            article = _article(searcher.doc(address))
+            hits.append((StoredHit(article=article, score=_score(score, text),
+                                   snippet=_snippet(snippets, article.text)), key))
+        return hits
+
+    def _aggregate(self, searcher: tantivy.Searcher, matched: Query, request: SearchRequest) -> dict[str, list]:
+        aggs = {name: _facet_agg(name, request.facet_size) for name in request.facets}
+        if request.histogram:
+            aggs["histogram"] = _histogram_agg(request.histogram)
+        if not aggs:
+            return {}
+        result = searcher.aggregate(matched, aggs)
+        out: dict[str, list] = {name: _buckets(name, result[name]) for name in request.facets}
+        if request.histogram:
+            out["histogram"] = _time_buckets(request.histogram, result["histogram"])
+        return out
+
+
+# -- documents -------------------------------------------------------------------------------
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(EnrichedArticle).decode
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _document(article: EnrichedArticle, seq: int) -> Document:
+    published = _effective_date(article)
+    doc = Document()
+    doc.add_text("id", article.id)
+    doc.add_bytes("article", _encode(article))
+    doc.add_bytes("points", _pack(article.places))
+    doc.add_bytes("focus_point", _pack([article.focus] if article.focus else []))
+    doc.add_text("title", article.title)
+    doc.add_text("text", article.text)
+    doc.add_text("source", article.source)
+    doc.add_text("source_facet", article.source)
+    doc.add_text("language", article.language)
+    doc.add_date("published", published)
+    doc.add_integer("sort_key", sort_key(published, article.id))
+    doc.add_integer("month", published.year * 12 + published.month - 1)
+    doc.add_integer("received_us", _micros(article.received_at))
+    doc.add_integer("enriched_us", _micros(article.enriched_at))
+    doc.add_integer("seq", seq)
+    _add_entities(doc, article)
+    _add_places(doc, article.places, focus=False)
+    if article.focus is not None:
+        _add_places(doc, [article.focus], focus=True)
+    return doc
+
+
+def _add_entities(doc: Document, article: EnrichedArticle) -> None:
+    for entity in article.entities:
+        doc.add_text("entity", entity.text)
+        doc.add_text("entity_key", entity.text)
+        doc.add_text("entity_key", f"{entity.label}:{entity.text}")
+        doc.add_text("entity_facet", f"{entity.label}:{entity.text}")
+
+
+def _add_places(doc: Document, places: list[Place], *, focus: bool) -> None:
+    key, cell, country = ("focus_key", "focus_cell", "focus_country") if focus else ("place_key", "cell", "country")
+    for place in places:
+        for name in {place.name, place.resolved_name, str(place.geonames_id)}:
+            doc.add_text(key, name)
+        for token in cell_tokens(place.lat, place.lon):
+            doc.add_text(cell, token)
+        if place.country_code:
+            doc.add_text(country, place.country_code)
+        if focus:
+            continue
+        doc.add_text("place", f"{place.name} {place.resolved_name}")
+        doc.add_text("place_facet", place.resolved_name)
+        if place.country_code and place.admin1:
+            doc.add_text("admin1", f"{place.country_code}.{place.admin1}")
+
+
+def sort_key(published: datetime, article_id: str) -> int:
+    """Date order with a stable tie-break: epoch seconds, then 29 bits of the id's hash."""
+    seconds = max(0, int((published - _EPOCH).total_seconds()))
+    return (seconds << PREFIX_BITS) | (zlib.crc32(article_id.encode()) & ((1 << PREFIX_BITS) - 1))
+
+
+def _effective_date(article: EnrichedArticle) -> datetime:
+    # Articles without a publication date sort and filter by when we received them.
+    when = article.published_at or article.received_at
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _version(article: EnrichedArticle) -> tuple[int, int]:
+    return (_micros(article.received_at), _micros(article.enriched_at))
+
+
+def _micros(when: datetime | None) -> int:
+    if when is None:
+        return 0
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return (when - _EPOCH) // timedelta(microseconds=1)
+
+
+def _newest_per_id(articles: Iterable[EnrichedArticle]) -> list[EnrichedArticle]:
+    newest: dict[str, EnrichedArticle] = {}
+    for article in articles:
+        held = newest.get(article.id)
+        if held is None or _version(article) >= _version(held):
+            newest[article.id] = article
+    return list(newest.values())
+
+
+def _pack(places: list[Place]) -> bytes:
+    return b"".join(struct.pack("<dd", p.lat, p.lon) for p in places)
+
+
+def _points(doc: Document, field: str) -> list[tuple[float, float]]:
+    packed = doc.get_first(field) or b""
+    return list(struct.iter_unpack("<dd", packed))
+
+
+def _count(searcher: tantivy.Searcher, query: Query) -> int:
+    return searcher.search(query, 1).count
+
+
+def _last_seq_in(searcher: tantivy.Searcher) -> int:
+    hits = searcher.search(Query.all_query(), 1, count=False, order_by_field="seq").hits
+    return hits[0][0] if hits else 0
+
+
+def _article(doc: Document) -> EnrichedArticle:
+    return _decode(doc.get_first("article"))
+
+
+def _article_id(doc: Document) -> str:
+    return _article(doc).id
+
+
+# -- query pieces ----------------------------------------------------------------------------
+
+
+def _filters(schema: tantivy.Schema, match: Match) -> list[Query]:
+    filters: list[Query] = []
+    for entity in match.entities:
+        value = f"{entity.label}:{entity.text}" if entity.label else entity.text
+        filters.append(Query.term_query(schema, "entity_key", value.lower()))
+    for place in match.places:
+        value = str(place.geonames_id) if place.geonames_id is not None else place.name or ""
+        filters.append(Query.term_query(schema, "place_key", value.lower()))
+    for field, values in (("country", match.countries), ("source", [s.lower() for s in match.sources]),
+                          ("language", match.languages)):
+        if values:
+            filters.append(Query.term_set_query(schema, field, list(values)))
+    if match.published_from or match.published_to:
+        filters.append(Query.range_query(schema, "published", FieldType.Date,
+                                         match.published_from, match.published_to))
+    return filters
+
+
+def _all_of(scored: list[Query], filters: list[Query]) -> Query:
+    """Scored parts as they are, filters with no effect on the score."""
+    if not scored and not filters:
+        return Query.all_query()
+    parts = [(Occur.Must, q) for q in scored]
+    parts += [(Occur.Must, Query.const_score_query(q, 0.0)) for q in filters]
+    return parts[0][1] if len(parts) == 1 else Query.boolean_query(parts)
+
+
+def _check_fields(text: str) -> None:
+    try:
+        tree = tantivy.parse_query(text)
+    except ValueError:
+        return  # syntax errors are reported with their position by the real parse
+    unknown = sorted({f for f in _field_names(tree) if f not in QUERY_FIELDS})
+    if unknown:
+        allowed = ", ".join(f"{f}:" for f in QUERY_FIELDS)
+        raise BadQuery(f"unknown field prefix {unknown[0]}: (use {allowed})", text.find(f"{unknown[0]}:"))
+
+
+def _field_names(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key in ("field_name", "field"):
+            if isinstance(node.get(key), str):
+                yield node[key]
+        for value in node.values():
+            yield from _field_names(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _field_names(value)
+
+
+def _syntax_error(text: str, exc: ValueError) -> BadQuery:
+    _, errors = tantivy.parse_query_lenient(text)
+    if errors:
+        first = errors[0]
+        return BadQuery(f"syntax error at character {first['pos']}: {first['message']}", first["pos"])
+    return BadQuery(f"syntax error: {exc} (is an operator missing its operand?)")
+
+
+def _score(score: object, text: Query | None) -> float:
+    return float(score) if text is not None and isinstance(score, float) else 0.0
+
+
+def _snippet(snippets: tantivy.SnippetGenerator | None, text: str) -> str:
+    if snippets is not None:
+        doc = Document()
+        doc.add_text("text", text)
+        html = snippets.snippet_from_doc(doc).to_html()
+        if html:
+            return html
+    return escape(_lead(text))
+
+
+def _lead(text: str, limit: int = 240) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+# -- aggregations ----------------------------------------------------------------------------
+
+_FACET_FIELDS: dict[str, tuple[str, str | None]] = {
+    "entities": ("entity_facet", None),
+    "people": ("entity_facet", "PERSON:"),
+    "organizations": ("entity_facet", "ORG:"),
+    "places": ("place_facet", None),
+    "countries": ("country", None),
+    "sources": ("source_facet", None),
+    "languages": ("language", None),
+}
+
+
+def _facet_agg(name: str, size: int) -> dict:
+    field, prefix = _FACET_FIELDS[name]
+    terms: dict[str, object] = {"field": field, "size": size}
+    if prefix:
+        terms["include"] = f"{prefix}.*"
+    return {"terms": terms}
+
+
+def _buckets(name: str, result: dict) -> list[Bucket]:
+    prefix = _FACET_FIELDS[name][1] or ""
+    return [Bucket(key=str(b["key"])[len(prefix):], count=b["doc_count"]) for b in result["buckets"]]
+
+
+def _histogram_agg(interval: Interval) -> dict:
+    if interval == "month":
+        return {"terms": {"field": "month", "size": 100_000, "order": {"_key": "asc"}}}
+    # 1970-01-01 was a Thursday: weeks shifted by -3 days start on Mondays.
+    step = {"day": {"fixed_interval": "1d"}, "week": {"fixed_interval": "7d", "offset": "-3d"}}[interval]
+    return {"date_histogram": {"field": "published", **step}}
+
+
+def _time_buckets(interval: Interval, result: dict) -> list[TimeBucket]:
+    if interval == "month":
+        return [
+            TimeBucket(start=datetime(int(b["key"]) // 12, int(b["key"]) % 12 + 1, 1, tzinfo=UTC), count=b["doc_count"])
+            for b in result["buckets"]
+        ]
+    return [
+        TimeBucket(start=_EPOCH + timedelta(milliseconds=b["key"]), count=b["doc_count"])
+        for b in result["buckets"]
+        if b["doc_count"]
+    ]

@@ -42,6 +42,7 @@ class Settings(Struct, kw_only=True, frozen=True):
     ingest_port: Port = 8001
     search_host: str = "127.0.0.1"
     search_port: Port = 8002
+    enrich_metrics_host: str = "127.0.0.1"  # 0.0.0.0 to let a scraper in another host in
     enrich_metrics_port: Port = 8003
 
     max_body_bytes: Positive = 16 * 1024 * 1024

@@ -1,0 +1,124 @@
+"""The search API: ``GET /v1/search`` and ``GET /v1/articles/{id}`` over the article store.
+
+Handlers are thin: parameters -> :func:`~services.index.query.parse_search` -> the
+store (in a worker thread: tantivy releases the GIL) -> API bodies.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Annotated
+
+from litestar import Litestar, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from prometheus_client import Counter, Gauge, Histogram
+
+from services.index.query import InvalidParameters, SearchParams, encode_cursor, parse_search
+from services.index.store import ArticleStore, BadQuery, SearchRequest, SearchResult, StoredHit
+from shared.http import ReadinessChecks, build_app, error_response
+from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
+
+SEARCHES = Counter("dateline_search_queries_total", "Search requests by outcome.", ["outcome"])
+SEARCH_SECONDS = Histogram(
+    "dateline_search_seconds", "Time the store took to answer a search.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)
+DOCUMENTS = Gauge("dateline_index_documents", "Articles in the live index.")
+INDEX_BYTES = Gauge("dateline_index_size_bytes", "Bytes on disk of the live index generation.")
+
+_ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+Many = Annotated[list[str] | None, Parameter(description="Repeatable.")]
+
+
+def search_app(store: ArticleStore, checks: ReadinessChecks | None = None) -> Litestar:
+    """The search service's HTTP app (health, readiness, metrics and /docs included)."""
+    return build_app("index", search_routes(store), checks, title="Dateline search")
+
+
+def search_routes(store: ArticleStore) -> list:
+    DOCUMENTS.set_function(lambda: store.stats().documents)
+    INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
+
+    @get("/v1/search", sync_to_thread=True, summary="Search articles",
+         responses={400: _error_doc("A parameter is malformed; `errors` names each one.")})
+    def search(
+        q: Annotated[str | None, Parameter(description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required.")] = None,
+        entity: Annotated[list[str] | None, Parameter(description="Repeatable. Canonical entity text, optionally LABEL:text.")] = None,
+        place: Annotated[list[str] | None, Parameter(description="Repeatable. Place name or GeoNames id.")] = None,
+        country: Annotated[list[str] | None, Parameter(description="Repeatable. ISO 3166-1 alpha-2.")] = None,
+        source: Many = None,
+        language: Many = None,
+        published_from: Annotated[str | None, Parameter(query="from", description="Published at or after (date or RFC 3339).")] = None,
+        published_to: Annotated[str | None, Parameter(query="to", description="Published at or before (a date includes the whole day).")] = None,
+        near: Annotated[str | None, Parameter(description="lat,lon,radius_km: mentions a place within the radius.")] = None,
+        bbox: Annotated[str | None, Parameter(description="min_lon,min_lat,max_lon,max_lat: mentions a place inside.")] = None,
+        focus_only: Annotated[str | None, Parameter(description="true: geo matches the story's focus place only.")] = None,
+        sort: Annotated[str | None, Parameter(description="relevance (default), newest, oldest.")] = None,
+        size: Annotated[str | None, Parameter(description="Hits per page, 0..100 (default 10).")] = None,
+        cursor: Annotated[str | None, Parameter(description="`next_cursor` of the previous page.")] = None,
+        facets: Annotated[list[str] | None, Parameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages.")] = None,
+        facet_size: Annotated[str | None, Parameter(description="Buckets per facet, 1..100 (default 10).")] = None,
+        histogram: Annotated[str | None, Parameter(description="day, week or month: article counts over time.")] = None,
+    ) -> Response[SearchResponse] | Response[ErrorBody]:
+        params = SearchParams(
+            q=q, entity=entity or [], place=place or [], country=country or [], source=source or [],
+            language=language or [], published_from=published_from, published_to=published_to,
+            near=near, bbox=bbox, focus_only=focus_only, sort=sort, size=size, cursor=cursor,
+            facets=facets or [], facet_size=facet_size, histogram=histogram,
+        )
+        return _search(store, params)
+
+    @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored",
+         responses={404: _error_doc("No article with this id."), 400: _error_doc("Not an article id.")})
+    def article(article_id: str) -> Response[EnrichedArticle] | Response[ErrorBody]:
+        if not _ARTICLE_ID.match(article_id):
+            return error_response(400, "invalid_parameter", f"article id {article_id!r} is not 32 hex digits",
+                                  [ErrorDetail(field="id", reason="expected 32 lower-case hex digits")])
+        found = store.get(article_id)
+        if found is None:
+            return error_response(404, "not_found", f"no article with id {article_id} in the index")
+        return Response(found)
+
+    return [search, article]
+
+
+def _search(store: ArticleStore, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
+    started = time.perf_counter()
+    try:
+        request = parse_search(params)
+        with SEARCH_SECONDS.time():
+            result = store.search(request)
+    except InvalidParameters as exc:
+        SEARCHES.labels("invalid").inc()
+        return error_response(400, "invalid_parameter", f"invalid search parameters: {exc}", exc.errors)
+    except BadQuery as exc:
+        SEARCHES.labels("invalid").inc()
+        return error_response(400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
+    SEARCHES.labels("ok").inc()
+    return Response(_response(request, result, took_ms=(time.perf_counter() - started) * 1000))
+
+
+def _response(request: SearchRequest, result: SearchResult, *, took_ms: float) -> SearchResponse:
+    return SearchResponse(
+        total=result.total,
+        hits=[_hit(h) for h in result.hits],
+        next_cursor=encode_cursor(result.next, request) if result.next else None,
+        facets=result.facets,
+        histogram=result.histogram,
+        took_ms=round(took_ms, 3),
+    )
+
+
+def _hit(hit: StoredHit) -> SearchHit:
+    a = hit.article
+    return SearchHit(
+        id=a.id, title=a.title, url=a.url, source=a.source, published_at=a.published_at,
+        score=hit.score, snippet=hit.snippet, entities=a.entities, places=a.places, focus=a.focus,
+    )
+
+
+def _error_doc(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorBody, description=description)

@@ -1,0 +1,30 @@
+"""`python -m services.ingest`: the ingest HTTP service and the dateline:incoming reader."""
+
+from __future__ import annotations
+
+import sys
+
+from services.ingest.bootstrap import ConfigurationError, create_app
+from shared.http import serve
+from shared.logging import configure_logging, get_logger
+from shared.settings import SettingsError, load_settings
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return 2
+    configure_logging("ingest", settings.log_level, settings.log_format)
+    try:
+        app = create_app(settings)
+    except ConfigurationError as exc:
+        get_logger("dateline.ingest").error("ingest.refused", reason=str(exc))
+        return 2
+    serve(app, settings.ingest_host, settings.ingest_port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

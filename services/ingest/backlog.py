@@ -1,0 +1,83 @@
+"""Backpressure: how far enrichment is behind on dateline:raw.
+
+Ingest refuses new articles (429 with Retry-After) while the ``enrich`` group has more than
+``max_backlog`` entries waiting (not yet delivered) or in progress (pending), instead of
+letting the stream grow without bound or trimming work nobody has done. The figure is read
+with one XINFO GROUPS and reused for ``CACHE_SECONDS``: it is on every request's path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import redis.asyncio as aioredis
+from prometheus_client import Gauge
+
+from shared.streams import RAW
+
+GROUP = "enrich"
+CACHE_SECONDS = 0.5
+RETRY_AFTER_SECONDS = 2
+
+BACKLOG = Gauge(
+    "dateline_ingest_backlog_entries",
+    "Entries of dateline:raw the enrich group has not finished (lag + pending), last read.",
+)
+
+
+def backlog_of(groups: list[dict], length: int) -> int:
+    """Entries the enrich group still has to finish, from XINFO GROUPS and XLEN.
+
+    ``lag`` is unknown (nil) after some deletions and before Redis 7: then every entry in
+    the stream counts, which over-counts only what trimming has not yet removed.
+    """
+    for group in groups:
+        if _text(group.get("name")) == GROUP:
+            lag = group.get("lag")
+            waiting = length if lag is None else int(lag)
+            return waiting + int(group.get("pending") or 0)
+    return length  # no enrich group: nobody is reading, everything is waiting
+
+
+class Backlog:
+    """The enrich backlog, re-read from Redis at most every ``CACHE_SECONDS``."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        limit: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._redis = redis
+        self.limit = limit
+        self._clock = clock
+        self._size = 0
+        self._read_at = float("-inf")
+
+    async def size(self) -> int:
+        if self._clock() - self._read_at >= CACHE_SECONDS:
+            self._size = await self._read()
+            self._read_at = self._clock()
+            BACKLOG.set(self._size)
+        return self._size
+
+    async def exceeded(self) -> bool:
+        return await self.size() > self.limit
+
+    async def _read(self) -> int:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xinfo_groups(RAW)
+            pipe.xlen(RAW)
+            groups, length = await pipe.execute(raise_on_error=False)
+        if isinstance(groups, Exception):  # no stream yet: nothing is waiting
+            if "no such key" in str(groups).lower():
+                return 0
+            raise groups
+        if isinstance(length, Exception):
+            raise length
+        return backlog_of(groups, int(length))
+
+
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value

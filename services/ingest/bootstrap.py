@@ -1,0 +1,99 @@
+"""Wires ingest together: one Redis client, the incoming stage, the HTTP app and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import msgspec
+import redis.asyncio as aioredis
+from litestar import Litestar
+
+from services.ingest.api import articles_route
+from services.ingest.backlog import Backlog
+from services.ingest.incoming import incoming_handler
+from services.ingest.intake import Intake
+from shared.broker import build_broker
+from shared.consumer import add_stage
+from shared.http import build_app
+from shared.logging import get_logger
+from shared.settings import Settings
+from shared.streams import INCOMING, INCOMING_FIELD, ensure_groups
+
+log = get_logger("dateline.ingest")
+
+# A request fails fast (503) when Redis is gone, rather than hanging its caller.
+REDIS_TIMEOUTS = {"socket_timeout": 5.0, "socket_connect_timeout": 2.0}
+
+
+class ConfigurationError(Exception):
+    """Ingest must not start like this; the message says what to set."""
+
+
+def check_can_start(settings: Settings) -> None:
+    if not settings.redis_url:
+        raise ConfigurationError(
+            "DATELINE_REDIS_URL is not set: point it at Redis (`dateline up` starts a private one)"
+        )
+    if not settings.api_keys and not settings.open_ingest:
+        raise ConfigurationError(
+            "no API keys: set DATELINE_API_KEYS=key1,key2 (or DATELINE_OPEN_INGEST=true "
+            "to accept unauthenticated pushes, for local use only)"
+        )
+
+
+def consumer_name() -> str:
+    return f"ingest-{socket.gethostname()}-{os.getpid()}"
+
+
+def create_app(settings: Settings) -> Litestar:
+    check_can_start(settings)
+    redis = aioredis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
+    backlog = Backlog(redis, settings.max_backlog)
+    intake = Intake(redis, settings.dedup_ttl_seconds)
+    broker = build_broker(
+        settings.redis_url,
+        graceful_timeout=settings.graceful_timeout_s,
+        # FastStream's own logger prints plain lines to stdout; ours goes through structlog,
+        # and its per-message "Received"/"Processed" lines are debug detail.
+        logger=logging.getLogger("faststream.ingest"),
+        log_level=logging.DEBUG,
+    )
+    stage = add_stage(
+        broker,
+        stage="ingest",
+        stream=INCOMING,
+        group="ingest",
+        consumer=consumer_name(),
+        handler=incoming_handler(intake, backlog),
+        settings=settings,
+        body_field=INCOMING_FIELD,
+    )
+
+    async def redis_reachable() -> str | None:
+        await redis.ping()
+        return None
+
+    @asynccontextmanager
+    async def running(_: Litestar) -> AsyncIterator[None]:
+        await ensure_groups(redis)
+        await broker.start()
+        log.info("ingest.started", open=not settings.api_keys, consumer=stage.consumer)
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await redis.aclose()
+            log.info("ingest.stopped", **msgspec.structs.asdict(stage.counts))
+
+    return build_app(
+        "ingest",
+        [articles_route(intake, backlog, settings)],
+        {"redis": redis_reachable, "incoming": stage.readiness},
+        title="Dateline ingest",
+        lifespan=[running],
+        logging_config=None,  # Litestar's default would replace the structlog handler
+    )

@@ -1,0 +1,117 @@
+"""Decoded articles in, per-article results out: normalise, publish, log and count.
+
+Both entries of ingest (HTTP and dateline:incoming) go through :class:`Intake`, so an
+article is judged the same way whichever door it came in by.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+from prometheus_client import Counter
+
+from services.ingest.decode import Candidate, Decoded, Rejection
+from services.ingest.normalise import NotAnArticle, normalise
+from services.ingest.publish import Published, publish
+from shared.logging import get_logger
+from shared.schemas import IngestResult, RawArticle
+
+log = get_logger("dateline.ingest")
+
+ARTICLES = Counter(
+    "dateline_ingest_articles_total",
+    "Articles ingest has judged, by outcome and entry (http, incoming).",
+    ["status", "via"],
+)
+
+
+# Why an article that was not rejected was (not) published again, for the logs.
+_REASONS = {
+    "accepted": {},
+    "updated": {"reason": "content changed since it was last published"},
+    "duplicate": {"reason": "already published with the same content"},
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Intake:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        dedup_ttl_seconds: int,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._redis = redis
+        self._ttl = dedup_ttl_seconds
+        self._clock = clock
+
+    async def take(
+        self, decoded: Sequence[Decoded], via: str, origins: Sequence[str] = ()
+    ) -> list[IngestResult]:
+        """Publish the valid articles; one result per item, in order.
+
+        ``origins`` names where each item came from (the dateline:incoming entry id), for
+        the logs. Raises redis.exceptions.RedisError, and then nothing was published.
+        """
+        judged = await self._normalised(decoded)
+        raws = [item for item in judged if isinstance(item, RawArticle)]
+        published = iter(await publish(self._redis, raws, self._ttl))
+        results = []
+        for position, (item, article) in enumerate(zip(decoded, judged, strict=True)):
+            origin = origins[position] if origins else None
+            if isinstance(article, Rejection):
+                results.append(self._rejected(article, via, origin))
+            else:
+                results.append(self._published(item.index, article, next(published), via, origin))
+        return results
+
+    async def _normalised(self, decoded: Sequence[Decoded]) -> list[RawArticle | Rejection]:
+        received_at = self._clock()
+        # Extracting text from HTML takes milliseconds per page: off the event loop, so
+        # health checks and other requests keep being answered meanwhile.
+        if any(isinstance(d, Candidate) and d.article.html is not None for d in decoded):
+            return await asyncio.to_thread(_normalise_all, decoded, received_at)
+        return _normalise_all(decoded, received_at)
+
+    def _rejected(self, rejection: Rejection, via: str, origin: str | None) -> IngestResult:
+        ARTICLES.labels("rejected", via).inc()
+        log.info(
+            "article.rejected", via=via, index=rejection.index, field=rejection.field,
+            reason=rejection.reason, **_origin(origin),
+        )
+        return IngestResult(
+            index=rejection.index, status="rejected", field=rejection.field, reason=rejection.reason
+        )
+
+    def _published(
+        self, index: int, article: RawArticle, outcome: Published, via: str, origin: str | None
+    ) -> IngestResult:
+        ARTICLES.labels(outcome.status, via).inc()
+        log.info(
+            f"article.{outcome.status}", article_id=article.id, entry_id=outcome.entry_id,
+            source=article.source, via=via, **_REASONS[outcome.status], **_origin(origin),
+        )
+        return IngestResult(index=index, status=outcome.status, id=article.id)
+
+
+def _normalise_all(decoded: Sequence[Decoded], received_at: datetime) -> list[RawArticle | Rejection]:
+    return [_normalise_one(item, received_at) for item in decoded]
+
+
+def _normalise_one(item: Decoded, received_at: datetime) -> RawArticle | Rejection:
+    if isinstance(item, Rejection):
+        return item
+    try:
+        return normalise(item.article, received_at)
+    except NotAnArticle as exc:
+        return Rejection(item.index, exc.field, exc.reason)
+
+
+def _origin(origin: str | None) -> dict[str, str]:
+    return {"incoming_entry_id": origin} if origin else {}

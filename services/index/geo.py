@@ -129,7 +129,7 @@ def _unwrapped(box: Box) -> Iterator[Box]:
 
 def _start_level(box: Box) -> int:
     extent = max(box.max_lon - box.min_lon, box.max_lat - box.min_lat, 1e-9)
-    level = int(math.floor(math.log2(360.0 / extent)))
+    level = math.floor(math.log2(360.0 / extent))
     return max(MIN_LEVEL, min(MAX_LEVEL, level))
 
 

@@ -156,7 +156,7 @@ def _when(problems: _Problems, field: str, raw: str | None, *, end_of_day: bool)
             day = date.fromisoformat(raw)
             start = datetime.combine(day, time(), tzinfo=UTC)
             return start + timedelta(days=1, microseconds=-1) if end_of_day else start
-        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(raw)
     except ValueError:
         problems.add(field, f"{raw!r} is not a date (YYYY-MM-DD) or an RFC 3339 time")
         return None

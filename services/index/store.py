@@ -219,6 +219,22 @@ class ArticleStore:
         self._require_writer().commit()
         self._index.reload()
 
+    def rollback(self) -> None:
+        """Drop every change staged since the last commit."""
+        self._require_writer().rollback()
+
+    def switch_to(self, generation: Path) -> None:
+        """Make ``generation`` live and write to it from now on (the writer's side of a reindex)."""
+        self.close()
+        generations.switch(self.root, generation)
+        self._attach(generation)
+        self._stamp = generations.pointer_stamp(self.root)
+
+    @property
+    def path(self) -> Path:
+        """The generation directory this store reads (and writes)."""
+        return self._path
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.wait_merging_threads()

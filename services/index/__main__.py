@@ -1,0 +1,68 @@
+"""``python -m services.index [serve|search|reindex]``.
+
+- ``serve`` (default): the indexer and the search API on ``DATELINE_SEARCH_PORT``; the
+  one process that writes the index.
+- ``search``: a read-only search API over the same index (run more of them, each on its
+  own ``DATELINE_SEARCH_PORT``, for more search capacity).
+- ``reindex``: rebuild the index from its stored articles while the service is down
+  (while it runs, ``POST /v1/reindex`` asks it to do the same without stopping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import msgspec
+
+from services.index.reindex import IndexBusy, reindex
+from services.index.service import IndexService, search_only_app, serve
+from shared.http import serve as serve_http
+from shared.logging import configure_logging, get_logger
+from shared.settings import Settings, SettingsError, load_settings
+
+USAGE = "usage: python -m services.index [serve|search|reindex]"
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "serve"
+    if command not in ("serve", "search", "reindex") or len(argv) > 1:
+        print(USAGE, file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"index: {exc}", file=sys.stderr)
+        return 2
+    configure_logging("index", settings.log_level, settings.log_format)
+    return {"serve": _serve, "search": _search, "reindex": _reindex}[command](settings)
+
+
+def _serve(settings: Settings) -> int:
+    if not settings.redis_url:
+        print("index: DATELINE_REDIS_URL is required (e.g. redis://127.0.0.1:6379/0)", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(serve(IndexService(settings)))
+    except Exception:  # noqa: BLE001 - logged for ops; exit 1 lets a supervisor restart us
+        get_logger("dateline.index").exception("indexer.crashed")
+        return 1
+
+
+def _search(settings: Settings) -> int:
+    serve_http(search_only_app(settings), settings.search_host, settings.search_port)
+    return 0
+
+
+def _reindex(settings: Settings) -> int:
+    try:
+        stats = reindex(settings)
+    except IndexBusy as exc:
+        print(f"index: {exc}", file=sys.stderr)
+        return 1
+    print(msgspec.json.encode(stats).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,154 @@
+"""The index service process: the indexer stage and the search API in one event loop.
+
+It is the only writer of the index. Search requests run in worker threads (tantivy
+releases the GIL) and reload before each request, so a commit is searchable at once;
+indexing writes in a thread too, so the API answers while a batch commits. More
+search capacity: start read-only processes with ``python -m services.index search``
+(same index directory, any port); they follow commits and reindex switches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+from collections.abc import Iterator
+
+import msgspec
+import redis.asyncio as aioredis
+import uvicorn
+from litestar import Litestar, Response, get, post
+from prometheus_client import Gauge
+
+from services.index.api import search_app, search_routes
+from services.index.indexer import IndexDesk
+from services.index.reindex import ReindexJob, ReindexStatus
+from services.index.store import ArticleStore
+from shared.broker import build_broker
+from shared.consumer import Stage, add_stage
+from shared.http import build_app, error_response
+from shared.logging import get_logger
+from shared.schemas import ErrorBody
+from shared.settings import Settings
+from shared.streams import ENRICHED, ensure_groups
+
+log = get_logger("dateline.index")
+
+GROUP = "index"
+LAG_ENTRIES = Gauge("dateline_index_lag_entries", "Entries of dateline:enriched not yet indexed (group lag + pending).")
+
+
+class IndexService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = ArticleStore(settings.index_dir, writable=True)
+        self.desk = IndexDesk(self.store)
+        self.reindexing = ReindexJob(self.store, self.desk.paused)
+        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.redis = aioredis.Redis.from_url(settings.redis_url)
+        self.broker = build_broker(settings.redis_url, graceful_timeout=settings.graceful_timeout_s)
+        self.stage: Stage = add_stage(
+            self.broker, stage="index", stream=ENRICHED, group=GROUP, consumer=self.consumer,
+            handler=self.desk, settings=settings, batch_size=settings.index_batch_size,
+        )
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> int:
+        """Serve until stopped (0) or until the stage dies under us (1: let a supervisor restart)."""
+        http = _HttpServer(self.http_app(), self.settings.search_host, self.settings.search_port)
+        try:
+            async with http.running():
+                await ensure_groups(self.redis)
+                await self.broker.start()
+                log.info("indexer.started", consumer=self.consumer, index=str(self.store.path))
+                try:
+                    return await self._until_stopped()
+                finally:
+                    await self.broker.stop()  # the in-flight batch commits and is acked
+                    log.info("indexer.stopped", consumer=self.consumer, **msgspec.structs.asdict(self.stage.counts))
+        finally:
+            self.store.close()
+            await self.redis.aclose()
+
+    async def _until_stopped(self) -> int:
+        while not self._stopping.is_set():
+            if not self.stage.running:
+                log.error("indexer.stage_stopped", consumer=self.consumer)
+                return 1
+            await self._measure_lag()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
+        return 0
+
+    async def _measure_lag(self) -> None:
+        for group in await self.redis.xinfo_groups(ENRICHED):
+            if _as_str(group["name"]) == GROUP:
+                LAG_ENTRIES.set((group.get("lag") or 0) + group["pending"])
+
+    def http_app(self) -> Litestar:
+        checks = {"redis": self._redis_reachable, "indexer": self.stage.readiness}
+        return build_app("index", [*search_routes(self.store), *self._reindex_routes()], checks,
+                         title="Dateline search")
+
+    def _reindex_routes(self) -> list:
+        job = self.reindexing
+
+        @post("/v1/reindex", status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles")
+        def start_reindex() -> Response[ReindexStatus] | Response[ErrorBody]:
+            if not job.start():
+                return error_response(409, "reindex_running", "a reindex is already running: GET /v1/reindex")
+            return Response(job.status, status_code=202)
+
+        @get("/v1/reindex", sync_to_thread=False, summary="Progress of the last reindex")
+        def reindex_status() -> ReindexStatus:
+            return job.status
+
+        return [start_reindex, reindex_status]
+
+    async def _redis_reachable(self) -> str | None:
+        return None if await self.redis.ping() else "Redis did not answer PING"
+
+
+def search_only_app(settings: Settings) -> Litestar:
+    """A read-only search process over the same index (no indexer, no reindex)."""
+    return search_app(ArticleStore(settings.index_dir, writable=False))
+
+
+class _HttpServer(uvicorn.Server):
+    """uvicorn inside our event loop, leaving SIGTERM to the service (which drains first)."""
+
+    def __init__(self, app: Litestar, host: str, port: int) -> None:
+        super().__init__(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on"))
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    @contextlib.asynccontextmanager
+    async def running(self):
+        task = asyncio.create_task(self.serve())
+        while not self.started:
+            if task.done():  # uvicorn exits (SystemExit) when it cannot bind
+                raise RuntimeError(f"cannot serve search on {self.config.host}:{self.config.port}")
+            await asyncio.sleep(0.01)
+        try:
+            yield self
+        finally:
+            self.should_exit = True
+            await task
+
+
+async def serve(service: IndexService) -> int:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, service.stop)
+    return await service.run()
+
+
+def _as_str(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,165 @@
+"""From NER mentions to the article's entities: one `Entity` per person, organisation, place...
+
+Steps, each a small function:
+1. ``mentions_in``: a passage's spaCy entities as `Mention`s with offsets into the original
+   field, trimmed of a leading "the" and a possessive "'s" ("RFE/RL's" -> "RFE/RL").
+2. ``entities_of``: mentions grouped by name (an acronym defined in the text joins its full
+   name's group), one label voted per group, short forms absorbed into the one fuller form
+   they abbreviate ("Baghdadi" -> "Abu Bakr al-Baghdadi"), the fullest form as the text.
+3. ``with_entity_labels``: every mention relabelled with its entity's label, so geotagging
+   sees one consistent label per name.
+Numeric mentions (dates, amounts, ...) are not entities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from spacy.tokens import Doc
+
+from services.enrich.mentions import Mention
+from services.enrich.passages import Passage
+from shared.schemas import Entity, Span
+
+NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+# Short forms stand for a longer name of these kinds only: "York" is not "New York".
+ABBREVIABLE_LABELS = frozenset({"PERSON", "ORG"})
+NAME_PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "von", "van", "de", "da", "di"})
+
+_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+(?=\S)")
+_TRAILING_NOISE = re.compile(r"(?:\s*['’]s|(?<=s)['’]|[\s,;:.'’\"”-])+$")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def mentions_in(passage: Passage, doc: Doc) -> list[Mention]:
+    """The entities spaCy found in one passage, located in the article's field."""
+    found = []
+    for ent in doc.ents:
+        mention = trimmed(
+            Mention(
+                passage.field,
+                passage.start + ent.start_char,
+                passage.start + ent.end_char,
+                ent.text,
+                ent.label_,
+            )
+        )
+        if mention is not None:
+            found.append(mention)
+    return found
+
+
+def trimmed(mention: Mention) -> Mention | None:
+    """Without a leading "the" or a trailing possessive; None when nothing is left."""
+    text, start = mention.text, mention.start
+    leading = _LEADING_THE.match(text)
+    if leading:
+        text, start = text[leading.end() :], start + leading.end()
+    trailing = _TRAILING_NOISE.search(text)
+    if trailing and text.endswith(".") and _is_abbreviation(text):
+        trailing = None  # "U.S." keeps its final full stop
+    if trailing:
+        text = text[: trailing.start()]
+    if not any(c.isalnum() for c in text):
+        return None
+    return Mention(mention.field, start, start + len(text), text, mention.label)
+
+
+def _is_abbreviation(text: str) -> bool:
+    return bool(re.search(r"(?:^|[\s.])[A-Za-z]\.$", text))
+
+
+def name_key(text: str) -> str:
+    """How two mentions of one name compare: case, spacing and apostrophes folded."""
+    return " ".join(_WORD.findall(text.replace("’", "'").casefold()))
+
+
+# -- merging -------------------------------------------------------------------------------
+
+
+def entities_of(mentions: Iterable[Mention], aliases: Mapping[str, str] = {}) -> list[Entity]:
+    """One Entity per named thing; ``aliases`` maps an acronym's key to its full name's key."""
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        if mention.label not in NUMERIC_LABELS:
+            key = name_key(mention.text)
+            groups[aliases.get(key, key)].append(mention)
+    labels = {key: voted_label(group) for key, group in groups.items()}
+    for short, full in short_forms(labels).items():
+        groups[full].extend(groups.pop(short))
+    entities = [_entity(group, labels[key]) for key, group in groups.items()]
+    return sorted(entities, key=lambda e: (-e.count, _position(e.spans[0])))
+
+
+def voted_label(group: Sequence[Mention]) -> str:
+    """The label most mentions carry. A name tagged as a place at least once is a place:
+    the small model's known error is reading foreign place names as people."""
+    votes = Counter(mention.label for mention in group)
+    if votes.keys() & PLACE_LABELS:
+        votes.pop("PERSON", None)
+    best = max(votes.values())
+    return next(m.label for m in group if votes.get(m.label) == best)
+
+
+def short_forms(labels: Mapping[str, str]) -> dict[str, str]:
+    """Short name key -> the one fuller key of the same label it abbreviates."""
+    words = {key: _name_words(key) for key in labels}
+    found = {}
+    for short, label in labels.items():
+        if label not in ABBREVIABLE_LABELS:
+            continue
+        fuller = [
+            full
+            for full in labels
+            if labels[full] == label
+            and len(words[full]) > len(words[short])
+            and _abbreviates(words[short], words[full], label)
+        ]
+        widest = [
+            f for f in fuller if not any(f != g and set(words[f]) < set(words[g]) for g in fuller)
+        ]
+        if len(widest) == 1:
+            found[short] = widest[0]
+    return found
+
+
+def _abbreviates(short: list[str], full: list[str], label: str) -> bool:
+    """A person is named by first or last names; an organisation by its last words
+    ("Counterterrorism Service"), never by one word ("State" is not "Islamic State")."""
+    if not short:
+        return False
+    is_suffix = full[-len(short) :] == short
+    if label == "PERSON":
+        return is_suffix or full[: len(short)] == short
+    return is_suffix and len(short) >= 2
+
+
+def _name_words(key: str) -> list[str]:
+    words = [w for w in key.split() if w not in NAME_PARTICLES]
+    return words or key.split()
+
+
+def _entity(group: list[Mention], label: str) -> Entity:
+    spans = sorted({Span(m.field, m.start, m.end) for m in group}, key=_position)
+    return Entity(text=_fullest_form(group), label=label, count=len(spans), spans=spans)
+
+
+def _fullest_form(group: list[Mention]) -> str:
+    forms = Counter(m.text for m in group)
+    return max(forms, key=lambda text: (len(_WORD.findall(text)), len(text), forms[text]))
+
+
+def _position(span: Span) -> tuple[int, int]:
+    return (0 if span.field == "title" else 1, span.start)
+
+
+def with_entity_labels(mentions: Iterable[Mention], entities: Iterable[Entity]) -> list[Mention]:
+    """The mentions, each carrying the label its entity was given."""
+    label_at = {(s.field, s.start, s.end): e.label for e in entities for s in e.spans}
+    return [
+        Mention(m.field, m.start, m.end, m.text, label_at.get((m.field, m.start, m.end), m.label))
+        for m in mentions
+    ]

@@ -1,0 +1,279 @@
+"""Mentions the small NER model misses, found cheaply from what it did find.
+
+1. acronyms defined in the article: "Islamic State (IS)" makes every later bare "IS" a
+   mention of Islamic State, even where NER missed or mislabelled it;
+2. wire agency credits ("With reporting by dpa, Reuters, and AFP") are organisations;
+3. repeats: a name NER recognised once is the same name where it appears again untagged
+   (NER is inconsistent across a text, in headlines above all);
+4. listed places: in "the neighborhoods of Malayin, Samah, Khadra, and Karamah" the names
+   listed with a place are places, split where NER ran them together ("Malayin, Samah").
+Nothing is added inside boilerplate regions. Returns the mentions, sorted, and the
+acronym aliases (acronym key -> full name key) for merging entities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+from msgspec import Struct
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from services.enrich.entities import NUMERIC_LABELS, PLACE_LABELS, name_key
+from services.enrich.mentions import Mention
+from services.enrich.passages import is_inside
+from services.enrich.wire import agency_credits
+
+Field = Literal["title", "text"]
+Region = tuple[int, int]
+
+_ACRONYM_DEFINITION = re.compile(r"\s*\(([A-Z][A-Za-z0-9&]{0,7})\)")
+_FUNCTION_WORDS = frozenset({"the", "of", "and", "for", "in", "on", "de", "du", "des", "la", "le"})
+
+
+class Found(Struct):
+    mentions: list[Mention]
+    aliases: dict[str, str]  # acronym key -> full name key
+
+
+class Article(Struct, frozen=True):
+    """The two fields mentions point into, and the text's boilerplate."""
+
+    title: str
+    text: str
+    boilerplate: Sequence[Region] = ()
+
+    def fields(self) -> Iterator[tuple[Field, str, Sequence[Region]]]:
+        yield "title", self.title, ()
+        yield "text", self.text, self.boilerplate
+
+    def field(self, name: Field) -> str:
+        return self.title if name == "title" else self.text
+
+
+def with_missed_mentions(article: Article, mentions: Sequence[Mention]) -> Found:
+    found, aliases = with_acronyms(article, list(mentions))
+    found = with_agency_credits(article, found)
+    found = with_repeats(article, found)
+    found = with_listed_places(article, found)
+    return Found(sorted(found, key=lambda m: (m.field != "title", m.start)), aliases)
+
+
+# -- acronyms ------------------------------------------------------------------------------
+
+
+def with_acronyms(
+    article: Article, mentions: list[Mention]
+) -> tuple[list[Mention], dict[str, str]]:
+    aliases: dict[str, str] = {}
+    for definer, acronym in acronym_definitions(article, mentions):
+        aliases[name_key(acronym)] = name_key(definer.text)
+        for field, start, end in _occurrences(article, acronym):
+            if not _mostly_upper_case(article.field(field), start):
+                mentions = _claimed(mentions, Mention(field, start, end, acronym, definer.label))
+    return mentions, aliases
+
+
+def acronym_definitions(
+    article: Article, mentions: Sequence[Mention]
+) -> Iterator[tuple[Mention, str]]:
+    """(full name mention, acronym) for each "Full Name (FN)" in the article."""
+    for mention in mentions:
+        if mention.label in NUMERIC_LABELS or mention.label == "PERSON":
+            continue
+        after = _ACRONYM_DEFINITION.match(article.field(mention.field), mention.end)
+        if after and abbreviates(after.group(1), mention.text):
+            yield mention, after.group(1)
+
+
+def abbreviates(acronym: str, name: str) -> bool:
+    """ "CTS" abbreviates "Counterterrorism Service": its letters, in order, from the first."""
+    letters = [c for c in acronym.casefold() if c.isalnum()]
+    if acronym.endswith("s") and not acronym[-2:].isupper():
+        letters = letters[:-1]  # "NGOs"
+    words = [w for w in name_key(name).split() if w not in _FUNCTION_WORDS] or [""]
+    capitals = sum(c.isupper() for c in acronym)
+    if len(letters) < 2 or capitals < 2 or letters[0] != words[0][:1]:
+        return False
+    remaining = iter("".join(words))
+    return all(letter in remaining for letter in letters)
+
+
+def _occurrences(article: Article, name: str) -> Iterator[tuple[Field, int, int]]:
+    """Where ``name`` is written as a word of its own, outside boilerplate (case-sensitive)."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+    for field, text, skip in article.fields():
+        for match in pattern.finditer(text):
+            if not is_inside(match.start(), match.end(), skip):
+                yield field, match.start(), match.end()
+
+
+def _mostly_upper_case(text: str, at: int) -> bool:
+    """In an all-capitals line "IS" is a verb, not Islamic State."""
+    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+    letters = [c for c in text[start : end if end >= 0 else len(text)] if c.isalpha()]
+    return sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+# -- wire agencies ---------------------------------------------------------------------------
+
+
+def with_agency_credits(article: Article, mentions: list[Mention]) -> list[Mention]:
+    for field, text, skip in article.fields():
+        for line in re.finditer(r"[^\n]+", text):
+            if is_inside(line.start(), line.end(), skip):
+                continue
+            for start, end in agency_credits(line.group()):
+                s, e = line.start() + start, line.start() + end
+                mentions = _claimed(mentions, Mention(field, s, e, text[s:e], "ORG"), widen=False)
+    return mentions
+
+
+# -- repeats of recognised names ---------------------------------------------------------
+
+
+def with_repeats(article: Article, mentions: list[Mention]) -> list[Mention]:
+    labels = _repeatable_names(mentions)
+    if not labels:
+        return mentions
+    names = sorted(labels, key=len, reverse=True)
+    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, names))})(?![\w-])")
+    taken = {(m.field, m.start, m.end) for m in mentions}
+    added = []
+    for field, text, skip in article.fields():
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if is_inside(start, end, skip) or _overlaps(mentions, field, start, end):
+                continue
+            if (field, start, end) not in taken and not _inside_longer_name(text, start, end):
+                added.append(Mention(field, start, end, match.group(), labels[match.group()]))
+    return mentions + added
+
+
+def _repeatable_names(mentions: Sequence[Mention]) -> dict[str, str]:
+    """Surface form -> its most frequent label, for names safe to look for verbatim."""
+    votes: dict[str, Counter[str]] = {}
+    for m in mentions:
+        if m.label not in NUMERIC_LABELS and _is_distinctive(m.text):
+            votes.setdefault(m.text, Counter())[m.label] += 1
+    return {text: counter.most_common(1)[0][0] for text, counter in votes.items()}
+
+
+def _is_distinctive(text: str) -> bool:
+    """Capitalised, and not an English word that happens to start a sentence ("May")."""
+    if not text[:1].isupper() or len(text) < 2:
+        return False
+    if " " in text or text.isupper():
+        return True
+    return len(text) >= 3 and text.casefold() not in STOP_WORDS
+
+
+def _inside_longer_name(text: str, start: int, end: int) -> bool:
+    """ "Washington" in "Washington Post": a capitalised neighbour, outside a title-case line."""
+    before = re.search(r"([\w-]+)\s+$", text[max(0, start - 40) : start])
+    after = re.match(r"\s+([\w-]+)", text[end : end + 40])
+    neighbours = [m.group(1) for m in (before, after) if m]
+    if not any(w[:1].isupper() for w in neighbours):
+        return False
+    return not _title_case_line(text, start)
+
+
+def _title_case_line(text: str, at: int) -> bool:
+    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+    words = re.findall(r"[A-Za-z][\w'-]*", text[start : end if end >= 0 else len(text)])
+    long_words = [w for w in words if len(w) > 3]
+    return bool(long_words) and sum(w[0].isupper() for w in long_words) > 0.7 * len(long_words)
+
+
+# -- places listed together ------------------------------------------------------------------
+
+_NAME = r"[A-Z][\w'’]*(?:-[\w'’]+)*(?:\s+(?:(?:al|el|de|la)-)?[A-Z][\w'’]*(?:-[\w'’]+)*)*"
+_SEPARATOR = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
+_LIST = re.compile(rf"{_NAME}(?:{_SEPARATOR}{_NAME})+")
+_LIST_ITEM = re.compile(_NAME)
+_PLACE_NOUN_BEFORE = re.compile(
+    r"\b(?:cities|towns|villages|districts|neighbou?rhoods|provinces|regions|areas|countries"
+    r"|suburbs|islands|governorates|camps|municipalities|counties)\b(?:\s+\w+){0,2}\s*$"
+)
+NAME_LABELS = PLACE_LABELS | {"PERSON", "ORG"}
+
+
+def with_listed_places(article: Article, mentions: list[Mention]) -> list[Mention]:
+    for field, text, skip in article.fields():
+        for listing in _LIST.finditer(text):
+            if not is_inside(listing.start(), listing.end(), skip):
+                mentions = _listed_as_places(field, text, listing, mentions)
+    return mentions
+
+
+def _listed_as_places(
+    field: Field, text: str, listing: re.Match[str], mentions: list[Mention]
+) -> list[Mention]:
+    """The items of a list of places, each a place mention. A list is of places when a
+    place noun introduces it ("villages such as A and B"), or when it has three or more
+    items, more of them places than people or organisations, and its people and
+    organisations are named nowhere else (so "Trump, Putin and Russia" stays as it is)."""
+    items = [
+        (listing.start() + m.start(), listing.start() + m.end(), m.group())
+        for m in _LIST_ITEM.finditer(listing.group())
+    ]
+    inside = [
+        m for m in mentions if m.field == field and listing.start() <= m.start < listing.end()
+    ]
+    if any(m.end > listing.end() or m.label not in NAME_LABELS for m in inside):
+        return mentions  # a date, a nationality, a name running past the list: not a list
+    places = [m for m in inside if m.label in PLACE_LABELS]
+    others = [m for m in inside if m.label not in PLACE_LABELS]
+    introduced = bool(
+        _PLACE_NOUN_BEFORE.search(text[max(0, listing.start() - 40) : listing.start()])
+    )
+    if not introduced and not (
+        len(items) >= 3
+        and _ends_with_conjunction(listing.group(), items)
+        and len(places) >= max(1, len(others))
+        and not _named_elsewhere(others, mentions)
+    ):
+        return mentions
+    label = Counter(m.label for m in places).most_common(1)[0][0] if places else "GPE"
+    kept = [m for m in mentions if m not in others]
+    taken = {(m.start, m.end) for m in places}
+    listed = [Mention(field, s, e, t, label) for s, e, t in items if (s, e) not in taken]
+    return kept + listed
+
+
+def _ends_with_conjunction(listing: str, items: list[tuple[int, int, str]]) -> bool:
+    return bool(re.search(r"\b(?:and|or)\s+\S+$", listing[: items[-1][1] - items[0][0]]))
+
+
+def _named_elsewhere(listed: list[Mention], mentions: list[Mention]) -> bool:
+    listed_names = {(name_key(m.text), m.label) for m in listed}
+    return any((name_key(m.text), m.label) in listed_names for m in mentions if m not in listed)
+
+
+# -- overlaps ------------------------------------------------------------------------------
+
+
+def _overlaps(mentions: Sequence[Mention], field: str, start: int, end: int) -> bool:
+    return any(m.field == field and m.start < end and start < m.end for m in mentions)
+
+
+def _claimed(mentions: list[Mention], claim: Mention, widen: bool = True) -> list[Mention]:
+    """``claim`` added, replacing the NER mentions it corrects: the same span with another
+    label, or (with ``widen``) a non-person span starting with it ("IS fighters").
+    Left out when it cuts through any other mention."""
+    clashing = [
+        m
+        for m in mentions
+        if m.field == claim.field and m.start < claim.end and claim.start < m.end
+    ]
+    replaceable = [
+        m
+        for m in clashing
+        if (m.start, m.end) == (claim.start, claim.end)
+        or (widen and m.start == claim.start and m.label != "PERSON")
+    ]
+    if len(replaceable) != len(clashing):
+        return mentions
+    return [m for m in mentions if m not in replaceable] + [claim]

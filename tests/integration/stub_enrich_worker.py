@@ -1,0 +1,47 @@
+"""A real enrich worker process with a stand-in enrichment, for delivery tests.
+
+``python -m tests.integration.stub_enrich_worker`` runs :class:`services.enrich.worker.Worker`
+(settings from DATELINE_* as usual) with :func:`stub_enrich` instead of the spaCy model.
+Articles steer it through their ``meta``: ``delay_s`` (seconds of "NER" per article)
+and ``fail`` ("always": this article cannot be enriched).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+import time
+
+from services.enrich.worker import Worker, serve
+from shared.logging import configure_logging
+from shared.schemas import EnrichedArticle, Entity, RawArticle, Span, enriched_from
+from shared.settings import load_settings
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+def stub_enrich(raws: list[RawArticle]) -> list[EnrichedArticle | Exception]:
+    return [_one(raw) for raw in raws]
+
+
+def _one(raw: RawArticle) -> EnrichedArticle | Exception:
+    time.sleep(float(raw.meta.get("delay_s", 0)))
+    if raw.meta.get("fail") == "always":
+        return ValueError(f"cannot enrich {raw.id}")
+    found: dict[str, list[Span]] = {}
+    for match in _CAPITALISED.finditer(raw.title):
+        found.setdefault(match.group(), []).append(Span("title", match.start(), match.end()))
+    entities = [Entity(text=t, label="MISC", count=len(s), spans=s) for t, s in found.items()]
+    return enriched_from(raw, entities=entities, model=f"stub@{os.getpid()}")
+
+
+def main() -> int:
+    settings = load_settings()
+    configure_logging("enrich", settings.log_level, "json")
+    return asyncio.run(serve(Worker(settings, load=lambda _settings: stub_enrich)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,345 @@
+"""The enrich worker on a real redis-server, in-process and as real worker processes.
+
+Most tests use a stand-in enrichment (tests/integration/stub_enrich_worker.py): the
+model is not the point here, delivery is. One test runs the real Enricher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections import defaultdict
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import httpx
+import msgspec
+import pytest
+
+from services.enrich.worker import Worker
+from shared.dlq import list_dead_letters, replay
+from shared.schemas import EnrichedArticle, RawArticle
+from shared.settings import Settings
+from shared.streams import DATA_FIELD, ENRICHED, RAW, add_all, ensure_groups
+from tests.conftest import ROOT
+from tests.integration.polling import eventually
+from tests.integration.stub_enrich_worker import stub_enrich
+
+
+def article(n: int, title: str = "Flooding in Basra closes the port", **meta: str) -> RawArticle:
+    return RawArticle(
+        id=f"{n:032x}",
+        url=f"https://news.example/{n}",
+        canonical_url=f"https://news.example/{n}",
+        source="news.example",
+        title=title,
+        text="Officials said the water was rising.",
+        language="en",
+        published_at=None,
+        received_at=datetime(2026, 11, 24, tzinfo=UTC),
+        content_hash=f"h{n}",
+        meta=meta,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def enriched(redis) -> list[EnrichedArticle]:
+    entries = await redis.xrange(ENRICHED)
+    return [msgspec.json.decode(f[DATA_FIELD.encode()], type=EnrichedArticle) for _, f in entries]
+
+
+async def enriched_ids(redis) -> set[str]:
+    return {a.id for a in await enriched(redis)}
+
+
+async def pending(redis, consumer: str | None = None) -> int:
+    if consumer is None:
+        return (await redis.xpending(RAW, "enrich"))["pending"]
+    rows = await redis.xpending_range(
+        RAW, "enrich", min="-", max="+", count=1000, consumername=consumer
+    )
+    return len(rows)
+
+
+def settings_for(redis_url: str, **overrides) -> Settings:
+    base = Settings(
+        redis_url=redis_url,
+        enrich_metrics_port=free_port(),
+        enrich_batch_size=8,
+        max_deliveries=3,
+        claim_idle_ms=1_000,
+        retry_delay_ms=50,
+        graceful_timeout_s=10,
+    )
+    return msgspec.structs.replace(base, **overrides)
+
+
+@asynccontextmanager
+async def worker_in_process(settings: Settings, load=lambda _s: stub_enrich):
+    worker = Worker(settings, load=load)
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        assert await asyncio.wait_for(task, timeout=30) == 0
+
+
+# -- in process ----------------------------------------------------------------------
+
+
+async def test_articles_in_enriched_articles_out_and_the_worker_is_ready(redis, redis_url):
+    settings = settings_for(redis_url)
+    await ensure_groups(redis)
+    await add_all(redis, RAW, [article(n) for n in range(20)])
+    async with worker_in_process(settings) as worker:
+        await eventually(lambda: _has(redis, 20))
+        base = f"http://127.0.0.1:{settings.enrich_metrics_port}"
+        async with httpx.AsyncClient(base_url=base) as http:
+            ready = await http.get("/readyz")
+            metrics = (await http.get("/metrics")).text
+        assert worker.stage.counts.done == 20
+    out = await enriched(redis)
+    assert {a.id for a in out} == {article(n).id for n in range(20)}
+    basra = next(e for e in out[0].entities if e.text == "Basra")
+    assert (
+        basra.spans[0].field == "title"
+        and out[0].title[basra.spans[0].start : basra.spans[0].end] == "Basra"
+    )
+    assert out[0].url == article(int(out[0].id, 16)).url  # the raw fields travel on
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    assert 'dateline_stage_entries_total{outcome="done",stage="enrich"}' in metrics
+    assert "dateline_enrich_articles_total" in metrics and "dateline_stage_batch_seconds" in metrics
+    assert await pending(redis) == 0
+
+
+async def test_readiness_says_the_model_is_loading(redis, redis_url):
+    settings = settings_for(redis_url)
+    loading = asyncio.Event()
+
+    def slow_load(_settings):
+        asyncio.run_coroutine_threadsafe(_set(loading), loop).result()
+        import time
+
+        time.sleep(1.0)
+        return stub_enrich
+
+    loop = asyncio.get_running_loop()
+    async with worker_in_process(settings, load=slow_load):
+        await asyncio.wait_for(loading.wait(), timeout=10)
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{settings.enrich_metrics_port}"
+        ) as http:
+            answer = await http.get("/readyz")
+            assert (await http.get("/healthz")).status_code == 200
+    assert answer.status_code == 503
+    assert "loading" in answer.json()["failures"]["model"]
+
+
+async def test_a_poison_article_is_dead_lettered_after_n_attempts_while_the_others_flow(
+    redis, redis_url
+):
+    settings = settings_for(redis_url)
+    await ensure_groups(redis)
+    batch = [article(n) for n in range(6)] + [article(99, fail="always")]
+    [*_, poison_entry] = await add_all(redis, RAW, batch)
+    garbled_entry = (await redis.xadd(RAW, {DATA_FIELD: b'{"id": "not an article"}'})).decode()
+    async with worker_in_process(settings) as worker:
+        letters = await eventually(lambda: _letters(redis, 2))
+        assert worker.stage.counts.done == 6
+    by_entry = {e.letter.entry_id: e.letter for e in letters}
+    assert by_entry[poison_entry].attempts == 3 and by_entry[poison_entry].reason == "enrich_failed"
+    assert msgspec.json.decode(by_entry[poison_entry].payload, type=RawArticle) == article(
+        99, fail="always"
+    )
+    assert (
+        by_entry[garbled_entry].attempts == 1
+        and by_entry[garbled_entry].reason == "invalid_article"
+    )
+    assert "at `$.id`" in by_entry[garbled_entry].error
+    assert await enriched_ids(redis) == {article(n).id for n in range(6)}
+    assert await pending(redis) == 0
+
+
+async def test_a_replayed_dead_letter_flows_once_the_cause_is_fixed(redis, redis_url):
+    settings = settings_for(redis_url, max_deliveries=1)
+    await ensure_groups(redis)
+    flaky = {"broken": True}
+
+    def enrich(raws):
+        return [
+            ValueError("gazetteer missing") if flaky["broken"] else r for r in stub_enrich(raws)
+        ]
+
+    await add_all(redis, RAW, [article(7)])
+    async with worker_in_process(settings, load=lambda _s: enrich):
+        [letter] = await eventually(lambda: _letters(redis, 1))
+        flaky["broken"] = False
+        await replay(redis, [letter.dlq_id])
+        await eventually(lambda: _has(redis, 1))
+    assert await enriched_ids(redis) == {article(7).id}
+    assert await list_dead_letters(redis) == []
+
+
+# -- real processes --------------------------------------------------------------------
+
+
+class WorkerProcess:
+    def __init__(self, settings: Settings) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
+        env |= {
+            "DATELINE_REDIS_URL": settings.redis_url,
+            "DATELINE_ENRICH_METRICS_PORT": str(settings.enrich_metrics_port),
+            "DATELINE_ENRICH_BATCH_SIZE": str(settings.enrich_batch_size),
+            "DATELINE_CLAIM_IDLE_MS": str(settings.claim_idle_ms),
+            "DATELINE_RETRY_DELAY_MS": str(settings.retry_delay_ms),
+            "DATELINE_GRACEFUL_TIMEOUT_S": str(settings.graceful_timeout_s),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.stub_enrich_worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.consumer = f"{socket.gethostname()}-{self.proc.pid}"
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    async def exit_code(self, timeout: float = 30) -> int:
+        return await asyncio.wait_for(asyncio.to_thread(self.proc.wait), timeout)
+
+    def log(self) -> str:
+        return self.proc.stdout.read().decode() if self.proc.stdout else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def processes():
+    started: list[WorkerProcess] = []
+    yield lambda settings: started.append(WorkerProcess(settings)) or started[-1]
+    for p in started:
+        p.stop()
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing_another_finishes(
+    redis, redis_url, processes
+):
+    settings = settings_for(redis_url, claim_idle_ms=1_500)
+    await ensure_groups(redis)
+    articles = [article(n, delay_s="0.1") for n in range(40)]
+    await add_all(redis, RAW, articles)
+    first = processes(settings)
+    await eventually(lambda: _has(redis, 1), timeout=30)  # it is working
+    await eventually(lambda: _holds(redis, first.consumer))  # and holds a batch
+    first.signal(signal.SIGKILL)
+    assert await first.exit_code() == -signal.SIGKILL
+    orphaned = await pending(redis, first.consumer)
+    assert orphaned > 0
+
+    second = processes(settings_for(redis_url, claim_idle_ms=1_500))
+    await eventually(lambda: _has(redis, 40), timeout=60)
+    await eventually(lambda: _none_pending(redis))
+    out = await enriched(redis)
+    assert {a.id for a in out} == {a.id for a in articles}
+    # A batch killed between publishing and acking is published again: same article id,
+    # same content, so the indexer's upsert makes it one effect.
+    copies = defaultdict(list)
+    for a in out:
+        copies[a.id].append(msgspec.structs.replace(a, enriched_at=None, model=""))
+    assert all(len({msgspec.json.encode(c) for c in cs}) == 1 for cs in copies.values())
+    assert len(out) - len(copies) <= settings.enrich_batch_size
+    assert {a.model for a in out} >= {f"stub@{second.proc.pid}"}
+    second.signal(signal.SIGTERM)
+    assert await second.exit_code() == 0
+
+
+async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done(
+    redis, redis_url, processes
+):
+    settings = settings_for(redis_url)
+    await ensure_groups(redis)
+    await add_all(redis, RAW, [article(n, delay_s="0.15") for n in range(40)])
+    worker = processes(settings)
+    await eventually(lambda: _has(redis, 1), timeout=30)
+    await eventually(lambda: _holds(redis, worker.consumer))
+    worker.signal(signal.SIGTERM)
+    assert await worker.exit_code() == 0
+    log = worker.log()
+    assert '"event":"worker.stopped"' in log
+    done = await enriched_ids(redis)
+    info = (await redis.xinfo_groups(RAW))[0]
+    read = await redis.xrange(RAW, max=info["last-delivered-id"])
+    # Everything it read was published and acked; nothing is pending; the rest waits unread.
+    assert await pending(redis) == 0
+    assert len(done) == len(read) < 40
+    assert len(done) % settings.enrich_batch_size == 0
+    consumers = [c["name"].decode() for c in await redis.xinfo_consumers(RAW, "enrich")]
+    assert worker.consumer not in consumers  # it held nothing, so it left the group
+
+
+# -- the real model ------------------------------------------------------------------------
+
+
+async def test_the_real_enricher_finds_people_and_places(redis, redis_url):
+    enrich_module = pytest.importorskip("services.enrich")
+    if not hasattr(enrich_module, "Enricher"):
+        pytest.skip("services.enrich.Enricher is not there yet")
+    settings = settings_for(redis_url)
+    await ensure_groups(redis)
+    story = article(
+        1,
+        title="Mayor of Lyon meets Angela Merkel in Berlin",
+        delay_s="0",
+    )
+    story = msgspec.structs.replace(
+        story, text="BERLIN — The mayor of Lyon, France, met Angela Merkel in Berlin on Monday."
+    )
+    await add_all(redis, RAW, [story])
+    async with worker_in_process(settings, load=_real_enricher):
+        [out] = await eventually(lambda: enriched(redis), timeout=120)
+    assert any(e.label == "PERSON" and "Merkel" in e.text for e in out.entities)
+    berlin = next(p for p in out.places if p.resolved_name == "Berlin")
+    assert berlin.country_code == "DE" and abs(berlin.lat - 52.52) < 0.5
+    assert out.model and out.gazetteer
+
+
+def _real_enricher(settings: Settings):
+    from services.enrich.worker import load_enricher
+
+    return load_enricher(settings)
+
+
+async def _set(event: asyncio.Event) -> None:
+    event.set()
+
+
+async def _has(redis, n: int) -> bool:
+    return len(await enriched_ids(redis)) >= n
+
+
+async def _holds(redis, consumer: str) -> bool:
+    return await pending(redis, consumer) > 0
+
+
+async def _none_pending(redis) -> bool:
+    return await pending(redis) == 0
+
+
+async def _letters(redis, n: int):
+    letters = await list_dead_letters(redis)
+    return letters if len(letters) >= n else None

@@ -45,6 +45,12 @@ def check_can_start(settings: Settings) -> None:
         )
 
 
+def _faststream_logger() -> logging.Logger:
+    logger = logging.getLogger("faststream.ingest")
+    logger.setLevel(logging.WARNING)
+    return logger
+
+
 def consumer_name() -> str:
     return f"ingest-{socket.gethostname()}-{os.getpid()}"
 
@@ -57,9 +63,9 @@ def create_app(settings: Settings) -> Litestar:
     broker = build_broker(
         settings.redis_url,
         graceful_timeout=settings.graceful_timeout_s,
-        # FastStream's own logger prints plain lines to stdout; ours goes through structlog,
-        # and its per-message "Received"/"Processed" lines are debug detail.
-        logger=logging.getLogger("faststream.ingest"),
+        # FastStream's own logger prints plain lines to stdout; ours goes through structlog.
+        # Its per-message and per-task lines are noise next to the article.* events.
+        logger=_faststream_logger(),
         log_level=logging.DEBUG,
     )
     stage = add_stage(

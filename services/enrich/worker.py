@@ -25,6 +25,7 @@ import msgspec
 import redis.asyncio as aioredis
 import uvicorn
 from prometheus_client import Counter
+from redis.exceptions import ResponseError
 
 from shared.broker import build_broker
 from shared.consumer import Delivery, Failure, Stage, add_stage
@@ -231,7 +232,10 @@ class Worker:
         # Each process is a new consumer name; drop ours from the group when it holds
         # nothing, so XINFO stays readable. With entries pending it must stay: they are
         # claimed from it by the others.
-        consumers = await self.redis.xinfo_consumers(RAW, "enrich")
+        try:
+            consumers = await self.redis.xinfo_consumers(RAW, "enrich")
+        except ResponseError:  # the stream or group is gone: nothing to forget
+            return
         mine = [c for c in consumers if _as_str(c["name"]) == self.consumer]
         if mine and mine[0]["pending"] == 0:
             await self.redis.xgroup_delconsumer(RAW, "enrich", self.consumer)

@@ -190,6 +190,15 @@ async def test_a_replayed_dead_letter_flows_once_the_cause_is_fixed(redis, redis
     assert await list_dead_letters(redis) == []
 
 
+async def test_a_vanished_group_makes_the_worker_exit_for_its_supervisor(redis, redis_url):
+    await ensure_groups(redis)
+    worker = Worker(settings_for(redis_url), load=lambda _s: stub_enrich)
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: _running(worker))
+    await redis.flushall()  # the streams and their groups are gone
+    assert await asyncio.wait_for(task, timeout=30) == 1
+
+
 # -- real processes --------------------------------------------------------------------
 
 
@@ -322,6 +331,10 @@ def _real_enricher(settings: Settings):
     from services.enrich.worker import load_enricher
 
     return load_enricher(settings)
+
+
+async def _running(worker: Worker) -> bool:
+    return worker.stage.running
 
 
 async def _set(event: asyncio.Event) -> None:

@@ -91,6 +91,15 @@ def boilerplate_regions(text: str, source: str = "") -> list[Region]:
     return [(lines[i].start, lines[i].end) for i in sorted(marked)]
 
 
+def without_boilerplate(text: str, regions: list[Region]) -> str:
+    """``text`` with its boilerplate blanked out: same length, so offsets still hold."""
+    pieces, last = [], 0
+    for start, end in regions:
+        pieces += [text[last:start], re.sub(r"[^\n]", " ", text[start:end])]
+        last = end
+    return "".join(pieces) + text[last:]
+
+
 def lines_of(text: str) -> list[Line]:
     found, block, last_end = [], 0, 0
     for match in re.finditer(r"[^\n]+", text):

@@ -1,0 +1,172 @@
+"""The Enricher: raw articles in, articles with entities and places out, a batch at a time.
+
+The seam every caller uses (the worker, benchmarks, the geotagging evaluation)::
+
+    enricher = Enricher.load()                    # NER model and gazetteer from settings
+    enricher.enrich_many(raw_articles)            # lazy; one nlp.pipe per batch inside
+    enricher.enrich_batch(raw_articles)           # one result per article: enriched or the error
+    enricher.resolve(text, [(start, end), ...])   # gold spans -> places (delegates to geotagging)
+
+For each article: boilerplate regions of the text -> passages (lines outside boilerplate)
+-> NER over all passages of the batch at once -> mentions in the original fields -> the
+mentions NER missed -> entities -> geotagging of every mention -> EnrichedArticle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import islice
+from typing import ParamSpec, Protocol, TypeVar
+
+from msgspec import Struct
+from spacy.language import Language
+
+from services.enrich.boilerplate import Region, boilerplate_regions, without_boilerplate
+from services.enrich.entities import entities_of, mentions_in, with_entity_labels
+from services.enrich.mentions import Mention
+from services.enrich.missed_mentions import Article, with_missed_mentions
+from services.enrich.nlp import load_ner, model_version
+from services.enrich.passages import Passage, passages
+from shared.logging import get_logger
+from shared.schemas import EnrichedArticle, Place, RawArticle, enriched_from
+from shared.settings import Settings, load_settings
+
+log = get_logger("dateline.enrich")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Geotagging(Protocol):
+    """What the Enricher needs of the gazetteer side (services.enrich.geotag.Geotagger)."""
+
+    version: str
+
+    def geotag(
+        self, title: str, text: str, mentions: Sequence[Mention]
+    ) -> tuple[list[Place], Place | None]: ...
+
+    def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]: ...
+
+
+class Reading(Struct):
+    """One article prepared for NER: what of its text is boilerplate, what NER reads."""
+
+    raw: RawArticle
+    boilerplate: list[Region]
+    passages: list[Passage]
+
+
+class Enricher:
+    def __init__(self, nlp: Language, geotagger: Geotagging, batch_size: int = 32) -> None:
+        self.nlp = nlp
+        self.geotagger = geotagger
+        self.batch_size = batch_size
+        self.model = model_version(nlp)
+        self.gazetteer = geotagger.version
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> Enricher:
+        """The NER model (``spacy_model``) and the gazetteer (``gazetteer_dir``) from settings."""
+        from services.enrich.geotag import Geotagger  # the gazetteer side of the package
+
+        settings = settings or load_settings()
+        return cls(
+            load_ner(settings.spacy_model),
+            Geotagger.load(settings),
+            batch_size=settings.enrich_batch_size,
+        )
+
+    def enrich_many(self, raws: Iterable[RawArticle]) -> Iterator[EnrichedArticle]:
+        """Enriched articles, in order, reading ``raws`` a batch at a time.
+
+        An article whose enrichment fails is logged (``article.enrich_failed``) and left
+        out; its neighbours are not affected. Callers that must account for every article
+        (the worker) use ``enrich_batch``.
+        """
+        raws = iter(raws)
+        while batch := list(islice(raws, self.batch_size)):
+            for raw, result in zip(batch, self.enrich_batch(batch), strict=True):
+                if isinstance(result, Exception):
+                    log.error("article.enrich_failed", article_id=raw.id, error=repr(result))
+                else:
+                    yield result
+
+    def enrich_batch(self, raws: Sequence[RawArticle]) -> list[EnrichedArticle | Exception]:
+        """One result per article, in order: the enriched article, or the exception that
+        stopped it. One NER pass (``nlp.pipe``) over the whole batch."""
+        enriched_at = datetime.now(UTC)
+        readings = [_attempt(read, raw) for raw in raws]
+        results: list[EnrichedArticle | Exception] = []
+        for reading, mentions in zip(readings, self._recognised(readings), strict=True):
+            if isinstance(mentions, Exception):  # also when reading it failed
+                results.append(mentions)
+            else:
+                results.append(_attempt(self._enriched, reading, mentions, enriched_at))
+        return results
+
+    def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
+        """Geotag given character spans of ``text`` (evaluation on gold toponyms)."""
+        return self.geotagger.resolve(text, spans)
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _recognised(
+        self, readings: Sequence[Reading | Exception]
+    ) -> list[list[Mention] | Exception]:
+        """NER mentions per article; if the batch's single pass fails, article by article,
+        so that one article's failure stays its own."""
+        try:
+            return self._ner(readings)
+        except Exception:  # noqa: BLE001 - retried article by article just below
+            return [_attempt(self._ner_one, reading) for reading in readings]
+
+    def _ner(self, readings: Sequence[Reading | Exception]) -> list[list[Mention] | Exception]:
+        texts = [p.text for r in readings if isinstance(r, Reading) for p in r.passages]
+        docs = iter(self.nlp.pipe(texts))
+        results: list[list[Mention] | Exception] = []
+        for reading in readings:
+            if isinstance(reading, Exception):
+                results.append(reading)
+                continue
+            results.append([m for p in reading.passages for m in mentions_in(p, next(docs))])
+        return results
+
+    def _ner_one(self, reading: Reading | Exception) -> list[Mention] | Exception:
+        return self._ner([reading])[0]
+
+    def _enriched(
+        self, reading: Reading, mentions: list[Mention], enriched_at: datetime
+    ) -> EnrichedArticle:
+        raw = reading.raw
+        found = with_missed_mentions(Article(raw.title, raw.text, reading.boilerplate), mentions)
+        entities = entities_of(found.mentions, found.aliases)
+        story = without_boilerplate(raw.text, reading.boilerplate)
+        places, focus = self.geotagger.geotag(
+            raw.title, story, with_entity_labels(found.mentions, entities)
+        )
+        return enriched_from(
+            raw,
+            entities=entities,
+            places=places,
+            focus=focus,
+            enriched_at=enriched_at,
+            model=self.model,
+            gazetteer=self.gazetteer,
+        )
+
+
+def read(raw: RawArticle) -> Reading:
+    """The article prepared for NER: its boilerplate found, its passages cut."""
+    boilerplate = boilerplate_regions(raw.text, raw.source)
+    return Reading(
+        raw, boilerplate, passages("title", raw.title) + passages("text", raw.text, boilerplate)
+    )
+
+
+def _attempt(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | Exception:
+    """``step(*args)``, or the exception it raised, as a value: one article's failure."""
+    try:
+        return step(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported per article by the caller
+        return exc

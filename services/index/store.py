@@ -12,9 +12,10 @@ read, reloading before every request (Manual policy) so a commit is visible at o
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -255,7 +256,7 @@ class ArticleStore:
         found = searcher.search(page_query, max(1, request.size), order_by_field=order_field,
                                 order=Order.Asc if request.sort == "oldest" else Order.Desc,
                                 offset=request.after.offset if request.after else 0)
-        total = found.count if request.after is None else _count(searcher, matched)
+        total = found.count if request.after is None else _count(searcher, self._seen(matched, request.after))
         hits = self._hits(searcher, found.hits[: request.size], text)
         aggregated = self._aggregate(searcher, matched, request)
         return SearchResult(
@@ -336,9 +337,8 @@ class ArticleStore:
     def _text_query(self, text: str | None) -> Query | None:
         if not text or not text.strip():
             return None
-        _check_fields(text)
         try:
-            return self._index.parse_query(text, ["title", "text"], field_boosts={"title": 2.0},
+            return self._index.parse_query(_prepared(text), ["title", "text"], field_boosts={"title": 2.0},
                                            conjunction_by_default=True)
         except ValueError as exc:
             raise _syntax_error(text, exc) from None
@@ -375,14 +375,18 @@ class ArticleStore:
         if after is None:
             return matched, "sort_key" if by_date else None
         schema = self._index.schema
-        seen = Query.range_query(schema, "seq", FieldType.Integer, None, after.seq_ceiling)
-        parts = [seen]
+        parts = []
         if by_date and after.sort_key is not None:
             older = request.sort != "oldest"
             lower, upper = (None, after.sort_key) if older else (after.sort_key, None)
             parts.append(Query.range_query(schema, "sort_key", FieldType.Integer, lower, upper,
                                            include_lower=older, include_upper=not older))
-        return _all_of([matched], parts), "sort_key" if by_date else None
+        return _all_of([self._seen(matched, after)], parts), "sort_key" if by_date else None
+
+    def _seen(self, matched: Query, after: After) -> Query:
+        """What the first page's search could see: later changes do not shift the pages."""
+        ceiling = Query.range_query(self._index.schema, "seq", FieldType.Integer, None, after.seq_ceiling)
+        return _all_of([matched], [ceiling])
 
     def _next(self, searcher: tantivy.Searcher, request: SearchRequest,
               hits: list[tuple[StoredHit, int]], page_count: int) -> After | None:
@@ -568,15 +572,32 @@ def _all_of(scored: list[Query], filters: list[Query]) -> Query:
     return parts[0][1] if len(parts) == 1 else Query.boolean_query(parts)
 
 
-def _check_fields(text: str) -> None:
+def _prepared(text: str) -> str:
+    """Lucene habits tantivy's parser reads differently, and unknown field prefixes.
+
+    ``a AND NOT b`` parses as ``a AND (NOT b)``, a pure negation that matches nothing:
+    it becomes ``a AND -b``. A query of exclusions only gets ``*`` to exclude from.
+    """
+    text = _outside_quotes(text, lambda part: _AND_NOT.sub("AND -", part))
     try:
         tree = tantivy.parse_query(text)
     except ValueError:
-        return  # syntax errors are reported with their position by the real parse
+        return text  # syntax errors are reported with their position by the real parse
     unknown = sorted({f for f in _field_names(tree) if f not in QUERY_FIELDS})
     if unknown:
         allowed = ", ".join(f"{f}:" for f in QUERY_FIELDS)
         raise BadQuery(f"unknown field prefix {unknown[0]}: (use {allowed})", text.find(f"{unknown[0]}:"))
+    if tree.get("type") == "bool" and all(occur == "must_not" for occur, _ in tree["clauses"]):
+        return f"* {text}"
+    return text
+
+
+_AND_NOT = re.compile(r"\bAND\s+NOT\s+")
+
+
+def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
+    parts = text.split('"')
+    return '"'.join(change(part) if i % 2 == 0 else part for i, part in enumerate(parts))
 
 
 def _field_names(node: object) -> Iterator[str]:
@@ -594,8 +615,10 @@ def _field_names(node: object) -> Iterator[str]:
 def _syntax_error(text: str, exc: ValueError) -> BadQuery:
     _, errors = tantivy.parse_query_lenient(text)
     if errors:
-        first = errors[0]
-        return BadQuery(f"syntax error at character {first['pos']}: {first['message']}", first["pos"])
+        reason, position = errors[0]["message"], errors[0]["pos"]
+        if text.count('"') % 2:  # reported at the end of the text; the open quote is the news
+            reason, position = "this quote is never closed", text.rfind('"')
+        return BadQuery(f"syntax error at character {position}: {reason}", position)
     return BadQuery(f"syntax error: {exc} (is an operator missing its operand?)")
 
 

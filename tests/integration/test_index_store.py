@@ -1,0 +1,351 @@
+"""The article store on a real Tantivy index: upserts, filters, geo, paging, facets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.index.geo import Box, Circle
+from services.index.store import (
+    After,
+    ArticleStore,
+    BadQuery,
+    EntityFilter,
+    GeoFilter,
+    Match,
+    PlaceFilter,
+    SearchRequest,
+)
+from shared.schemas import EnrichedArticle, Entity, Place
+
+# -- a small newsroom, written for these tests ---------------------------------------------
+
+PARIS = Place(name="Paris", geonames_id=2988507, resolved_name="Paris", lat=48.8566, lon=2.3522,
+              country_code="FR", admin1="11", confidence=0.9)
+LYON = Place(name="Lyon", geonames_id=2996944, resolved_name="Lyon", lat=45.764, lon=4.8357,
+             country_code="FR", admin1="84", confidence=0.9)
+BERLIN = Place(name="Berlin", geonames_id=2950159, resolved_name="Berlin", lat=52.52, lon=13.405,
+               country_code="DE", admin1="16", confidence=0.9)
+NAIROBI = Place(name="Nairobi", geonames_id=184745, resolved_name="Nairobi", lat=-1.2864, lon=36.8172,
+                country_code="KE", admin1="30", confidence=0.9)
+SUVA = Place(name="Suva", geonames_id=2198148, resolved_name="Suva", lat=-18.1416, lon=178.4419,
+             country_code="FJ", admin1="01", confidence=0.9)
+
+DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def article(
+    n: int,
+    title: str = "Council meets",
+    text: str = "The council met on Tuesday to discuss the budget.",
+    *,
+    places: list[Place] = (),
+    focus: Place | None = None,
+    entities: list[tuple[str, str]] = (),
+    day: int = 0,
+    source: str = "Wire.example",
+    language: str = "en",
+    received: datetime | None = None,
+    content_hash: str = "v1",
+) -> EnrichedArticle:
+    return EnrichedArticle(
+        id=f"{n:032x}", url=f"https://wire.example/{n}", canonical_url=f"https://wire.example/{n}",
+        source=source, title=title, text=text, language=language,
+        published_at=DAY0 + timedelta(days=day), received_at=received or DAY0 + timedelta(days=day, hours=1),
+        content_hash=content_hash,
+        entities=[Entity(text=t, label=label, count=1) for label, t in entities],
+        places=list(places), focus=focus, enriched_at=DAY0 + timedelta(days=day, hours=2),
+        model="test-ner 1", gazetteer="test-gaz 1",
+    )
+
+
+def ids(result) -> list[int]:
+    return [int(hit.article.id, 16) for hit in result.hits]
+
+
+def search(store: ArticleStore, **match) -> list[int]:
+    request_fields = {k: match.pop(k) for k in list(match) if k in ("sort", "size", "after", "facets", "histogram")}
+    return sorted(ids(store.search(SearchRequest(match=Match(**match), size=50, **request_fields))))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArticleStore:
+    writer = ArticleStore(tmp_path / "index", writable=True)
+    yield writer
+    writer.close()
+
+
+def put(store: ArticleStore, *articles: EnrichedArticle):
+    report = store.upsert(articles)
+    store.commit()
+    return report
+
+
+# -- upserts ---------------------------------------------------------------------------------
+
+
+def test_get_returns_the_stored_article_unchanged(store):
+    original = article(1, places=[PARIS, LYON], focus=PARIS, entities=[("PERSON", "Ana Duval")])
+    put(store, original)
+    assert store.get(original.id) == original
+    assert store.get(f"{99:032x}") is None
+
+
+def test_upsert_is_idempotent(store):
+    put(store, article(1))
+    put(store, article(1), article(1))
+    assert store.stats().documents == 1
+    assert search(store, text="council") == [1]
+
+
+def test_an_older_version_never_overwrites_a_newer_one(store):
+    newer = article(1, title="Council approves budget", received=DAY0 + timedelta(hours=5), content_hash="v2")
+    older = article(1, title="Council meets", received=DAY0 + timedelta(hours=1), content_hash="v1")
+    put(store, newer)
+    report = put(store, older)
+    assert report.stale == [newer.id] and report.written == []
+    assert store.get(newer.id).title == "Council approves budget"
+    assert store.stats().documents == 1
+
+
+def test_within_one_batch_the_newest_version_wins(store):
+    newer = article(1, title="Second edition", received=DAY0 + timedelta(hours=5), content_hash="v2")
+    older = article(1, title="First edition", received=DAY0 + timedelta(hours=1), content_hash="v1")
+    put(store, newer, older)
+    assert store.get(newer.id).title == "Second edition"
+    assert search(store, text="first") == []
+
+
+def test_a_newer_version_replaces_the_old_one(store):
+    put(store, article(1, title="Council meets"))
+    put(store, article(1, title="Council adjourns", received=DAY0 + timedelta(days=1), content_hash="v2"))
+    assert search(store, text="meets") == []
+    assert search(store, text="adjourns") == [1]
+
+
+def test_delete(store):
+    put(store, article(1), article(2))
+    store.delete(f"{1:032x}")
+    store.commit()
+    assert search(store) == [2]
+
+
+def test_a_reader_sees_a_commit_at_its_next_request(store, tmp_path):
+    reader = ArticleStore(tmp_path / "index")
+    assert search(reader) == []
+    put(store, article(1))
+    assert search(reader) == [1]
+    with pytest.raises(PermissionError):
+        reader.upsert([article(2)])
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def newsroom(store):
+    put(
+        store,
+        article(1, "Flooding closes roads in Lyon", "Heavy rain flooded the river banks in Lyon.",
+                places=[LYON], focus=LYON, entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")], day=0),
+        article(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget after a long debate.",
+                places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
+        article(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought; the Red Cross sends water.",
+                places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
+        article(4, "Storm reaches Suva", "A storm reached Suva and closed the port. Ana Duval reported from Paris.",
+                places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
+        article(5, "Lyon and Berlin sign a partnership", "The mayors of Lyon and Berlin signed a partnership.",
+                places=[LYON, BERLIN], focus=None, entities=[], day=40),
+    )
+    return store
+
+
+def test_all_terms_are_required_and_stemmed(newsroom):
+    assert search(newsroom, text="flooded roads") == [1]  # "flooding"/"flooded" share a stem
+    assert search(newsroom, text="budget senate") == [2]
+
+
+def test_phrases_boolean_operators_and_field_prefixes(newsroom):
+    assert search(newsroom, text='"long drought"') == [3]
+    assert search(newsroom, text='"drought long"') == []
+    assert search(newsroom, text="drought OR storm") == [3, 4]
+    assert search(newsroom, text="lyon AND NOT flooding") == [5]
+    assert search(newsroom, text="lyon -flooding") == [5]
+    assert search(newsroom, text="title:storm") == [4]
+    assert search(newsroom, text="title:paris") == []
+    assert search(newsroom, text='entity:"red cross"') == [1, 3]
+    assert search(newsroom, text="place:suva") == [4]
+
+
+def test_query_syntax_errors_say_where(newsroom):
+    with pytest.raises(BadQuery) as caught:
+        newsroom.search(SearchRequest(match=Match(text='storm "suva')))
+    assert caught.value.position == 6 and "character 6: this quote is never closed" in caught.value.reason
+    with pytest.raises(BadQuery, match="unknown field prefix colour:"):
+        newsroom.search(SearchRequest(match=Match(text="colour:red")))
+
+
+def test_hits_carry_a_highlighted_snippet_and_a_score(newsroom):
+    [hit] = newsroom.search(SearchRequest(match=Match(text="drought"))).hits
+    assert "<b>drought</b>" in hit.snippet
+    assert hit.score > 0
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+
+def test_entity_filters_by_text_and_label(newsroom):
+    assert search(newsroom, entities=(EntityFilter("red cross"),)) == [1, 3]
+    assert search(newsroom, entities=(EntityFilter("Ana Duval", "PERSON"),)) == [1, 4]
+    assert search(newsroom, entities=(EntityFilter("Ana Duval", "ORG"),)) == []
+    assert search(newsroom, entities=(EntityFilter("Red Cross"), EntityFilter("Ana Duval"))) == [1]
+
+
+def test_place_country_source_language_and_dates(newsroom):
+    assert search(newsroom, places=(PlaceFilter(name="berlin"),)) == [2, 5]
+    assert search(newsroom, places=(PlaceFilter(geonames_id=2198148),)) == [4]
+    assert search(newsroom, countries=("FR",)) == [1, 4, 5]
+    assert search(newsroom, countries=("KE", "FJ")) == [3, 4]
+    assert search(newsroom, sources=("kenya.example",)) == [3]
+    assert search(newsroom, languages=("de",)) == [2]
+    assert search(newsroom, published_from=DAY0 + timedelta(days=1), published_to=DAY0 + timedelta(days=8)) == [2, 3]
+
+
+# -- geo -------------------------------------------------------------------------------------
+
+
+def test_bbox_matches_an_article_with_a_place_inside_only(newsroom):
+    france = Box(-5.0, 42.0, 8.5, 51.0)
+    assert search(newsroom, geo=GeoFilter(france)) == [1, 4, 5]  # Lyon, Paris (with Suva), Lyon
+
+
+def test_several_places_never_combine_into_a_false_hit(store):
+    # Lyon's longitude and Berlin's latitude are both inside this box; neither city is.
+    put(store, article(1, places=[LYON, BERLIN]))
+    assert search(store, geo=GeoFilter(Box(4.0, 51.0, 6.0, 54.0))) == []
+    assert search(store, geo=GeoFilter(Box(4.0, 45.0, 6.0, 46.0))) == [1]
+
+
+def test_places_just_inside_and_just_outside_a_box_edge(store):
+    edge = 10.0
+    inside = Place(name="In", geonames_id=1, resolved_name="In", lat=50.0, lon=edge - 0.001)
+    outside = Place(name="Out", geonames_id=2, resolved_name="Out", lat=50.0, lon=edge + 0.001)
+    put(store, article(1, places=[inside]), article(2, places=[outside]))
+    assert search(store, geo=GeoFilter(Box(0.0, 45.0, edge, 55.0))) == [1]
+
+
+def test_near_is_an_exact_radius(newsroom):
+    assert search(newsroom, geo=GeoFilter(Circle(48.8566, 2.3522, 10.0))) == [4]
+    # Lyon is ~392 km from Paris.
+    assert search(newsroom, geo=GeoFilter(Circle(48.8566, 2.3522, 380.0))) == [4]
+    assert search(newsroom, geo=GeoFilter(Circle(48.8566, 2.3522, 400.0))) == [1, 4, 5]
+
+
+def test_focus_only_matches_the_story_place_only(newsroom):
+    assert search(newsroom, geo=GeoFilter(Circle(48.8566, 2.3522, 10.0), focus_only=True)) == []
+    assert search(newsroom, geo=GeoFilter(Circle(-18.14, 178.44, 10.0), focus_only=True)) == [4]
+
+
+def test_bbox_across_the_antimeridian(newsroom):
+    assert search(newsroom, geo=GeoFilter(Box(175.0, -25.0, -175.0, -10.0))) == [4]
+
+
+def test_geo_combines_with_text(newsroom):
+    france = Box(-5.0, 42.0, 8.5, 51.0)
+    assert search(newsroom, text="partnership", geo=GeoFilter(france)) == [5]
+
+
+# -- order and paging ------------------------------------------------------------------------
+
+
+def test_newest_and_oldest(newsroom):
+    assert ids(newsroom.search(SearchRequest(sort="newest", size=3))) == [5, 4, 3]
+    assert ids(newsroom.search(SearchRequest(sort="oldest", size=3))) == [1, 2, 3]
+
+
+def test_cursor_paging_is_stable_while_articles_arrive(store):
+    put(store, *(article(n, day=n) for n in range(1, 8)))
+    pages, after = [], None
+    while True:
+        page = store.search(SearchRequest(sort="newest", size=3, after=after))
+        pages.append(ids(page))
+        assert page.total == 7  # the whole match, on every page
+        if page.next is None:
+            break
+        after = page.next
+        # news keeps coming: a newer article and one dated inside the pages still to come
+        put(store, article(100 + len(pages), day=50), article(200 + len(pages), day=2))
+    assert pages == [[7, 6, 5], [4, 3, 2], [1]]
+
+
+def test_relevance_paging_covers_every_hit_once(store):
+    put(store, *(article(n, text=f"storm {'storm ' * n}report") for n in range(1, 8)))
+    seen, after = [], None
+    while True:
+        page = store.search(SearchRequest(match=Match(text="storm"), size=3, after=after))
+        seen += ids(page)
+        if page.next is None:
+            break
+        after = page.next
+        put(store, article(100 + len(seen), text="storm storm storm storm storm storm storm storm storm"))
+    assert sorted(seen) == list(range(1, 8))
+
+
+def test_size_zero_gives_the_count_and_aggregations_only(newsroom):
+    result = newsroom.search(SearchRequest(size=0, facets=("countries",)))
+    assert (result.total, result.hits) == (5, [])
+    assert result.facets["countries"]
+
+
+# -- facets and histogram --------------------------------------------------------------------
+
+
+def test_facets_count_over_the_whole_match(newsroom):
+    result = newsroom.search(SearchRequest(
+        size=1, facets=("entities", "people", "organizations", "places", "countries", "sources", "languages"),
+    ))
+    facets = {name: {b.key: b.count for b in buckets} for name, buckets in result.facets.items()}
+    assert facets["entities"] == {"ORG:Red Cross": 2, "PERSON:Ana Duval": 2, "ORG:Berlin Senate": 1}
+    assert facets["people"] == {"Ana Duval": 2}
+    assert facets["organizations"] == {"Red Cross": 2, "Berlin Senate": 1}
+    assert facets["places"] == {"Lyon": 2, "Berlin": 2, "Nairobi": 1, "Suva": 1, "Paris": 1}
+    assert facets["countries"] == {"FR": 3, "DE": 2, "KE": 1, "FJ": 1}
+    assert facets["sources"] == {"Wire.example": 4, "Kenya.example": 1}
+    assert facets["languages"] == {"en": 4, "de": 1}
+
+
+def test_facets_follow_the_query(newsroom):
+    result = newsroom.search(SearchRequest(match=Match(text="lyon"), facets=("places",)))
+    assert {b.key: b.count for b in result.facets["places"]} == {"Lyon": 2, "Berlin": 1}
+
+
+@pytest.mark.parametrize(
+    ("interval", "expected"),
+    [
+        ("day", {"2026-03-02": 1, "2026-03-03": 1, "2026-03-10": 1, "2026-04-06": 1, "2026-04-11": 1}),
+        ("week", {"2026-03-02": 2, "2026-03-09": 1, "2026-04-06": 2}),  # weeks start on Monday
+        ("month", {"2026-03-01": 3, "2026-04-01": 2}),
+    ],
+)
+def test_histogram(newsroom, interval, expected):
+    result = newsroom.search(SearchRequest(size=0, histogram=interval))
+    assert {b.start.date().isoformat(): b.count for b in result.histogram} == expected
+
+
+def test_articles_lists_every_stored_article_for_a_reindex(newsroom):
+    listed = list(newsroom.articles(batch=2))
+    assert sorted(int(a.id, 16) for _, a in listed) == [1, 2, 3, 4, 5]
+    assert [seq for seq, _ in listed] == sorted(seq for seq, _ in listed)
+
+
+def test_an_after_from_another_sort_is_harmless(newsroom):
+    result = newsroom.search(SearchRequest(sort="oldest", size=2, after=After(sort_key=None, offset=0, seq_ceiling=10**9)))
+    assert ids(result) == [1, 2]
+
+
+def test_exclusions_only_exclude_from_everything(newsroom):
+    assert search(newsroom, text="NOT lyon") == [2, 3, 4]
+    assert search(newsroom, text="-lyon -storm") == [2, 3]
+    assert search(newsroom, text='lyon AND NOT "flooded the river"') == [5]

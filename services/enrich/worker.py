@@ -137,10 +137,7 @@ def load_enricher(settings: Settings) -> EnrichBatch:
     """The real enrichment: spaCy NER and the gazetteer, loaded from settings."""
     from services.enrich import Enricher
 
-    enricher = Enricher.load(settings)
-    if hasattr(enricher, "enrich_batch"):
-        return enricher.enrich_batch
-    return lambda raws: list(enricher.enrich_many(raws))
+    return Enricher.load(settings).enrich_batch
 
 
 def consumer_name() -> str:

@@ -7,6 +7,7 @@ model is not the point here, delivery is. One test runs the real Enricher.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import signal
 import socket
@@ -20,7 +21,7 @@ import httpx
 import msgspec
 import pytest
 
-from services.enrich.worker import Worker
+from services.enrich.worker import Worker, load_enricher
 from shared.dlq import list_dead_letters, replay
 from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings
@@ -305,32 +306,21 @@ async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done
 
 
 async def test_the_real_enricher_finds_people_and_places(redis, redis_url):
-    enrich_module = pytest.importorskip("services.enrich")
-    if not hasattr(enrich_module, "Enricher"):
-        pytest.skip("services.enrich.Enricher is not there yet")
-    settings = settings_for(redis_url)
+    if importlib.util.find_spec("services.enrich.geotag") is None:
+        pytest.skip("services.enrich.geotag (the Geotagger) is not there yet")
+    settings = settings_for(redis_url, gazetteer_path=str(ROOT / "data" / "gazetteer"))
     await ensure_groups(redis)
-    story = article(
-        1,
-        title="Mayor of Lyon meets Angela Merkel in Berlin",
-        delay_s="0",
-    )
     story = msgspec.structs.replace(
-        story, text="BERLIN — The mayor of Lyon, France, met Angela Merkel in Berlin on Monday."
+        article(1, title="Mayor of Lyon meets Angela Merkel in Berlin"),
+        text="BERLIN — The mayor of Lyon, France, met Angela Merkel in Berlin on Monday.",
     )
     await add_all(redis, RAW, [story])
-    async with worker_in_process(settings, load=_real_enricher):
+    async with worker_in_process(settings, load=load_enricher):
         [out] = await eventually(lambda: enriched(redis), timeout=120)
     assert any(e.label == "PERSON" and "Merkel" in e.text for e in out.entities)
     berlin = next(p for p in out.places if p.resolved_name == "Berlin")
     assert berlin.country_code == "DE" and abs(berlin.lat - 52.52) < 0.5
     assert out.model and out.gazetteer
-
-
-def _real_enricher(settings: Settings):
-    from services.enrich.worker import load_enricher
-
-    return load_enricher(settings)
 
 
 async def _running(worker: Worker) -> bool:

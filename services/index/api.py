@@ -12,7 +12,7 @@ from typing import Annotated
 
 from litestar import Litestar, Response, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.query import InvalidParameters, SearchParams, encode_cursor, parse_search
@@ -30,7 +30,7 @@ INDEX_BYTES = Gauge("dateline_index_size_bytes", "Bytes on disk of the live inde
 
 _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
 
-Many = Annotated[list[str] | None, Parameter(description="Repeatable.")]
+Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
 def search_app(store: ArticleStore, checks: ReadinessChecks | None = None) -> Litestar:
@@ -45,23 +45,23 @@ def search_routes(store: ArticleStore) -> list:
     @get("/v1/search", sync_to_thread=True, summary="Search articles",
          responses={400: _error_doc("A parameter is malformed; `errors` names each one.")})
     def search(
-        q: Annotated[str | None, Parameter(description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required.")] = None,
-        entity: Annotated[list[str] | None, Parameter(description="Repeatable. Canonical entity text, optionally LABEL:text.")] = None,
-        place: Annotated[list[str] | None, Parameter(description="Repeatable. Place name or GeoNames id.")] = None,
-        country: Annotated[list[str] | None, Parameter(description="Repeatable. ISO 3166-1 alpha-2.")] = None,
+        q: Annotated[str | None, QueryParameter(description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required.")] = None,
+        entity: Annotated[list[str] | None, QueryParameter(description="Repeatable. Canonical entity text, optionally LABEL:text.")] = None,
+        place: Annotated[list[str] | None, QueryParameter(description="Repeatable. Place name or GeoNames id.")] = None,
+        country: Annotated[list[str] | None, QueryParameter(description="Repeatable. ISO 3166-1 alpha-2.")] = None,
         source: Many = None,
         language: Many = None,
-        published_from: Annotated[str | None, Parameter(query="from", description="Published at or after (date or RFC 3339).")] = None,
-        published_to: Annotated[str | None, Parameter(query="to", description="Published at or before (a date includes the whole day).")] = None,
-        near: Annotated[str | None, Parameter(description="lat,lon,radius_km: mentions a place within the radius.")] = None,
-        bbox: Annotated[str | None, Parameter(description="min_lon,min_lat,max_lon,max_lat: mentions a place inside.")] = None,
-        focus_only: Annotated[str | None, Parameter(description="true: geo matches the story's focus place only.")] = None,
-        sort: Annotated[str | None, Parameter(description="relevance (default), newest, oldest.")] = None,
-        size: Annotated[str | None, Parameter(description="Hits per page, 0..100 (default 10).")] = None,
-        cursor: Annotated[str | None, Parameter(description="`next_cursor` of the previous page.")] = None,
-        facets: Annotated[list[str] | None, Parameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages.")] = None,
-        facet_size: Annotated[str | None, Parameter(description="Buckets per facet, 1..100 (default 10).")] = None,
-        histogram: Annotated[str | None, Parameter(description="day, week or month: article counts over time.")] = None,
+        published_from: Annotated[str | None, QueryParameter(name="from", description="Published at or after (date or RFC 3339).")] = None,
+        published_to: Annotated[str | None, QueryParameter(name="to", description="Published at or before (a date includes the whole day).")] = None,
+        near: Annotated[str | None, QueryParameter(description="lat,lon,radius_km: mentions a place within the radius.")] = None,
+        bbox: Annotated[str | None, QueryParameter(description="min_lon,min_lat,max_lon,max_lat: mentions a place inside.")] = None,
+        focus_only: Annotated[str | None, QueryParameter(description="true: geo matches the story's focus place only.")] = None,
+        sort: Annotated[str | None, QueryParameter(description="relevance (default), newest, oldest.")] = None,
+        size: Annotated[str | None, QueryParameter(description="Hits per page, 0..100 (default 10).")] = None,
+        cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the previous page.")] = None,
+        facets: Annotated[list[str] | None, QueryParameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages.")] = None,
+        facet_size: Annotated[str | None, QueryParameter(description="Buckets per facet, 1..100 (default 10).")] = None,
+        histogram: Annotated[str | None, QueryParameter(description="day, week or month: article counts over time.")] = None,
     ) -> Response[SearchResponse] | Response[ErrorBody]:
         params = SearchParams(
             q=q, entity=entity or [], place=place or [], country=country or [], source=source or [],
@@ -73,7 +73,7 @@ def search_routes(store: ArticleStore) -> list:
 
     @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored",
          responses={404: _error_doc("No article with this id."), 400: _error_doc("Not an article id.")})
-    def article(article_id: str) -> Response[EnrichedArticle] | Response[ErrorBody]:
+    def article(article_id: Annotated[str, PathParameter(description="The article id (32 hex digits).")]) -> Response[EnrichedArticle] | Response[ErrorBody]:
         if not _ARTICLE_ID.match(article_id):
             return error_response(400, "invalid_parameter", f"article id {article_id!r} is not 32 hex digits",
                                   [ErrorDetail(field="id", reason="expected 32 lower-case hex digits")])

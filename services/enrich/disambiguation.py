@@ -1,0 +1,167 @@
+"""Which GeoNames entry each toponym means, and how sure we are.
+
+Evidence, in the order a reader uses it: the name itself (an exact spelling beats a
+loose one), what kind of place it is (a country or state is what a bare name usually
+means), how big it is, which countries the story is about (countries named, demonyms,
+the dateline), and how close it lies to places already resolved with confidence.
+
+Confidence is the margin of the winner over the best rival more than 25 km away, so a
+name with one plausible reading is sure and "Paris" between France and Texas is not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from msgspec import Struct
+
+from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
+from services.enrich.gazetteer_build import LOOSE, PRIMARY
+from services.enrich.place_mentions import Toponym
+
+# Weights of the evidence, tuned on the GeoWebNews development set only.
+NAME_QUALITY = {PRIMARY: 1.0, 2: 0.6, LOOSE: 0.0}
+FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "ADM1": 1.2, "PPLC": 0.6}
+POPULATION_WEIGHT = 0.35  # per decade of inhabitants
+VOTE_WEIGHT = 3.0  # times the country's share of the story's country votes
+NEAR_WEIGHT = 2.0  # for a candidate next to a confidently resolved place
+NEAR_KM = 400.0
+RIVAL_KM = 25.0
+MARGIN_SCALE = 1.5
+ANCHOR_CONFIDENCE = 0.6
+DOMINANT_VOTES = 3.0  # this many votes make a story "about" its countries
+
+
+class Resolution(Struct, kw_only=True):
+    toponym: Toponym
+    entry: GazetteerEntry | None
+    confidence: float = 0.0
+    via_demonym: bool = False
+
+
+class StoryContext(Struct, kw_only=True):
+    votes: dict[str, float]  # country code -> share of the votes
+    vote_total: float
+    anchors: list[tuple[str, GazetteerEntry]]  # (toponym key, entry) resolved with confidence
+
+
+def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[Resolution]:
+    """Resolve every toponym in two passes: the second one also uses proximity to the
+    places the first pass resolved with confidence."""
+    candidates = {t.key: gazetteer.candidates(t.name) for t in toponyms}
+    demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
+    context = StoryContext(anchors=[], **_country_votes(toponyms, candidates, demonyms, gazetteer))
+    first = [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
+    context.anchors = [
+        (r.toponym.key, r.entry)
+        for r in first
+        if r.entry and r.confidence >= ANCHOR_CONFIDENCE and not r.via_demonym
+        and r.entry.feature_code not in ("PCLI", "CONT")
+    ]  # fmt: skip
+    return [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
+
+
+def _demonym_entry(
+    toponym: Toponym, candidates: list[Candidate], gazetteer: Gazetteer
+) -> GazetteerEntry | None:
+    entry = gazetteer.demonym(toponym.name)
+    if entry is None:
+        return None
+    if toponym.demonym or not any(c.quality == PRIMARY for c in candidates):
+        return entry
+    return None
+
+
+def _country_votes(
+    toponyms: Sequence[Toponym],
+    candidates: dict[str, list[Candidate]],
+    demonyms: dict[str, GazetteerEntry | None],
+    gazetteer: Gazetteer,
+) -> dict[str, object]:
+    votes: Counter[str] = Counter()
+    for toponym in toponyms:
+        weight = len(toponym.spans)
+        demonym = demonyms[toponym.key]
+        if demonym is not None and demonym.country_code:
+            votes[demonym.country_code] += weight
+            continue
+        named = _named_country_or_state(candidates[toponym.key])
+        if named is not None:
+            votes[named.country_code] += weight if named.feature_code == "PCLI" else weight / 2
+        if toponym.dateline_region:
+            region = _named_country_or_state(gazetteer.candidates(toponym.dateline_region))
+            if region is not None:
+                votes[region.country_code] += 2
+    total = sum(votes.values())
+    return {"votes": {c: v / total for c, v in votes.items()} if total else {}, "vote_total": total}
+
+
+def _named_country_or_state(candidates: list[Candidate]) -> GazetteerEntry | None:
+    """The country or first-level division a name spells out, if it spells one."""
+    for candidate in candidates:
+        if candidate.quality >= 2 and candidate.entry.feature_code in ("PCLI", "ADM1"):
+            return candidate.entry
+    return None
+
+
+def _resolve(
+    toponym: Toponym,
+    candidates: list[Candidate],
+    demonym: GazetteerEntry | None,
+    context: StoryContext,
+) -> Resolution:
+    if demonym is not None:
+        return Resolution(toponym=toponym, entry=demonym, confidence=0.9, via_demonym=True)
+    plausible = [c for c in candidates if _plausible(c, toponym, context)]
+    if not plausible:
+        return Resolution(toponym=toponym, entry=None)
+    scored = sorted(((_score(c, toponym, context), c) for c in plausible), key=lambda sc: -sc[0])
+    best_score, best = scored[0]
+    return Resolution(
+        toponym=toponym,
+        entry=best.entry,
+        confidence=_confidence(best_score, best, scored[1:]),
+    )
+
+
+def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) -> bool:
+    """A town abroad that only a variant spelling or a list of neighbourhoods points to,
+    in a story about other countries, is a false friend (Quds in Mosul is not Jerusalem)."""
+    entry = candidate.entry
+    if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:
+        return True
+    if entry.feature_code in ("PCLI", "CONT", "ADM1"):
+        return True
+    return not (toponym.in_sub_place_list or candidate.quality == LOOSE)
+
+
+def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> float:
+    entry = candidate.entry
+    score = NAME_QUALITY[candidate.quality]
+    score += FEATURE_BONUS.get(entry.feature_code, 0.0) * (candidate.quality > LOOSE)
+    score += POPULATION_WEIGHT * math.log10(entry.population + 1)
+    score += VOTE_WEIGHT * context.votes.get(entry.country_code, 0.0)
+    others = [a for key, a in context.anchors if key != toponym.key]
+    if others:
+        nearest = min(distance_km(entry.lat, entry.lon, a.lat, a.lon) for a in others)
+        score += NEAR_WEIGHT * max(0.0, 1.0 - nearest / NEAR_KM)
+    return score
+
+
+def _confidence(best_score: float, best: Candidate, rivals: list[tuple[float, Candidate]]) -> float:
+    far = [s for s, c in rivals if distance_km(best.entry.lat, best.entry.lon, c.entry.lat, c.entry.lon) > RIVAL_KM]
+    margin = best_score - far[0] if far else 3.0 * MARGIN_SCALE
+    confidence = 1.0 - math.exp(-max(margin, 0.0) / MARGIN_SCALE)
+    if best.quality == LOOSE:
+        confidence *= 0.6  # a spelling variant is weaker evidence than the name itself
+    return round(confidence, 3)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12_742.0 * math.asin(min(1.0, math.sqrt(h)))

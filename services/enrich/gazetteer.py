@@ -1,0 +1,142 @@
+"""The compiled gazetteer: place names -> GeoNames entries, from arrays that load in a blink.
+
+Built by :func:`services.enrich.gazetteer_build.build_gazetteer` into a directory; loaded
+here read-only. A name is looked up under its exact key, then its loose key
+(:mod:`services.enrich.toponyms`); each candidate carries how well its name matched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import numpy as np
+from msgspec import Struct
+
+from services.enrich.gazetteer_build import (
+    ARRAYS_FILE,
+    FORMAT,
+    LOOSE,
+    META_FILE,
+    GazetteerMeta,
+    build_gazetteer,
+    key_hash,
+)
+from services.enrich.toponyms import exact_key, loose_key
+from shared.logging import get_logger
+
+log = get_logger()
+
+COUNTRY_FEATURES = frozenset({"PCLI", "PCLD", "PCLF", "PCLS", "PCLIX", "PCL", "TERR"})
+REGION_FEATURES = frozenset({"ADM1", "CONT", "RGN", "ADMD"})
+
+
+class GazetteerEntry(Struct, frozen=True):
+    """One GeoNames entry, unpacked from the arrays for the few rows a story needs."""
+
+    row: int
+    geonames_id: int
+    name: str
+    lat: float
+    lon: float
+    country_code: str
+    admin1: str | None
+    feature_code: str
+    population: int
+
+    @property
+    def is_country(self) -> bool:
+        return self.feature_code in COUNTRY_FEATURES
+
+    @property
+    def is_region(self) -> bool:
+        return self.feature_code in REGION_FEATURES
+
+
+class Candidate(Struct, frozen=True):
+    entry: GazetteerEntry
+    quality: int  # 3: primary name, 2: alternate name, 1: loose spelling match
+
+
+class GazetteerMissing(Exception):
+    """The compiled files are absent or from another format; the message says how to build."""
+
+
+class Gazetteer:
+    def __init__(self, arrays: dict[str, np.ndarray], meta: GazetteerMeta) -> None:
+        self._a = arrays
+        self.meta = meta
+        self.version = meta.version
+
+    @classmethod
+    def open(cls, directory: Path) -> Gazetteer:
+        meta_path, arrays_path = directory / META_FILE, directory / ARRAYS_FILE
+        if not meta_path.is_file() or not arrays_path.is_file():
+            raise GazetteerMissing(f"no compiled gazetteer in {directory}")
+        meta = msgspec.json.decode(meta_path.read_bytes(), type=GazetteerMeta)
+        if meta.format != FORMAT:
+            raise GazetteerMissing(f"gazetteer in {directory} has format {meta.format}, need {FORMAT}")
+        with np.load(arrays_path) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        return cls(arrays, meta)
+
+    @classmethod
+    def load(cls, directory: Path) -> Gazetteer:
+        """Open the compiled gazetteer, compiling it from the packages first when absent."""
+        try:
+            return cls.open(directory)
+        except GazetteerMissing as missing:
+            log.info("gazetteer.compiling", reason=str(missing), out_dir=str(directory))
+            build_gazetteer(directory)
+            return cls.open(directory)
+
+    # -- lookups ---------------------------------------------------------------------
+
+    def candidates(self, name: str) -> list[Candidate]:
+        """Every entry the name may mean, best name match first, then biggest first."""
+        exact = exact_key(name)
+        if not exact:
+            return []
+        found = dict(self._postings("x", exact))
+        for row, quality in self._postings("l", loose_key(name)):
+            found.setdefault(row, quality)
+        ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+        return [Candidate(entry=self.entry(row), quality=q) for row, q in ranked]
+
+    def _postings(self, kind: str, key: str) -> list[tuple[int, int]]:
+        wanted = np.uint64(key_hash(kind, key))
+        keys = self._a["key_hashes"]
+        at = int(np.searchsorted(keys, wanted))
+        if at == len(keys) or keys[at] != wanted:
+            return []
+        start, end = self._a["key_starts"][at : at + 2]
+        rows = self._a["posting_rows"][start:end].tolist()
+        quality = self._a["posting_quality"][start:end].tolist()
+        if kind == "l":
+            quality = [LOOSE] * len(rows)
+        return list(zip(rows, quality, strict=True))
+
+    def demonym(self, word: str) -> GazetteerEntry | None:
+        """ "Iraqi", "Iraqis" -> Iraq; None when the word names no place's people."""
+        row = self.meta.demonyms.get(exact_key(word))
+        return None if row is None else self.entry(row)
+
+    def country(self, code: str) -> GazetteerEntry | None:
+        row = self.meta.country_rows.get(code)
+        return None if row is None else self.entry(row)
+
+    def entry(self, row: int) -> GazetteerEntry:
+        a = self._a
+        start, end = a["name_offsets"][row : row + 2]
+        country = self.meta.countries[int(a["country"][row])]
+        return GazetteerEntry(
+            row=row,
+            geonames_id=int(a["geonames_id"][row]),
+            name=a["names"][start:end].tobytes().decode(),
+            lat=float(a["lat"][row]),
+            lon=float(a["lon"][row]),
+            country_code=country,
+            admin1=self.meta.admin1_names.get(a["admin1"][row].decode()),
+            feature_code=self.meta.feature_codes[int(a["feature"][row])],
+            population=int(a["population"][row]),
+        )

@@ -1,0 +1,132 @@
+"""Geotagging: an article's NER mentions -> its places and the place the story is about.
+
+A pipeline of small steps: pick the mentions that name places
+(:mod:`~services.enrich.place_mentions`), resolve each name against the gazetteer
+(:mod:`~services.enrich.disambiguation`), merge mentions of one place, choose the focus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from services.enrich.disambiguation import Resolution, resolve_toponyms
+from services.enrich.gazetteer import Gazetteer, GazetteerEntry
+from services.enrich.mentions import Mention
+from services.enrich.place_mentions import select_toponyms, toponyms_at
+from shared.schemas import Place, Span
+from shared.settings import Settings
+
+# How much a mention says about where the story happens, by where it stands ...
+TITLE_WEIGHT = 3.0
+LEAD_WEIGHT = 1.5  # the first fifth of the text
+TAIL_WEIGHT = 0.3  # the last tenth: sign-offs, related links, footers
+# ... and by what kind of place it names: a story happens in a town more than a country.
+FOCUS_KIND_WEIGHT = {"PCLI": 0.6, "ADM1": 0.8, "CONT": 0.3}
+
+
+class Geotagger:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self.version = gazetteer.version
+
+    @classmethod
+    def load(cls, settings: Settings) -> Geotagger:
+        """The compiled gazetteer in ``settings.gazetteer_dir``, compiled first if absent."""
+        return cls(Gazetteer.load(settings.gazetteer_dir))
+
+    def geotag(
+        self, title: str, text: str, mentions: Sequence[Mention]
+    ) -> tuple[list[Place], Place | None]:
+        """The article's places (one per distinct place, every span merged) and its focus."""
+        toponyms = select_toponyms(text, mentions, self._is_demonym)
+        resolutions = resolve_toponyms(toponyms, self.gazetteer)
+        # "Iraqi forces" is about Iraq: demonyms join their country's spans (GeoWebNews
+        # counts them as toponyms too) but never make a story's focus.
+        places = merged_places(r for r in resolutions if r.entry)
+        return places, focus_place(places, resolutions, len(text))
+
+    def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
+        """One answer per given span (e.g. gold toponyms), the whole text as context."""
+        resolutions = resolve_toponyms(toponyms_at(text, spans), self.gazetteer)
+        by_span = {
+            (s.start, s.end): r for r in resolutions for s in r.toponym.spans
+        }
+        answers: list[Place | None] = []
+        for start, end in spans:
+            found = _resolution_covering(by_span, start, end)
+            answers.append(_place(found, [Span("text", start, end)]) if found and found.entry else None)
+        return answers
+
+    def _is_demonym(self, word: str) -> bool:
+        return self.gazetteer.demonym(word) is not None
+
+
+def _resolution_covering(by_span: dict[tuple[int, int], Resolution], start: int, end: int) -> Resolution | None:
+    # A possessive ("Iraq's") is cut off the toponym's span: match on the start too.
+    exact = by_span.get((start, end))
+    if exact is not None:
+        return exact
+    return next((r for (s, e), r in by_span.items() if s == start and e <= end), None)
+
+
+def merged_places(resolutions: Iterable[Resolution]) -> list[Place]:
+    """One Place per GeoNames entry: "Tal Afar" and "Tall Afar" are one place."""
+    by_id: dict[int, list[Resolution]] = {}
+    for resolution in resolutions:
+        by_id.setdefault(resolution.entry.geonames_id, []).append(resolution)
+    places = []
+    for group in by_id.values():
+        named = [r for r in group if not r.via_demonym] or group
+        most_written = max(named, key=lambda r: len(r.toponym.spans))
+        spans = sorted(
+            (s for r in group for s in r.toponym.spans), key=lambda s: (s.field != "title", s.start)
+        )
+        best = max(group, key=lambda r: r.confidence)
+        places.append(_place(best, spans, name=most_written.toponym.name))
+    return places
+
+
+def _place(resolution: Resolution, spans: list[Span], name: str | None = None) -> Place:
+    entry: GazetteerEntry = resolution.entry  # type: ignore[assignment]
+    return Place(
+        name=name or resolution.toponym.name,
+        geonames_id=entry.geonames_id,
+        resolved_name=entry.name,
+        lat=entry.lat,
+        lon=entry.lon,
+        country_code=entry.country_code or None,
+        admin1=entry.admin1,
+        feature_code=entry.feature_code,
+        population=entry.population,
+        confidence=resolution.confidence,
+        spans=spans,
+    )
+
+
+def focus_place(places: list[Place], resolutions: Sequence[Resolution], text_length: int) -> Place | None:
+    """Where the story happens: its dateline's place, else the place written most
+    prominently (the title and the lead count more, the tail of the page little)."""
+    for resolution in resolutions:
+        if resolution.toponym.dateline and resolution.entry and not resolution.via_demonym:
+            return next(p for p in places if p.geonames_id == resolution.entry.geonames_id)
+    demonym_spans = {s for r in resolutions if r.via_demonym for s in r.toponym.spans}
+    named = [p for p in places if any(s not in demonym_spans for s in p.spans)]
+    if not named:
+        return None
+    return max(named, key=lambda p: _prominence(p, demonym_spans, text_length))
+
+
+def _prominence(place: Place, demonym_spans: set[Span], text_length: int) -> float:
+    weight = sum(_span_weight(s, text_length) for s in place.spans if s not in demonym_spans)
+    kind = FOCUS_KIND_WEIGHT.get(place.feature_code or "", 1.0)
+    return weight * kind * (0.5 + 0.5 * place.confidence)
+
+
+def _span_weight(span: Span, text_length: int) -> float:
+    if span.field == "title":
+        return TITLE_WEIGHT
+    if span.start < 0.2 * text_length:
+        return LEAD_WEIGHT
+    if span.start > 0.9 * text_length:
+        return TAIL_WEIGHT
+    return 1.0

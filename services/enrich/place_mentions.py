@@ -1,0 +1,144 @@
+"""Which mentions of an article name places: NER's place labels, names NER mislabelled
+that the article uses as places elsewhere, the members of a list of places ("the
+districts of A, B and C"), demonyms ("Iraqi"), and the dateline ("MOSUL, Iraq —").
+
+Every mention of one name becomes one :class:`Toponym` carrying all its spans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+from msgspec import Struct
+
+from services.enrich.mentions import Mention
+from services.enrich.toponyms import exact_key, possessive_stripped
+from shared.schemas import Span
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
+
+_NAME = r"[A-Z][\w'’\-]*(?: (?:al|el|de|du|la|le|of)?[- ]?[A-Z][\w'’\-]*)*"
+# "the neighborhoods of A, B, and C", "villages such as A and B", "towns including A, B"
+LIST_CUE = re.compile(
+    r"\b(?P<kind>neighbou?rhoods?|districts?|villages?|towns?|cities|suburbs?|provinces?"
+    r"|areas?|regions?|quarters?|settlements?|camps?|municipalities|states|countries)"
+    r" (?:of|such as|including|like|in) "
+    rf"(?P<names>{_NAME}(?:, {_NAME})*,? (?:and|or) {_NAME}|{_NAME})"
+)
+# "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -"
+DATELINE = re.compile(
+    r"^\s*(?P<city>[A-Z][A-Z'’.\- ]{1,40}[A-Z.])"
+    r"(?:, (?P<region>[A-Z][\w.'’\- ]{1,40}?))?"
+    r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
+    r"(?: \([\w/ .]+\))?\s*[—–-]{1,2}\s"
+)
+SUB_PLACE_KINDS = ("neighbo", "district", "village", "suburb", "quarter", "camp", "settlement", "area")
+
+
+class Toponym(Struct, kw_only=True):
+    """One place name of the article with every span that writes it."""
+
+    name: str  # as first written, possessive stripped
+    key: str  # exact key: what groups its mentions
+    spans: list[Span]
+    label: str  # NER label, "LIST" or "DATELINE" for names found by cue
+    demonym: bool = False  # NER called it a nationality: it votes for a country
+    in_sub_place_list: bool = False  # named in "the neighbourhoods of ..." and the like
+    dateline: bool = False
+    dateline_region: str | None = None  # "Iraq" in "MOSUL, Iraq —"
+
+
+def select_toponyms(
+    text: str, mentions: Sequence[Mention], is_demonym: Callable[[str], bool]
+) -> list[Toponym]:
+    """The article's place names from its NER mentions, list cues and dateline."""
+    place_keys = {exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS}
+    chosen = [m for m in mentions if _names_place(m, place_keys, is_demonym)]
+    listed = list(_listed_names(text))
+    dateline = _dateline(text)
+    toponyms = _grouped(_unique_spans([*chosen, *listed, *dateline]))
+    sub_place_keys = {exact_key(m.text) for m in listed if m.label == "LIST"}
+    for toponym in toponyms:
+        toponym.in_sub_place_list = toponym.key in sub_place_keys
+    _mark_dateline(toponyms, text)
+    return toponyms
+
+
+def toponyms_at(text: str, spans: Iterable[tuple[int, int]]) -> list[Toponym]:
+    """Given spans (gold toponyms) as toponyms, grouped by name like the article's own."""
+    mentions = [Mention("text", s, e, text[s:e], "SPAN") for s, e in spans]
+    toponyms = _grouped(mentions)
+    _mark_dateline(toponyms, text)
+    return toponyms
+
+
+def _names_place(mention: Mention, place_keys: set[str], is_demonym: Callable[[str], bool]) -> bool:
+    if mention.label in PLACE_LABELS:
+        return True
+    if mention.label == "NORP":
+        return is_demonym(mention.text)
+    # NER calls some places people or organisations; trust the article's own usage.
+    return mention.label in MAYBE_PLACE_LABELS and exact_key(possessive_stripped(mention.text)) in place_keys
+
+
+def _listed_names(text: str) -> Iterable[Mention]:
+    for cue in LIST_CUE.finditer(text):
+        if not cue.group("kind").startswith(SUB_PLACE_KINDS):
+            continue
+        start = cue.start("names")
+        for name in re.finditer(_NAME, cue.group("names")):
+            if name.group() in ("And", "Or"):
+                continue
+            yield Mention("text", start + name.start(), start + name.end(), name.group(), "LIST")
+
+
+def _dateline(text: str) -> list[Mention]:
+    found = DATELINE.match(text)
+    if not found:
+        return []
+    return [Mention("text", found.start("city"), found.end("city"), found.group("city"), "DATELINE")]
+
+
+def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
+    """Drop a cue-found mention where NER already has one overlapping it."""
+    kept: list[Mention] = []
+    for mention in mentions:
+        overlaps = any(
+            m.field == mention.field and m.start < mention.end and mention.start < m.end for m in kept
+        )
+        if not overlaps:
+            kept.append(mention)
+    return kept
+
+
+def _grouped(mentions: Iterable[Mention]) -> list[Toponym]:
+    by_key: dict[str, Toponym] = {}
+    for mention in sorted(mentions, key=lambda m: (m.field != "title", m.start)):
+        name = possessive_stripped(mention.text)
+        key = exact_key(name)
+        if not key:
+            continue
+        span = Span(mention.field, mention.start, mention.start + len(name))
+        if key in by_key:
+            by_key[key].spans.append(span)
+            continue
+        by_key[key] = Toponym(
+            name=name,
+            key=key,
+            spans=[span],
+            label=mention.label,
+            demonym=mention.label == "NORP",
+        )
+    return list(by_key.values())
+
+
+def _mark_dateline(toponyms: list[Toponym], text: str) -> None:
+    found = DATELINE.match(text)
+    if not found:
+        return
+    for toponym in toponyms:
+        if any(s.field == "text" and s.start == found.start("city") for s in toponym.spans):
+            toponym.dateline = True
+            toponym.dateline_region = found.group("region")

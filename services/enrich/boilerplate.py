@@ -10,7 +10,7 @@ places must not come from it. It is found by the shape of lines, not by listing 
    headings in the same block as one (a video's title above its "please wait");
 2. legal lines: copyright and rights notices;
 3. the footer after the sign-off: a wire credit ("With reporting by ...", "Editing by")
-   in the second half of the text ends the story, everything after it is the page's;
+   past the first third of the text ends the story, everything after it is the page's;
 4. trailing publisher notes: from the end upwards, lines that name the publisher, speak
    as the publisher to the reader ("we ... you"), or are not sentences.
 
@@ -148,8 +148,9 @@ def legal_lines(lines: list[Line], _marked: set[int], _publisher: str) -> set[in
 def footer_after_sign_off(lines: list[Line], _marked: set[int], _publisher: str) -> set[int]:
     if not lines:
         return set()
-    half = lines[-1].end / 2
-    sign_offs = [i for i, line in enumerate(lines) if line.start >= half and is_sign_off(line)]
+    # A credit in the first third is a byline or an editor's note, not the story's end.
+    third = lines[-1].end / 3
+    sign_offs = [i for i, line in enumerate(lines) if line.start >= third and is_sign_off(line)]
     return set(range(sign_offs[-1] + 1, len(lines))) if sign_offs else set()
 
 

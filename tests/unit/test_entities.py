@@ -1,0 +1,251 @@
+"""Entities from mentions, and the mentions NER misses: pure functions on texts written here."""
+
+from __future__ import annotations
+
+from services.enrich.entities import entities_of, trimmed, with_entity_labels
+from services.enrich.mentions import Mention
+from services.enrich.missed_mentions import (
+    Article,
+    abbreviates,
+    with_acronyms,
+    with_agency_credits,
+    with_listed_places,
+    with_missed_mentions,
+    with_repeats,
+)
+from services.enrich.wire import agency_credits
+from shared.schemas import Span
+
+
+def mention(text: str, name: str, label: str, nth: int = 0, field: str = "text") -> Mention:
+    """The ``nth`` occurrence of ``name`` in ``text`` as a mention."""
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(name, start + 1)
+    return Mention(field, start, start + len(name), name, label)
+
+
+def spans_of(text: str, mentions: list[Mention]) -> list[tuple[str, str]]:
+    return [(text[m.start : m.end], m.label) for m in mentions]
+
+
+# -- trimming ----------------------------------------------------------------------------
+
+
+def test_trimming_drops_a_leading_the_and_a_possessive_and_keeps_offsets_true():
+    text = "Troops of the Kivu Brigade's second unit met the Hague's envoys in the U.S."
+    for raw, expected in [
+        ("the Kivu Brigade's", "Kivu Brigade"),
+        ("the Hague's", "Hague"),
+        ("the U.S.", "U.S."),
+    ]:
+        found = trimmed(mention(text, raw, "ORG"))
+        assert found is not None
+        assert (found.text, text[found.start : found.end]) == (expected, expected)
+
+
+def test_trimming_a_mention_with_nothing_left_gives_none():
+    assert trimmed(Mention("text", 0, 2, "’s", "ORG")) is None
+
+
+# -- merging -----------------------------------------------------------------------------
+
+BODY = (
+    "General Amadou Kone Diallo visited Bamako. Diallo said the Malian Defence Force had "
+    "retaken the town. Kone Diallo later flew to Mopti. Malian Defence Force officers agreed."
+)
+
+
+def test_short_forms_of_a_person_join_the_fullest_form_with_every_span():
+    mentions = [
+        mention(BODY, "Amadou Kone Diallo", "PERSON"),
+        mention(BODY, "Diallo", "PERSON", nth=1),
+        mention(BODY, "Kone Diallo", "PERSON", nth=1),
+        mention(BODY, "Bamako", "GPE"),
+    ]
+    [person] = [e for e in entities_of(mentions) if e.label == "PERSON"]
+    assert person.text == "Amadou Kone Diallo"
+    assert person.count == 3
+    assert [BODY[s.start : s.end] for s in person.spans] == [
+        "Amadou Kone Diallo",
+        "Diallo",
+        "Kone Diallo",
+    ]
+
+
+def test_a_short_form_shared_by_two_people_stays_apart():
+    text = "Ana Silva met Rui Silva. Silva left."
+    mentions = [
+        mention(text, "Ana Silva", "PERSON"),
+        mention(text, "Rui Silva", "PERSON"),
+        mention(text, "Silva", "PERSON", nth=2),
+    ]
+    assert sorted(e.text for e in entities_of(mentions)) == ["Ana Silva", "Rui Silva", "Silva"]
+
+
+def test_one_word_does_not_stand_for_an_organisation_and_places_are_never_shortened():
+    text = "The Islamic Party met the Party. New Guinea is not Guinea."
+    mentions = [
+        mention(text, "Islamic Party", "ORG"),
+        mention(text, "Party", "ORG", nth=1),
+        mention(text, "New Guinea", "GPE"),
+        mention(text, "Guinea", "GPE", nth=1),
+    ]
+    assert len(entities_of(mentions)) == 4
+
+
+def test_a_name_tagged_as_a_place_once_is_a_place_even_if_read_as_a_person_more_often():
+    text = "Gedaref fell. Gedaref was shelled. Troops entered Gedaref."
+    mentions = [
+        mention(text, "Gedaref", "PERSON", nth=0),
+        mention(text, "Gedaref", "PERSON", nth=1),
+        mention(text, "Gedaref", "GPE", nth=2),
+    ]
+    [entity] = entities_of(mentions)
+    assert (entity.label, entity.count) == ("GPE", 3)
+    relabelled = with_entity_labels(mentions, [entity])
+    assert {m.label for m in relabelled} == {"GPE"}
+
+
+def test_numbers_and_dates_are_not_entities_and_entities_are_ordered_by_mentions():
+    text = "On Monday 300 people left Bamako. Bamako emptied."
+    mentions = [
+        mention(text, "Monday", "DATE"),
+        mention(text, "300", "CARDINAL"),
+        mention(text, "Bamako", "GPE"),
+        mention(text, "Bamako", "GPE", nth=1),
+    ]
+    assert [(e.text, e.count) for e in entities_of(mentions)] == [("Bamako", 2)]
+
+
+def test_title_spans_come_before_text_spans():
+    title, text = "Floods in Mopti", "Mopti is flooded."
+    mentions = [mention(text, "Mopti", "GPE"), mention(title, "Mopti", "GPE", field="title")]
+    [entity] = entities_of(mentions)
+    assert entity.spans == [Span("title", 10, 15), Span("text", 0, 5)]
+
+
+# -- acronyms ----------------------------------------------------------------------------
+
+ACRONYMS = (
+    "Fighters of the National Liberation Front (NLF) attacked a convoy. "
+    "The NLF denied it. Later NLF units withdrew.\nTHE NLF IS LOSING GROUND\n"
+)
+
+
+def test_an_acronym_defined_in_the_text_is_that_organisation_wherever_it_appears():
+    article = Article("NLF claims attack", ACRONYMS)
+    full = mention(ACRONYMS, "National Liberation Front", "ORG")
+    wrong = mention(ACRONYMS, "NLF units", "PRODUCT")  # NER's mislabelled, too wide span
+    found, aliases = with_acronyms(article, [full, wrong])
+    acronym_spans = [(m.field, m.start) for m in found if m.text == "NLF"]
+    assert acronym_spans == [
+        ("title", 0),
+        ("text", ACRONYMS.index("NLF")),
+        ("text", ACRONYMS.index("NLF denied")),
+        ("text", ACRONYMS.index("NLF units")),
+    ]  # not in the all-capitals headline
+    assert wrong not in found
+    assert {m.label for m in found} == {"ORG"}
+    assert aliases == {"nlf": "national liberation front"}
+    [entity] = entities_of(found, aliases)
+    assert (entity.text, entity.count) == ("National Liberation Front", 5)
+
+
+def test_acronym_letters_must_follow_the_name():
+    assert abbreviates("CTS", "Counterterrorism Service")
+    assert abbreviates("IS", "Islamic State")
+    assert abbreviates("NGOs", "Non Governmental Organisations")
+    assert not abbreviates("AP", "Islamic State")
+    assert not abbreviates("I", "Islamic State")
+    assert not abbreviates("Is", "Islamic State")
+
+
+# -- wire agencies -----------------------------------------------------------------------
+
+
+def test_agency_credits_are_organisations_and_ambiguous_names_count_only_as_credits():
+    assert agency_credits("With reporting by dpa, Reuters and AP") == [(18, 21), (23, 30), (35, 37)]
+    line = "BAMAKO, Mali (AP) — Troops moved in, AFP reported."
+    assert [line[s:e] for s, e in agency_credits(line)] == ["AP", "AFP"]
+    assert agency_credits("The AP state election is close, officials said.") == []
+    assert agency_credits("Vote counting in AP and Telangana continued.") == []
+
+
+def test_agency_credits_become_org_mentions_outside_boilerplate_only():
+    text = "Troops moved in.\nWith reporting by dpa and Reuters\nReuters Plus: subscribe now"
+    footer = (text.index("Reuters Plus"), len(text))
+    mislabelled = mention(text, "dpa", "PERSON")
+    found = with_agency_credits(Article("", text, [footer]), [mislabelled])
+    assert sorted(spans_of(text, found)) == [("Reuters", "ORG"), ("dpa", "ORG")]
+
+
+# -- repeats -----------------------------------------------------------------------------
+
+
+def test_a_recognised_name_is_found_again_where_ner_missed_it():
+    title = "Flood Waters Reach Mopti As Rains Continue"
+    text = "Mopti is flooded. Aid reached Mopti on Monday. The Mopti Tribune reported it."
+    article = Article(title, text)
+    found = with_repeats(article, [mention(text, "Mopti", "GPE")])
+    assert [(m.field, m.start) for m in found] == [
+        ("text", 0),
+        ("title", title.index("Mopti")),  # title case: capitalised neighbours are expected
+        ("text", text.index("Mopti on")),
+    ]  # not inside "The Mopti Tribune"
+
+
+def test_common_words_are_not_repeated():
+    text = "May said no. In May it rained."
+    assert with_repeats(Article("", text), [mention(text, "May", "PERSON")]) == [
+        mention(text, "May", "PERSON")
+    ]
+
+
+# -- listed places -----------------------------------------------------------------------
+
+
+def test_names_listed_with_places_become_places_split_where_ner_merged_them():
+    text = "Troops held the districts of Sabon Gari, Kwari, Tudun Wada, and Gwale by noon."
+    mentions = [mention(text, "Sabon Gari, Kwari", "ORG"), mention(text, "Gwale", "GPE")]
+    found = with_listed_places(Article("", text), mentions)
+    assert sorted(spans_of(text, found)) == [
+        ("Gwale", "GPE"),
+        ("Kwari", "GPE"),
+        ("Sabon Gari", "GPE"),
+        ("Tudun Wada", "GPE"),
+    ]
+
+
+def test_a_list_of_people_with_one_place_is_left_alone():
+    text = "Talks between Obi, Adamu and Lagos officials stalled. Obi left."
+    mentions = [
+        mention(text, "Obi", "PERSON"),
+        mention(text, "Adamu", "PERSON"),
+        mention(text, "Lagos", "GPE"),
+        mention(text, "Obi", "PERSON", nth=1),
+    ]
+    assert with_listed_places(Article("", text), mentions) == mentions
+
+
+def test_a_comma_after_an_opening_place_does_not_make_a_person_a_place():
+    text = "In Kano, Amina Bello said the market reopened."
+    mentions = [mention(text, "Kano", "GPE"), mention(text, "Amina Bello", "PERSON")]
+    assert with_listed_places(Article("", text), mentions) == mentions
+
+
+def test_all_fixes_together_return_sorted_mentions_title_first():
+    title = "NLF attack near Mopti"
+    text = "The National Liberation Front (NLF) attacked Mopti, AFP reported."
+    found = with_missed_mentions(
+        Article(title, text),
+        [mention(text, "National Liberation Front", "ORG"), mention(text, "Mopti", "GPE")],
+    )
+    assert [(m.field, m.text, m.label) for m in found.mentions] == [
+        ("title", "NLF", "ORG"),
+        ("title", "Mopti", "GPE"),
+        ("text", "National Liberation Front", "ORG"),
+        ("text", "NLF", "ORG"),
+        ("text", "Mopti", "GPE"),
+        ("text", "AFP", "ORG"),
+    ]

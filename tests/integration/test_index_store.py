@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from services.index.geo import Box, Circle
@@ -349,3 +350,12 @@ def test_exclusions_only_exclude_from_everything(newsroom):
     assert search(newsroom, text="NOT lyon") == [2, 3, 4]
     assert search(newsroom, text="-lyon -storm") == [2, 3]
     assert search(newsroom, text='lyon AND NOT "flooded the river"') == [5]
+
+
+def test_an_article_the_index_cannot_hold_is_rejected_alone(store):
+    far_future = msgspec.structs.replace(article(2), published_at=datetime(2999, 1, 1, tzinfo=UTC))
+    report = put(store, article(1), far_future)
+    assert report.written == [article(1).id]
+    assert [r.id for r in report.rejected] == [far_future.id]
+    assert "out of range" in report.rejected[0].reason  # Tantivy's dates end in 2262
+    assert search(store) == [1]

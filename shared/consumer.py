@@ -156,11 +156,10 @@ class Stage:
         started = time.perf_counter()
         async with self._turn:
             counts = await self._delivery_counts(redis, ids) if claimed else [1] * len(ids)
-            letters = [
-                self._letter(i, e, c) for i, e, c in zip(ids, batch["data"], counts, strict=True)
-            ]
-            deliveries = [d for d in letters if isinstance(d, Delivery)]
-            unreadable = [f for f in letters if isinstance(f, Failure)]
+            entries = zip(ids, batch["data"], counts, strict=True)
+            opened = [self._unpack(*entry) for entry in entries]
+            deliveries = [d for d in opened if isinstance(d, Delivery)]
+            unreadable = [f for f in opened if isinstance(f, Failure)]
             failures = unreadable + (await self._handle(deliveries) if deliveries else [])
             await self._settle(redis, ids, batch["data"], dict(zip(ids, counts)), failures)
         self.counts.batches += 1
@@ -178,17 +177,27 @@ class Stage:
             found = await pipe.execute()
         return [int(rows[0]["times_delivered"]) if rows else 1 for rows in found]
 
-    def _letter(self, entry_id: str, fields: dict[bytes, bytes], count: int) -> Delivery | Failure:
+    def _unpack(self, entry_id: str, fields: dict[bytes, bytes], count: int) -> Delivery | Failure:
         body = fields.get(self._body_field)
-        if body is not None:
-            return Delivery(entry_id=entry_id, body=body, deliveries=count)
-        names = ", ".join(sorted(_as_str(k) for k in fields)) or "none"
-        return Failure(
-            entry_id=entry_id,
-            reason="missing_field",
-            error=f"entry has no `{self._body_field.decode()}` field (fields: {names})",
-            permanent=True,
-        )
+        if body is None:
+            names = ", ".join(sorted(_as_str(k) for k in fields)) or "none"
+            return Failure(
+                entry_id=entry_id,
+                reason="missing_field",
+                error=f"entry has no `{self._body_field.decode()}` field (fields: {names})",
+                permanent=True,
+            )
+        if count > self._settings.max_deliveries:
+            # Delivered this often yet never settled: it kills or stalls whoever takes it
+            # (a worker crash, a timeout), so no handler will ever report it failed.
+            return Failure(
+                entry_id=entry_id,
+                reason="delivery_limit",
+                error=f"delivered {count} times without being settled: "
+                "it may crash or stall the worker that takes it",
+                permanent=True,
+            )
+        return Delivery(entry_id=entry_id, body=body, deliveries=count)
 
     async def _handle(self, deliveries: list[Delivery]) -> list[Failure]:
         try:

@@ -156,6 +156,22 @@ async def test_entries_left_pending_by_a_dead_consumer_are_claimed(groups, redis
     assert await pending(redis) == 0
 
 
+async def test_an_entry_that_keeps_killing_its_workers_is_dead_lettered_unhandled(
+    groups, redis_url
+):
+    redis, desk = groups, Desk()
+    [killer] = await publish(redis, b'{"n":1}')
+    # Delivered three times already, and each worker that took it died before settling it.
+    await redis.xreadgroup("enrich", "ghost", {RAW: ">"}, count=10)
+    for _ in range(2):
+        await redis.xclaim(RAW, "enrich", "ghost", min_idle_time=0, message_ids=[killer])
+    async with running_stage(redis_url, desk):
+        [letter] = await eventually(lambda: dead_letters(redis))
+    assert desk.seen == []
+    assert (letter.reason, letter.attempts) == ("delivery_limit", 4)
+    assert "delivered 4 times without being settled" in letter.error
+
+
 async def test_a_retry_does_not_wait_for_the_claim_idle_time(groups, redis_url):
     redis, desk = groups, Desk(raise_first=True)
     slow_claims = msgspec.structs.replace(FAST, claim_idle_ms=60_000, retry_delay_ms=100)

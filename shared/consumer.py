@@ -9,6 +9,9 @@ handler, and settles each entry by what the handler reports:
 - failed permanently, or for the ``max_deliveries``-th time: moved to ``dateline:dlq`` as a
   :class:`~shared.schemas.DeadLetter` and acked, in one atomic step.
 
+Every few seconds a stage trims its stream below the oldest entry some group still needs
+(:func:`shared.streams.trim_processed`), so streams stay bounded without losing work.
+
 Two FastStream subscribers share the group and the consumer name: one reads new entries
 (XREADGROUP ``>``, ``max_records`` = the batch size), one claims entries left pending by a
 dead worker or scheduled for retry (XAUTOCLAIM, ``min_idle_time`` = ``claim_idle_ms``).
@@ -37,7 +40,7 @@ from prometheus_client import Counter, Histogram
 from shared.logging import get_logger
 from shared.schemas import DeadLetter
 from shared.settings import Settings
-from shared.streams import DATA_FIELD, DLQ
+from shared.streams import DATA_FIELD, DLQ, trim_processed
 
 log = get_logger("dateline.consumer")
 
@@ -106,6 +109,7 @@ return moved
 """
 
 _encoder = msgspec.json.Encoder()
+_TRIM_EVERY_S = 5.0
 
 
 class Stage:
@@ -135,6 +139,7 @@ class Stage:
         # handlers (spaCy, the index writer) are not safe to run twice at once.
         self._turn = asyncio.Lock()
         self._log = log.bind(stage=stage, stream=stream, consumer=consumer)
+        self._trimmed_at = 0.0
 
     @property
     def running(self) -> bool:
@@ -162,6 +167,7 @@ class Stage:
             unreadable = [f for f in opened if isinstance(f, Failure)]
             failures = unreadable + (await self._handle(deliveries) if deliveries else [])
             await self._settle(redis, ids, batch["data"], dict(zip(ids, counts)), failures)
+        await self._trim(redis)
         self.counts.batches += 1
         BATCH_SIZE.labels(self.name).observe(len(ids))
         BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
@@ -303,6 +309,15 @@ class Stage:
                 attempts=attempts[failure.entry_id],
                 retry_in_ms=self._settings.retry_delay_ms,
             )
+
+    async def _trim(self, redis: aioredis.Redis) -> None:
+        # Keeps the stream bounded: drops only entries every group reading it has acked.
+        if time.monotonic() - self._trimmed_at < _TRIM_EVERY_S:
+            return
+        self._trimmed_at = time.monotonic()
+        dropped = await trim_processed(redis, self.stream)
+        if dropped:
+            self._log.debug("stream.trimmed", entries=dropped)
 
     def _count(self, outcome: str, n: int) -> None:
         setattr(self.counts, outcome, getattr(self.counts, outcome) + n)

@@ -196,6 +196,15 @@ async def test_dead_lettering_twice_by_racing_workers_writes_one_letter(groups, 
     assert len(await dead_letters(redis)) == 1
 
 
+async def test_acked_entries_are_trimmed_and_a_pending_one_is_kept(groups, redis_url):
+    redis, desk = groups, Desk()
+    no_retry_yet = msgspec.structs.replace(FAST, claim_idle_ms=60_000, retry_delay_ms=60_000)
+    _, poison, after = await publish(redis, b'{"n":1}', b'{"poison":1}', b'{"n":3}')
+    async with running_stage(redis_url, desk, settings=no_retry_yet) as stage:
+        await eventually(lambda: _acked(stage, 2))
+    assert [i.decode() for i, _ in await redis.xrange(RAW)] == [poison, after]
+
+
 async def test_readiness_follows_the_subscribers(groups, redis_url):
     async with running_stage(redis_url, Desk()) as stage:
         assert stage.running and await stage.readiness() is None

@@ -21,17 +21,19 @@ from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.place_mentions import Toponym
 
-# Weights of the evidence, tuned on the GeoWebNews development set only.
-NAME_QUALITY = {PRIMARY: 1.0, 2: 0.6, LOOSE: 0.0}
-FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "ADM1": 1.2, "PPLC": 0.6}
-POPULATION_WEIGHT = 0.35  # per decade of inhabitants
-VOTE_WEIGHT = 3.0  # times the country's share of the story's country votes
-NEAR_WEIGHT = 2.0  # for a candidate next to a confidently resolved place
-NEAR_KM = 400.0
+# Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
+NAME_QUALITY = {PRIMARY: 1.0, 2: 0.0, LOOSE: 0.0}
+FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "PPLC": 1.5}
+POPULATION_WEIGHT = 0.7  # per decade of inhabitants
+VOTE_WEIGHT = 1.0  # times the country's share of the story's country votes
+NEAR_WEIGHT = 2.0  # for a candidate next to a confidently resolved place ...
+NEAR_KM = 1500.0  # ... falling to nothing at this distance
 RIVAL_KM = 25.0
 MARGIN_SCALE = 1.5
 ANCHOR_CONFIDENCE = 0.6
 DOMINANT_VOTES = 3.0  # this many votes make a story "about" its countries
+MAJOR_CITY = 100_000
+WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 
 
 class Resolution(Struct, kw_only=True):
@@ -58,7 +60,7 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
         (r.toponym.key, r.entry)
         for r in first
         if r.entry and r.confidence >= ANCHOR_CONFIDENCE and not r.via_demonym
-        and r.entry.feature_code not in ("PCLI", "CONT")
+        and r.entry.feature_code not in WHOLE_AREAS
     ]  # fmt: skip
     return [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
 
@@ -69,9 +71,17 @@ def _demonym_entry(
     entry = gazetteer.demonym(toponym.name)
     if entry is None:
         return None
-    if toponym.demonym or not any(c.quality == PRIMARY for c in candidates):
+    # "Canadian" is also a town in Texas: only a country, a state or a city named so
+    # exactly outweighs the demonym.
+    if toponym.demonym or not any(_names_major_place(c) for c in candidates):
         return entry
     return None
+
+
+def _names_major_place(candidate: Candidate) -> bool:
+    entry = candidate.entry
+    major = entry.feature_code in ("PCLI", "ADM1", "PPLC") or entry.population >= MAJOR_CITY
+    return candidate.quality == PRIMARY and major
 
 
 def _country_votes(
@@ -114,6 +124,9 @@ def _resolve(
 ) -> Resolution:
     if demonym is not None:
         return Resolution(toponym=toponym, entry=demonym, confidence=0.9, via_demonym=True)
+    # A variant spelling is a fallback, not a rival of the name as written.
+    if any(c.quality > LOOSE for c in candidates):
+        candidates = [c for c in candidates if c.quality > LOOSE]
     plausible = [c for c in candidates if _plausible(c, toponym, context)]
     if not plausible:
         return Resolution(toponym=toponym, entry=None)
@@ -144,7 +157,7 @@ def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> flo
     score += POPULATION_WEIGHT * math.log10(entry.population + 1)
     score += VOTE_WEIGHT * context.votes.get(entry.country_code, 0.0)
     others = [a for key, a in context.anchors if key != toponym.key]
-    if others:
+    if others and entry.feature_code not in WHOLE_AREAS:
         nearest = min(distance_km(entry.lat, entry.lon, a.lat, a.lon) for a in others)
         score += NEAR_WEIGHT * max(0.0, 1.0 - nearest / NEAR_KM)
     return score

@@ -19,6 +19,7 @@ from services.enrich.gazetteer_build import (
     LOOSE,
     META_FILE,
     GazetteerMeta,
+    build_fingerprint,
     build_gazetteer,
     key_hash,
 )
@@ -73,9 +74,12 @@ class Gazetteer:
         meta_path, arrays_path = directory / META_FILE, directory / ARRAYS_FILE
         if not meta_path.is_file() or not arrays_path.is_file():
             raise GazetteerMissing(f"no compiled gazetteer in {directory}")
-        meta = msgspec.json.decode(meta_path.read_bytes(), type=GazetteerMeta)
-        if meta.format != FORMAT:
-            raise GazetteerMissing(f"gazetteer in {directory} has format {meta.format}, need {FORMAT}")
+        try:
+            meta = msgspec.json.decode(meta_path.read_bytes(), type=GazetteerMeta)
+        except msgspec.ValidationError as exc:
+            raise GazetteerMissing(f"gazetteer in {directory} is from another version: {exc}") from None
+        if meta.format != FORMAT or meta.fingerprint != build_fingerprint():
+            raise GazetteerMissing(f"gazetteer in {directory} was compiled by other code")
         with np.load(arrays_path) as npz:
             arrays = {name: npz[name] for name in npz.files}
         return cls(arrays, meta)
@@ -86,6 +90,12 @@ class Gazetteer:
         try:
             return cls.open(directory)
         except GazetteerMissing as missing:
+            if _built_from_dump(directory):
+                # Recompiling from the packages alone would quietly drop the operator's data.
+                raise GazetteerMissing(
+                    f"{missing}; it was extended from GeoNames dump files: rebuild it with "
+                    "`dateline gazetteer build --from DIR`"
+                ) from None
             log.info("gazetteer.compiling", reason=str(missing), out_dir=str(directory))
             build_gazetteer(directory)
             return cls.open(directory)
@@ -140,3 +150,11 @@ class Gazetteer:
             feature_code=self.meta.feature_codes[int(a["feature"][row])],
             population=int(a["population"][row]),
         )
+
+
+def _built_from_dump(directory: Path) -> bool:
+    try:
+        sources = msgspec.json.decode((directory / META_FILE).read_bytes()).get("sources", [])
+    except (OSError, msgspec.DecodeError, AttributeError):
+        return False
+    return any(str(source).startswith("geonames-dump") for source in sources)

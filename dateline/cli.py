@@ -109,12 +109,16 @@ def demo(
 
 def print_try_this(settings: Settings) -> None:
     base = stack.search_url(settings)
-    console.print(f"\nSearch API: {base}/v1/search   (OpenAPI docs: {base}/docs)")
-    console.print("Try:")
-    console.print(f"  curl '{base}/v1/search?q=flood&facets=places,people,organizations&size=3'")
-    console.print(f"  curl '{base}/v1/search?near=48.86,2.35,300&sort=newest'      # within 300 km of Paris")
-    console.print(f"  curl '{base}/v1/search?q=port&facets=countries,sources&histogram=week'")
-    console.print("  dateline search 'election' --facets entities")
+    lines = [
+        f"\nSearch API: {base}/v1/search   (OpenAPI docs: {base}/docs)",
+        "Try:",
+        f"  curl '{base}/v1/search?q=flood&facets=places,people,organizations&size=3'",
+        f"  curl '{base}/v1/search?near=45.76,4.83,150&sort=newest'   # within 150 km of Lyon",
+        f"  curl '{base}/v1/search?q=port&facets=countries,sources&histogram=week'",
+        "  dateline search 'election' --facets entities",
+    ]
+    for line in lines:  # soft wrap keeps long URLs whole for copy and paste
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 # -- pushing articles ------------------------------------------------------------------

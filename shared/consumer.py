@@ -341,7 +341,7 @@ def add_stage(
     ``batch_size`` defaults to the stage's setting (``enrich_batch_size``,
     ``index_batch_size``), else 100.
     """
-    worker = Stage(
+    new_stage = Stage(
         stage=stage,
         stream=stream,
         group=group,
@@ -361,9 +361,9 @@ def add_stage(
         subscriber = broker.subscriber(
             stream=sub, ack_policy=AckPolicy.MANUAL, no_reply=True, parser=_unparsed_batch
         )
-        subscriber(_batch_handler(worker, claimed=claimed))
-        worker.subscribers.append(subscriber)
-    return worker
+        subscriber(_batch_handler(new_stage, claimed=claimed))
+        new_stage.subscribers.append(subscriber)
+    return new_stage
 
 
 def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Self
 
 import msgspec
 
@@ -11,8 +12,15 @@ from services.ingest.publish import SEEN_PREFIX
 from shared.redis_server import PrivateRedis
 from shared.schemas import ErrorBody
 from shared.streams import RAW
-from tests.integration.test_ingest_api import AUTH, article, ndjson, raw_entries, running_ingest, settings_for
-from tests.integration.test_ingest_incoming import until
+from tests.integration.polling import eventually
+from tests.integration.test_ingest_api import (
+    AUTH,
+    article,
+    ndjson,
+    raw_entries,
+    running_ingest,
+    settings_for,
+)
 
 NDJSON = {**AUTH, "Content-Type": "application/x-ndjson"}
 
@@ -35,7 +43,7 @@ class CuttingProxy:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    async def __aenter__(self) -> CuttingProxy:
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -83,21 +91,24 @@ def error_of(response) -> ErrorBody:
 
 async def test_redis_lost_mid_request_is_503_and_nothing_is_written(redis, redis_server):
     # Cut inside the second article's command: the first one has fully reached Redis.
-    async with CuttingProxy(redis_server.port, marker=article(2)["title"].encode()) as proxy:
-        async with running_ingest(settings_for(proxy.url)) as ingest:
-            body = ndjson(article(1), article(2), article(3))
-            response = await ingest.post("/v1/articles", content=body, headers=NDJSON)
-            assert response.status_code == 503, response.text
-            assert error_of(response).error == "redis_unavailable"
-            assert response.headers["Retry-After"]
-            assert proxy.cuts >= 1  # the request really was cut short
-            assert await redis.xlen(RAW) == 0
-            assert await redis.keys(SEEN_PREFIX + "*") == []
+    marker = article(2)["title"].encode()
+    async with (
+        CuttingProxy(redis_server.port, marker) as proxy,
+        running_ingest(settings_for(proxy.url)) as ingest,
+    ):
+        body = ndjson(article(1), article(2), article(3))
+        response = await ingest.post("/v1/articles", content=body, headers=NDJSON)
+        assert response.status_code == 503, response.text
+        assert error_of(response).error == "redis_unavailable"
+        assert response.headers["Retry-After"]
+        assert proxy.cuts >= 1  # the request really was cut short
+        assert await redis.xlen(RAW) == 0
+        assert await redis.keys(SEEN_PREFIX + "*") == []
 
-            proxy.cutting = False  # Redis is back: the same request now goes through whole
-            response = await ingest.post("/v1/articles", content=body, headers=NDJSON)
-            assert response.status_code == 202
-            assert [r["status"] for r in response.json()["results"]] == ["accepted"] * 3
+        proxy.cutting = False  # Redis is back: the same request now goes through whole
+        response = await ingest.post("/v1/articles", content=body, headers=NDJSON)
+        assert response.status_code == 202
+        assert [r["status"] for r in response.json()["results"]] == ["accepted"] * 3
     assert len(await raw_entries(redis)) == 3
 
 
@@ -127,7 +138,7 @@ async def test_a_backlog_over_the_limit_is_429_until_enrichment_catches_up(redis
             response = await ingest.post("/v1/articles", json=article(99), headers=AUTH)
             return response if response.status_code == 429 else None
 
-        response = await until(refused, what="a 429")
+        response = await eventually(refused)
         assert response.headers["Retry-After"] == "2"
         found = error_of(response)
         assert found.error == "backlog_full" and "3 articles behind" in found.detail
@@ -140,5 +151,5 @@ async def test_a_backlog_over_the_limit_is_429_until_enrichment_catches_up(redis
             response = await ingest.post("/v1/articles", json=article(100), headers=AUTH)
             return response.status_code == 202
 
-        await until(taken, what="ingest to take articles again")
+        await eventually(taken)
         assert await redis.xlen(RAW) == published + 1

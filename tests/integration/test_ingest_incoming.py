@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import msgspec
 import pytest
 from structlog.testing import capture_logs
@@ -11,6 +9,7 @@ from structlog.testing import capture_logs
 from services.ingest.normalise import article_id, canonical_url
 from shared.schemas import DeadLetter
 from shared.streams import DATA_FIELD, DLQ, INCOMING, RAW
+from tests.integration.polling import eventually
 from tests.integration.test_ingest_api import (
     AUTH,
     article,
@@ -18,17 +17,6 @@ from tests.integration.test_ingest_api import (
     running_ingest,
     settings_for,
 )
-
-
-async def until(condition, timeout: float = 20.0, what: str = "condition"):
-    """Poll an async condition until it is truthy; fail with ``what`` at the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = await condition()
-        if found:
-            return found
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 async def push(redis, fields: dict) -> str:
@@ -40,8 +28,14 @@ def as_json(value) -> bytes:
     return msgspec.json.encode(value)
 
 
-async def nothing_pending(redis) -> bool:
-    return (await redis.xpending(INCOMING, "ingest"))["pending"] == 0
+def settled(redis, count: int):
+    """A probe: the ingest group has read ``count`` entries and acked every one."""
+
+    async def probe() -> bool:
+        [group] = await redis.xinfo_groups(INCOMING)
+        return group["entries-read"] == count and group["pending"] == 0
+
+    return probe
 
 
 async def dead_letters(redis) -> list[DeadLetter]:
@@ -56,29 +50,24 @@ async def ingest(redis, redis_url):
 
 async def test_a_pushed_article_is_published_and_acked(ingest, redis):
     await push(redis, {"article": as_json(article())})
-    [raw] = await until(lambda: raw_entries(redis), what="the article in dateline:raw")
+    await eventually(settled(redis, 1))
+    [raw] = await raw_entries(redis)
     assert raw.id == article_id(canonical_url(article()["url"]))
     assert raw.text == article()["text"] and raw.language == "en"
-    await until(lambda: nothing_pending(redis), what="the incoming entry acked")
     assert await redis.xlen(DLQ) == 0
 
 
 async def test_an_article_pushed_twice_is_published_once(ingest, redis):
     await push(redis, {"article": as_json(article())})
     await push(redis, {"article": as_json(article())})
-    await until(lambda: nothing_pending(redis), what="both entries acked")
-    await until(lambda: redis.xinfo_groups(INCOMING), what="the group")
-    groups = {g["name"].decode(): g for g in await redis.xinfo_groups(INCOMING)}
-    assert groups["ingest"]["entries-read"] == 2
+    await eventually(settled(redis, 2))
     assert await redis.xlen(RAW) == 1
 
 
 async def test_the_http_and_stream_entries_share_de_duplication(ingest, redis):
     assert (await ingest.post("/v1/articles", json=article(), headers=AUTH)).status_code == 202
     await push(redis, {"article": as_json(article())})
-    await until(lambda: nothing_pending(redis), what="the entry acked")
-    await until(lambda: redis.xinfo_groups(INCOMING), what="the group")
-    assert [g["entries-read"] for g in await redis.xinfo_groups(INCOMING)] == [1]
+    await eventually(settled(redis, 1))
     assert await redis.xlen(RAW) == 1
 
 
@@ -93,12 +82,12 @@ async def test_the_http_and_stream_entries_share_de_duplication(ingest, redis):
 )
 async def test_an_invalid_article_is_dead_lettered_with_its_reason(ingest, redis, fields, reason, error):
     entry_id = await push(redis, fields)
-    [letter] = await until(lambda: dead_letters(redis), what="the dead letter")
+    await eventually(settled(redis, 1))
+    [letter] = await dead_letters(redis)
     assert (letter.stage, letter.reason, letter.entry_id, letter.stream) == ("ingest", reason, entry_id, INCOMING)
     assert error in letter.error
     if "article" in fields:
         assert letter.payload == fields["article"].decode()  # the original, untouched
-    await until(lambda: nothing_pending(redis), what="the entry acked")
     assert await redis.xlen(RAW) == 0
 
 
@@ -109,8 +98,7 @@ async def test_good_and_bad_entries_of_one_batch_are_judged_each_on_its_own(inge
         pipe.xadd(INCOMING, {"article": as_json(bad)})
         pipe.xadd(INCOMING, {"article": as_json(article(3))})
         await pipe.execute()
-    await until(lambda: nothing_pending(redis), what="all entries settled")
-    await until(lambda: dead_letters(redis), what="the dead letter")
+    await eventually(settled(redis, 3))
     assert [r.title for r in await raw_entries(redis)] == [good["title"], article(3)["title"]]
     [letter] = await dead_letters(redis)
     assert "$.title" in letter.error
@@ -129,7 +117,7 @@ async def test_the_reader_waits_while_enrichment_is_behind(redis, redis_url):
         async def refused():  # the backlog figure is cached briefly: until it is re-read
             return (await ingest.post("/v1/articles", json=article(9), headers=AUTH)).status_code == 429
 
-        await until(refused, what="ingest to see the backlog")
+        await eventually(refused)
         published = await redis.xlen(RAW)
         with capture_logs() as logs:
             await push(redis, {"article": as_json(article(3))})
@@ -137,9 +125,9 @@ async def test_the_reader_waits_while_enrichment_is_behind(redis, redis_url):
             async def paused():
                 return any(e["event"] == "incoming.paused" for e in logs)
 
-            await until(paused, what="the reader to pause")
+            await eventually(paused)
             assert await redis.xlen(RAW) == published  # paused before publishing
             entries = await redis.xreadgroup("enrich", "test", {RAW: ">"})
             await redis.xack(RAW, "enrich", *[i for i, _ in entries[0][1]])
-            await until(lambda: nothing_pending(redis), timeout=15, what="the reader to resume")
+            await eventually(settled(redis, 1), timeout=15)
         assert [r.title for r in await raw_entries(redis)][-1] == article(3)["title"]

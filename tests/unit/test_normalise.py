@@ -118,14 +118,18 @@ def test_html_to_text_refuses_html_without_text():
         ("Harbour budget approved", HARBOUR, "en"),
         (
             "Le conseil approuve le budget du port",
-            "Le conseil municipal a voté mardi pour approuver le nouveau budget du vieux "
-            "port, après des mois de débat entre habitants, pêcheurs et commerçants.",
+            (
+                "Le conseil municipal a voté mardi pour approuver le nouveau budget du vieux "
+                "port, après des mois de débat entre habitants, pêcheurs et commerçants."
+            ),
             "fr",
         ),
         (
             "Stadtrat beschließt Haushalt für den Hafen",
-            "Der Stadtrat hat am Dienstag den neuen Haushalt für den alten Hafen "
-            "beschlossen, nach monatelanger Debatte zwischen Anwohnern und Händlern.",
+            (
+                "Der Stadtrat hat am Dienstag den neuen Haushalt für den alten Hafen "
+                "beschlossen, nach monatelanger Debatte zwischen Anwohnern und Händlern."
+            ),
             "de",
         ),
     ],

@@ -10,7 +10,8 @@ never combined across places, so two places of one article cannot make a false h
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from msgspec import Struct
 
@@ -80,43 +81,88 @@ def cell_tokens(lat: float, lon: float) -> list[str]:
     return [_token(level, *_cell_of(level, lat, lon)) for level in range(MIN_LEVEL, MAX_LEVEL + 1)]
 
 
+@lru_cache(maxsize=4096)
 def covering(shape: Shape) -> Covering:
+    """Cells over ``shape``: coarse ones wholly inside it, fine ones along its edge.
+
+    Cached: paging through results and popular areas ask for the same shapes again.
+    """
     box = shape.bounds() if isinstance(shape, Circle) else shape
     inside: list[str] = []
     border: list[str] = []
     for part in _unwrapped(box):
         start = _start_level(part)
         finest = min(MAX_LEVEL, start + REFINE_LEVELS)
+        test = _circle_test(shape) if isinstance(shape, Circle) else _box_test(part)
+        bounds = (part.min_lon, part.min_lat, part.max_lon, part.max_lat)
         for level, x, y in _cells_over(start, part):
-            _descend(shape, part, level, x, y, finest, inside, border)
+            _descend(bounds, test, level, x, y, finest, inside, border)
     return Covering(inside=inside, border=border)
 
 
+Bounds = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
 def _descend(
-    shape: Shape, part: Box, level: int, x: int, y: int, finest: int,
+    part: Bounds, test: Callable[[Bounds], int], level: int, x: int, y: int, finest: int,
     inside: list[str], border: list[str],
 ) -> None:
-    cell = _cell_box(level, x, y)
-    if not _intersects(cell, part):
+    cell = _cell_bounds(level, x, y)
+    if cell[0] > part[2] or part[0] > cell[2] or cell[1] > part[3] or part[1] > cell[3]:
         return
-    if _within(cell, shape):
+    where = test(cell)
+    if where == OUTSIDE:
+        return
+    if where == INSIDE:
         inside.append(_token(level, x, y))
     elif level >= finest:
         border.append(_token(level, x, y))
     else:
         for dx in (0, 1):
             for dy in (0, 1):
-                _descend(shape, part, level + 1, 2 * x + dx, 2 * y + dy, finest, inside, border)
+                _descend(part, test, level + 1, 2 * x + dx, 2 * y + dy, finest, inside, border)
 
 
-def _within(cell: Box, shape: Shape) -> bool:
-    # Inside a box, or inside a circle smaller than a hemisphere, a lon/lat cell is
-    # wholly contained when its four corners are.
-    corners = (
-        (cell.min_lat, cell.min_lon), (cell.min_lat, cell.max_lon),
-        (cell.max_lat, cell.min_lon), (cell.max_lat, cell.max_lon),
-    )
-    return all(shape.contains(lat, lon) for lat, lon in corners)
+OUTSIDE, EDGE, INSIDE = 0, 1, 2
+
+
+def _box_test(part: Box) -> Callable[[Bounds], int]:
+    def test(cell: Bounds) -> int:
+        inside = (cell[0] >= part.min_lon and cell[2] <= part.max_lon
+                  and cell[1] >= part.min_lat and cell[3] <= part.max_lat)
+        return INSIDE if inside else EDGE  # cells not touching the part never get here
+
+    return test
+
+
+def _circle_test(circle: Circle) -> Callable[[Bounds], int]:
+    distance = _distance_from(circle.lat, circle.lon)
+
+    def test(cell: Bounds) -> int:
+        center_lat, center_lon = (cell[1] + cell[3]) / 2, (cell[0] + cell[2]) / 2
+        reach = max(haversine_km(center_lat, center_lon, lat, cell[0]) for lat in (cell[1], cell[3]))
+        if distance(center_lat, center_lon) > circle.radius_km + reach:
+            return OUTSIDE  # every point of the cell is within `reach` of its centre
+        # In a circle smaller than a hemisphere, the farthest point of a lon/lat cell from
+        # any point is one of its corners (the distance has no maximum inside the cell).
+        corners = ((cell[1], cell[0]), (cell[1], cell[2]), (cell[3], cell[0]), (cell[3], cell[2]))
+        if all(distance(lat, lon) <= circle.radius_km for lat, lon in corners):
+            return INSIDE
+        return EDGE
+
+    return test
+
+
+def _distance_from(lat0: float, lon0: float) -> Callable[[float, float], float]:
+    """Haversine from a fixed point, with its trigonometry done once."""
+    p0, cos0 = math.radians(lat0), math.cos(math.radians(lat0))
+
+    def distance(lat: float, lon: float) -> float:
+        p = math.radians(lat)
+        h = math.sin((p - p0) / 2) ** 2 + cos0 * math.cos(p) * math.sin(math.radians(lon - lon0) / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+    return distance
 
 
 def _unwrapped(box: Box) -> Iterator[Box]:
@@ -149,13 +195,9 @@ def _cell_of(level: int, lat: float, lon: float) -> tuple[int, int]:
     return x, y
 
 
-def _cell_box(level: int, x: int, y: int) -> Box:
+def _cell_bounds(level: int, x: int, y: int) -> Bounds:
     size = 360.0 / (1 << level)
-    return Box(x * size - 180.0, y * size - 90.0, (x + 1) * size - 180.0, (y + 1) * size - 90.0)
-
-
-def _intersects(a: Box, b: Box) -> bool:
-    return a.min_lon <= b.max_lon and b.min_lon <= a.max_lon and a.min_lat <= b.max_lat and b.min_lat <= a.max_lat
+    return (x * size - 180.0, y * size - 90.0, (x + 1) * size - 180.0, (y + 1) * size - 90.0)
 
 
 def _token(level: int, x: int, y: int) -> str:

@@ -359,3 +359,11 @@ def test_an_article_the_index_cannot_hold_is_rejected_alone(store):
     assert [r.id for r in report.rejected] == [far_future.id]
     assert "out of range" in report.rejected[0].reason  # Tantivy's dates end in 2262
     assert search(store) == [1]
+
+
+def test_an_article_with_many_places_matches_on_any_of_them(store):
+    far = [Place(name=f"Far{i}", geonames_id=10 + i, resolved_name=f"Far{i}", lat=-40.0 - i, lon=-60.0 - i)
+           for i in range(9)]
+    put(store, article(1, places=[*far, LYON]), article(2, places=far))
+    assert search(store, geo=GeoFilter(Box(4.5, 45.5, 5.0, 46.0))) == [1]
+    assert search(store, geo=GeoFilter(Circle(45.764, 4.8357, 1.0))) == [1]

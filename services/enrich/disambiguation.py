@@ -20,14 +20,16 @@ from msgspec import Struct
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.place_mentions import Toponym
+from services.enrich.toponyms import possessive_stripped
 
 # Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
 NAME_QUALITY = {PRIMARY: 1.0, 2: 0.0, LOOSE: 0.0}
-FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "PPLC": 1.5}
+FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "PPLC": 1.5, "ADM1": -0.5}
 POPULATION_WEIGHT = 0.7  # per decade of inhabitants
 VOTE_WEIGHT = 1.0  # times the country's share of the story's country votes
 NEAR_WEIGHT = 2.0  # for a candidate next to a confidently resolved place ...
 NEAR_KM = 1500.0  # ... falling to nothing at this distance
+QUALIFIER_WEIGHT = 3.0  # for a candidate in the state or country written after the name
 RIVAL_KM = 25.0
 MARGIN_SCALE = 1.5
 ANCHOR_CONFIDENCE = 0.6
@@ -47,6 +49,7 @@ class StoryContext(Struct, kw_only=True):
     votes: dict[str, float]  # country code -> share of the votes
     vote_total: float
     anchors: list[tuple[str, GazetteerEntry]]  # (toponym key, entry) resolved with confidence
+    regions: dict[str, GazetteerEntry | None]  # toponym key -> the state or country after it
 
 
 def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[Resolution]:
@@ -54,7 +57,11 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
     places the first pass resolved with confidence."""
     candidates = {t.key: gazetteer.candidates(t.name) for t in toponyms}
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
-    context = StoryContext(anchors=[], **_country_votes(toponyms, candidates, demonyms, gazetteer))
+    context = StoryContext(
+        anchors=[],
+        regions={t.key: _qualifying_region(t, gazetteer) for t in toponyms},
+        **_country_votes(toponyms, candidates, demonyms, gazetteer),
+    )
     first = [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
     context.anchors = [
         (r.toponym.key, r.entry)
@@ -100,12 +107,19 @@ def _country_votes(
         named = _named_country_or_state(candidates[toponym.key])
         if named is not None:
             votes[named.country_code] += weight if named.feature_code == "PCLI" else weight / 2
-        if toponym.dateline_region:
-            region = _named_country_or_state(gazetteer.candidates(toponym.dateline_region))
+        if toponym.dateline and toponym.qualifier:
+            region = _named_country_or_state(gazetteer.candidates(toponym.qualifier))
             if region is not None:
                 votes[region.country_code] += 2
     total = sum(votes.values())
     return {"votes": {c: v / total for c, v in votes.items()} if total else {}, "vote_total": total}
+
+
+def _qualifying_region(toponym: Toponym, gazetteer: Gazetteer) -> GazetteerEntry | None:
+    """The state or country written right after the name: "Paris, Texas"."""
+    if not toponym.qualifier:
+        return None
+    return _named_country_or_state(gazetteer.candidates(possessive_stripped(toponym.qualifier)))
 
 
 def _named_country_or_state(candidates: list[Candidate]) -> GazetteerEntry | None:
@@ -156,6 +170,10 @@ def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> flo
     score += FEATURE_BONUS.get(entry.feature_code, 0.0) * (candidate.quality > LOOSE)
     score += POPULATION_WEIGHT * math.log10(entry.population + 1)
     score += VOTE_WEIGHT * context.votes.get(entry.country_code, 0.0)
+    region = context.regions.get(toponym.key)
+    if region is not None and region.country_code == entry.country_code:
+        same_state = region.feature_code != "ADM1" or region.admin1 == entry.admin1
+        score += QUALIFIER_WEIGHT * same_state
     others = [a for key, a in context.anchors if key != toponym.key]
     if others and entry.feature_code not in WHOLE_AREAS:
         nearest = min(distance_km(entry.lat, entry.lon, a.lat, a.lon) for a in others)

@@ -564,7 +564,7 @@ def _postings(records: list[GazetteerRecord]) -> list[tuple[int, int, int]]:
     postings = []
     for row, record in enumerate(records):
         best: dict[tuple[str, str], int] = {}
-        names = {record.name: PRIMARY} | {n: ALTERNATE for n in record.alternate_names if n != record.name}
+        names = {n: ALTERNATE for n in record.alternate_names} | dict.fromkeys(_primary_names(record), PRIMARY)
         for name, quality in names.items():
             exact = exact_key(name)
             if not exact:
@@ -574,6 +574,13 @@ def _postings(records: list[GazetteerRecord]) -> list[tuple[int, int, int]]:
                     best[(kind, key)] = q
         postings.extend((key_hash(kind, key), row, q) for (kind, key), q in best.items())
     return postings
+
+
+def _primary_names(record: GazetteerRecord) -> list[str]:
+    """The name, and for "New York City" also "New York": what GeoNames itself calls it."""
+    if record.feature_code.startswith("PPL") and record.name.endswith(" City"):
+        return [record.name, record.name.removesuffix(" City")]
+    return [record.name]
 
 
 def _demonyms(records: list[GazetteerRecord], country_rows: dict[str, int]) -> dict[str, int]:

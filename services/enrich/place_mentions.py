@@ -27,6 +27,8 @@ LIST_CUE = re.compile(
     r" (?:of|such as|including|like|in) "
     rf"(?P<names>{_NAME}(?:, {_NAME})*,? (?:and|or) {_NAME}|{_NAME})"
 )
+# "Paris, Texas", "Portland, Ore.": a state or country right after a place name.
+QUALIFIER = re.compile(r", ((?:[A-Z][a-z]{0,3}\.){1,2}|[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
 # "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -"
 DATELINE = re.compile(
     r"^\s*(?P<city>[A-Z][A-Z'’.\- ]{1,40}[A-Z.])"
@@ -34,6 +36,7 @@ DATELINE = re.compile(
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
     r"(?: \([\w/ .]+\))?\s*[—–-]{1,2}\s"
 )
+PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
 SUB_PLACE_KINDS = ("neighbo", "district", "village", "suburb", "quarter", "camp", "settlement", "area")
 
 
@@ -43,11 +46,11 @@ class Toponym(Struct, kw_only=True):
     name: str  # as first written, possessive stripped
     key: str  # exact key: what groups its mentions
     spans: list[Span]
-    label: str  # NER label, "LIST" or "DATELINE" for names found by cue
+    label: str  # NER label; LIST, SUBLIST or DATELINE for names found by their cue
     demonym: bool = False  # NER called it a nationality: it votes for a country
     in_sub_place_list: bool = False  # named in "the neighbourhoods of ..." and the like
     dateline: bool = False
-    dateline_region: str | None = None  # "Iraq" in "MOSUL, Iraq —"
+    qualifier: str | None = None  # "Texas" in "Paris, Texas", "Iraq" in "MOSUL, Iraq —"
 
 
 def select_toponyms(
@@ -58,8 +61,8 @@ def select_toponyms(
     chosen = [m for m in mentions if _names_place(m, place_keys, is_demonym)]
     listed = list(_listed_names(text))
     dateline = _dateline(text)
-    toponyms = _grouped(_unique_spans([*chosen, *listed, *dateline]))
-    sub_place_keys = {exact_key(m.text) for m in listed if m.label == "LIST"}
+    toponyms = _grouped(_unique_spans([*chosen, *listed, *dateline]), text)
+    sub_place_keys = {exact_key(m.text) for m in listed if m.label == SUB_PLACE_LIST}
     for toponym in toponyms:
         toponym.in_sub_place_list = toponym.key in sub_place_keys
     _mark_dateline(toponyms, text)
@@ -69,7 +72,7 @@ def select_toponyms(
 def toponyms_at(text: str, spans: Iterable[tuple[int, int]]) -> list[Toponym]:
     """Given spans (gold toponyms) as toponyms, grouped by name like the article's own."""
     mentions = [Mention("text", s, e, text[s:e], "SPAN") for s, e in spans]
-    toponyms = _grouped(mentions)
+    toponyms = _grouped(mentions, text)
     _mark_dateline(toponyms, text)
     return toponyms
 
@@ -84,14 +87,14 @@ def _names_place(mention: Mention, place_keys: set[str], is_demonym: Callable[[s
 
 
 def _listed_names(text: str) -> Iterable[Mention]:
+    """Names in a list of places; labelled SUB_PLACE_LIST when the list is of parts of a
+    town (neighbourhoods, districts, villages), which a country check then holds to the
+    story's countries."""
     for cue in LIST_CUE.finditer(text):
-        if not cue.group("kind").startswith(SUB_PLACE_KINDS):
-            continue
+        label = SUB_PLACE_LIST if cue.group("kind").startswith(SUB_PLACE_KINDS) else PLACE_LIST
         start = cue.start("names")
         for name in re.finditer(_NAME, cue.group("names")):
-            if name.group() in ("And", "Or"):
-                continue
-            yield Mention("text", start + name.start(), start + name.end(), name.group(), "LIST")
+            yield Mention("text", start + name.start(), start + name.end(), name.group(), label)
 
 
 def _dateline(text: str) -> list[Mention]:
@@ -113,7 +116,7 @@ def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
     return kept
 
 
-def _grouped(mentions: Iterable[Mention]) -> list[Toponym]:
+def _grouped(mentions: Iterable[Mention], text: str) -> list[Toponym]:
     by_key: dict[str, Toponym] = {}
     for mention in sorted(mentions, key=lambda m: (m.field != "title", m.start)):
         name = possessive_stripped(mention.text)
@@ -121,8 +124,10 @@ def _grouped(mentions: Iterable[Mention]) -> list[Toponym]:
         if not key:
             continue
         span = Span(mention.field, mention.start, mention.start + len(name))
+        qualifier = _qualifier(text, mention) if mention.label != "NORP" else None
         if key in by_key:
             by_key[key].spans.append(span)
+            by_key[key].qualifier = by_key[key].qualifier or qualifier
             continue
         by_key[key] = Toponym(
             name=name,
@@ -130,8 +135,16 @@ def _grouped(mentions: Iterable[Mention]) -> list[Toponym]:
             spans=[span],
             label=mention.label,
             demonym=mention.label == "NORP",
+            qualifier=qualifier,
         )
     return list(by_key.values())
+
+
+def _qualifier(text: str, mention: Mention) -> str | None:
+    if mention.field != "text":
+        return None
+    found = QUALIFIER.match(text, mention.end)
+    return found.group(1) if found else None
 
 
 def _mark_dateline(toponyms: list[Toponym], text: str) -> None:
@@ -141,4 +154,4 @@ def _mark_dateline(toponyms: list[Toponym], text: str) -> None:
     for toponym in toponyms:
         if any(s.field == "text" and s.start == found.start("city") for s in toponym.spans):
             toponym.dateline = True
-            toponym.dateline_region = found.group("region")
+            toponym.qualifier = toponym.qualifier or found.group("region")

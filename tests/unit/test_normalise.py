@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -136,6 +137,27 @@ def test_html_to_text_refuses_html_without_text():
 )
 def test_detect_language(title, text, language):
     assert detect_language(title, text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("מועצת העיר אישרה ביום שלישי את התקציב החדש של הנמל הישן לאחר חודשים של ויכוחים", "he"),
+        ("市议会周二批准了旧港口的新预算，此前居民和渔民争论了几个月。", "zh"),
+        ("Городской совет во вторник утвердил новый бюджет старого порта.", "ru"),
+    ],
+)
+def test_detect_language_gives_iso_639_1_codes(text, language):
+    assert detect_language("", text) == language
+
+
+@pytest.mark.parametrize("text", ["ok", "\ud800 lone surrogate"])
+def test_detect_language_answers_a_two_letter_code_even_when_unsure(text):
+    assert re.fullmatch(r"[a-z]{2}", detect_language("", text))
+
+
+def test_text_without_words_has_an_undetermined_language():
+    assert detect_language("", "1234 5678") == "und"
 
 
 def _article(**fields) -> ArticleIn:

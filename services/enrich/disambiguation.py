@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from msgspec import Struct
 
@@ -29,11 +29,12 @@ POPULATION_WEIGHT = 0.7  # per decade of inhabitants
 VOTE_WEIGHT = 1.0  # times the country's share of the story's country votes
 NEAR_WEIGHT = 2.0  # for a candidate next to a confidently resolved place ...
 NEAR_KM = 1500.0  # ... falling to nothing at this distance
+STATE_WEIGHT = 0.5  # for a candidate in a state the story names
 QUALIFIER_WEIGHT = 3.0  # for a candidate in the state or country written after the name
 RIVAL_KM = 25.0
-MARGIN_SCALE = 1.5
+MARGIN_SCALE = 1.0
 ANCHOR_CONFIDENCE = 0.6
-DOMINANT_VOTES = 3.0  # this many votes make a story "about" its countries
+DOMINANT_VOTES = 2.0  # this many votes make a story "about" its countries
 MAJOR_CITY = 100_000
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 
@@ -50,6 +51,7 @@ class StoryContext(Struct, kw_only=True):
     vote_total: float
     anchors: list[tuple[str, GazetteerEntry]]  # (toponym key, entry) resolved with confidence
     regions: dict[str, GazetteerEntry | None]  # toponym key -> the state or country after it
+    states: set[tuple[str, str]]  # (country, admin1 name) of the states the story names
 
 
 def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[Resolution]:
@@ -57,9 +59,11 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
     places the first pass resolved with confidence."""
     candidates = {t.key: gazetteer.candidates(t.name) for t in toponyms}
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
+    regions = {t.key: _qualifying_region(t, gazetteer) for t in toponyms}
     context = StoryContext(
         anchors=[],
-        regions={t.key: _qualifying_region(t, gazetteer) for t in toponyms},
+        regions=regions,
+        states=_states({*regions.values()}),
         **_country_votes(toponyms, candidates, demonyms, gazetteer),
     )
     first = [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
@@ -69,6 +73,7 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
         if r.entry and r.confidence >= ANCHOR_CONFIDENCE and not r.via_demonym
         and r.entry.feature_code not in WHOLE_AREAS
     ]  # fmt: skip
+    context.states |= _states(r.entry for r in first if r.confidence >= ANCHOR_CONFIDENCE)
     return [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
 
 
@@ -113,6 +118,14 @@ def _country_votes(
                 votes[region.country_code] += 2
     total = sum(votes.values())
     return {"votes": {c: v / total for c, v in votes.items()} if total else {}, "vote_total": total}
+
+
+def _states(entries: Iterable[GazetteerEntry | None]) -> set[tuple[str, str]]:
+    return {
+        (e.country_code, e.admin1)
+        for e in entries
+        if e is not None and e.feature_code == "ADM1" and e.admin1
+    }
 
 
 def _qualifying_region(toponym: Toponym, gazetteer: Gazetteer) -> GazetteerEntry | None:
@@ -170,6 +183,8 @@ def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> flo
     score += FEATURE_BONUS.get(entry.feature_code, 0.0) * (candidate.quality > LOOSE)
     score += POPULATION_WEIGHT * math.log10(entry.population + 1)
     score += VOTE_WEIGHT * context.votes.get(entry.country_code, 0.0)
+    if entry.feature_code != "ADM1" and (entry.country_code, entry.admin1) in context.states:
+        score += STATE_WEIGHT
     region = context.regions.get(toponym.key)
     if region is not None and region.country_code == entry.country_code:
         same_state = region.feature_code != "ADM1" or region.admin1 == entry.admin1

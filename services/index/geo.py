@@ -76,9 +76,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def cell_tokens(lat: float, lon: float) -> list[str]:
-    """The tokens of the cells holding one point, one per level."""
-    return [_token(level, *_cell_of(level, lat, lon)) for level in range(MIN_LEVEL, MAX_LEVEL + 1)]
+@lru_cache(maxsize=65_536)
+def cell_tokens(lat: float, lon: float) -> tuple[str, ...]:
+    """The tokens of the cells holding one point, one per level (cached: news repeats places)."""
+    x, y = _cell_of(MAX_LEVEL, lat, lon)
+    return tuple(
+        f"{level}/{x >> (MAX_LEVEL - level)}/{y >> (MAX_LEVEL - level)}"
+        for level in range(MIN_LEVEL, MAX_LEVEL + 1)
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Literal
@@ -23,8 +23,9 @@ from typing import Literal
 from msgspec import Struct
 
 from services.index import generations
-from services.index.store import ArticleStore, StoreStats
+from services.index.store import ArticleStore, StoreStats, stored_articles, writer_lock
 from shared.logging import get_logger
+from shared.schemas import EnrichedArticle
 from shared.settings import Settings
 
 log = get_logger("dateline.index")
@@ -54,13 +55,14 @@ def rebuild(
 ) -> StoreStats:
     """Copy every article of ``live`` into a fresh generation and switch ``live`` to it.
 
-    ``pause`` holds off the indexer for the short catch-up and switch at the end.
+    The bulk copy runs beside indexing; ``pause`` holds the indexer off for the short
+    catch-up (what changed meanwhile) and the switch.
     """
     target = ArticleStore(generations.fresh(live.root), writable=True, follow=False)
     try:
-        copied, last_seq = _copy(live, target, after_seq=0, progress=progress)
+        copied, last_seq = _copy(live.articles(), target, progress)
         with pause():
-            more, _ = _copy(live, target, after_seq=last_seq, progress=progress)
+            more, _ = _copy(live.articles(after_seq=last_seq), target, progress)
             target.close()  # release its writer: the live store takes it over
             live.switch_to(target.path)
     except BaseException:
@@ -72,20 +74,34 @@ def rebuild(
 
 
 def reindex(settings: Settings) -> StoreStats:
-    """Rebuild the index at ``settings.index_dir`` while the index service is down."""
+    """Rebuild the index at ``settings.index_dir`` while no index service runs.
+
+    Reads the live generation whatever schema built it (a schema change is what this is
+    for), holding its writer lock so that no indexer writes meanwhile.
+    """
+    root = settings.index_dir
+    root.mkdir(parents=True, exist_ok=True)
+    live = generations.current(root)
+    if not (live / "meta.json").exists():
+        return ArticleStore(root).stats()  # nothing indexed yet: a fresh index is current
     try:
-        live = ArticleStore(settings.index_dir, writable=True)
+        with writer_lock(live):
+            target = ArticleStore(generations.fresh(root), writable=True, follow=False)
+            try:
+                copied, _ = _copy(stored_articles(live), target, lambda n: None)
+            finally:
+                target.close()
+            generations.switch(root, target.path)
     except ValueError as exc:
-        if "LockBusy" in str(exc) or "lock" in str(exc).lower():
-            raise IndexBusy(
-                f"the index at {settings.index_dir} is held by the running index service: "
-                f"ask it with POST http://{settings.search_host}:{settings.search_port}/v1/reindex"
-            ) from exc
-        raise
-    try:
-        return rebuild(live)
-    finally:
-        live.close()
+        if "LockBusy" not in str(exc):
+            raise
+        raise IndexBusy(
+            f"the index at {root} is held by the running index service: "
+            f"ask it with POST http://{settings.search_host}:{settings.search_port}/v1/reindex"
+        ) from exc
+    stats = ArticleStore(root).stats()
+    log.info("index.reindexed", articles=copied, generation=stats.generation)
+    return stats
 
 
 class ReindexJob:
@@ -122,21 +138,24 @@ class ReindexJob:
 
 
 def _copy(
-    live: ArticleStore, target: ArticleStore, *, after_seq: int, progress: Callable[[int], None]
+    source: Iterable[tuple[int, EnrichedArticle]], target: ArticleStore, progress: Callable[[int], None]
 ) -> tuple[int, int]:
-    copied, batch, seqs = 0, [], {}
-    for seq, article in live.articles(after_seq=after_seq, batch=COPY_BATCH):
+    """Upsert everything from ``source`` into ``target`` keeping change numbers; return
+    (articles copied, the last change number seen)."""
+    copied, last_seq, batch, seqs = 0, 0, [], {}
+    for seq, article in source:
         batch.append(article)
-        seqs[article.id] = seq
-        after_seq = seq
+        seqs[article.id] = last_seq = seq
         if len(batch) == COPY_BATCH:
             copied += _flush(target, batch, seqs, progress)
             batch, seqs = [], {}
     copied += _flush(target, batch, seqs, progress)
-    return copied, after_seq
+    return copied, last_seq
 
 
-def _flush(target: ArticleStore, batch: list, seqs: dict[str, int], progress: Callable[[int], None]) -> int:
+def _flush(
+    target: ArticleStore, batch: list[EnrichedArticle], seqs: dict[str, int], progress: Callable[[int], None]
+) -> int:
     if not batch:
         return 0
     target.upsert(batch, keep_seq=seqs)

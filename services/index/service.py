@@ -24,8 +24,8 @@ from prometheus_client import Gauge
 
 from services.index.api import search_app, search_routes
 from services.index.indexer import IndexDesk
-from services.index.reindex import ReindexJob, ReindexStatus
-from services.index.store import ArticleStore
+from services.index.reindex import ReindexJob, ReindexStatus, reindex
+from services.index.store import ArticleStore, SchemaChanged
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
 from shared.http import build_app, error_response
@@ -43,7 +43,7 @@ LAG_ENTRIES = Gauge("dateline_index_lag_entries", "Entries of dateline:enriched 
 class IndexService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = ArticleStore(settings.index_dir, writable=True)
+        self.store = _open_for_writing(settings)
         self.desk = IndexDesk(self.store)
         self.reindexing = ReindexJob(self.store, self.desk.paused)
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
@@ -112,6 +112,16 @@ class IndexService:
 
     async def _redis_reachable(self) -> str | None:
         return None if await self.redis.ping() else "Redis did not answer PING"
+
+
+def _open_for_writing(settings: Settings) -> ArticleStore:
+    """The live index, rebuilt first when it was built with an older schema."""
+    try:
+        return ArticleStore(settings.index_dir, writable=True)
+    except SchemaChanged:
+        log.warning("index.schema_changed", index=str(settings.index_dir), detail="reindexing before serving")
+        reindex(settings)
+        return ArticleStore(settings.index_dir, writable=True)
 
 
 def search_only_app(settings: Settings) -> Litestar:

@@ -16,6 +16,7 @@ import re
 import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -157,8 +158,18 @@ def _schema() -> tantivy.Schema:
     return b.build()
 
 
+class SchemaChanged(RuntimeError):
+    """The index on disk was built with another schema: it needs a reindex."""
+
+
 def _open(path: Path) -> tantivy.Index:
-    index = tantivy.Index(_schema(), path=str(path))
+    try:
+        index = tantivy.Index(_schema(), path=str(path))
+    except ValueError as exc:
+        if "schema does not match" not in str(exc):
+            raise
+        raise SchemaChanged(f"the index at {path} was built with another schema: reindex it "
+                            "(python -m services.index reindex)") from exc
     keyword = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.lowercase()).build()
     index.register_tokenizer(KEYWORD, keyword)
     index.register_fast_field_tokenizer(KEYWORD, keyword)
@@ -268,16 +279,7 @@ class ArticleStore:
 
     def articles(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[tuple[int, EnrichedArticle]]:
         """Every stored article with its change number, oldest change first (for reindex)."""
-        searcher = self._searcher()
-        schema = self._index.schema
-        while True:
-            newer = Query.range_query(schema, "seq", FieldType.Integer, after_seq, None, include_lower=False)
-            hits = searcher.search(newer, batch, count=False, order_by_field="seq", order=Order.Asc).hits
-            for seq, address in hits:
-                yield seq, _article(searcher.doc(address))
-                after_seq = seq
-            if len(hits) < batch:
-                return
+        return _replay(self._searcher(), self._index.schema, after_seq, batch)
 
     def stats(self) -> StoreStats:
         searcher = self._searcher()
@@ -433,6 +435,43 @@ class ArticleStore:
         if request.histogram:
             out["histogram"] = _time_buckets(request.histogram, result["histogram"])
         return out
+
+
+# -- replay: reading any generation, whatever its schema --------------------------------------
+
+
+def stored_articles(generation: Path, *, batch: int = 1000) -> Iterator[tuple[int, EnrichedArticle]]:
+    """Every article stored in ``generation``, built with this schema or an older one.
+
+    Only ``seq`` and ``article`` are read: those two fields are the replay contract and
+    keep their names and types in every schema.
+    """
+    index = tantivy.Index.open(str(generation))
+    index.config_reader(reload_policy="Manual")
+    return _replay(index.searcher(), index.schema, 0, batch)
+
+
+@contextmanager
+def writer_lock(generation: Path) -> Iterator[None]:
+    """Hold ``generation``'s writer lock (whatever its schema): no indexer may write meanwhile."""
+    writer = tantivy.Index.open(str(generation)).writer(heap_size=15_000_000, num_threads=1)
+    try:
+        yield
+    finally:
+        writer.wait_merging_threads()
+
+
+def _replay(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, after_seq: int, batch: int
+) -> Iterator[tuple[int, EnrichedArticle]]:
+    while True:
+        newer = Query.range_query(schema, "seq", FieldType.Integer, after_seq, None, include_lower=False)
+        hits = searcher.search(newer, batch, count=False, order_by_field="seq", order=Order.Asc).hits
+        for seq, address in hits:
+            yield seq, _article(searcher.doc(address))
+            after_seq = seq
+        if len(hits) < batch:
+            return
 
 
 # -- documents -------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ import httpx
 import msgspec
 import pytest
 
+from services.index import generations
 from services.index.indexer import IndexDesk
 from services.index.reindex import IndexBusy, reindex
 from services.index.service import IndexService
-from services.index.store import ArticleStore, Match, SearchRequest
+from services.index.store import ArticleStore, Match, SchemaChanged, SearchRequest
 from shared.broker import build_broker
 from shared.consumer import Delivery, add_stage
 from shared.schemas import DeadLetter, SearchResponse
@@ -178,3 +179,41 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+
+
+def _old_schema_generation(settings: Settings, articles) -> None:
+    """An index as an earlier version of Dateline wrote it: another schema, same replay fields."""
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", tokenizer_name="raw")
+    builder.add_bytes_field("article", stored=True)
+    builder.add_integer_field("seq", indexed=True, fast=True)
+    generation = generations.fresh(settings.index_dir)
+    old = tantivy.Index(builder.build(), path=str(generation))
+    writer = old.writer()
+    for seq, item in enumerate(articles, 1):
+        writer.add_document(tantivy.Document(id=item.id, article=msgspec.json.encode(item), seq=seq))
+    writer.commit()
+    writer.wait_merging_threads()
+    generations.switch(settings.index_dir, generation)
+
+
+def test_a_schema_change_is_rebuilt_from_the_stored_articles(settings):
+    stored = [article(1, places=[LYON]), article(2, places=[BERLIN])]
+    _old_schema_generation(settings, stored)
+    with pytest.raises(SchemaChanged, match="reindex"):
+        ArticleStore(settings.index_dir)
+    stats = reindex(settings)
+    assert stats.documents == 2
+    rebuilt = ArticleStore(settings.index_dir)
+    assert [rebuilt.get(a.id) for a in stored] == stored
+    assert count(rebuilt, "place:lyon") == 1
+
+
+async def test_the_service_reindexes_an_old_schema_before_serving(settings):
+    _old_schema_generation(settings, [article(1)])
+    service = IndexService(settings)
+    assert service.store.get(article(1).id) == article(1)
+    service.store.close()
+    await service.redis.aclose()

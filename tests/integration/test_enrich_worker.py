@@ -301,6 +301,26 @@ async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done
     assert worker.consumer not in consumers  # it held nothing, so it left the group
 
 
+async def test_a_batch_outliving_the_grace_period_is_left_pending_for_another_worker(
+    redis, redis_url, processes
+):
+    settings = settings_for(redis_url, graceful_timeout_s=1, claim_idle_ms=1_500)
+    await ensure_groups(redis)
+    await add_all(redis, RAW, [article(n, delay_s="0.5") for n in range(8)])
+    slow = processes(settings)
+    await eventually(lambda: _holds(redis, slow.consumer), timeout=30)
+    slow.signal(signal.SIGTERM)
+    assert await slow.exit_code() == 0
+    assert await enriched_ids(redis) == set()  # cut off before publishing: nothing half-done
+    assert await pending(redis, slow.consumer) == 8  # given back, untouched
+
+    second = processes(settings_for(redis_url, claim_idle_ms=1_500))
+    await eventually(lambda: _has(redis, 8), timeout=60)
+    await eventually(lambda: _none_pending(redis))
+    second.signal(signal.SIGTERM)
+    assert await second.exit_code() == 0
+
+
 # -- the real model ------------------------------------------------------------------------
 
 

@@ -145,7 +145,8 @@ def _schema() -> tantivy.Schema:
         b.add_text_field(name, tokenizer_name="en_stem")
     for name in ("entity_key", "place_key", "focus_key", "source"):
         b.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
-    for name in ("entity_facet", "place_facet", "source_facet", "country", "focus_country", "language"):
+    for name in ("entity_facet", "person_facet", "org_facet", "place_facet", "source_facet", "country",
+                 "focus_country", "language"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("admin1", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("cell", tokenizer_name="raw", index_option="basic")
@@ -431,7 +432,7 @@ class ArticleStore:
         if not aggs:
             return {}
         result = searcher.aggregate(matched, aggs)
-        out: dict[str, list] = {name: _buckets(name, result[name]) for name in request.facets}
+        out: dict[str, list] = {name: _buckets(result[name]) for name in request.facets}
         if request.histogram:
             out["histogram"] = _time_buckets(request.histogram, result["histogram"])
         return out
@@ -511,6 +512,8 @@ def _add_entities(doc: Document, article: EnrichedArticle) -> None:
         doc.add_text("entity_key", entity.text)
         doc.add_text("entity_key", f"{entity.label}:{entity.text}")
         doc.add_text("entity_facet", f"{entity.label}:{entity.text}")
+        if entity.label in _LABEL_FACETS:
+            doc.add_text(_LABEL_FACETS[entity.label], entity.text)
 
 
 def _add_places(doc: Document, places: list[Place], *, focus: bool) -> None:
@@ -721,28 +724,26 @@ def _lead(text: str, limit: int = 240) -> str:
 
 # -- aggregations ----------------------------------------------------------------------------
 
-_FACET_FIELDS: dict[str, tuple[str, str | None]] = {
-    "entities": ("entity_facet", None),
-    "people": ("entity_facet", "PERSON:"),
-    "organizations": ("entity_facet", "ORG:"),
-    "places": ("place_facet", None),
-    "countries": ("country", None),
-    "sources": ("source_facet", None),
-    "languages": ("language", None),
+_FACET_FIELDS = {
+    "entities": "entity_facet",  # keys are LABEL:text, the `entity` filter's own syntax
+    "people": "person_facet",
+    "organizations": "org_facet",
+    "places": "place_facet",
+    "countries": "country",
+    "sources": "source_facet",
+    "languages": "language",
 }
+# Labels with a facet of their own: a field each, as a regex `include` on entity_facet
+# costs ~6 ms a query.
+_LABEL_FACETS = {"PERSON": "person_facet", "ORG": "org_facet"}
 
 
 def _facet_agg(name: str, size: int) -> dict:
-    field, prefix = _FACET_FIELDS[name]
-    terms: dict[str, object] = {"field": field, "size": size}
-    if prefix:
-        terms["include"] = f"{prefix}.*"
-    return {"terms": terms}
+    return {"terms": {"field": _FACET_FIELDS[name], "size": size}}
 
 
-def _buckets(name: str, result: dict) -> list[Bucket]:
-    prefix = _FACET_FIELDS[name][1] or ""
-    return [Bucket(key=str(b["key"])[len(prefix):], count=b["doc_count"]) for b in result["buckets"]]
+def _buckets(result: dict) -> list[Bucket]:
+    return [Bucket(key=str(b["key"]), count=b["doc_count"]) for b in result["buckets"]]
 
 
 def _histogram_agg(interval: Interval) -> dict:

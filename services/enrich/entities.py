@@ -30,7 +30,9 @@ ABBREVIABLE_LABELS = frozenset({"PERSON", "ORG"})
 NAME_PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "von", "van", "de", "da", "di"})
 
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+(?=\S)")
-_TRAILING_NOISE = re.compile(r"(?:\s*['’]s|(?<=s)['’]|[\s,;:.'’\"”-])+$")
+# A final full stop stays: spaCy's tokenizer leaves one on a name only for an
+# abbreviation ("Va.", "U.S.", "Inc."), never for a sentence's end.
+_TRAILING_NOISE = re.compile(r"(?:\s*['’]s|(?<=s)['’]|[\s,;:'’\"”-])+$")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -59,17 +61,11 @@ def trimmed(mention: Mention) -> Mention | None:
     if leading:
         text, start = text[leading.end() :], start + leading.end()
     trailing = _TRAILING_NOISE.search(text)
-    if trailing and text.endswith(".") and _is_abbreviation(text):
-        trailing = None  # "U.S." keeps its final full stop
     if trailing:
         text = text[: trailing.start()]
     if not any(c.isalnum() for c in text):
         return None
     return Mention(mention.field, start, start + len(text), text, mention.label)
-
-
-def _is_abbreviation(text: str) -> bool:
-    return bool(re.search(r"(?:^|[\s.])[A-Za-z]\.$", text))
 
 
 def name_key(text: str) -> str:

@@ -42,17 +42,20 @@ def ascii_fold(name: str) -> str:
 
 def is_latin(name: str) -> bool:
     """True when the name is written in Latin script (GeoNames also lists Arabic, Cyrillic...)."""
+    if name.isascii():
+        return _LETTER.search(name) is not None
     return _NOT_LATIN.search(name) is None and _LETTER.search(name) is not None
 
 
 def words(name: str) -> list[str]:
     folded = _APOSTROPHES.sub("", ascii_fold(name))
-    tokens = _NON_WORD.sub(" ", folded).split()
-    return [ABBREVIATIONS.get(token, token) for token in tokens]
+    return [ABBREVIATIONS.get(token, token) for token in _NON_WORD.sub(" ", folded).split()]
 
 
 def exact_key(name: str) -> str:
-    text = _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), " ".join(words(name)))
+    text = " ".join(words(name))
+    if _INITIALS.search(text):
+        text = _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
     return _LEADING.sub("", text)
 
 
@@ -62,7 +65,7 @@ def loose_key(name: str, exact: str | None = None) -> str:
     tokens = [t for t in tokens if t not in ARABIC_ARTICLES] or tokens
     while len(tokens) > 1 and tokens[-1] in GENERIC_SUFFIXES:
         tokens.pop()
-    return "".join(_DOUBLED.sub(r"\1", _FINAL_H.sub("", token)) for token in tokens)
+    return _DOUBLED.sub(r"\1", _FINAL_H.sub("", " ".join(tokens))).replace(" ", "")
 
 
 def possessive_stripped(name: str) -> str:

@@ -154,10 +154,13 @@ class Worker:
         self._desk: EnrichDesk | None = None  # once the model is loaded
         self.consumer = consumer_name()
         self.redis = aioredis.Redis.from_url(settings.redis_url)
-        # FastStream's per-batch "Received"/"Processed" lines go to DEBUG: article.enriched says more.
         self.broker = build_broker(
             settings.redis_url,
             graceful_timeout=settings.graceful_timeout_s,
+            # A plain stdlib logger: FastStream's lines then go through structlog's JSON
+            # chain; its per-batch "Received"/"Processed" ones at DEBUG (article.enriched
+            # says more).
+            logger=logging.getLogger("dateline.faststream"),
             log_level=logging.DEBUG,
         )
         self.stage: Stage = add_stage(

@@ -27,6 +27,16 @@ NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORD
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # Short forms stand for a longer name of these kinds only: "York" is not "New York".
 ABBREVIABLE_LABELS = frozenset({"PERSON", "ORG"})
+_FACILITY_HEADS = (
+    "Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevard", "Blvd.", "Lane", "Square",
+    "Plaza", "Bridge", "Airport", "Station", "Canal", "Highway", "Motorway", "Freeway",
+    "Church", "Cathedral", "Basilica", "Mosque", "Temple", "Synagogue", "Tower", "Stadium",
+)  # fmt: skip
+_NATURAL_HEADS = (
+    "River", "Lake", "Mountain", "Mountains", "Island", "Islands", "Ocean", "Sea",
+    "Bay", "Valley", "Desert", "Gulf", "Coast", "Peninsula", "Strait", "Forest", "Hills",
+)  # fmt: skip
+PLACE_HEADS = {word: "FAC" for word in _FACILITY_HEADS} | {word: "LOC" for word in _NATURAL_HEADS}
 NAME_PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "von", "van", "de", "da", "di"})
 
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+(?=\S)")
@@ -92,12 +102,17 @@ def entities_of(mentions: Iterable[Mention], aliases: Mapping[str, str] = {}) ->
 
 def voted_label(group: Sequence[Mention]) -> str:
     """The label most mentions carry. A name tagged as a place at least once is a place:
-    the small model's known error is reading foreign place names as people."""
+    the small model's known error is reading foreign place names as people. A name whose
+    last word is a street, a building or a natural feature is one ("Royal Street")."""
     votes = Counter(mention.label for mention in group)
     if votes.keys() & PLACE_LABELS:
         votes.pop("PERSON", None)
     best = max(votes.values())
-    return next(m.label for m in group if votes.get(m.label) == best)
+    label = next(m.label for m in group if votes.get(m.label) == best)
+    if label in {"ORG", "PERSON"}:
+        last_word = max((m.text for m in group), key=len).split()[-1]
+        return PLACE_HEADS.get(last_word, label)
+    return label
 
 
 def short_forms(labels: Mapping[str, str]) -> dict[str, str]:

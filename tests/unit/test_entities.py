@@ -36,6 +36,7 @@ def test_trimming_drops_a_leading_the_and_a_possessive_and_keeps_offsets_true():
     text = "Troops of the Kivu Brigade's second unit met the Hague's envoys in the U.S."
     for raw, expected in [
         ("the Kivu Brigade's", "Kivu Brigade"),
+        ("Brigade's second", "Brigade's second"),
         ("the Hague's", "Hague"),
         ("the U.S.", "U.S."),
     ]:
@@ -105,6 +106,17 @@ def test_a_name_tagged_as_a_place_once_is_a_place_even_if_read_as_a_person_more_
     assert (entity.label, entity.count) == ("GPE", 3)
     relabelled = with_entity_labels(mentions, [entity])
     assert {m.label for m in relabelled} == {"GPE"}
+
+
+def test_a_street_or_a_river_read_as_an_organisation_or_a_person_is_a_place():
+    text = "Crowds filled Ngong Road and the Athi River banks; Kenya Airways flew on."
+    mentions = [
+        mention(text, "Ngong Road", "ORG"),
+        mention(text, "Athi River", "PERSON"),
+        mention(text, "Kenya Airways", "ORG"),
+    ]
+    labels = {e.text: e.label for e in entities_of(mentions)}
+    assert labels == {"Ngong Road": "FAC", "Athi River": "LOC", "Kenya Airways": "ORG"}
 
 
 def test_numbers_and_dates_are_not_entities_and_entities_are_ordered_by_mentions():

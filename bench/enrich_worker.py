@@ -7,7 +7,8 @@ process (``enrich_batch`` over batches of ``enrich_batch_size``), no Redis. Then
 ``python -m services.enrich`` processes on a private redis-server: all articles are
 published to ``dateline:raw`` once the workers are ready, and the clock runs until the
 last enriched article is on ``dateline:enriched``. Prints medians, the ratios to the
-baseline, and each worker's RSS. Articles: the GeoWebNews texts in ../shared/data/geo.
+baseline, CPU time per article (which other load on the machine does not inflate, unlike
+wall-clock rates) and each worker's RSS. Articles: the GeoWebNews texts in ../shared/data/geo.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import msgspec
 import redis.asyncio as aioredis
 
 from shared.redis_server import PrivateRedis, free_port
@@ -62,8 +64,13 @@ def gwn_articles(copies: int) -> list[RawArticle]:
     return articles
 
 
-def baseline(settings: Settings, articles: list[RawArticle], repeats: int) -> tuple[float, float]:
-    """Median articles/s of the Enricher alone, and its load time in seconds."""
+class Rate(msgspec.Struct):
+    articles_per_s: float  # wall clock
+    cpu_ms_per_article: float  # CPU time of the process(es) doing the work
+
+
+def baseline(settings: Settings, articles: list[RawArticle], repeats: int) -> tuple[Rate, float]:
+    """The Enricher alone (median of ``repeats``), and its load time in seconds."""
     from services.enrich import Enricher
 
     started = time.perf_counter()
@@ -72,11 +79,11 @@ def baseline(settings: Settings, articles: list[RawArticle], repeats: int) -> tu
     size = settings.enrich_batch_size
     rates = []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(articles), size):
             enricher.enrich_batch(articles[i : i + size])
-        rates.append(len(articles) / (time.perf_counter() - started))
-    return statistics.median(rates), load_s
+        rates.append(_rate(articles, time.perf_counter() - started, time.process_time() - cpu))
+    return _median(rates), load_s
 
 
 class Workers:
@@ -110,6 +117,9 @@ class Workers:
                     pass
             time.sleep(0.2)
 
+    def cpu_s(self) -> float:
+        return sum(_cpu_s(p.pid) for p in self.procs)
+
     def rss_mb(self) -> list[float]:
         return [_rss_mb(p.pid) for p in self.procs]
 
@@ -120,6 +130,11 @@ class Workers:
             p.wait(timeout=60)
 
 
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -128,14 +143,14 @@ def _rss_mb(pid: int) -> float:
 
 
 async def one_run(redis_url: str, articles: list[RawArticle]) -> float:
-    """Publish everything, return articles/s until the last one is enriched."""
+    """Publish everything, return the seconds until the last one is enriched."""
     redis = aioredis.Redis.from_url(redis_url)
     try:
         started = time.perf_counter()
         await add_all(redis, RAW, articles)
         while await redis.xlen(ENRICHED) < len(articles):
             await asyncio.sleep(0.02)
-        return len(articles) / (time.perf_counter() - started)
+        return time.perf_counter() - started
     finally:
         await redis.aclose()
 
@@ -149,16 +164,18 @@ async def reset(redis_url: str) -> None:
 
 def through_workers(
     redis_url: str, n: int, articles: list[RawArticle], repeats: int
-) -> tuple[float, list[float]]:
+) -> tuple[Rate, list[float]]:
     asyncio.run(reset(redis_url))
     workers = Workers(redis_url, n)
     try:
         workers.wait_ready()
         rates = []
         for _ in range(repeats):
-            rates.append(asyncio.run(one_run(redis_url, articles)))
+            cpu = workers.cpu_s()
+            seconds = asyncio.run(one_run(redis_url, articles))
+            rates.append(_rate(articles, seconds, workers.cpu_s() - cpu))
             asyncio.run(_clear_outputs(redis_url))
-        return statistics.median(rates), workers.rss_mb()
+        return _median(rates), workers.rss_mb()
     finally:
         workers.stop()
 
@@ -184,22 +201,36 @@ def main() -> None:
         f"{args.repeats} repeats, {os.cpu_count()} CPUs, load average {_load()}"
     )
     base, load_s = baseline(settings, articles, args.repeats)
-    print(
-        f"Enricher in-process (baseline): {base:7.1f} articles/s  {base * words / len(articles):8.0f} words/s"
-        f"  (load {load_s:.1f} s)"
-    )
     with PrivateRedis() as server:
         one, rss1 = through_workers(server.url, 1, articles, args.repeats)
         two, rss2 = through_workers(server.url, 2, articles, args.repeats)
+    per_article = words / len(articles)
     print(
-        f"1 worker process:               {one:7.1f} articles/s  = {one / base:.2f} x baseline"
-        f"  RSS {', '.join(f'{r:.0f}' for r in rss1)} MB"
+        f"{'':32} {'articles/s':>10} {'words/s':>8} {'x baseline':>10} {'CPU ms/article':>15}  RSS MB"
     )
-    print(
-        f"2 worker processes:             {two:7.1f} articles/s  = {two / base:.2f} x baseline,"
-        f" {two / one:.2f} x one worker  RSS {', '.join(f'{r:.0f}' for r in rss2)} MB"
-    )
+    for name, rate, rss in (
+        (f"Enricher in-process (load {load_s:.1f} s)", base, []),
+        ("1 worker process", one, rss1),
+        ("2 worker processes", two, rss2),
+    ):
+        print(
+            f"{name:32} {rate.articles_per_s:10.1f} {rate.articles_per_s * per_article:8.0f}"
+            f" {rate.articles_per_s / base.articles_per_s:10.2f} {rate.cpu_ms_per_article:15.1f}"
+            f"  {', '.join(f'{r:.0f}' for r in rss)}"
+        )
+    print(f"2 workers / 1 worker: {two.articles_per_s / one.articles_per_s:.2f} x")
     print(f"load average after: {_load()} (other processes on these CPUs skew the figures)")
+
+
+def _rate(articles: list[RawArticle], seconds: float, cpu_s: float) -> Rate:
+    return Rate(len(articles) / seconds, cpu_s * 1000 / len(articles))
+
+
+def _median(rates: list[Rate]) -> Rate:
+    return Rate(
+        statistics.median(r.articles_per_s for r in rates),
+        statistics.median(r.cpu_ms_per_article for r in rates),
+    )
 
 
 def _load() -> str:

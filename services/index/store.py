@@ -130,6 +130,7 @@ class BadQuery(ValueError):
 
 # -- the schema ----------------------------------------------------------------------------
 
+MAX_GEO_CANDIDATES = 1_000_000  # articles in a shape's border cells, checked one by one
 KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
 PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
 
@@ -370,11 +371,13 @@ class ArticleStore:
         cell_field = "focus_cell" if geo.focus_only else "cell"
         inside = Query.term_set_query(schema, cell_field, cover.inside) if cover.inside else Query.empty_query()
         border = Query.term_set_query(schema, cell_field, cover.border) if cover.border else Query.empty_query()
-        candidates = Query.boolean_query([(Occur.Must, base), (Occur.Must, border), (Occur.MustNot, inside)])
-        limit = _count(searcher, candidates)
-        if limit == 0:
+        candidates = Query.const_score_query(
+            Query.boolean_query([(Occur.Must, base), (Occur.Must, border), (Occur.MustNot, inside)]), 0.0
+        )
+        # Unscored, so fetching every candidate is cheap (~0.1 ms for thousands).
+        addresses = [address for _, address in searcher.search(candidates, MAX_GEO_CANDIDATES, count=False).hits]
+        if not addresses:
             return inside
-        addresses = [address for _, address in searcher.search(candidates, limit, count=False).hits]
         points = _focus_points if geo.focus_only else _all_points
         seqs = searcher.fast_field_values("seq", addresses)
         exact = [seq for seq, places in zip(seqs, points(searcher, addresses), strict=True)

@@ -99,7 +99,7 @@ class Enricher:
         """One result per article, in order: the enriched article, or the exception that
         stopped it. One NER pass (``nlp.pipe``) over the whole batch."""
         enriched_at = datetime.now(UTC)
-        readings = [_attempt(read, raw) for raw in raws]
+        readings = [_attempt(read, raw, self.nlp.lang) for raw in raws]
         results: list[EnrichedArticle | Exception] = []
         for reading, mentions in zip(readings, self._recognised(readings), strict=True):
             if isinstance(mentions, Exception):  # also when reading it failed
@@ -141,9 +141,6 @@ class Enricher:
         ]
         for (i, passage), doc in zip(found, docs, strict=True):
             results[i].extend(mentions_in(passage, doc))
-        for mentions in results:
-            if isinstance(mentions, list):
-                mentions.sort(key=lambda m: (m.field != "title", m.start))
         return results
 
     def _ner_one(self, reading: Reading | Exception) -> list[Mention] | Exception:
@@ -170,9 +167,13 @@ class Enricher:
         )
 
 
-def read(raw: RawArticle) -> Reading:
-    """The article prepared for NER: its boilerplate found, its passages cut."""
+def read(raw: RawArticle, model_language: str) -> Reading:
+    """The article prepared for NER: its boilerplate found, its passages cut. An article
+    in another language than the model's gets no passages: an English model reading
+    German finds names that are not there."""
     boilerplate = boilerplate_regions(raw.text, raw.source)
+    if raw.language != model_language:
+        return Reading(raw, boilerplate, [])
     return Reading(
         raw, boilerplate, passages("title", raw.title) + passages("text", raw.text, boilerplate)
     )

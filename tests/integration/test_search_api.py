@@ -186,3 +186,10 @@ def test_health_docs_and_metrics(client):
     assert 'dateline_search_queries_total{outcome="ok"}' in metrics
     assert "dateline_search_seconds_bucket" in metrics
     assert "dateline_index_size_bytes" in metrics
+
+
+def test_stats_count_documents_and_date_the_last_commit(client):
+    stats = client.get("/v1/stats").json()
+    assert stats["documents"] == 4
+    assert stats["size_bytes"] > 0
+    assert stats["last_commit"].startswith("20")

@@ -36,6 +36,16 @@ MARGIN_SCALE = 1.0
 ANCHOR_CONFIDENCE = 0.6
 DOMINANT_VOTES = 2.0  # this many votes make a story "about" its countries
 MAJOR_CITY = 100_000
+INNER_CONFIDENCE = 0.5  # a place named inside an unknown name is where it probably is
+# Words of facility and region names that are no place's own name.
+COMMON_WORDS = frozenset(
+    """university college school institute center centre tower hospital airport church
+    cathedral street avenue road stadium park bridge lake river point mount mountain state
+    national international medical north south east west northern southern eastern western
+    central new old great upper lower the of and for county city district region valley
+    island beach bay harbour harbor port station hall house hotel club estate square market
+    mall plaza museum library prison court federal royal saint st""".split()
+)
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 
 
@@ -52,12 +62,16 @@ class StoryContext(Struct, kw_only=True):
     anchors: list[tuple[str, GazetteerEntry]]  # (toponym key, entry) resolved with confidence
     regions: dict[str, GazetteerEntry | None]  # toponym key -> the state or country after it
     states: set[tuple[str, str]]  # (country, admin1 name) of the states the story names
+    inner: set[str] = set()  # toponym keys resolved by a place named inside them
 
 
 def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[Resolution]:
     """Resolve every toponym in two passes: the second one also uses proximity to the
     places the first pass resolved with confidence."""
     candidates = {t.key: gazetteer.candidates(t.name) for t in toponyms}
+    inner = {t.key for t in toponyms if not candidates[t.key] and not t.demonym}
+    for key in inner:
+        candidates[key] = inner_candidates(next(t.name for t in toponyms if t.key == key), gazetteer)
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
     regions = {t.key: _qualifying_region(t, gazetteer) for t in toponyms}
     context = StoryContext(
@@ -66,6 +80,7 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
         states=_states({*regions.values()}),
         **_country_votes(toponyms, candidates, demonyms, gazetteer),
     )
+    context.inner = inner
     first = [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
     context.anchors = [
         (r.toponym.key, r.entry)
@@ -75,6 +90,27 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
     ]  # fmt: skip
     context.states |= _states(r.entry for r in first if r.confidence >= ANCHOR_CONFIDENCE)
     return [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
+
+
+def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
+    """For a name the gazetteer lacks ("Dulles International Airport", "Lake Manassas"),
+    the places named by its longest run of proper words that the gazetteer knows."""
+    words = [w for w in name.split()]
+    for length in range(len(words) - 1, 0, -1):
+        found = [
+            c
+            for start in range(len(words) - length + 1)
+            if _proper_run(words[start : start + length])
+            for c in gazetteer.candidates(" ".join(words[start : start + length]))
+            if c.quality > LOOSE
+        ]
+        if found:
+            return found
+    return []
+
+
+def _proper_run(words: list[str]) -> bool:
+    return words[0][:1].isupper() and not any(w.lower().strip(".,") in COMMON_WORDS for w in words)
 
 
 def _demonym_entry(
@@ -159,11 +195,10 @@ def _resolve(
         return Resolution(toponym=toponym, entry=None)
     scored = sorted(((_score(c, toponym, context), c) for c in plausible), key=lambda sc: -sc[0])
     best_score, best = scored[0]
-    return Resolution(
-        toponym=toponym,
-        entry=best.entry,
-        confidence=_confidence(best_score, best, scored[1:]),
-    )
+    confidence = _confidence(best_score, best, scored[1:])
+    if toponym.key in context.inner:
+        confidence *= INNER_CONFIDENCE
+    return Resolution(toponym=toponym, entry=best.entry, confidence=round(confidence, 3))
 
 
 def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) -> bool:

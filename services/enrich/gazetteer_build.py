@@ -573,10 +573,11 @@ def write_compiled(
 
 def _postings(records: list[GazetteerRecord]) -> list[tuple[int, int, int]]:
     """(key hash, place row, quality): each name under its exact key and its loose key."""
+    country_keys = {r.country_code: exact_key(r.name) for r in records if r.feature_code == COUNTRY_FEATURE}
     postings = []
     for row, record in enumerate(records):
         best: dict[tuple[str, str], int] = {}
-        names = {n: ALTERNATE for n in record.alternate_names} | dict.fromkeys(_primary_names(record), PRIMARY)
+        names = {n: ALTERNATE for n in record.alternate_names} | dict.fromkeys(_primary_names(record, country_keys), PRIMARY)
         for name, quality in names.items():
             exact = exact_key(name)
             if not exact:
@@ -588,10 +589,13 @@ def _postings(records: list[GazetteerRecord]) -> list[tuple[int, int, int]]:
     return postings
 
 
-def _primary_names(record: GazetteerRecord) -> list[str]:
-    """The name, and for "New York City" also "New York": what GeoNames itself calls it."""
-    if record.feature_code.startswith("PPL") and record.name.endswith(" City"):
-        return [record.name, record.name.removesuffix(" City")]
+def _primary_names(record: GazetteerRecord, country_keys: dict[str, str]) -> list[str]:
+    """The name, and for "New York City" also "New York", what GeoNames itself calls it;
+    but "Mexico" stays the country's name, not its capital's."""
+    short = record.name.removesuffix(" City")
+    if record.feature_code.startswith("PPL") and short != record.name:
+        if country_keys.get(record.country_code) != exact_key(short):
+            return [record.name, short]
     return [record.name]
 
 

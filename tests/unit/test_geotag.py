@@ -185,3 +185,12 @@ def test_confidence_says_how_sure(geotagger):
     vague = "The council of Springfield met on Tuesday."
     [springfield] = geotagger.resolve(vague, [(15, 26)])
     assert springfield is not None and springfield.confidence < 0.5  # dozens of Springfields
+
+
+def test_an_unknown_facility_is_placed_by_the_town_in_its_name_with_less_confidence(geotagger):
+    text = "Divers searched Lake Manassas in Virginia on Sunday."
+    [lake] = geotagger.resolve(text, [(16, 29)])
+    assert lake is not None and lake.name == "Lake Manassas" and lake.resolved_name == "Manassas"
+    assert lake.admin1 == "Virginia" and lake.confidence <= 0.5
+    text = "Crowds gathered outside City Hall and the Grand Hotel."
+    assert geotagger.resolve(text, [(24, 33)]) == [None]  # no place's own name in it

@@ -16,7 +16,14 @@ from litestar.params import PathParameter, QueryParameter
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.query import InvalidParameters, SearchParams, encode_cursor, parse_search
-from services.index.store import ArticleStore, BadQuery, SearchRequest, SearchResult, StoredHit, StoreStats
+from services.index.store import (
+    ArticleStore,
+    BadQuery,
+    SearchRequest,
+    SearchResult,
+    StoredHit,
+    StoreStats,
+)
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 

@@ -10,6 +10,7 @@ import base64
 import binascii
 import re
 import zlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import msgspec
@@ -137,7 +138,10 @@ def _place(value: str) -> PlaceFilter:
     return PlaceFilter(geonames_id=int(value)) if value.isdigit() else PlaceFilter(name=value)
 
 
-def _codes(problems: _Problems, field: str, values: list[str], pattern: re.Pattern, case, expected: str) -> list[str]:
+def _codes(
+    problems: _Problems, field: str, values: list[str], pattern: re.Pattern,
+    case: Callable[[str], str], expected: str,
+) -> list[str]:
     codes = []
     for value in values:
         if pattern.match(value.strip()):

@@ -43,13 +43,14 @@ KEY = "bench-key"
 SEED = 20261124
 BASELINE_STREAM = "bench:xadd"
 
-WORDS = (
+VOCABULARY = (
     "council harbour budget minister election river bridge police court hospital school "
     "farmers market storm flood road station festival museum union workers strike talks "
     "government parliament village city region border trade report residents mayor said "
     "on tuesday after months of debate the new plan would cost more than expected and "
     "officials hope that repairs start in spring while critics warn about delays"
-).split()
+)
+WORDS = tuple(VOCABULARY.split())
 
 
 # -- payloads --------------------------------------------------------------------------

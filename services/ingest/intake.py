@@ -15,7 +15,8 @@ from prometheus_client import Counter
 
 from services.ingest.decode import Candidate, Decoded, Rejection
 from services.ingest.normalise import NotAnArticle, normalise
-from services.ingest.publish import Published, publish
+from services.ingest.press import Press
+from services.ingest.publish import Published
 from shared.logging import get_logger
 from shared.schemas import IngestResult, RawArticle
 
@@ -47,8 +48,7 @@ class Intake:
         dedup_ttl_seconds: int,
         clock: Callable[[], datetime] = _now,
     ) -> None:
-        self._redis = redis
-        self._ttl = dedup_ttl_seconds
+        self._press = Press(redis, dedup_ttl_seconds)
         self._clock = clock
 
     async def take(
@@ -61,7 +61,7 @@ class Intake:
         """
         judged = await self._normalised(decoded)
         raws = [item for item in judged if isinstance(item, RawArticle)]
-        published = iter(await publish(self._redis, raws, self._ttl))
+        published = iter(await self._press.publish(raws))
         results = []
         for position, (item, article) in enumerate(zip(decoded, judged, strict=True)):
             origin = origins[position] if origins else None

@@ -34,7 +34,7 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__twitter")
 
 # Language detection reads this much of the text: a few paragraphs decide the language
 # as well as the whole article does, at a fraction of the cost.
-LANGUAGE_SAMPLE_CHARS = 2000
+LANGUAGE_SAMPLE_CHARS = 600
 # The language of a text without words (numbers, a single name): ISO 639-2 "undetermined".
 UNDETERMINED = "und"
 # CLD2's codes that are not (or no longer) the ISO 639-1 code.

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from services.ingest.backlog import RETRY_AFTER_SECONDS, Backlog
 from services.ingest.decode import (
     BodyFormat,
+    Decoded,
     MalformedBody,
     Rejection,
     TooManyArticles,
@@ -52,7 +53,8 @@ class Refusal(Exception):
 
 
 class Keys:
-    """The bearer keys ingest accepts; none at all means open (local use only)."""
+    """The bearer keys ingest accepts. None at all means open: ingest starts like that only
+    with DATELINE_OPEN_INGEST=true (see bootstrap); configured keys are always required."""
 
     def __init__(self, keys: Sequence[str]) -> None:
         self._keys = [key.encode() for key in keys]
@@ -71,7 +73,7 @@ class Keys:
 
 
 def articles_route(intake: Intake, backlog: Backlog, settings: Settings):
-    keys = Keys(settings.api_keys if not settings.open_ingest else ())
+    keys = Keys(settings.api_keys)
 
     @post(
         "/v1/articles",
@@ -99,7 +101,7 @@ def articles_route(intake: Intake, backlog: Backlog, settings: Settings):
             fmt = _format(request.headers.get("content-type"))
             decoded = _decode(await _body(request, settings.max_body_bytes), fmt, settings)
             if all(isinstance(d, Rejection) for d in decoded):
-                raise _nothing_valid(decoded, fmt)
+                raise _nothing_valid(decoded, fmt)  # type: ignore[arg-type]
             await _check_backlog(backlog)
             results = await _take(intake, decoded)
             if all(r.status == "rejected" for r in results):  # e.g. HTML without text
@@ -125,7 +127,7 @@ async def _body(request: Request, limit: int) -> bytes:
         raise Refusal(413, "body_too_large", f"the body is larger than {limit} bytes") from None
 
 
-def _decode(body: bytes, fmt: BodyFormat, settings: Settings):
+def _decode(body: bytes, fmt: BodyFormat, settings: Settings) -> list[Decoded]:
     try:
         return decode_articles(body, fmt, settings.max_articles_per_request)
     except MalformedBody as exc:
@@ -135,7 +137,7 @@ def _decode(body: bytes, fmt: BodyFormat, settings: Settings):
         raise Refusal(413, "too_many_articles", str(exc)) from None
 
 
-def _nothing_valid(rejections, fmt: BodyFormat) -> Refusal:
+def _nothing_valid(rejections: Sequence[Rejection], fmt: BodyFormat) -> Refusal:
     malformed = any(r.malformed for r in rejections)
     errors = [_detail(r, fmt, len(rejections)) for r in rejections]
     if malformed:
@@ -146,7 +148,7 @@ def _nothing_valid(rejections, fmt: BodyFormat) -> Refusal:
     return Refusal(422, "validation_failed", "no article of the request is valid", errors)
 
 
-def _rejections(results: list[IngestResult], decoded) -> list[Rejection]:
+def _rejections(results: list[IngestResult], decoded: Sequence[Decoded]) -> list[Rejection]:
     malformed = {d.index for d in decoded if isinstance(d, Rejection) and d.malformed}
     return [
         Rejection(r.index, r.field or "$", r.reason or "", malformed=r.index in malformed)
@@ -177,7 +179,7 @@ async def _check_backlog(backlog: Backlog) -> None:
         )
 
 
-async def _take(intake: Intake, decoded) -> list[IngestResult]:
+async def _take(intake: Intake, decoded: Sequence[Decoded]) -> list[IngestResult]:
     try:
         return await intake.take(decoded, via="http")
     except RedisError as exc:

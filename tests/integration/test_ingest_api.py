@@ -269,6 +269,11 @@ async def test_open_ingest_needs_no_key(redis, redis_url):
         ingested(await ingest.post("/v1/articles", json=article()))
 
 
+async def test_configured_keys_are_required_even_when_open(redis, redis_url):
+    async with running_ingest(settings_for(redis_url, open_ingest=True)) as ingest:
+        error(await ingest.post("/v1/articles", json=article()), 401)
+
+
 def test_ingest_refuses_to_start_without_keys(redis_url):
     with pytest.raises(ConfigurationError, match="DATELINE_API_KEYS"):
         check_can_start(Settings(redis_url=redis_url))

@@ -30,7 +30,7 @@ class RunningSystem:
         return next(c for c in self.stack.supervisor.children if c.spec.name == name)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def system(redis_server, tmp_path_factory) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = {

@@ -27,12 +27,10 @@ def current(root: Path) -> Path:
         return first
 
 
-def pointer_stamp(root: Path) -> int:
-    """Changes whenever ``CURRENT`` is switched (cheap enough to check per request)."""
-    try:
-        return (root / POINTER).stat().st_mtime_ns
-    except FileNotFoundError:
-        return 0
+def pointer_stamp(root: Path) -> str:
+    """The live generation's name, or "" (cheap enough to read before every request;
+    file times are too coarse to tell two quick switches apart)."""
+    return _named(root) or ""
 
 
 def fresh(root: Path) -> Path:

@@ -193,7 +193,7 @@ class ArticleStore:
         self.writable = writable
         self._follows = follow
         self._heap = heap_bytes
-        self._stamp = -1
+        self._stamp: str | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._last_seq = 0
         root.mkdir(parents=True, exist_ok=True)

@@ -134,9 +134,11 @@ async def test_offline_reindex_refuses_while_the_service_holds_the_index(setting
     with pytest.raises(IndexBusy, match="POST http://.*/v1/reindex"):
         reindex(settings)
     holder.close()
+    reader = ArticleStore(settings.index_dir)  # a search process, open before the switch
+    before = reader.stats().generation
     stats = reindex(settings)
     assert stats.documents == 2
-    reader = ArticleStore(settings.index_dir)
+    assert reader.stats().generation == stats.generation != before  # it followed
     assert reader.get(article(2).id) == article(2)
 
 

@@ -8,6 +8,7 @@ from typing import Self
 
 import msgspec
 
+from services.ingest.backlog import Backlog
 from services.ingest.publish import SEEN_PREFIX
 from shared.redis_server import PrivateRedis
 from shared.schemas import ErrorBody
@@ -153,3 +154,22 @@ async def test_a_backlog_over_the_limit_is_429_until_enrichment_catches_up(redis
 
         await eventually(taken)
         assert await redis.xlen(RAW) == published + 1
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_figure_is_reread_only_after_the_cache_time(redis):
+    clock = FakeClock()
+    backlog = Backlog(redis, limit=1, clock=clock)
+    assert await backlog.size() == 0  # no stream yet: nothing waits
+    await redis.xadd("dateline:raw", {"__data__": b"{}"})
+    await redis.xadd("dateline:raw", {"__data__": b"{}"})
+    assert await backlog.size() == 0  # cached
+    clock.now += 1.0
+    assert await backlog.size() == 2 and await backlog.exceeded()

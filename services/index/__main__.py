@@ -44,6 +44,9 @@ def _serve(settings: Settings) -> int:
         return 2
     try:
         return asyncio.run(serve(IndexService(settings)))
+    except IndexBusy as exc:
+        print(f"index: {exc}; for more search capacity run `python -m services.index search`", file=sys.stderr)
+        return 2
     except Exception:  # noqa: BLE001 - logged for ops; exit 1 lets a supervisor restart us
         get_logger("dateline.index").exception("indexer.crashed")
         return 1

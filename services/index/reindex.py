@@ -23,18 +23,16 @@ from typing import Literal
 from msgspec import Struct
 
 from services.index import generations
-from services.index.store import ArticleStore, StoreStats, stored_articles, writer_lock
+from services.index.store import ArticleStore, IndexBusy, StoreStats, stored_articles, writer_lock
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle
 from shared.settings import Settings
 
 log = get_logger("dateline.index")
 
+__all__ = ["IndexBusy", "ReindexJob", "ReindexStatus", "rebuild", "reindex"]
+
 COPY_BATCH = 1000
-
-
-class IndexBusy(RuntimeError):
-    """Another process (the index service) holds the index writer."""
 
 
 class ReindexStatus(Struct, kw_only=True, omit_defaults=True):
@@ -92,9 +90,7 @@ def reindex(settings: Settings) -> StoreStats:
             finally:
                 target.close()
             generations.switch(root, target.path)
-    except ValueError as exc:
-        if "LockBusy" not in str(exc):
-            raise
+    except IndexBusy as exc:
         raise IndexBusy(
             f"the index at {root} is held by the running index service: "
             f"ask it with POST http://{settings.search_host}:{settings.search_port}/v1/reindex"

@@ -161,6 +161,19 @@ def _schema() -> tantivy.Schema:
     return b.build()
 
 
+class IndexBusy(RuntimeError):
+    """Another process holds the index's writer: there is one writer per index."""
+
+
+def _writer(index: tantivy.Index, path: Path, **options: int) -> tantivy.IndexWriter:
+    try:
+        return index.writer(**options)
+    except ValueError as exc:
+        if "LockBusy" not in str(exc):
+            raise
+        raise IndexBusy(f"another process writes the index at {path} (one writer per index)") from exc
+
+
 class SchemaChanged(RuntimeError):
     """The index on disk was built with another schema: it needs a reindex."""
 
@@ -314,7 +327,7 @@ class ArticleStore:
             # One indexing thread: it works while Python builds the next documents, and each
             # commit makes one segment instead of one per thread (fewer merges). Measured
             # ~40 % more docs/s than two threads on 2 cores.
-            self._writer = self._index.writer(heap_size=self._heap, num_threads=1)
+            self._writer = _writer(self._index, path, heap_size=self._heap, num_threads=1)
             self._last_seq = max(self._last_seq, _last_seq_in(self._index.searcher()))
 
     def _searcher(self) -> tantivy.Searcher:
@@ -464,7 +477,7 @@ def stored_articles(generation: Path, *, batch: int = 1000) -> Iterator[tuple[in
 @contextmanager
 def writer_lock(generation: Path) -> Iterator[None]:
     """Hold ``generation``'s writer lock (whatever its schema): no indexer may write meanwhile."""
-    writer = tantivy.Index.open(str(generation)).writer(heap_size=15_000_000, num_threads=1)
+    writer = _writer(tantivy.Index.open(str(generation)), generation, heap_size=15_000_000, num_threads=1)
     try:
         yield
     finally:

@@ -15,6 +15,7 @@ from services.index.store import (
     BadQuery,
     EntityFilter,
     GeoFilter,
+    IndexBusy,
     Match,
     PlaceFilter,
     SearchRequest,
@@ -376,3 +377,8 @@ def test_snippets_are_escaped_html_with_only_our_highlights(store):
     assert "<b>flood</b>" in hit.snippet and "&amp;" in hit.snippet
     [lead] = store.search(SearchRequest()).hits
     assert lead.snippet.startswith("Crowds shouted &lt;script&gt;")
+
+
+def test_one_writer_per_index(store, tmp_path):
+    with pytest.raises(IndexBusy, match="one writer per index"):
+        ArticleStore(tmp_path / "index", writable=True)

@@ -300,7 +300,8 @@ def main() -> None:
 
 
 def run(data_dir: Path, articles: int, batch: int, incremental: int, incremental_batch: int) -> None:
-    print(f"search benchmark: {articles:,} generated articles (seed {SEED})")
+    print(f"search benchmark: {articles:,} generated articles (seed {SEED}); "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
     store = ArticleStore(data_dir / "index", writable=True)
     newsroom = Newsroom()
     made = newsroom.articles(articles + incremental)
@@ -334,6 +335,7 @@ def run(data_dir: Path, articles: int, batch: int, incremental: int, incremental
         process.terminate()
         process.wait(timeout=30)
         store.close()
+    print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)")
 
 
 if __name__ == "__main__":

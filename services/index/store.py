@@ -304,9 +304,6 @@ class ArticleStore:
         return StoreStats(documents=searcher.num_docs, size_bytes=size, generation=self._path.name,
                           last_commit=committed)
 
-    def last_seq(self) -> int:
-        return _last_seq_in(self._searcher())
-
     # -- generations -----------------------------------------------------------------
 
     def _follow(self) -> None:

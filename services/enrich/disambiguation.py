@@ -19,7 +19,7 @@ from msgspec import Struct
 
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import LOOSE, PRIMARY
-from services.enrich.place_mentions import Toponym
+from services.enrich.place_mentions import COMMON_WORDS, Toponym
 from services.enrich.toponyms import possessive_stripped
 
 # Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
@@ -37,15 +37,6 @@ ANCHOR_CONFIDENCE = 0.6
 DOMINANT_VOTES = 2.0  # this many votes make a story "about" its countries
 MAJOR_CITY = 100_000
 INNER_CONFIDENCE = 0.5  # a place named inside an unknown name is where it probably is
-# Words of facility and region names that are no place's own name.
-COMMON_WORDS = frozenset(
-    """university college school institute center centre tower hospital airport church
-    cathedral street avenue road stadium park bridge lake river point mount mountain state
-    national international medical north south east west northern southern eastern western
-    central new old great upper lower the of and for county city district region valley
-    island beach bay harbour harbor port station hall house hotel club estate square market
-    mall plaza museum library prison court federal royal saint st""".split()
-)
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from services.enrich.disambiguation import Resolution, resolve_toponyms
+from services.enrich.disambiguation import MAJOR_CITY, WHOLE_AREAS, Resolution, resolve_toponyms
+from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.gazetteer import Gazetteer, GazetteerEntry
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import select_toponyms, toponyms_at
@@ -38,11 +39,11 @@ class Geotagger:
         self, title: str, text: str, mentions: Sequence[Mention]
     ) -> tuple[list[Place], Place | None]:
         """The article's places (one per distinct place, every span merged) and its focus."""
-        toponyms = select_toponyms(text, mentions, self._is_demonym)
+        toponyms = select_toponyms(text, mentions, self)
         resolutions = resolve_toponyms(toponyms, self.gazetteer)
         # "Iraqi forces" is about Iraq: demonyms join their country's spans (GeoWebNews
         # counts them as toponyms too) but never make a story's focus.
-        places = merged_places(r for r in resolutions if r.entry)
+        places = merged_places(r for r in resolutions if r.entry and not self._people(r))
         return places, focus_place(places, resolutions, len(text))
 
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
@@ -57,8 +58,21 @@ class Geotagger:
             answers.append(_place(found, [Span("text", start, end)]) if found and found.entry else None)
         return answers
 
-    def _is_demonym(self, word: str) -> bool:
+    def is_demonym(self, word: str) -> bool:
         return self.gazetteer.demonym(word) is not None
+
+    def is_well_known(self, name: str) -> bool:
+        """A country or continent by any of its names ("UAE"), or a state or big city by its own."""
+        return any(
+            (c.quality > LOOSE and c.entry.feature_code in WHOLE_AREAS)
+            or (c.quality == PRIMARY and (c.entry.is_region or c.entry.population >= MAJOR_CITY))
+            for c in self.gazetteer.candidates(name)
+        )
+
+    def _people(self, resolution: Resolution) -> bool:
+        """ "Mexicans" are people: they tell where the story is but are not a place in it."""
+        name = resolution.toponym.name
+        return resolution.via_demonym and name.endswith("s") and self.is_demonym(name[:-1])
 
 
 def _resolution_covering(by_span: dict[tuple[int, int], Resolution], start: int, end: int) -> Resolution | None:

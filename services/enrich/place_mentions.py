@@ -8,7 +8,8 @@ Every mention of one name becomes one :class:`Toponym` carrying all its spans.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from msgspec import Struct
 
@@ -17,6 +18,15 @@ from services.enrich.toponyms import exact_key, possessive_stripped
 from shared.schemas import Span
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+# Words of facility and region names that are no place's own name ("the Centre", "City").
+COMMON_WORDS = frozenset(
+    """university college school institute center centre tower hospital airport church
+    cathedral street avenue road stadium park bridge lake river point mount mountain state
+    national international medical north south east west northern southern eastern western
+    central new old great upper lower the of and for county city district region valley
+    island beach bay harbour harbor port station hall house hotel club estate square market
+    mall plaza museum library prison court federal royal saint st metro downtown""".split()
+)
 MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
 
 _NAME = r"[A-Z][\w'’\-]*(?: (?:al|el|de|du|la|le|of)?[- ]?[A-Z][\w'’\-]*)*"
@@ -53,12 +63,23 @@ class Toponym(Struct, kw_only=True):
     qualifier: str | None = None  # "Texas" in "Paris, Texas", "Iraq" in "MOSUL, Iraq —"
 
 
-def select_toponyms(
-    text: str, mentions: Sequence[Mention], is_demonym: Callable[[str], bool]
-) -> list[Toponym]:
+class PlaceNames(Protocol):
+    """What choosing place mentions asks of the gazetteer."""
+
+    def is_demonym(self, word: str) -> bool: ...
+
+    def is_well_known(self, name: str) -> bool: ...  # a country, continent, state or big city
+
+
+def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Toponym]:
     """The article's place names from its NER mentions, list cues and dateline."""
     place_keys = {exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS}
-    chosen = [m for m in mentions if _names_place(m, place_keys, is_demonym)]
+    surnames = _person_words(mentions)
+    chosen = [
+        m for m in mentions
+        if _names_place(m, place_keys, names) and not _is_surname(m, surnames)
+        and exact_key(m.text) not in COMMON_WORDS
+    ]  # fmt: skip
     listed = list(_listed_names(text))
     dateline = _dateline(text)
     toponyms = _grouped(_unique_spans([*chosen, *listed, *dateline]), text)
@@ -77,13 +98,32 @@ def toponyms_at(text: str, spans: Iterable[tuple[int, int]]) -> list[Toponym]:
     return toponyms
 
 
-def _names_place(mention: Mention, place_keys: set[str], is_demonym: Callable[[str], bool]) -> bool:
+def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> bool:
     if mention.label in PLACE_LABELS:
         return True
     if mention.label == "NORP":
-        return is_demonym(mention.text)
-    # NER calls some places people or organisations; trust the article's own usage.
-    return mention.label in MAYBE_PLACE_LABELS and exact_key(possessive_stripped(mention.text)) in place_keys
+        return names.is_demonym(mention.text)
+    if mention.label not in MAYBE_PLACE_LABELS:
+        return False
+    # NER calls some places people or organisations: trust the article's own usage, and
+    # read a bare well-known name ("the EU", "Liverpool", "UAE") as the place it names.
+    name = possessive_stripped(mention.text)
+    return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))
+
+
+def _person_words(mentions: Sequence[Mention]) -> set[str]:
+    return {
+        word
+        for m in mentions
+        if m.label == "PERSON" and " " in m.text.strip()
+        for word in exact_key(m.text).split()
+    }
+
+
+def _is_surname(mention: Mention, person_words: set[str]) -> bool:
+    """ "Salah" after "Mohamed Salah" is the man, whatever NER calls it."""
+    key = exact_key(possessive_stripped(mention.text))
+    return mention.label in PLACE_LABELS and " " not in key and key in person_words
 
 
 def _listed_names(text: str) -> Iterable[Mention]:

@@ -194,3 +194,27 @@ def test_an_unknown_facility_is_placed_by_the_town_in_its_name_with_less_confide
     assert lake.admin1 == "Virginia" and lake.confidence <= 0.5
     text = "Crowds gathered outside City Hall and the Grand Hotel."
     assert geotagger.resolve(text, [(24, 33)]) == [None]  # no place's own name in it
+
+
+def test_a_well_known_place_ner_calls_an_organisation_is_a_place(geotagger):
+    text = "The EU and the UAE signed the deal. Brussels Airlines flew the delegates."
+    found = mentions(text, ("EU", "ORG"), ("UAE", "ORG"), ("Brussels Airlines", "ORG"))
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.resolved_name for p in places} == {"Europe", "United Arab Emirates"}
+
+
+def test_a_persons_surname_is_not_a_place(geotagger):
+    text = "Mohamed Salah scored twice. Salah now leads the league, said coach Jurgen Klopp in Liverpool."
+    found = [*mentions(text, ("Mohamed Salah", "PERSON"), ("Liverpool", "GPE")), Mention("text", 28, 33, "Salah", "GPE")]
+    places, _ = geotagger.geotag("", text, found)
+    assert [p.name for p in places] == ["Liverpool"]
+
+
+def test_plural_demonyms_vote_but_are_people_not_places(geotagger):
+    text = "Thousands of Mexicans crossed at Laredo, and Mexican officials counted them."
+    found = mentions(text, ("Mexicans", "NORP"), ("Laredo", "GPE"), ("Mexican", "NORP"))
+    places, _ = geotagger.geotag("", text, found)
+    assert "Mexicans" not in {p.name for p in places}
+    mexico = by_name(places, "Mexican")
+    assert [(s.start, s.end) for s in mexico.spans] == [(45, 52)]
+    assert by_name(places, "Laredo").country_code in {"MX", "US"}  # the border town, not Laredo in Spain

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import msgspec
@@ -17,7 +19,7 @@ from services.ingest.backlog import Backlog
 from services.ingest.incoming import incoming_handler
 from services.ingest.intake import Intake
 from shared.broker import build_broker
-from shared.consumer import add_stage
+from shared.consumer import Stage, add_stage
 from shared.http import build_app
 from shared.logging import get_logger
 from shared.settings import Settings
@@ -25,6 +27,7 @@ from shared.streams import INCOMING, INCOMING_FIELD, ensure_groups
 
 log = get_logger("dateline.ingest")
 
+WATCH_SECONDS = 1.0
 # A request fails fast (503) when Redis is gone, rather than hanging its caller.
 REDIS_TIMEOUTS = {"socket_timeout": 5.0, "socket_connect_timeout": 2.0}
 
@@ -55,7 +58,25 @@ def consumer_name() -> str:
     return f"ingest-{socket.gethostname()}-{os.getpid()}"
 
 
-def create_app(settings: Settings) -> Litestar:
+def stop_this_process() -> None:
+    """Ask uvicorn for a graceful exit; the supervisor (or compose) starts ingest again."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+async def watch_incoming(stage: Stage, on_stopped: Callable[[], None]) -> None:
+    """FastStream stops a subscriber for good when its group vanishes (a FLUSHALL, a
+    deleted stream): then restart, which re-creates the groups, rather than serve on
+    with dateline:incoming unread."""
+    while stage.running:
+        await asyncio.sleep(WATCH_SECONDS)
+    log.error(
+        "ingest.incoming_stopped",
+        reason="the dateline:incoming reader stopped (its consumer group is gone?); restarting",
+    )
+    on_stopped()
+
+
+def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = stop_this_process) -> Litestar:
     check_can_start(settings)
     redis = aioredis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
     backlog = Backlog(redis, settings.max_backlog)
@@ -87,10 +108,12 @@ def create_app(settings: Settings) -> Litestar:
     async def running(_: Litestar) -> AsyncIterator[None]:
         await ensure_groups(redis)
         await broker.start()
+        watch = asyncio.create_task(watch_incoming(stage, on_incoming_stopped))
         log.info("ingest.started", open=not settings.api_keys, consumer=stage.consumer)
         try:
             yield
         finally:
+            watch.cancel()
             await broker.stop()
             await redis.aclose()
             log.info("ingest.stopped", **msgspec.structs.asdict(stage.counts))

@@ -45,10 +45,10 @@ def ndjson(*items) -> bytes:
 
 
 @asynccontextmanager
-async def running_ingest(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def running_ingest(settings: Settings, **app_options) -> AsyncIterator[httpx.AsyncClient]:
     """The real app under uvicorn in this event loop, and a client pointed at it."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
+    config = uvicorn.Config(create_app(settings, **app_options), host="127.0.0.1", port=port, log_config=None,
                             access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 import pytest
 from structlog.testing import capture_logs
@@ -131,3 +133,18 @@ async def test_the_reader_waits_while_enrichment_is_behind(redis, redis_url):
             await redis.xack(RAW, "enrich", *[i for i, _ in entries[0][1]])
             await eventually(settled(redis, 1), timeout=15)
         assert [r.title for r in await raw_entries(redis)][-1] == article(3)["title"]
+
+
+async def test_ingest_asks_for_a_restart_when_its_group_vanishes(redis, redis_url):
+    stopped = asyncio.Event()
+    async with running_ingest(settings_for(redis_url), on_incoming_stopped=stopped.set) as ingest:
+        await redis.xgroup_destroy(INCOMING, "ingest")  # what a FLUSHALL does to it
+        await push(redis, {"article": as_json(article())})
+
+        async def restart_asked() -> bool:
+            return stopped.is_set()
+
+        await eventually(restart_asked)
+        ready = (await ingest.get("/readyz")).json()
+        assert "incoming" in ready["failures"]
+

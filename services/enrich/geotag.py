@@ -13,7 +13,7 @@ from services.enrich.disambiguation import MAJOR_CITY, WHOLE_AREAS, Resolution, 
 from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.gazetteer import Gazetteer, GazetteerEntry
 from services.enrich.mentions import Mention
-from services.enrich.place_mentions import select_toponyms, toponyms_at
+from services.enrich.place_mentions import EMBEDDED, select_toponyms, toponyms_at
 from shared.schemas import Place, Span
 from shared.settings import Settings
 
@@ -123,7 +123,12 @@ def focus_place(places: list[Place], resolutions: Sequence[Resolution], text_len
     for resolution in resolutions:
         if resolution.toponym.dateline and resolution.entry and not resolution.via_demonym:
             return next(p for p in places if p.geonames_id == resolution.entry.geonames_id)
-    demonym_spans = {s for r in resolutions if r.via_demonym for s in r.toponym.spans}
+    # Demonyms and names inside organisations' names say little about where it happens.
+    demonym_spans = {
+        s for r in resolutions
+        if r.via_demonym or r.toponym.label == EMBEDDED
+        for s in r.toponym.spans
+    }  # fmt: skip
     named = [p for p in places if any(s not in demonym_spans for s in p.spans)]
     if not named:
         return None

@@ -46,7 +46,7 @@ DATELINE = re.compile(
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
     r"(?: \([\w/ .]+\))?\s*[—–-]{1,2}\s"
 )
-PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
+PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
 SUB_PLACE_KINDS = ("neighbo", "district", "village", "suburb", "quarter", "camp", "settlement", "area")
 
 
@@ -56,7 +56,7 @@ class Toponym(Struct, kw_only=True):
     name: str  # as first written, possessive stripped
     key: str  # exact key: what groups its mentions
     spans: list[Span]
-    label: str  # NER label; LIST, SUBLIST or DATELINE for names found by their cue
+    label: str  # NER label; LIST, SUBLIST, EMBEDDED or DATELINE for names found by a cue
     demonym: bool = False  # NER called it a nationality: it votes for a country
     in_sub_place_list: bool = False  # named in "the neighbourhoods of ..." and the like
     dateline: bool = False
@@ -80,9 +80,10 @@ def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -
         if _names_place(m, place_keys, names) and not _is_surname(m, surnames)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
+    embedded = [e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)]
     listed = list(_listed_names(text))
     dateline = _dateline(text)
-    toponyms = _grouped(_unique_spans([*chosen, *listed, *dateline]), text)
+    toponyms = _grouped(_unique_spans([*chosen, *embedded, *listed, *dateline]), text)
     sub_place_keys = {exact_key(m.text) for m in listed if m.label == SUB_PLACE_LIST}
     for toponym in toponyms:
         toponym.in_sub_place_list = toponym.key in sub_place_keys
@@ -109,6 +110,19 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     # read a bare well-known name ("the EU", "Liverpool", "UAE") as the place it names.
     name = possessive_stripped(mention.text)
     return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))
+
+
+def _embedded(organisation: Mention, names: PlaceNames) -> list[Mention]:
+    """The well-known place an organisation's name starts with: "Toronto" in "Toronto
+    Police Service", "U.S." in "U.S. Army" (GeoWebNews counts these as toponyms too)."""
+    words = list(re.finditer(r"\S+", organisation.text))
+    for count in range(min(len(words) - 1, 3), 0, -1):
+        end = words[count - 1].end()
+        name = organisation.text[:end]
+        if name[:1].isupper() and exact_key(name) not in COMMON_WORDS and names.is_well_known(name):
+            start = organisation.start
+            return [Mention(organisation.field, start, start + end, name, EMBEDDED)]
+    return []
 
 
 def _person_words(mentions: Sequence[Mention]) -> set[str]:

@@ -218,3 +218,12 @@ def test_plural_demonyms_vote_but_are_people_not_places(geotagger):
     mexico = by_name(places, "Mexican")
     assert [(s.start, s.end) for s in mexico.spans] == [(45, 52)]
     assert by_name(places, "Laredo").country_code in {"MX", "US"}  # the border town, not Laredo in Spain
+
+
+def test_a_place_an_organisation_is_named_after_is_a_place_but_not_the_focus(geotagger):
+    text = "A fire closed roads in Hamilton, the Toronto Police Service said. Hamilton crews helped."
+    found = mentions(text, ("Hamilton", "GPE"), ("Toronto Police Service", "ORG"))
+    places, focus = geotagger.geotag("", text, found)
+    toronto = by_name(places, "Toronto")
+    assert [(s.start, s.end) for s in toronto.spans] == [(37, 44)] and toronto.country_code == "CA"
+    assert focus is not None and focus.name == "Hamilton" and focus.country_code == "CA"

@@ -308,9 +308,10 @@ def run(data_dir: Path, articles: int, batch: int, incremental: int, incremental
     count, rate, writing = index_articles(store, itertools.islice(made, articles), batch)
     print(f"bulk indexing, {batch} per commit: {rate:,.0f} docs/s end to end (generation included), "
           f"{writing:,.0f} docs/s in upsert + commit")
-    count, rate, writing = index_articles(store, made, incremental_batch)
-    print(f"then {count:,} more, {incremental_batch} per commit (the indexer's default batch) into the "
-          f"full index: {rate:,.0f} docs/s end to end, {writing:,.0f} docs/s in upsert + commit")
+    if incremental:
+        count, rate, writing = index_articles(store, made, incremental_batch)
+        print(f"then {count:,} more, {incremental_batch} per commit (the indexer's default batch) into the "
+              f"full index: {rate:,.0f} docs/s end to end, {writing:,.0f} docs/s in upsert + commit")
     stats = store.stats()
     print(f"index: {stats.documents:,} documents, {stats.size_bytes / 2**20:,.0f} MiB "
           f"({stats.size_bytes / max(1, stats.documents):,.0f} bytes per article)")

@@ -157,6 +157,13 @@ def in_processes(
     return results
 
 
+def _compile_gazetteer_once(settings: Settings) -> None:
+    """A first start compiles the gazetteer: a one-off, not a worker's load time or memory."""
+    from services.enrich.geotag import Geotagger
+
+    Geotagger.load(settings)
+
+
 # -- report ----------------------------------------------------------------------------------
 
 
@@ -183,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         f"medians of {args.rounds} rounds"
     )
 
+    _compile_gazetteer_once(settings)
     one = in_processes(1, settings, articles, args.rounds)
     two = in_processes(2, settings, articles, args.rounds)
 

@@ -295,6 +295,12 @@ async def test_health_readiness_and_metrics(ingest):
     assert 'dateline_http_request_seconds_count{route="/v1/articles",service="ingest",status="202"}' in metrics
 
 
+async def test_the_api_is_described_in_openapi(ingest):
+    schema = (await ingest.get("/docs/openapi.json")).json()
+    operation = schema["paths"]["/v1/articles"]["post"]
+    assert {"202", "400", "401", "413", "415", "422", "429", "503"} <= set(operation["responses"])
+
+
 async def test_each_article_is_logged_with_its_id_entry_and_source(ingest, redis):
     with capture_logs() as logs:
         ingested(await ingest.post("/v1/articles", json=[article(1), article(1), {"title": 1}], headers=AUTH))

@@ -62,7 +62,9 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
     candidates = {t.key: gazetteer.candidates(t.name) for t in toponyms}
     inner = {t.key for t in toponyms if not candidates[t.key] and not t.demonym}
     for key in inner:
-        candidates[key] = inner_candidates(next(t.name for t in toponyms if t.key == key), gazetteer)
+        candidates[key] = inner_candidates(
+            next(t.name for t in toponyms if t.key == key), gazetteer
+        )
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
     regions = {t.key: _qualifying_region(t, gazetteer) for t in toponyms}
     context = StoryContext(
@@ -105,7 +107,7 @@ def _proper_run(words: list[str]) -> bool:
 
 
 def _demonym_entry(
-    toponym: Toponym, candidates: list[Candidate], gazetteer: Gazetteer
+    toponym: Toponym, candidates: Sequence[Candidate], gazetteer: Gazetteer
 ) -> GazetteerEntry | None:
     entry = gazetteer.demonym(toponym.name)
     if entry is None:
@@ -125,7 +127,7 @@ def _names_major_place(candidate: Candidate) -> bool:
 
 def _country_votes(
     toponyms: Sequence[Toponym],
-    candidates: dict[str, list[Candidate]],
+    candidates: dict[str, Sequence[Candidate]],
     demonyms: dict[str, GazetteerEntry | None],
     gazetteer: Gazetteer,
 ) -> dict[str, object]:
@@ -162,7 +164,7 @@ def _qualifying_region(toponym: Toponym, gazetteer: Gazetteer) -> GazetteerEntry
     return _named_country_or_state(gazetteer.candidates(possessive_stripped(toponym.qualifier)))
 
 
-def _named_country_or_state(candidates: list[Candidate]) -> GazetteerEntry | None:
+def _named_country_or_state(candidates: Sequence[Candidate]) -> GazetteerEntry | None:
     """The country or first-level division a name spells out, if it spells one."""
     for candidate in candidates:
         if candidate.quality >= 2 and candidate.entry.feature_code in ("PCLI", "ADM1"):
@@ -172,7 +174,7 @@ def _named_country_or_state(candidates: list[Candidate]) -> GazetteerEntry | Non
 
 def _resolve(
     toponym: Toponym,
-    candidates: list[Candidate],
+    candidates: Sequence[Candidate],
     demonym: GazetteerEntry | None,
     context: StoryContext,
 ) -> Resolution:
@@ -223,7 +225,11 @@ def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> flo
 
 
 def _confidence(best_score: float, best: Candidate, rivals: list[tuple[float, Candidate]]) -> float:
-    far = [s for s, c in rivals if distance_km(best.entry.lat, best.entry.lon, c.entry.lat, c.entry.lon) > RIVAL_KM]
+    far = [
+        s
+        for s, c in rivals
+        if distance_km(best.entry.lat, best.entry.lon, c.entry.lat, c.entry.lon) > RIVAL_KM
+    ]
     margin = best_score - far[0] if far else 3.0 * MARGIN_SCALE
     confidence = 1.0 - math.exp(-max(margin, 0.0) / MARGIN_SCALE)
     if best.quality == LOOSE:

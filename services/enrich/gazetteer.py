@@ -8,6 +8,7 @@ here read-only. A name is looked up under its exact key, then its loose key
 from __future__ import annotations
 
 import fcntl
+from functools import lru_cache
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +72,8 @@ class Gazetteer:
         self._a = arrays
         self.meta = meta
         self.version = meta.version
+        # Names recur across stories ("U.S.", "Iraq"): keep the latest lookups at hand.
+        self.candidates = lru_cache(maxsize=1 << 14)(self._candidates)
 
     @classmethod
     def open(cls, directory: Path) -> Gazetteer:
@@ -80,7 +83,9 @@ class Gazetteer:
         try:
             meta = msgspec.json.decode(meta_path.read_bytes(), type=GazetteerMeta)
         except msgspec.ValidationError as exc:
-            raise GazetteerMissing(f"gazetteer in {directory} is from another version: {exc}") from None
+            raise GazetteerMissing(
+                f"gazetteer in {directory} is from another version: {exc}"
+            ) from None
         if meta.format != FORMAT or meta.fingerprint != build_fingerprint():
             raise GazetteerMissing(f"gazetteer in {directory} was compiled by other code")
         with np.load(arrays_path) as npz:
@@ -109,16 +114,16 @@ class Gazetteer:
 
     # -- lookups ---------------------------------------------------------------------
 
-    def candidates(self, name: str) -> list[Candidate]:
+    def _candidates(self, name: str) -> tuple[Candidate, ...]:
         """Every entry the name may mean, best name match first, then biggest first."""
         exact = exact_key(name)
         if not exact:
-            return []
+            return ()
         found = dict(self._postings("x", exact))
         for row, quality in self._postings("l", loose_key(name)):
             found.setdefault(row, quality)
         ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
-        return [Candidate(entry=self.entry(row), quality=q) for row, q in ranked]
+        return tuple(Candidate(entry=self.entry(row), quality=q) for row, q in ranked)
 
     def _postings(self, kind: str, key: str) -> list[tuple[int, int]]:
         wanted = np.uint64(key_hash(kind, key))

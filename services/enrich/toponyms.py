@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = re.compile(r"[\u0027\u2018\u2019\u02bb\u02bc\u02be\u02bf`´]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -52,6 +53,7 @@ def words(name: str) -> list[str]:
     return [ABBREVIATIONS.get(token, token) for token in _NON_WORD.sub(" ", folded).split()]
 
 
+@lru_cache(maxsize=1 << 16)  # a story repeats its names, and the news its places
 def exact_key(name: str) -> str:
     text = " ".join(words(name))
     if _INITIALS.search(text):

@@ -98,8 +98,8 @@ def test_every_place_of_a_name_is_a_candidate_biggest_first(small):
 
 
 def test_an_unknown_name_has_no_candidates(small):
-    assert small.candidates("Zyxwvutville") == []
-    assert small.candidates("...") == []
+    assert small.candidates("Zyxwvutville") == ()
+    assert small.candidates("...") == ()
 
 
 def test_demonyms_and_countries_are_looked_up(small):
@@ -163,8 +163,8 @@ def test_a_dump_compiles_with_its_alternate_names_and_admin1_names(tmp_path: Pat
     assert village.entry.feature_code == "PPL" and village.entry.population == 1200
     assert gazetteer.candidates("Zaafaran")[0].entry.geonames_id == 1001  # from the row itself
     assert gazetteer.candidates("Wadi Sabr")[0].entry.feature_code == "WAD"
-    assert gazetteer.candidates("Fundaq Nasr") == []
-    assert gazetteer.candidates("https://example.org/zafaran") == []
+    assert gazetteer.candidates("Fundaq Nasr") == ()
+    assert gazetteer.candidates("https://example.org/zafaran") == ()
     assert gazetteer.demonym("Iraqi").geonames_id == 99237
 
 
@@ -172,7 +172,7 @@ def test_feature_classes_can_be_chosen(tmp_path: Path):
     build_gazetteer(tmp_path / "out", from_dir=write_dump(tmp_path / "dump"), feature_classes="PS", packages=False)
     gazetteer = Gazetteer.open(tmp_path / "out")
     assert gazetteer.candidates("Fundaq Nasr")[0].entry.feature_code == "HTL"
-    assert gazetteer.candidates("Wadi Sabr") == []
+    assert gazetteer.candidates("Wadi Sabr") == ()
 
 
 def test_a_malformed_dump_names_the_file_and_line(tmp_path: Path):

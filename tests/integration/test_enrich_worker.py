@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections import defaultdict
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -125,25 +126,24 @@ async def test_articles_in_enriched_articles_out_and_the_worker_is_ready(redis, 
 
 async def test_readiness_says_the_model_is_loading(redis, redis_url):
     settings = settings_for(redis_url)
-    loading = asyncio.Event()
+    loaded = threading.Event()
 
-    def slow_load(_settings):
-        asyncio.run_coroutine_threadsafe(_set(loading), loop).result()
-        import time
-
-        time.sleep(1.0)
+    def held_load(_settings):
+        loaded.wait(timeout=30)
         return stub_enrich
 
-    loop = asyncio.get_running_loop()
-    async with worker_in_process(settings, load=slow_load):
-        await asyncio.wait_for(loading.wait(), timeout=10)
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{settings.enrich_metrics_port}"
-        ) as http:
-            answer = await http.get("/readyz")
-            assert (await http.get("/healthz")).status_code == 200
+    base = f"http://127.0.0.1:{settings.enrich_metrics_port}"
+    async with (
+        worker_in_process(settings, load=held_load),
+        httpx.AsyncClient(base_url=base) as http,
+    ):
+        answer = await eventually(lambda: _answer(http, "/readyz"))
+        healthy = await http.get("/healthz")
+        loaded.set()
+        ready = await eventually(lambda: _answer(http, "/readyz", 200))
     assert answer.status_code == 503
     assert "loading" in answer.json()["failures"]["model"]
+    assert healthy.status_code == 200 and ready.json()["ready"] is True
 
 
 async def test_a_poison_article_is_dead_lettered_after_n_attempts_while_the_others_flow(
@@ -346,8 +346,12 @@ async def _running(worker: Worker) -> bool:
     return worker.stage.running
 
 
-async def _set(event: asyncio.Event) -> None:
-    event.set()
+async def _answer(http: httpx.AsyncClient, path: str, status: int | None = None):
+    try:
+        response = await http.get(path)
+    except httpx.TransportError:  # not listening yet
+        return None
+    return response if status is None or response.status_code == status else None
 
 
 async def _has(redis, n: int) -> bool:

@@ -63,6 +63,7 @@ class Rejection(Struct, frozen=True):
     field: str
     reason: str
     malformed: bool = False  # not even JSON (as opposed to JSON that is not an article)
+    url: str | None = None  # the article's `url`, when there is one to tell who sent it
 
 
 Decoded = Candidate | Rejection
@@ -96,7 +97,7 @@ def decode_article(data: bytes | str, index: int = 0) -> Decoded:
     try:
         return Candidate(index, _article_decoder.decode(data))
     except msgspec.ValidationError as exc:
-        return _malformed(data, index) or rejection(index, exc)
+        return _malformed(data, index) or rejection(index, exc, _url_in(data))
     except msgspec.DecodeError as exc:
         return Rejection(index, "$", _malformed_reason(exc), malformed=True)
 
@@ -107,7 +108,7 @@ def _decode_json(body: bytes, max_articles: int) -> list[Decoded]:
     except msgspec.ValidationError as exc:
         if malformed := _malformed(body, 0):
             raise MalformedBody(malformed.reason, _line_of_error(body, malformed.reason)) from None
-        return [rejection(0, exc)]
+        return [rejection(0, exc, _url_in(body))]
     except msgspec.DecodeError as exc:
         raise MalformedBody(_malformed_reason(exc), _line_of_error(body, str(exc))) from None
     if isinstance(top, ArticleIn):
@@ -161,7 +162,20 @@ _FRIENDLY_PATTERNS = {
 }
 
 
-def rejection(index: int, exc: msgspec.ValidationError) -> Rejection:
+class _Addressed(Struct):
+    url: object = None
+
+
+def _url_in(data: bytes | str) -> str | None:
+    """The `url` of an invalid article, if it has a string one (for the logs)."""
+    try:
+        url = msgspec.json.decode(data, type=_Addressed).url
+    except msgspec.ValidationError:  # not an object at all
+        return None
+    return url if isinstance(url, str) else None
+
+
+def rejection(index: int, exc: msgspec.ValidationError, url: str | None = None) -> Rejection:
     """The field and reason of a validation error, e.g. ``$.title``, ``is required``."""
     parsed = _AT.match(str(exc))
     reason, path = parsed.group("reason"), parsed.group("path") or "$"
@@ -171,4 +185,4 @@ def rejection(index: int, exc: msgspec.ValidationError) -> Rejection:
         reason = "is required" if named.group("what") == "missing required" else "is not an article field"
     elif "matching regex" in reason:
         reason = _FRIENDLY_PATTERNS.get(path.rsplit(".", 1)[-1], reason)
-    return Rejection(index, path, reason)
+    return Rejection(index, path, reason, url=url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from prometheus_client import Counter
@@ -83,7 +84,7 @@ class Intake:
         ARTICLES.labels("rejected", via).inc()
         log.info(
             "article.rejected", via=via, index=rejection.index, field=rejection.field,
-            reason=rejection.reason, **_origin(origin),
+            reason=rejection.reason, **_sender(rejection.url), **_origin(origin),
         )
         return IngestResult(
             index=rejection.index, status="rejected", field=rejection.field, reason=rejection.reason
@@ -110,7 +111,18 @@ def _normalise_one(item: Decoded, received_at: datetime) -> RawArticle | Rejecti
     try:
         return normalise(item.article, received_at)
     except NotAnArticle as exc:
-        return Rejection(item.index, exc.field, exc.reason)
+        return Rejection(item.index, exc.field, exc.reason, url=item.article.url)
+
+
+def _sender(url: str | None) -> dict[str, str]:
+    """Who sent a rejected article, as far as its URL tells."""
+    if not url:
+        return {}
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = ""
+    return {"url": url[:300], "source": host}
 
 
 def _origin(origin: str | None) -> dict[str, str]:

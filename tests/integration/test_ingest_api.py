@@ -303,11 +303,12 @@ async def test_the_api_is_described_in_openapi(ingest):
 
 async def test_each_article_is_logged_with_its_id_entry_and_source(ingest, redis):
     with capture_logs() as logs:
-        ingested(await ingest.post("/v1/articles", json=[article(1), article(1), {"title": 1}], headers=AUTH))
+        ingested(await ingest.post("/v1/articles", json=[article(1), article(1), article(2, title=1)], headers=AUTH))
     events = {e["event"]: e for e in logs if e["event"].startswith("article.")}
     [entry_id] = [e[0].decode() for e in await redis.xrange(RAW)]
     accepted = events["article.accepted"]
     assert (accepted["entry_id"], accepted["source"]) == (entry_id, "news.example.com")
     assert accepted["article_id"] == article_id(canonical_url(article(1)["url"]))
     assert events["article.duplicate"]["article_id"] == accepted["article_id"]
-    assert events["article.rejected"]["field"] == "$.title"
+    rejected = events["article.rejected"]
+    assert (rejected["field"], rejected["source"]) == ("$.title", "news.example.com")

@@ -20,6 +20,11 @@ def _json(value) -> bytes:
     return msgspec.json.encode(value)
 
 
+def what(decoded) -> tuple:
+    """A rejection's position, field and reason."""
+    return (decoded.index, decoded.field, decoded.reason)
+
+
 def _ndjson(*lines) -> bytes:
     return b"\n".join(line if isinstance(line, bytes) else _json(line) for line in lines) + b"\n"
 
@@ -52,9 +57,9 @@ def test_a_json_array_is_validated_article_by_article():
     body = _json([GOOD, {**GOOD, "title": ""}, 7, {**GOOD, "colour": "red"}])
     decoded = decode_articles(body, BodyFormat.JSON, 10)
     assert isinstance(decoded[0], Candidate)
-    assert decoded[1] == Rejection(1, "$.title", "Expected `str` of length >= 1")
-    assert decoded[2] == Rejection(2, "$", "Expected `object`, got `int`")
-    assert decoded[3] == Rejection(3, "$.colour", "is not an article field")
+    assert what(decoded[1]) == (1, "$.title", "Expected `str` of length >= 1")
+    assert what(decoded[2]) == (2, "$", "Expected `object`, got `int`")
+    assert what(decoded[3]) == (3, "$.colour", "is not an article field")
 
 
 @pytest.mark.parametrize(
@@ -74,7 +79,7 @@ def test_a_json_array_is_validated_article_by_article():
 )
 def test_a_single_invalid_article_names_the_field(article, field, reason):
     [decoded] = decode_articles(_json(article), BodyFormat.JSON, 10)
-    assert decoded == Rejection(0, field, reason)
+    assert what(decoded) == (0, field, reason)
 
 
 def test_a_json_value_that_is_not_an_article_is_rejected():
@@ -120,7 +125,7 @@ def test_ndjson_lines_are_independent_and_keep_their_line_numbers():
     assert [d.index for d in decoded] == [0, 2, 3, 4]  # line = index + 1; blank line 2 skipped
     assert isinstance(decoded[0], Candidate) and isinstance(decoded[3], Candidate)
     assert decoded[1].malformed and decoded[1].field == "$"
-    assert decoded[2] == Rejection(3, "$.title", "Expected `str`, got `int`")
+    assert what(decoded[2]) == (3, "$.title", "Expected `str`, got `int`")
 
 
 def test_ndjson_accepts_crlf_line_ends():
@@ -141,3 +146,10 @@ def test_decode_article_for_stream_entries():
     assert isinstance(decode_article(_json(GOOD)), Candidate)
     assert decode_article(b"{not json").malformed
     assert decode_article(_json({**GOOD, "url": 1}), 4) == Rejection(4, "$.url", "Expected `str`, got `int`")
+
+
+def test_a_rejection_keeps_the_url_to_tell_who_sent_it():
+    assert decode_article(_json({**GOOD, "title": ""})).url == GOOD["url"]
+    assert decode_article(_json({**GOOD, "url": "ftp://x.example.org/a"})).url == "ftp://x.example.org/a"
+    assert decode_article(_json({"title": ""})).url is None
+    assert decode_article(b"[1]").url is None

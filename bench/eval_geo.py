@@ -75,7 +75,9 @@ def gold_articles(path: Path) -> list[GoldArticle]:
             for t in article.find("toponyms")
             if t.findtext("latitude")
         ]
-        articles.append(GoldArticle(article.findtext("title") or "", article.findtext("text") or "", toponyms))
+        articles.append(
+            GoldArticle(article.findtext("title") or "", article.findtext("text") or "", toponyms)
+        )
     return articles
 
 
@@ -105,6 +107,12 @@ class Tally:
             f"  {label:<22} n={n:<5} acc@161={accurate / n:6.1%}  median_km={median:7.1f}"
             f"  answered={len(answered) / n:6.1%}  entry_or_161={sum(self.right) / n:6.1%}"
         )
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], capture_output=True, text=True, check=False
+    ).stdout.strip()
 
 
 def raw_articles(articles: Sequence[GoldArticle]) -> list[RawArticle]:
@@ -147,7 +155,9 @@ def calibration(tallies: list[tuple[float, bool]]) -> str:
     for low, high in bands:
         inside = [ok for confidence, ok in tallies if low <= confidence < high]
         if inside:
-            parts.append(f"[{low:.1f},{min(high, 1.0):.1f}): {sum(inside) / len(inside):.0%} of {len(inside)}")
+            parts.append(
+                f"[{low:.1f},{min(high, 1.0):.1f}): {sum(inside) / len(inside):.0%} of {len(inside)}"
+            )
     return "  confidence vs right: " + "; ".join(parts)
 
 
@@ -156,14 +166,17 @@ def main() -> int:
         print(f"skipped: GeoWebNews not found at {DATA} (team-only data; see shared/data/README)")
         return 0
     settings = load_settings()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "services", "bench"], capture_output=True, text=True).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--", "services", "bench")
     enricher = Enricher.load(settings)
-    geotagger = enricher.geotagger
-    print(f"commit {commit}{' (uncommitted changes)' if dirty else ''}  model {enricher.model}  gazetteer {enricher.gazetteer}")
+    print(
+        f"commit {commit}{' (uncommitted changes)' if dirty else ''}  model {enricher.model}  gazetteer {enricher.gazetteer}"
+    )
     print(gazetteer_costs(settings.gazetteer_dir))
     articles = gold_articles(DATA)
-    print(f"GeoWebNews: {len(articles)} articles, {sum(len(a.toponyms) for a in articles)} located gold toponyms")
+    print(
+        f"GeoWebNews: {len(articles)} articles, {sum(len(a.toponyms) for a in articles)} located gold toponyms"
+    )
 
     on_gold, on_gold_by_type = Tally(), defaultdict(Tally)
     confidences: list[tuple[float, bool]] = []
@@ -190,7 +203,9 @@ def main() -> int:
     enriched = list(enricher.enrich_many(raw_articles(articles)))
     enriching = time.perf_counter() - started
     for article, result in zip(articles, enriched, strict=True):
-        predicted = {(s.start, s.end): p for p in result.places for s in p.spans if s.field == "text"}
+        predicted = {
+            (s.start, s.end): p for p in result.places for s in p.spans if s.field == "text"
+        }
         gold_spans = {(t.start, t.end): t for t in article.toponyms}
         matched = predicted.keys() & gold_spans.keys()
         tp += len(matched)

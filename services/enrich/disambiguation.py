@@ -18,12 +18,12 @@ from collections.abc import Iterable, Sequence
 from msgspec import Struct
 
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
-from services.enrich.gazetteer_build import LOOSE, PRIMARY
+from services.enrich.gazetteer_build import ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import COMMON_WORDS, Toponym
 from services.enrich.toponyms import possessive_stripped
 
 # Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
-NAME_QUALITY = {PRIMARY: 1.0, 2: 0.0, LOOSE: 0.0}
+NAME_QUALITY = {PRIMARY: 1.0, ALTERNATE: 0.0, LOOSE: 0.0}
 FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "PPLC": 1.5, "ADM1": -0.5}
 POPULATION_WEIGHT = 0.7  # per decade of inhabitants
 VOTE_WEIGHT = 1.0  # times the country's share of the story's country votes
@@ -36,6 +36,7 @@ MARGIN_SCALE = 1.0
 ANCHOR_CONFIDENCE = 0.6
 DOMINANT_VOTES = 2.0  # this many votes make a story "about" its countries
 MAJOR_CITY = 100_000
+DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
 INNER_CONFIDENCE = 0.5  # a place named inside an unknown name is where it probably is
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 
@@ -53,7 +54,7 @@ class StoryContext(Struct, kw_only=True):
     anchors: list[tuple[str, GazetteerEntry]]  # (toponym key, entry) resolved with confidence
     regions: dict[str, GazetteerEntry | None]  # toponym key -> the state or country after it
     states: set[tuple[str, str]]  # (country, admin1 name) of the states the story names
-    inner: set[str] = set()  # toponym keys resolved by a place named inside them
+    inner: set[str]  # toponym keys resolved by a place named inside them
 
 
 def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[Resolution]:
@@ -70,10 +71,10 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
     context = StoryContext(
         anchors=[],
         regions=regions,
-        states=_states({*regions.values()}),
+        states=_states(regions.values()),
+        inner=inner,
         **_country_votes(toponyms, candidates, demonyms, gazetteer),
     )
-    context.inner = inner
     first = [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
     context.anchors = [
         (r.toponym.key, r.entry)
@@ -88,7 +89,7 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
 def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
     """For a name the gazetteer lacks ("Dulles International Airport", "Lake Manassas"),
     the places named by its longest run of proper words that the gazetteer knows."""
-    words = [w for w in name.split()]
+    words = name.split()
     for length in range(len(words) - 1, 0, -1):
         found = [
             c
@@ -167,7 +168,7 @@ def _qualifying_region(toponym: Toponym, gazetteer: Gazetteer) -> GazetteerEntry
 def _named_country_or_state(candidates: Sequence[Candidate]) -> GazetteerEntry | None:
     """The country or first-level division a name spells out, if it spells one."""
     for candidate in candidates:
-        if candidate.quality >= 2 and candidate.entry.feature_code in ("PCLI", "ADM1"):
+        if candidate.quality >= ALTERNATE and candidate.entry.feature_code in ("PCLI", "ADM1"):
             return candidate.entry
     return None
 
@@ -179,7 +180,9 @@ def _resolve(
     context: StoryContext,
 ) -> Resolution:
     if demonym is not None:
-        return Resolution(toponym=toponym, entry=demonym, confidence=0.9, via_demonym=True)
+        return Resolution(
+            toponym=toponym, entry=demonym, confidence=DEMONYM_CONFIDENCE, via_demonym=True
+        )
     # A variant spelling is a fallback, not a rival of the name as written.
     if any(c.quality > LOOSE for c in candidates):
         candidates = [c for c in candidates if c.quality > LOOSE]

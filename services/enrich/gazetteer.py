@@ -8,9 +8,9 @@ here read-only. A name is looked up under its exact key, then its loose key
 from __future__ import annotations
 
 import fcntl
-from functools import lru_cache
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import msgspec
@@ -19,11 +19,11 @@ from msgspec import Struct
 
 from services.enrich.gazetteer_build import (
     ARRAYS_FILE,
+    FINGERPRINT,
     FORMAT,
     LOOSE,
     META_FILE,
     GazetteerMeta,
-    build_fingerprint,
     build_gazetteer,
     key_hash,
 )
@@ -86,7 +86,7 @@ class Gazetteer:
             raise GazetteerMissing(
                 f"gazetteer in {directory} is from another version: {exc}"
             ) from None
-        if meta.format != FORMAT or meta.fingerprint != build_fingerprint():
+        if meta.format != FORMAT or meta.fingerprint != FINGERPRINT:
             raise GazetteerMissing(f"gazetteer in {directory} was compiled by other code")
         with np.load(arrays_path) as npz:
             arrays = {name: npz[name] for name in npz.files}

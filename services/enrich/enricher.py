@@ -22,7 +22,12 @@ from typing import ParamSpec, Protocol, TypeVar
 from msgspec import Struct
 from spacy.language import Language
 
-from services.enrich.boilerplate import Region, boilerplate_regions, without_boilerplate
+from services.enrich.boilerplate import (
+    Region,
+    boilerplate_regions,
+    title_boilerplate,
+    without_boilerplate,
+)
 from services.enrich.entities import entities_of, mentions_in, with_entity_labels
 from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, with_missed_mentions
@@ -57,6 +62,7 @@ class Reading(Struct):
 
     raw: RawArticle
     boilerplate: list[Region]
+    title_boilerplate: list[Region]
     passages: list[Passage]
 
 
@@ -150,11 +156,13 @@ class Enricher:
         self, reading: Reading, mentions: list[Mention], enriched_at: datetime
     ) -> EnrichedArticle:
         raw = reading.raw
-        found = with_missed_mentions(Article(raw.title, raw.text, reading.boilerplate), mentions)
+        article = Article(raw.title, raw.text, reading.boilerplate, reading.title_boilerplate)
+        found = with_missed_mentions(article, mentions)
         entities = entities_of(found.mentions, found.aliases)
         story = without_boilerplate(raw.text, reading.boilerplate)
+        headline = without_boilerplate(raw.title, reading.title_boilerplate)
         places, focus = self.geotagger.geotag(
-            raw.title, story, with_entity_labels(found.mentions, entities)
+            headline, story, with_entity_labels(found.mentions, entities)
         )
         return enriched_from(
             raw,
@@ -172,10 +180,14 @@ def read(raw: RawArticle, model_language: str) -> Reading:
     in another language than the model's gets no passages: an English model reading
     German finds names that are not there."""
     boilerplate = boilerplate_regions(raw.text, raw.source)
+    in_title = title_boilerplate(raw.title, raw.source)
     if raw.language != model_language:
-        return Reading(raw, boilerplate, [])
+        return Reading(raw, boilerplate, in_title, [])
     return Reading(
-        raw, boilerplate, passages("title", raw.title) + passages("text", raw.text, boilerplate)
+        raw,
+        boilerplate,
+        in_title,
+        passages("title", raw.title, in_title) + passages("text", raw.text, boilerplate),
     )
 
 

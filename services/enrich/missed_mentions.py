@@ -39,14 +39,15 @@ class Found(Struct):
 
 
 class Article(Struct, frozen=True):
-    """The two fields mentions point into, and the text's boilerplate."""
+    """The two fields mentions point into, and the boilerplate of each."""
 
     title: str
     text: str
     boilerplate: Sequence[Region] = ()
+    title_boilerplate: Sequence[Region] = ()
 
     def fields(self) -> Iterator[tuple[Field, str, Sequence[Region]]]:
-        yield "title", self.title, ()
+        yield "title", self.title, self.title_boilerplate
         yield "text", self.text, self.boilerplate
 
     def field(self, name: Field) -> str:

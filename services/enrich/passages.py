@@ -30,15 +30,27 @@ class Passage(Struct, frozen=True):
 def passages(
     field: Literal["title", "text"], text: str, skip: Sequence[tuple[int, int]] = ()
 ) -> list[Passage]:
-    """The lines of ``text`` that are not inside a ``skip`` region, cut to a bounded size."""
+    """The lines of ``text`` without the ``skip`` regions, cut to a bounded size."""
     found = []
     for line in _LINE.finditer(text):
-        start, end = _stripped(text, line.start(), line.end())
-        if start == end or is_inside(start, end, skip):
-            continue
-        for piece_start, piece_end in _pieces(text, start, end):
-            found.append(Passage(field, piece_start, text[piece_start:piece_end]))
+        for outside_start, outside_end in _outside(line.start(), line.end(), skip):
+            start, end = _stripped(text, outside_start, outside_end)
+            if start < end:
+                for piece_start, piece_end in _pieces(text, start, end):
+                    found.append(Passage(field, piece_start, text[piece_start:piece_end]))
     return found
+
+
+def _outside(start: int, end: int, regions: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """[start, end) minus the regions (sorted, not overlapping)."""
+    for r_start, r_end in regions:
+        if r_end <= start or r_start >= end:
+            continue
+        if r_start > start:
+            yield start, r_start
+        start = max(start, r_end)
+    if start < end:
+        yield start, end
 
 
 def _stripped(text: str, start: int, end: int) -> tuple[int, int]:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from services.enrich.boilerplate import boilerplate_regions, publisher_key, without_boilerplate
+from services.enrich.boilerplate import (
+    boilerplate_regions,
+    publisher_key,
+    title_boilerplate,
+    without_boilerplate,
+)
 
 PLAYER = "Dutch Troops Reinforce Dikes Near Rotterdam\nLoading video\n\n0:00 / 2:14\n\n"
 STORY = (
@@ -86,3 +91,13 @@ def test_blanking_boilerplate_keeps_every_offset_of_the_story():
     assert story[start : start + 9] == "Dordrecht"
     assert "Rotterdam" not in story and "Harbour Radio" not in story
     assert story.count("\n") == text.count("\n")
+
+
+def test_the_publishers_name_after_a_headline_is_boilerplate():
+    source = "www.harbourradio.eu"
+    title = "Dikes hold in Dordrecht | Harbour Radio"
+    assert [title[s:e] for s, e in title_boilerplate(title, source)] == [" | Harbour Radio"]
+    title = "Harbour Radio — Dikes hold in Dordrecht - Europe"
+    assert [title[s:e] for s, e in title_boilerplate(title, source)] == ["Harbour Radio — "]
+    assert title_boilerplate("Harbour Radio wins an award for its flood coverage", source) == []
+    assert title_boilerplate("Dikes hold | Dordrecht", "") == []

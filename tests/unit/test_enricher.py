@@ -66,9 +66,9 @@ class StandInGeotagger:
 def raw_article(n: int, title: str = TITLE, text: str = TEXT) -> RawArticle:
     return RawArticle(
         id=f"{n:032x}",
-        url=f"https://www.sahelradio.example/news/{n}",
-        canonical_url=f"https://www.sahelradio.example/news/{n}",
-        source="www.sahelradio.example",
+        url=f"https://www.sahelradio.org/news/{n}",
+        canonical_url=f"https://www.sahelradio.org/news/{n}",
+        source="www.sahelradio.org",
         title=title,
         text=text,
         language="en",
@@ -119,6 +119,13 @@ def test_the_publishers_footer_gives_no_entities_and_geotagging_never_sees_it(en
     assert all(m.start < TEXT.index("Sahel Radio") for m in geotagger.given[0] if m.field == "text")
     [story] = geotagger.stories
     assert len(story) == len(TEXT) and "Senegal" not in story and "Djenne" in story
+
+
+def test_the_publishers_name_in_the_headline_is_not_an_entity(enricher, geotagger):
+    title = "Floods Cut Off Villages Near Mopti | Sahel Radio"
+    [article] = list(enricher.enrich_many([raw_article(7, title=title)]))
+    assert "Sahel Radio" not in {e.text for e in article.entities}
+    assert all(m.end <= title.index("|") for m in geotagger.given[0] if m.field == "title")
 
 
 def test_every_label_reaches_geotagging_with_its_entitys_label(enricher, geotagger):

@@ -54,6 +54,12 @@ def test_passages_skip_regions_and_cut_long_lines_at_sentence_ends():
     assert "".join(p.text for p in found).replace(" ", "") == long_line.replace(" ", "")
 
 
+def test_passages_leave_out_part_of_a_line():
+    title = "Dikes hold in Dordrecht | Harbour Radio"
+    [passage] = passages("title", title, skip=[(title.index(" |"), len(title))])
+    assert (passage.start, passage.text) == (0, "Dikes hold in Dordrecht")
+
+
 def test_mentions_point_into_the_original_fields_exactly(nlp):
     found = []
     for passage in passages("title", TITLE) + passages("text", TEXT):

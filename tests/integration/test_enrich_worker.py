@@ -109,7 +109,7 @@ async def test_articles_in_enriched_articles_out_and_the_worker_is_ready(redis, 
         async with httpx.AsyncClient(base_url=base) as http:
             ready = await http.get("/readyz")
             metrics = (await http.get("/metrics")).text
-        assert worker.stage.counts.done == 20
+    assert worker.stage.counts.done == 20  # stopping waited for the last batch's acks
     out = await enriched(redis)
     assert {a.id for a in out} == {article(n).id for n in range(20)}
     basra = next(e for e in out[0].entities if e.text == "Basra")
@@ -117,7 +117,9 @@ async def test_articles_in_enriched_articles_out_and_the_worker_is_ready(redis, 
         basra.spans[0].field == "title"
         and out[0].title[basra.spans[0].start : basra.spans[0].end] == "Basra"
     )
-    assert out[0].url == article(int(out[0].id, 16)).url  # the raw fields travel on
+    for a in out:  # every field of the raw article travels on
+        raw = {f: getattr(a, f) for f in RawArticle.__struct_fields__}
+        assert RawArticle(**raw) == article(int(a.id, 16))
     assert ready.status_code == 200 and ready.json()["ready"] is True
     assert 'dateline_stage_entries_total{outcome="done",stage="enrich"}' in metrics
     assert "dateline_enrich_articles_total" in metrics and "dateline_stage_batch_seconds" in metrics
@@ -156,7 +158,7 @@ async def test_a_poison_article_is_dead_lettered_after_n_attempts_while_the_othe
     garbled_entry = (await redis.xadd(RAW, {DATA_FIELD: b'{"id": "not an article"}'})).decode()
     async with worker_in_process(settings) as worker:
         letters = await eventually(lambda: _letters(redis, 2))
-        assert worker.stage.counts.done == 6
+    assert worker.stage.counts.done == 6
     by_entry = {e.letter.entry_id: e.letter for e in letters}
     assert by_entry[poison_entry].attempts == 3 and by_entry[poison_entry].reason == "enrich_failed"
     assert msgspec.json.decode(by_entry[poison_entry].payload, type=RawArticle) == article(

@@ -43,6 +43,7 @@ _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+(?=\S)")
 # A final full stop stays: spaCy's tokenizer leaves one on a name only for an
 # abbreviation ("Va.", "U.S.", "Inc."), never for a sentence's end.
 _TRAILING_NOISE = re.compile(r"(?:\s*['’]s|(?<=s)['’]|[\s,;:'’\"”-])+$")
+_POSSESSIVE_INSIDE = re.compile(r"['’]s\s")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -65,11 +66,17 @@ def mentions_in(passage: Passage, doc: Doc) -> list[Mention]:
 
 
 def trimmed(mention: Mention) -> Mention | None:
-    """Without a leading "the" or a trailing possessive; None when nothing is left."""
+    """Without a leading "the", a trailing possessive, what follows a person's possessive
+    ("Laura Ingraham's Easter") or an unclosed bracket; None when nothing is left."""
     text, start = mention.text, mention.start
     leading = _LEADING_THE.match(text)
     if leading:
         text, start = text[leading.end() :], start + leading.end()
+    if text.count("(") > text.count(")"):
+        text = text[: text.index("(")]
+    owner = _POSSESSIVE_INSIDE.search(text)
+    if owner and mention.label == "PERSON":
+        text = text[: owner.start()]
     trailing = _TRAILING_NOISE.search(text)
     if trailing:
         text = text[: trailing.start()]

@@ -45,6 +45,17 @@ def test_trimming_drops_a_leading_the_and_a_possessive_and_keeps_offsets_true():
         assert (found.text, text[found.start : found.end]) == (expected, expected)
 
 
+def test_trimming_cuts_what_follows_a_persons_possessive_or_an_unclosed_bracket():
+    text = "Asha Mwangi's Easter show aired. The Church of Unity (Unity Movement left."
+    person = trimmed(mention(text, "Asha Mwangi's Easter", "PERSON"))
+    church = trimmed(mention(text, "Church of Unity (Unity Movement", "ORG"))
+    assert person is not None and church is not None
+    assert (person.text, text[person.start : person.end]) == ("Asha Mwangi", "Asha Mwangi")
+    assert church.text == "Church of Unity"
+    organisation = trimmed(mention("Lloyd's of London rose.", "Lloyd's of London", "ORG"))
+    assert organisation is not None and organisation.text == "Lloyd's of London"
+
+
 def test_trimming_a_mention_with_nothing_left_gives_none():
     assert trimmed(Mention("text", 0, 2, "’s", "ORG")) is None
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
-from shared.redis_server import free_port
+from shared.redis_server import PrivateRedis, free_port
 from shared.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +30,15 @@ class RunningSystem:
         return next(c for c in self.stack.supervisor.children if c.spec.name == name)
 
 
-@pytest.fixture(scope="session")
-def system(redis_server, tmp_path_factory) -> Iterator[RunningSystem]:
+@pytest.fixture(scope="package")
+def system(tmp_path_factory) -> Iterator[RunningSystem]:
+    """Torn down when the e2e package is done, so no consumer outlives these tests."""
     data_dir = tmp_path_factory.mktemp("e2e-data")
+    with PrivateRedis() as redis_server:
+        yield from _running_system(redis_server, data_dir)
+
+
+def _running_system(redis_server: PrivateRedis, data_dir: Path) -> Iterator[RunningSystem]:
     env = {
         "DATELINE_REDIS_URL": redis_server.url,
         "DATELINE_DATA_DIR": str(data_dir),
@@ -46,9 +52,6 @@ def system(redis_server, tmp_path_factory) -> Iterator[RunningSystem]:
         "DATELINE_LOG_FORMAT": "json",
     }
     settings = load_settings(env)
-    import redis as sync_redis
-
-    sync_redis.Redis.from_url(redis_server.url).flushall()
     stack = Stack(settings, WORKERS, log_dir=data_dir / "logs", extra_env=env)
     stack.start()
     stop = threading.Event()

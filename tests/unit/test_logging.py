@@ -9,7 +9,7 @@ from shared.logging import configure_logging, get_logger
 def test_events_are_one_json_object_per_line(capsys):
     configure_logging("ingest", "INFO", "json")
     get_logger("t").info("article.accepted", article_id="a" * 32, entry_id="1-0")
-    logging.getLogger("faststream").warning("from the standard library")
+    logging.getLogger("dateline.tests.stdlib").warning("from the standard library")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert lines[0]["event"] == "article.accepted"
     assert lines[0]["service"] == "ingest"

@@ -312,3 +312,14 @@ async def test_each_article_is_logged_with_its_id_entry_and_source(ingest, redis
     assert events["article.duplicate"]["article_id"] == accepted["article_id"]
     rejected = events["article.rejected"]
     assert (rejected["field"], rejected["source"]) == ("$.title", "news.example.com")
+
+
+@pytest.mark.seed
+async def test_the_reference_article_is_taken_whole(ingest, redis, shared_data):
+    lines = (shared_data / "seed" / "mosul-rferl.txt").read_text(encoding="utf-8").splitlines()
+    title, text = lines[0], "\n".join(lines[1:])
+    pushed = {"url": "https://news.example.com/seed/reference-article", "title": title, "text": text}
+    ingested(await ingest.post("/v1/articles", json=pushed, headers=AUTH))
+    [raw] = await raw_entries(redis)
+    assert raw.language == "en"
+    assert raw.text.split() == text.split()  # every word kept; only spacing normalised

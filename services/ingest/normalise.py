@@ -171,7 +171,7 @@ def detect_language(title: str, text: str) -> str:
 
 def _cld2_language(sample: str) -> str | None:
     try:
-        reliable, _bytes, [(_name, code, *_), *_] = pycld2.detect(sample)
+        reliable, _bytes, [(_name, code, *_), *_] = pycld2.detect(sample, isPlainText=True)
     except (pycld2.error, UnicodeError):  # text CLD2 cannot read (e.g. lone surrogates)
         return None
     code = _CLD2_CODES.get(code, code).split("-")[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from msgspec import Struct
 
@@ -20,7 +20,7 @@ MIN_LEVEL = 1
 MAX_LEVEL = 14  # cells of ~0.022 degrees (~2.4 km) at the finest level
 # Levels below the coarsest cell that still holds the shape: border cells are then
 # 1/32 of the shape's extent, so only a thin band of places needs the exact check.
-REFINE_LEVELS = 5
+REFINE_LEVELS = 7
 
 
 class Box(Struct, frozen=True, tag=True):
@@ -141,33 +141,50 @@ def _box_test(part: Box) -> Callable[[Bounds], int]:
 
 
 def _circle_test(circle: Circle) -> Callable[[Bounds], int]:
-    distance = _distance_from(circle.lat, circle.lon)
+    """Cells by their corners' angular closeness to the centre (cosines, no haversines):
+    grid lines repeat, so each latitude's and longitude's trigonometry is done once."""
+    lat0, lon0 = math.radians(circle.lat), math.radians(circle.lon)
+    sin0, cos0 = math.sin(lat0), math.cos(lat0)
+    angle = circle.radius_km / EARTH_RADIUS_KM
+    cos_radius = math.cos(angle)
+
+    @cache
+    def row(lat: float) -> tuple[float, float]:
+        p = math.radians(lat)
+        return math.sin(p) * sin0, math.cos(p) * cos0
+
+    @cache
+    def column(lon: float) -> float:
+        return math.cos(math.radians(lon) - lon0)
+
+    def closeness(lat: float, lon: float) -> float:  # the cosine of the angle to the centre
+        s, c = row(lat)
+        return s + c * column(lon)
+
+    @cache
+    def farthest_allowed(min_lat: float, max_lat: float, width: float) -> float:
+        # A point of the cell is within `reach` of its centre: the centre farther than
+        # radius + reach puts the whole cell outside.
+        return math.cos(min(math.pi, angle + _reach(min_lat, max_lat, width) / EARTH_RADIUS_KM))
 
     def test(cell: Bounds) -> int:
-        center_lat, center_lon = (cell[1] + cell[3]) / 2, (cell[0] + cell[2]) / 2
-        reach = max(haversine_km(center_lat, center_lon, lat, cell[0]) for lat in (cell[1], cell[3]))
-        if distance(center_lat, center_lon) > circle.radius_km + reach:
-            return OUTSIDE  # every point of the cell is within `reach` of its centre
+        center = closeness((cell[1] + cell[3]) / 2, (cell[0] + cell[2]) / 2)
+        if center < farthest_allowed(cell[1], cell[3], cell[2] - cell[0]):
+            return OUTSIDE
         # In a circle smaller than a hemisphere, the farthest point of a lon/lat cell from
         # any point is one of its corners (the distance has no maximum inside the cell).
         corners = ((cell[1], cell[0]), (cell[1], cell[2]), (cell[3], cell[0]), (cell[3], cell[2]))
-        if all(distance(lat, lon) <= circle.radius_km for lat, lon in corners):
+        if all(closeness(lat, lon) >= cos_radius for lat, lon in corners):
             return INSIDE
         return EDGE
 
     return test
 
 
-def _distance_from(lat0: float, lon0: float) -> Callable[[float, float], float]:
-    """Haversine from a fixed point, with its trigonometry done once."""
-    p0, cos0 = math.radians(lat0), math.cos(math.radians(lat0))
-
-    def distance(lat: float, lon: float) -> float:
-        p = math.radians(lat)
-        h = math.sin((p - p0) / 2) ** 2 + cos0 * math.cos(p) * math.sin(math.radians(lon - lon0) / 2) ** 2
-        return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-    return distance
+def _reach(min_lat: float, max_lat: float, width: float) -> float:
+    """How far the farthest point of a cell is from its centre (at a corner)."""
+    center = (min_lat + max_lat) / 2
+    return max(haversine_km(center, 0.0, lat, width / 2) for lat in (min_lat, max_lat))
 
 
 def _unwrapped(box: Box) -> Iterator[Box]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -288,7 +289,7 @@ class ArticleStore:
         aggregated = self._aggregate(searcher, matched, request)
         return SearchResult(
             total=total, hits=[hit for hit, _ in hits],
-            next=self._next(searcher, request, hits, found.count),
+            next=self._next(request, hits, found.count),
             facets={name: buckets for name, buckets in aggregated.items() if name != "histogram"},
             histogram=aggregated.get("histogram", []),
         )
@@ -347,7 +348,9 @@ class ArticleStore:
         if keep is not None and article_id in keep:
             self._last_seq = max(self._last_seq, keep[article_id])
             return keep[article_id]
-        self._last_seq += 1
+        # Change numbers are microseconds of the change (kept strictly increasing), so a
+        # reader knows the newest one without a search: the time of its request.
+        self._last_seq = max(self._last_seq + 1, _now_us())
         return self._last_seq
 
     def _stored_version(self, searcher: tantivy.Searcher, article_id: str) -> tuple[int, int]:
@@ -393,8 +396,7 @@ class ArticleStore:
             return inside
         points = _focus_points if geo.focus_only else _all_points
         seqs = searcher.fast_field_values("seq", addresses)
-        exact = [seq for seq, places in zip(seqs, points(searcher, addresses), strict=True)
-                 if any(geo.shape.contains(lat, lon) for lat, lon in places)]
+        exact = [seqs[i] for i in _inside(geo.shape, points(searcher, addresses))]
         if not exact:
             return inside
         return Query.boolean_query([(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema, "seq", exact))])
@@ -418,7 +420,7 @@ class ArticleStore:
         ceiling = Query.range_query(self._index.schema, "seq", FieldType.Integer, None, after.seq_ceiling)
         return _all_of([matched], [ceiling])
 
-    def _next(self, searcher: tantivy.Searcher, request: SearchRequest,
+    def _next(self, request: SearchRequest,
               hits: list[tuple[StoredHit, int]], page_count: int) -> After | None:
         """A cursor when more remain: ``page_count`` counts this page and all after it
         (date order), or the whole match under the ceiling (relevance, by offset)."""
@@ -426,7 +428,7 @@ class ArticleStore:
         offset = 0 if by_date or request.after is None else request.after.offset
         if not hits or offset + len(hits) >= page_count:
             return None
-        ceiling = request.after.seq_ceiling if request.after else _last_seq_in(searcher)
+        ceiling = request.after.seq_ceiling if request.after else _now_us()
         if by_date:
             return After(sort_key=hits[-1][1], offset=0, seq_ceiling=ceiling)
         return After(sort_key=None, offset=offset + len(hits), seq_ceiling=ceiling)
@@ -568,6 +570,10 @@ def _version(article: EnrichedArticle) -> tuple[int, int]:
     return (_micros(article.received_at), _micros(article.enriched_at))
 
 
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
 def _micros(when: datetime | None) -> int:
     if when is None:
         return 0
@@ -604,23 +610,40 @@ def _add_points(doc: Document, article: EnrichedArticle) -> None:
         doc.add_bytes("points", b"".join(struct.pack("<dd", p.lat, p.lon) for p in article.places))
 
 
-def _all_points(searcher: tantivy.Searcher, addresses: list) -> list[list[tuple[float, float]]]:
-    columns = [searcher.fast_field_values(name, addresses) for name in _SLOT_FIELDS]
-    places = [
-        [(lat, lon) for lat, lon in zip(row[0::2], row[1::2], strict=True) if lat is not None]
-        for row in zip(*columns, strict=True)
+class Candidates(Struct):
+    """Coordinates of the candidates of a geo query, by position in the candidate list."""
+
+    slots: list[tuple[list, list]]  # (latitudes, longitudes) of one place slot; None where empty
+    more: dict[int, list[tuple[float, float]]]  # places past the slots, for the rare long list
+
+
+def _all_points(searcher: tantivy.Searcher, addresses: list) -> Candidates:
+    slots = [
+        (searcher.fast_field_values(f"lat{i}", addresses), searcher.fast_field_values(f"lon{i}", addresses))
+        for i in range(POINT_SLOTS)
     ]
-    for i, more in enumerate(searcher.fast_field_values("more_places", addresses)):
-        if more:
-            packed = searcher.doc(addresses[i]).get_first("points") or b""
-            places[i] = list(struct.iter_unpack("<dd", packed))
-    return places
+    more = {
+        i: list(struct.iter_unpack("<dd", searcher.doc(addresses[i]).get_first("points") or b""))[POINT_SLOTS:]
+        for i, flag in enumerate(searcher.fast_field_values("more_places", addresses))
+        if flag
+    }
+    return Candidates(slots=slots, more=more)
 
 
-def _focus_points(searcher: tantivy.Searcher, addresses: list) -> list[list[tuple[float, float]]]:
-    lats = searcher.fast_field_values("focus_lat", addresses)
-    lons = searcher.fast_field_values("focus_lon", addresses)
-    return [[(lat, lon)] if lat is not None else [] for lat, lon in zip(lats, lons, strict=True)]
+def _focus_points(searcher: tantivy.Searcher, addresses: list) -> Candidates:
+    focus = (searcher.fast_field_values("focus_lat", addresses), searcher.fast_field_values("focus_lon", addresses))
+    return Candidates(slots=[focus], more={})
+
+
+def _inside(shape: Box | Circle, candidates: Candidates) -> set[int]:
+    """Positions of the candidates with at least one place inside ``shape``."""
+    contains = shape.contains
+    found = {i for i, places in candidates.more.items() if any(contains(lat, lon) for lat, lon in places)}
+    for lats, lons in candidates.slots:
+        for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
+            if lat is not None and i not in found and contains(lat, lon):
+                found.add(i)
+    return found
 
 
 def _count(searcher: tantivy.Searcher, query: Query) -> int:

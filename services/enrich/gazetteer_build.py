@@ -644,7 +644,8 @@ def _primary_names(record: GazetteerRecord, country_keys: dict[str, str]) -> lis
     """The name, and for "New York City" also "New York", what GeoNames itself calls it;
     but "Mexico" stays the country's name, not its capital's."""
     short = record.name.removesuffix(" City")
-    shortened = record.feature_code.startswith("PPL") and short != record.name
+    big = record.population >= 1_000_000  # "Atlantic City" is not what "Atlantic" means
+    shortened = big and record.feature_code.startswith("PPL") and short != record.name
     if shortened and country_keys.get(record.country_code) != exact_key(short):
         return [record.name, short]
     return [record.name]

@@ -25,7 +25,12 @@ COMMON_WORDS = frozenset(
     national international medical north south east west northern southern eastern western
     central new old great upper lower the of and for county city district region valley
     island beach bay harbour harbor port station hall house hotel club estate square market
-    mall plaza museum library prison court federal royal saint st metro downtown""".split()  # noqa: SIM905
+    mall plaza museum library prison court federal royal saint st metro downtown ocean sea
+    gulf coast peninsula union quarter bank republic world cup wing office embassy
+    consulate basilica temple mosque chapel abbey castle palace fort hill hills heights
+    springs falls creek canyon desert forest garden gardens tunnel highway route line
+    railway terminal pier field fields course racecourse arena theatre theater campus
+    academy council senate assembly parliament ministry department agency police army""".split()  # noqa: SIM905
 )
 MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
 

@@ -198,6 +198,7 @@ def main() -> int:
     print(calibration(confidences))
 
     tp = fp = fn = 0
+    found_by_type: dict[str, list[bool]] = defaultdict(list)
     end_to_end, end_to_end_by_type = Tally(), defaultdict(Tally)
     started = time.perf_counter()
     enriched = list(enricher.enrich_many(raw_articles(articles)))
@@ -211,6 +212,8 @@ def main() -> int:
         tp += len(matched)
         fp += len(predicted) - len(matched)
         fn += len(gold_spans) - len(matched)
+        for span, gold in gold_spans.items():
+            found_by_type[gold.type].append(span in matched)
         for span in matched:
             gold = gold_spans[span]
             if gold.geonames_id is not None:
@@ -221,6 +224,10 @@ def main() -> int:
     print(f"detection, end to end (Enricher.enrich_many, {len(articles) / enriching:.1f} articles/s; "
           f"places' text spans vs gold, exact match): P={precision:.3f} R={recall:.3f} F1={f1:.3f} "
           f"(tp={tp} fp={fp} fn={fn})")  # fmt: skip
+    recalls = sorted(found_by_type.items(), key=lambda kv: -len(kv[1]))
+    print("  recall per type: " + "; ".join(
+        f"{kind} {sum(found) / len(found):.0%} of {len(found)}" for kind, found in recalls
+    ))  # fmt: skip
     print("resolution end to end (the detected gold toponyms with a GeoNames id):")
     print(end_to_end.line("all"))
     for kind, tally in sorted(end_to_end_by_type.items(), key=lambda kv: -len(kv[1].errors)):

@@ -639,9 +639,16 @@ def _inside(shape: Box | Circle, candidates: Candidates) -> set[int]:
     """Positions of the candidates with at least one place inside ``shape``."""
     contains = shape.contains
     found = {i for i, places in candidates.more.items() if any(contains(lat, lon) for lat, lon in places)}
+    # Thousands of candidates per query: the box test (the circle's bounds for a circle)
+    # is inlined, and only points passing it pay for a call.
+    box = shape.bounds() if isinstance(shape, Circle) else shape
+    south, north, west, east = box.min_lat, box.max_lat, box.min_lon, box.max_lon
+    wraps = west > east
     for lats, lons in candidates.slots:
-        for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
-            if lat is not None and i not in found and contains(lat, lon):
+        for i, lat, lon in zip(range(len(lats)), lats, lons, strict=True):
+            if (lat is not None and south <= lat <= north
+                    and ((west <= lon or lon <= east) if wraps else west <= lon <= east)
+                    and i not in found and contains(lat, lon)):
                 found.add(i)
     return found
 

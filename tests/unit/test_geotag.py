@@ -245,3 +245,9 @@ def test_a_place_an_organisation_is_named_after_is_a_place_but_not_the_focus(geo
     toronto = by_name(places, "Toronto")
     assert [(s.start, s.end) for s in toronto.spans] == [(37, 44)] and toronto.country_code == "CA"
     assert focus is not None and focus.name == "Hamilton" and focus.country_code == "CA"
+
+
+def test_nothing_in_nothing_out(geotagger):
+    assert geotagger.geotag("", "", []) == ([], None)
+    assert geotagger.resolve("Some text.", []) == []
+    assert geotagger.resolve("  , .", [(0, 2), (2, 5)]) == [None, None]  # no name in the span

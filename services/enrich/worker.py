@@ -51,12 +51,13 @@ _raw_decoder = msgspec.json.Decoder(RawArticle)
 class EnrichDesk:
     """The stage's batch handler: decode, enrich (one NER pass per batch), publish."""
 
-    def __init__(self, redis: aioredis.Redis, enrich: EnrichBatch) -> None:
+    def __init__(self, redis: aioredis.Redis, enrich: EnrichBatch, max_chars: int) -> None:
         self._redis = redis
         self._enrich = enrich
+        self._max_chars = max_chars
 
     async def __call__(self, batch: list[Delivery]) -> list[Failure]:
-        articles, unreadable = _decode(batch)
+        articles, unreadable = _decode(batch, self._max_chars)
         if not articles:
             return unreadable
         started = time.perf_counter()
@@ -69,21 +70,27 @@ class EnrichDesk:
         return unreadable + failed
 
 
-def _decode(batch: list[Delivery]) -> tuple[list[tuple[Delivery, RawArticle]], list[Failure]]:
+def _decode(
+    batch: list[Delivery], max_chars: int
+) -> tuple[list[tuple[Delivery, RawArticle]], list[Failure]]:
     articles, unreadable = [], []
     for delivery in batch:
         try:
-            articles.append((delivery, _raw_decoder.decode(delivery.body)))
+            raw = _raw_decoder.decode(delivery.body)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            unreadable.append(
-                Failure(
-                    entry_id=delivery.entry_id,
-                    reason="invalid_article",
-                    error=f"not a RawArticle: {exc}",
-                    permanent=True,
-                )
-            )
+            unreadable.append(_refuse(delivery, "invalid_article", f"not a RawArticle: {exc}"))
+            continue
+        if len(raw.text) > max_chars:
+            unreadable.append(_refuse(delivery, "text_too_long", (
+                f"text of {len(raw.text):,} characters is over DATELINE_ENRICH_MAX_CHARS={max_chars:,}"
+            )))
+            continue
+        articles.append((delivery, raw))
     return articles, unreadable
+
+
+def _refuse(delivery: Delivery, reason: str, error: str) -> Failure:
+    return Failure(entry_id=delivery.entry_id, reason=reason, error=error, permanent=True)
 
 
 def _sort(
@@ -208,7 +215,9 @@ class Worker:
 
     async def _load_enrichment(self) -> None:
         started = time.perf_counter()
-        self._desk = EnrichDesk(self.redis, await asyncio.to_thread(self._load, self.settings))
+        self._desk = EnrichDesk(
+            self.redis, await asyncio.to_thread(self._load, self.settings), self.settings.enrich_max_chars
+        )
         log.info("enricher.loaded", seconds=round(time.perf_counter() - started, 2))
 
     async def _until_stopped(self) -> int:

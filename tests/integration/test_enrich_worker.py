@@ -193,6 +193,23 @@ async def test_a_replayed_dead_letter_flows_once_the_cause_is_fixed(redis, redis
     assert await list_dead_letters(redis) == []
 
 
+async def test_a_text_over_the_limit_is_dead_lettered_and_flows_after_the_limit_is_raised(
+    redis, redis_url
+):
+    await ensure_groups(redis)
+    long_read = msgspec.structs.replace(article(8), text="A long read about Lisbon. " * 400)
+    await add_all(redis, RAW, [article(9), long_read])
+    async with worker_in_process(settings_for(redis_url, enrich_max_chars=5_000)):
+        [letter] = await eventually(lambda: _letters(redis, 1))
+        await eventually(lambda: _has(redis, 1))
+    assert letter.letter.reason == "text_too_long" and letter.letter.attempts == 1
+    assert "10,400 characters" in letter.letter.error
+    async with worker_in_process(settings_for(redis_url, enrich_max_chars=20_000)):
+        await replay(redis, [letter.dlq_id])
+        await eventually(lambda: _has(redis, 2))
+    assert await enriched_ids(redis) == {article(9).id, long_read.id}
+
+
 async def test_a_vanished_group_makes_the_worker_exit_for_its_supervisor(redis, redis_url):
     await ensure_groups(redis)
     worker = Worker(settings_for(redis_url), load=lambda _s: stub_enrich)

@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-search eval lint clean
+.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -29,13 +29,16 @@ demo: install
 up: install
 	$(RUN) dateline up
 
-bench: bench-ingest bench-enrich bench-search
+bench: bench-ingest bench-enrich bench-enrich-worker bench-search
 
 bench-ingest: install
 	$(RUN) python -m bench.ingest
 
 bench-enrich: install
 	$(RUN) python -m bench.enrich
+
+bench-enrich-worker: install
+	$(RUN) python -m bench.enrich_worker
 
 bench-search: install
 	$(RUN) python -m bench.search

@@ -33,7 +33,6 @@ from shared.logging import get_logger
 
 log = get_logger()
 
-COUNTRY_FEATURES = frozenset({"PCLI", "PCLD", "PCLF", "PCLS", "PCLIX", "PCL", "TERR"})
 REGION_FEATURES = frozenset({"ADM1", "CONT", "RGN", "ADMD"})
 
 
@@ -49,10 +48,6 @@ class GazetteerEntry(Struct, frozen=True):
     admin1: str | None
     feature_code: str
     population: int
-
-    @property
-    def is_country(self) -> bool:
-        return self.feature_code in COUNTRY_FEATURES
 
     @property
     def is_region(self) -> bool:
@@ -142,10 +137,6 @@ class Gazetteer:
     def demonym(self, word: str) -> GazetteerEntry | None:
         """ "Iraqi", "Iraqis" -> Iraq; None when the word names no place's people."""
         row = self.meta.demonyms.get(exact_key(word))
-        return None if row is None else self.entry(row)
-
-    def country(self, code: str) -> GazetteerEntry | None:
-        row = self.meta.country_rows.get(code)
         return None if row is None else self.entry(row)
 
     def entry(self, row: int) -> GazetteerEntry:

@@ -104,12 +104,11 @@ def test_an_unknown_name_has_no_candidates(small):
     assert small.candidates("...") == ()
 
 
-def test_demonyms_and_countries_are_looked_up(small):
+def test_demonyms_are_looked_up(small):
     assert small.demonym("Iraqi").name == "Iraq"
     assert small.demonym("Iraqis").name == "Iraq"
     assert small.demonym("Martian") is None
-    assert small.country("IQ").feature_code == "PCLI"
-    assert small.country("FR") is None
+    assert small.demonym("Iraqi").feature_code == "PCLI"
 
 
 def test_opening_nothing_or_another_format_says_so(tmp_path: Path, small):

@@ -64,9 +64,10 @@ class GazetteerMissing(Exception):
 
 
 class Gazetteer:
-    def __init__(self, arrays: dict[str, np.ndarray], meta: GazetteerMeta) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], meta: GazetteerMeta, directory: Path) -> None:
         self._a = arrays
         self.meta = meta
+        self.directory = directory
         self.version = meta.version
         # Names recur across stories ("U.S.", "Iraq"): keep the latest lookups at hand.
         self.candidates = lru_cache(maxsize=1 << 14)(self._candidates)
@@ -86,7 +87,7 @@ class Gazetteer:
             raise GazetteerMissing(f"gazetteer in {directory} was compiled by other code")
         with np.load(arrays_path) as npz:
             arrays = {name: npz[name] for name in npz.files}
-        return cls(arrays, meta)
+        return cls(arrays, meta, directory)
 
     @classmethod
     def load(cls, directory: Path) -> Gazetteer:

@@ -87,7 +87,7 @@ def cell_tokens(lat: float, lon: float) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
-def covering(shape: Shape) -> Covering:
+def covering(shape: Shape, refine: int = REFINE_LEVELS) -> Covering:
     """Cells over ``shape``: coarse ones wholly inside it, fine ones along its edge.
 
     Cached: paging through results and popular areas ask for the same shapes again.
@@ -97,7 +97,7 @@ def covering(shape: Shape) -> Covering:
     border: list[str] = []
     for part in _unwrapped(box):
         start = _start_level(part)
-        finest = min(MAX_LEVEL, start + REFINE_LEVELS)
+        finest = min(MAX_LEVEL, start + refine)
         test = _circle_test(shape) if isinstance(shape, Circle) else _box_test(part)
         bounds = (part.min_lon, part.min_lat, part.max_lon, part.max_lat)
         for level, x, y in _cells_over(start, part):

@@ -29,7 +29,7 @@ from msgspec import Struct
 from tantivy import Document, FieldType, Occur, Order, Query
 
 from services.index import generations
-from services.index.geo import Box, Circle, cell_tokens, covering
+from services.index.geo import REFINE_LEVELS, Box, Circle, cell_tokens, covering
 from shared.schemas import Bucket, EnrichedArticle, Place, TimeBucket
 
 Sort = Literal["relevance", "newest", "oldest"]
@@ -133,6 +133,7 @@ class BadQuery(ValueError):
 # -- the schema ----------------------------------------------------------------------------
 
 MAX_GEO_CANDIDATES = 1_000_000  # articles in a shape's border cells, checked one by one
+MANY_GEO_CANDIDATES = 1_000  # more than this: cover the edge with finer cells first
 KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
 PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
 
@@ -381,17 +382,24 @@ class ArticleStore:
         return _all_of([text] if text else [], [*filters, geo])
 
     def _geo_query(self, searcher: tantivy.Searcher, geo: GeoFilter, base: Query) -> Query:
-        """Cells inside the shape match as they are; places in border cells are checked."""
+        """Cells inside the shape match as they are; places in border cells are checked.
+
+        A busy place just across the edge makes thousands of candidates: then the edge is
+        covered again with finer cells, which usually puts it wholly out (or in).
+        """
         schema = self._index.schema
-        cover = covering(geo.shape)
         cell_field = "focus_cell" if geo.focus_only else "cell"
-        inside = Query.term_set_query(schema, cell_field, cover.inside) if cover.inside else Query.empty_query()
-        border = Query.term_set_query(schema, cell_field, cover.border) if cover.border else Query.empty_query()
-        candidates = Query.const_score_query(
-            Query.boolean_query([(Occur.Must, base), (Occur.Must, border), (Occur.MustNot, inside)]), 0.0
-        )
-        # Unscored, so fetching every candidate is cheap (~0.1 ms for thousands).
-        addresses = [address for _, address in searcher.search(candidates, MAX_GEO_CANDIDATES, count=False).hits]
+        for refine in (REFINE_LEVELS, REFINE_LEVELS + 2):
+            cover = covering(geo.shape, refine)
+            inside = Query.term_set_query(schema, cell_field, cover.inside) if cover.inside else Query.empty_query()
+            border = Query.term_set_query(schema, cell_field, cover.border) if cover.border else Query.empty_query()
+            candidates = Query.const_score_query(
+                Query.boolean_query([(Occur.Must, base), (Occur.Must, border), (Occur.MustNot, inside)]), 0.0
+            )
+            # Unscored, so fetching every candidate is cheap (~0.1 ms for thousands).
+            addresses = [a for _, a in searcher.search(candidates, MAX_GEO_CANDIDATES, count=False).hits]
+            if len(addresses) <= MANY_GEO_CANDIDATES:
+                break
         if not addresses:
             return inside
         points = _focus_points if geo.focus_only else _all_points
@@ -618,10 +626,12 @@ class Candidates(Struct):
 
 
 def _all_points(searcher: tantivy.Searcher, addresses: list) -> Candidates:
-    slots = [
-        (searcher.fast_field_values(f"lat{i}", addresses), searcher.fast_field_values(f"lon{i}", addresses))
-        for i in range(POINT_SLOTS)
-    ]
+    slots = []
+    for i in range(POINT_SLOTS):
+        lats = searcher.fast_field_values(f"lat{i}", addresses)
+        if lats.count(None) == len(lats):
+            break  # places fill slots in order: no candidate has more
+        slots.append((lats, searcher.fast_field_values(f"lon{i}", addresses)))
     more = {
         i: list(struct.iter_unpack("<dd", searcher.doc(addresses[i]).get_first("points") or b""))[POINT_SLOTS:]
         for i, flag in enumerate(searcher.fast_field_values("more_places", addresses))

@@ -262,11 +262,14 @@ def status(
 
 
 @dlq_app.command("list")
-def dlq_list(limit: Annotated[int, typer.Option()] = 50) -> None:
+def dlq_list(
+    limit: Annotated[int, typer.Option()] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per dead letter, a line each.")] = False,
+) -> None:
     """Dead letters: reason, stage, attempts, age."""
     from dateline.dlq_commands import list_command
 
-    list_command(console, settings_or_exit(), limit)
+    list_command(console, settings_or_exit(), limit, as_json)
 
 
 @dlq_app.command("replay")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 
+import msgspec
 import redis.asyncio as aioredis
 from rich.console import Console
 from rich.table import Table
@@ -32,11 +34,15 @@ def _age(when: datetime) -> str:
     return f"{seconds}s"
 
 
-def list_command(console: Console, settings: Settings, limit: int) -> None:
+def list_command(console: Console, settings: Settings, limit: int, as_json: bool) -> None:
     async def fetch(client):
         return await dlq.count_dead_letters(client), await dlq.list_dead_letters(client, limit)
 
     total, entries = _run(settings, fetch)
+    if as_json:
+        for entry in entries:
+            sys.stdout.write(msgspec.json.encode(entry).decode() + "\n")
+        return
     table = Table("id", "stage", "reason", "attempts", "age", "stream", "error")
     for entry in entries:
         letter = entry.letter

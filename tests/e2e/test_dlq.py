@@ -1,0 +1,51 @@
+"""A poison article lands in the DLQ; after its cause is removed, `dlq replay` brings it to the index."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import httpx
+
+from dateline.stack import enrich_url
+from tests.e2e.test_cli import run
+from tests.e2e.test_pipeline import poll, post
+
+
+def test_dead_letter_replayed_after_the_cause_is_removed(system):
+    long_read = {"url": "https://desk.example/long-read-lisbon", "title": "A very long read on Lisbon",
+                 "text": "Lisbon's trams climb the hills of Alfama. " * 600}  # 25,200 characters
+    [result] = post(system, [long_read])["results"]
+
+    [letter] = poll(lambda: _dead_letters(system))
+    assert letter["letter"]["reason"] == "text_too_long" and letter["letter"]["stage"] == "enrich"
+    assert "1 dead letters" in run(system, "dlq", "list").output
+
+    # The cause: DATELINE_ENRICH_MAX_CHARS=20000. Raise it and restart the workers.
+    system.stack.supervisor.env["DATELINE_ENRICH_MAX_CHARS"] = "100000"
+    for name in ("enrich-0", "enrich-1"):
+        child = system.child(name)
+        restarts = child.restarts
+        os.kill(child.process.pid, signal.SIGTERM)
+        poll(lambda c=child, r=restarts: c.restarts > r and c.restart_at is None)
+    for worker in range(2):
+        poll(lambda w=worker: _ready(f"{enrich_url(system.settings, w)}/readyz"))
+
+    replayed = run(system, "dlq", "replay", "--all")
+    assert replayed.exit_code == 0 and "1 replayed" in replayed.output, replayed.output
+    poll(lambda: system.search.get(f"/v1/articles/{result['id']}").status_code == 200)
+    assert _dead_letters(system) == []
+
+
+def _dead_letters(system) -> list[dict]:
+    listed = run(system, "dlq", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    return [json.loads(line) for line in listed.stdout.splitlines()]
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

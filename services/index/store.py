@@ -385,11 +385,13 @@ class ArticleStore:
         """Cells inside the shape match as they are; places in border cells are checked.
 
         A busy place just across the edge makes thousands of candidates: then the edge is
-        covered again with cells half the size, which often puts it wholly out (or in).
+        covered again with finer cells, which often puts it wholly out (or in).
         """
         schema = self._index.schema
         cell_field = "focus_cell" if geo.focus_only else "cell"
-        for refine in (REFINE_LEVELS, REFINE_LEVELS + 1):
+        # Finer circle coverings cost more (a new 300 km circle: 4 ms at +0, 8 at +1, 17 at +2).
+        finer = 2 if isinstance(geo.shape, Box) else 1
+        for refine in (REFINE_LEVELS, REFINE_LEVELS + finer):
             cover = covering(geo.shape, refine)
             inside = Query.term_set_query(schema, cell_field, cover.inside) if cover.inside else Query.empty_query()
             border = Query.term_set_query(schema, cell_field, cover.border) if cover.border else Query.empty_query()

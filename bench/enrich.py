@@ -194,16 +194,18 @@ def main(argv: list[str] | None = None) -> int:
     one = in_processes(1, settings, articles, args.rounds)
     two = in_processes(2, settings, articles, args.rounds)
 
-    figures = {}
+    figures, rounds = {}, {}
     for label, results in (("1 process", one), ("2 processes", two)):
         for kind in ("bare", "enrich"):
-            figures[label, kind] = statistics.median(throughput(results, kind, n))
+            rounds[label, kind] = throughput(results, kind, n)
+            figures[label, kind] = statistics.median(rounds[label, kind])
     words_per_article = n_words / n
     name = {"bare": "bare NER (nlp.pipe)", "enrich": "enrich_many"}
     for (label, kind), rate in figures.items():
         print(
             f"  {label:<12} {name[kind]:<20} {rate:7.1f} articles/s "
-            f"{rate * words_per_article:9,.0f} words/s"
+            f"{rate * words_per_article:9,.0f} words/s   rounds: "
+            + " ".join(f"{r:.1f}" for r in rounds[label, kind])
         )
 
     loads = one + two

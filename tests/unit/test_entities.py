@@ -7,6 +7,7 @@ from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import (
     Article,
     abbreviates,
+    confirmed_in_headlines,
     with_acronyms,
     with_agency_credits,
     with_listed_places,
@@ -146,6 +147,38 @@ def test_title_spans_come_before_text_spans():
     mentions = [mention(text, "Mopti", "GPE"), mention(title, "Mopti", "GPE", field="title")]
     [entity] = entities_of(mentions)
     assert entity.spans == [Span("title", 10, 15), Span("text", 0, 5)]
+
+
+# -- headlines ---------------------------------------------------------------------------
+
+
+def test_names_in_a_title_case_headline_stay_only_when_the_story_confirms_them():
+    title = "Floods Cut Off Villages Near Mopti In Central Mali"
+    text = "Floods cut the roads to Mopti on Tuesday, officials in Bamako said."
+    ner = [
+        mention(title, "Floods Cut Off Villages", "ORG", field="title"),
+        mention(title, "Mopti", "GPE", field="title"),
+        mention(title, "Central Mali", "LOC", field="title"),
+        mention(text, "Mopti", "GPE"),
+        mention(text, "Tuesday", "DATE"),
+        mention(text, "Bamako", "GPE"),
+    ]
+    kept = confirmed_in_headlines(Article(title, text), ner)
+    assert [(m.field, m.text) for m in kept] == [
+        ("title", "Mopti"),
+        ("text", "Mopti"),
+        ("text", "Tuesday"),
+        ("text", "Bamako"),
+    ]
+
+
+def test_a_sentence_case_headline_or_a_lone_headline_keeps_what_ner_found():
+    title = "Floods cut off villages near Mopti"
+    text = "Floods cut the roads to Bamako on Tuesday."
+    ner = [mention(title, "Mopti", "GPE", field="title"), mention(text, "Bamako", "GPE")]
+    assert confirmed_in_headlines(Article(title, text), ner) == ner
+    lone = [mention("Floods Cut Off Mopti Villages", "Mopti", "GPE", field="title")]
+    assert confirmed_in_headlines(Article("Floods Cut Off Mopti Villages", ""), lone) == lone
 
 
 # -- acronyms ----------------------------------------------------------------------------

@@ -14,8 +14,10 @@ acronym aliases (acronym key -> full name key) for merging entities.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Literal
 
 from msgspec import Struct
@@ -204,13 +206,24 @@ def _inside_longer_name(text: str, start: int, end: int) -> bool:
 
 
 def _title_case_line(text: str, at: int) -> bool:
-    """A headline in Title Case: nearly every word of four letters or more capitalised
-    (prose full of names still has its verbs in lower case), no full stop at the end."""
-    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
-    line = text[start : end if end >= 0 else len(text)].strip()
-    long_words = [w for w in re.findall(r"[A-Za-z][\w'-]*", line) if len(w) > 3]
-    capitalised = sum(w[0].isupper() for w in long_words)
-    return len(long_words) >= 3 and capitalised >= 0.9 * len(long_words) and line[-1:] != "."
+    starts, ends = _headlines(text)
+    i = bisect_right(starts, at) - 1
+    return i >= 0 and at < ends[i]
+
+
+@lru_cache(maxsize=64)  # asked once per mention: the lines are read once per text
+def _headlines(text: str) -> tuple[list[int], list[int]]:
+    """Where the Title Case headlines of ``text`` start and end: nearly every word of four
+    letters or more capitalised (prose full of names still has its verbs in lower case),
+    no full stop at the end."""
+    starts, ends = [], []
+    for line in re.finditer(r"[^\n]+", text):
+        words = [w for w in re.findall(r"[A-Za-z][\w'-]*", line.group()) if len(w) > 3]
+        capitalised = sum(w[0].isupper() for w in words)
+        if len(words) >= 3 and capitalised >= 0.9 * len(words) and line.group().strip()[-1] != ".":
+            starts.append(line.start())
+            ends.append(line.end())
+    return starts, ends
 
 
 # -- places listed together ------------------------------------------------------------------

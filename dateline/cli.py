@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import time
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -159,7 +159,7 @@ def read_sources(paths: list[str]):
 
 
 def push_articles(base_url: str, key: str, documents, batch_size: int) -> dict[str, int]:
-    totals = dict(accepted=0, updated=0, duplicate=0, rejected=0)
+    totals = {"accepted": 0, "updated": 0, "duplicate": 0, "rejected": 0}
     client = IngestClient(base_url, key)
     count = sum(len(articles) for _, articles in documents)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -197,7 +197,7 @@ def enumerate_batches(articles, size: int):
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Full-text query: phrases, AND/OR/NOT, title:/entity:/place:.")] = "",
-    entity: Annotated[list[str], typer.Option(help="Entity filter, e.g. 'PERSON:Jane Doe'.")] = [],
+    entity: Annotated[list[str] | None, typer.Option(help="Entity filter, e.g. 'PERSON:Jane Doe'.")] = None,
     place: Annotated[str, typer.Option(help="Place name or GeoNames id.")] = "",
     country: Annotated[str, typer.Option(help="ISO country code.")] = "",
     source: Annotated[str, typer.Option()] = "",
@@ -208,6 +208,7 @@ def search(
     bbox: Annotated[str, typer.Option(help="min_lon,min_lat,max_lon,max_lat")] = "",
     sort: Annotated[str, typer.Option(help="relevance|newest|oldest")] = "relevance",
     size: Annotated[int, typer.Option()] = 10,
+    cursor: Annotated[str, typer.Option(help="next_cursor of the previous page.")] = "",
     facets: Annotated[str, typer.Option(help="e.g. entities,places,countries")] = "",
     histogram: Annotated[str, typer.Option(help="day|week|month")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
@@ -216,8 +217,9 @@ def search(
     settings = settings_or_exit()
     params = [("q", query), ("place", place), ("country", country), ("source", source),
               ("language", language), ("from", since), ("to", until), ("near", near), ("bbox", bbox),
-              ("sort", sort), ("size", str(size)), ("facets", facets), ("histogram", histogram)]
-    params = [(k, v) for k, v in params if v] + [("entity", e) for e in entity]
+              ("sort", sort), ("size", str(size)), ("cursor", cursor), ("facets", facets),
+              ("histogram", histogram)]
+    params = [(k, v) for k, v in params if v] + [("entity", e) for e in entity or []]
     client = SearchClient(stack.search_url(settings))
     try:
         result = client.search(params)
@@ -274,7 +276,7 @@ def dlq_list(
 
 @dlq_app.command("replay")
 def dlq_replay(
-    entry_id: Annotated[list[str], typer.Option("--id", help="DLQ entry id (repeatable).")] = [],
+    entry_id: Annotated[list[str] | None, typer.Option("--id", help="DLQ entry id (repeatable).")] = None,
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
 ) -> None:
     """Put dead letters back on the stream where they failed (after fixing the cause)."""
@@ -282,12 +284,12 @@ def dlq_replay(
 
     if not entry_id and not replay_all:
         raise fail("say which: --id ID (repeatable) or --all", 2)
-    replay_command(console, settings_or_exit(), entry_id, replay_all)
+    replay_command(console, settings_or_exit(), entry_id or [], replay_all)
 
 
 @dlq_app.command("drop")
 def dlq_drop(
-    entry_id: Annotated[list[str], typer.Option("--id", help="DLQ entry id (repeatable).")] = [],
+    entry_id: Annotated[list[str] | None, typer.Option("--id", help="DLQ entry id (repeatable).")] = None,
     drop_all: Annotated[bool, typer.Option("--all")] = False,
 ) -> None:
     """Delete dead letters for good."""
@@ -295,7 +297,7 @@ def dlq_drop(
 
     if not entry_id and not drop_all:
         raise fail("say which: --id ID (repeatable) or --all", 2)
-    drop_command(console, settings_or_exit(), entry_id, drop_all)
+    drop_command(console, settings_or_exit(), entry_id or [], drop_all)
 
 
 @app.command()

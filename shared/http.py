@@ -62,7 +62,7 @@ def _health_routes(checks: ReadinessChecks) -> list:
         for name, check in checks.items():
             try:
                 problem = await check()
-            except Exception as exc:  # a check that raises is a failed check
+            except Exception as exc:  # noqa: BLE001 - a check that raises is a failed check
                 problem = f"{type(exc).__name__}: {exc}"
             if problem:
                 failures[name] = problem

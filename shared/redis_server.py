@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 
 class RedisServerError(RuntimeError):
@@ -56,7 +57,7 @@ class PrivateRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> PrivateRedis:
+    def start(self, timeout: float = 10.0) -> Self:
         self.directory.mkdir(parents=True, exist_ok=True)
         args = [
             find_server_binary(),
@@ -106,7 +107,7 @@ class PrivateRedis:
         if self._owns_dir:
             shutil.rmtree(self.directory, ignore_errors=True)
 
-    def __enter__(self) -> PrivateRedis:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

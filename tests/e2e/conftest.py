@@ -12,9 +12,9 @@ import pytest
 from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
 from shared.redis_server import PrivateRedis, free_port
 from shared.settings import Settings, load_settings
+from tests.e2e.driving import API_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
-API_KEY = "e2e-key"
 WORKERS = 2
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
-
-from dateline.cli import app
-from tests.e2e.conftest import API_KEY
-from tests.e2e.test_pipeline import poll
+from tests.e2e.driving import poll, post, run, search_json
 
 RSS = """<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Harbour desk</title>
@@ -19,16 +15,6 @@ a storm kept boats in port for two days, the operator said.&lt;/p&gt;&lt;p&gt;Tr
 Malta said crossings would run hourly.&lt;/p&gt;</description>
 <pubDate>Mon, 02 Nov 2026 07:30:00 +0100</pubDate></item>
 </channel></rss>"""
-
-
-def run(system, *args: str):
-    env = {
-        "DATELINE_REDIS_URL": system.settings.redis_url,
-        "DATELINE_INGEST_PORT": str(system.settings.ingest_port),
-        "DATELINE_SEARCH_PORT": str(system.settings.search_port),
-        "DATELINE_API_KEY": API_KEY,
-    }
-    return CliRunner().invoke(app, list(args), env=env)
 
 
 def test_ingest_a_feed_and_find_it_with_search(system, tmp_path):
@@ -74,3 +60,23 @@ def test_status_shows_streams_groups_and_the_index(system):
     groups = {g["name"] for s in status["streams"] for g in s["groups"]}
     assert groups >= {"ingest", "enrich", "index"}
     assert status["index"]["documents"] is not None, status["index"]
+
+
+def test_search_pages_with_the_cursor(system):
+    post(system, [{"url": f"https://desk.example/regatta-{n}", "title": f"Regatta day {n} in Zanzibar",
+                   "text": "Dhows raced off Stone Town.", "published_at": f"2026-10-0{n}T09:00:00Z"}
+                  for n in range(1, 4)])
+    poll(lambda: search_json(system, "regatta")["total"] == 3)
+    first = search_json(system, "regatta", "--sort", "newest", "--size", "2")
+    second = search_json(system, "regatta", "--sort", "newest", "--size", "2", "--cursor", first["next_cursor"])
+    titles = [h["title"] for h in first["hits"] + second["hits"]]
+    assert titles == ["Regatta day 3 in Zanzibar", "Regatta day 2 in Zanzibar", "Regatta day 1 in Zanzibar"]
+
+
+def test_reindex_through_the_running_service_keeps_every_article(system):
+    before = system.search.get("/v1/stats").json()
+    result = run(system, "reindex")
+    assert result.exit_code == 0, result.output
+    assert f"reindexed {before['documents']:,} articles" in result.output
+    after = system.search.get("/v1/stats").json()
+    assert after["generation"] != before["generation"] and after["documents"] == before["documents"]

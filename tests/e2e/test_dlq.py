@@ -6,11 +6,8 @@ import json
 import os
 import signal
 
-import httpx
-
 from dateline.stack import enrich_url
-from tests.e2e.test_cli import run
-from tests.e2e.test_pipeline import poll, post
+from tests.e2e.driving import poll, post, ready, run
 
 
 def test_dead_letter_replayed_after_the_cause_is_removed(system):
@@ -30,7 +27,7 @@ def test_dead_letter_replayed_after_the_cause_is_removed(system):
         os.kill(child.process.pid, signal.SIGTERM)
         poll(lambda c=child, r=restarts: c.restarts > r and c.restart_at is None)
     for worker in range(2):
-        poll(lambda w=worker: _ready(f"{enrich_url(system.settings, w)}/readyz"))
+        poll(lambda w=worker: ready(f"{enrich_url(system.settings, w)}/readyz"))
 
     replayed = run(system, "dlq", "replay", "--all")
     assert replayed.exit_code == 0 and "1 replayed" in replayed.output, replayed.output
@@ -42,10 +39,3 @@ def _dead_letters(system) -> list[dict]:
     listed = run(system, "dlq", "list", "--json")
     assert listed.exit_code == 0, listed.output
     return [json.loads(line) for line in listed.stdout.splitlines()]
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False

@@ -7,37 +7,12 @@ import signal
 import time
 
 import httpx
-import msgspec
 import structlog
 
 from dateline.samples import sample_articles
+from tests.e2e.driving import poll, post, search
 
 log = structlog.get_logger("e2e")
-
-
-def poll(check, timeout_s: float = 120.0, every_s: float = 0.2):
-    """Call ``check`` until it returns something truthy; fail with its last value at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    value = None
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"not true within {timeout_s}s; last value: {value!r}")
-
-
-def search(system, **params):
-    response = system.search.get("/v1/search", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def post(system, articles):
-    body = b"\n".join(msgspec.json.encode(a) for a in articles)
-    response = system.ingest.post("/v1/articles", content=body, headers={"Content-Type": "application/x-ndjson"})
-    assert response.status_code == 202, response.text
-    return response.json()
 
 
 def reference_article(shared_data) -> dict:

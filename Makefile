@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search eval lint clean
+.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -29,7 +29,7 @@ demo: install
 up: install
 	$(RUN) dateline up
 
-bench: bench-ingest bench-enrich bench-enrich-worker bench-search
+bench: bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline
 
 bench-ingest: install
 	$(RUN) python -m bench.ingest
@@ -39,6 +39,9 @@ bench-enrich: install
 
 bench-enrich-worker: install
 	$(RUN) python -m bench.enrich_worker
+
+bench-pipeline: install
+	$(RUN) python -m bench.pipeline
 
 bench-search: install
 	$(RUN) python -m bench.search

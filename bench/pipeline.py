@@ -1,0 +1,121 @@
+"""Time from 202 to searchable, and bulk throughput, through the whole running system.
+
+Starts Redis, ingest, two enrich workers and index as separate processes (dateline.stack),
+then measures:
+- latency: one article at a time, from POST (202) until GET /v1/articles/{id} finds it;
+- baseline in the same run: enriching the same article in this process (the part of the
+  latency that is NER and geotagging, not the pipeline);
+- bulk: N articles in NDJSON batches of 100, from the first POST until all are searchable.
+
+    python -m bench.pipeline [--latency 30] [--bulk 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from dateline.samples import sample_articles
+from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
+from shared.redis_server import free_port
+from shared.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench-key"
+
+
+def main() -> None:
+    args = _arguments()
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-") as data_dir:
+        env = {
+            "DATELINE_DATA_DIR": data_dir,
+            "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
+            "DATELINE_API_KEYS": KEY,
+            "DATELINE_INGEST_PORT": str(free_port()),
+            "DATELINE_SEARCH_PORT": str(free_port()),
+            "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+            "DATELINE_LOG_LEVEL": "WARNING",
+        }
+        settings = load_settings(env)
+        stack = Stack(settings, workers=2, log_dir=Path(data_dir) / "logs", extra_env=env)
+        stack.start()
+        try:
+            missing = wait_until_ready(readiness_urls(settings, 2))
+            if missing:
+                raise SystemExit(f"not ready: {missing}")
+            _run(settings, args)
+        finally:
+            stack.stop()
+
+
+def _run(settings, args) -> None:
+    ingest = httpx.Client(base_url=ingest_url(settings), headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+    search = httpx.Client(base_url=search_url(settings), timeout=60)
+    articles = sample_articles(args.latency + args.bulk, seed=99)
+    latencies = [_time_to_searchable(ingest, search, a) for a in articles[: args.latency]]
+    baseline = _enrichment_alone(articles[: args.latency])
+    bulk_rate = _bulk(ingest, search, articles[args.latency :])
+    print(f"time from 202 to searchable, {args.latency} single articles (ms):")
+    print(f"  median {statistics.median(latencies):.0f}  p95 {_p95(latencies):.0f}  max {max(latencies):.0f}")
+    print(f"baseline, the same articles enriched in-process, one at a time (ms): median {statistics.median(baseline):.0f}")
+    print(f"pipeline overhead beyond enrichment (median): {statistics.median(latencies) - statistics.median(baseline):.0f} ms")
+    print(f"bulk: {args.bulk} articles from first POST to all searchable: {bulk_rate:.1f} articles/s")
+
+
+def _time_to_searchable(ingest: httpx.Client, search: httpx.Client, article: dict) -> float:
+    started = time.perf_counter()
+    response = ingest.post("/v1/articles", content=msgspec.json.encode(article),
+                           headers={"Content-Type": "application/json"})
+    article_id = response.json()["results"][0]["id"]
+    while search.get(f"/v1/articles/{article_id}").status_code != 200:
+        time.sleep(0.005)
+    return (time.perf_counter() - started) * 1000
+
+
+def _enrichment_alone(articles: list[dict]) -> list[float]:
+    from datetime import UTC, datetime
+
+    from services.enrich import Enricher
+    from services.ingest.normalise import normalise
+    from shared.schemas import ArticleIn
+
+    enricher = Enricher.load()
+    timings = []
+    for article in articles:
+        raw = normalise(msgspec.convert(article, ArticleIn), datetime.now(UTC))
+        started = time.perf_counter()
+        list(enricher.enrich_many([raw]))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def _bulk(ingest: httpx.Client, search: httpx.Client, articles: list[dict]) -> float:
+    before = search.get("/v1/stats").json()["documents"]
+    started = time.perf_counter()
+    for n in range(0, len(articles), 100):
+        body = b"\n".join(msgspec.json.encode(a) for a in articles[n : n + 100])
+        ingest.post("/v1/articles", content=body, headers={"Content-Type": "application/x-ndjson"})
+    while search.get("/v1/stats").json()["documents"] - before < len(articles):
+        time.sleep(0.05)
+    return len(articles) / (time.perf_counter() - started)
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency", type=int, default=30, help="single articles timed one by one")
+    parser.add_argument("--bulk", type=int, default=1000, help="articles in the bulk load")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

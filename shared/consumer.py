@@ -40,7 +40,7 @@ from prometheus_client import Counter, Histogram
 from shared.logging import get_logger
 from shared.schemas import DeadLetter
 from shared.settings import Settings
-from shared.streams import DATA_FIELD, DLQ, trim_processed
+from shared.streams import DATA_FIELD, DLQ, as_str, trim_processed
 
 log = get_logger("dateline.consumer")
 
@@ -155,7 +155,7 @@ class Stage:
         self, redis: aioredis.Redis, batch: BatchStreamMessage, *, claimed: bool
     ) -> None:
         """Handle one batch read from the stream, then settle every entry of it."""
-        ids = [_as_str(i) for i in batch["message_ids"]]
+        ids = [as_str(i) for i in batch["message_ids"]]
         if not ids:
             return
         started = time.perf_counter()
@@ -186,7 +186,7 @@ class Stage:
     def _unpack(self, entry_id: str, fields: dict[bytes, bytes], count: int) -> Delivery | Failure:
         body = fields.get(self._body_field)
         if body is None:
-            names = ", ".join(sorted(_as_str(k) for k in fields)) or "none"
+            names = ", ".join(sorted(as_str(k) for k in fields)) or "none"
             return Failure(
                 entry_id=entry_id,
                 reason="missing_field",
@@ -246,7 +246,7 @@ class Stage:
         # The body, untouched; an entry without one keeps all its fields, as JSON.
         body = fields.get(self._body_field)
         if body is None:
-            body = _encoder.encode({_as_str(k): _as_str(v) for k, v in fields.items()})
+            body = _encoder.encode({as_str(k): as_str(v) for k, v in fields.items()})
         return body.decode("utf-8", "replace")
 
     async def _dead_letter(
@@ -385,6 +385,3 @@ def _default_batch_size(stage: str, settings: Settings) -> int:
         stage, 100
     )
 
-
-def _as_str(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from msgspec import Struct
 
 from shared.schemas import DeadLetter
-from shared.streams import DATA_FIELD, DLQ, GROUPS, INCOMING, INCOMING_FIELD
+from shared.streams import DATA_FIELD, DLQ, GROUPS, INCOMING, INCOMING_FIELD, as_str
 
 _PAGE = 100
 
@@ -80,7 +80,7 @@ async def replay(redis: aioredis.Redis, dlq_ids: Sequence[str] | None = None) ->
             _REPLAY_SCRIPT, 2, DLQ, stream, entry.dlq_id, field, entry.letter.payload
         )
         if new_id is not None:
-            replayed.append(Replayed(dlq_id=entry.dlq_id, stream=stream, entry_id=_as_str(new_id)))
+            replayed.append(Replayed(dlq_id=entry.dlq_id, stream=stream, entry_id=as_str(new_id)))
     return replayed
 
 
@@ -92,7 +92,7 @@ async def drop(redis: aioredis.Redis, dlq_ids: Sequence[str] | None = None) -> i
     if not newest:
         return 0
     # Trim up to the newest letter seen now, so a letter arriving meanwhile is kept.
-    ms, _, seq = _as_str(newest[0][0]).partition("-")
+    ms, _, seq = as_str(newest[0][0]).partition("-")
     return await redis.xtrim(DLQ, minid=f"{ms}-{int(seq) + 1}", approximate=False)
 
 
@@ -100,7 +100,7 @@ async def _everything(redis: aioredis.Redis) -> AsyncIterator[DeadLetterEntry]:
     newest = await redis.xrevrange(DLQ, count=1)
     if not newest:
         return
-    last, after = _as_str(newest[0][0]), None
+    last, after = as_str(newest[0][0]), None
     while True:
         page = await list_dead_letters(redis, _PAGE, after=after)
         for entry in page:
@@ -124,7 +124,7 @@ async def _find(redis: aioredis.Redis, dlq_ids: Sequence[str]) -> list[DeadLette
 
 
 def _entry(entry_id: bytes | str, fields: dict[bytes, bytes]) -> DeadLetterEntry:
-    dlq_id = _as_str(entry_id)
+    dlq_id = as_str(entry_id)
     try:
         letter = _decoder.decode(fields[DATA_FIELD.encode()])
     except (KeyError, msgspec.ValidationError, msgspec.DecodeError) as exc:
@@ -141,6 +141,3 @@ def _field_for(entry: DeadLetterEntry) -> str:
         )
     return INCOMING_FIELD if stream == INCOMING else DATA_FIELD
 
-
-def _as_str(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

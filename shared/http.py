@@ -7,8 +7,10 @@ so the API types in :mod:`shared.schemas` are used as they are. Every error leav
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import uvicorn
@@ -121,6 +123,36 @@ def build_app(
         openapi_config=OpenAPIConfig(title=title, version="1", path="/docs"),
         **litestar_kwargs,
     )
+
+
+class InLoopServer(uvicorn.Server):
+    """uvicorn inside the service's own event loop, leaving SIGTERM to the service.
+
+    Workers and the indexer drain their in-flight batch on SIGTERM before the HTTP side
+    goes away, so uvicorn must not install its own signal handlers.
+    """
+
+    def __init__(self, app: Litestar, host: str, port: int) -> None:
+        super().__init__(
+            uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
+        )
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[InLoopServer]:
+        task = asyncio.create_task(self.serve())
+        while not self.started:
+            if task.done():  # uvicorn exits (SystemExit) when it cannot bind
+                raise RuntimeError(f"cannot serve HTTP on {self.config.host}:{self.config.port}")
+            await asyncio.sleep(0.01)
+        try:
+            yield self
+        finally:
+            self.should_exit = True
+            await task
 
 
 def serve(app: Litestar, host: str, port: int) -> None:

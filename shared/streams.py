@@ -77,22 +77,23 @@ async def trim_processed(redis: aioredis.Redis, stream: str) -> int:
             continue
         floor = needed if floor is None or _id_key(needed) < _id_key(floor) else floor
     if floor is None:  # every group is caught up: everything up to the last entry can go
-        last = min((_as_str(g["last-delivered-id"]) for g in groups), key=_id_key)
+        last = min((as_str(g["last-delivered-id"]) for g in groups), key=_id_key)
         floor = _next_id(last)
     return await redis.xtrim(stream, minid=floor, approximate=False)
 
 
 async def _oldest_needed(redis: aioredis.Redis, stream: str, group: dict) -> str | None:
-    name = _as_str(group["name"])
+    name = as_str(group["name"])
     if group["pending"]:
         summary = await redis.xpending(stream, name)
-        return _as_str(summary["min"])
-    last = _as_str(group["last-delivered-id"])
+        return as_str(summary["min"])
+    last = as_str(group["last-delivered-id"])
     later = await redis.xrange(stream, min=f"({last}", count=1)
-    return _as_str(later[0][0]) if later else None
+    return as_str(later[0][0]) if later else None
 
 
-def _as_str(value: str | bytes) -> str:
+def as_str(value: str | bytes) -> str:
+    """A Redis reply value as text (entry ids, group names), whatever the client's decoding."""
     return value.decode() if isinstance(value, bytes) else value
 
 

@@ -19,21 +19,20 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 import redis.asyncio as aioredis
-import uvicorn
 from prometheus_client import Counter
 from redis.exceptions import ResponseError
 
 from shared.broker import build_broker
 from shared.consumer import Delivery, Failure, Stage, add_stage
-from shared.http import build_app
+from shared.http import InLoopServer, build_app
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings
-from shared.streams import ENRICHED, RAW, add_all, ensure_groups
+from shared.streams import ENRICHED, RAW, add_all, as_str, ensure_groups
 
 log = get_logger("dateline.enrich")
 
@@ -191,7 +190,7 @@ class Worker:
 
     async def run(self) -> int:
         """Serve until stopped (0) or until the stage dies under us (1: let a supervisor restart)."""
-        http = _HttpServer(
+        http = InLoopServer(
             self._http_app(), self.settings.enrich_metrics_host, self.settings.enrich_metrics_port
         )
         try:
@@ -245,7 +244,7 @@ class Worker:
             consumers = await self.redis.xinfo_consumers(RAW, "enrich")
         except ResponseError:  # the stream or group is gone: nothing to forget
             return
-        mine = [c for c in consumers if _as_str(c["name"]) == self.consumer]
+        mine = [c for c in consumers if as_str(c["name"]) == self.consumer]
         if mine and mine[0]["pending"] == 0:
             await self.redis.xgroup_delconsumer(RAW, "enrich", self.consumer)
 
@@ -269,36 +268,6 @@ class Worker:
         return None if self._desk is not None else "the NER model and gazetteer are loading"
 
 
-class _HttpServer(uvicorn.Server):
-    """uvicorn inside our event loop, leaving SIGTERM to the worker (which drains first)."""
-
-    def __init__(self, app, host: str, port: int) -> None:
-        super().__init__(
-            uvicorn.Config(
-                app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
-            )
-        )
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    @contextlib.asynccontextmanager
-    async def running(self):
-        task = asyncio.create_task(self.serve())
-        while not self.started:
-            if task.done():  # uvicorn exits (SystemExit) when it cannot bind
-                raise RuntimeError(
-                    f"cannot serve health and metrics on {self.config.host}:{self.config.port}"
-                )
-            await asyncio.sleep(0.01)
-        try:
-            yield self
-        finally:
-            self.should_exit = True
-            await task
-
-
 async def serve(worker: Worker) -> int:
     """Run ``worker`` until SIGTERM or SIGINT; return the process exit code."""
     loop = asyncio.get_running_loop()
@@ -306,6 +275,3 @@ async def serve(worker: Worker) -> int:
         loop.add_signal_handler(sig, worker.stop)
     return await worker.run()
 
-
-def _as_str(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

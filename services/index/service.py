@@ -14,11 +14,9 @@ import contextlib
 import os
 import signal
 import socket
-from collections.abc import Iterator
 
 import msgspec
 import redis.asyncio as aioredis
-import uvicorn
 from litestar import Litestar, Response, get, post
 from prometheus_client import Gauge
 
@@ -28,11 +26,11 @@ from services.index.reindex import ReindexJob, ReindexStatus, reindex
 from services.index.store import ArticleStore, SchemaChanged
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
-from shared.http import build_app, error_response
+from shared.http import InLoopServer, build_app, error_response
 from shared.logging import get_logger
 from shared.schemas import ErrorBody
 from shared.settings import Settings
-from shared.streams import ENRICHED, ensure_groups
+from shared.streams import ENRICHED, as_str, ensure_groups
 
 log = get_logger("dateline.index")
 
@@ -60,7 +58,7 @@ class IndexService:
 
     async def run(self) -> int:
         """Serve until stopped (0) or until the stage dies under us (1: let a supervisor restart)."""
-        http = _HttpServer(self.http_app(), self.settings.search_host, self.settings.search_port)
+        http = InLoopServer(self.http_app(), self.settings.search_host, self.settings.search_port)
         try:
             async with http.running():
                 await ensure_groups(self.redis)
@@ -87,7 +85,7 @@ class IndexService:
 
     async def _measure_lag(self) -> None:
         for group in await self.redis.xinfo_groups(ENRICHED):
-            if _as_str(group["name"]) == GROUP:
+            if as_str(group["name"]) == GROUP:
                 LAG_ENTRIES.set((group.get("lag") or 0) + group["pending"])
 
     def http_app(self) -> Litestar:
@@ -130,36 +128,9 @@ def search_only_app(settings: Settings) -> Litestar:
     return search_app(ArticleStore(settings.index_dir, writable=False))
 
 
-class _HttpServer(uvicorn.Server):
-    """uvicorn inside our event loop, leaving SIGTERM to the service (which drains first)."""
-
-    def __init__(self, app: Litestar, host: str, port: int) -> None:
-        super().__init__(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on"))
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    @contextlib.asynccontextmanager
-    async def running(self):
-        task = asyncio.create_task(self.serve())
-        while not self.started:
-            if task.done():  # uvicorn exits (SystemExit) when it cannot bind
-                raise RuntimeError(f"cannot serve search on {self.config.host}:{self.config.port}")
-            await asyncio.sleep(0.01)
-        try:
-            yield self
-        finally:
-            self.should_exit = True
-            await task
-
-
 async def serve(service: IndexService) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, service.stop)
     return await service.run()
 
-
-def _as_str(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -8,7 +8,9 @@ here read-only. A name is looked up under its exact key, then its loose key
 from __future__ import annotations
 
 import fcntl
-import multiprocessing
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -25,13 +27,13 @@ from services.enrich.gazetteer_build import (
     LOOSE,
     META_FILE,
     GazetteerMeta,
-    build_gazetteer,
     key_hash,
 )
 from services.enrich.toponyms import exact_key, loose_key
 from shared.logging import get_logger
 
 log = get_logger()
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 REGION_FEATURES = frozenset({"ADM1", "CONT", "RGN", "ADMD"})
 
@@ -158,16 +160,25 @@ class Gazetteer:
 
 
 def _compile_apart(directory: Path) -> None:
-    """Compile in a child process: its peak memory (~0.5 GB) is never the worker's."""
-    child = multiprocessing.get_context("spawn").Process(
-        target=build_gazetteer, args=(directory,), name="gazetteer-compile"
+    """Compile in a child process: its peak memory (~0.5 GB) is never the worker's.
+    A fresh interpreter, not multiprocessing: that would re-run the caller's main module."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "services.enrich.gazetteer_build", str(directory.resolve())],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    child.start()
-    child.join()
-    if child.exitcode != 0:
+    if done.returncode != 0:
         raise GazetteerMissing(
-            f"compiling the gazetteer into {directory} failed (exit {child.exitcode})"
+            f"compiling the gazetteer into {directory} failed: {done.stderr.strip()[-2000:]}"
         )
+    log.info(
+        "gazetteer.compiled",
+        out_dir=str(directory),
+        seconds=round(time.perf_counter() - started, 1),
+    )
 
 
 @contextmanager

@@ -19,6 +19,7 @@ import importlib.resources
 import json
 import os
 import statistics
+import sys
 import time
 from array import array
 from collections import defaultdict
@@ -687,3 +688,7 @@ def _demonyms(records: list[GazetteerRecord], country_rows: dict[str, int]) -> d
             for word in words:
                 found[exact_key(word)] = by_name[place]
     return found
+
+
+if __name__ == "__main__":  # how Gazetteer.load compiles in a child process
+    build_gazetteer(Path(sys.argv[1]))

@@ -258,7 +258,6 @@ class Worker:
                 "stage": self.stage.readiness,
             },
             title="Dateline enrich worker",
-            logging_config=None,  # Litestar's default would replace the structlog handler
         )
 
     async def _redis_reachable(self) -> str | None:

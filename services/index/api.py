@@ -42,8 +42,7 @@ Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 def search_app(store: ArticleStore, checks: ReadinessChecks | None = None) -> Litestar:
     """The search service's HTTP app (health, readiness, metrics and /docs included)."""
-    return build_app("index", search_routes(store), checks, title="Dateline search",
-                     logging_config=None)  # Litestar's default would replace the structlog handler
+    return build_app("index", search_routes(store), checks, title="Dateline search")
 
 
 def search_routes(store: ArticleStore) -> list:

@@ -91,8 +91,7 @@ class IndexService:
     def http_app(self) -> Litestar:
         checks = {"redis": self._redis_reachable, "indexer": self.stage.readiness}
         return build_app("index", [*search_routes(self.store), *self._reindex_routes()], checks,
-                         title="Dateline search",
-                         logging_config=None)  # Litestar's default would replace the structlog handler
+                         title="Dateline search")
 
     def _reindex_routes(self) -> list:
         job = self.reindexing

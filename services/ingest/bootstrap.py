@@ -124,5 +124,4 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         {"redis": redis_reachable, "incoming": stage.readiness},
         title="Dateline ingest",
         lifespan=[running],
-        logging_config=None,  # Litestar's default would replace the structlog handler
     )

@@ -28,7 +28,12 @@ from services.enrich.boilerplate import (
     title_boilerplate,
     without_boilerplate,
 )
-from services.enrich.entities import entities_of, mentions_in, with_entity_labels
+from services.enrich.entities import (
+    entities_of,
+    mentions_in,
+    relabelled_as_places,
+    with_entity_labels,
+)
 from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, with_missed_mentions
 from services.enrich.nlp import load_ner, model_version
@@ -166,7 +171,7 @@ class Enricher:
         )
         return enriched_from(
             raw,
-            entities=entities,
+            entities=relabelled_as_places(entities, places),
             places=places,
             focus=focus,
             enriched_at=enriched_at,

@@ -17,11 +17,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+import msgspec
 from spacy.tokens import Doc
 
 from services.enrich.mentions import Mention
 from services.enrich.passages import Passage
-from shared.schemas import Entity, Span
+from shared.schemas import Entity, Place, Span
 
 NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -181,3 +182,27 @@ def with_entity_labels(mentions: Iterable[Mention], entities: Iterable[Entity]) 
         Mention(m.field, m.start, m.end, m.text, label_at.get((m.field, m.start, m.end), m.label))
         for m in mentions
     ]
+
+
+# GeoNames feature codes of settlements, divisions and countries; other places are LOC.
+_GPE_CODES = ("PPL", "ADM", "PCL")
+
+
+def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) -> list[Entity]:
+    """People and organisations whose every mention was resolved as a place, labelled as one.
+
+    The small model reads unfamiliar town names as people ("Abeokuta said ..."); once the
+    gazetteer has placed each of those mentions, the people facet should not list them.
+    """
+    kind_at = {
+        (s.field, s.start, s.end): "GPE" if (p.feature_code or "").startswith(_GPE_CODES) else "LOC"
+        for p in places
+        for s in p.spans
+    }
+    relabelled = []
+    for entity in entities:
+        kinds = {kind_at.get((s.field, s.start, s.end)) for s in entity.spans}
+        if entity.label in {"PERSON", "ORG"} and None not in kinds:
+            entity = msgspec.structs.replace(entity, label="GPE" if "GPE" in kinds else "LOC")
+        relabelled.append(entity)
+    return relabelled

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from services.enrich.entities import entities_of, trimmed, with_entity_labels
+from services.enrich.entities import (
+    entities_of,
+    relabelled_as_places,
+    trimmed,
+    with_entity_labels,
+)
 from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import (
     Article,
@@ -15,7 +20,7 @@ from services.enrich.missed_mentions import (
     with_repeats,
 )
 from services.enrich.wire import agency_credits
-from shared.schemas import Span
+from shared.schemas import Entity, Place, Span
 
 
 def mention(text: str, name: str, label: str, nth: int = 0, field: str = "text") -> Mention:
@@ -305,3 +310,33 @@ def test_all_fixes_together_return_sorted_mentions_title_first():
         ("text", "Mopti", "GPE"),
         ("text", "AFP", "ORG"),
     ]
+
+
+# -- entities the gazetteer placed ---------------------------------------------------------
+
+
+def _place(name: str, code: str, *spans: Span) -> Place:
+    return Place(name=name, geonames_id=1, resolved_name=name, lat=0.0, lon=0.0,
+                 feature_code=code, confidence=0.9, spans=list(spans))
+
+
+def test_a_person_or_organisation_placed_at_every_mention_becomes_a_place():
+    town = [Span("text", 0, 8), Span("text", 40, 48)]
+    river = [Span("text", 60, 65)]
+    entities = [
+        Entity(text="Abeokuta", label="PERSON", count=2, spans=town),
+        Entity(text="Ogun", label="ORG", count=1, spans=river),
+        Entity(text="Ada Eze", label="PERSON", count=1, spans=[Span("text", 20, 27)]),
+    ]
+    places = [_place("Abeokuta", "PPLA", *town), _place("Ogun", "STM", *river)]
+    assert [(e.text, e.label) for e in relabelled_as_places(entities, places)] == [
+        ("Abeokuta", "GPE"), ("Ogun", "LOC"), ("Ada Eze", "PERSON"),
+    ]
+
+
+def test_a_person_placed_at_only_some_mentions_stays_a_person():
+    spans = [Span("text", 0, 5), Span("text", 30, 35)]
+    sofia = Entity(text="Sofia", label="PERSON", count=2, spans=spans)
+    [kept] = relabelled_as_places([sofia], [_place("Sofia", "PPLC", spans[0])])
+    assert kept.label == "PERSON"
+

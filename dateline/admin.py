@@ -17,7 +17,11 @@ def gazetteer_command(console: Console, settings: Settings, source: Path | None)
         console.print(f"[red]error:[/] --from {source}: not a directory")
         raise SystemExit(2)
     started = time.perf_counter()
-    meta = build_gazetteer(settings.gazetteer_dir, source)
+    try:
+        meta = build_gazetteer(settings.gazetteer_dir, source)
+    except (FileNotFoundError, ValueError) as exc:  # no places file; a malformed line (file:line)
+        console.print(f"[red]error:[/] {exc}")
+        raise SystemExit(1) from None
     console.print(
         f"gazetteer {meta.version}: {meta.places:,} places, {meta.keys:,} names "
         f"in {settings.gazetteer_dir} ({time.perf_counter() - started:.1f} s)"

@@ -8,9 +8,10 @@ A bad value stops the process with a message naming the variable and what it exp
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import msgspec
 from msgspec import Meta, Struct
@@ -110,6 +111,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         return msgspec.convert(values, Settings)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
+
+
+def settings_or_exit(service: str, *, needs_redis: bool = True) -> Settings:
+    """A service's start-up: its settings, or exit 2 with the message that says what is wrong."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _refuse(f"{service}: {exc}")
+    if needs_redis and not settings.redis_url:
+        _refuse(f"{service}: DATELINE_REDIS_URL is required (e.g. redis://127.0.0.1:6379/0)")
+    return settings
+
+
+def _refuse(message: str) -> NoReturn:
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _known_list(known: Mapping[str, object]) -> str:

@@ -11,21 +11,11 @@ import sys
 
 from services.enrich.worker import Worker, serve
 from shared.logging import configure_logging, get_logger
-from shared.settings import SettingsError, load_settings
+from shared.settings import settings_or_exit
 
 
 def main() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"enrich: {exc}", file=sys.stderr)
-        return 2
-    if not settings.redis_url:
-        print(
-            "enrich: DATELINE_REDIS_URL is required (e.g. redis://127.0.0.1:6379/0)",
-            file=sys.stderr,
-        )
-        return 2
+    settings = settings_or_exit("enrich")
     configure_logging("enrich", settings.log_level, settings.log_format)
     try:
         return asyncio.run(serve(Worker(settings)))

@@ -19,7 +19,7 @@ from services.index.reindex import IndexBusy, reindex
 from services.index.service import IndexService, search_only_app, serve
 from shared.http import serve as serve_http
 from shared.logging import configure_logging, get_logger
-from shared.settings import Settings, SettingsError, load_settings
+from shared.settings import Settings, settings_or_exit
 
 USAGE = "usage: python -m services.index [serve|search|reindex]"
 
@@ -29,19 +29,12 @@ def main(argv: list[str]) -> int:
     if command not in ("serve", "search", "reindex") or len(argv) > 1:
         print(USAGE, file=sys.stderr)
         return 2
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"index: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit("index", needs_redis=command == "serve")
     configure_logging("index", settings.log_level, settings.log_format)
     return {"serve": _serve, "search": _search, "reindex": _reindex}[command](settings)
 
 
 def _serve(settings: Settings) -> int:
-    if not settings.redis_url:
-        print("index: DATELINE_REDIS_URL is required (e.g. redis://127.0.0.1:6379/0)", file=sys.stderr)
-        return 2
     try:
         return asyncio.run(serve(IndexService(settings)))
     except IndexBusy as exc:

@@ -7,15 +7,11 @@ import sys
 from services.ingest.bootstrap import ConfigurationError, create_app
 from shared.http import serve
 from shared.logging import configure_logging, get_logger
-from shared.settings import SettingsError, load_settings
+from shared.settings import settings_or_exit
 
 
 def main() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"ingest: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit("ingest", needs_redis=False)  # create_app says what is missing
     configure_logging("ingest", settings.log_level, settings.log_format)
     try:
         app = create_app(settings)

@@ -1,6 +1,6 @@
 import pytest
 
-from shared.settings import SettingsError, load_settings
+from shared.settings import SettingsError, load_settings, settings_or_exit
 
 
 def test_defaults_and_types():
@@ -26,3 +26,18 @@ def test_bad_values_name_the_variable(env, named):
 
 def test_other_environment_is_ignored():
     assert load_settings({"PATH": "/bin", "HOME": "/root"}).redis_url == ""
+
+
+def test_a_service_exits_2_with_a_message_naming_the_bad_variable(env_clean, capsys):
+    env_clean.setenv("DATELINE_INGEST_PORT", "eighty")
+    with pytest.raises(SystemExit) as exited:
+        settings_or_exit("ingest")
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.startswith("ingest: DATELINE_INGEST_PORT='eighty' is invalid")
+
+
+def test_a_service_that_needs_redis_says_which_variable_is_missing(env_clean, capsys):
+    with pytest.raises(SystemExit):
+        settings_or_exit("enrich")
+    assert "enrich: DATELINE_REDIS_URL is required" in capsys.readouterr().err
+    assert settings_or_exit("ingest", needs_redis=False).redis_url == ""

@@ -34,6 +34,11 @@ DELAY_SECONDS = Gauge(
     "dateline_index_delay_seconds",
     "For the last committed batch: seconds from enrichment of its newest article to searchable.",
 )
+SEARCHABLE_SECONDS = Histogram(
+    "dateline_time_to_searchable_seconds",
+    "Per written article: seconds from ingest's receipt (received_at) to the index commit.",
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 
 _decoder = msgspec.json.Decoder(EnrichedArticle)
 
@@ -97,9 +102,11 @@ def _rejections(articles: list[tuple[Delivery, EnrichedArticle]], report: Upsert
 
 def _record(articles: list[tuple[Delivery, EnrichedArticle]], report: UpsertReport) -> None:
     written, stale = set(report.written), set(report.stale)
+    now = datetime.now(UTC)
     for delivery, article in articles:
         if article.id in written:
             log.info("article.indexed", article_id=article.id, entry_id=delivery.entry_id)
+            SEARCHABLE_SECONDS.observe(max(0.0, (now - article.received_at).total_seconds()))
         elif article.id in stale:
             log.info("article.stale", article_id=article.id, entry_id=delivery.entry_id,
                      detail="a newer version is already indexed")

@@ -121,7 +121,9 @@ async def test_the_service_indexes_serves_search_and_reindexes_without_stopping(
             # the indexer writes into the new generation from now on
             await add_all(redis, ENRICHED, [article(99, title="Harbour closes")])
             await eventually(lambda: _total(http, "q=harbour", 16))
-            assert "dateline_index_lag_entries" in (await http.get("/metrics")).text
+            metrics = (await http.get("/metrics")).text
+            assert "dateline_index_lag_entries" in metrics
+            assert "dateline_time_to_searchable_seconds_count" in metrics
     finally:
         service.stop()
         assert await asyncio.wait_for(running, timeout=30) == 0

@@ -90,11 +90,11 @@ STORIES = (
     )),
     Story("election", (
         "{city} votes for a new mayor in a tight race",
-        "Turnout high as {city} elects its council",
+        "High turnout as {city} elects its council",
     ), (
         "{CITY}, {country} — Voters in {city} lined up before dawn on {weekday} to choose a new mayor, with polls showing {person1} and {person2} almost level.",
         "Housing costs and public transport dominated the campaign. {person1} promised a tram line to {n1}; {person2} pledged to freeze local taxes.",
-        "Observers from the Organization for Security and Co-operation in Europe and local monitoring groups said voting was orderly. Results from outlying districts near {n2} were expected after midnight.",
+        "Election observers from the European Union and local monitoring groups said voting was orderly. Results from outlying districts near {n2} were expected after midnight.",
         "\"People here want to see the city work again,\" said {person3}, a teacher who voted in the old town.",
     )),
     Story("heat", (
@@ -160,11 +160,18 @@ LATEST = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 def sample_articles(count: int = 200, seed: int = 20261124) -> list[dict[str, Any]]:
     """``count`` ArticleIn-shaped dicts, the same ones for the same seed."""
     rng = random.Random(seed)
-    return [_article(rng, n) for n in range(count)]
+    told: set[tuple[str, str]] = set()
+    return [_article(rng, n, told) for n in range(count)]
 
 
-def _article(rng: random.Random, n: int) -> dict[str, Any]:
-    city, story = rng.choice(CITIES), rng.choice(STORIES)
+def _article(rng: random.Random, n: int, told: set[tuple[str, str]]) -> dict[str, Any]:
+    # each headline once while there are new ones (29 cities x 9 stories x 2 titles)
+    while True:
+        city, story = rng.choice(CITIES), rng.choice(STORIES)
+        title = rng.choice(story.titles)
+        if (city.name, title) not in told or len(told) >= len(CITIES) * len(STORIES) * 2:
+            break
+    told.add((city.name, title))
     published = LATEST - timedelta(days=rng.randrange(84), minutes=rng.randrange(1440))
     people = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(3)]
     slots = {
@@ -177,7 +184,7 @@ def _article(rng: random.Random, n: int) -> dict[str, Any]:
     slug = f"{story.kind}-{city.name.lower().replace(' ', '-')}-{n}"
     return {
         "url": f"https://{source}/{published:%Y/%m/%d}/{slug}",
-        "title": rng.choice(story.titles).format(**slots),
+        "title": title.format(**slots),
         "text": "\n\n".join(p.format(**slots) for p in story.paragraphs),
         "published_at": published.isoformat(),
         "source": source,

@@ -17,3 +17,8 @@ def test_every_sample_starts_with_a_dateline():
     for article in sample_articles(30):
         head = article["text"].split(" — ")[0]
         assert head.split(",")[0].isupper()
+
+
+def test_no_headline_repeats():
+    titles = [a["title"] for a in sample_articles(200)]
+    assert len(set(titles)) == len(titles)

@@ -119,9 +119,6 @@ class Supervisor:
                 process.wait()
         log.info("supervisor.stopped", services=len(self.children))
 
-    def pids(self) -> dict[str, int | None]:
-        return {c.spec.name: c.process.pid if c.process else None for c in self.children}
-
 
 def child_env(redis_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every child inherits: ours, plus where Redis is."""

@@ -23,6 +23,7 @@ from dateline.client import ApiError, IngestClient, SearchClient, batched
 from dateline.feeds import FeedError, files_under, parse_document
 from shared.logging import configure_logging
 from shared.settings import Settings, SettingsError, load_settings
+from shared.streams import ENRICHED, RAW
 
 app = typer.Typer(help="Dateline: news in, entities and places out, searchable in seconds.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Inspect and replay dead-lettered entries.", no_args_is_help=True)
@@ -78,7 +79,7 @@ def run_stack(settings: Settings, workers: int, after_ready, log_dir: Path | Non
                        + (f" (logs in {log_dir})" if log_dir else ""))
         console.print(f"[green]Dateline is up[/] — Redis at {system.redis_url}")
         if after_ready:
-            after_ready(settings)
+            after_ready(system)
         console.print("Ctrl-C stops everything.")
         system.supervisor.run_until(lambda: stop_requested)
     finally:
@@ -99,12 +100,39 @@ def demo(
     keys = ",".join(dict.fromkeys([*settings.api_keys, key]))
     log_dir = settings.data_path / "logs"
 
-    def load_samples(settings: Settings) -> None:
+    def load_samples(system: stack.Stack) -> None:
         articles = sample_articles()
-        push_articles(stack.ingest_url(settings), key, [("samples", articles)], batch_size=100)
+        totals = push_articles(stack.ingest_url(settings), key, [("samples", articles)], batch_size=100)
+        wait_until_searchable(system.redis_url, totals["accepted"] + totals["updated"])
         print_try_this(settings)
 
     run_stack(settings, workers, load_samples, log_dir=log_dir, extra_env={"DATELINE_API_KEYS": keys})
+
+
+def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) -> None:
+    """Show enrichment and indexing catching up: until no group has entries left to do."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    deadline = time.monotonic() + timeout_s
+    try:
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task("enriching and indexing", total=count)
+            while time.monotonic() < deadline:
+                left = _outstanding(client, RAW, "enrich") + _outstanding(client, ENRICHED, "index")
+                progress.update(task, completed=count - min(left, count))
+                if left == 0:
+                    return
+                time.sleep(0.25)  # a progress bar's refresh, not a test's wait
+    finally:
+        client.close()
+
+
+def _outstanding(client, stream: str, group: str) -> int:
+    """Entries of ``stream`` the group has not finished: not yet read, or read and not acked."""
+    info = next(g for g in client.xinfo_groups(stream) if g["name"] == group)
+    return (info.get("lag") or 0) + info["pending"]
 
 
 def print_try_this(settings: Settings) -> None:

@@ -19,7 +19,7 @@ from msgspec import Struct
 
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import ALTERNATE, LOOSE, PRIMARY
-from services.enrich.place_mentions import COMMON_WORDS, Toponym
+from services.enrich.place_mentions import COMMON_WORDS, LONE_NAME, Toponym
 from services.enrich.toponyms import possessive_stripped
 
 # Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
@@ -38,6 +38,7 @@ DOMINANT_VOTES = 2.0  # this many votes make a story "about" its countries
 MAJOR_CITY = 100_000
 DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
 INNER_CONFIDENCE = 0.5  # a place named inside an unknown name is where it probably is
+LONE_NAME_POPULATION = 2_000
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 
 
@@ -134,6 +135,8 @@ def _country_votes(
 ) -> dict[str, object]:
     votes: Counter[str] = Counter()
     for toponym in toponyms:
+        if toponym.label == LONE_NAME:
+            continue  # maybe a person: no evidence until it resolves
         weight = len(toponym.spans)
         demonym = demonyms[toponym.key]
         if demonym is not None and demonym.country_code:
@@ -191,6 +194,8 @@ def _resolve(
         return Resolution(toponym=toponym, entry=None)
     scored = sorted(((_score(c, toponym, context), c) for c in plausible), key=lambda sc: -sc[0])
     best_score, best = scored[0]
+    if toponym.label == LONE_NAME and not _town_in_story(best.entry, context):
+        return Resolution(toponym=toponym, entry=None)
     confidence = _confidence(best_score, best, scored[1:])
     if toponym.key in context.inner:
         confidence *= INNER_CONFIDENCE
@@ -206,6 +211,13 @@ def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) ->
     if entry.feature_code in ("PCLI", "CONT", "ADM1"):
         return True
     return not (toponym.in_sub_place_list or candidate.quality == LOOSE)
+
+
+def _town_in_story(entry: GazetteerEntry, context: StoryContext) -> bool:
+    """Whether a name that may be a person's is a town of some size in the story's countries
+    (hamlets are named after everyone)."""
+    town = entry.feature_code.startswith("PPL") and entry.population >= LONE_NAME_POPULATION
+    return town and entry.country_code in context.votes
 
 
 def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> float:

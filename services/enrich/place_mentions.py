@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from msgspec import Struct
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from services.enrich.mentions import Mention
 from services.enrich.toponyms import exact_key, possessive_stripped
@@ -52,6 +53,10 @@ DATELINE = re.compile(
     r"(?: \([\w/ .]+\))?\s*[—–-]{1,2}\s"
 )
 PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
+# A one-word person or organisation that may be a town ("Abeokuta said ..."): kept only
+# when it resolves to a town in a country the story is about (disambiguation decides).
+LONE_NAME = "LONE"
+NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wrote"})
 SUB_PLACE_KINDS = (
     "neighbo",
     "district",
@@ -96,6 +101,11 @@ def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -
         if _names_place(m, place_keys, names) and not _is_surname(m, surnames)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
+    chosen += [
+        Mention(m.field, m.start, m.end, m.text, LONE_NAME)
+        for m in mentions
+        if m not in chosen and _lone_name(m, surnames) and not _reads_as_name(m, text)
+    ]
     embedded = [
         e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)
     ]
@@ -128,6 +138,38 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     # read a bare well-known name ("the EU", "Liverpool", "UAE") as the place it names.
     name = possessive_stripped(mention.text)
     return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))
+
+
+def _lone_name(mention: Mention, person_words: set[str]) -> bool:
+    """A single capitalised word NER called a person or organisation, no word of a
+    person's name in the article."""
+    key = exact_key(possessive_stripped(mention.text))
+    return (
+        mention.label in ("PERSON", "ORG")
+        and mention.text[:1].isupper()
+        and " " not in key
+        and not mention.text.isupper()
+        and key not in person_words
+        and key not in COMMON_WORDS
+    )
+
+
+def _reads_as_name(mention: Mention, text: str) -> bool:
+    """Written as someone's or something's name somewhere: next to another capitalised word
+    ("Pope Francis", "Cadillac President"), after "the", or before "said"; a title's
+    mention is judged by the text's."""
+    word = re.escape(mention.text)
+    for found in re.finditer(rf"(?:(\w+) )?\b{word}\b(?: (\w+))?", text):
+        before, after = found.group(1) or "", found.group(2) or ""
+        if _proper_word(before) or _proper_word(after):
+            return True
+        if before.casefold() == "the" or after in NAME_VERBS:
+            return True
+    return False
+
+
+def _proper_word(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper() and word.casefold() not in STOP_WORDS
 
 
 def _embedded(organisation: Mention, names: PlaceNames) -> list[Mention]:

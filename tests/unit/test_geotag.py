@@ -251,3 +251,37 @@ def test_nothing_in_nothing_out(geotagger):
     assert geotagger.geotag("", "", []) == ([], None)
     assert geotagger.resolve("Some text.", []) == []
     assert geotagger.resolve("  , .", [(0, 2), (2, 5)]) == [None, None]  # no name in the span
+
+
+def test_a_town_ner_called_a_person_is_a_place_in_a_story_about_its_country(geotagger):
+    text = "LAGOS, Nigeria — Police in Ibadan said traders in Abeokuta lost their stalls."
+    found = mentions(text, ("Ibadan", "GPE"), ("Abeokuta", "PERSON"))
+    places, _ = geotagger.geotag("", text, found)
+    abeokuta = by_name(places, "Abeokuta")
+    assert abeokuta.country_code == "NG" and km(abeokuta, 7.15, 3.35) < 15
+
+
+def test_a_lone_name_is_no_place_when_it_reads_as_someones_name(geotagger):
+    stories = [
+        # a word of a person's full name, next to a capitalised word, after "the", before "said"
+        (
+            "LAGOS, Nigeria — Chinedu Abeokuta met voters in Ibadan. Abeokuta promised roads.",
+            "PERSON",
+        ),
+        ("LAGOS, Nigeria — The voters met Pastor Abeokuta in Ibadan.", "PERSON"),
+        ("LAGOS, Nigeria — Voters in Ibadan joined the Abeokuta on Monday.", "PERSON"),
+        ("LAGOS, Nigeria — Voters in Ibadan cheered. Abeokuta said roads would come.", "PERSON"),
+    ]
+    for text, label in stories:
+        found = [*mentions(text, ("Abeokuta", label)), *mentions(text, ("Ibadan", "GPE"))]
+        if "Chinedu Abeokuta" in text:
+            found += mentions(text, ("Chinedu Abeokuta", "PERSON"))
+        places, _ = geotagger.geotag("", text, found)
+        assert "Abeokuta" not in {p.name for p in places}, text
+
+
+def test_a_lone_name_is_no_place_outside_the_story_countries(geotagger):
+    text = "PARIS, France — Shoppers in Lyon queued as Abeokuta opened its first store."
+    found = mentions(text, ("Lyon", "GPE"), ("Abeokuta", "PERSON"))
+    places, _ = geotagger.geotag("", text, found)
+    assert "Abeokuta" not in {p.name for p in places}

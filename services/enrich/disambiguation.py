@@ -203,14 +203,16 @@ def _resolve(
 
 
 def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) -> bool:
-    """A town abroad that only a variant spelling or a list of neighbourhoods points to,
-    in a story about other countries, is a false friend (Quds in Mosul is not Jerusalem)."""
+    """A town abroad that only a variant spelling, a list of neighbourhoods or a word inside
+    an unknown name ("Brands Hatch") points to, in a story about other countries, is a
+    false friend (Quds in Mosul is not Jerusalem)."""
     entry = candidate.entry
     if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:
         return True
     if entry.feature_code in ("PCLI", "CONT", "ADM1"):
         return True
-    return not (toponym.in_sub_place_list or candidate.quality == LOOSE)
+    named_inside = toponym.key in context.inner
+    return not (toponym.in_sub_place_list or candidate.quality == LOOSE or named_inside)
 
 
 def _town_in_story(entry: GazetteerEntry, context: StoryContext) -> bool:

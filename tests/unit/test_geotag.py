@@ -285,3 +285,11 @@ def test_a_lone_name_is_no_place_outside_the_story_countries(geotagger):
     found = mentions(text, ("Lyon", "GPE"), ("Abeokuta", "PERSON"))
     places, _ = geotagger.geotag("", text, found)
     assert "Abeokuta" not in {p.name for p in places}
+
+
+def test_a_town_named_inside_an_unknown_name_is_held_to_the_story_countries(geotagger):
+    text = "LAGOS, Nigeria — Nigerian fans filled Springfield Arena in Ibadan on Sunday."
+    found = mentions(text, ("Nigerian", "NORP"), ("Springfield Arena", "FAC"), ("Ibadan", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert "Springfield Arena" not in {p.name for p in places}
+    assert by_name(places, "Ibadan").country_code == "NG"

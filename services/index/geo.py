@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from functools import cache, lru_cache
+from functools import lru_cache
 
+import numpy as np
 from msgspec import Struct
 
 EARTH_RADIUS_KM = 6371.0088
@@ -99,92 +100,97 @@ def covering(shape: Shape, refine: int = REFINE_LEVELS) -> Covering:
         start = _start_level(part)
         finest = min(MAX_LEVEL, start + refine)
         test = _circle_test(shape) if isinstance(shape, Circle) else _box_test(part)
-        bounds = (part.min_lon, part.min_lat, part.max_lon, part.max_lat)
-        for level, x, y in _cells_over(start, part):
-            _descend(bounds, test, level, x, y, finest, inside, border)
+        _descend(part, test, start, finest, inside, border)
     return Covering(inside=inside, border=border)
 
 
-Bounds = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+Cells = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # west, south, east, north
 
 
-def _descend(
-    part: Bounds, test: Callable[[Bounds], int], level: int, x: int, y: int, finest: int,
-    inside: list[str], border: list[str],
-) -> None:
-    cell = _cell_bounds(level, x, y)
-    if cell[0] > part[2] or part[0] > cell[2] or cell[1] > part[3] or part[1] > cell[3]:
-        return
-    where = test(cell)
-    if where == OUTSIDE:
-        return
-    if where == INSIDE:
-        inside.append(_token(level, x, y))
-    elif level >= finest:
-        border.append(_token(level, x, y))
-    else:
-        for dx in (0, 1):
-            for dy in (0, 1):
-                _descend(part, test, level + 1, 2 * x + dx, 2 * y + dy, finest, inside, border)
+def _descend(part: Box, test: Callable[[Cells], np.ndarray], start: int, finest: int,
+             inside: list[str], border: list[str]) -> None:
+    """Level by level, all cells of a level at once: a new shape's covering is thousands
+    of cell tests, ~10x faster as array operations than one Python call each."""
+    x0, y0 = _cell_of(start, part.min_lat, part.min_lon)
+    x1, y1 = _cell_of(start, part.max_lat, part.max_lon)
+    xs, ys = (a.ravel() for a in np.meshgrid(np.arange(x0, x1 + 1), np.arange(y0, y1 + 1), indexing="ij"))
+    for level in range(start, finest + 1):
+        size = 360.0 / (1 << level)
+        west, south = xs * size - 180.0, ys * size - 90.0
+        east, north = (xs + 1) * size - 180.0, (ys + 1) * size - 90.0
+        touching = ~((west > part.max_lon) | (part.min_lon > east) | (south > part.max_lat) | (part.min_lat > north))
+        xs, ys = xs[touching], ys[touching]
+        where = test((west[touching], south[touching], east[touching], north[touching]))
+        inside.extend(_tokens(level, xs[where == INSIDE], ys[where == INSIDE]))
+        edge = where == EDGE
+        if level >= finest:
+            border.extend(_tokens(level, xs[edge], ys[edge]))
+            return
+        xs, ys = 2 * xs[edge], 2 * ys[edge]
+        xs = np.concatenate((xs, xs, xs + 1, xs + 1))
+        ys = np.concatenate((ys, ys + 1, ys, ys + 1))
 
 
 OUTSIDE, EDGE, INSIDE = 0, 1, 2
 
 
-def _box_test(part: Box) -> Callable[[Bounds], int]:
-    def test(cell: Bounds) -> int:
-        inside = (cell[0] >= part.min_lon and cell[2] <= part.max_lon
-                  and cell[1] >= part.min_lat and cell[3] <= part.max_lat)
-        return INSIDE if inside else EDGE  # cells not touching the part never get here
+def _box_test(part: Box) -> Callable[[Cells], np.ndarray]:
+    def test(cells: Cells) -> np.ndarray:
+        west, south, east, north = cells
+        inside = (west >= part.min_lon) & (east <= part.max_lon) & (south >= part.min_lat) & (north <= part.max_lat)
+        return np.where(inside, INSIDE, EDGE)  # cells not touching the part never get here
 
     return test
 
 
-def _circle_test(circle: Circle) -> Callable[[Bounds], int]:
-    """Cells by their corners' angular closeness to the centre (cosines, no haversines):
-    grid lines repeat, so each latitude's and longitude's trigonometry is done once."""
+def _circle_test(circle: Circle) -> Callable[[Cells], np.ndarray]:
+    """Cells by their corners' angular closeness to the centre (cosines, no haversines)."""
     lat0, lon0 = math.radians(circle.lat), math.radians(circle.lon)
     sin0, cos0 = math.sin(lat0), math.cos(lat0)
     angle = circle.radius_km / EARTH_RADIUS_KM
     cos_radius = math.cos(angle)
 
-    @cache
-    def row(lat: float) -> tuple[float, float]:
-        p = math.radians(lat)
-        return math.sin(p) * sin0, math.cos(p) * cos0
+    def row(lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = np.radians(lat)
+        return np.sin(p) * sin0, np.cos(p) * cos0
 
-    @cache
-    def column(lon: float) -> float:
-        return math.cos(math.radians(lon) - lon0)
+    def column(lon: np.ndarray) -> np.ndarray:
+        return np.cos(np.radians(lon) - lon0)
 
-    def closeness(lat: float, lon: float) -> float:  # the cosine of the angle to the centre
-        s, c = row(lat)
-        return s + c * column(lon)
-
-    @cache
-    def farthest_allowed(min_lat: float, max_lat: float, width: float) -> float:
+    def test(cells: Cells) -> np.ndarray:
+        # The cosine of the angle to the centre: row's sine term + row's cosine term * column's.
+        west, south, east, north = cells
+        center_s, center_c = row((south + north) / 2)
+        center = center_s + center_c * column((west + east) / 2)
         # A point of the cell is within `reach` of its centre: the centre farther than
         # radius + reach puts the whole cell outside.
-        return math.cos(min(math.pi, angle + _reach(min_lat, max_lat, width) / EARTH_RADIUS_KM))
-
-    def test(cell: Bounds) -> int:
-        center = closeness((cell[1] + cell[3]) / 2, (cell[0] + cell[2]) / 2)
-        if center < farthest_allowed(cell[1], cell[3], cell[2] - cell[0]):
-            return OUTSIDE
+        farthest_allowed = np.cos(np.minimum(math.pi, angle + _reach(south, north, east - west) / EARTH_RADIUS_KM))
         # In a circle smaller than a hemisphere, the farthest point of a lon/lat cell from
         # any point is one of its corners (the distance has no maximum inside the cell).
-        corners = ((cell[1], cell[0]), (cell[1], cell[2]), (cell[3], cell[0]), (cell[3], cell[2]))
-        if all(closeness(lat, lon) >= cos_radius for lat, lon in corners):
-            return INSIDE
-        return EDGE
+        (south_s, south_c), (north_s, north_c) = row(south), row(north)
+        west_c, east_c = column(west), column(east)
+        corners_in = ((south_s + south_c * west_c >= cos_radius) & (south_s + south_c * east_c >= cos_radius)
+                      & (north_s + north_c * west_c >= cos_radius) & (north_s + north_c * east_c >= cos_radius))
+        return np.where(center < farthest_allowed, OUTSIDE, np.where(corners_in, INSIDE, EDGE))
 
     return test
 
 
-def _reach(min_lat: float, max_lat: float, width: float) -> float:
+def _reach(min_lat: np.ndarray, max_lat: np.ndarray, width: np.ndarray) -> np.ndarray:
     """How far the farthest point of a cell is from its centre (at a corner)."""
     center = (min_lat + max_lat) / 2
-    return max(haversine_km(center, 0.0, lat, width / 2) for lat in (min_lat, max_lat))
+    return np.maximum(_haversines(center, width / 2, min_lat), _haversines(center, width / 2, max_lat))
+
+
+def _haversines(lat1: np.ndarray, half_width: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """:func:`haversine_km` from (lat1, 0) to (lat2, half_width), over arrays."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(half_width) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def _tokens(level: int, xs: np.ndarray, ys: np.ndarray) -> list[str]:
+    return [f"{level}/{x}/{y}" for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
 
 
 def _unwrapped(box: Box) -> Iterator[Box]:
@@ -201,29 +207,12 @@ def _start_level(box: Box) -> int:
     return max(MIN_LEVEL, min(MAX_LEVEL, level))
 
 
-def _cells_over(level: int, box: Box) -> Iterator[tuple[int, int, int]]:
-    x0, y0 = _cell_of(level, box.min_lat, box.min_lon)
-    x1, y1 = _cell_of(level, box.max_lat, box.max_lon)
-    for x in range(x0, x1 + 1):
-        for y in range(y0, y1 + 1):
-            yield level, x, y
-
-
 def _cell_of(level: int, lat: float, lon: float) -> tuple[int, int]:
     size = 360.0 / (1 << level)
     last = (1 << level) - 1
     x = min(last, int((lon + 180.0) // size))
     y = min(last, int((lat + 90.0) // size))
     return x, y
-
-
-def _cell_bounds(level: int, x: int, y: int) -> Bounds:
-    size = 360.0 / (1 << level)
-    return (x * size - 180.0, y * size - 90.0, (x + 1) * size - 180.0, (y + 1) * size - 90.0)
-
-
-def _token(level: int, x: int, y: int) -> str:
-    return f"{level}/{x}/{y}"
 
 
 def _wrap(lon: float) -> float:

@@ -10,6 +10,7 @@ import pytest
 
 from services.index.geo import Box, Circle
 from services.index.store import (
+    MANY_GEO_CANDIDATES,
     After,
     ArticleStore,
     BadQuery,
@@ -236,6 +237,28 @@ def test_places_just_inside_and_just_outside_a_box_edge(store):
     outside = Place(name="Out", geonames_id=2, resolved_name="Out", lat=50.0, lon=edge + 0.001)
     put(store, article(1, places=[inside]), article(2, places=[outside]))
     assert search(store, geo=GeoFilter(Box(0.0, 45.0, edge, 55.0))) == [1]
+
+
+KM_PER_DEGREE_OF_LATITUDE = 6371.0088 * 3.141592653589793 / 180
+
+
+@pytest.mark.parametrize("shape, outside, inside, deep", [
+    (Box(0.0, 45.0, 10.0, 55.0), (50.0, 10.001), (50.0, 9.999), (50.0, 5.0)),
+    (Circle(50.0, 0.0, 300.0), (50.0 + 300.1 / KM_PER_DEGREE_OF_LATITUDE, 0.0),
+     (50.0 + 299.9 / KM_PER_DEGREE_OF_LATITUDE, 0.0), (50.0, 0.0)),
+])
+def test_a_busy_place_just_across_the_edge_still_gives_exact_matches(store, shape, outside, inside, deep):
+    # More candidates than MANY_GEO_CANDIDATES, in the finest border cell: every pass over
+    # the edge sees too many, and the last one must still check them all.
+    busy = Place(name="Busy", geonames_id=3, resolved_name="Busy", lat=outside[0], lon=outside[1])
+    near = Place(name="Near", geonames_id=4, resolved_name="Near", lat=inside[0], lon=inside[1])
+    centre = Place(name="Centre", geonames_id=5, resolved_name="Centre", lat=deep[0], lon=deep[1])
+    put(store, *(article(n, places=[busy]) for n in range(1, MANY_GEO_CANDIDATES + 101)))
+    put(store, *(article(n, places=[busy, near]) for n in range(5001, 5004)))
+    put(store, article(6001, places=[busy, centre]), article(6002, places=[centre, near]))
+    result = store.search(SearchRequest(match=Match(geo=GeoFilter(shape)), size=50))
+    assert sorted(ids(result)) == [5001, 5002, 5003, 6001, 6002]
+    assert result.total == 5  # an article both inside and on the edge counts once
 
 
 def test_near_is_an_exact_radius(newsroom):

@@ -18,13 +18,13 @@ from collections.abc import Iterable, Sequence
 from msgspec import Struct
 
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
-from services.enrich.gazetteer_build import ALTERNATE, LOOSE, PRIMARY
+from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import COMMON_WORDS, LONE_NAME, Toponym
 from services.enrich.toponyms import possessive_stripped
 
 # Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
 NAME_QUALITY = {PRIMARY: 1.0, ALTERNATE: 0.0, LOOSE: 0.0}
-FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "PPLC": 1.5, "ADM1": -0.5}
+FEATURE_BONUS = {"PCLI": 2.5, "CONT": 2.5, "PPLC": 1.5, "ADM1": -0.5, "ADM2": -1.0}
 POPULATION_WEIGHT = 0.7  # per decade of inhabitants
 VOTE_WEIGHT = 1.0  # times the country's share of the story's country votes
 NEAR_WEIGHT = 2.0  # for a candidate next to a confidently resolved place ...
@@ -246,12 +246,19 @@ def _confidence(best_score: float, best: Candidate, rivals: list[tuple[float, Ca
         s
         for s, c in rivals
         if distance_km(best.entry.lat, best.entry.lon, c.entry.lat, c.entry.lon) > RIVAL_KM
+        and not _town_and_its_county(best.entry, c.entry)
     ]
     margin = best_score - far[0] if far else 3.0 * MARGIN_SCALE
     confidence = 1.0 - math.exp(-max(margin, 0.0) / MARGIN_SCALE)
     if best.quality == LOOSE:
         confidence *= 0.6  # a spelling variant is weaker evidence than the name itself
     return round(confidence, 3)
+
+
+def _town_and_its_county(one: GazetteerEntry, other: GazetteerEntry) -> bool:
+    """ "Mosul" the city and "Mosul" the district around it are one answer, not rivals."""
+    in_one_state = (one.country_code, one.admin1) == (other.country_code, other.admin1)
+    return in_one_state and ADMIN2_FEATURE in (one.feature_code, other.feature_code)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

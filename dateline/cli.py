@@ -23,7 +23,7 @@ from dateline.client import ApiError, IngestClient, SearchClient, batched
 from dateline.feeds import FeedError, files_under, parse_document
 from shared.logging import configure_logging
 from shared.settings import Settings, SettingsError, load_settings
-from shared.streams import ENRICHED, RAW
+from shared.streams import ENRICHED, RAW, unfinished
 
 app = typer.Typer(help="Dateline: news in, entities and places out, searchable in seconds.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Inspect and replay dead-lettered entries.", no_args_is_help=True)
@@ -130,9 +130,7 @@ def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) 
 
 
 def _outstanding(client, stream: str, group: str) -> int:
-    """Entries of ``stream`` the group has not finished: not yet read, or read and not acked."""
-    info = next(g for g in client.xinfo_groups(stream) if g["name"] == group)
-    return (info.get("lag") or 0) + info["pending"]
+    return unfinished(client.xinfo_groups(stream), client.xlen(stream), group)
 
 
 def print_try_this(settings: Settings) -> None:

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from msgspec import Struct
 
 from shared.schemas import DeadLetter
-from shared.streams import DATA_FIELD, DLQ, GROUPS, INCOMING, INCOMING_FIELD, as_str
+from shared.streams import DATA_FIELD, DLQ, GROUPS, INCOMING, INCOMING_FIELD, as_str, next_id
 
 _PAGE = 100
 
@@ -92,8 +92,7 @@ async def drop(redis: aioredis.Redis, dlq_ids: Sequence[str] | None = None) -> i
     if not newest:
         return 0
     # Trim up to the newest letter seen now, so a letter arriving meanwhile is kept.
-    ms, _, seq = as_str(newest[0][0]).partition("-")
-    return await redis.xtrim(DLQ, minid=f"{ms}-{int(seq) + 1}", approximate=False)
+    return await redis.xtrim(DLQ, minid=next_id(as_str(newest[0][0])), approximate=False)
 
 
 async def _everything(redis: aioredis.Redis) -> AsyncIterator[DeadLetterEntry]:

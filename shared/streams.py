@@ -78,7 +78,7 @@ async def trim_processed(redis: aioredis.Redis, stream: str) -> int:
         floor = needed if floor is None or _id_key(needed) < _id_key(floor) else floor
     if floor is None:  # every group is caught up: everything up to the last entry can go
         last = min((as_str(g["last-delivered-id"]) for g in groups), key=_id_key)
-        floor = _next_id(last)
+        floor = next_id(last)
     return await redis.xtrim(stream, minid=floor, approximate=False)
 
 
@@ -102,6 +102,22 @@ def _id_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def _next_id(entry_id: str) -> str:
+def next_id(entry_id: str) -> str:
+    """The smallest entry id after ``entry_id`` (a MINID that keeps everything later)."""
     ms, seq = _id_key(entry_id)
     return f"{ms}-{seq + 1}"
+
+
+def unfinished(groups: list[dict], length: int, group: str) -> int:
+    """Entries of a stream ``group`` has not finished (not yet read, or read and not acked),
+    from XINFO GROUPS and XLEN.
+
+    ``lag`` is unknown (nil) after some deletions and before Redis 7: then every entry in
+    the stream counts, which over-counts only what trimming has not yet removed.
+    """
+    for info in groups:
+        if as_str(info["name"]) == group:
+            lag = info.get("lag")
+            waiting = length if lag is None else int(lag)
+            return waiting + int(info.get("pending") or 0)
+    return length  # no such group: nobody is reading, everything is waiting

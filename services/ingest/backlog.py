@@ -14,7 +14,7 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 from prometheus_client import Gauge
 
-from shared.streams import RAW
+from shared.streams import RAW, unfinished
 
 GROUP = "enrich"
 CACHE_SECONDS = 0.5
@@ -24,20 +24,6 @@ BACKLOG = Gauge(
     "dateline_ingest_backlog_entries",
     "Entries of dateline:raw the enrich group has not finished (lag + pending), last read.",
 )
-
-
-def backlog_of(groups: list[dict], length: int) -> int:
-    """Entries the enrich group still has to finish, from XINFO GROUPS and XLEN.
-
-    ``lag`` is unknown (nil) after some deletions and before Redis 7: then every entry in
-    the stream counts, which over-counts only what trimming has not yet removed.
-    """
-    for group in groups:
-        if _text(group.get("name")) == GROUP:
-            lag = group.get("lag")
-            waiting = length if lag is None else int(lag)
-            return waiting + int(group.get("pending") or 0)
-    return length  # no enrich group: nobody is reading, everything is waiting
 
 
 class Backlog:
@@ -76,8 +62,5 @@ class Backlog:
             raise groups
         if isinstance(length, Exception):
             raise length
-        return backlog_of(groups, int(length))
+        return unfinished(groups, int(length), GROUP)
 
-
-def _text(value: str | bytes | None) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value

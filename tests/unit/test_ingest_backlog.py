@@ -1,6 +1,6 @@
 import pytest
 
-from services.ingest.backlog import backlog_of
+from shared.streams import unfinished
 
 
 def group(name="enrich", lag=0, pending=0) -> dict:
@@ -16,5 +16,5 @@ def group(name="enrich", lag=0, pending=0) -> dict:
         ([], 100, 100),  # nobody reads: everything waits
     ],
 )
-def test_backlog_of(groups, length, backlog):
-    assert backlog_of(groups, length) == backlog
+def test_the_enrich_backlog_is_what_the_group_has_not_finished(groups, length, backlog):
+    assert unfinished(groups, length, "enrich") == backlog

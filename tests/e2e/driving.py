@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 
-import httpx
 import msgspec
 from typer.testing import CliRunner
 
@@ -53,10 +52,3 @@ def search_json(system, *args: str) -> dict:
     result = run(system, "search", *args, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
-
-
-def ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False

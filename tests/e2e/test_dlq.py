@@ -6,8 +6,8 @@ import json
 import os
 import signal
 
-from dateline.stack import enrich_url
-from tests.e2e.driving import poll, post, ready, run
+from dateline.stack import readiness_urls, wait_until_ready
+from tests.e2e.driving import poll, post, run
 
 
 def test_dead_letter_replayed_after_the_cause_is_removed(system):
@@ -26,8 +26,8 @@ def test_dead_letter_replayed_after_the_cause_is_removed(system):
         restarts = child.restarts
         os.kill(child.process.pid, signal.SIGTERM)
         poll(lambda c=child, r=restarts: c.restarts > r and c.restart_at is None)
-    for worker in range(2):
-        poll(lambda w=worker: ready(f"{enrich_url(system.settings, w)}/readyz"))
+    workers = {n: u for n, u in readiness_urls(system.settings, 2).items() if n.startswith("enrich")}
+    assert wait_until_ready(workers, timeout_s=120) == {}
 
     replayed = run(system, "dlq", "replay", "--all")
     assert replayed.exit_code == 0 and "1 replayed" in replayed.output, replayed.output

@@ -43,6 +43,12 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
+def progress_bar() -> Progress:
+    """One look for every progress bar: what, how far, n of m, time taken (on stderr)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=err)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/] {message}")
     return typer.Exit(code)
@@ -114,10 +120,9 @@ def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) 
     import redis
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     deadline = time.monotonic() + timeout_s
     try:
-        with Progress(*columns, console=err) as progress:
+        with progress_bar() as progress:
             task = progress.add_task("enriching and indexing", total=count)
             while time.monotonic() < deadline:
                 left = _outstanding(client, RAW, "enrich") + _outstanding(client, ENRICHED, "index")
@@ -188,9 +193,8 @@ def push_articles(base_url: str, key: str, documents, batch_size: int) -> dict[s
     totals = {"accepted": 0, "updated": 0, "duplicate": 0, "rejected": 0}
     client = IngestClient(base_url, key)
     count = sum(len(articles) for _, articles in documents)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=err) as progress:
+        with progress_bar() as progress:
             task = progress.add_task("ingesting", total=count)
             for name, articles in documents:
                 for offset, batch in enumerate_batches(articles, batch_size):

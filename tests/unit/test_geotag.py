@@ -305,3 +305,41 @@ def test_counties_are_places_in_the_middle_of_their_towns(geotagger):
     [county] = geotagger.resolve(text, [(text.index("Cuyahoga"), text.index(" will"))])
     assert county.feature_code == "ADM2" and county.admin1 == "Ohio"
     assert km(county, 41.45, -81.7) < 40
+
+
+def test_a_region_ner_reads_as_no_settlement_is_not_a_small_town_of_that_name(geotagger):
+    # "Middle East" and "Atlantic" are also a Baltimore neighbourhood and a town in Iowa.
+    text = "Oil from the Middle East crossed the Atlantic to Houston, Texas."
+    places, _ = geotagger.geotag(
+        "", text,
+        mentions(text, ("Middle East", "LOC"), ("Atlantic", "LOC"), ("Houston", "GPE"), ("Texas", "GPE")),
+    )  # fmt: skip
+    assert {p.name for p in places} == {"Houston", "Texas"}
+
+
+def test_a_small_town_named_as_a_region_stays_in_a_story_local_to_its_state(geotagger):
+    text = "Crews in Atlantic cleared roads. Des Moines, Iowa, sent trucks to Atlantic."
+    places, _ = geotagger.geotag(
+        "", text, mentions(text, ("Atlantic", "LOC"), ("Des Moines", "GPE"), ("Iowa", "GPE"))
+    )
+    assert by_name(places, "Atlantic").admin1 == "Iowa"
+
+
+def test_a_facility_is_not_a_small_town_that_shares_its_name_elsewhere(geotagger):
+    text = "Flights from Heathrow to Manchester were cancelled, British Airways said."
+    places, _ = geotagger.geotag(
+        "", text, mentions(text, ("Heathrow", "FAC"), ("Manchester", "GPE"), ("British", "NORP"))
+    )
+    assert "Heathrow" not in {p.name for p in places}  # Heathrow, Florida is not meant
+    assert by_name(places, "Manchester").country_code == "GB"
+
+
+def test_a_town_inside_an_unknown_name_starts_it_or_follows_a_generic_word(geotagger):
+    text = "After Easter Sunday Mass, visitors drove from Lake Manassas, Virginia, to Dulles."
+    places, _ = geotagger.geotag(
+        "", text,
+        mentions(text, ("Easter Sunday Mass", "FAC"), ("Lake Manassas", "LOC"), ("Virginia", "GPE")),
+    )  # fmt: skip
+    names = {p.name for p in places}
+    assert "Easter Sunday Mass" not in names  # no Massachusetts in "Mass"
+    assert by_name(places, "Lake Manassas").admin1 == "Virginia"

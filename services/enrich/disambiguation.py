@@ -19,7 +19,7 @@ from msgspec import Struct
 
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
-from services.enrich.place_mentions import COMMON_WORDS, LONE_NAME, Toponym
+from services.enrich.place_mentions import COMMON_WORDS, EMBEDDED, LONE_NAME, Toponym
 from services.enrich.toponyms import possessive_stripped
 
 # Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
@@ -126,9 +126,11 @@ def _demonym_entry(
 
 
 def _names_major_place(candidate: Candidate) -> bool:
-    entry = candidate.entry
-    major = entry.feature_code in ("PCLI", "ADM1", "PPLC") or entry.population >= MAJOR_CITY
-    return candidate.quality == PRIMARY and major
+    return candidate.quality == PRIMARY and _major(candidate.entry)
+
+
+def _major(entry: GazetteerEntry) -> bool:
+    return entry.feature_code in ("PCLI", "ADM1", "PPLC") or entry.population >= MAJOR_CITY
 
 
 def _country_votes(
@@ -211,6 +213,8 @@ def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) ->
     an unknown name ("Brands Hatch") points to, in a story about other countries, is a
     false friend (Quds in Mosul is not Jerusalem)."""
     entry = candidate.entry
+    if toponym.label == EMBEDDED and not _major(entry):
+        return False  # "Portland Trail Blazers": an organisation carries a famous place's name
     if toponym.label in NOT_SETTLEMENTS and not _local_story_allows(entry, toponym, context):
         return False
     if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:

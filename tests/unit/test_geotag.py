@@ -343,3 +343,12 @@ def test_a_town_inside_an_unknown_name_starts_it_or_follows_a_generic_word(geota
     names = {p.name for p in places}
     assert "Easter Sunday Mass" not in names  # no Massachusetts in "Mass"
     assert by_name(places, "Lake Manassas").admin1 == "Virginia"
+
+
+def test_a_place_in_an_organisations_name_is_the_famous_one(geotagger):
+    text = "The Portland Trail Blazers lost in Dallas, Texas, on Friday night."
+    places, _ = geotagger.geotag(
+        "", text,
+        mentions(text, ("Portland Trail Blazers", "ORG"), ("Dallas", "GPE"), ("Texas", "GPE")),
+    )  # fmt: skip
+    assert by_name(places, "Portland").admin1 == "Oregon"  # not Portland, Texas

@@ -53,9 +53,11 @@ DATELINE = re.compile(
     r"(?: \([\w/ .]+\))?\s*[—–-]{1,2}\s"
 )
 PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
-# A one-word person or organisation that may be a town ("Abeokuta said ..."): kept only
-# when it resolves to a town in a country the story is about (disambiguation decides).
+# A one-word person or organisation that may be a town ("Abeokuta said ..."), or any
+# written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
+# country the story is about (disambiguation decides).
 LONE_NAME = "LONE"
+LOCATIVE = re.compile(r"\b(?:in|near|outside) $")
 NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wrote"})
 SUB_PLACE_KINDS = (
     "neighbo",
@@ -104,7 +106,8 @@ def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -
     chosen += [
         Mention(m.field, m.start, m.end, m.text, LONE_NAME)
         for m in mentions
-        if m not in chosen and _lone_name(m, surnames) and not _reads_as_name(m, text)
+        if m not in chosen
+        and ((_lone_name(m, surnames) and not _reads_as_name(m, text)) or _after_locative(m, text))
     ]
     embedded = [
         e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)
@@ -152,6 +155,14 @@ def _lone_name(mention: Mention, person_words: set[str]) -> bool:
         and key not in person_words
         and key not in COMMON_WORDS
     )
+
+
+def _after_locative(mention: Mention, text: str) -> bool:
+    """A person or organisation NER saw right after "in", "near" or "outside" ("a rally
+    in Ciudad Juarez"), whatever its words: a lone name too."""
+    if mention.field != "text" or mention.label not in ("PERSON", "ORG"):
+        return False
+    return LOCATIVE.search(text, max(0, mention.start - 8), mention.start) is not None
 
 
 def _reads_as_name(mention: Mention, text: str) -> bool:

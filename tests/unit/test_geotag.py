@@ -352,3 +352,18 @@ def test_a_place_in_an_organisations_name_is_the_famous_one(geotagger):
         mentions(text, ("Portland Trail Blazers", "ORG"), ("Dallas", "GPE"), ("Texas", "GPE")),
     )  # fmt: skip
     assert by_name(places, "Portland").admin1 == "Oregon"  # not Portland, Texas
+
+
+def test_a_name_ner_called_a_person_after_in_is_a_town_of_the_story_country(geotagger):
+    text = "Mexican officials held a rally in Ciudad Juarez. Mr. Lopez spoke in Chihuahua."
+    places, _ = geotagger.geotag(
+        "", text,
+        mentions(text, ("Mexican", "NORP"), ("Ciudad Juarez", "PERSON"), ("Chihuahua", "GPE")),
+    )  # fmt: skip
+    assert by_name(places, "Ciudad Juarez").country_code == "MX"
+    abroad = "Police in Ciudad Juarez were not told, the Norwegian minister said in Oslo."
+    places, _ = geotagger.geotag(
+        "", abroad,
+        mentions(abroad, ("Ciudad Juarez", "PERSON"), ("Norwegian", "NORP"), ("Oslo", "GPE")),
+    )  # fmt: skip
+    assert "Ciudad Juarez" not in {p.name for p in places}  # a name, unless the story is there

@@ -45,13 +45,15 @@ LIST_CUE = re.compile(
 )
 # "Paris, Texas", "Portland, Ore.": a state or country right after a place name.
 QUALIFIER = re.compile(r", ((?:[A-Z][a-z]{0,3}\.){1,2}|[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
-# "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -"
+# "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -", "BOSTON (AP)":
+# at the start of the text, a paragraph or a sentence ("By Nate Raymond. BOSTON (Reuters)").
 DATELINE = re.compile(
-    r"^\s*(?P<city>[A-Z][A-Z'’.\- ]{1,40}[A-Z.])"
+    r"(?:\A|(?<=\n)|(?<=[.!?] ))\s*(?P<city>[A-Z][A-Z'’.\- ]{1,40}[A-Z.])"
     r"(?:, (?P<region>[A-Z][\w.'’\- ]{1,40}?))?"
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
-    r"(?: \([\w/ .]+\))?\s*[—–-]{1,2}\s"
+    r"(?:\s*[—–-]{1,2}(?:\s|\()|(?: \([\w/ .]+\))(?:\s*[—–-]{1,2}|:)?\s)"
 )
+LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
 PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
 # A one-word person or organisation that may be a town ("Abeokuta said ..."), or any
 # written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
@@ -113,7 +115,7 @@ def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -
         e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)
     ]
     listed = list(_listed_names(text))
-    dateline = _dateline(text)
+    dateline = _datelines(text)
     toponyms = _grouped(_unique_spans([*chosen, *embedded, *listed, *dateline]), text)
     sub_place_keys = {exact_key(m.text) for m in listed if m.label == SUB_PLACE_LIST}
     for toponym in toponyms:
@@ -222,13 +224,16 @@ def _listed_names(text: str) -> Iterable[Mention]:
             yield Mention("text", start + name.start(), start + name.end(), name.group(), label)
 
 
-def _dateline(text: str) -> list[Mention]:
-    found = DATELINE.match(text)
-    if not found:
-        return []
+def _datelines(text: str) -> list[Mention]:
     return [
         Mention("text", found.start("city"), found.end("city"), found.group("city"), "DATELINE")
+        for found in DATELINE.finditer(text)
     ]
+
+
+def _story_dateline(text: str) -> re.Match[str] | None:
+    found = DATELINE.search(text, 0, LEAD_CHARS)
+    return found if found and found.start("city") < LEAD_CHARS else None
 
 
 def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
@@ -276,7 +281,7 @@ def _qualifier(text: str, mention: Mention) -> str | None:
 
 
 def _mark_dateline(toponyms: list[Toponym], text: str) -> None:
-    found = DATELINE.match(text)
+    found = _story_dateline(text)
     if not found:
         return
     for toponym in toponyms:

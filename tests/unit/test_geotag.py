@@ -120,6 +120,18 @@ def test_the_dateline_is_the_focus(geotagger):
     assert km(by_name(places, "BAGHDAD"), 33.34, 44.4) < 15
 
 
+def test_a_dateline_after_a_byline_or_inside_a_page_is_read_too(geotagger):
+    text = (
+        "By Jane Doe. BOSTON (Reuters) - A court in Springfield ruled for the American firm. "
+        "Related stories.\nALBUQUERQUE, N.M. -- Wildfires spread near Santa Fe, officials said."
+    )
+    found = mentions(text, ("Springfield", "GPE"), ("American", "NORP"), ("Santa Fe", "GPE"))
+    places, focus = geotagger.geotag("", text, found)
+    assert by_name(places, "BOSTON").admin1 == "Massachusetts"  # NER missed both datelines
+    assert by_name(places, "ALBUQUERQUE").admin1 == "New Mexico"
+    assert focus is not None and focus.resolved_name == "Boston"  # the one in the lead
+
+
 def test_without_a_dateline_the_most_prominent_place_is_the_focus(geotagger):
     title = "Floods cut off Valencia"
     text = "Roads around Valencia were closed. A Madrid official said Spain would send help to Valencia."

@@ -58,6 +58,7 @@ class StoryContext(Struct, kw_only=True):
     regions: dict[str, GazetteerEntry | None]  # toponym key -> the state or country after it
     states: set[tuple[str, str]]  # (country, admin1 name) of the states the story names
     inner: set[str]  # toponym keys resolved by a place named inside them
+    lone_countries: set[str]  # where two or more lone names are towns ("Cheltenham", "Stroud")
 
 
 def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[Resolution]:
@@ -76,6 +77,7 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
         regions=regions,
         states=_states(regions.values()),
         inner=inner,
+        lone_countries=_lone_names_countries(toponyms, candidates),
         **_country_votes(toponyms, candidates, demonyms, gazetteer),
     )
     first = [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
@@ -242,8 +244,30 @@ def _local_story_allows(entry: GazetteerEntry, toponym: Toponym, context: StoryC
 def _town_in_story(entry: GazetteerEntry, context: StoryContext) -> bool:
     """Whether a name that may be a person's is a town of some size in the story's countries
     (hamlets are named after everyone)."""
-    town = entry.feature_code.startswith("PPL") and entry.population >= LONE_NAME_POPULATION
-    return town and entry.country_code in context.votes
+    in_story = entry.country_code in context.votes or entry.country_code in context.lone_countries
+    return _town(entry) and in_story
+
+
+def _town(entry: GazetteerEntry) -> bool:
+    return entry.feature_code.startswith("PPL") and entry.population >= LONE_NAME_POPULATION
+
+
+def _lone_names_countries(
+    toponyms: Sequence[Toponym], candidates: dict[str, Sequence[Candidate]]
+) -> set[str]:
+    """Countries where two or more of the story's lone names are towns: NER took a run of
+    English towns for people, and they vouch for each other."""
+    towns_in: Counter[str] = Counter()
+    for toponym in toponyms:
+        if toponym.label == LONE_NAME:
+            towns_in.update(
+                {
+                    c.entry.country_code
+                    for c in candidates[toponym.key]
+                    if c.quality == PRIMARY and _town(c.entry)
+                }
+            )
+    return {country for country, count in towns_in.items() if count >= 2}
 
 
 def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> float:

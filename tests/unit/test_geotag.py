@@ -379,3 +379,13 @@ def test_a_name_ner_called_a_person_after_in_is_a_town_of_the_story_country(geot
         mentions(abroad, ("Ciudad Juarez", "PERSON"), ("Norwegian", "NORP"), ("Oslo", "GPE")),
     )  # fmt: skip
     assert "Ciudad Juarez" not in {p.name for p in places}  # a name, unless the story is there
+
+
+def test_lone_names_that_are_towns_of_one_country_vouch_for_each_other(geotagger):
+    text = "Roadworks will close the road between Cirencester and Cheltenham for a month."
+    found = mentions(text, ("Cirencester", "PERSON"), ("Cheltenham", "PERSON"))
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.name: p.country_code for p in places} == {"Cirencester": "GB", "Cheltenham": "GB"}
+    alone = "Roadworks will close the road to Cirencester for a month."
+    places, _ = geotagger.geotag("", alone, mentions(alone, ("Cirencester", "PERSON")))
+    assert places == []  # one lone name may be a person's

@@ -94,7 +94,8 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
 def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
     """For a name the gazetteer lacks ("Dulles International Airport", "Lake Manassas"),
     the places named by its longest run of proper words that the gazetteer knows and that
-    starts the name or follows a generic word ("Easter Sunday Mass" is no Massachusetts)."""
+    starts the name or follows a generic word ("Easter Sunday Mass" is no Massachusetts).
+    A continent's name is no clue: "North Africa" lies thousands of km from its middle."""
     words = name.split()
     for length in range(len(words) - 1, 0, -1):
         found = [
@@ -102,7 +103,7 @@ def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
             for start in range(len(words) - length + 1)
             if _proper_run(words[start : start + length])
             and (start == 0 or words[start - 1].lower().strip(".,") in COMMON_WORDS)
-            for c in gazetteer.candidates(" ".join(words[start : start + length]))
+            for c in _unless_continent(gazetteer.candidates(" ".join(words[start : start + length])))
             if c.quality > LOOSE
         ]
         if found:
@@ -110,8 +111,12 @@ def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
     return []
 
 
+def _unless_continent(candidates: Sequence[Candidate]) -> Sequence[Candidate]:
+    return [] if any(c.entry.feature_code == "CONT" for c in candidates) else candidates
+
+
 def _proper_run(words: list[str]) -> bool:
-    return words[0][:1].isupper() and not any(w.lower().strip(".,") in COMMON_WORDS for w in words)
+    return words[0][:1].isupper() and not all(w.lower().strip(".,") in COMMON_WORDS for w in words)
 
 
 def _demonym_entry(

@@ -389,3 +389,13 @@ def test_lone_names_that_are_towns_of_one_country_vouch_for_each_other(geotagger
     alone = "Roadworks will close the road to Cirencester for a month."
     places, _ = geotagger.geotag("", alone, mentions(alone, ("Cirencester", "PERSON")))
     assert places == []  # one lone name may be a person's
+
+
+def test_inside_an_unknown_name_a_place_may_start_with_a_generic_word_but_not_be_a_continent(
+    geotagger,
+):
+    text = "Carmakers flocked to the New York Auto Show as traders in North Africa watched."
+    found = mentions(text, ("New York Auto Show", "FAC"), ("North Africa", "LOC"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "New York Auto Show").admin1 == "New York"  # not York, Pa.
+    assert "North Africa" not in {p.name for p in places}  # not Africa's middle, nor Mahdia

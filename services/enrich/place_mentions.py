@@ -137,11 +137,12 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
         return True
     if mention.label == "NORP":
         return names.is_demonym(mention.text)
+    name = possessive_stripped(mention.text)
     if mention.label not in MAYBE_PLACE_LABELS:
-        return False
+        # "Mauritius" as a PRODUCT or an EVENT: a well-known place is one whatever NER says.
+        return names.is_well_known(name)
     # NER calls some places people or organisations: trust the article's own usage, and
     # read a bare well-known name ("the EU", "Liverpool", "UAE") as the place it names.
-    name = possessive_stripped(mention.text)
     return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))
 
 

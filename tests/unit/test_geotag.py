@@ -399,3 +399,10 @@ def test_inside_an_unknown_name_a_place_may_start_with_a_generic_word_but_not_be
     places, _ = geotagger.geotag("", text, found)
     assert by_name(places, "New York Auto Show").admin1 == "New York"  # not York, Pa.
     assert "North Africa" not in {p.name for p in places}  # not Africa's middle, nor Mahdia
+
+
+def test_a_well_known_place_is_one_whatever_else_ner_calls_it(geotagger):
+    text = "Exports from Mauritius rose, and Tijuana factories hired."
+    found = mentions(text, ("Mauritius", "PRODUCT"), ("Tijuana", "WORK_OF_ART"))
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.name: p.country_code for p in places} == {"Mauritius": "MU", "Tijuana": "MX"}

@@ -203,6 +203,8 @@ def _resolve(
     if any(c.quality > LOOSE for c in candidates):
         candidates = [c for c in candidates if c.quality > LOOSE]
     plausible = [c for c in candidates if _plausible(c, toponym, context)]
+    if toponym.as_division and any(c.entry.feature_code == "ADM1" for c in plausible):
+        plausible = [c for c in plausible if c.entry.feature_code == "ADM1"]  # "Washington state"
     if not plausible:
         return Resolution(toponym=toponym, entry=None)
     scored = sorted(((_score(c, toponym, context), c) for c in plausible), key=lambda sc: -sc[0])

@@ -39,7 +39,7 @@ class Geotagger:
         self, title: str, text: str, mentions: Sequence[Mention]
     ) -> tuple[list[Place], Place | None]:
         """The article's places (one per distinct place, every span merged) and its focus."""
-        toponyms = select_toponyms(text, mentions, self)
+        toponyms = select_toponyms(text, mentions, self, title)
         resolutions = resolve_toponyms(toponyms, self.gazetteer)
         # "Iraqi forces" is about Iraq: demonyms join their country's spans (GeoWebNews
         # counts them as toponyms too) but never make a story's focus.

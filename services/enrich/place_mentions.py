@@ -60,6 +60,9 @@ PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
 # country the story is about (disambiguation decides).
 LONE_NAME = "LONE"
 LOCATIVE = re.compile(r"\b(?:in|near|outside) $")
+# "Washington state's", "Punjab province": the division, not its namesake city; not in
+# "Washington State University".
+DIVISION_WORD = re.compile(r" (?:[Ss]tate|[Pp]rovince)\b(?! [A-Z])")
 NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wrote"})
 SUB_PLACE_KINDS = (
     "neighbo",
@@ -84,6 +87,7 @@ class Toponym(Struct, kw_only=True):
     in_sub_place_list: bool = False  # named in "the neighbourhoods of ..." and the like
     dateline: bool = False
     qualifier: str | None = None  # "Texas" in "Paris, Texas", "Iraq" in "MOSUL, Iraq —"
+    as_division: bool = False  # written "Washington state", "Punjab province" somewhere
 
 
 class PlaceNames(Protocol):
@@ -94,7 +98,9 @@ class PlaceNames(Protocol):
     def is_well_known(self, name: str) -> bool: ...  # a country, continent, state or big city
 
 
-def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Toponym]:
+def select_toponyms(
+    text: str, mentions: Sequence[Mention], names: PlaceNames, title: str = ""
+) -> list[Toponym]:
     """The article's place names from its NER mentions, list cues and dateline."""
     place_keys = {
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
@@ -116,7 +122,7 @@ def select_toponyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -
     ]
     listed = list(_listed_names(text))
     dateline = _datelines(text)
-    toponyms = _grouped(_unique_spans([*chosen, *embedded, *listed, *dateline]), text)
+    toponyms = _grouped(_unique_spans([*chosen, *embedded, *listed, *dateline]), text, title)
     sub_place_keys = {exact_key(m.text) for m in listed if m.label == SUB_PLACE_LIST}
     for toponym in toponyms:
         toponym.in_sub_place_list = toponym.key in sub_place_keys
@@ -250,7 +256,7 @@ def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
     return kept
 
 
-def _grouped(mentions: Iterable[Mention], text: str) -> list[Toponym]:
+def _grouped(mentions: Iterable[Mention], text: str, title: str = "") -> list[Toponym]:
     by_key: dict[str, Toponym] = {}
     for mention in sorted(mentions, key=lambda m: (m.field != "title", m.start)):
         name = possessive_stripped(mention.text)
@@ -259,9 +265,13 @@ def _grouped(mentions: Iterable[Mention], text: str) -> list[Toponym]:
             continue
         span = Span(mention.field, mention.start, mention.start + len(name))
         qualifier = _qualifier(text, mention) if mention.label != "NORP" else None
+        if qualifier and key in by_key and by_key[key].qualifier != qualifier:
+            key = f"{key}, {exact_key(qualifier)}"  # "Washington, D.C." amid the state's news
+        as_division = DIVISION_WORD.match(title if mention.field == "title" else text, span.end)
         if key in by_key:
             by_key[key].spans.append(span)
             by_key[key].qualifier = by_key[key].qualifier or qualifier
+            by_key[key].as_division |= as_division is not None
             continue
         by_key[key] = Toponym(
             name=name,
@@ -270,6 +280,7 @@ def _grouped(mentions: Iterable[Mention], text: str) -> list[Toponym]:
             label=mention.label,
             demonym=mention.label == "NORP",
             qualifier=qualifier,
+            as_division=as_division is not None,
         )
     return list(by_key.values())
 

@@ -406,3 +406,20 @@ def test_a_well_known_place_is_one_whatever_else_ner_calls_it(geotagger):
     found = mentions(text, ("Mauritius", "PRODUCT"), ("Tijuana", "WORK_OF_ART"))
     places, _ = geotagger.geotag("", text, found)
     assert {p.name: p.country_code for p in places} == {"Mauritius": "MU", "Tijuana": "MX"}
+
+
+def test_a_name_written_as_a_state_is_the_state_and_its_capital_namesake_keeps_its_own_spans(
+    geotagger,
+):
+    title = "Floods cut off towns in Washington state"
+    text = "Rivers rose across Washington on Monday. Officials in Washington, D.C., sent help."
+    found = [
+        *mentions(title, ("Washington", "GPE"), field="title"),
+        *mentions(text, ("Washington", "GPE")),
+    ]
+    places, _ = geotagger.geotag(title, text, found)
+    state = next(p for p in places if p.feature_code == "ADM1")
+    capital = next(p for p in places if p.feature_code == "PPLC")
+    assert state.resolved_name == "Washington" and capital.admin1 == "District of Columbia"
+    assert [s.start for s in capital.spans] == [text.index("Washington, D.C.")]
+    assert len(state.spans) == 2  # the title's and "across Washington"

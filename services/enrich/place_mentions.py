@@ -59,7 +59,7 @@ PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
 # written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
 # country the story is about (disambiguation decides).
 LONE_NAME = "LONE"
-LOCATIVE = re.compile(r"\b(?:in|near|outside) $")
+LOCATIVE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Oo]utside) $")
 # "Washington state's", "Punjab province": the division, not its namesake city; not in
 # "Washington State University".
 DIVISION_WORD = re.compile(r" (?:[Ss]tate|[Pp]rovince)\b(?! [A-Z])")

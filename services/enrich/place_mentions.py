@@ -34,6 +34,7 @@ COMMON_WORDS = frozenset(
     academy council senate assembly parliament ministry department agency police army""".split()  # noqa: SIM905
 )
 MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
+OTHER_NAME_LABELS = frozenset({"PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
 
 _NAME = r"[A-Z][\w'’\-]*(?: (?:al|el|de|du|la|le|of)?[- ]?[A-Z][\w'’\-]*)*"
 # "the neighborhoods of A, B, and C", "villages such as A and B", "towns including A, B"
@@ -144,9 +145,11 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     if mention.label == "NORP":
         return names.is_demonym(mention.text)
     name = possessive_stripped(mention.text)
-    if mention.label not in MAYBE_PLACE_LABELS:
+    if mention.label in OTHER_NAME_LABELS:
         # "Mauritius" as a PRODUCT or an EVENT: a well-known place is one whatever NER says.
         return names.is_well_known(name)
+    if mention.label not in MAYBE_PLACE_LABELS:
+        return False
     # NER calls some places people or organisations: trust the article's own usage, and
     # read a bare well-known name ("the EU", "Liverpool", "UAE") as the place it names.
     return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))

@@ -222,8 +222,8 @@ def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) ->
     an unknown name ("Brands Hatch") points to, in a story about other countries, is a
     false friend (Quds in Mosul is not Jerusalem)."""
     entry = candidate.entry
-    if toponym.label == EMBEDDED and not _major(entry):
-        return False  # "Portland Trail Blazers": an organisation carries a famous place's name
+    if (toponym.label == EMBEDDED or _abbreviation(toponym.name)) and not _major(entry):
+        return False  # "Portland Trail Blazers", "AI", "MoD": a famous place's name or none
     if toponym.label in NOT_SETTLEMENTS and not _local_story_allows(entry, toponym, context):
         return False
     if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:
@@ -246,6 +246,11 @@ def _local_story_allows(entry: GazetteerEntry, toponym: Toponym, context: StoryC
         for key, a in context.anchors
         if key != toponym.key
     )
+
+
+def _abbreviation(name: str) -> bool:
+    """ "AI", "BOV", "MoD", "Dr": short names that GeoNames' hamlets happen to share."""
+    return sum(c.isalpha() for c in name) <= 3
 
 
 def _town_in_story(entry: GazetteerEntry, context: StoryContext) -> bool:

@@ -423,3 +423,10 @@ def test_a_name_written_as_a_state_is_the_state_and_its_capital_namesake_keeps_i
     assert state.resolved_name == "Washington" and capital.admin1 == "District of Columbia"
     assert [s.start for s in capital.spans] == [text.index("Washington, D.C.")]
     assert len(state.spans) == 2  # the title's and "across Washington"
+
+
+def test_a_short_name_is_a_famous_place_or_none(geotagger):
+    text = "AI firms in the UK and LA hired, Dr Lee said."
+    found = mentions(text, ("AI", "GPE"), ("UK", "GPE"), ("LA", "GPE"), ("Dr", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.name: p.resolved_name for p in places} == {"UK": "United Kingdom", "LA": "Los Angeles"}

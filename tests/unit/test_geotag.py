@@ -430,3 +430,11 @@ def test_a_short_name_is_a_famous_place_or_none(geotagger):
     found = mentions(text, ("AI", "GPE"), ("UK", "GPE"), ("LA", "GPE"), ("Dr", "GPE"))
     places, _ = geotagger.geotag("", text, found)
     assert {p.name: p.resolved_name for p in places} == {"UK": "United Kingdom", "LA": "Los Angeles"}
+
+
+def test_a_person_ner_called_an_organisation_is_not_a_district_named_like_her(geotagger):
+    text = "Analyst Nadia Reyes said Kenyan investors were buying. Suffolk County Police agreed."
+    found = mentions(text, ("Nadia Reyes", "ORG"), ("Kenyan", "NORP"), ("Suffolk County Police", "ORG"))
+    places, _ = geotagger.geotag("", text, found)
+    assert "Nadia" not in {p.name for p in places}  # Nadia, a district of 791,000 in India
+    assert by_name(places, "Suffolk County").admin1 in ("New York", "Massachusetts")

@@ -210,7 +210,10 @@ def _resolve(
     scored = sorted(((_score(c, toponym, context), c) for c in plausible), key=lambda sc: -sc[0])
     best_score, best = scored[0]
     if toponym.label == LONE_NAME and not _town_in_story(best.entry, context):
-        return Resolution(toponym=toponym, entry=None)
+        town = _namesake_town(best.entry, scored, context)
+        if town is None:
+            return Resolution(toponym=toponym, entry=None)
+        best_score, best = town
     confidence = _confidence(best_score, best, scored[1:])
     if toponym.key in context.inner:
         confidence *= INNER_CONFIDENCE
@@ -245,6 +248,24 @@ def _local_story_allows(entry: GazetteerEntry, toponym: Toponym, context: StoryC
         (a.country_code, a.admin1) == (entry.country_code, entry.admin1)
         for key, a in context.anchors
         if key != toponym.key
+    )
+
+
+def _namesake_town(
+    division: GazetteerEntry, scored: list[tuple[float, Candidate]], context: StoryContext
+) -> tuple[float, Candidate] | None:
+    """The town a lone name means when it also names the division around it ("Aveiro",
+    "Bac Ninh"): a person is seldom named after a province and its capital at once."""
+    if division.feature_code not in ("ADM1", "ADM2"):
+        return None
+    return next(
+        (
+            (score, c)
+            for score, c in scored
+            if _town_in_story(c.entry, context)
+            and (c.entry.country_code, c.entry.admin1) == (division.country_code, division.admin1)
+        ),
+        None,
     )
 
 

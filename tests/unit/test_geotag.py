@@ -438,3 +438,11 @@ def test_a_person_ner_called_an_organisation_is_not_a_district_named_like_her(ge
     places, _ = geotagger.geotag("", text, found)
     assert "Nadia" not in {p.name for p in places}  # Nadia, a district of 791,000 in India
     assert by_name(places, "Suffolk County").admin1 in ("New York", "Massachusetts")
+
+
+def test_a_lone_name_that_is_a_province_and_its_capital_is_the_town(geotagger):
+    text = "PORTO, Portugal — The heat eased in Porto, with Aveiro expected to be even hotter."
+    found = mentions(text, ("PORTO", "GPE"), ("Portugal", "GPE"), ("Porto", "GPE"), ("Aveiro", "PERSON"))
+    places, _ = geotagger.geotag("", text, found)
+    aveiro = by_name(places, "Aveiro")
+    assert aveiro.feature_code.startswith("PPL") and aveiro.country_code == "PT"

@@ -16,7 +16,6 @@ import sys
 import threading
 from collections import defaultdict
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import httpx
 import msgspec
@@ -28,24 +27,9 @@ from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, ENRICHED, RAW, add_all, ensure_groups
 from tests.conftest import ROOT
+from tests.factories import raw_article
 from tests.integration.polling import eventually
 from tests.integration.stub_enrich_worker import stub_enrich
-
-
-def article(n: int, title: str = "Flooding in Basra closes the port", **meta: str) -> RawArticle:
-    return RawArticle(
-        id=f"{n:032x}",
-        url=f"https://news.example/{n}",
-        canonical_url=f"https://news.example/{n}",
-        source="news.example",
-        title=title,
-        text="Officials said the water was rising.",
-        language="en",
-        published_at=None,
-        received_at=datetime(2026, 11, 24, tzinfo=UTC),
-        content_hash=f"h{n}",
-        meta=meta,
-    )
 
 
 def free_port() -> int:
@@ -102,7 +86,7 @@ async def worker_in_process(settings: Settings, load=lambda _s: stub_enrich):
 async def test_articles_in_enriched_articles_out_and_the_worker_is_ready(redis, redis_url):
     settings = settings_for(redis_url)
     await ensure_groups(redis)
-    await add_all(redis, RAW, [article(n) for n in range(20)])
+    await add_all(redis, RAW, [raw_article(n) for n in range(20)])
     async with worker_in_process(settings) as worker:
         await eventually(lambda: _has(redis, 20))
         base = f"http://127.0.0.1:{settings.enrich_metrics_port}"
@@ -111,7 +95,7 @@ async def test_articles_in_enriched_articles_out_and_the_worker_is_ready(redis, 
             metrics = (await http.get("/metrics")).text
     assert worker.stage.counts.done == 20  # stopping waited for the last batch's acks
     out = await enriched(redis)
-    assert {a.id for a in out} == {article(n).id for n in range(20)}
+    assert {a.id for a in out} == {raw_article(n).id for n in range(20)}
     basra = next(e for e in out[0].entities if e.text == "Basra")
     assert (
         basra.spans[0].field == "title"
@@ -119,7 +103,7 @@ async def test_articles_in_enriched_articles_out_and_the_worker_is_ready(redis, 
     )
     for a in out:  # every field of the raw article travels on
         raw = {f: getattr(a, f) for f in RawArticle.__struct_fields__}
-        assert RawArticle(**raw) == article(int(a.id, 16))
+        assert RawArticle(**raw) == raw_article(int(a.id, 16))
     assert ready.status_code == 200 and ready.json()["ready"] is True
     assert 'dateline_stage_entries_total{outcome="done",stage="enrich"}' in metrics
     assert "dateline_enrich_articles_total" in metrics and "dateline_stage_batch_seconds" in metrics
@@ -153,7 +137,7 @@ async def test_a_poison_article_is_dead_lettered_after_n_attempts_while_the_othe
 ):
     settings = settings_for(redis_url)
     await ensure_groups(redis)
-    batch = [article(n) for n in range(6)] + [article(99, fail="always")]
+    batch = [raw_article(n) for n in range(6)] + [raw_article(99, meta={"fail": "always"})]
     [*_, poison_entry] = await add_all(redis, RAW, batch)
     garbled_entry = (await redis.xadd(RAW, {DATA_FIELD: b'{"id": "not an article"}'})).decode()
     async with worker_in_process(settings) as worker:
@@ -161,15 +145,15 @@ async def test_a_poison_article_is_dead_lettered_after_n_attempts_while_the_othe
     assert worker.stage.counts.done == 6
     by_entry = {e.letter.entry_id: e.letter for e in letters}
     assert by_entry[poison_entry].attempts == 3 and by_entry[poison_entry].reason == "enrich_failed"
-    assert msgspec.json.decode(by_entry[poison_entry].payload, type=RawArticle) == article(
-        99, fail="always"
+    assert msgspec.json.decode(by_entry[poison_entry].payload, type=RawArticle) == raw_article(
+        99, meta={"fail": "always"}
     )
     assert (
         by_entry[garbled_entry].attempts == 1
         and by_entry[garbled_entry].reason == "invalid_article"
     )
     assert "at `$.id`" in by_entry[garbled_entry].error
-    assert await enriched_ids(redis) == {article(n).id for n in range(6)}
+    assert await enriched_ids(redis) == {raw_article(n).id for n in range(6)}
     assert await pending(redis) == 0
 
 
@@ -183,13 +167,13 @@ async def test_a_replayed_dead_letter_flows_once_the_cause_is_fixed(redis, redis
             ValueError("gazetteer missing") if flaky["broken"] else r for r in stub_enrich(raws)
         ]
 
-    await add_all(redis, RAW, [article(7)])
+    await add_all(redis, RAW, [raw_article(7)])
     async with worker_in_process(settings, load=lambda _s: enrich):
         [letter] = await eventually(lambda: _letters(redis, 1))
         flaky["broken"] = False
         await replay(redis, [letter.dlq_id])
         await eventually(lambda: _has(redis, 1))
-    assert await enriched_ids(redis) == {article(7).id}
+    assert await enriched_ids(redis) == {raw_article(7).id}
     assert await list_dead_letters(redis) == []
 
 
@@ -197,8 +181,8 @@ async def test_a_text_over_the_limit_is_dead_lettered_and_flows_after_the_limit_
     redis, redis_url
 ):
     await ensure_groups(redis)
-    long_read = msgspec.structs.replace(article(8), text="A long read about Lisbon. " * 400)
-    await add_all(redis, RAW, [article(9), long_read])
+    long_read = raw_article(8, text="A long read about Lisbon. " * 400)
+    await add_all(redis, RAW, [raw_article(9), long_read])
     async with worker_in_process(settings_for(redis_url, enrich_max_chars=5_000)):
         [letter] = await eventually(lambda: _letters(redis, 1))
         await eventually(lambda: _has(redis, 1))
@@ -207,7 +191,7 @@ async def test_a_text_over_the_limit_is_dead_lettered_and_flows_after_the_limit_
     async with worker_in_process(settings_for(redis_url, enrich_max_chars=20_000)):
         await replay(redis, [letter.dlq_id])
         await eventually(lambda: _has(redis, 2))
-    assert await enriched_ids(redis) == {article(9).id, long_read.id}
+    assert await enriched_ids(redis) == {raw_article(9).id, long_read.id}
 
 
 async def test_a_vanished_group_makes_the_worker_exit_for_its_supervisor(redis, redis_url):
@@ -270,7 +254,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_another_finishes(
 ):
     settings = settings_for(redis_url, claim_idle_ms=1_500)
     await ensure_groups(redis)
-    articles = [article(n, delay_s="0.1") for n in range(40)]
+    articles = [raw_article(n, meta={"delay_s": "0.1"}) for n in range(40)]
     await add_all(redis, RAW, articles)
     first = processes(settings)
     await eventually(lambda: _has(redis, 1), timeout=30)  # it is working
@@ -302,7 +286,7 @@ async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done
 ):
     settings = settings_for(redis_url)
     await ensure_groups(redis)
-    await add_all(redis, RAW, [article(n, delay_s="0.15") for n in range(40)])
+    await add_all(redis, RAW, [raw_article(n, meta={"delay_s": "0.15"}) for n in range(40)])
     worker = processes(settings)
     await eventually(lambda: _has(redis, 1), timeout=30)
     await eventually(lambda: _holds(redis, worker.consumer))
@@ -325,7 +309,7 @@ async def test_a_batch_outliving_the_grace_period_is_left_pending_for_another_wo
 ):
     settings = settings_for(redis_url, graceful_timeout_s=1, claim_idle_ms=1_500)
     await ensure_groups(redis)
-    await add_all(redis, RAW, [article(n, delay_s="0.5") for n in range(8)])
+    await add_all(redis, RAW, [raw_article(n, meta={"delay_s": "0.5"}) for n in range(8)])
     slow = processes(settings)
     await eventually(lambda: _holds(redis, slow.consumer), timeout=30)
     slow.signal(signal.SIGTERM)
@@ -348,8 +332,9 @@ async def test_the_real_enricher_finds_people_and_places(redis, redis_url):
         pytest.skip("services.enrich.geotag (the Geotagger) is not there yet")
     settings = settings_for(redis_url, gazetteer_path=str(ROOT / "data" / "gazetteer"))
     await ensure_groups(redis)
-    story = msgspec.structs.replace(
-        article(1, title="Mayor of Lyon meets Angela Merkel in Berlin"),
+    story = raw_article(
+        1,
+        title="Mayor of Lyon meets Angela Merkel in Berlin",
         text="BERLIN — The mayor of Lyon, France, met Angela Merkel in Berlin on Monday.",
     )
     await add_all(redis, RAW, [story])

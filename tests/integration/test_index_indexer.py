@@ -20,8 +20,8 @@ from shared.consumer import Delivery, add_stage
 from shared.schemas import DeadLetter, SearchResponse
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, ENRICHED, add_all, ensure_groups
+from tests.factories import BERLIN, LYON, story
 from tests.integration.polling import eventually
-from tests.integration.test_index_store import BERLIN, LYON, article
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ async def dead_letters(redis) -> list[DeadLetter]:
 async def test_enriched_articles_become_searchable_and_are_acked(redis, groups, settings):
     store = ArticleStore(settings.index_dir, writable=True)
     async with indexing(settings, store):
-        await add_all(redis, ENRICHED, [article(n, places=[LYON]) for n in range(1, 41)])
+        await add_all(redis, ENRICHED, [story(n, places=[LYON]) for n in range(1, 41)])
         await eventually(lambda: _true(count(store) == 40))
         await eventually(lambda: _zero(pending(redis)))
     store.close()
@@ -71,8 +71,8 @@ async def test_enriched_articles_become_searchable_and_are_acked(redis, groups, 
 async def test_a_bad_entry_is_dead_lettered_and_does_not_block_its_batch(redis, groups, settings):
     store = ArticleStore(settings.index_dir, writable=True)
     await redis.xadd(ENRICHED, {DATA_FIELD: b'{"id": "not an article"}'})
-    far_future = msgspec.structs.replace(article(3), published_at=article(3).published_at.replace(year=2999))
-    await add_all(redis, ENRICHED, [article(1), far_future, article(2)])
+    far_future = msgspec.structs.replace(story(3), published_at=story(3).published_at.replace(year=2999))
+    await add_all(redis, ENRICHED, [story(1), far_future, story(2)])
     async with indexing(settings, store):
         letters = await eventually(lambda: _at_least(dead_letters(redis), 2))
         await eventually(lambda: _zero(pending(redis)))
@@ -86,16 +86,16 @@ async def test_a_bad_entry_is_dead_lettered_and_does_not_block_its_batch(redis, 
 async def test_a_crash_between_commit_and_ack_changes_nothing_on_redelivery(redis, groups, settings):
     store = ArticleStore(settings.index_dir, writable=True)
     desk = IndexDesk(store)
-    [entry_id] = await add_all(redis, ENRICHED, [article(1, places=[BERLIN])])
+    [entry_id] = await add_all(redis, ENRICHED, [story(1, places=[BERLIN])])
     # A first indexer reads the entry, commits it, and dies before acking.
     [(_, [(read_id, fields)])] = await redis.xreadgroup("index", "crashed", {ENRICHED: ">"}, count=1)
     assert await desk([Delivery(entry_id=read_id.decode(), body=fields[DATA_FIELD.encode()], deliveries=1)]) == []
-    before = store.get(article(1).id)
+    before = store.get(story(1).id)
     # Another one reclaims it after claim_idle_ms and applies the same upsert again.
     async with indexing(settings, store, consumer="indexer-2"):
         await eventually(lambda: _zero(pending(redis)))
     assert count(store) == 1
-    assert store.get(article(1).id) == before
+    assert store.get(story(1).id) == before
     assert entry_id == read_id.decode()
     store.close()
 
@@ -107,19 +107,19 @@ async def test_the_service_indexes_serves_search_and_reindexes_without_stopping(
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             await eventually(lambda: _ready(http))
-            await add_all(redis, ENRICHED, [article(n, title=f"Harbour report {n}") for n in range(1, 11)])
+            await add_all(redis, ENRICHED, [story(n, title=f"Harbour report {n}") for n in range(1, 11)])
             await eventually(lambda: _total(http, "q=harbour", 10))
             generation = service.store.stats().generation
 
             started = await http.post("/v1/reindex")
             assert started.status_code == 202
-            await add_all(redis, ENRICHED, [article(n, title=f"Harbour report {n}") for n in range(11, 16)])
+            await add_all(redis, ENRICHED, [story(n, title=f"Harbour report {n}") for n in range(11, 16)])
             status = await eventually(lambda: _reindex_done(http))
             assert status["state"] == "done", status
             assert status["generation"] != generation
             await eventually(lambda: _total(http, "q=harbour", 15))
             # the indexer writes into the new generation from now on
-            await add_all(redis, ENRICHED, [article(99, title="Harbour closes")])
+            await add_all(redis, ENRICHED, [story(99, title="Harbour closes")])
             await eventually(lambda: _total(http, "q=harbour", 16))
             metrics = (await http.get("/metrics")).text
             assert "dateline_index_lag_entries" in metrics
@@ -131,7 +131,7 @@ async def test_the_service_indexes_serves_search_and_reindexes_without_stopping(
 
 async def test_offline_reindex_refuses_while_the_service_holds_the_index(settings):
     holder = ArticleStore(settings.index_dir, writable=True)
-    holder.upsert([article(1), article(2)])
+    holder.upsert([story(1), story(2)])
     holder.commit()
     with pytest.raises(IndexBusy, match="POST http://.*/v1/reindex"):
         reindex(settings)
@@ -141,7 +141,7 @@ async def test_offline_reindex_refuses_while_the_service_holds_the_index(setting
     stats = reindex(settings)
     assert stats.documents == 2
     assert reader.stats().generation == stats.generation != before  # it followed
-    assert reader.get(article(2).id) == article(2)
+    assert reader.get(story(2).id) == story(2)
 
 
 # -- probes ----------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def _old_schema_generation(settings: Settings, articles) -> None:
 
 
 def test_a_schema_change_is_rebuilt_from_the_stored_articles(settings):
-    stored = [article(1, places=[LYON]), article(2, places=[BERLIN])]
+    stored = [story(1, places=[LYON]), story(2, places=[BERLIN])]
     _old_schema_generation(settings, stored)
     with pytest.raises(SchemaChanged, match="reindex"):
         ArticleStore(settings.index_dir)
@@ -216,8 +216,8 @@ def test_a_schema_change_is_rebuilt_from_the_stored_articles(settings):
 
 
 async def test_the_service_reindexes_an_old_schema_before_serving(settings):
-    _old_schema_generation(settings, [article(1)])
+    _old_schema_generation(settings, [story(1)])
     service = IndexService(settings)
-    assert service.store.get(article(1).id) == article(1)
+    assert service.store.get(story(1).id) == story(1)
     service.store.close()
     await service.redis.aclose()

@@ -21,47 +21,8 @@ from services.index.store import (
     PlaceFilter,
     SearchRequest,
 )
-from shared.schemas import EnrichedArticle, Entity, Place
-
-# -- a small newsroom, written for these tests ---------------------------------------------
-
-PARIS = Place(name="Paris", geonames_id=2988507, resolved_name="Paris", lat=48.8566, lon=2.3522,
-              country_code="FR", admin1="11", confidence=0.9)
-LYON = Place(name="Lyon", geonames_id=2996944, resolved_name="Lyon", lat=45.764, lon=4.8357,
-             country_code="FR", admin1="84", confidence=0.9)
-BERLIN = Place(name="Berlin", geonames_id=2950159, resolved_name="Berlin", lat=52.52, lon=13.405,
-               country_code="DE", admin1="16", confidence=0.9)
-NAIROBI = Place(name="Nairobi", geonames_id=184745, resolved_name="Nairobi", lat=-1.2864, lon=36.8172,
-                country_code="KE", admin1="30", confidence=0.9)
-SUVA = Place(name="Suva", geonames_id=2198148, resolved_name="Suva", lat=-18.1416, lon=178.4419,
-             country_code="FJ", admin1="01", confidence=0.9)
-
-DAY0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-
-
-def article(
-    n: int,
-    title: str = "Council meets",
-    text: str = "The council met on Tuesday to discuss the budget.",
-    *,
-    places: list[Place] = (),
-    focus: Place | None = None,
-    entities: list[tuple[str, str]] = (),
-    day: int = 0,
-    source: str = "Wire.example",
-    language: str = "en",
-    received: datetime | None = None,
-    content_hash: str = "v1",
-) -> EnrichedArticle:
-    return EnrichedArticle(
-        id=f"{n:032x}", url=f"https://wire.example/{n}", canonical_url=f"https://wire.example/{n}",
-        source=source, title=title, text=text, language=language,
-        published_at=DAY0 + timedelta(days=day), received_at=received or DAY0 + timedelta(days=day, hours=1),
-        content_hash=content_hash,
-        entities=[Entity(text=t, label=label, count=1) for label, t in entities],
-        places=list(places), focus=focus, enriched_at=DAY0 + timedelta(days=day, hours=2),
-        model="test-ner 1", gazetteer="test-gaz 1",
-    )
+from shared.schemas import EnrichedArticle
+from tests.factories import BERLIN, DAY0, LYON, NAIROBI, PARIS, SUVA, place, story
 
 
 def ids(result) -> list[int]:
@@ -90,22 +51,22 @@ def put(store: ArticleStore, *articles: EnrichedArticle):
 
 
 def test_get_returns_the_stored_article_unchanged(store):
-    original = article(1, places=[PARIS, LYON], focus=PARIS, entities=[("PERSON", "Ana Duval")])
+    original = story(1, places=[PARIS, LYON], focus=PARIS, entities=[("PERSON", "Ana Duval")])
     put(store, original)
     assert store.get(original.id) == original
     assert store.get(f"{99:032x}") is None
 
 
 def test_upsert_is_idempotent(store):
-    put(store, article(1))
-    put(store, article(1), article(1))
+    put(store, story(1))
+    put(store, story(1), story(1))
     assert store.stats().documents == 1
     assert search(store, text="council") == [1]
 
 
 def test_an_older_version_never_overwrites_a_newer_one(store):
-    newer = article(1, title="Council approves budget", received=DAY0 + timedelta(hours=5), content_hash="v2")
-    older = article(1, title="Council meets", received=DAY0 + timedelta(hours=1), content_hash="v1")
+    newer = story(1, title="Council approves budget", received_at=DAY0 + timedelta(hours=5), content_hash="v2")
+    older = story(1, title="Council meets", received_at=DAY0 + timedelta(hours=1), content_hash="v1")
     put(store, newer)
     report = put(store, older)
     assert report.stale == [newer.id] and report.written == []
@@ -114,22 +75,22 @@ def test_an_older_version_never_overwrites_a_newer_one(store):
 
 
 def test_within_one_batch_the_newest_version_wins(store):
-    newer = article(1, title="Second edition", received=DAY0 + timedelta(hours=5), content_hash="v2")
-    older = article(1, title="First edition", received=DAY0 + timedelta(hours=1), content_hash="v1")
+    newer = story(1, title="Second edition", received_at=DAY0 + timedelta(hours=5), content_hash="v2")
+    older = story(1, title="First edition", received_at=DAY0 + timedelta(hours=1), content_hash="v1")
     put(store, newer, older)
     assert store.get(newer.id).title == "Second edition"
     assert search(store, text="first") == []
 
 
 def test_a_newer_version_replaces_the_old_one(store):
-    put(store, article(1, title="Council meets"))
-    put(store, article(1, title="Council adjourns", received=DAY0 + timedelta(days=1), content_hash="v2"))
+    put(store, story(1, title="Council meets"))
+    put(store, story(1, title="Council adjourns", received_at=DAY0 + timedelta(days=1), content_hash="v2"))
     assert search(store, text="meets") == []
     assert search(store, text="adjourns") == [1]
 
 
 def test_delete(store):
-    put(store, article(1), article(2))
+    put(store, story(1), story(2))
     store.delete(f"{1:032x}")
     store.commit()
     assert search(store) == [2]
@@ -138,10 +99,10 @@ def test_delete(store):
 def test_a_reader_sees_a_commit_at_its_next_request(store, tmp_path):
     reader = ArticleStore(tmp_path / "index")
     assert search(reader) == []
-    put(store, article(1))
+    put(store, story(1))
     assert search(reader) == [1]
     with pytest.raises(PermissionError):
-        reader.upsert([article(2)])
+        reader.upsert([story(2)])
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -151,16 +112,16 @@ def test_a_reader_sees_a_commit_at_its_next_request(store, tmp_path):
 def newsroom(store):
     put(
         store,
-        article(1, "Flooding closes roads in Lyon", "Heavy rain flooded the river banks in Lyon.",
-                places=[LYON], focus=LYON, entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")], day=0),
-        article(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget after a long debate.",
-                places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
-        article(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought; the Red Cross sends water.",
-                places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
-        article(4, "Storm reaches Suva", "A storm reached Suva and closed the port. Ana Duval reported from Paris.",
-                places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
-        article(5, "Lyon and Berlin sign a partnership", "The mayors of Lyon and Berlin signed a partnership.",
-                places=[LYON, BERLIN], focus=None, entities=[], day=40),
+        story(1, "Flooding closes roads in Lyon", "Heavy rain flooded the river banks in Lyon.",
+              places=[LYON], focus=LYON, entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")], day=0),
+        story(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget after a long debate.",
+              places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
+        story(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought; the Red Cross sends water.",
+              places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
+        story(4, "Storm reaches Suva", "A storm reached Suva and closed the port. Ana Duval reported from Paris.",
+              places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
+        story(5, "Lyon and Berlin sign a partnership", "The mayors of Lyon and Berlin signed a partnership.",
+              places=[LYON, BERLIN], focus=None, entities=[], day=40),
     )
     return store
 
@@ -226,16 +187,16 @@ def test_bbox_matches_an_article_with_a_place_inside_only(newsroom):
 
 def test_several_places_never_combine_into_a_false_hit(store):
     # Lyon's longitude and Berlin's latitude are both inside this box; neither city is.
-    put(store, article(1, places=[LYON, BERLIN]))
+    put(store, story(1, places=[LYON, BERLIN]))
     assert search(store, geo=GeoFilter(Box(4.0, 51.0, 6.0, 54.0))) == []
     assert search(store, geo=GeoFilter(Box(4.0, 45.0, 6.0, 46.0))) == [1]
 
 
 def test_places_just_inside_and_just_outside_a_box_edge(store):
     edge = 10.0
-    inside = Place(name="In", geonames_id=1, resolved_name="In", lat=50.0, lon=edge - 0.001)
-    outside = Place(name="Out", geonames_id=2, resolved_name="Out", lat=50.0, lon=edge + 0.001)
-    put(store, article(1, places=[inside]), article(2, places=[outside]))
+    inside = place("In", geonames_id=1, lat=50.0, lon=edge - 0.001)
+    outside = place("Out", geonames_id=2, lat=50.0, lon=edge + 0.001)
+    put(store, story(1, places=[inside]), story(2, places=[outside]))
     assert search(store, geo=GeoFilter(Box(0.0, 45.0, edge, 55.0))) == [1]
 
 
@@ -250,12 +211,12 @@ KM_PER_DEGREE_OF_LATITUDE = 6371.0088 * 3.141592653589793 / 180
 def test_a_busy_place_just_across_the_edge_still_gives_exact_matches(store, shape, outside, inside, deep):
     # More candidates than MANY_GEO_CANDIDATES, in the finest border cell: every pass over
     # the edge sees too many, and the last one must still check them all.
-    busy = Place(name="Busy", geonames_id=3, resolved_name="Busy", lat=outside[0], lon=outside[1])
-    near = Place(name="Near", geonames_id=4, resolved_name="Near", lat=inside[0], lon=inside[1])
-    centre = Place(name="Centre", geonames_id=5, resolved_name="Centre", lat=deep[0], lon=deep[1])
-    put(store, *(article(n, places=[busy]) for n in range(1, MANY_GEO_CANDIDATES + 101)))
-    put(store, *(article(n, places=[busy, near]) for n in range(5001, 5004)))
-    put(store, article(6001, places=[busy, centre]), article(6002, places=[centre, near]))
+    busy = place("Busy", geonames_id=3, lat=outside[0], lon=outside[1])
+    near = place("Near", geonames_id=4, lat=inside[0], lon=inside[1])
+    centre = place("Centre", geonames_id=5, lat=deep[0], lon=deep[1])
+    put(store, *(story(n, places=[busy]) for n in range(1, MANY_GEO_CANDIDATES + 101)))
+    put(store, *(story(n, places=[busy, near]) for n in range(5001, 5004)))
+    put(store, story(6001, places=[busy, centre]), story(6002, places=[centre, near]))
     result = store.search(SearchRequest(match=Match(geo=GeoFilter(shape)), size=50))
     assert sorted(ids(result)) == [5001, 5002, 5003, 6001, 6002]
     assert result.total == 5  # an article both inside and on the edge counts once
@@ -291,7 +252,7 @@ def test_newest_and_oldest(newsroom):
 
 
 def test_cursor_paging_is_stable_while_articles_arrive(store):
-    put(store, *(article(n, day=n) for n in range(1, 8)))
+    put(store, *(story(n, day=n) for n in range(1, 8)))
     pages, after = [], None
     while True:
         page = store.search(SearchRequest(sort="newest", size=3, after=after))
@@ -301,12 +262,12 @@ def test_cursor_paging_is_stable_while_articles_arrive(store):
             break
         after = page.next
         # news keeps coming: a newer article and one dated inside the pages still to come
-        put(store, article(100 + len(pages), day=50), article(200 + len(pages), day=2))
+        put(store, story(100 + len(pages), day=50), story(200 + len(pages), day=2))
     assert pages == [[7, 6, 5], [4, 3, 2], [1]]
 
 
 def test_relevance_paging_covers_every_hit_once(store):
-    put(store, *(article(n, text=f"storm {'storm ' * n}report") for n in range(1, 8)))
+    put(store, *(story(n, text=f"storm {'storm ' * n}report") for n in range(1, 8)))
     seen, after = [], None
     while True:
         page = store.search(SearchRequest(match=Match(text="storm"), size=3, after=after))
@@ -314,7 +275,7 @@ def test_relevance_paging_covers_every_hit_once(store):
         if page.next is None:
             break
         after = page.next
-        put(store, article(100 + len(seen), text="storm storm storm storm storm storm storm storm storm"))
+        put(store, story(100 + len(seen), text="storm storm storm storm storm storm storm storm storm"))
     assert sorted(seen) == list(range(1, 8))
 
 
@@ -377,24 +338,23 @@ def test_exclusions_only_exclude_from_everything(newsroom):
 
 
 def test_an_article_the_index_cannot_hold_is_rejected_alone(store):
-    far_future = msgspec.structs.replace(article(2), published_at=datetime(2999, 1, 1, tzinfo=UTC))
-    report = put(store, article(1), far_future)
-    assert report.written == [article(1).id]
+    far_future = msgspec.structs.replace(story(2), published_at=datetime(2999, 1, 1, tzinfo=UTC))
+    report = put(store, story(1), far_future)
+    assert report.written == [story(1).id]
     assert [r.id for r in report.rejected] == [far_future.id]
     assert "out of range" in report.rejected[0].reason  # Tantivy's dates end in 2262
     assert search(store) == [1]
 
 
 def test_an_article_with_many_places_matches_on_any_of_them(store):
-    far = [Place(name=f"Far{i}", geonames_id=10 + i, resolved_name=f"Far{i}", lat=-40.0 - i, lon=-60.0 - i)
-           for i in range(9)]
-    put(store, article(1, places=[*far, LYON]), article(2, places=far))
+    far = [place(f"Far{i}", geonames_id=10 + i, lat=-40.0 - i, lon=-60.0 - i) for i in range(9)]
+    put(store, story(1, places=[*far, LYON]), story(2, places=far))
     assert search(store, geo=GeoFilter(Box(4.5, 45.5, 5.0, 46.0))) == [1]
     assert search(store, geo=GeoFilter(Circle(45.764, 4.8357, 1.0))) == [1]
 
 
 def test_snippets_are_escaped_html_with_only_our_highlights(store):
-    put(store, article(1, text="Crowds shouted <script>alert(1)</script> as the flood & rain hit town."))
+    put(store, story(1, text="Crowds shouted <script>alert(1)</script> as the flood & rain hit town."))
     [hit] = store.search(SearchRequest(match=Match(text="flood"))).hits
     assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
     assert "<b>flood</b>" in hit.snippet and "&amp;" in hit.snippet

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 import redis.asyncio as aioredis
@@ -11,16 +10,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from services.ingest.press import Press
 from shared.redis_server import free_port
-from shared.schemas import RawArticle
 from shared.streams import RAW
-
-
-def raw(n: int, content: str = "h") -> RawArticle:
-    return RawArticle(
-        id=f"{n:032x}", url=f"https://news.example.com/{n}", canonical_url=f"https://news.example.com/{n}",
-        source="news.example.com", title=f"Story {n}", text="Text.", language="en",
-        published_at=None, received_at=datetime(2026, 11, 24, tzinfo=UTC), content_hash=content,
-    )
+from tests.factories import raw_article
 
 
 async def script_calls(redis) -> int:
@@ -31,7 +22,7 @@ async def script_calls(redis) -> int:
 async def test_concurrent_callers_share_calls_and_each_gets_its_own_results(redis):
     press = Press(redis, ttl_seconds=60)
     before = await script_calls(redis)
-    orders = [[raw(2 * n), raw(2 * n + 1)] for n in range(50)]
+    orders = [[raw_article(2 * n), raw_article(2 * n + 1)] for n in range(50)]
     results = await asyncio.gather(*(press.publish(order) for order in orders))
     assert [[p.status for p in r] for r in results] == [["accepted", "accepted"]] * 50
     entry_ids = [p.entry_id for r in results for p in r]
@@ -41,7 +32,7 @@ async def test_concurrent_callers_share_calls_and_each_gets_its_own_results(redi
 
 async def test_the_same_article_from_concurrent_callers_is_published_once(redis):
     press = Press(redis, ttl_seconds=60)
-    results = await asyncio.gather(*(press.publish([raw(7)]) for _ in range(10)))
+    results = await asyncio.gather(*(press.publish([raw_article(7)]) for _ in range(10)))
     assert sorted(r[0].status for r in results) == ["accepted"] + ["duplicate"] * 9
     assert await redis.xlen(RAW) == 1
 
@@ -49,15 +40,17 @@ async def test_the_same_article_from_concurrent_callers_is_published_once(redis)
 async def test_a_failed_call_fails_every_caller_in_it():
     unreachable = aioredis.Redis(port=free_port(), socket_connect_timeout=1)
     press = Press(unreachable, ttl_seconds=60)
-    results = await asyncio.gather(*(press.publish([raw(n)]) for n in range(5)), return_exceptions=True)
+    results = await asyncio.gather(
+        *(press.publish([raw_article(n)]) for n in range(5)), return_exceptions=True
+    )
     assert all(isinstance(r, RedisConnectionError) for r in results)
     await unreachable.aclose()
 
 
 async def test_a_caller_that_goes_away_does_not_stop_the_others(redis):
     press = Press(redis, ttl_seconds=60)
-    leaving = asyncio.create_task(press.publish([raw(1)]))
-    staying = asyncio.create_task(press.publish([raw(2)]))
+    leaving = asyncio.create_task(press.publish([raw_article(1)]))
+    staying = asyncio.create_task(press.publish([raw_article(2)]))
     await asyncio.sleep(0)  # a yield, not a wait: both tasks queue their articles
     leaving.cancel()
     [published] = await staying
@@ -69,8 +62,8 @@ async def test_a_caller_that_goes_away_does_not_stop_the_others(redis):
 
 async def test_publishing_survives_redis_forgetting_the_script(redis):
     press = Press(redis, ttl_seconds=60)
-    await press.publish([raw(1)])
+    await press.publish([raw_article(1)])
     await redis.script_flush()  # what a Redis restart does
-    [published] = await press.publish([raw(2)])
+    [published] = await press.publish([raw_article(2)])
     assert published.status == "accepted"
     assert await redis.xlen(RAW) == 2

@@ -9,21 +9,21 @@ from litestar.testing import TestClient
 from services.index.api import search_app
 from services.index.store import ArticleStore
 from shared.schemas import EnrichedArticle, ErrorBody, SearchResponse
-from tests.integration.test_index_store import BERLIN, LYON, NAIROBI, PARIS, SUVA, article
+from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
 
 
 @pytest.fixture
 def index(tmp_path):
     writer = ArticleStore(tmp_path / "index", writable=True)
     writer.upsert([
-        article(1, "Flooding closes roads in Lyon", "Heavy rain flooded the river banks in Lyon.",
-                places=[LYON], focus=LYON, entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")], day=0),
-        article(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget.",
-                places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
-        article(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought.",
-                places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
-        article(4, "Storm reaches Suva", "A storm reached Suva. Ana Duval reported from Paris.",
-                places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
+        story(1, "Flooding closes roads in Lyon", "Heavy rain flooded the river banks in Lyon.",
+              places=[LYON], focus=LYON, entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")], day=0),
+        story(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget.",
+              places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
+        story(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought.",
+              places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
+        story(4, "Storm reaches Suva", "A storm reached Suva. Ana Duval reported from Paris.",
+              places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
     ])
     writer.commit()
     yield writer
@@ -97,7 +97,7 @@ def test_a_hit_has_everything_a_result_list_shows(client):
 def test_sort_size_and_cursor(client, index):
     first = msgspec.json.decode(client.get("/v1/search?sort=newest&size=3").content, type=SearchResponse)
     assert [int(h.id, 16) for h in first.hits] == [4, 3, 2]
-    index.upsert([article(9, day=90)])  # a newer article arrives between pages
+    index.upsert([story(9, day=90)])  # a newer article arrives between pages
     index.commit()
     second = msgspec.json.decode(
         client.get(f"/v1/search?sort=newest&size=3&cursor={first.next_cursor}").content, type=SearchResponse
@@ -220,7 +220,7 @@ def test_a_separate_search_process_sees_a_commit_at_once(index, tmp_path):
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "the search process did not start"
                 time.sleep(0.05)  # the polling interval while it starts
-        index.upsert([article(50, title="Harbour reopens")])
+        index.upsert([story(50, title="Harbour reopens")])
         index.commit()
         committed = time.monotonic()
         body = msgspec.json.decode(httpx.get(f"{base}/v1/search?q=harbour").content, type=SearchResponse)

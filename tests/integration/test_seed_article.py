@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from services.enrich import Enricher
-from shared.schemas import EnrichedArticle, Place, RawArticle
+from shared.schemas import EnrichedArticle, Place
 from shared.settings import Settings
+from tests.factories import raw_article
 
 pytestmark = pytest.mark.seed
 
@@ -43,17 +44,12 @@ TRUE_COORDINATES = {"Mosul": (36.34, 43.13), "Tal Afar": (36.38, 42.45), "Iraq":
 def seed(shared_data: Path) -> EnrichedArticle:
     page = (shared_data / "seed" / "mosul-rferl.txt").read_text(encoding="utf-8")
     title, text = page.split("\n", 1)
-    raw = RawArticle(
-        id="5eed" * 8,
-        url="https://www.rferl.org/a/iraq-mosul-offensive/seed.html",
-        canonical_url="https://www.rferl.org/a/iraq-mosul-offensive/seed.html",
-        source="www.rferl.org",
+    raw = raw_article(
+        1,
+        host="www.rferl.org",
         title=title,
         text=text,
-        language="en",
         published_at=datetime(2016, 11, 4, tzinfo=UTC),
-        received_at=datetime(2026, 11, 24, tzinfo=UTC),
-        content_hash="seed",
     )
     # The compiled gazetteer lives where `make demo` keeps it: compiled once, then reused.
     enricher = Enricher.load(Settings(data_dir=str(ROOT / "data")))

@@ -1,23 +1,14 @@
-from datetime import UTC, datetime
-
 import msgspec
 from faststream.redis import StreamSub
 
 from shared.broker import build_broker
 from shared.schemas import RawArticle
 from shared.streams import DATA_FIELD, RAW, add_all, ensure_groups, trim_processed
-
-
-def _raw(n: int) -> RawArticle:
-    return RawArticle(
-        id=f"{n:032x}", url=f"https://example.org/{n}", canonical_url=f"https://example.org/{n}",
-        source="example.org", title=f"Title {n}", text="Body", language="en", published_at=None,
-        received_at=datetime(2026, 1, 1, tzinfo=UTC), content_hash="h",
-    )
+from tests.factories import raw_article
 
 
 async def test_groups_start_at_zero_so_earlier_entries_are_read(redis):
-    await add_all(redis, RAW, [_raw(1)])
+    await add_all(redis, RAW, [raw_article(1)])
     await ensure_groups(redis)
     await ensure_groups(redis)  # idempotent
     entries = await redis.xreadgroup("enrich", "c1", {RAW: ">"}, count=10)
@@ -25,9 +16,9 @@ async def test_groups_start_at_zero_so_earlier_entries_are_read(redis):
 
 
 async def test_entries_are_plain_json_of_the_struct(redis):
-    [entry_id] = await add_all(redis, RAW, [_raw(2)])
+    [entry_id] = await add_all(redis, RAW, [raw_article(2)])
     [(_, fields)] = await redis.xrange(RAW, entry_id, entry_id)
-    assert msgspec.json.decode(fields[DATA_FIELD.encode()], type=RawArticle) == _raw(2)
+    assert msgspec.json.decode(fields[DATA_FIELD.encode()], type=RawArticle) == raw_article(2)
 
 
 async def test_faststream_subscriber_receives_the_struct(redis, redis_url):
@@ -43,14 +34,14 @@ async def test_faststream_subscriber_receives_the_struct(redis, redis_url):
 
     async with broker:
         await broker.start()
-        await add_all(redis, RAW, [_raw(3)])
+        await add_all(redis, RAW, [raw_article(3)])
         article = await asyncio.wait_for(got.get(), timeout=10)
-    assert article == _raw(3)
+    assert article == raw_article(3)
 
 
 async def test_trim_keeps_entries_a_group_still_needs(redis):
     await ensure_groups(redis)
-    ids = await add_all(redis, RAW, [_raw(i) for i in range(5)])
+    ids = await add_all(redis, RAW, [raw_article(i) for i in range(5)])
     await redis.xreadgroup("enrich", "c1", {RAW: ">"}, count=3)  # 3 pending
     await redis.xack(RAW, "enrich", ids[0])
     await trim_processed(redis, RAW)

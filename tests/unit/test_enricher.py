@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from functools import partial
 
-import msgspec
 import pytest
 import spacy
 from spacy.language import Language
@@ -16,6 +15,7 @@ from services.enrich.mentions import Mention
 from services.enrich.nlp import load_ner
 from shared.schemas import EnrichedArticle, Place, RawArticle, Span
 from shared.settings import Settings
+from tests.factories import place, raw_article
 
 TITLE = "Floods Cut Off Villages Near Mopti"
 TEXT = (
@@ -46,10 +46,9 @@ class StandInGeotagger:
         self.given.append(list(mentions))
         self.stories.append(text)
         places = [
-            Place(
-                name=m.text,
+            place(
+                m.text,
                 geonames_id=i,
-                resolved_name=m.text,
                 lat=COORDINATES[m.text][0],
                 lon=COORDINATES[m.text][1],
                 spans=[Span(m.field, m.start, m.end)],
@@ -63,19 +62,8 @@ class StandInGeotagger:
         return [None for _ in spans]
 
 
-def raw_article(n: int, title: str = TITLE, text: str = TEXT) -> RawArticle:
-    return RawArticle(
-        id=f"{n:032x}",
-        url=f"https://www.sahelradio.org/news/{n}",
-        canonical_url=f"https://www.sahelradio.org/news/{n}",
-        source="www.sahelradio.org",
-        title=title,
-        text=text,
-        language="en",
-        published_at=None,
-        received_at=datetime(2026, 11, 24, tzinfo=UTC),
-        content_hash=f"h{n}",
-    )
+# Sahel Radio's story throughout: the enricher knows its footer by the publisher's host.
+sahel_article = partial(raw_article, host="www.sahelradio.org", title=TITLE, text=TEXT)
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +82,9 @@ def enricher(nlp, geotagger) -> Enricher:
 
 
 def test_an_article_gets_entities_places_focus_and_provenance(enricher):
-    [article] = list(enricher.enrich_many([raw_article(1)]))
+    [article] = list(enricher.enrich_many([sahel_article(1)]))
     assert isinstance(article, EnrichedArticle)
-    assert article.id == raw_article(1).id and article.text == TEXT
+    assert article.id == sahel_article(1).id and article.text == TEXT
     entities = {e.text: e for e in article.entities}
     assert entities["World Food Programme"].label == "ORG"
     assert entities["World Food Programme"].count == 3  # "(WFP)" and "The WFP" join it
@@ -113,7 +101,7 @@ def test_an_article_gets_entities_places_focus_and_provenance(enricher):
 
 
 def test_the_publishers_footer_gives_no_entities_and_geotagging_never_sees_it(enricher, geotagger):
-    [article] = list(enricher.enrich_many([raw_article(1)]))
+    [article] = list(enricher.enrich_many([sahel_article(1)]))
     names = {e.text for e in article.entities}
     assert not names & {"Sahel Radio", "Niger", "Senegal"}
     assert all(m.start < TEXT.index("Sahel Radio") for m in geotagger.given[0] if m.field == "text")
@@ -123,13 +111,13 @@ def test_the_publishers_footer_gives_no_entities_and_geotagging_never_sees_it(en
 
 def test_the_publishers_name_in_the_headline_is_not_an_entity(enricher, geotagger):
     title = "Floods Cut Off Villages Near Mopti | Sahel Radio"
-    [article] = list(enricher.enrich_many([raw_article(7, title=title)]))
+    [article] = list(enricher.enrich_many([sahel_article(7, title=title)]))
     assert "Sahel Radio" not in {e.text for e in article.entities}
     assert all(m.end <= title.index("|") for m in geotagger.given[0] if m.field == "title")
 
 
 def test_every_label_reaches_geotagging_with_its_entitys_label(enricher, geotagger):
-    list(enricher.enrich_many([raw_article(1)]))
+    list(enricher.enrich_many([sahel_article(1)]))
     labels = {m.text: m.label for m in geotagger.given[0]}
     assert labels["WFP"] == "ORG"
     assert any(label in {"DATE", "CARDINAL"} for label in labels.values())
@@ -141,39 +129,38 @@ def test_enrich_many_is_lazy_and_reads_one_batch_at_a_time(enricher):
     def feed() -> Iterator[RawArticle]:
         for n in range(10):
             taken.append(n)
-            yield raw_article(n)
+            yield sahel_article(n)
 
     stream = enricher.enrich_many(feed())
     assert taken == []
     first = next(stream)
-    assert first.id == raw_article(0).id
+    assert first.id == sahel_article(0).id
     assert len(taken) <= enricher.batch_size + 1
-    assert [a.id for a in stream] == [raw_article(n).id for n in range(1, 10)]
+    assert [a.id for a in stream] == [sahel_article(n).id for n in range(1, 10)]
 
 
 def test_one_failing_article_does_not_fail_its_neighbours(enricher):
-    poison_in_geotagging = raw_article(2, title="POISON pill")
-    poison_in_reading = msgspec.structs.replace(raw_article(3), text=None)  # not a str
-    batch = [raw_article(1), poison_in_geotagging, poison_in_reading, raw_article(4)]
+    poison_in_geotagging = sahel_article(2, title="POISON pill")
+    poison_in_reading = sahel_article(3, text=None)  # not a str
+    batch = [sahel_article(1), poison_in_geotagging, poison_in_reading, sahel_article(4)]
     results = enricher.enrich_batch(batch)
     assert [type(r) for r in results] == [EnrichedArticle, ValueError, TypeError, EnrichedArticle]
     assert [r.id for r in results if isinstance(r, EnrichedArticle)] == [
-        raw_article(1).id,
-        raw_article(4).id,
+        sahel_article(1).id,
+        sahel_article(4).id,
     ]
-    assert [a.id for a in enricher.enrich_many(batch)] == [raw_article(1).id, raw_article(4).id]
+    assert [a.id for a in enricher.enrich_many(batch)] == [sahel_article(1).id, sahel_article(4).id]
 
 
 def test_an_empty_article_is_enriched_with_nothing_found(enricher):
-    [article] = enricher.enrich_batch([raw_article(5, title="x", text="")])
+    [article] = enricher.enrich_batch([sahel_article(5, title="x", text="")])
     assert isinstance(article, EnrichedArticle)
     assert (article.entities, article.places, article.focus) == ([], [], None)
 
 
 def test_an_article_in_another_language_than_the_models_gets_no_entities(enricher):
-    german = msgspec.structs.replace(
-        raw_article(6, title="Hochwasser in Mopti", text="Das Hochwasser erreichte Mopti."),
-        language="de",
+    german = sahel_article(
+        6, title="Hochwasser in Mopti", text="Das Hochwasser erreichte Mopti.", language="de"
     )
     [article] = enricher.enrich_batch([german])
     assert isinstance(article, EnrichedArticle)
@@ -196,6 +183,6 @@ def test_an_article_that_breaks_the_ner_pass_fails_alone(geotagger):
     nlp = spacy.blank("en")
     nlp.add_pipe("explodes_on_boom")
     enricher = Enricher(nlp, geotagger, batch_size=8)
-    batch = [raw_article(1), raw_article(2, text="It went BOOM in Mopti."), raw_article(3)]
+    batch = [sahel_article(1), sahel_article(2, text="It went BOOM in Mopti."), sahel_article(3)]
     results = enricher.enrich_batch(batch)
     assert [type(r) for r in results] == [EnrichedArticle, RuntimeError, EnrichedArticle]

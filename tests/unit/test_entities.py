@@ -20,7 +20,8 @@ from services.enrich.missed_mentions import (
     with_repeats,
 )
 from services.enrich.wire import agency_credits
-from shared.schemas import Entity, Place, Span
+from shared.schemas import Entity, Span
+from tests.factories import place
 
 
 def mention(text: str, name: str, label: str, nth: int = 0, field: str = "text") -> Mention:
@@ -315,11 +316,6 @@ def test_all_fixes_together_return_sorted_mentions_title_first():
 # -- entities the gazetteer placed ---------------------------------------------------------
 
 
-def _place(name: str, code: str, *spans: Span) -> Place:
-    return Place(name=name, geonames_id=1, resolved_name=name, lat=0.0, lon=0.0,
-                 feature_code=code, confidence=0.9, spans=list(spans))
-
-
 def test_a_person_or_organisation_placed_at_every_mention_becomes_a_place():
     town = [Span("text", 0, 8), Span("text", 40, 48)]
     river = [Span("text", 60, 65)]
@@ -328,7 +324,10 @@ def test_a_person_or_organisation_placed_at_every_mention_becomes_a_place():
         Entity(text="Ogun", label="ORG", count=1, spans=river),
         Entity(text="Ada Eze", label="PERSON", count=1, spans=[Span("text", 20, 27)]),
     ]
-    places = [_place("Abeokuta", "PPLA", *town), _place("Ogun", "STM", *river)]
+    places = [
+        place("Abeokuta", feature_code="PPLA", spans=town),
+        place("Ogun", feature_code="STM", spans=river),
+    ]
     assert [(e.text, e.label) for e in relabelled_as_places(entities, places)] == [
         ("Abeokuta", "GPE"), ("Ogun", "LOC"), ("Ada Eze", "PERSON"),
     ]
@@ -337,6 +336,6 @@ def test_a_person_or_organisation_placed_at_every_mention_becomes_a_place():
 def test_a_person_placed_at_only_some_mentions_stays_a_person():
     spans = [Span("text", 0, 5), Span("text", 30, 35)]
     sofia = Entity(text="Sofia", label="PERSON", count=2, spans=spans)
-    [kept] = relabelled_as_places([sofia], [_place("Sofia", "PPLC", spans[0])])
+    [kept] = relabelled_as_places([sofia], [place("Sofia", feature_code="PPLC", spans=spans[:1])])
     assert kept.label == "PERSON"
 

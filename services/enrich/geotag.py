@@ -23,8 +23,6 @@ LEAD_WEIGHT = 1.5  # the first fifth of the text
 TAIL_WEIGHT = 0.3  # the last tenth: sign-offs, related links, footers
 # ... and by what kind of place it names: a story happens in a town more than a country.
 FOCUS_KIND_WEIGHT = {"PCLI": 0.6, "ADM1": 0.8, "CONT": 0.3}
-
-
 MAJOR_COUNTY = 1_000_000  # a second-level division as well known as a big city
 
 

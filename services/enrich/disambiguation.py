@@ -225,8 +225,10 @@ def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) ->
     an unknown name ("Brands Hatch") points to, in a story about other countries, is a
     false friend (Quds in Mosul is not Jerusalem)."""
     entry = candidate.entry
-    if (toponym.label == EMBEDDED or _abbreviation(toponym.name)) and not _major(entry):
-        return False  # "Portland Trail Blazers", "AI", "MoD": a famous place's name or none
+    if toponym.label == EMBEDDED and not _major(entry):
+        return False  # "Portland Trail Blazers": an organisation carries a famous place's name
+    if _short(toponym.name) and not (_abbreviation(toponym.name) and _major(entry)):
+        return False  # "UK", "LA", "Pa." are places; "AI", "BOV", "MoD" no hamlet's name
     if toponym.label in NOT_SETTLEMENTS and not _local_story_allows(entry, toponym, context):
         return False
     if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:
@@ -269,9 +271,14 @@ def _namesake_town(
     )
 
 
-def _abbreviation(name: str) -> bool:
-    """ "AI", "BOV", "MoD", "Dr": short names that GeoNames' hamlets happen to share."""
+def _short(name: str) -> bool:
     return sum(c.isalpha() for c in name) <= 3
+
+
+def _abbreviation(name: str) -> bool:
+    """Written as a place's abbreviation: in capitals ("UK", "D.C.") or with a full stop
+    ("Pa."), not as a word ("Dr") or a brand ("MoD")."""
+    return name.replace(".", "").isupper() or name.endswith(".")
 
 
 def _town_in_story(entry: GazetteerEntry, context: StoryContext) -> bool:

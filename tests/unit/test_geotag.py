@@ -426,10 +426,14 @@ def test_a_name_written_as_a_state_is_the_state_and_its_capital_namesake_keeps_i
 
 
 def test_a_short_name_is_a_famous_place_or_none(geotagger):
-    text = "AI firms in the UK and LA hired, Dr Lee said."
-    found = mentions(text, ("AI", "GPE"), ("UK", "GPE"), ("LA", "GPE"), ("Dr", "GPE"))
+    text = "AI firms in the UK, LA and Erie, Pa. hired, the MoD and Dr Lee said."
+    found = mentions(
+        text, ("AI", "GPE"), ("UK", "GPE"), ("LA", "GPE"), ("Pa.", "GPE"), ("MoD", "GPE"), ("Dr", "GPE")
+    )
     places, _ = geotagger.geotag("", text, found)
-    assert {p.name: p.resolved_name for p in places} == {"UK": "United Kingdom", "LA": "Los Angeles"}
+    assert {p.name: p.resolved_name for p in places} == {
+        "UK": "United Kingdom", "LA": "Los Angeles", "Pa.": "Pennsylvania"
+    }  # the MoD is no Modesto
 
 
 def test_a_person_ner_called_an_organisation_is_not_a_district_named_like_her(geotagger):

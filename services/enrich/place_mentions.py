@@ -220,7 +220,7 @@ def _person_words(mentions: Sequence[Mention]) -> set[str]:
 def _is_surname(mention: Mention, person_words: set[str]) -> bool:
     """ "Salah" after "Mohamed Salah" is the man, whatever NER calls it."""
     key = exact_key(possessive_stripped(mention.text))
-    return mention.label in PLACE_LABELS and " " not in key and key in person_words
+    return " " not in key and key in person_words
 
 
 def _listed_names(text: str) -> Iterable[Mention]:

@@ -235,6 +235,10 @@ def test_a_persons_surname_is_not_a_place(geotagger):
     ]
     places, _ = geotagger.geotag("", text, found)
     assert [p.name for p in places] == ["Liverpool"]
+    racing = "Ashley Sutton won at Brands Hatch in Kent. Sutton led from the start."
+    found = mentions(racing, ("Ashley Sutton", "PERSON"), ("Kent", "GPE"), ("Sutton", "ORG"))
+    places, _ = geotagger.geotag("", racing, found)
+    assert [p.name for p in places] == ["Kent"]  # whatever NER calls the surname
 
 
 def test_plural_demonyms_vote_but_are_people_not_places(geotagger):

@@ -47,7 +47,7 @@ bench-search: install
 	$(RUN) python -m bench.search
 
 eval: install
-	$(RUN) python -m bench.eval_geo
+	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)
 
 lint: install
 	$(RUN) ruff check .

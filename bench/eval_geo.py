@@ -13,6 +13,8 @@ counts the gold's own GeoNames entry as right: the packages' centre points of a 
 countries and of first-level divisions are not GeoNames' own (Canada's is 1,000 km away),
 which the dump-file build (``dateline gazetteer build --from DIR``) fixes.
 
+``--errors`` also lists every end-to-end answer that is neither the gold's entry nor within
+161 km of it: the material for the next disambiguation rule.
 Reads ../shared/data/geo (team-only; see its README) and skips with a message when absent.
 Tune only on this set: other corpora check that gains are real.
 """
@@ -195,6 +197,17 @@ def calibration(tallies: list[tuple[float, bool]]) -> str:
     return "  confidence vs right: " + "; ".join(parts)
 
 
+def misresolved(article: GoldArticle, gold: GoldToponym, place: Place) -> str:
+    """One line on a wrong answer, for ``--errors``: what was written, where the gold puts
+    it, and what was answered instead."""
+    error = distance_km(gold.lat, gold.lon, place.lat, place.lon)
+    return (
+        f"  wrong: {article.text[gold.start : gold.end]!r} ({gold.type}) gold {gold.lat:.2f},"
+        f"{gold.lon:.2f} -> {place.resolved_name}, {place.country_code} {place.feature_code}"
+        f" {error:,.0f} km off, confidence {place.confidence:.2f}"
+    )
+
+
 def main() -> int:
     if not DATA.is_file():
         print(f"skipped: GeoWebNews not found at {DATA} (team-only data; see shared/data/README)")
@@ -234,6 +247,7 @@ def main() -> int:
     tp = fp = fn = 0
     found_by_type: dict[str, list[bool]] = defaultdict(list)
     end_to_end, end_to_end_by_type = Tally(), defaultdict(Tally)
+    wrong: list[str] = []
     recorder = enricher.geotagger = GeotagRecorder(enricher.geotagger)
     started = time.perf_counter()
     enriched = list(enricher.enrich_many(raw_articles(articles)))
@@ -254,6 +268,8 @@ def main() -> int:
             if gold.geonames_id is not None:
                 end_to_end.add(gold, predicted[span])
                 end_to_end_by_type[gold.type].add(gold, predicted[span])
+                if not end_to_end.right[-1]:
+                    wrong.append(misresolved(article, gold, predicted[span]))
     precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     f1 = 2 * precision * recall / max(precision + recall, 1e-9)
     print(f"detection, end to end (Enricher.enrich_many, {len(articles) / enriching:.1f} articles/s; "
@@ -267,6 +283,8 @@ def main() -> int:
     print(end_to_end.line("all"))
     for kind, tally in sorted(end_to_end_by_type.items(), key=lambda kv: -len(kv[1].errors)):
         print(tally.line(kind))
+    if "--errors" in sys.argv:
+        print("\n".join(wrong))
     print(recorder.speed())
     print(f"peak RSS {rss_mb():.0f} MB (model, gazetteer and a compile in one process)")
     return 0

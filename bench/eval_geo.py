@@ -15,6 +15,7 @@ which the dump-file build (``dateline gazetteer build --from DIR``) fixes.
 
 ``--errors`` also lists every end-to-end answer that is neither the gold's entry nor within
 161 km of it: the material for the next disambiguation rule.
+
 Reads ../shared/data/geo (team-only; see its README) and skips with a message when absent.
 Tune only on this set: other corpora check that gains are real.
 """
@@ -93,11 +94,13 @@ class Tally:
         self.errors: list[float | None] = []
         self.right: list[bool] = []
 
-    def add(self, gold: GoldToponym, place: Place | None) -> None:
+    def add(self, gold: GoldToponym, place: Place | None) -> bool:
+        """Tallies one answer; True when it is right (the gold's entry or within 161 km)."""
         error = None if place is None else distance_km(gold.lat, gold.lon, place.lat, place.lon)
         self.errors.append(error)
         same_entry = place is not None and place.geonames_id == gold.geonames_id
         self.right.append(same_entry or (error is not None and error <= ACCURATE_KM))
+        return self.right[-1]
 
     def line(self, label: str) -> str:
         n = len(self.errors)
@@ -266,9 +269,8 @@ def main() -> int:
         for span in matched:
             gold = gold_spans[span]
             if gold.geonames_id is not None:
-                end_to_end.add(gold, predicted[span])
                 end_to_end_by_type[gold.type].add(gold, predicted[span])
-                if not end_to_end.right[-1]:
+                if not end_to_end.add(gold, predicted[span]):
                     wrong.append(misresolved(article, gold, predicted[span]))
     precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     f1 = 2 * precision * recall / max(precision + recall, 1e-9)

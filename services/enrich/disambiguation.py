@@ -12,14 +12,21 @@ name with one plausible reading is sure and "Paris" between France and Texas is 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from msgspec import Struct
 
-from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
+from services.enrich.gazetteer import MAJOR_CITY, Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
-from services.enrich.place_mentions import COMMON_WORDS, EMBEDDED, LONE_NAME, Toponym
+from services.enrich.place_mentions import (
+    COMMON_WORDS,
+    EMBEDDED,
+    LONE_LABELS,
+    LONE_PERSON,
+    Toponym,
+)
 from services.enrich.toponyms import possessive_stripped
 
 # Weights of the evidence, tuned on the GeoWebNews development set only (bench/eval_geo.py).
@@ -35,7 +42,6 @@ RIVAL_KM = 25.0
 MARGIN_SCALE = 1.0
 ANCHOR_CONFIDENCE = 0.6
 DOMINANT_VOTES = 2.0  # this many votes make a story "about" its countries
-MAJOR_CITY = 100_000
 DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
 INNER_CONFIDENCE = 0.5  # a place named inside an unknown name is where it probably is
 LONE_NAME_POPULATION = 2_000
@@ -65,7 +71,12 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
     """Resolve every toponym in two passes: the second one also uses proximity to the
     places the first pass resolved with confidence."""
     candidates = {t.key: gazetteer.candidates(t.name) for t in toponyms}
-    inner = {t.key for t in toponyms if not candidates[t.key] and not t.demonym}
+    # A lone name is a town or nobody: "Jackson Smith" holds no Jackson, Ohio.
+    inner = {
+        t.key
+        for t in toponyms
+        if not candidates[t.key] and not t.demonym and t.label not in LONE_LABELS
+    }
     for key in inner:
         candidates[key] = inner_candidates(
             next(t.name for t in toponyms if t.key == key), gazetteer
@@ -133,11 +144,7 @@ def _demonym_entry(
 
 
 def _names_major_place(candidate: Candidate) -> bool:
-    return candidate.quality == PRIMARY and _major(candidate.entry)
-
-
-def _major(entry: GazetteerEntry) -> bool:
-    return entry.feature_code in ("PCLI", "ADM1", "PPLC") or entry.population >= MAJOR_CITY
+    return candidate.quality == PRIMARY and candidate.entry.is_major
 
 
 def _country_votes(
@@ -148,7 +155,7 @@ def _country_votes(
 ) -> dict[str, object]:
     votes: Counter[str] = Counter()
     for toponym in toponyms:
-        if toponym.label == LONE_NAME:
+        if toponym.label in LONE_LABELS:
             continue  # maybe a person: no evidence until it resolves
         weight = len(toponym.spans)
         demonym = demonyms[toponym.key]
@@ -203,32 +210,38 @@ def _resolve(
     if any(c.quality > LOOSE for c in candidates):
         candidates = [c for c in candidates if c.quality > LOOSE]
     plausible = [c for c in candidates if _plausible(c, toponym, context)]
-    if toponym.as_division and any(c.entry.feature_code == "ADM1" for c in plausible):
-        plausible = [c for c in plausible if c.entry.feature_code == "ADM1"]  # "Washington state"
+    if toponym.as_division and not any(c.entry.feature_code == "PCLI" for c in plausible):
+        # "Washington state" is the state; "Georgia state television" is still Georgia's.
+        plausible = [c for c in plausible if c.entry.feature_code == "ADM1"] or plausible
     if not plausible:
         return Resolution(toponym=toponym, entry=None)
     scored = sorted(((_score(c, toponym, context), c) for c in plausible), key=lambda sc: -sc[0])
     best_score, best = scored[0]
-    if toponym.label == LONE_NAME and not _town_in_story(best.entry, context):
+    rivals = scored[1:]
+    if toponym.label in LONE_LABELS and not _town_in_story(best.entry, context):
         town = _namesake_town(best.entry, scored, context)
         if town is None:
             return Resolution(toponym=toponym, entry=None)
+        # The division around the town is no rival reading of the name.
+        rivals = [sc for sc in scored if sc[1] is not town[1] and sc[1] is not best]
         best_score, best = town
-    confidence = _confidence(best_score, best, scored[1:])
+    confidence = _confidence(best_score, best, rivals)
     if toponym.key in context.inner:
         confidence *= INNER_CONFIDENCE
     return Resolution(toponym=toponym, entry=best.entry, confidence=round(confidence, 3))
 
 
 def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) -> bool:
-    """A town abroad that only a variant spelling, a list of neighbourhoods or a word inside
-    an unknown name ("Brands Hatch") points to, in a story about other countries, is a
-    false friend (Quds in Mosul is not Jerusalem)."""
+    """Whether the name can mean this place at all. An organisation's name or a short name
+    carries only a famous place's; a region or facility NER knows is no small town
+    elsewhere; and a town abroad that only a variant spelling, a list of neighbourhoods or a
+    word inside an unknown name ("Brands Hatch") points to, in a story about other
+    countries, is a false friend (Quds in Mosul is not Jerusalem)."""
     entry = candidate.entry
-    if toponym.label == EMBEDDED and not _major(entry):
+    if toponym.label == EMBEDDED and not entry.is_major:
         return False  # "Portland Trail Blazers": an organisation carries a famous place's name
-    if _short(toponym.name) and not (_abbreviation(toponym.name) and _major(entry)):
-        return False  # "UK", "LA", "Pa." are places; "AI", "BOV", "MoD" no hamlet's name
+    if _short(toponym.name) and (not entry.is_major or re.search(r"[a-z][A-Z]", toponym.name)):
+        return False  # "UK", "Jos", "Pa." are places; "AI", "Dr" no hamlet's, "MoD" no Modesto
     if toponym.label in NOT_SETTLEMENTS and not _local_story_allows(entry, toponym, context):
         return False
     if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:
@@ -246,6 +259,7 @@ def _local_story_allows(entry: GazetteerEntry, toponym: Toponym, context: StoryC
     small_town = entry.feature_code.startswith("PPL") and entry.population < MAJOR_CITY
     if not (small_town or entry.feature_code == ADMIN2_FEATURE):
         return True
+    # No anchors yet in the first pass: such a town never anchors others, by design.
     return any(
         (a.country_code, a.admin1) == (entry.country_code, entry.admin1)
         for key, a in context.anchors
@@ -258,7 +272,7 @@ def _namesake_town(
 ) -> tuple[float, Candidate] | None:
     """The town a lone name means when it also names the division around it ("Aveiro",
     "Bac Ninh"): a person is seldom named after a province and its capital at once."""
-    if division.feature_code not in ("ADM1", "ADM2"):
+    if division.feature_code not in ("ADM1", ADMIN2_FEATURE):
         return None
     return next(
         (
@@ -273,12 +287,6 @@ def _namesake_town(
 
 def _short(name: str) -> bool:
     return sum(c.isalpha() for c in name) <= 3
-
-
-def _abbreviation(name: str) -> bool:
-    """Written as a place's abbreviation: in capitals ("UK", "D.C.") or with a full stop
-    ("Pa."), not as a word ("Dr") or a brand ("MoD")."""
-    return name.replace(".", "").isupper() or name.endswith(".")
 
 
 def _town_in_story(entry: GazetteerEntry, context: StoryContext) -> bool:
@@ -296,10 +304,11 @@ def _lone_names_countries(
     toponyms: Sequence[Toponym], candidates: dict[str, Sequence[Candidate]]
 ) -> set[str]:
     """Countries where two or more of the story's lone names are towns: NER took a run of
-    English towns for people, and they vouch for each other."""
+    English towns for people, and they vouch for each other (companies named after towns,
+    "Alcoa and Goodyear", do not)."""
     towns_in: Counter[str] = Counter()
     for toponym in toponyms:
-        if toponym.label == LONE_NAME:
+        if toponym.label == LONE_PERSON:
             towns_in.update(
                 {
                     c.entry.country_code

@@ -36,6 +36,9 @@ log = get_logger()
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 REGION_FEATURES = frozenset({"ADM1", "CONT", "RGN", "ADMD"})
+MAJOR_FEATURES = frozenset({"CONT", "PCLI", "ADM1", "PPLC"})
+MAJOR_CITY = 100_000
+MAJOR_COUNTY = 1_000_000  # a county as well known as a big city: Nadia district (791,000) is not
 
 
 class GazetteerEntry(Struct, frozen=True):
@@ -54,6 +57,13 @@ class GazetteerEntry(Struct, frozen=True):
     @property
     def is_region(self) -> bool:
         return self.feature_code in REGION_FEATURES
+
+    @property
+    def is_major(self) -> bool:
+        """A place news readers know by name: a continent, country, state, capital, big
+        city or a county of millions."""
+        big = MAJOR_COUNTY if self.feature_code == "ADM2" else MAJOR_CITY
+        return self.feature_code in MAJOR_FEATURES or self.population >= big
 
 
 class Candidate(Struct, frozen=True):

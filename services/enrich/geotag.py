@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from services.enrich.disambiguation import MAJOR_CITY, WHOLE_AREAS, Resolution, resolve_toponyms
+from services.enrich.disambiguation import WHOLE_AREAS, Resolution, resolve_toponyms
 from services.enrich.gazetteer import Gazetteer, GazetteerEntry
-from services.enrich.gazetteer_build import ADMIN2_FEATURE, LOOSE, PRIMARY
+from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import EMBEDDED, select_toponyms, toponyms_at
 from shared.schemas import Place, Span
@@ -23,7 +23,6 @@ LEAD_WEIGHT = 1.5  # the first fifth of the text
 TAIL_WEIGHT = 0.3  # the last tenth: sign-offs, related links, footers
 # ... and by what kind of place it names: a story happens in a town more than a country.
 FOCUS_KIND_WEIGHT = {"PCLI": 0.6, "ADM1": 0.8, "CONT": 0.3}
-MAJOR_COUNTY = 1_000_000  # a second-level division as well known as a big city
 
 
 class Geotagger:
@@ -66,7 +65,7 @@ class Geotagger:
         """A country or continent by any of its names ("UAE"), or a state or big city by its own."""
         return any(
             (c.quality > LOOSE and c.entry.feature_code in WHOLE_AREAS)
-            or (c.quality == PRIMARY and (c.entry.is_region or _big_city(c.entry)))
+            or (c.quality == PRIMARY and (c.entry.is_region or c.entry.is_major))
             for c in self.gazetteer.candidates(name)
         )
 
@@ -74,13 +73,6 @@ class Geotagger:
         """ "Mexicans" are people: they tell where the story is but are not a place in it."""
         name = resolution.toponym.name
         return resolution.via_demonym and name.endswith("s") and self.is_demonym(name[:-1])
-
-
-def _big_city(entry: GazetteerEntry) -> bool:
-    # An Indian district of 791,000 is no household name: "Nadia Reyes" is a woman.
-    if entry.feature_code == ADMIN2_FEATURE:
-        return entry.population >= MAJOR_COUNTY
-    return entry.population >= MAJOR_CITY
 
 
 def _resolution_covering(

@@ -16,6 +16,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from services.enrich.mentions import Mention
 from services.enrich.toponyms import exact_key, possessive_stripped
+from services.enrich.wire import ANY_AGENCY
 from shared.schemas import Span
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -34,7 +35,9 @@ COMMON_WORDS = frozenset(
     academy council senate assembly parliament ministry department agency police army""".split()  # noqa: SIM905
 )
 MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
-OTHER_NAME_LABELS = frozenset({"PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
+# Labels of names that may be a famous place's ("Mauritius" as a PRODUCT); not titles of
+# works ("Casablanca", "Fargo").
+OTHER_NAME_LABELS = frozenset({"PRODUCT", "EVENT"})
 
 _NAME = r"[A-Z][\w'’\-]*(?: (?:al|el|de|du|la|le|of)?[- ]?[A-Z][\w'’\-]*)*"
 # "the neighborhoods of A, B, and C", "villages such as A and B", "towns including A, B"
@@ -47,19 +50,22 @@ LIST_CUE = re.compile(
 # "Paris, Texas", "Portland, Ore.": a state or country right after a place name.
 QUALIFIER = re.compile(r", ((?:[A-Z][a-z]{0,3}\.){1,2}|[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
 # "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -", "BOSTON (AP)":
-# at the start of the text, a paragraph or a sentence ("By Nate Raymond. BOSTON (Reuters)").
+# at the start of the text, a paragraph or a sentence ("By Nate Raymond. BOSTON (Reuters)"),
+# closed by a dash or a news agency's credit ("NATO (the alliance) said" is no dateline).
 DATELINE = re.compile(
     r"(?:\A|(?<=\n)|(?<=[.!?] ))\s*(?P<city>[A-Z][A-Z'’.\- ]{1,40}[A-Z.])"
     r"(?:, (?P<region>[A-Z][\w.'’\- ]{1,40}?))?"
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
-    r"(?:\s*[—–-]{1,2}(?:\s|\()|(?: \([\w/ .]+\))(?:\s*[—–-]{1,2}|:)?\s)"
+    r"(?:(?: \([\w/ .]+\))?\s*[—–-]{1,2}(?:\s|\()"
+    rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
 )
 LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
 PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
 # A one-word person or organisation that may be a town ("Abeokuta said ..."), or any
 # written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
 # country the story is about (disambiguation decides).
-LONE_NAME = "LONE"
+LONE_NAME, LONE_PERSON = "LONE", "LONE_PERSON"  # the second: one NER called a person
+LONE_LABELS = frozenset({LONE_NAME, LONE_PERSON})
 LOCATIVE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Oo]utside) $")
 # "Washington state's", "Punjab province": the division, not its namesake city; not in
 # "Washington State University".
@@ -107,16 +113,18 @@ def select_toponyms(
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
     }
     surnames = _person_words(mentions)
+    family_names = _person_words(mentions, last_only=True)  # "faith in Sutton" is the driver
     chosen = [
         m for m in mentions
         if _names_place(m, place_keys, names) and not _is_surname(m, surnames)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
     chosen += [
-        Mention(m.field, m.start, m.end, m.text, LONE_NAME)
+        Mention(m.field, m.start, m.end, m.text, LONE_PERSON if m.label == "PERSON" else LONE_NAME)
         for m in mentions
         if m not in chosen
         and ((_lone_name(m, surnames) and not _reads_as_name(m, text)) or _after_locative(m, text))
+        and not _is_surname(m, family_names)
     ]
     embedded = [
         e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)
@@ -208,12 +216,13 @@ def _embedded(organisation: Mention, names: PlaceNames) -> list[Mention]:
     return []
 
 
-def _person_words(mentions: Sequence[Mention]) -> set[str]:
+def _person_words(mentions: Sequence[Mention], last_only: bool = False) -> set[str]:
+    """The words (or only the last words) of the article's multi-word person names."""
     return {
         word
         for m in mentions
         if m.label == "PERSON" and " " in m.text.strip()
-        for word in exact_key(m.text).split()
+        for word in exact_key(m.text).split()[-1 if last_only else 0 :]
     }
 
 
@@ -242,8 +251,7 @@ def _datelines(text: str) -> list[Mention]:
 
 
 def _story_dateline(text: str) -> re.Match[str] | None:
-    found = DATELINE.search(text, 0, LEAD_CHARS)
-    return found if found and found.start("city") < LEAD_CHARS else None
+    return DATELINE.search(text, 0, LEAD_CHARS)
 
 
 def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
@@ -268,8 +276,6 @@ def _grouped(mentions: Iterable[Mention], text: str, title: str = "") -> list[To
             continue
         span = Span(mention.field, mention.start, mention.start + len(name))
         qualifier = _qualifier(text, mention) if mention.label != "NORP" else None
-        if qualifier and key in by_key and by_key[key].qualifier != qualifier:
-            key = f"{key}, {exact_key(qualifier)}"  # "Washington, D.C." amid the state's news
         as_division = DIVISION_WORD.match(title if mention.field == "title" else text, span.end)
         if key in by_key:
             by_key[key].spans.append(span)

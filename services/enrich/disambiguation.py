@@ -244,12 +244,21 @@ def _plausible(candidate: Candidate, toponym: Toponym, context: StoryContext) ->
         return False  # "UK", "Jos", "Pa." are places; "AI", "Dr" no hamlet's, "MoD" no Modesto
     if toponym.label in NOT_SETTLEMENTS and not _local_story_allows(entry, toponym, context):
         return False
+    region = context.regions.get(toponym.key)
+    if toponym.key in context.inner and region is not None and not _inside(entry, region):
+        return False  # "CAMP MURRAY, Wash.": no Camp County, Texas
     if context.vote_total < DOMINANT_VOTES or entry.country_code in context.votes:
         return True
     if entry.feature_code in ("PCLI", "CONT", "ADM1"):
         return True
     named_inside = toponym.key in context.inner
     return not (toponym.in_sub_place_list or candidate.quality == LOOSE or named_inside)
+
+
+def _inside(entry: GazetteerEntry, region: GazetteerEntry) -> bool:
+    """Whether the place lies in the country or state (region) written after its name."""
+    in_country = entry.country_code == region.country_code
+    return in_country and (region.feature_code != "ADM1" or region.admin1 == entry.admin1)
 
 
 def _local_story_allows(entry: GazetteerEntry, toponym: Toponym, context: StoryContext) -> bool:
@@ -328,9 +337,8 @@ def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> flo
     if entry.feature_code != "ADM1" and (entry.country_code, entry.admin1) in context.states:
         score += STATE_WEIGHT
     region = context.regions.get(toponym.key)
-    if region is not None and region.country_code == entry.country_code:
-        same_state = region.feature_code != "ADM1" or region.admin1 == entry.admin1
-        score += QUALIFIER_WEIGHT * same_state
+    if region is not None and _inside(entry, region):
+        score += QUALIFIER_WEIGHT
     others = [a for key, a in context.anchors if key != toponym.key]
     if others and entry.feature_code not in WHOLE_AREAS:
         nearest = min(distance_km(entry.lat, entry.lon, a.lat, a.lon) for a in others)

@@ -467,3 +467,9 @@ def test_a_lone_name_that_is_a_province_and_its_capital_is_the_town(geotagger):
     places, _ = geotagger.geotag("", text, found)
     aveiro = by_name(places, "Aveiro")
     assert aveiro.feature_code.startswith("PPL") and aveiro.country_code == "PT"
+
+
+def test_a_town_inside_an_unknown_name_lies_in_the_state_written_after_it(geotagger):
+    text = "CAMP MURRAY, Wash. — Soldiers of the support team trained on Monday."
+    places, _ = geotagger.geotag("", text, mentions(text, ("Wash.", "GPE")))
+    assert all(p.admin1 == "Washington" for p in places)  # no Camp County, Texas

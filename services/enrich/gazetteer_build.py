@@ -157,7 +157,8 @@ EXTRA_DEMONYMS = {
 # centre of the contiguous states where GeoNames (and so every GeoNames-based gold) puts it.
 COUNTRY_POINTS = {"US": (39.83, -98.58)}
 
-# Abbreviations of first-level divisions in news style (the AP's and the postal ones).
+# Abbreviations of first-level divisions in news style (the AP's, the postal ones, and
+# Australian usage).
 EXTRA_ADMIN1_NAMES = {
     "US.AL": ["Ala."], "US.AZ": ["Ariz."], "US.AR": ["Ark."], "US.CA": ["Calif.", "Cal."],
     "US.CO": ["Colo."], "US.CT": ["Conn."], "US.DE": ["Del."], "US.FL": ["Fla."],
@@ -174,6 +175,7 @@ EXTRA_ADMIN1_NAMES = {
     "CA.02": ["B.C.", "BC"], "CA.08": ["Ont."], "CA.10": ["Que."], "CA.01": ["Alta."],
     "CA.11": ["Sask."], "CA.03": ["Man."], "CA.07": ["N.S."], "CA.04": ["N.B."],
     "CA.09": ["P.E.I.", "PEI"], "CA.05": ["N.L.", "Nfld."],
+    "AU.08": ["WA"], "AU.02": ["NSW"], "AU.04": ["QLD", "Qld"], "AU.03": ["NT"],
 }  # fmt: skip
 # Postal codes that are also common words or other places' names stay out.
 AMBIGUOUS_POSTAL_CODES = frozenset(

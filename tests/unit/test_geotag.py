@@ -473,3 +473,11 @@ def test_a_town_inside_an_unknown_name_lies_in_the_state_written_after_it(geotag
     text = "CAMP MURRAY, Wash. — Soldiers of the support team trained on Monday."
     places, _ = geotagger.geotag("", text, mentions(text, ("Wash.", "GPE")))
     assert all(p.admin1 == "Washington" for p in places)  # no Camp County, Texas
+
+
+def test_australian_state_abbreviations_qualify_a_town(geotagger):
+    text = "Floods closed roads around Newcastle, NSW, and Ipswich, QLD, on Sunday."
+    found = mentions(text, ("Newcastle", "GPE"), ("NSW", "GPE"), ("Ipswich", "GPE"), ("QLD", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Newcastle").admin1 == "New South Wales"  # not Newcastle upon Tyne
+    assert by_name(places, "Ipswich").admin1 == "Queensland"  # not Suffolk's

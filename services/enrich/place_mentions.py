@@ -112,18 +112,19 @@ def select_toponyms(
     place_keys = {
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
     }
-    surnames = _person_words(mentions)
-    family_names = _person_words(mentions, last_only=True)  # "faith in Sutton" is the driver
+    people = {exact_key(m.text) for m in mentions if m.label == "PERSON" and " " in m.text.strip()}
+    person_words = {word for person in people for word in person.split()}
+    family_names = {person.split()[-1] for person in people}  # "faith in Sutton": the driver
     chosen = [
         m for m in mentions
-        if _names_place(m, place_keys, names) and not _is_surname(m, surnames)
+        if _names_place(m, place_keys, names) and not _is_surname(m, person_words)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
-    chosen += [
+    lone = [
         Mention(m.field, m.start, m.end, m.text, LONE_PERSON if m.label == "PERSON" else LONE_NAME)
         for m in mentions
         if m not in chosen
-        and ((_lone_name(m, surnames) and not _reads_as_name(m, text)) or _after_locative(m, text))
+        and ((_lone_name(m, people) and not _reads_as_name(m, text)) or _after_locative(m, text))
         and not _is_surname(m, family_names)
     ]
     embedded = [
@@ -131,7 +132,10 @@ def select_toponyms(
     ]
     listed = list(_listed_names(text))
     dateline = _datelines(text)
-    toponyms = _grouped(_unique_spans([*chosen, *embedded, *listed, *dateline]), text, title)
+    # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
+    # of Guma LGA and ...").
+    found = [*chosen, *embedded, *listed, *dateline, *lone]
+    toponyms = _grouped(_unique_spans(found), text, title)
     sub_place_keys = {exact_key(m.text) for m in listed if m.label == SUB_PLACE_LIST}
     for toponym in toponyms:
         toponym.in_sub_place_list = toponym.key in sub_place_keys
@@ -163,16 +167,16 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))
 
 
-def _lone_name(mention: Mention, person_words: set[str]) -> bool:
-    """A single capitalised word NER called a person or organisation, no word of a
-    person's name in the article."""
+def _lone_name(mention: Mention, people: set[str]) -> bool:
+    """A capitalised word NER called a person or organisation, or a longer name it called a
+    person ("Bac Ninh"), sharing no word with another person's name in the article."""
     key = exact_key(possessive_stripped(mention.text))
     return (
         mention.label in ("PERSON", "ORG")
         and mention.text[:1].isupper()
-        and " " not in key
+        and (" " not in key or mention.label == "PERSON")
         and not mention.text.isupper()
-        and key not in person_words
+        and not any(set(key.split()) & set(person.split()) for person in people - {key})
         and key not in COMMON_WORDS
     )
 
@@ -214,16 +218,6 @@ def _embedded(organisation: Mention, names: PlaceNames) -> list[Mention]:
             start = organisation.start
             return [Mention(organisation.field, start, start + end, name, EMBEDDED)]
     return []
-
-
-def _person_words(mentions: Sequence[Mention], last_only: bool = False) -> set[str]:
-    """The words (or only the last words) of the article's multi-word person names."""
-    return {
-        word
-        for m in mentions
-        if m.label == "PERSON" and " " in m.text.strip()
-        for word in exact_key(m.text).split()[-1 if last_only else 0 :]
-    }
 
 
 def _is_surname(mention: Mention, person_words: set[str]) -> bool:

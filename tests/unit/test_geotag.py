@@ -481,3 +481,14 @@ def test_australian_state_abbreviations_qualify_a_town(geotagger):
     places, _ = geotagger.geotag("", text, found)
     assert by_name(places, "Newcastle").admin1 == "New South Wales"  # not Newcastle upon Tyne
     assert by_name(places, "Ipswich").admin1 == "Queensland"  # not Suffolk's
+
+
+def test_a_town_of_two_words_ner_called_a_person_is_a_town_of_the_story_country(geotagger):
+    text = "HANOI, Vietnam — Heat hit Hanoi, with Bac Ninh expected to be hotter, Mai Tran said."
+    found = mentions(
+        text, ("HANOI", "GPE"), ("Vietnam", "GPE"), ("Hanoi", "GPE"), ("Bac Ninh", "PERSON"),
+        ("Mai Tran", "PERSON"),
+    )  # fmt: skip
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Bac Ninh").country_code == "VN"
+    assert "Mai Tran" not in {p.name for p in places}

@@ -61,6 +61,9 @@ class Geotagger:
     def is_demonym(self, word: str) -> bool:
         return self.gazetteer.demonym(word) is not None
 
+    def is_known(self, name: str) -> bool:
+        return bool(self.gazetteer.candidates(name)) or self.is_demonym(name)
+
     def is_well_known(self, name: str) -> bool:
         """A country or continent by any of its names ("UAE"), or a state or big city by its own."""
         return any(

@@ -104,6 +104,8 @@ class PlaceNames(Protocol):
 
     def is_well_known(self, name: str) -> bool: ...  # a country, continent, state or big city
 
+    def is_known(self, name: str) -> bool: ...  # a place or a nationality is called so
+
 
 def select_toponyms(
     text: str, mentions: Sequence[Mention], names: PlaceNames, title: str = ""
@@ -124,7 +126,9 @@ def select_toponyms(
         Mention(m.field, m.start, m.end, m.text, LONE_PERSON if m.label == "PERSON" else LONE_NAME)
         for m in mentions
         if m not in chosen
-        and ((_lone_name(m, people) and not _reads_as_name(m, text)) or _after_locative(m, text))
+        and (_lone_name(m, people) or _after_locative(m, text))
+        and names.is_known(possessive_stripped(m.text))  # most people are no town: cheap first
+        and (_after_locative(m, text) or not _reads_as_name(m, text))
         and not _is_surname(m, family_names)
     ]
     embedded = [

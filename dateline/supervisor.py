@@ -79,11 +79,13 @@ class OutputTail:
                 sink.close()
 
     def _write(self, sink: BinaryIO, data: bytes) -> None:
-        lines = data.decode(errors="replace").strip().splitlines()
-        if lines:
-            self.last_line = lines[-1]
-        sink.write(data)
-        sink.flush()
+        if last := data.rstrip().rpartition(b"\n")[2].strip():
+            self.last_line = last.decode(errors="replace")
+        try:
+            sink.write(data)
+            sink.flush()
+        except (OSError, ValueError):
+            pass  # a full disk or a closed terminal loses output; the pipe must still drain or the child blocks
 
     def finish(self, timeout_s: float = 2.0) -> str:
         """Wait for the output to end (the child has exited); return its last line."""

@@ -60,19 +60,17 @@ def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0,
                      supervisor: Supervisor | None = None) -> dict[str, str]:
     """Poll every /readyz until all answer 200; return what is not ready at the deadline, and why.
 
-    With ``supervisor``, restart what dies meanwhile and stop waiting for a service it gave
-    up on (its configuration is wrong): that one is returned at once with its reason.
+    With ``supervisor``, restart what dies meanwhile, and stop waiting as soon as it gives up
+    on a service (its configuration is wrong): that one is returned at once with its reason.
     """
     waiting = dict(urls)
-    failed: dict[str, str] = {}
     deadline = time.monotonic() + timeout_s
     with httpx.Client(timeout=2.0) as http:
         while waiting and time.monotonic() < deadline:
             if supervisor is not None:
                 supervisor.tick()
-                failed |= {name: why for name, why in supervisor.failures().items() if name in waiting}
-                for name in failed:
-                    waiting.pop(name, None)
+                if failed := {name: why for name, why in supervisor.failures().items() if name in waiting}:
+                    return failed
             for name, url in list(waiting.items()):
                 try:
                     if http.get(url).status_code == 200:
@@ -80,8 +78,8 @@ def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0,
                 except httpx.HTTPError:
                     pass
             if waiting:
-                time.sleep(0.1)
-    return failed | {name: f"no 200 from {url} in {timeout_s:.0f} s" for name, url in waiting.items()}
+                time.sleep(0.25)
+    return {name: f"no 200 from {url} in {timeout_s:.0f} s" for name, url in waiting.items()}
 
 
 def private_redis(settings: Settings) -> PrivateRedis:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+import msgspec
 from msgspec import Struct
 
 from shared.logging import get_logger
@@ -91,6 +92,17 @@ class OutputTail:
         """Wait for the output to end (the child has exited); return its last line."""
         self._thread.join(timeout_s)
         return self.last_line
+
+
+def refusal(last_line: str) -> str:
+    """Why a service refused to start: its last line, or the ``reason`` of its last JSON log event."""
+    try:
+        event = msgspec.json.decode(last_line)
+    except msgspec.DecodeError:
+        return last_line
+    if isinstance(event, dict) and isinstance(event.get("reason"), str):
+        return f"{event.get('event', 'refused')}: {event['reason']}"
+    return last_line
 
 
 class Child:
@@ -175,7 +187,7 @@ class ServiceChild(Child):
         return open(self.log_dir / f"{self.name}.log", "ab"), True  # the tail closes it
 
     def last_words(self) -> str:
-        return self.output.finish() if self.output else ""
+        return refusal(self.output.finish()) if self.output else ""
 
 
 class RedisChild(Child):

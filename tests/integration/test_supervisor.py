@@ -99,6 +99,19 @@ def test_a_service_that_refuses_its_configuration_is_left_down_with_the_reason(t
         supervisor.stop(grace_s=5)
 
 
+def test_a_refusal_logged_as_a_json_event_is_reported_by_its_reason(tmp_path):
+    # what ingest does when it has no keys: an error event with a reason, then exit 2
+    script = ("import json, sys\nprint(json.dumps({'reason': 'no API keys', 'event': 'tiny.refused',"
+              " 'level': 'error'}), file=sys.stderr)\nsys.exit(2)\n")
+    supervisor = _supervisor(tmp_path, {"tiny": script})
+    supervisor.start()
+    try:
+        assert _poll(lambda: supervisor.failures(), supervisor)
+    finally:
+        supervisor.stop(grace_s=5)
+    assert supervisor.failures() == {"tiny": "tiny.refused: no API keys"}
+
+
 def test_when_every_service_is_down_for_good_supervision_ends(tmp_path):
     supervisor = _supervisor(tmp_path, {"tiny": REFUSES_ITS_CONFIG}, extra_env={"DATELINE_INGEST_PORT": "0"})
     supervisor.start()

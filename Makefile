@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline eval lint clean
+.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-startup chaos eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -45,6 +45,13 @@ bench-pipeline: install
 
 bench-search: install
 	$(RUN) python -m bench.search
+
+bench-startup: install
+	$(RUN) python -m bench.startup
+
+# every process and Redis SIGKILLed at random under load; short form: make chaos CHAOS_ARGS="--articles 500 --kills 5"
+chaos: install
+	$(RUN) python -m bench.chaos $(CHAOS_ARGS)
 
 eval: install
 	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)

@@ -18,13 +18,16 @@ and articles per second of CPU time the ingest process itself used: on a machine
 with other work, wall-clock figures say how much CPU ingest was given, that one says what
 it does with it. Goal on 2 cores: single POSTs >= 1,000/s, bulk >= 5,000/s. The HTTP
 client is a minimal asyncio HTTP/1.1 client, so that its own cost stays small next to the
-server's. ``--log-level WARNING`` shows what the per-article log lines cost.
+server's. ``--log-level WARNING`` shows what the per-article log lines cost;
+``--fsync everysec,always`` compares Redis's AOF fsync policies (what a 202 costs when it
+must survive a power loss), each on its own Redis and ingest, rounds alternating.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -312,21 +315,48 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="articles per NDJSON request")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--log-level", default="INFO", help="ingest's; INFO logs every article")
+    parser.add_argument("--fsync", default="off",
+                        help="Redis AOF policies to compare, comma-separated: off, everysec, always "
+                             "(e.g. everysec,always: one Redis and ingest each, rounds alternating)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="dateline-bench-ingest-"))
-    with PrivateRedis(directory=workdir / "redis") as redis:
+    policies = args.fsync.split(",")
+    if unknown := set(policies) - set(FSYNC_POLICIES):
+        parser.error(f"--fsync: unknown {', '.join(sorted(unknown))}; choose from {', '.join(FSYNC_POLICIES)}")
+    rounds: dict[str, list[dict[str, Figures]]] = {policy: [] for policy in policies}
+    with contextlib.ExitStack() as running:
+        targets = {policy: running.enter_context(_ingest_on_redis(workdir, policy, args.log_level))
+                   for policy in policies}
+        for round_no in range(args.rounds):  # policies alternate: the machine's load hits each alike
+            for policy, (redis_url, port, pid) in targets.items():
+                rounds[policy].append(asyncio.run(one_round(redis_url, port, pid, round_no, args)))
+            print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
+    for policy in policies:
+        if len(policies) > 1 or policy != "off":
+            print(f"\n== Redis {FSYNC_POLICIES[policy]} ==")
+        report(rounds[policy], args)
+
+
+FSYNC_POLICIES = {
+    "off": "without AOF",
+    "everysec": "AOF, appendfsync everysec",
+    "always": "AOF, appendfsync always",
+}
+
+
+@contextlib.contextmanager
+def _ingest_on_redis(workdir: Path, policy: str, log_level: str):
+    """A private Redis with the given AOF fsync policy and an ingest process in front of it."""
+    options = {"appendonly": True, "fsync": policy} if policy != "off" else {}
+    with PrivateRedis(directory=workdir / f"redis-{policy}", **options) as redis:
         port = free_port()
-        ingest = start_ingest(redis.url, port, workdir / "ingest.log", args.log_level)
+        ingest = start_ingest(redis.url, port, workdir / f"ingest-{policy}.log", log_level)
         try:
-            rounds = []
-            for round_no in range(args.rounds):
-                rounds.append(asyncio.run(one_round(redis.url, port, ingest.pid, round_no, args)))
-                print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
+            yield redis.url, port, ingest.pid
         finally:
             ingest.terminate()
             ingest.wait(timeout=30)
-    report(rounds, args)
 
 
 if __name__ == "__main__":

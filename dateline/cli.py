@@ -71,18 +71,23 @@ def run_stack(settings: Settings, workers: int, after_ready, log_dir: Path | Non
     signal.signal(signal.SIGINT, request_stop)
     system.start()
     try:
-        missing = stack.wait_until_ready(stack.readiness_urls(settings, workers))
+        missing = stack.wait_until_ready(stack.readiness_urls(settings, workers), supervisor=system.supervisor)
         if missing:
-            raise fail(f"not ready after the deadline: {', '.join(missing)}"
-                       + (f" (logs in {log_dir})" if log_dir else ""))
+            raise fail(f"not ready: {_reasons(missing)}" + (f" (logs in {log_dir})" if log_dir else ""))
         console.print(f"[green]Dateline is up[/] — Redis at {system.redis_url}")
         if after_ready:
             after_ready(system)
         console.print("Ctrl-C stops everything.")
         system.supervisor.run_until(lambda: stop_requested)
+        if system.supervisor.all_failed():
+            raise fail(f"every service is down for good: {_reasons(system.supervisor.failures())}")
     finally:
         console.print("stopping…")
         system.stop()
+
+
+def _reasons(why_by_service: dict[str, str]) -> str:
+    return "; ".join(f"{name}: {why}" for name, why in why_by_service.items())
 
 
 @app.command()

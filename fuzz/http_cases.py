@@ -68,7 +68,7 @@ def media_type_cases() -> list[Case]:
 
 def method_cases() -> list[Case]:
     def call(method: str) -> Case:
-        build = lambda stage: RawRequest(  # noqa: E731
+        build = lambda stage: RawRequest(
             head=request_bytes(method, "/v1/articles", auth(stage)), method=method)
         return Case(name=f"{method} /v1/articles", service="ingest", build=build, expect=refused(status=405))
 

@@ -9,14 +9,14 @@ from urllib.parse import quote
 import msgspec
 
 from fuzz import cursors
-from fuzz.case import EITHER, OK, Case, Expect, Stage, get, refused, search
+from fuzz.case import EITHER, OK, REFUSED, Case, Expect, Stage, get, refused, search
 from fuzz.wire import RawRequest, request_bytes
 
 # The queries whose real next_cursor the forgeries start from (see fuzz.session).
 PAGED_QUERIES = {"newest": {"sort": "newest"}, "relevance": {"q": "Lisbon"}}
 
 
-def _case(name: str, query: str | dict | list, expect: Expect = refused()) -> Case:
+def _case(name: str, query: str | dict | list, expect: Expect = REFUSED) -> Case:
     return Case(name=name, service="search", build=search(query), expect=expect)
 
 
@@ -213,7 +213,7 @@ def article_cases() -> list[Case]:
 
 def method_cases() -> list[Case]:
     def call(method: str, target: str) -> Case:
-        build = lambda _stage: RawRequest(head=request_bytes(method, target, {}), method=method)  # noqa: E731
+        build = lambda _stage: RawRequest(head=request_bytes(method, target, {}), method=method)
         return Case(name=f"{method} {target}", service="search", build=build, expect=refused(status=405))
 
     return [

@@ -40,10 +40,14 @@ def fingerprint_of(cursor: str | None, query: dict[str, str]) -> int:
 
 
 def recomputed_fingerprint(query: dict[str, str]) -> int:
-    """CRC32 of the msgpack of (match, sort), computed as the search API does."""
+    """CRC32 of the msgpack of (match, sort), computed as the unsigned search API did; 0
+    where its parsing has changed shape (a signed API refuses the forgery either way)."""
     from services.index.query import SearchParams, parse_search  # the API's own parsing
 
-    request = parse_search(SearchParams(**query))
+    try:
+        request = parse_search(SearchParams(**query))
+    except (TypeError, ValueError):
+        return 0
     return zlib.crc32(msgspec.msgpack.encode((request.match, request.sort)))
 
 

@@ -49,8 +49,8 @@ def main() -> int:
         print(promises_table(promises))
         for run in runs:
             if not run.passed:
-                print(f"\nschemathesis on {run.document}:\n{run.output}")
-        summary = summarise(verdicts, promises, unchanged, {r.document: r.passed for r in runs})
+                print(f"\nschemathesis on {run.service}'s OpenAPI document:\n{run.output}")
+        summary = summarise(verdicts, promises, unchanged, {r.service: r.passed for r in runs})
         print()
         print(summary_text(summary))
     if summary.goals_met:
@@ -65,10 +65,10 @@ def _schemathesis(target, long: bool) -> list[openapi.Run]:
     for name, url in openapi.documents(target.ingest_url, target.search_url).items():
         print(f"schemathesis: {name} ({'long' if long else 'bounded'}) ...", file=sys.stderr)
         if long:
-            runs.append(openapi.schemathesis(url, target.api_key, examples=100_000, seed=None,
+            runs.append(openapi.schemathesis(name, url, target.api_key, examples=100_000, seed=None,
                                              max_seconds=openapi.LONG_SECONDS))
         else:
-            runs.append(openapi.schemathesis(url, target.api_key))
+            runs.append(openapi.schemathesis(name, url, target.api_key))
     return runs
 
 

@@ -23,13 +23,13 @@ LONG_SECONDS = 300  # per document: fuzzing and stateful phases repeat until it 
 
 
 class Run(Struct, kw_only=True):
-    document: str
+    service: str
     passed: bool
     output: str
 
 
 def schemathesis(
-    document_url: str, api_key: str, examples: int = BOUNDED_EXAMPLES, seed: int | None = 1,
+    service: str, document_url: str, api_key: str, examples: int = BOUNDED_EXAMPLES, seed: int | None = 1,
     max_seconds: int | None = None,
 ) -> Run:
     """One schemathesis run over every operation of the document at ``document_url``:
@@ -52,7 +52,7 @@ def schemathesis(
     # its replay cassettes go to the working directory: a scratch one, not the project
     with tempfile.TemporaryDirectory(prefix="dateline-schemathesis-") as scratch:
         done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
-    return Run(document=document_url, passed=done.returncode == 0, output=done.stdout + done.stderr)
+    return Run(service=service, passed=done.returncode == 0, output=done.stdout + done.stderr)
 
 
 def documents(ingest_url: str, search_url: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ class Summary(Struct, kw_only=True):
     by_goal: dict[str, int]  # cases that missed each goal
     broken_promises: int  # accepted articles that never became searchable
     known_unchanged: bool
-    schemathesis_ok: dict[str, bool] = {}  # per OpenAPI document, when it was run
+    schemathesis_ok: dict[str, bool] = {}  # per service's OpenAPI document, when it was run
 
     @property
     def goals_met(self) -> bool:
@@ -69,21 +69,21 @@ def promises_table(promises: Sequence[Promise]) -> str:
 
 def summary_text(summary: Summary) -> str:
     def mark(ok: bool) -> str:
-        return "met " if ok else "MISSED"
+        return "met   " if ok else "MISSED"
 
     misses = summary.by_goal
     lines = [
         f"cases: {summary.cases}, passed: {summary.cases - summary.failed}, failed: {summary.failed}",
-        f"  {mark(not misses['5xx'])}  0 x 5xx                         ({misses['5xx']} cases answered 5xx)",
-        f"  {mark(not misses['crash'])}  no service died                  ({misses['crash']} cases took one down)",
-        f"  {mark(not misses['slow'])}  0 answers over budget (2 s)      ({misses['slow']} cases slower or unanswered)",
-        f"  {mark(not misses['shape'])}  0 error-shape violations        ({misses['shape']} cases)",
-        f"  {mark(not misses['expectation'])}  each case's expected answer   ({misses['expectation']} cases answered otherwise)",
-        f"  {mark(not summary.broken_promises)}  every 202 ends searchable       ({summary.broken_promises} accepted articles not searchable)",
-        f"  {mark(summary.known_unchanged)}  the known article byte-identical after the fuzz",
+        f"  {mark(not misses['5xx'])}  0 x 5xx                      ({misses['5xx']} cases answered 5xx)",
+        f"  {mark(not misses['crash'])}  no service dies              ({misses['crash']} cases took one down)",
+        f"  {mark(not misses['slow'])}  0 answers over 2 s           ({misses['slow']} cases slower or unanswered)",
+        f"  {mark(not misses['shape'])}  0 error-shape violations     ({misses['shape']} cases)",
+        f"  {mark(not misses['expectation'])}  each case's expected answer  ({misses['expectation']} cases answered otherwise)",
+        f"  {mark(not summary.broken_promises)}  every 202 ends searchable    ({summary.broken_promises} accepted articles did not)",
+        f"  {mark(summary.known_unchanged)}  the article accepted before the fuzz is byte-identical after it",
     ]
-    for document, ok in summary.schemathesis_ok.items():
-        lines.append(f"  {mark(ok)}  schemathesis finds nothing in {document}")
+    for service, ok in summary.schemathesis_ok.items():
+        lines.append(f"  {mark(ok)}  schemathesis finds nothing in {service}'s OpenAPI document")
     lines.append("all goals met" if summary.goals_met else "GOALS MISSED")
     return "\n".join(lines)
 

@@ -16,5 +16,5 @@ from fuzz.stack import FuzzStack
 def test_schemathesis_finds_nothing(stack: FuzzStack, prepared, service: str) -> None:
     target = stack.target
     document = openapi.documents(target.ingest_url, target.search_url)[service]
-    run = openapi.schemathesis(document, target.api_key)
+    run = openapi.schemathesis(service, document, target.api_key)
     assert run.passed, run.output[-6000:]

@@ -18,7 +18,7 @@ from msgspec import Struct
 
 from fuzz.case import ANSWER_BUDGET_S
 
-BOUNDED_EXAMPLES = 40  # per operation: both documents in about a minute on two cores
+BOUNDED_EXAMPLES = 100  # per operation: ~300 requests, about 15 s for the search document
 LONG_SECONDS = 300  # per document: fuzzing and stateful phases repeat until it is spent
 
 

@@ -30,7 +30,6 @@ def auth_cases() -> list[Case]:
         ("Bearer and no key", "Bearer "),
         ("Bearer and only spaces", "Bearer      "),
         ("a key of 64 KB", "Bearer " + "k" * 65_536),
-        ("a key with a NUL", "Bearer a\x00b"),
     ]
     cases = [
         Case(name=f"auth: {name}", service="ingest", build=_post({"Authorization": value}), expect=refused(status=401))
@@ -46,6 +45,9 @@ def auth_cases() -> list[Case]:
         return RawRequest(head=head, body=ARTICLE, method="POST")
 
     return cases + [
+        # a NUL is not allowed in a header at all: the HTTP server may refuse it first (400)
+        Case(name="auth: a key with a NUL", service="ingest", build=_post({"Authorization": "Bearer a\x00b"}),
+             expect=Expect(statuses=(400, 401))),
         Case(name="auth: the key without 'Bearer'", service="ingest", build=bare_key, expect=refused(status=401)),
         Case(name="auth: a key of non-ASCII bytes", service="ingest", build=non_ascii_key, expect=refused(status=401)),
     ]

@@ -63,7 +63,7 @@ class Stage(Struct, frozen=True, kw_only=True):
     known_id: str
     max_body_bytes: int
     max_articles: int
-    # real `next_cursor` values, by the query string that produced them
+    # real `next_cursor` values, by the name of the paged query (search_cases.PAGED_QUERIES)
     cursors: dict[str, str]
     # how long ingest waits for a body that stopped arriving, when it says (else unknown)
     body_timeout_s: float | None = None
@@ -117,11 +117,6 @@ def search(query: str | dict | list[tuple[str, str]]) -> Callable[[Stage], RawRe
 
 def get(target: str | bytes, **headers: str) -> Callable[[Stage], RawRequest]:
     return lambda _stage: RawRequest(head=request_bytes("GET", target, headers), method="GET")
-
-
-def raw(head: bytes, body: bytes = b"", method: str = "GET") -> Callable[[Stage], RawRequest]:
-    """Bytes exactly as written: for requests no client would send."""
-    return lambda _stage: RawRequest(head=head, body=body, method=method)
 
 
 def _bytes(body: bytes | str | dict | list) -> bytes:

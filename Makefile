@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-startup chaos eval lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-startup chaos eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -28,6 +28,10 @@ demo: install
 
 up: install
 	$(RUN) dateline up
+
+# Hostile input and schemathesis against a stack of its own; FUZZ_ARGS=--long for people.
+fuzz: install
+	$(RUN) python -m fuzz $(FUZZ_ARGS)
 
 bench: bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline
 

@@ -1,0 +1,20 @@
+"""Every fuzz case, in the order they are sent.
+
+Search first, then the HTTP-level cases, then ingest's (whose heaviest, the HTML and slow
+bodies, come last: on a stack without budgets they hold a thread for minutes).
+"""
+
+from __future__ import annotations
+
+from fuzz.case import Case
+from fuzz.http_cases import http_cases
+from fuzz.ingest_cases import ingest_cases
+from fuzz.search_cases import search_cases
+
+
+def all_cases() -> list[Case]:
+    cases = [*search_cases(), *http_cases(), *ingest_cases()]
+    names = [case.name for case in cases]
+    duplicated = {name for name in names if names.count(name) > 1}
+    assert not duplicated, f"case names must be unique: {duplicated}"
+    return cases

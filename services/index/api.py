@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from typing import Annotated
 
 from litestar import Litestar, Response, get
@@ -15,7 +16,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.index.query import InvalidParameters, SearchParams, encode_cursor, parse_search
+from services.index.cursors import CursorSeal, load_cursor_key
+from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.store import (
     ArticleStore,
     BadQuery,
@@ -26,6 +28,7 @@ from services.index.store import (
 )
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
+from shared.settings import Settings
 
 SEARCHES = Counter("dateline_search_queries_total", "Search requests by outcome.", ["outcome"])
 SEARCH_SECONDS = Histogram(
@@ -40,12 +43,15 @@ _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
 Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
-def search_app(store: ArticleStore, checks: ReadinessChecks | None = None) -> Litestar:
+def search_app(
+    store: ArticleStore, settings: Settings, *, checks: ReadinessChecks | None = None, admin_routes: Sequence = (),
+) -> Litestar:
     """The search service's HTTP app (health, readiness, metrics and /docs included)."""
-    return build_app("index", search_routes(store), checks, title="Dateline search")
+    cursors = CursorSeal(load_cursor_key(settings))
+    return build_app("index", [*search_routes(store, cursors), *admin_routes], checks, title="Dateline search")
 
 
-def search_routes(store: ArticleStore) -> list:
+def search_routes(store: ArticleStore, cursors: CursorSeal) -> list:
     DOCUMENTS.set_function(lambda: store.stats().documents)
     INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
 
@@ -76,7 +82,7 @@ def search_routes(store: ArticleStore) -> list:
             near=near, bbox=bbox, focus_only=focus_only, sort=sort, size=size, cursor=cursor,
             facets=facets or [], facet_size=facet_size, histogram=histogram,
         )
-        return _search(store, params)
+        return _search(store, cursors, params)
 
     @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored",
          responses={404: _error_doc("No article with this id."), 400: _error_doc("Not an article id.")})
@@ -96,10 +102,10 @@ def search_routes(store: ArticleStore) -> list:
     return [search, article, stats]
 
 
-def _search(store: ArticleStore, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
+def _search(store: ArticleStore, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
     started = time.perf_counter()
     try:
-        request = parse_search(params)
+        request = parse_search(params, cursors)
         with SEARCH_SECONDS.time():
             result = store.search(request)
     except InvalidParameters as exc:
@@ -109,14 +115,14 @@ def _search(store: ArticleStore, params: SearchParams) -> Response[SearchRespons
         SEARCHES.labels("invalid").inc()
         return error_response(400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
     SEARCHES.labels("ok").inc()
-    return Response(_response(request, result, took_ms=(time.perf_counter() - started) * 1000))
+    return Response(_response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000))
 
 
-def _response(request: SearchRequest, result: SearchResult, *, took_ms: float) -> SearchResponse:
+def _response(request: SearchRequest, result: SearchResult, cursors: CursorSeal, *, took_ms: float) -> SearchResponse:
     return SearchResponse(
         total=result.total,
         hits=[_hit(h) for h in result.hits],
-        next_cursor=encode_cursor(result.next, request) if result.next else None,
+        next_cursor=cursors.issue(result.next, request) if result.next else None,
         facets=result.facets,
         histogram=result.histogram,
         took_ms=round(took_ms, 3),

@@ -20,13 +20,13 @@ import redis.asyncio as aioredis
 from litestar import Litestar, Response, get, post
 from prometheus_client import Gauge
 
-from services.index.api import search_app, search_routes
+from services.index.api import search_app
 from services.index.indexer import IndexDesk
 from services.index.reindex import ReindexJob, ReindexStatus, reindex
 from services.index.store import ArticleStore, SchemaChanged
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
-from shared.http import InLoopServer, build_app, error_response
+from shared.http import InLoopServer, error_response
 from shared.logging import get_logger
 from shared.schemas import ErrorBody
 from shared.settings import Settings
@@ -90,8 +90,7 @@ class IndexService:
 
     def http_app(self) -> Litestar:
         checks = {"redis": self._redis_reachable, "indexer": self.stage.readiness}
-        return build_app("index", [*search_routes(self.store), *self._reindex_routes()], checks,
-                         title="Dateline search")
+        return search_app(self.store, self.settings, checks=checks, admin_routes=self._reindex_routes())
 
     def _reindex_routes(self) -> list:
         job = self.reindexing
@@ -124,7 +123,7 @@ def _open_for_writing(settings: Settings) -> ArticleStore:
 
 def search_only_app(settings: Settings) -> Litestar:
     """A read-only search process over the same index (no indexer, no reindex)."""
-    return search_app(ArticleStore(settings.index_dir, writable=False))
+    return search_app(ArticleStore(settings.index_dir, writable=False), settings)
 
 
 async def serve(service: IndexService) -> int:

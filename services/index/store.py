@@ -88,6 +88,11 @@ class SearchRequest(Struct, kw_only=True, frozen=True):
     facet_size: int = 10
     histogram: Interval | None = None
 
+    @property
+    def by_date(self) -> bool:
+        """Pages in date order (keyed by ``sort_key``), else by relevance (by offset)."""
+        return self.sort != "relevance" or not self.match.text
+
 
 class StoredHit(Struct, kw_only=True):
     article: EnrichedArticle
@@ -417,7 +422,7 @@ class ArticleStore:
         return Query.boolean_query([(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema, "seq", exact))])
 
     def _page_query(self, matched: Query, request: SearchRequest) -> tuple[Query, str | None]:
-        by_date = request.sort != "relevance" or not request.match.text
+        by_date = request.by_date
         after = request.after
         if after is None:
             return matched, "sort_key" if by_date else None
@@ -439,7 +444,7 @@ class ArticleStore:
               hits: list[tuple[StoredHit, int]], page_count: int) -> After | None:
         """A cursor when more remain: ``page_count`` counts this page and all after it
         (date order), or the whole match under the ceiling (relevance, by offset)."""
-        by_date = request.sort != "relevance" or not request.match.text
+        by_date = request.by_date
         offset = 0 if by_date or request.after is None else request.after.offset
         if not hits or offset + len(hits) >= page_count:
             return None

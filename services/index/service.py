@@ -17,18 +17,17 @@ import socket
 
 import msgspec
 import redis.asyncio as aioredis
-from litestar import Litestar, Response, get, post
+from litestar import Litestar
 from prometheus_client import Gauge
 
 from services.index.api import search_app
 from services.index.indexer import IndexDesk
-from services.index.reindex import ReindexJob, ReindexStatus, reindex
+from services.index.reindex import ReindexJob, reindex
 from services.index.store import ArticleStore, SchemaChanged
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
-from shared.http import InLoopServer, error_response
+from shared.http import InLoopServer
 from shared.logging import get_logger
-from shared.schemas import ErrorBody
 from shared.settings import Settings
 from shared.streams import ENRICHED, as_str, ensure_groups
 
@@ -90,22 +89,7 @@ class IndexService:
 
     def http_app(self) -> Litestar:
         checks = {"redis": self._redis_reachable, "indexer": self.stage.readiness}
-        return search_app(self.store, self.settings, checks=checks, admin_routes=self._reindex_routes())
-
-    def _reindex_routes(self) -> list:
-        job = self.reindexing
-
-        @post("/v1/reindex", status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles")
-        def start_reindex() -> Response[ReindexStatus] | Response[ErrorBody]:
-            if not job.start():
-                return error_response(409, "reindex_running", "a reindex is already running: GET /v1/reindex")
-            return Response(job.status, status_code=202)
-
-        @get("/v1/reindex", sync_to_thread=False, summary="Progress of the last reindex")
-        def reindex_status() -> ReindexStatus:
-            return job.status
-
-        return [start_reindex, reindex_status]
+        return search_app(self.store, self.settings, checks=checks, reindexing=self.reindexing)
 
     async def _redis_reachable(self) -> str | None:
         return None if await self.redis.ping() else "Redis did not answer PING"

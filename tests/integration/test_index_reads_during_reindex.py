@@ -3,16 +3,23 @@ writer's own process (the index service) and in a read-only one (``services.inde
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 
+import httpx
 import pytest
 
-from services.index.reindex import rebuild
+from services.index.api import search_app
+from services.index.reindex import ReindexJob, rebuild
 from services.index.store import ArticleStore, Match, SearchRequest
+from shared.http import InLoopServer
+from shared.redis_server import free_port
+from shared.settings import Settings
 from tests.factories import story
+from tests.integration.polling import eventually
 
 READS: list[Callable[[ArticleStore], object]] = [
     lambda store: store.search(SearchRequest(match=Match(text="council"), size=5, facets=("sources",))),
@@ -97,3 +104,35 @@ def test_a_reader_follows_two_quick_switches(writer, tmp_path):
         assert time.monotonic() < deadline
     assert reader.stats().generation == writer.stats().generation
     assert reader.get(f"{7:032x}") is not None
+
+
+async def test_search_over_http_never_fails_during_repeated_reindexes(writer, tmp_path):
+    """What a client sees: POST /v1/reindex again and again while four clients search."""
+    app = search_app(writer, Settings(data_dir=str(tmp_path)), reindexing=ReindexJob(writer, threading.Lock))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    statuses: Counter = Counter()
+    reindexing = True
+
+    async def search(client: httpx.AsyncClient, query: str) -> None:
+        while reindexing:
+            statuses[(await client.get(f"{base}{query}")).status_code] += 1
+
+    async with InLoopServer(app, "127.0.0.1", port).running(), httpx.AsyncClient(timeout=30) as client:
+        readers = [asyncio.create_task(search(client, q)) for q in
+                   ("/v1/search?q=council&facets=sources", "/v1/search?sort=newest&histogram=day",
+                    f"/v1/articles/{7:032x}", "/v1/stats")]
+        try:
+            for _ in range(8):
+                assert (await client.post(f"{base}/v1/reindex")).status_code == 202
+                await eventually(lambda: _reindex_done(client, base), timeout=30, every=0.01)
+        finally:
+            reindexing = False
+            await asyncio.gather(*readers)
+    assert set(statuses) == {200} and statuses[200] > 100, statuses
+
+
+async def _reindex_done(client: httpx.AsyncClient, base: str) -> bool:
+    state = (await client.get(f"{base}/v1/reindex")).json()["state"]
+    assert state != "failed"
+    return state == "done"

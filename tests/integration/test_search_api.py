@@ -15,6 +15,8 @@ from shared.schemas import EnrichedArticle, ErrorBody, SearchResponse
 from shared.settings import Settings
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
 
+ADMIN_KEY = "an admin key"
+
 
 @pytest.fixture
 def index(tmp_path):
@@ -37,7 +39,8 @@ def index(tmp_path):
 @pytest.fixture
 def client(index, tmp_path):
     # A read-only store, as a search process has: it sees the writer's commits.
-    with TestClient(search_app(ArticleStore(tmp_path / "index"), Settings(data_dir=str(tmp_path)))) as http:
+    settings = Settings(data_dir=str(tmp_path), admin_keys=(ADMIN_KEY,))
+    with TestClient(search_app(ArticleStore(tmp_path / "index"), settings)) as http:
         yield http
 
 
@@ -241,7 +244,7 @@ def test_health_docs_and_metrics(client):
     params = {p["name"] for p in spec["paths"]["/v1/search"]["get"]["parameters"]}
     assert {"q", "entity", "place", "from", "to", "near", "bbox", "focus_only", "cursor", "facets", "histogram"} <= params
     client.get("/v1/search?q=storm")
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).text
     assert "dateline_index_documents 4.0" in metrics
     assert 'dateline_search_queries_total{outcome="ok"}' in metrics
     assert "dateline_search_seconds_bucket" in metrics

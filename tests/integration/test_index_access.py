@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,9 @@ import httpx
 import msgspec
 import pytest
 from litestar.testing import TestClient
+from typer.testing import CliRunner
 
+from dateline.cli import app as cli
 from services.index.api import search_app
 from services.index.reindex import ReindexJob
 from services.index.store import ArticleStore
@@ -190,3 +193,38 @@ def test_cors_lets_the_configured_origins_in(store, tmp_path):
         assert answer.headers["access-control-allow-origin"] == "https://news.example"
         other = client.get("/v1/search", headers={"Origin": "https://elsewhere.example", **bearer(SEARCH)})
         assert "access-control-allow-origin" not in other.headers
+
+
+# -- the CLI sends the configured keys ------------------------------------------------------------
+
+
+@contextmanager
+def served_in_a_thread(app, port: int) -> Iterator[None]:
+    server = InLoopServer(app, "127.0.0.1", port)
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True)
+    thread.start()
+    try:
+        for _ in range(1000):
+            if server.started:
+                break
+            time.sleep(0.01)  # polling interval while uvicorn binds
+        assert server.started
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def test_the_cli_sends_the_configured_keys(store, tmp_path):
+    keys = {"DATELINE_ADMIN_KEYS": ADMIN, "DATELINE_SEARCH_KEYS": SEARCH}
+    app = search_app(store, Settings(data_dir=str(tmp_path), admin_keys=(ADMIN,), search_keys=(SEARCH,)),
+                     reindexing=ReindexJob(store, threading.Lock))
+    port = free_port()
+    env = {"COLUMNS": "200", "DATELINE_SEARCH_PORT": str(port), "DATELINE_DATA_DIR": str(tmp_path)}
+    with served_in_a_thread(app, port):
+        reindexed = CliRunner().invoke(cli, ["reindex"], env={**env, **keys})
+        assert reindexed.exit_code == 0 and "reindexed 5 articles" in reindexed.output, reindexed.output
+        found = CliRunner().invoke(cli, ["search", "council", "--json"], env={**env, **keys})
+        assert found.exit_code == 0 and msgspec.json.decode(found.output)["total"] == 5, found.output
+        refused = CliRunner().invoke(cli, ["reindex"], env={**env, "DATELINE_SEARCH_KEYS": SEARCH})
+        assert refused.exit_code == 1 and "401" in refused.output

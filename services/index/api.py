@@ -77,7 +77,8 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
     INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
 
     @get("/v1/search", sync_to_thread=True, summary="Search articles", security=security,
-         responses={400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
+         responses={200: ResponseSpec(SearchResponse, description="One page of hits, with facets and histogram."),
+                    400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
                     **SEARCH_REFUSALS})
     def search(
         q: Annotated[str | None, QueryParameter(description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required.")] = None,
@@ -107,7 +108,8 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
         return _search(store, cursors, params)
 
     @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored", security=security,
-         responses={400: _error_doc("Not an article id."), 404: _error_doc("No article with this id."),
+         responses={200: ResponseSpec(EnrichedArticle, description="The enriched article as indexed."),
+                    400: _error_doc("Not an article id."), 404: _error_doc("No article with this id."),
                     **SEARCH_REFUSALS})
     def article(article_id: Annotated[str, PathParameter(description="The article id (32 hex digits).")]) -> Response[EnrichedArticle] | Response[ErrorBody]:
         if not _ARTICLE_ID.match(article_id):
@@ -128,7 +130,9 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
 
 def reindex_routes(job: ReindexJob) -> list:
     @post("/v1/reindex", status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles",
-          security=ADMIN_SECURITY, responses={409: _error_doc("A reindex is already running."), **ADMIN_REFUSALS})
+          security=ADMIN_SECURITY,
+          responses={202: ResponseSpec(ReindexStatus, description="Started; follow it at GET /v1/reindex."),
+                     409: _error_doc("A reindex is already running."), **ADMIN_REFUSALS})
     def start_reindex() -> Response[ReindexStatus] | Response[ErrorBody]:
         if not job.start():
             return error_response(409, "reindex_running", "a reindex is already running: GET /v1/reindex")

@@ -47,10 +47,12 @@ def store(tmp_path) -> Iterator[ArticleStore]:
 
 @contextmanager
 def service(store: ArticleStore, tmp_path, **settings) -> Iterator[TestClient]:
-    app = search_app(store, Settings(data_dir=str(tmp_path), **settings),
-                     reindexing=ReindexJob(store, threading.Lock))
-    with TestClient(app) as client:
+    job = ReindexJob(store, threading.Lock)
+    with TestClient(search_app(store, Settings(data_dir=str(tmp_path), **settings), reindexing=job)) as client:
         yield client
+    deadline = time.monotonic() + 30
+    while job.status.state == "running" and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling interval: a started rebuild ends before the store closes
 
 
 def refusal(response: httpx.Response, status: int, error: str) -> ErrorBody:

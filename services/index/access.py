@@ -3,9 +3,10 @@
 Three kinds of route (:data:`ROUTE_ACCESS`, one table):
 
 - **open**: ``/healthz``, ``/readyz``, the API docs, CORS preflights;
-- **admin**: ``/v1/reindex`` and ``/metrics``. With ``DATELINE_ADMIN_KEYS`` set they need
-  one of those keys as ``Authorization: Bearer KEY``; with none set they answer clients on
-  this machine only (loopback), so ``dateline reindex`` works out of the box and nothing
+- **admin**: ``/v1/reindex`` and ``/metrics``, for operators
+  (:class:`shared.auth.OperatorKeys`): with ``DATELINE_ADMIN_KEYS`` set they need one of
+  those keys as ``Authorization: Bearer KEY``; with none set they answer clients on this
+  machine only (loopback), so ``dateline reindex`` works out of the box and nothing
   administrative is reachable from the network by accident;
 - **search**: everything else. With ``DATELINE_SEARCH_KEYS`` set they need a search (or
   admin) key; with none, search is open (the local default). ``DATELINE_SEARCH_RATE``
@@ -26,7 +27,7 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 
 from services.index.ratelimit import TokenBuckets
-from shared.auth import CHALLENGE, BearerKeys, bearer_key, is_local
+from shared.auth import BearerKeys, OperatorKeys, caller, unauthorized
 from shared.http import error_response
 from shared.schemas import ErrorBody
 from shared.settings import Settings
@@ -85,41 +86,26 @@ class Gatekeeper:
     def __init__(self, settings: Settings) -> None:
         self._admin = BearerKeys(settings.admin_keys)
         self._search = BearerKeys(settings.search_keys)
+        self._operators = OperatorKeys(settings.admin_keys, other_keys=settings.search_keys)
         self._buckets = TokenBuckets(settings.search_rate, settings.search_burst) if settings.search_rate else None
 
     async def admit(self, request: Request) -> Response[ErrorBody] | None:
         if request.method == "OPTIONS":
             return None  # CORS preflights carry no credentials
-        route = request.scope.get("path_template") or request.scope["path"]
-        key = bearer_key(request.headers.get("authorization"))
-        client = request.client.host if request.client else None
-        match access_of(route):
+        key, client = caller(request)
+        match access_of(request.scope.get("path_template") or request.scope["path"]):
             case "admin":
-                return self._admit_admin(key, client)
+                return self._operators.refusal(key, client)
             case "search":
                 return self._admit_search(key, client)
         return None
 
-    def _admit_admin(self, key: str | None, client: str | None) -> Response[ErrorBody] | None:
-        if not self._admin:
-            if is_local(client):
-                return None
-            return error_response(403, "forbidden", "admin endpoints answer clients on this machine only: "
-                                  "set DATELINE_ADMIN_KEYS to call them from elsewhere")
-        if key in self._admin:
-            return None
-        if key is None:
-            return _unauthorized("send an admin key as `Authorization: Bearer <key>`")
-        if key in self._search:
-            return error_response(403, "forbidden", "a search key cannot call admin endpoints")
-        return _unauthorized("the admin key is not valid")
-
     def _admit_search(self, key: str | None, client: str | None) -> Response[ErrorBody] | None:
         if self._search:
             if key is None:
-                return _unauthorized("send your search key as `Authorization: Bearer <key>`")
+                return unauthorized("send your search key as `Authorization: Bearer <key>`")
             if key not in self._search and key not in self._admin:
-                return _unauthorized("the search key is not valid")
+                return unauthorized("the search key is not valid")
             caller = f"key:{key}"
         else:
             caller = f"client:{client}"
@@ -142,8 +128,3 @@ def access_of(route: str) -> Access:
         return ROUTE_ACCESS[route]
     return "open" if route.startswith(OPEN_PREFIXES) else "search"
 
-
-def _unauthorized(detail: str) -> Response[ErrorBody]:
-    refusal = error_response(401, "unauthorized", detail)
-    refusal.headers.update(CHALLENGE)
-    return refusal

@@ -1,8 +1,11 @@
 """Bearer keys and local callers (shared.auth)."""
 
 import pytest
+from litestar.testing import TestClient
 
-from shared.auth import BearerKeys, bearer_key, is_local
+from shared.auth import BearerKeys, bearer_key, is_local, operator_only
+from shared.http import build_app
+from shared.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -29,3 +32,14 @@ def test_keys_are_matched_exactly():
 )
 def test_local_callers(host, local):
     assert is_local(host) is local
+
+
+def test_operator_only_keeps_metrics_for_operators():
+    # Any service can install it; the TestClient calls from a remote address ("testclient").
+    with TestClient(build_app("test", [], title="t", before_request=operator_only(Settings()))) as remote:
+        assert remote.get("/metrics").status_code == 403
+        assert remote.get("/healthz").status_code == 200
+    keyed = Settings(admin_keys=("k1",))
+    with TestClient(build_app("test", [], title="t", before_request=operator_only(keyed))) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer k1"}).status_code == 200

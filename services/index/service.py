@@ -158,11 +158,6 @@ def _open_for_writing(settings: Settings) -> ArticleStore:
         return ArticleStore(settings.index_dir, writable=True)
 
 
-def search_only_app(settings: Settings) -> Litestar:
-    """A read-only search process over the same index (no indexer, no reindex)."""
-    return search_app(ArticleStore(settings.index_dir, writable=False), settings)
-
-
 async def serve(service: IndexService) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

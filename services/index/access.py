@@ -106,15 +106,15 @@ class Gatekeeper:
                 return unauthorized("send your search key as `Authorization: Bearer <key>`")
             if key not in self._search and key not in self._admin:
                 return unauthorized("the search key is not valid")
-            caller = f"key:{key}"
+            who = f"key:{key}"
         else:
-            caller = f"client:{client}"
-        return self._limit(caller)
+            who = f"client:{client}"
+        return self._limit(who)
 
-    def _limit(self, caller: str) -> Response[ErrorBody] | None:
+    def _limit(self, who: str) -> Response[ErrorBody] | None:
         if self._buckets is None:
             return None
-        wait = self._buckets.take(caller)
+        wait = self._buckets.take(who)
         if not wait:
             return None
         refusal = error_response(429, "rate_limited", f"over {self._buckets.rate:g} requests/s "

@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from services.index.cursors import CursorSeal
 from services.index.query import SearchParams, parse_search
 from services.index.store import ArticleStore
 from shared.schemas import EnrichedArticle, Entity, Place
@@ -98,6 +99,8 @@ COMMON = FILLER.split()
 SOURCES = [f"{name}.example" for name in ("wire", "herald", "tribune", "courier", "gazette", "post",
                                           "times", "chronicle", "observer", "dispatch", "monitor", "star")]
 LANGUAGES = ["en"] * 17 + ["fr", "de", "es"]
+
+CURSORS = CursorSeal(b"bench")  # the queries carry no cursor
 
 
 class Newsroom:
@@ -239,7 +242,7 @@ def time_store(store: ArticleStore, queries: list[dict]) -> list[float]:
     samples = []
     for query in queries:
         t = time.perf_counter()
-        store.search(parse_search(params_of(query)))
+        store.search(parse_search(params_of(query), CURSORS))
         samples.append((time.perf_counter() - t) * 1000)
     return samples
 
@@ -329,7 +332,7 @@ def run(data_dir: Path, articles: int, batch: int, incremental: int, incremental
             for name, queries in kinds.items():
                 direct = percentiles(time_store(store, queries))
                 http = percentiles(time_http(client, queries))
-                hits = statistics.median(store.search(parse_search(params_of(q))).total for q in queries[:50])
+                hits = statistics.median(store.search(parse_search(params_of(q), CURSORS)).total for q in queries[:50])
                 print(f"{name:<24} {direct[0]:>9.2f} {direct[1]:>7.2f} {direct[2]:>7.2f}   "
                       f"{http[0]:>8.2f} {http[1]:>7.2f} {http[2]:>7.2f}   {http[0] - direct[0]:>+8.2f}  {hits:,.0f}")
     finally:

@@ -33,12 +33,13 @@ def reindex_command(console: Console, settings: Settings) -> None:
     import httpx
     import msgspec
 
-    from dateline.stack import search_url
+    from dateline.stack import search_headers, search_url
     from services.index.reindex import ReindexStatus
 
     base = search_url(settings)
+    admin = search_headers(settings, admin=True)
     try:
-        started = httpx.post(f"{base}/v1/reindex", timeout=10)
+        started = httpx.post(f"{base}/v1/reindex", headers=admin, timeout=10)
     except httpx.ConnectError:
         _reindex_here(console, settings)
         return
@@ -49,7 +50,7 @@ def reindex_command(console: Console, settings: Settings) -> None:
     with console.status("reindexing…") as spinner:
         while status.state not in ("done", "failed"):
             time.sleep(0.5)  # progress refresh for a person, not a wait for a test
-            status = msgspec.json.decode(httpx.get(f"{base}/v1/reindex", timeout=10).content, type=ReindexStatus)
+            status = msgspec.json.decode(httpx.get(f"{base}/v1/reindex", headers=admin, timeout=10).content, type=ReindexStatus)
             spinner.update(f"reindexing… {status.copied:,} articles copied")
     if status.state == "failed":
         console.print(f"[red]reindex failed:[/] {status.error}")

@@ -247,7 +247,7 @@ def search(
               ("sort", sort), ("size", str(size)), ("cursor", cursor), ("facets", facets),
               ("histogram", histogram)]
     params = [(k, v) for k, v in params if v] + [("entity", e) for e in entity or []]
-    client = SearchClient(stack.search_url(settings))
+    client = SearchClient(stack.search_url(settings), headers=stack.search_headers(settings))
     try:
         result = client.search(params)
     except ApiError as exc:

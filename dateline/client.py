@@ -70,8 +70,8 @@ class IngestClient:
 
 
 class SearchClient:
-    def __init__(self, base_url: str, timeout: float = 30.0):
-        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+    def __init__(self, base_url: str, timeout: float = 30.0, headers: dict[str, str] | None = None):
+        self.http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
 
     def search(self, params: list[tuple[str, str]]) -> SearchResponse:
         response = self.http.get("/v1/search", params=params)

@@ -30,6 +30,13 @@ def search_url(settings: Settings) -> str:
     return f"http://{local_host(settings.search_host)}:{settings.search_port}"
 
 
+def search_headers(settings: Settings, *, admin: bool = False) -> dict[str, str]:
+    """The key the CLI sends to the search service: a search key (an admin key also
+    searches), or an admin key for ``admin``; none when none is configured."""
+    keys = settings.admin_keys if admin else (*settings.search_keys, *settings.admin_keys)
+    return {"Authorization": f"Bearer {keys[0]}"} if keys else {}
+
+
 def enrich_url(settings: Settings, worker: int) -> str:
     return f"http://127.0.0.1:{settings.enrich_metrics_port + worker}"
 

@@ -10,7 +10,7 @@ import redis
 from rich.console import Console, Group
 from rich.table import Table
 
-from dateline.stack import search_url
+from dateline.stack import search_headers, search_url
 from shared.settings import Settings
 from shared.streams import DLQ, ENRICHED, INCOMING, RAW
 
@@ -82,7 +82,7 @@ def _stream_status(client: redis.Redis, name: str) -> StreamStatus:
 
 def _index_status(settings: Settings) -> IndexStatus:
     try:
-        response = httpx.get(f"{search_url(settings)}/v1/stats", timeout=2.0)
+        response = httpx.get(f"{search_url(settings)}/v1/stats", headers=search_headers(settings), timeout=2.0)
         response.raise_for_status()
         return msgspec.json.decode(response.content, type=IndexStatus)
     except (httpx.HTTPError, msgspec.DecodeError) as exc:

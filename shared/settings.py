@@ -73,6 +73,20 @@ class Settings(Struct, kw_only=True, frozen=True):
     # always: a 202 also survives a power loss; each write waits for the disk.
     redis_fsync: Literal["always", "everysec"] = "everysec"
 
+    # -- search: who may call the search service, and how often --------------------------
+    # Signs search cursors; default: a random key kept in <data_dir>/cursor.key.
+    cursor_secret: str = ""
+    # Bearer keys for the admin endpoints (/v1/reindex, /metrics); none: local clients only.
+    admin_keys: tuple[str, ...] = ()
+    # Bearer keys search clients must send; none: search is open (the local default).
+    search_keys: tuple[str, ...] = ()
+    # Requests a second per search key, or per client address when search is open; 0: no limit.
+    search_rate: Annotated[float, Meta(ge=0)] = 0.0
+    # How many requests a client may send at once before the rate applies (the bucket's size).
+    search_burst: Positive = 20
+    # Origins whose web pages may call search (CORS), e.g. https://news.example; "*": any.
+    cors_origins: tuple[str, ...] = ()
+
     @property
     def gazetteer_dir(self) -> Path:
         return Path(self.gazetteer_path) if self.gazetteer_path else self.data_path / "gazetteer"

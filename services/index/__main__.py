@@ -6,6 +6,9 @@
   own ``DATELINE_SEARCH_PORT``, for more search capacity).
 - ``reindex``: rebuild the index from its stored articles while the service is down
   (while it runs, ``POST /v1/reindex`` asks it to do the same without stopping).
+
+Each command imports only what it runs (a read-only search process needs no FastStream
+or Redis client, a reindex no web framework): start-up time is mostly imports.
 """
 
 from __future__ import annotations
@@ -13,11 +16,6 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import msgspec
-
-from services.index.reindex import IndexBusy, reindex
-from services.index.service import IndexService, search_only_app, serve
-from shared.http import serve as serve_http
 from shared.logging import configure_logging, get_logger
 from shared.settings import Settings, settings_or_exit
 
@@ -35,6 +33,9 @@ def main(argv: list[str]) -> int:
 
 
 def _serve(settings: Settings) -> int:
+    from services.index.reindex import IndexBusy
+    from services.index.service import IndexService, serve
+
     try:
         return asyncio.run(serve(IndexService(settings)))
     except IndexBusy as exc:
@@ -46,11 +47,20 @@ def _serve(settings: Settings) -> int:
 
 
 def _search(settings: Settings) -> int:
-    serve_http(search_only_app(settings), settings.search_host, settings.search_port)
+    from services.index.api import search_app
+    from services.index.store import ArticleStore
+    from shared.http import serve as serve_http
+
+    # A read-only search process over the same index (no indexer, no reindex).
+    serve_http(search_app(ArticleStore(settings.index_dir), settings), settings.search_host, settings.search_port)
     return 0
 
 
 def _reindex(settings: Settings) -> int:
+    import msgspec
+
+    from services.index.reindex import IndexBusy, reindex
+
     try:
         stats = reindex(settings)
     except IndexBusy as exc:

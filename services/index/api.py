@@ -1,7 +1,9 @@
-"""The search API: ``GET /v1/search`` and ``GET /v1/articles/{id}`` over the article store.
+"""The search API: ``GET /v1/search`` and ``GET /v1/articles/{id}`` over the article store,
+and ``/v1/reindex`` in the writer's process.
 
 Handlers are thin: parameters -> :func:`~services.index.query.parse_search` -> the
-store (in a worker thread: tantivy releases the GIL) -> API bodies.
+store (in a worker thread: tantivy releases the GIL) -> API bodies. Who may call what is
+decided before any handler runs (:mod:`services.index.access`).
 """
 
 from __future__ import annotations
@@ -10,12 +12,25 @@ import re
 import time
 from typing import Annotated
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Response, get, post
+from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import PathParameter, QueryParameter
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.index.query import InvalidParameters, SearchParams, encode_cursor, parse_search
+from services.index.access import (
+    ADMIN_REFUSALS,
+    ADMIN_SECURITY,
+    SEARCH_REFUSALS,
+    SECURITY_SCHEMES,
+    Gatekeeper,
+    search_security,
+)
+from services.index.cursors import CursorSeal, load_cursor_key
+from services.index.query import InvalidParameters, SearchParams, parse_search
+from services.index.reindex import ReindexJob, ReindexStatus
 from services.index.store import (
     ArticleStore,
     BadQuery,
@@ -26,6 +41,7 @@ from services.index.store import (
 )
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
+from shared.settings import Settings
 
 SEARCHES = Counter("dateline_search_queries_total", "Search requests by outcome.", ["outcome"])
 SEARCH_SECONDS = Histogram(
@@ -40,17 +56,30 @@ _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
 Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
-def search_app(store: ArticleStore, checks: ReadinessChecks | None = None) -> Litestar:
-    """The search service's HTTP app (health, readiness, metrics and /docs included)."""
-    return build_app("index", search_routes(store), checks, title="Dateline search")
+def search_app(
+    store: ArticleStore, settings: Settings, *, checks: ReadinessChecks | None = None,
+    reindexing: ReindexJob | None = None,
+) -> Litestar:
+    """The search service's HTTP app (health, readiness, metrics and /docs included), every
+    request first past the :class:`~services.index.access.Gatekeeper`. The writer's process
+    passes its ``reindexing`` job: then ``/v1/reindex`` is served too."""
+    routes = search_routes(store, CursorSeal(load_cursor_key(settings)), search_security(settings))
+    if reindexing is not None:
+        routes += reindex_routes(reindexing)
+    return build_app(
+        "index", routes, checks, title="Dateline search",
+        before_request=Gatekeeper(settings).admit, cors_config=_cors(settings), on_app_init=[_declare_security],
+    )
 
 
-def search_routes(store: ArticleStore) -> list:
+def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[SecurityRequirement]) -> list:
     DOCUMENTS.set_function(lambda: store.stats().documents)
     INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
 
-    @get("/v1/search", sync_to_thread=True, summary="Search articles",
-         responses={400: _error_doc("A parameter is malformed; `errors` names each one.")})
+    @get("/v1/search", sync_to_thread=True, summary="Search articles", security=security,
+         responses={200: ResponseSpec(SearchResponse, description="One page of hits, with facets and histogram."),
+                    400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
+                    **SEARCH_REFUSALS})
     def search(
         q: Annotated[str | None, QueryParameter(description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required.")] = None,
         entity: Annotated[list[str] | None, QueryParameter(description="Repeatable. Canonical entity text, optionally LABEL:text.")] = None,
@@ -76,10 +105,12 @@ def search_routes(store: ArticleStore) -> list:
             near=near, bbox=bbox, focus_only=focus_only, sort=sort, size=size, cursor=cursor,
             facets=facets or [], facet_size=facet_size, histogram=histogram,
         )
-        return _search(store, params)
+        return _search(store, cursors, params)
 
-    @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored",
-         responses={404: _error_doc("No article with this id."), 400: _error_doc("Not an article id.")})
+    @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored", security=security,
+         responses={200: ResponseSpec(EnrichedArticle, description="The enriched article as indexed."),
+                    400: _error_doc("Not an article id."), 404: _error_doc("No article with this id."),
+                    **SEARCH_REFUSALS})
     def article(article_id: Annotated[str, PathParameter(description="The article id (32 hex digits).")]) -> Response[EnrichedArticle] | Response[ErrorBody]:
         if not _ARTICLE_ID.match(article_id):
             return error_response(400, "invalid_parameter", f"article id {article_id!r} is not 32 hex digits",
@@ -89,17 +120,36 @@ def search_routes(store: ArticleStore) -> list:
             return error_response(404, "not_found", f"no article with id {article_id} in the index")
         return Response(found)
 
-    @get("/v1/stats", sync_to_thread=True, summary="Documents, size and last commit of the live index")
+    @get("/v1/stats", sync_to_thread=True, summary="Documents, size and last commit of the live index",
+         security=security, responses=SEARCH_REFUSALS)
     def stats() -> StoreStats:
         return store.stats()
 
     return [search, article, stats]
 
 
-def _search(store: ArticleStore, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
+def reindex_routes(job: ReindexJob) -> list:
+    @post("/v1/reindex", status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles",
+          security=ADMIN_SECURITY,
+          responses={202: ResponseSpec(ReindexStatus, description="Started; follow it at GET /v1/reindex."),
+                     409: _error_doc("A reindex is already running."), **ADMIN_REFUSALS})
+    def start_reindex() -> Response[ReindexStatus] | Response[ErrorBody]:
+        if not job.start():
+            return error_response(409, "reindex_running", "a reindex is already running: GET /v1/reindex")
+        return Response(job.status, status_code=202)
+
+    @get("/v1/reindex", sync_to_thread=False, summary="Progress of the last reindex",
+         security=ADMIN_SECURITY, responses=ADMIN_REFUSALS)
+    def reindex_status() -> ReindexStatus:
+        return job.status
+
+    return [start_reindex, reindex_status]
+
+
+def _search(store: ArticleStore, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
     started = time.perf_counter()
     try:
-        request = parse_search(params)
+        request = parse_search(params, cursors)
         with SEARCH_SECONDS.time():
             result = store.search(request)
     except InvalidParameters as exc:
@@ -109,14 +159,14 @@ def _search(store: ArticleStore, params: SearchParams) -> Response[SearchRespons
         SEARCHES.labels("invalid").inc()
         return error_response(400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
     SEARCHES.labels("ok").inc()
-    return Response(_response(request, result, took_ms=(time.perf_counter() - started) * 1000))
+    return Response(_response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000))
 
 
-def _response(request: SearchRequest, result: SearchResult, *, took_ms: float) -> SearchResponse:
+def _response(request: SearchRequest, result: SearchResult, cursors: CursorSeal, *, took_ms: float) -> SearchResponse:
     return SearchResponse(
         total=result.total,
         hits=[_hit(h) for h in result.hits],
-        next_cursor=encode_cursor(result.next, request) if result.next else None,
+        next_cursor=cursors.issue(result.next, request) if result.next else None,
         facets=result.facets,
         histogram=result.histogram,
         took_ms=round(took_ms, 3),
@@ -133,3 +183,19 @@ def _hit(hit: StoredHit) -> SearchHit:
 
 def _error_doc(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorBody, description=description)
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    """Browsers on these origins may search (GET, with a key header); none by default."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET"],
+                      allow_headers=["Authorization"], expose_headers=["Retry-After"])
+
+
+def _declare_security(config: AppConfig) -> AppConfig:
+    # build_app makes the OpenAPI config (one per app); the key schemes the routes refer to
+    # are added to it here.
+    if config.openapi_config is not None:
+        config.openapi_config.components = SECURITY_SCHEMES
+    return config

@@ -6,16 +6,14 @@ Pure: strings in, a :class:`~services.index.store.SearchRequest` out, or
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-import zlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import msgspec
 from msgspec import Struct
 
+from services.index.cursors import BadCursor, CursorSeal
 from services.index.geo import Box, Circle
 from services.index.store import (
     FACET_NAMES,
@@ -26,7 +24,7 @@ from services.index.store import (
     PlaceFilter,
     SearchRequest,
 )
-from shared.schemas import ErrorDetail
+from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ErrorDetail
 
 MAX_SIZE = 100
 MAX_FACET_SIZE = 100
@@ -34,6 +32,8 @@ MAX_RADIUS_KM = 5000.0
 MAX_RELEVANCE_DEPTH = 10_000
 SORTS = ("relevance", "newest", "oldest")
 INTERVALS = ("day", "week", "month")
+# `from` and `to` must lie where the store's 64-bit nanosecond dates reach.
+_WINDOW = f"{EARLIEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}..{LATEST_TIMESTAMP:%Y-%m-%dT%H:%M:%SZ}"
 
 _LABELED = re.compile(r"^([A-Za-z_]{2,20}):(.+)$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -68,11 +68,6 @@ class InvalidParameters(ValueError):
         self.errors = errors
 
 
-class _Cursor(Struct, array_like=True):
-    after: After
-    fingerprint: int
-
-
 class _Problems:
     """Collects every bad parameter so one response can name them all."""
 
@@ -83,7 +78,8 @@ class _Problems:
         self.errors.append(ErrorDetail(field=field, reason=reason))
 
 
-def parse_search(params: SearchParams) -> SearchRequest:
+def parse_search(params: SearchParams, cursors: CursorSeal) -> SearchRequest:
+    """``cursors`` opens the ``cursor`` parameter (only cursors it issued are taken)."""
     problems = _Problems()
     match = Match(
         text=params.q.strip() if params.q and params.q.strip() else None,
@@ -107,20 +103,10 @@ def parse_search(params: SearchParams) -> SearchRequest:
         facet_size=_bounded_int(problems, "facet_size", params.facet_size, 10, 1, MAX_FACET_SIZE),
         histogram=_choice(problems, "histogram", params.histogram, INTERVALS, None),  # type: ignore[arg-type]
     )
-    after = _after(problems, params.cursor, request)
+    after = _after(problems, params.cursor, request, cursors)
     if problems.errors:
         raise InvalidParameters(problems.errors)
     return msgspec.structs.replace(request, after=after)
-
-
-def encode_cursor(after: After, request: SearchRequest) -> str:
-    token = msgspec.msgpack.encode(_Cursor(after=after, fingerprint=fingerprint(request)))
-    return base64.urlsafe_b64encode(token).decode().rstrip("=")
-
-
-def fingerprint(request: SearchRequest) -> int:
-    """What a cursor must agree with: the match and the order, not the page size."""
-    return zlib.crc32(msgspec.msgpack.encode((request.match, request.sort)))
 
 
 # -- one parameter each ---------------------------------------------------------------------
@@ -157,17 +143,22 @@ def _when(problems: _Problems, field: str, raw: str | None, *, end_of_day: bool)
     raw = raw.strip()
     try:
         if len(raw) == 10:  # a calendar day covers the whole day
-            day = date.fromisoformat(raw)
-            start = datetime.combine(day, time(), tzinfo=UTC)
-            return start + timedelta(days=1, microseconds=-1) if end_of_day else start
-        when = datetime.fromisoformat(raw)
+            when = datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
+        else:
+            when = datetime.fromisoformat(raw)
     except ValueError:
         problems.add(field, f"{raw!r} is not a date (YYYY-MM-DD) or an RFC 3339 time")
         return None
     if when.tzinfo is None:
         problems.add(field, f"{raw!r} has no UTC offset (add Z or +HH:MM)")
         return None
+    if not EARLIEST_TIMESTAMP <= when <= LATEST_TIMESTAMP:
+        problems.add(field, f"{raw!r} is outside {_WINDOW}, the instants the index can hold")
+        return None
+    if len(raw) == 10 and end_of_day:
+        return min(when + timedelta(days=1, microseconds=-1), LATEST_TIMESTAMP)
     return when
+
 
 
 def _geo(problems: _Problems, params: SearchParams) -> GeoFilter | None:
@@ -282,19 +273,15 @@ def _facets(problems: _Problems, raw: list[str]) -> list[str]:
     return names
 
 
-def _after(problems: _Problems, raw: str | None, request: SearchRequest) -> After | None:
+def _after(problems: _Problems, raw: str | None, request: SearchRequest, cursors: CursorSeal) -> After | None:
     if not raw:
         return None
     try:
-        token = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-        cursor = msgspec.msgpack.decode(token, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        problems.add("cursor", "is not a cursor this API issued (pass `next_cursor` back unchanged)")
+        after = cursors.open(raw, request)
+    except BadCursor as exc:
+        problems.add("cursor", str(exc))
         return None
-    if cursor.fingerprint != fingerprint(request):
-        problems.add("cursor", "belongs to a different query: repeat the query and sort it was issued for")
-        return None
-    if cursor.after.offset + request.size > MAX_RELEVANCE_DEPTH:
+    if after.offset + request.size > MAX_RELEVANCE_DEPTH:
         problems.add("cursor", f"relevance paging stops at {MAX_RELEVANCE_DEPTH} hits: sort=newest pages without limit")
         return None
-    return cursor.after
+    return after

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from html import escape
 from pathlib import Path
+from stat import S_ISREG
 from typing import Literal
 
 import msgspec
@@ -88,6 +91,11 @@ class SearchRequest(Struct, kw_only=True, frozen=True):
     facet_size: int = 10
     histogram: Interval | None = None
 
+    @property
+    def by_date(self) -> bool:
+        """Pages in date order (keyed by ``sort_key``), else by relevance (by offset)."""
+        return self.sort != "relevance" or not self.match.text
+
 
 class StoredHit(Struct, kw_only=True):
     article: EnrichedArticle
@@ -132,12 +140,14 @@ class BadQuery(ValueError):
 
 # -- the schema ----------------------------------------------------------------------------
 
+_FOLLOW_ATTEMPTS = 3  # a reader opening a generation that a newer switch removed tries again
 MAX_GEO_CANDIDATES = 1_000_000  # articles in a shape's border cells, checked one by one
 MANY_GEO_CANDIDATES = 1_000  # more than this: cover the edge with finer cells first
 KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
 PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
 
 
+@cache  # one object, shared: every generation's schema, queries are built against it
 def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_text_field("id", tokenizer_name="raw", index_option="basic")
@@ -161,6 +171,7 @@ def _schema() -> tantivy.Schema:
     for name in ("month", "received_us", "enriched_us", "more_places"):
         b.add_integer_field(name, fast=True)
     return b.build()
+
 
 
 class IndexBusy(RuntimeError):
@@ -197,8 +208,29 @@ def _open(path: Path) -> tantivy.Index:
 # -- the store -----------------------------------------------------------------------------
 
 
+class _Opened:
+    """One open generation: its directory, its index, and the commit its reader last loaded.
+
+    Replaced whole when the store moves to another generation, so a request that took it
+    keeps a consistent view (the index of a generation never changes its configuration
+    once others can see it: tantivy-py refuses to read an index while it is reconfigured).
+    """
+
+    __slots__ = ("committed", "index", "path")
+
+    def __init__(self, path: Path, index: tantivy.Index) -> None:
+        self.path = path
+        self.index = index
+        self.committed = b""
+
+
 class ArticleStore:
-    """One index root (``settings.index_dir``), following its live generation."""
+    """One index root (``settings.index_dir``), following its live generation.
+
+    Safe to share between threads: requests run in worker threads, and the one step that
+    changes the store's view (reload after a commit, following a reindex's switch) is
+    taken under a lock; the search itself runs outside it.
+    """
 
     def __init__(self, root: Path, *, writable: bool = False, follow: bool = True,
                  heap_bytes: int = 256_000_000) -> None:
@@ -211,6 +243,7 @@ class ArticleStore:
         self._stamp: str | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._last_seq = 0
+        self._viewing = threading.Lock()
         root.mkdir(parents=True, exist_ok=True)
         if follow:
             self._follow()
@@ -226,7 +259,7 @@ class ArticleStore:
         so redelivery and out-of-order delivery change nothing.
         """
         writer = self._require_writer()
-        searcher = self._searcher()
+        _, searcher = self._view()
         report = UpsertReport(written=[], stale=[], rejected=[])
         for article in _newest_per_id(articles):
             if _version(article) < self._stored_version(searcher, article.id):
@@ -257,13 +290,14 @@ class ArticleStore:
         """Make ``generation`` live and write to it from now on (the writer's side of a reindex)."""
         self.close()
         generations.switch(self.root, generation)
-        self._attach(generation)
-        self._stamp = generations.pointer_stamp(self.root)
+        with self._viewing:
+            self._attach(generation)
+            self._stamp = generation.name
 
     @property
     def path(self) -> Path:
         """The generation directory this store reads (and writes)."""
-        return self._path
+        return self._opened.path
 
     def close(self) -> None:
         if self._writer is not None:
@@ -273,13 +307,13 @@ class ArticleStore:
     # -- reading ---------------------------------------------------------------------
 
     def get(self, article_id: str) -> EnrichedArticle | None:
-        searcher = self._searcher()
-        hits = searcher.search(Query.term_query(self._index.schema, "id", article_id), 1, count=False).hits
+        _, searcher = self._view()
+        hits = searcher.search(Query.term_query(_schema(), "id", article_id), 1, count=False).hits
         return _article(searcher.doc(hits[0][1])) if hits else None
 
     def search(self, request: SearchRequest) -> SearchResult:
-        searcher = self._searcher()
-        text = self._text_query(request.match.text)
+        opened, searcher = self._view()
+        text = _text_query(opened.index, request.match.text)
         matched = self._match_query(searcher, request.match, text)
         page_query, order_field = self._page_query(matched, request)
         found = searcher.search(page_query, max(1, request.size), order_by_field=order_field,
@@ -297,52 +331,59 @@ class ArticleStore:
 
     def articles(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[tuple[int, EnrichedArticle]]:
         """Every stored article with its change number, oldest change first (for reindex)."""
-        return _replay(self._searcher(), self._index.schema, after_seq, batch)
+        return _replay(self._view()[1], _schema(), after_seq, batch)
 
     def stats(self) -> StoreStats:
-        searcher = self._searcher()
-        size = sum(f.stat().st_size for f in self._path.iterdir() if f.is_file())
-        committed = datetime.fromtimestamp((self._path / "meta.json").stat().st_mtime, UTC)
-        return StoreStats(documents=searcher.num_docs, size_bytes=size, generation=self._path.name,
-                          last_commit=committed)
+        opened, searcher = self._view()
+        return StoreStats(documents=searcher.num_docs, size_bytes=_bytes_in(opened.path),
+                          generation=opened.path.name, last_commit=_committed_at(opened.path))
 
     # -- generations -----------------------------------------------------------------
 
     def _follow(self) -> None:
         """Open the live generation when ``CURRENT`` changed since the last request."""
-        stamp = generations.pointer_stamp(self.root)
-        if stamp == self._stamp:
+        for _ in range(_FOLLOW_ATTEMPTS):
+            live = generations.current(self.root)
+            if live.name == self._stamp:
+                return
+            try:
+                self._attach(live)
+            except (OSError, ValueError):
+                if generations.pointer_stamp(self.root) == live.name:
+                    raise
+                continue  # two quick switches dropped it while we opened it: follow again
+            self._stamp = live.name
             return
-        self._attach(generations.current(self.root))
-        self._stamp = generations.pointer_stamp(self.root)
 
     def _attach(self, path: Path) -> None:
         self.close()
-        self._path = path
-        self._committed = b""
-        self._index = _open(path)
-        self._index.config_reader(reload_policy="Manual")
+        index = _open(path)
+        index.config_reader(reload_policy="Manual")  # before any other thread can see it
         if self.writable:
             # One indexing thread: it works while Python builds the next documents, and each
             # commit makes one segment instead of one per thread (fewer merges). Measured
             # ~40 % more docs/s than two threads on 2 cores.
-            self._writer = _writer(self._index, path, heap_size=self._heap, num_threads=1)
-            self._last_seq = max(self._last_seq, _last_seq_in(self._index.searcher()))
+            self._writer = _writer(index, path, heap_size=self._heap, num_threads=1)
+            self._last_seq = max(self._last_seq, _last_seq_in(index.searcher()))
+        self._opened = _Opened(path, index)
 
-    def _searcher(self) -> tantivy.Searcher:
-        if self._follows and not self.writable:
-            self._follow()
-        # Every commit rewrites meta.json (with its opstamp): reload only when it changed. A
-        # reload costs ~0.3 ms, reading the file ~20 us; mtimes are too coarse to compare.
-        committed = (self._path / "meta.json").read_bytes()
-        if committed != self._committed:
-            self._index.reload()
-            self._committed = committed
-        return self._index.searcher()
+    def _view(self) -> tuple[_Opened, tantivy.Searcher]:
+        """The generation to answer from and a searcher on its newest commit."""
+        with self._viewing:
+            if self._follows and not self.writable:
+                self._follow()
+            opened = self._opened
+            # Every commit rewrites meta.json (with its opstamp): reload only when it changed. A
+            # reload costs ~0.3 ms, reading the file ~20 us; mtimes are too coarse to compare.
+            committed = (opened.path / "meta.json").read_bytes()
+            if committed != opened.committed:
+                opened.index.reload()
+                opened.committed = committed
+            return opened, opened.index.searcher()
 
     def _require_writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
-            raise PermissionError(f"the index at {self._path} is open read-only")
+            raise PermissionError(f"the index at {self.path} is open read-only")
         return self._writer
 
     def _next_seq(self, keep: dict[str, int] | None, article_id: str) -> int:
@@ -355,7 +396,7 @@ class ArticleStore:
         return self._last_seq
 
     def _stored_version(self, searcher: tantivy.Searcher, article_id: str) -> tuple[int, int]:
-        hits = searcher.search(Query.term_query(self._index.schema, "id", article_id), 1, count=False).hits
+        hits = searcher.search(Query.term_query(_schema(), "id", article_id), 1, count=False).hits
         if not hits:
             return (-1, -1)
         received = searcher.fast_field_values("received_us", [hits[0][1]])[0]
@@ -364,17 +405,8 @@ class ArticleStore:
 
     # -- queries ---------------------------------------------------------------------
 
-    def _text_query(self, text: str | None) -> Query | None:
-        if not text or not text.strip():
-            return None
-        try:
-            return self._index.parse_query(_prepared(text), ["title", "text"], field_boosts={"title": 2.0},
-                                           conjunction_by_default=True)
-        except ValueError as exc:
-            raise _syntax_error(text, exc) from None
-
     def _match_query(self, searcher: tantivy.Searcher, match: Match, text: Query | None) -> Query:
-        filters = _filters(self._index.schema, match)
+        filters = _filters(_schema(), match)
         base = _all_of([text] if text else [], filters)
         if match.geo is None:
             return base
@@ -387,7 +419,7 @@ class ArticleStore:
         A busy place just across the edge makes thousands of candidates: then the edge is
         covered again with finer cells, which often puts it wholly out (or in).
         """
-        schema = self._index.schema
+        schema = _schema()
         cell_field = "focus_cell" if geo.focus_only else "cell"
         # Finer circle coverings cost more (a new 300 km circle: 4 ms at +0, 8 at +1, 17 at +2).
         finer = 2 if isinstance(geo.shape, Box) else 1
@@ -417,11 +449,11 @@ class ArticleStore:
         return Query.boolean_query([(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema, "seq", exact))])
 
     def _page_query(self, matched: Query, request: SearchRequest) -> tuple[Query, str | None]:
-        by_date = request.sort != "relevance" or not request.match.text
+        by_date = request.by_date
         after = request.after
         if after is None:
             return matched, "sort_key" if by_date else None
-        schema = self._index.schema
+        schema = _schema()
         parts = []
         if by_date and after.sort_key is not None:
             older = request.sort != "oldest"
@@ -432,14 +464,14 @@ class ArticleStore:
 
     def _seen(self, matched: Query, after: After) -> Query:
         """What the first page's search could see: later changes do not shift the pages."""
-        ceiling = Query.range_query(self._index.schema, "seq", FieldType.Integer, None, after.seq_ceiling)
+        ceiling = Query.range_query(_schema(), "seq", FieldType.Integer, None, after.seq_ceiling)
         return _all_of([matched], [ceiling])
 
     def _next(self, request: SearchRequest,
               hits: list[tuple[StoredHit, int]], page_count: int) -> After | None:
         """A cursor when more remain: ``page_count`` counts this page and all after it
         (date order), or the whole match under the ceiling (relevance, by offset)."""
-        by_date = request.sort != "relevance" or not request.match.text
+        by_date = request.by_date
         offset = 0 if by_date or request.after is None else request.after.offset
         if not hits or offset + len(hits) >= page_count:
             return None
@@ -451,7 +483,7 @@ class ArticleStore:
     def _hits(self, searcher: tantivy.Searcher, found: list, text: Query | None) -> list[tuple[StoredHit, int]]:
         snippets = None
         if text is not None and found:
-            snippets = tantivy.SnippetGenerator.create(searcher, text, self._index.schema, "text")
+            snippets = tantivy.SnippetGenerator.create(searcher, text, _schema(), "text")
             snippets.set_max_num_chars(240)
         keys = searcher.fast_field_values("sort_key", [address for _, address in found]) if found else []
         hits = []
@@ -674,6 +706,20 @@ def _count(searcher: tantivy.Searcher, query: Query) -> int:
     return searcher.search(query, 1).count
 
 
+def _bytes_in(generation: Path) -> int:
+    """The generation's size on disk; files a merge or commit removes meanwhile count 0."""
+    size = 0
+    for path in generation.iterdir():
+        with suppress(FileNotFoundError):
+            found = path.stat()
+            size += found.st_size if S_ISREG(found.st_mode) else 0
+    return size
+
+
+def _committed_at(generation: Path) -> datetime:
+    return datetime.fromtimestamp((generation / "meta.json").stat().st_mtime, UTC)
+
+
 def _last_seq_in(searcher: tantivy.Searcher) -> int:
     hits = searcher.search(Query.all_query(), 1, count=False, order_by_field="seq").hits
     return hits[0][0] if hits else 0
@@ -702,6 +748,16 @@ def _filters(schema: tantivy.Schema, match: Match) -> list[Query]:
         filters.append(Query.range_query(schema, "published", FieldType.Date,
                                          match.published_from, match.published_to))
     return filters
+
+
+def _text_query(index: tantivy.Index, text: str | None) -> Query | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return index.parse_query(_prepared(text), ["title", "text"], field_boosts={"title": 2.0},
+                                 conjunction_by_default=True)
+    except ValueError as exc:
+        raise _syntax_error(text, exc) from None
 
 
 def _all_of(scored: list[Query], filters: list[Query]) -> Query:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import zlib
+
 import msgspec
 import pytest
 from litestar.testing import TestClient
@@ -9,7 +12,10 @@ from litestar.testing import TestClient
 from services.index.api import search_app
 from services.index.store import ArticleStore
 from shared.schemas import EnrichedArticle, ErrorBody, SearchResponse
+from shared.settings import Settings
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
+
+ADMIN_KEY = "an admin key"
 
 
 @pytest.fixture
@@ -33,7 +39,8 @@ def index(tmp_path):
 @pytest.fixture
 def client(index, tmp_path):
     # A read-only store, as a search process has: it sees the writer's commits.
-    with TestClient(search_app(ArticleStore(tmp_path / "index"))) as http:
+    settings = Settings(data_dir=str(tmp_path), admin_keys=(ADMIN_KEY,))
+    with TestClient(search_app(ArticleStore(tmp_path / "index"), settings)) as http:
         yield http
 
 
@@ -142,6 +149,12 @@ def test_facets_and_histogram(client):
         ("facet_size=1000", "facet_size", "outside 1..100"),
         ("histogram=year", "histogram", "day, week, month"),
         ("cursor=garbage", "cursor", "not a cursor"),
+        ("to=9999-12-31", "to", "outside 1678-01-01T00:00:00Z..2261-12-31T23:59:59Z"),
+        ("from=0001-01-01T00:00:00%2B14:00", "from", "outside 1678-01-01T00:00:00Z..2261-12-31T23:59:59Z"),
+        ("from=0001-01-01", "from", "outside"),
+        ("to=9999-12-31T23:59:59-05:00", "to", "outside"),
+        ("from=2262-04-12T00:00:00Z", "from", "outside"),
+        ("to=1677-09-21", "to", "outside"),
     ],
 )
 def test_malformed_parameters_are_400_naming_the_parameter(client, query, field, says):
@@ -149,6 +162,11 @@ def test_malformed_parameters_are_400_naming_the_parameter(client, query, field,
     assert body.status == 400 and body.error == "invalid_parameter"
     assert body.errors[0].field == field and says in body.errors[0].reason
     assert field in body.detail
+
+
+def test_the_whole_date_window_is_searchable(client):
+    assert found(client, "from=1678-01-01&to=2261-12-31") == [1, 2, 3, 4]
+    assert found(client, "from=1678-01-01T00:00:00Z&to=2261-12-31T23:59:59Z") == [1, 2, 3, 4]
 
 
 def test_a_query_syntax_error_says_where(client):
@@ -162,6 +180,51 @@ def test_a_cursor_from_another_query_is_refused(client):
     first = msgspec.json.decode(client.get("/v1/search?sort=newest&size=1").content, type=SearchResponse)
     body = error(client, f"sort=newest&q=storm&cursor={first.next_cursor}")
     assert body.errors[0].field == "cursor" and "different query" in body.errors[0].reason
+
+
+def _old_style_cursor(after: list, fingerprint_of: tuple) -> str:
+    """A cursor as the unsigned format of before let anyone make one: msgpack of the
+    position and a CRC of public data."""
+    token = msgspec.msgpack.encode([after, zlib.crc32(msgspec.msgpack.encode(fingerprint_of))])
+    return base64.urlsafe_b64encode(token).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("query", "cursor"),
+    [
+        ("q=storm", _old_style_cursor([None, -5, 1], ({"text": "storm"}, "relevance"))),
+        ("q=storm", _old_style_cursor([None, -(2**63), 1], ({"text": "storm"}, "relevance"))),
+        ("sort=newest", _old_style_cursor([2**64 - 1, 0, 1], ({}, "newest"))),
+        ("sort=newest", _old_style_cursor([0, 0, 2**64 - 1], ({}, "newest"))),
+        ("sort=newest", "%%%%"),
+        ("sort=newest", "A"),
+        ("sort=newest", "\u00e9t\u00e9"),
+    ],
+)
+def test_a_forged_cursor_is_a_400(client, query, cursor):
+    response = client.get("/v1/search?" + query, params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+    body = msgspec.json.decode(response.content, type=ErrorBody)
+    assert body.errors[0].field == "cursor" and "not a cursor this API issued" in body.errors[0].reason
+
+
+def test_a_tampered_cursor_is_a_400(client):
+    issued = msgspec.json.decode(client.get("/v1/search?sort=newest&size=1").content, type=SearchResponse).next_cursor
+    raw = bytearray(base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4)))
+    for i in (0, len(raw) // 2, len(raw) - 1):
+        tampered = raw.copy()
+        tampered[i] ^= 0x80
+        cursor = base64.urlsafe_b64encode(bytes(tampered)).decode().rstrip("=")
+        assert client.get("/v1/search", params={"sort": "newest", "cursor": cursor}).status_code == 400
+
+
+def test_a_cursor_outlives_a_restart_and_works_in_every_search_process(client, tmp_path):
+    first = msgspec.json.decode(client.get("/v1/search?sort=newest&size=2").content, type=SearchResponse)
+    other = search_app(ArticleStore(tmp_path / "index"), Settings(data_dir=str(tmp_path)))  # same data dir
+    with TestClient(other) as second_process:
+        page = second_process.get("/v1/search", params={"sort": "newest", "size": 2, "cursor": first.next_cursor})
+    assert page.status_code == 200, page.text
+    assert [int(h.id, 16) for h in msgspec.json.decode(page.content, type=SearchResponse).hits] == [2, 1]
 
 
 def test_article_by_id(client, index):
@@ -181,7 +244,7 @@ def test_health_docs_and_metrics(client):
     params = {p["name"] for p in spec["paths"]["/v1/search"]["get"]["parameters"]}
     assert {"q", "entity", "place", "from", "to", "near", "bbox", "focus_only", "cursor", "facets", "histogram"} <= params
     client.get("/v1/search?q=storm")
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).text
     assert "dateline_index_documents 4.0" in metrics
     assert 'dateline_search_queries_total{outcome="ok"}' in metrics
     assert "dateline_search_seconds_bucket" in metrics

@@ -2,11 +2,16 @@
 
 import importlib.util
 import re
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
+from litestar.testing import TestClient
 
+from services.index.api import search_app
+from services.index.reindex import ReindexJob
+from services.index.store import ArticleStore
 from shared.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,3 +80,32 @@ def test_dockerfile_installs_from_the_lock_and_builds_the_gazetteer():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --frozen --no-dev" in dockerfile
     assert "dateline gazetteer build" in dockerfile
+
+
+def test_search_is_rate_limited():
+    settings = load_settings({**_env_file(), **SERVICES["index"]["environment"]})
+    assert settings.search_rate > 0 and settings.search_burst >= 1
+    assert DEFAULTS.search_rate == 0  # off by default, for local use
+
+
+def test_published_search_keeps_admin_and_metrics_for_operators(tmp_path):
+    """What the world reaches on the published search port, with compose's configuration."""
+    settings = load_settings({**_env_file(), **SERVICES["index"]["environment"], "DATELINE_DATA_DIR": str(tmp_path)})
+    assert settings.admin_keys, ".env.example sets DATELINE_ADMIN_KEYS"
+    store = ArticleStore(settings.index_dir, writable=True)
+    app = search_app(store, settings, reindexing=ReindexJob(store, threading.Lock))
+    try:
+        with TestClient(app) as world:  # calls from a remote address
+            assert world.get("/metrics").status_code == 401
+            assert world.post("/v1/reindex").status_code == 401
+            assert world.get("/v1/reindex").status_code == 401
+            assert world.get("/v1/search").status_code == 200
+            assert world.get("/readyz").status_code == 200
+    finally:
+        store.close()
+
+
+def test_services_without_an_api_publish_no_port():
+    # enrich workers serve only /healthz, /readyz and /metrics: reachable inside the network only
+    assert "ports" not in SERVICES["enrich"]
+    assert "ports" not in SERVICES["redis"]

@@ -4,18 +4,25 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.index.cursors import CursorSeal
 from services.index.geo import Box, Circle
-from services.index.query import InvalidParameters, SearchParams, encode_cursor, parse_search
+from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.store import After, EntityFilter, PlaceFilter
+
+SEAL = CursorSeal(b"test key")
+
+
+def parse(params: SearchParams):
+    return parse_search(params, SEAL)
 
 
 def test_defaults_search_everything_by_relevance():
-    request = parse_search(SearchParams())
+    request = parse(SearchParams())
     assert (request.match.text, request.sort, request.size, request.after) == (None, "relevance", 10, None)
 
 
 def test_filters_are_normalised():
-    request = parse_search(SearchParams(
+    request = parse(SearchParams(
         q="  flood relief ", entity=["PERSON:Ana Brnabić", "Red Cross"], place=["Lyon", "2988507"],
         country=["fr"], language=["EN"], source=["wire.example"],
         published_from="2026-03-01", published_to="2026-03-31T12:00:00+02:00",
@@ -30,19 +37,19 @@ def test_filters_are_normalised():
 
 
 def test_a_calendar_day_as_upper_bound_includes_the_whole_day():
-    request = parse_search(SearchParams(published_to="2026-03-31"))
+    request = parse(SearchParams(published_to="2026-03-31"))
     assert request.match.published_to == datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def test_geo_shapes():
-    near = parse_search(SearchParams(near="48.85,2.35,25", focus_only="true")).match.geo
+    near = parse(SearchParams(near="48.85,2.35,25", focus_only="true")).match.geo
     assert near.shape == Circle(48.85, 2.35, 25.0) and near.focus_only
-    box = parse_search(SearchParams(bbox="170,-20,-170,0")).match.geo  # across the antimeridian
+    box = parse(SearchParams(bbox="170,-20,-170,0")).match.geo  # across the antimeridian
     assert box.shape == Box(170.0, -20.0, -170.0, 0.0) and not box.focus_only
 
 
 def test_facets_histogram_sort_size():
-    request = parse_search(SearchParams(facets=["people,places", "people", "countries"], histogram="week",
+    request = parse(SearchParams(facets=["people,places", "people", "countries"], histogram="week",
                                         sort="newest", size="0", facet_size="5"))
     assert request.facets == ("people", "places", "countries")
     assert (request.histogram, request.sort, request.size, request.facet_size) == ("week", "newest", 0, 5)
@@ -78,7 +85,7 @@ def test_facets_histogram_sort_size():
 )
 def test_malformed_parameters_are_named_with_the_reason(params, field, says):
     with pytest.raises(InvalidParameters) as caught:
-        parse_search(params)
+        parse(params)
     [error] = caught.value.errors
     assert error.field == field
     assert says in error.reason
@@ -86,21 +93,21 @@ def test_malformed_parameters_are_named_with_the_reason(params, field, says):
 
 def test_every_bad_parameter_is_reported_at_once():
     with pytest.raises(InvalidParameters) as caught:
-        parse_search(SearchParams(size="x", sort="y", country=["zzz"]))
+        parse(SearchParams(size="x", sort="y", country=["zzz"]))
     assert {e.field for e in caught.value.errors} == {"size", "sort", "country"}
 
 
 def test_a_cursor_comes_back_for_the_same_query_only():
-    first = parse_search(SearchParams(q="flood", sort="newest", size="5"))
-    cursor = encode_cursor(After(sort_key=123, offset=0, seq_ceiling=9), first)
-    again = parse_search(SearchParams(q="flood", sort="newest", size="20", cursor=cursor))
+    first = parse(SearchParams(q="flood", sort="newest", size="5"))
+    cursor = SEAL.issue(After(sort_key=123, offset=0, seq_ceiling=9), first)
+    again = parse(SearchParams(q="flood", sort="newest", size="20", cursor=cursor))
     assert again.after == After(sort_key=123, offset=0, seq_ceiling=9)
     with pytest.raises(InvalidParameters, match="different query"):
-        parse_search(SearchParams(q="drought", sort="newest", cursor=cursor))
+        parse(SearchParams(q="drought", sort="newest", cursor=cursor))
 
 
 def test_relevance_paging_is_bounded():
-    first = parse_search(SearchParams(q="flood"))
-    cursor = encode_cursor(After(sort_key=None, offset=9_995, seq_ceiling=9), first)
+    first = parse(SearchParams(q="flood"))
+    cursor = SEAL.issue(After(sort_key=None, offset=9_995, seq_ceiling=9), first)
     with pytest.raises(InvalidParameters, match="sort=newest"):
-        parse_search(SearchParams(q="flood", cursor=cursor))
+        parse(SearchParams(q="flood", cursor=cursor))

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dateline import stack
 from dateline.client import ApiError, IngestClient, SearchClient, batched
-from dateline.feeds import FeedError, files_under, parse_document
+from dateline.feeds import Document, FeedError, Item, files_under, parse_document
 from shared.logging import configure_logging
 from shared.settings import Settings, settings_or_exit
 from shared.streams import ENRICHED, RAW, unfinished
@@ -100,7 +100,8 @@ def demo(
 
     def load_samples(system: stack.Stack) -> None:
         articles = sample_articles()
-        totals = push_articles(stack.ingest_url(settings), key, [("samples", articles)], batch_size=100)
+        samples = Document("samples", "JSON", [Item(f"item {n}", msgspec.json.encode(a)) for n, a in enumerate(articles, 1)])
+        totals = push_articles(stack.ingest_url(settings), key, [samples], batch_size=100)
         wait_until_searchable(system.redis_url, totals["accepted"] + totals["updated"])
         print_try_this(settings)
 
@@ -157,7 +158,7 @@ def ingest(
     settings = settings_or_exit("dateline", needs_redis=False)
     key = api_key or settings.api_key or (settings.api_keys[0] if settings.api_keys else "")
     try:
-        documents = [(name, list(parse_document(data, name))) for name, data in read_sources(paths)]
+        documents = [parse_document(data, name) for name, data in read_sources(paths)]
     except (FeedError, OSError, ValueError) as exc:
         raise fail(str(exc)) from None
     totals = push_articles(stack.ingest_url(settings), key, documents, batch_size)
@@ -184,12 +185,16 @@ def read_sources(paths: list[str]):
 def push_articles(base_url: str, key: str, documents, batch_size: int) -> dict[str, int]:
     totals = {"accepted": 0, "updated": 0, "duplicate": 0, "rejected": 0}
     client = IngestClient(base_url, key)
-    count = sum(len(articles) for _, articles in documents)
+    count = sum(len(document.items) for document in documents)
     try:
         with progress_bar() as progress:
             task = progress.add_task("ingesting", total=count)
-            for name, articles in documents:
-                for offset, batch in enumerate_batches(articles, batch_size):
+            for document in documents:
+                name = document.name
+                for refused in document.refused:
+                    err.print(f"[yellow]refused[/] {name} {refused}")
+                bodies = [item.body for item in document.items]
+                for offset, batch in enumerate_batches(bodies, batch_size):
                     report = client.push(batch)
                     for key_ in totals:
                         totals[key_] += getattr(report, key_)

@@ -46,11 +46,11 @@ class IngestClient:
     def __init__(self, base_url: str, api_key: str, timeout: float = 60.0):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
-        self.encoder = msgspec.json.Encoder()
 
-    def push(self, articles: list[dict[str, Any]]) -> IngestResponse:
-        """POST one NDJSON batch; retry while the service pushes back (429) or is briefly down."""
-        body = b"\n".join(self.encoder.encode(a) for a in articles)
+    def push(self, articles: list[bytes]) -> IngestResponse:
+        """POST one NDJSON batch (one article's JSON each); retry while the service pushes
+        back (429) or is briefly down."""
+        body = b"\n".join(articles)
         response = self._post_with_retry(body)
         try:
             return msgspec.json.decode(response.content, type=IngestResponse)

@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dateline import stack
-from dateline.client import ApiError, IngestClient, SearchClient, batched
-from dateline.feeds import Document, FeedError, Item, files_under, parse_document
+from dateline.client import ApiError, SearchClient
 from shared.logging import configure_logging
 from shared.settings import Settings, settings_or_exit
 from shared.streams import ENRICHED, RAW, unfinished
@@ -99,10 +98,13 @@ def demo(
     log_dir = settings.data_path / "logs"
 
     def load_samples(system: stack.Stack) -> None:
-        articles = sample_articles()
-        samples = Document("samples", "JSON", [Item(f"item {n}", msgspec.json.encode(a)) for n, a in enumerate(articles, 1)])
-        totals = push_articles(stack.ingest_url(settings), key, [samples], batch_size=100)
-        wait_until_searchable(system.redis_url, totals["accepted"] + totals["updated"])
+        from dateline.feeds import Document, Item
+        from dateline.ingest_command import Run, send
+
+        items = [Item(f"sample {n}", msgspec.json.encode(a)) for n, a in enumerate(sample_articles(), 1)]
+        run = Run(err)
+        send(run, [Document("samples", "JSON", items)], stack.ingest_url(settings), key, 100, progress_bar)
+        wait_until_searchable(system.redis_url, run.tally.accepted + run.tally.updated)
         print_try_this(settings)
 
     run_stack(settings, workers, load_samples, log_dir=log_dir, extra_env={"DATELINE_API_KEYS": keys})
@@ -150,72 +152,20 @@ def print_try_this(settings: Settings) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories or feed URLs (JSON, NDJSON, RSS, Atom).")],
+    paths: Annotated[list[str], typer.Argument(help="Files, directories or feed URLs (JSON, NDJSON, RSS, Atom, JSON Feed).")],
     batch_size: Annotated[int, typer.Option(help="Articles per request.")] = 200,
     api_key: Annotated[str, typer.Option(envvar="DATELINE_API_KEY", help="Bearer key for ingest.")] = "",
 ) -> None:
-    """Push articles to the ingest API with a progress bar and a summary."""
+    """Push articles with a progress bar; a bad file or item is reported and the rest go on.
+
+    Exits 0 when every item was taken (accepted, updated or a duplicate), 1 when any file
+    was skipped or any item refused or rejected, or when nothing at all was taken.
+    """
+    from dateline.ingest_command import ingest_command
+
     settings = settings_or_exit("dateline", needs_redis=False)
     key = api_key or settings.api_key or (settings.api_keys[0] if settings.api_keys else "")
-    try:
-        documents = [parse_document(data, name) for name, data in read_sources(paths)]
-    except (FeedError, OSError, ValueError) as exc:
-        raise fail(str(exc)) from None
-    totals = push_articles(stack.ingest_url(settings), key, documents, batch_size)
-    if totals["rejected"]:
-        raise typer.Exit(1)
-
-
-def read_sources(paths: list[str]):
-    import httpx
-
-    for given in paths:
-        if given.startswith(("http://", "https://")):
-            response = httpx.get(given, timeout=30, follow_redirects=True)
-            response.raise_for_status()
-            yield given, response.content
-            continue
-        path = Path(given)
-        if not path.exists():
-            raise OSError(f"{given}: no such file or directory")
-        for file in files_under(path):
-            yield str(file), file.read_bytes()
-
-
-def push_articles(base_url: str, key: str, documents, batch_size: int) -> dict[str, int]:
-    totals = {"accepted": 0, "updated": 0, "duplicate": 0, "rejected": 0}
-    client = IngestClient(base_url, key)
-    count = sum(len(document.items) for document in documents)
-    try:
-        with progress_bar() as progress:
-            task = progress.add_task("ingesting", total=count)
-            for document in documents:
-                name = document.name
-                for refused in document.refused:
-                    err.print(f"[yellow]refused[/] {name} {refused}")
-                bodies = [item.body for item in document.items]
-                for offset, batch in enumerate_batches(bodies, batch_size):
-                    report = client.push(batch)
-                    for key_ in totals:
-                        totals[key_] += getattr(report, key_)
-                    for result in report.results:
-                        if result.status == "rejected":
-                            err.print(f"[yellow]rejected[/] {name} #{offset + result.index + 1}: "
-                                      f"{result.field or ''} {result.reason}")
-                    progress.advance(task, len(batch))
-    except ApiError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        client.close()
-    console.print(", ".join(f"{n} {k}" for k, n in totals.items()))
-    return totals
-
-
-def enumerate_batches(articles, size: int):
-    offset = 0
-    for batch in batched(articles, size):
-        yield offset, batch
-        offset += len(batch)
+    raise typer.Exit(ingest_command(console, err, progress_bar, stack.ingest_url(settings), key, paths, batch_size))
 
 
 # -- searching -------------------------------------------------------------------------

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
-from typing import Any
 
 import httpx
 import msgspec
 
-from shared.schemas import ErrorBody, IngestResponse, SearchResponse
+from shared.schemas import ErrorBody, IngestResponse, IngestResult, SearchResponse
 
 NDJSON = "application/x-ndjson"
 
@@ -31,17 +29,6 @@ class ApiError(RuntimeError):
         self.status = status
 
 
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class IngestClient:
     def __init__(self, base_url: str, api_key: str, timeout: float = 60.0):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -52,6 +39,9 @@ class IngestClient:
         back (429) or is briefly down."""
         body = b"\n".join(articles)
         response = self._post_with_retry(body)
+        # no line was valid: still an answer per line
+        if response.status_code in (400, 422) and (report := _all_rejected(response.content, len(articles))):
+            return report
         try:
             return msgspec.json.decode(response.content, type=IngestResponse)
         except msgspec.DecodeError:  # not a per-article report: an error for the whole request
@@ -67,6 +57,20 @@ class IngestClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+def _all_rejected(content: bytes, count: int) -> IngestResponse | None:
+    """The ErrorBody of an NDJSON request none of whose lines was valid, as the report a
+    partly valid request gets; None when the error is not about its lines."""
+    try:
+        error = msgspec.json.decode(content, type=ErrorBody)
+    except msgspec.DecodeError:
+        return None
+    if len(error.errors) != count or any(d.line is None for d in error.errors):
+        return None
+    results = [IngestResult(index=d.line - 1, status="rejected", field=d.field, reason=d.reason)
+               for d in error.errors]
+    return IngestResponse(accepted=0, updated=0, duplicate=0, rejected=count, results=results)
 
 
 class SearchClient:

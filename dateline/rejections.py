@@ -35,8 +35,8 @@ def field_in_words(path: str | None) -> str:
 def in_words(path: str | None, reason: str) -> str:
     """One sentence: what is wrong with which field of the article."""
     field = field_in_words(path)
-    if reason.startswith("JSON is malformed"):
-        return "not valid JSON" + reason.removeprefix("JSON is malformed").replace(":", " —", 1)
+    if reason.startswith("JSON is malformed") or reason == "Input data was truncated":
+        return _malformed(reason)
     if short := _TOO_SHORT.match(reason):
         return _too_short(field, short.group("type"), int(short.group("n")))
     if long := _TOO_LONG.match(reason):
@@ -61,3 +61,15 @@ def _too_short(field: str, type_: str, at_least: int) -> str:
         return f"{field} is empty"
     unit = "characters" if type_ == "str" else "entries"
     return f"{field} is too short (at least {at_least} {unit})"
+
+
+_BYTE = re.compile(r"^(?:JSON is malformed: )?(?P<what>.*?) \(byte (?P<at>\d+)\)$")
+
+
+def _malformed(reason: str) -> str:
+    if "truncated" in reason:
+        return "not valid JSON: it ends before the article does"
+    if at := _BYTE.match(reason):
+        what = "an unexpected character" if at.group("what") == "invalid character" else at.group("what")
+        return f"not valid JSON: {what} at position {int(at.group('at')) + 1}"
+    return "not valid JSON: " + reason.removeprefix("JSON is malformed: ")

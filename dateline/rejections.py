@@ -43,7 +43,8 @@ def in_words(path: str | None, reason: str) -> str:
         unit = "characters" if long.group("type") == "str" else "entries"
         return f"{field} is too long (at most {int(long.group('n')):,} {unit})"
     if wrong := _WRONG_TYPE.match(reason):
-        want = " or ".join(TYPE_NAMES.get(t, t) for t in wrong.group("want").split(" | "))
+        wanted = [t for t in wrong.group("want").split(" | ") if t != "null"]  # null: leave it out
+        want = " or ".join(TYPE_NAMES.get(t, t) for t in wanted)
         return f"{field} should be {want}, not {TYPE_NAMES.get(wrong.group('got'), wrong.group('got'))}"
     if "timezone component" in reason:
         return f"{field} needs a UTC offset (e.g. 2026-11-02T07:30:00+01:00)"

@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up bench bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline eval lint clean
+.PHONY: install test test-unit demo up bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -30,6 +30,9 @@ up: install
 	$(RUN) dateline up
 
 bench: bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline
+
+bench-cli: install
+	$(RUN) python -m bench.cli
 
 # the feedparser sdist's tests/wellformed (and illformed): see bench/feeds.py
 bench-feeds: install

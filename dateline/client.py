@@ -1,15 +1,32 @@
-"""The CLI's side of the HTTP APIs: push articles to ingest, query search."""
+"""The CLI's side of the HTTP APIs: push articles to ingest, query search.
+
+Search and the status page are plain GETs done with the standard library (httpx costs a
+third of a second to import, more than such a command's whole work); pushing articles,
+with its keep-alive connection and retries, uses httpx.
+"""
 
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
-import httpx
 import msgspec
 
 from shared.schemas import ErrorBody, IngestResponse, IngestResult, SearchResponse
 
+if TYPE_CHECKING:
+    import httpx
+
 NDJSON = "application/x-ndjson"
+# The services are on this machine or named in the settings: never through a proxy.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Unreachable(RuntimeError):
+    """Nothing answered at the address (refused, timed out, no such host)."""
 
 
 class ApiError(RuntimeError):
@@ -31,6 +48,8 @@ class ApiError(RuntimeError):
 
 class IngestClient:
     def __init__(self, base_url: str, api_key: str, timeout: float = 60.0):
+        import httpx
+
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
 
@@ -73,15 +92,25 @@ def _all_rejected(content: bytes, count: int) -> IngestResponse | None:
     return IngestResponse(accepted=0, updated=0, duplicate=0, rejected=count, results=results)
 
 
+def get(url: str, params: list[tuple[str, str]] | None = None, timeout: float = 30.0) -> tuple[int, bytes]:
+    """The status and body of a GET; raises Unreachable when nothing answers."""
+    address = f"{url}?{urlencode(params)}" if params else url
+    try:
+        with _direct.open(address, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise Unreachable(f"{url}: {getattr(exc, 'reason', exc)}") from None
+
+
 class SearchClient:
     def __init__(self, base_url: str, timeout: float = 30.0):
-        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+        self.base_url = base_url
+        self.timeout = timeout
 
     def search(self, params: list[tuple[str, str]]) -> SearchResponse:
-        response = self.http.get("/v1/search", params=params)
-        if response.status_code != 200:
-            raise ApiError(response.status_code, response.content)
-        return msgspec.json.decode(response.content, type=SearchResponse)
-
-    def close(self) -> None:
-        self.http.close()
+        status, body = get(f"{self.base_url}/v1/search", params, self.timeout)
+        if status != 200:
+            raise ApiError(status, body)
+        return msgspec.json.decode(body, type=SearchResponse)

@@ -11,22 +11,10 @@ from pathlib import Path
 
 import httpx
 
+from dateline.state import ingest_url, local_host, search_url  # noqa: F401 - the CLI's light home of these
 from dateline.supervisor import ServiceSpec, Supervisor, child_env
 from shared.redis_server import PrivateRedis
 from shared.settings import Settings
-
-
-def local_host(host: str) -> str:
-    """Where a client on this machine reaches a service bound to ``host``."""
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-
-
-def ingest_url(settings: Settings) -> str:
-    return f"http://{local_host(settings.ingest_host)}:{settings.ingest_port}"
-
-
-def search_url(settings: Settings) -> str:
-    return f"http://{local_host(settings.search_host)}:{settings.search_port}"
 
 
 def enrich_url(settings: Settings, worker: int) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import msgspec
 import redis
 from rich.console import Console, Group
 from rich.table import Table
 
-from dateline.stack import search_url
+from dateline.client import Unreachable, get
+from dateline.state import search_url
 from shared.settings import Settings
 from shared.streams import DLQ, ENRICHED, INCOMING, RAW
 
@@ -82,10 +82,11 @@ def _stream_status(client: redis.Redis, name: str) -> StreamStatus:
 
 def _index_status(settings: Settings) -> IndexStatus:
     try:
-        response = httpx.get(f"{search_url(settings)}/v1/stats", timeout=2.0)
-        response.raise_for_status()
-        return msgspec.json.decode(response.content, type=IndexStatus)
-    except (httpx.HTTPError, msgspec.DecodeError) as exc:
+        code, body = get(f"{search_url(settings)}/v1/stats", timeout=2.0)
+        if code != 200:
+            return IndexStatus(error=f"search service: HTTP {code}")
+        return msgspec.json.decode(body, type=IndexStatus)
+    except (Unreachable, msgspec.DecodeError) as exc:
         return IndexStatus(error=f"search service: {exc}")
 
 

@@ -1,0 +1,52 @@
+"""`dateline up` in one terminal, the CLI in another with nothing exported."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dateline.cli import app
+from shared.redis_server import free_port
+from tests.e2e.driving import poll
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
+    ingest_port, search_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")} | {
+        "DATELINE_DATA_DIR": str(tmp_path), "DATELINE_API_KEYS": "terminal-key",
+        "DATELINE_INGEST_PORT": str(ingest_port), "DATELINE_SEARCH_PORT": str(search_port),
+        "DATELINE_LOG_FORMAT": "json", "COLUMNS": "200",
+    }
+    # the stack without enrich workers: ingest, index and a private Redis are what the CLI talks to
+    stack = subprocess.Popen(
+        [sys.executable, "-c", "from dateline.running import run_stack\n"
+         "from shared.settings import load_settings\n"
+         "run_stack(load_settings(), 0, 'terminal-key')"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    state = tmp_path / "stack.json"
+    try:
+        poll(state.exists, timeout_s=120)
+        second_terminal = {"DATELINE_DATA_DIR": str(tmp_path), "COLUMNS": "80"}
+        status = CliRunner().invoke(app, ["status", "--json"], env=second_terminal)
+        assert status.exit_code == 0, status.output
+        assert json.loads(status.stdout)["index"]["documents"] == 0
+        feed = tmp_path / "one.ndjson"
+        feed.write_text('{"url": "https://terminal.example/a", "title": "Pier reopens", "text": "Boats."}\n')
+        pushed = CliRunner().invoke(app, ["ingest", str(feed)], env=second_terminal)
+        assert pushed.exit_code == 0 and "1 accepted" in pushed.output, pushed.output  # the key came from the file
+    finally:
+        stack.send_signal(signal.SIGTERM)
+        printed, _ = stack.communicate(timeout=60)
+    head = printed.split("Ctrl-C")[0]
+    assert f"http://127.0.0.1:{ingest_port}/v1/articles" in head and "terminal-key" in head
+    assert f"http://127.0.0.1:{search_port}/v1/search" in head
+    assert not state.exists()  # removed when the stack stops

@@ -6,6 +6,7 @@ import time
 
 import msgspec
 import redis
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 
@@ -91,24 +92,47 @@ def _index_status(settings: Settings) -> IndexStatus:
 
 
 def render_status(console: Console | None, status: Status):
-    streams = Table("stream", "length", "added/min", "group", "lag", "pending", "consumers (idle s)")
-    for stream in status.streams:
-        added = f">{RECENT_CAP}" if stream.added_last_minute >= RECENT_CAP else str(stream.added_last_minute)
-        rows = stream.groups or [None]
-        for n, group in enumerate(rows):
-            first = (stream.name, str(stream.length), added) if n == 0 else ("", "", "")
-            if group is None:
-                streams.add_row(*first, "-", "", "", "")
-                continue
-            consumers = ", ".join(f"{c.name} ({c.idle_s:.0f})" for c in group.consumers) or "none"
-            lag = "?" if group.lag is None else str(group.lag)
-            streams.add_row(*first, group.name, lag, str(group.pending), consumers)
-    index = status.index
-    index_line = (
-        f"index: {index.error}" if index.error
-        else f"index: {index.documents} documents, last commit {index.last_commit or 'never'}"
-    )
-    view = Group(streams, f"dead letters: {status.dlq_size}", index_line)
+    """Streams and their groups, then each group's consumers: whole names in 80 columns."""
+    consumers = [_consumers_table(status)] if any(g.consumers for s in status.streams for g in s.groups) else []
+    view = Group(_streams_table(status), *consumers, f"dead letters: {status.dlq_size}",
+                 _index_line(status.index))
     if console is not None:
         console.print(view)
     return view
+
+
+def _table(*columns: tuple[str, str]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for header, justify in columns:
+        table.add_column(header, justify=justify, no_wrap=justify == "right")
+    return table
+
+
+def _streams_table(status: Status) -> Table:
+    table = _table(("stream", "left"), ("length", "right"), ("added/min", "right"), ("group", "left"),
+                   ("lag", "right"), ("pending", "right"), ("consumers", "right"))
+    for stream in status.streams:
+        added = f">{RECENT_CAP}" if stream.added_last_minute >= RECENT_CAP else str(stream.added_last_minute)
+        for n, group in enumerate(stream.groups or [None]):
+            first = (stream.name, str(stream.length), added) if n == 0 else ("", "", "")
+            if group is None:
+                table.add_row(*first, "-", "", "", "")
+                continue
+            lag = "?" if group.lag is None else str(group.lag)
+            table.add_row(*first, group.name, lag, str(group.pending), str(len(group.consumers)))
+    return table
+
+
+def _consumers_table(status: Status) -> Table:
+    table = _table(("group", "left"), ("consumer", "left"), ("pending", "right"), ("idle s", "right"))
+    for stream in status.streams:
+        for group in stream.groups:
+            for consumer in group.consumers:
+                table.add_row(group.name, consumer.name, str(consumer.pending), f"{consumer.idle_s:.0f}")
+    return table
+
+
+def _index_line(index: IndexStatus) -> str:
+    if index.error:
+        return f"index: {index.error}"
+    return f"index: {index.documents} documents, last commit {index.last_commit or 'never'}"

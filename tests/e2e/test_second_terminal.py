@@ -16,6 +16,11 @@ from shared.redis_server import free_port
 from tests.e2e.driving import poll
 
 ROOT = Path(__file__).resolve().parents[2]
+STACK_WITHOUT_WORKERS = """
+from dateline.running import run_stack
+from shared.settings import load_settings
+run_stack(load_settings(), 0, "terminal-key")
+"""
 
 
 def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
@@ -25,11 +30,9 @@ def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
         "DATELINE_INGEST_PORT": str(ingest_port), "DATELINE_SEARCH_PORT": str(search_port),
         "DATELINE_LOG_FORMAT": "json", "COLUMNS": "200",
     }
-    # the stack without enrich workers: ingest, index and a private Redis are what the CLI talks to
+    # what `dateline up` runs, without enrich workers: the CLI talks to ingest, index and Redis
     stack = subprocess.Popen(
-        [sys.executable, "-c", "from dateline.running import run_stack\n"
-         "from shared.settings import load_settings\n"
-         "run_stack(load_settings(), 0, 'terminal-key')"],
+        [sys.executable, "-c", STACK_WITHOUT_WORKERS],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     state = tmp_path / "stack.json"

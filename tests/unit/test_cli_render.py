@@ -8,6 +8,14 @@ from rich.console import Console
 
 from dateline.dlq_commands import dead_letter_table
 from dateline.render import render_search
+from dateline.status import (
+    ConsumerStatus,
+    GroupStatus,
+    IndexStatus,
+    Status,
+    StreamStatus,
+    render_status,
+)
 from shared.dlq import DeadLetterEntry
 from shared.schemas import DeadLetter, SearchResponse
 
@@ -54,3 +62,15 @@ def test_snippets_and_titles_are_text_not_html_or_markup():
     shown = console.file.getvalue()
     assert 'Smith & Sons said the ferry "will run" from Monday <3' in shown
     assert "[Update] Ferry resumes" in shown
+
+
+def test_status_names_stay_whole_in_80_columns():
+    consumers = [ConsumerStatus(name=f"worker-host-{n}-123456", pending=1, idle_s=2.0) for n in range(3)]
+    status = Status(streams=[
+        StreamStatus(name="dateline:incoming", length=123456, added_last_minute=10_000,
+                     groups=[GroupStatus(name="ingest", lag=12, pending=3, consumers=consumers)]),
+    ], dlq_size=0, index=IndexStatus(documents=5, last_commit="2026-12-02T10:00:00Z"))
+    shown = _printed(render_status(None, status), 80)
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert "dateline:incoming" in shown
+    assert all(f"worker-host-{n}-123456" in shown for n in range(3))

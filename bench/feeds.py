@@ -2,7 +2,7 @@
 
     python -m bench.feeds DIR [DIR …]       # make bench-feeds FEEDS="DIR …"
 
-Reads every file below each DIR as `dateline ingest` does (dateline.feeds), then judges
+Reads every file below each DIR as `dateline ingest` does (shared.feeds), then judges
 each item with ingest's own pure core (decode_article, normalise: what the server would
 answer, without a server), and prints per DIR: files by format, files that are no feed,
 items found, the share that became articles, every refusal category with its count and an
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import feedparser
 
-from dateline.feeds import Document, FeedError, parse_document
 from dateline.rejections import in_words
 from services.ingest.decode import Rejection, decode_article
 from services.ingest.normalise import NotAnArticle, normalise
+from shared.feeds import Document, FeedError, parse_document
 
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|: .*$")
 
@@ -92,7 +92,7 @@ def measure(directory: Path, rounds: int) -> None:
     for category, n in refusals.most_common():
         print(f"    {n:5d}  {category}   e.g. {examples[category].relative_to(directory)}")
     ours, baseline = _timings(contents, rounds)
-    print(f"  per file, median of {rounds} rounds: dateline.feeds {ours * 1e6:.0f} µs, "
+    print(f"  per file, median of {rounds} rounds: shared.feeds {ours * 1e6:.0f} µs, "
           f"feedparser.parse alone (baseline) {baseline * 1e6:.0f} µs")
 
 

@@ -15,8 +15,8 @@ import msgspec
 from rich.console import Console
 
 from dateline.client import ApiError, IngestClient
-from dateline.feeds import Document, FeedError, Item, files_under, parse_document
 from dateline.rejections import in_words
+from shared.feeds import Document, FeedError, Item, files_under, parse_document
 
 VERDICTS = ("accepted", "updated", "duplicate", "rejected")  # the server's, per article
 COLOURS = {"warning": "yellow", "skipped": "red", "refused": "red", "rejected": "red"}

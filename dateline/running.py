@@ -71,9 +71,9 @@ def print_where(settings: Settings, redis_url: str, api_key: str) -> None:
 
 def demo(settings: Settings, workers: int) -> None:
     """`up`, then the sample articles, then searches to try."""
-    from dateline.feeds import Document, Item
     from dateline.ingest_command import Run, send
     from dateline.samples import sample_articles
+    from shared.feeds import Document, Item
 
     key = settings.api_key or (settings.api_keys[0] if settings.api_keys else "demo-key")
     keys = ",".join(dict.fromkeys([*settings.api_keys, key]))

@@ -1,11 +1,11 @@
-"""dateline.feeds: every feed format a user may have, mapped onto ArticleIn's fields."""
+"""shared.feeds: every feed format a user may have, mapped onto ArticleIn's fields."""
 
 import json
 
 import pytest
 
-from dateline.feeds import FeedError, files_under, parse_document
 from services.ingest.decode import Candidate, decode_article
+from shared.feeds import FeedError, files_under, parse_document
 
 RSS20 = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"

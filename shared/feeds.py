@@ -1,6 +1,7 @@
-"""Turn files a user has (JSON, NDJSON, RSS, Atom, CDF, JSON Feed) into lines for the ingest API.
+"""Turn documents (JSON, NDJSON, RSS, Atom, CDF, JSON Feed) into articles for ingest.
 
-Pure: bytes in, a :class:`Document` out. Feeds are read by feedparser (every RSS and Atom
+What `dateline ingest` reads from files and URLs, and what the feed poller reads from the
+feeds it follows. Pure: bytes in, a :class:`Document` out. Feeds are read by feedparser (every RSS and Atom
 version, encodings, ill-formed XML, sanitised HTML); JSON Feed, which feedparser 6.0 does not
 read, by the few fields of its spec. Validation stays the ingest service's job: this only
 maps each format onto ArticleIn's names, so the server's per-article report is the single

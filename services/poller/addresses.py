@@ -34,7 +34,8 @@ class AddressPolicy:
         if self.allow_private or any(ip in network for network in self.allowed):
             return ip
         if not ip.is_global or ip.is_multicast:
-            raise Refused(f"{host} is at {ip}, which is not a public address "
+            where = str(ip) if host.strip("[]") == str(ip) else f"{host} is at {ip}, which"
+            raise Refused(f"{where} is not a public address "
                           "(set DATELINE_POLL_ALLOW_PRIVATE=true to follow feeds on your own network)")
         return ip
 

@@ -13,11 +13,12 @@ import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from shared.followed_feeds import FAILING_AFTER
+
 FLOOR_S = 300.0  # no feed more often than every 5 minutes (unless asked for)...
 CEILING_S = 6 * 3600.0  # ...nor less often than every 6 hours (unless asked for)
 FIRST_BACKOFF_S = 60.0
 JITTER = 0.1  # ±10 %: feeds that failed together do not all come back at once
-FAILING_AFTER = 10
 
 
 def bounds(every_s: float) -> tuple[float, float]:

@@ -34,6 +34,7 @@ def service_specs(settings: Settings, workers: int) -> list[ServiceSpec]:
         ServiceSpec(name="ingest", module="services.ingest"),
         *enrich,
         ServiceSpec(name="index", module="services.index"),
+        ServiceSpec(name="poller", module="services.poller"),
     ]
 
 

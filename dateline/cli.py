@@ -25,7 +25,9 @@ PLAIN = {"no_args_is_help": True, "rich_markup_mode": None}
 app = typer.Typer(help="Dateline: news in, entities and places out, searchable in seconds.", **PLAIN)
 dlq_app = typer.Typer(help="Inspect and replay dead-lettered entries.", **PLAIN)
 gazetteer_app = typer.Typer(help="Build the place-name gazetteer.", **PLAIN)
+feeds_app = typer.Typer(help="Follow feeds: the poller fetches them and pushes their new items.", **PLAIN)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(feeds_app, name="feeds")
 app.add_typer(gazetteer_app, name="gazetteer")
 
 NO_STACK = ("no running Dateline found: start one in another terminal with `bin/dateline up` "
@@ -252,6 +254,58 @@ def dlq_drop(
 
     with reaching_redis(settings):
         drop_command(out(), settings, entry_id or [], drop_all)
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's http(s) URL (RSS, Atom, JSON Feed).")],
+    every: Annotated[str, typer.Option(help="How often, e.g. 15m, 1h, 1d; the poller polls busy feeds "
+                                             "more often and quiet ones less.")] = "15m",
+) -> None:
+    """Follow a feed: the poller fetches it from now on and pushes its new items."""
+    from dateline.feeds_commands import HTTP_URL, BadDuration, add_command, seconds
+
+    if not HTTP_URL.match(url):
+        raise fail(f"{url}: not an http(s) URL", 2)
+    try:
+        every_s = seconds(every)
+    except BadDuration as exc:
+        raise fail(str(exc), 2) from None
+    settings = cli_settings(needs_redis=True)
+    from dateline.terminal import out
+
+    with reaching_redis(settings):
+        add_command(out(), settings, url, every_s)
+
+
+@feeds_app.command("list")
+def feeds_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per feed, a line each.")] = False,
+) -> None:
+    """Followed feeds: how often, state (ok, backing off, failing), last success, items a day, last error."""
+    settings = cli_settings(needs_redis=True)
+    from dateline.feeds_commands import list_command
+    from dateline.terminal import out
+
+    with reaching_redis(settings):
+        list_command(out(), settings, as_json)
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    feed: Annotated[str, typer.Argument(help="The feed's URL or id (as `feeds list` shows it).")],
+) -> None:
+    """Stop following a feed (articles already taken stay)."""
+    settings = cli_settings(needs_redis=True)
+    from dateline.feeds_commands import remove_command
+    from dateline.terminal import out
+    from shared.followed_feeds import NotFollowed
+
+    with reaching_redis(settings):
+        try:
+            remove_command(out(), settings, feed)
+        except NotFollowed as exc:
+            raise fail(str(exc)) from None
 
 
 @app.command()

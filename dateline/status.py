@@ -12,6 +12,7 @@ from rich.table import Table
 
 from dateline.client import Unreachable, get
 from dateline.state import search_url
+from shared import followed_feeds
 from shared.settings import Settings
 from shared.streams import DLQ, ENRICHED, INCOMING, RAW
 
@@ -45,10 +46,16 @@ class IndexStatus(msgspec.Struct):
     error: str | None = None
 
 
+class FeedsStatus(msgspec.Struct):
+    followed: int
+    failing: int
+
+
 class Status(msgspec.Struct):
     streams: list[StreamStatus]
     dlq_size: int
     index: IndexStatus
+    feeds: FeedsStatus
 
 
 def collect_status(settings: Settings) -> Status:
@@ -56,9 +63,20 @@ def collect_status(settings: Settings) -> Status:
     try:
         streams = [_stream_status(client, name) for name in STREAMS]
         dlq = next(s.length for s in streams if s.name == DLQ)
+        followed = _feeds_status(client)
     finally:
         client.close()
-    return Status(streams=streams, dlq_size=dlq, index=_index_status(settings))
+    return Status(streams=streams, dlq_size=dlq, index=_index_status(settings), feeds=followed)
+
+
+def _feeds_status(client: redis.Redis) -> FeedsStatus:
+    ids = client.hkeys(followed_feeds.FEEDS)
+    healths = [client.get(followed_feeds.health_key(feed)) for feed in ids]
+    failing = sum(
+        msgspec.json.decode(raw, type=followed_feeds.FeedHealth).failures >= followed_feeds.FAILING_AFTER
+        for raw in healths if raw
+    )
+    return FeedsStatus(followed=len(ids), failing=failing)
 
 
 def _stream_status(client: redis.Redis, name: str) -> StreamStatus:
@@ -94,8 +112,9 @@ def _index_status(settings: Settings) -> IndexStatus:
 def render_status(console: Console | None, status: Status):
     """Streams and their groups, then each group's consumers: whole names in 80 columns."""
     consumers = [_consumers_table(status)] if any(g.consumers for s in status.streams for g in s.groups) else []
+    failing = f", {status.feeds.failing} failing (`dateline feeds list`)" if status.feeds.failing else ""
     view = Group(_streams_table(status), *consumers, f"dead letters: {status.dlq_size}",
-                 _index_line(status.index))
+                 _index_line(status.index), f"feeds: {status.feeds.followed} followed{failing}")
     if console is not None:
         console.print(view)
     return view

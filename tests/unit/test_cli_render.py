@@ -10,6 +10,7 @@ from dateline.dlq_commands import dead_letter_table
 from dateline.render import render_search
 from dateline.status import (
     ConsumerStatus,
+    FeedsStatus,
     GroupStatus,
     IndexStatus,
     Status,
@@ -69,7 +70,8 @@ def test_status_names_stay_whole_in_80_columns():
     status = Status(streams=[
         StreamStatus(name="dateline:incoming", length=123456, added_last_minute=10_000,
                      groups=[GroupStatus(name="ingest", lag=12, pending=3, consumers=consumers)]),
-    ], dlq_size=0, index=IndexStatus(documents=5, last_commit="2026-12-02T10:00:00Z"))
+    ], dlq_size=0, index=IndexStatus(documents=5, last_commit="2026-12-02T10:00:00Z"),
+        feeds=FeedsStatus(followed=2, failing=1))
     shown = _printed(render_status(None, status), 80)
     assert max(len(line) for line in shown.splitlines()) <= 80
     assert "dateline:incoming" in shown

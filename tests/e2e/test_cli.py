@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.e2e.driving import poll, post, run, search_json
+from tests.integration.feed_server import answer, feed_server, rss
 
 RSS = """<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Harbour desk</title>
@@ -159,3 +160,13 @@ def test_reindex_through_the_running_service_keeps_every_article(system):
     assert f"reindexed {before['documents']:,} articles" in result.output
     after = system.search.get("/v1/stats").json()
     assert after["generation"] != before["generation"] and after["documents"] == before["documents"]
+
+
+def test_the_poller_under_up_refuses_a_feed_on_a_private_address(system):
+    with feed_server({"/rss": answer(200, rss(("Inside", "https://inside.example/a")))}) as site:
+        added = run(system, "feeds", "add", site.url("/rss"))
+        assert added.exit_code == 0, added.output
+        listed = poll(lambda: (out := run(system, "feeds", "list").output) and "not a public address" in out and out)
+        assert site.requests == []  # never fetched
+        assert run(system, "feeds", "remove", site.url("/rss")).exit_code == 0
+    assert "127.0.0.1 is not a public address" in listed

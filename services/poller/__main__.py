@@ -1,0 +1,64 @@
+"""`python -m services.poller`: follow the feeds `dateline feeds add` lists, until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from services.poller.addresses import AddressPolicy
+from services.poller.fetch import Limits, new_client
+from services.poller.poller import Poller
+from shared import followed_feeds as feeds
+from shared.logging import configure_logging, get_logger
+from shared.settings import Settings, settings_or_exit
+
+log = get_logger("dateline.poller")
+
+NAP_S = (0.5, 5.0)  # between passes: until the next feed is due, within these bounds
+
+
+async def run(settings: Settings) -> None:
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    redis = aioredis.Redis.from_url(settings.redis_url)
+    limits = Limits(max_bytes=settings.poll_max_bytes, timeout_s=settings.poll_timeout_s)
+    async with new_client() as client:
+        poller = Poller(redis, client, AddressPolicy(settings.poll_allow_private), limits, settings.poll_host_gap_s)
+        log.info("poller.started", allow_private=settings.poll_allow_private)
+        while not stop.is_set():
+            nap = NAP_S[1]
+            try:
+                await poller.poll_due()
+                nap = await _until_next(redis)
+            except RedisError as exc:
+                log.error("redis.unavailable", error=f"{type(exc).__name__}: {exc}")
+            try:  # a scheduler's wait, cut short by SIGTERM
+                await asyncio.wait_for(stop.wait(), nap)
+            except TimeoutError:
+                pass
+    await redis.aclose()
+    log.info("poller.stopped")
+
+
+async def _until_next(redis: aioredis.Redis) -> float:
+    due_at = await feeds.next_due_at(redis)
+    if due_at is None:
+        return NAP_S[1]
+    return min(NAP_S[1], max(NAP_S[0], due_at - time.time()))
+
+
+def main() -> int:
+    settings = settings_or_exit("poller")
+    configure_logging("poller", settings.log_level, settings.log_format)
+    asyncio.run(run(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

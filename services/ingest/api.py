@@ -48,8 +48,7 @@ class Refusal(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
-        self.response = error_response(status, error, detail, errors)
-        self.response.headers.update(headers or {})
+        self.response = error_response(status, error, detail, errors, headers)
 
 
 class Keys:

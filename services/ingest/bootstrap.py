@@ -123,5 +123,6 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         [articles_route(intake, backlog, settings)],
         {"redis": redis_reachable, "incoming": stage.readiness},
         title="Dateline ingest",
+        body_timeout_s=settings.body_timeout_s,
         lifespan=[running],
     )

@@ -15,6 +15,7 @@ from structlog.testing import capture_logs
 from services.ingest.bootstrap import ConfigurationError, check_can_start, create_app
 from services.ingest.normalise import article_id, canonical_url, content_hash
 from services.ingest.publish import seen_key
+from shared.http import uvicorn_config
 from shared.redis_server import free_port
 from shared.schemas import ErrorBody, IngestResponse, RawArticle
 from shared.settings import Settings
@@ -48,9 +49,8 @@ def ndjson(*items) -> bytes:
 async def running_ingest(settings: Settings, **app_options) -> AsyncIterator[httpx.AsyncClient]:
     """The real app under uvicorn in this event loop, and a client pointed at it."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings, **app_options), host="127.0.0.1", port=port, log_config=None,
-                            access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    app = create_app(settings, **app_options)
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, settings.body_timeout_s))
     task = asyncio.create_task(server.serve())
     deadline = asyncio.get_running_loop().time() + 20
     while not server.started:

@@ -24,6 +24,8 @@ from services.ingest.decode import (
     Rejection,
     TooManyArticles,
     UnsupportedMediaType,
+    as_utf8,
+    body_charset,
     body_format,
     decode_articles,
 )
@@ -97,8 +99,8 @@ def articles_route(intake: Intake, backlog: Backlog, settings: Settings):
     async def post_articles(request: Request) -> Response[IngestResponse]:
         try:
             keys.check(request.headers.get("authorization"))
-            fmt = _format(request.headers.get("content-type"))
-            decoded = _decode(await _body(request, settings.max_body_bytes), fmt, settings)
+            fmt, charset = _media_type(request.headers.get("content-type"))
+            decoded = _decode(await _body(request, settings.max_body_bytes), fmt, charset, settings)
             if all(isinstance(d, Rejection) for d in decoded):
                 raise _nothing_valid(decoded, fmt)  # type: ignore[arg-type]
             await _check_backlog(backlog)
@@ -112,9 +114,9 @@ def articles_route(intake: Intake, backlog: Backlog, settings: Settings):
     return post_articles
 
 
-def _format(content_type: str | None) -> BodyFormat:
+def _media_type(content_type: str | None) -> tuple[BodyFormat, str]:
     try:
-        return body_format(content_type)
+        return body_format(content_type), body_charset(content_type)
     except UnsupportedMediaType as exc:
         raise Refusal(415, "unsupported_media_type", str(exc)) from None
 
@@ -126,11 +128,11 @@ async def _body(request: Request, limit: int) -> bytes:
         raise Refusal(413, "body_too_large", f"the body is larger than {limit} bytes") from None
 
 
-def _decode(body: bytes, fmt: BodyFormat, settings: Settings) -> list[Decoded]:
+def _decode(body: bytes, fmt: BodyFormat, charset: str, settings: Settings) -> list[Decoded]:
     try:
-        return decode_articles(body, fmt, settings.max_articles_per_request)
+        return decode_articles(as_utf8(body, charset), fmt, settings.max_articles_per_request)
     except MalformedBody as exc:
-        errors = [ErrorDetail(reason=exc.reason, field="$", line=exc.line)]
+        errors = [ErrorDetail(reason=exc.reason, field=exc.field, line=exc.line)]
         raise Refusal(400, "invalid_json", exc.reason, errors) from None
     except TooManyArticles as exc:
         raise Refusal(413, "too_many_articles", str(exc)) from None

@@ -80,7 +80,7 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
     check_can_start(settings)
     redis = aioredis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
     backlog = Backlog(redis, settings.max_backlog)
-    intake = Intake(redis, settings.dedup_ttl_seconds)
+    intake = Intake(redis, settings.dedup_ttl_seconds, settings.enrich_max_chars)
     broker = build_broker(
         settings.redis_url,
         graceful_timeout=settings.graceful_timeout_s,

@@ -47,9 +47,11 @@ class Intake:
         self,
         redis: aioredis.Redis,
         dedup_ttl_seconds: int,
+        max_chars: int,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self._press = Press(redis, dedup_ttl_seconds)
+        self._max_chars = max_chars
         self._clock = clock
 
     async def take(
@@ -77,8 +79,8 @@ class Intake:
         # Extracting text from HTML takes milliseconds per page: off the event loop, so
         # health checks and other requests keep being answered meanwhile.
         if any(isinstance(d, Candidate) and d.article.html is not None for d in decoded):
-            return await asyncio.to_thread(_normalise_all, decoded, received_at)
-        return _normalise_all(decoded, received_at)
+            return await asyncio.to_thread(_normalise_all, decoded, received_at, self._max_chars)
+        return _normalise_all(decoded, received_at, self._max_chars)
 
     def _rejected(self, rejection: Rejection, via: str, origin: str | None) -> IngestResult:
         ARTICLES.labels("rejected", via).inc()
@@ -101,15 +103,15 @@ class Intake:
         return IngestResult(index=index, status=outcome.status, id=article.id)
 
 
-def _normalise_all(decoded: Sequence[Decoded], received_at: datetime) -> list[RawArticle | Rejection]:
-    return [_normalise_one(item, received_at) for item in decoded]
+def _normalise_all(decoded: Sequence[Decoded], received_at: datetime, max_chars: int) -> list[RawArticle | Rejection]:
+    return [_normalise_one(item, received_at, max_chars) for item in decoded]
 
 
-def _normalise_one(item: Decoded, received_at: datetime) -> RawArticle | Rejection:
+def _normalise_one(item: Decoded, received_at: datetime, max_chars: int) -> RawArticle | Rejection:
     if isinstance(item, Rejection):
         return item
     try:
-        return normalise(item.article, received_at)
+        return normalise(item.article, received_at, max_chars)
     except NotAnArticle as exc:
         return Rejection(item.index, exc.field, exc.reason, url=item.article.url)
 

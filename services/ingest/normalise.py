@@ -18,7 +18,7 @@ import pycld2
 import trafilatura
 from lxml.etree import ParserError
 
-from shared.schemas import ArticleIn, RawArticle
+from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ArticleIn, RawArticle
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -57,7 +57,10 @@ def canonical_url(url: str) -> str:
     the remaining query parameters sorted, percent-escapes in one spelling, ``/`` for an
     empty path.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for an unclosed bracket
+        raise NotAnArticle("$.url", f"is not a valid URL: {exc}") from None
     scheme = parts.scheme.lower()
     host = _canonical_host(parts.hostname or "")
     try:
@@ -187,13 +190,43 @@ def content_hash(title: str, text: str) -> str:
     return digest.hexdigest()
 
 
-def normalise(article: ArticleIn, received_at: datetime) -> RawArticle:
-    """The RawArticle that ingest publishes for ``article``. Raises NotAnArticle."""
+def published_instant(published_at: datetime | None) -> datetime | None:
+    """``published_at`` in UTC, if it is an instant the search store can keep."""
+    if published_at is None:
+        return None
+    if not EARLIEST_TIMESTAMP <= published_at <= LATEST_TIMESTAMP:
+        raise NotAnArticle(
+            "$.published_at",
+            f"must be between {EARLIEST_TIMESTAMP:%Y-%m-%d} and {LATEST_TIMESTAMP:%Y-%m-%d} (UTC)",
+        )
+    return published_at.astimezone(UTC)
+
+
+def article_text(article: ArticleIn, max_chars: int) -> str:
+    """The text to publish: ``text`` cleaned, or what :func:`html_to_text` finds in ``html``.
+    No longer than ``max_chars`` (DATELINE_ENRICH_MAX_CHARS): enrichment would refuse it,
+    and a 202 promises an article that ends up searchable."""
+    if article.html is not None:
+        field, text = "$.html", html_to_text(article.html)
+    else:
+        field, text = "$.text", clean_text(article.text or "")
+    if len(text) > max_chars:
+        extracted = " after HTML extraction" if field == "$.html" else ""
+        raise NotAnArticle(
+            field, f"holds {len(text):,} characters of text{extracted}; the limit is {max_chars:,}"
+        )
+    return text
+
+
+def normalise(article: ArticleIn, received_at: datetime, max_chars: int) -> RawArticle:
+    """The RawArticle that ingest publishes for ``article``; its text at most ``max_chars``
+    long. Raises NotAnArticle."""
     canonical = canonical_url(article.url)
     title = clean_text(article.title)
     if not title:
         raise NotAnArticle("$.title", "is blank")
-    text = html_to_text(article.html) if article.html is not None else clean_text(article.text or "")
+    text = article_text(article, max_chars)
+    published_at = published_instant(article.published_at)
     return RawArticle(
         id=article_id(canonical),
         url=article.url,
@@ -202,7 +235,7 @@ def normalise(article: ArticleIn, received_at: datetime) -> RawArticle:
         title=title,
         text=text,
         language=article.language or detect_language(title, text),
-        published_at=article.published_at.astimezone(UTC) if article.published_at else None,
+        published_at=published_at,
         received_at=received_at,
         content_hash=content_hash(title, text),
         authors=article.authors,

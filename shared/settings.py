@@ -55,6 +55,10 @@ class Settings(Struct, kw_only=True, frozen=True):
     # A request whose head or body has not fully arrived this long after it began gets a
     # 408 and the connection is closed (a slow or lying client cannot hold it open).
     body_timeout_s: PositiveSeconds = 30.0
+    # Processes that extract article text from HTML, and the time each page may take
+    # (or wait for a free process); a page out of time is read as plain text instead.
+    html_workers: Positive = 2
+    html_timeout_s: PositiveSeconds = 5.0
 
     enrich_workers: Positive = 2
     enrich_batch_size: Positive = 32

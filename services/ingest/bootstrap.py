@@ -16,6 +16,7 @@ from litestar import Litestar
 
 from services.ingest.api import articles_route
 from services.ingest.backlog import Backlog
+from services.ingest.extraction import PageReader
 from services.ingest.incoming import incoming_handler
 from services.ingest.intake import Intake
 from shared.broker import build_broker
@@ -80,7 +81,8 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
     check_can_start(settings)
     redis = aioredis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
     backlog = Backlog(redis, settings.max_backlog)
-    intake = Intake(redis, settings.dedup_ttl_seconds, settings.enrich_max_chars)
+    pages = PageReader(settings.html_workers, settings.html_timeout_s)
+    intake = Intake(redis, pages, settings.dedup_ttl_seconds, settings.enrich_max_chars)
     broker = build_broker(
         settings.redis_url,
         graceful_timeout=settings.graceful_timeout_s,
@@ -106,6 +108,7 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
 
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
+        pages.start()
         await ensure_groups(redis)
         await broker.start()
         watch = asyncio.create_task(watch_incoming(stage, on_incoming_stopped))
@@ -115,13 +118,14 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         finally:
             watch.cancel()
             await broker.stop()
+            await pages.close()
             await redis.aclose()
             log.info("ingest.stopped", **msgspec.structs.asdict(stage.counts))
 
     return build_app(
         "ingest",
         [articles_route(intake, backlog, settings)],
-        {"redis": redis_reachable, "incoming": stage.readiness},
+        {"redis": redis_reachable, "incoming": stage.readiness, "html": pages.readiness},
         title="Dateline ingest",
         body_timeout_s=settings.body_timeout_s,
         lifespan=[running],

@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from prometheus_client import Counter
 
 from services.ingest.decode import Candidate, Decoded, Rejection
+from services.ingest.extraction import PageReader
 from services.ingest.normalise import NotAnArticle, normalise
 from services.ingest.press import Press
 from services.ingest.publish import Published
@@ -46,11 +47,13 @@ class Intake:
     def __init__(
         self,
         redis: aioredis.Redis,
+        pages: PageReader,
         dedup_ttl_seconds: int,
         max_chars: int,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self._press = Press(redis, dedup_ttl_seconds)
+        self._pages = pages
         self._max_chars = max_chars
         self._clock = clock
 
@@ -76,11 +79,17 @@ class Intake:
 
     async def _normalised(self, decoded: Sequence[Decoded]) -> list[RawArticle | Rejection]:
         received_at = self._clock()
-        # Extracting text from HTML takes milliseconds per page: off the event loop, so
-        # health checks and other requests keep being answered meanwhile.
-        if any(isinstance(d, Candidate) and d.article.html is not None for d in decoded):
-            return await asyncio.to_thread(_normalise_all, decoded, received_at, self._max_chars)
-        return _normalise_all(decoded, received_at, self._max_chars)
+        # One page at a time: a request holds at most one extraction worker.
+        extracted = [
+            await self._pages.text_of(d.article.html)
+            if isinstance(d, Candidate) and d.article.html is not None else None
+            for d in decoded
+        ]
+        # Pages give long texts to clean: off the event loop, so that health checks and
+        # other requests keep being answered meanwhile.
+        if any(text is not None for text in extracted):
+            return await asyncio.to_thread(_normalise_all, decoded, extracted, received_at, self._max_chars)
+        return _normalise_all(decoded, extracted, received_at, self._max_chars)
 
     def _rejected(self, rejection: Rejection, via: str, origin: str | None) -> IngestResult:
         ARTICLES.labels("rejected", via).inc()
@@ -103,15 +112,19 @@ class Intake:
         return IngestResult(index=index, status=outcome.status, id=article.id)
 
 
-def _normalise_all(decoded: Sequence[Decoded], received_at: datetime, max_chars: int) -> list[RawArticle | Rejection]:
-    return [_normalise_one(item, received_at, max_chars) for item in decoded]
+def _normalise_all(
+    decoded: Sequence[Decoded], extracted: Sequence[str | None], received_at: datetime, max_chars: int
+) -> list[RawArticle | Rejection]:
+    return [
+        _normalise_one(item, text, received_at, max_chars) for item, text in zip(decoded, extracted, strict=True)
+    ]
 
 
-def _normalise_one(item: Decoded, received_at: datetime, max_chars: int) -> RawArticle | Rejection:
+def _normalise_one(item: Decoded, extracted: str | None, received_at: datetime, max_chars: int) -> RawArticle | Rejection:
     if isinstance(item, Rejection):
         return item
     try:
-        return normalise(item.article, received_at, max_chars)
+        return normalise(item.article, received_at, max_chars, extracted)
     except NotAnArticle as exc:
         return Rejection(item.index, exc.field, exc.reason, url=item.article.url)
 

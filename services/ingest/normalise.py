@@ -12,12 +12,10 @@ import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import lxml.html
 import py3langid
 import pycld2
-import trafilatura
-from lxml.etree import ParserError
 
+from services.ingest.html_text import page_text
 from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ArticleIn, RawArticle
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -133,29 +131,13 @@ def clean_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
-def html_to_text(html: str) -> str:
-    """The article's text without navigation, footers and markup.
-
-    trafilatura finds the main content of a page; fragments too small for it to judge
-    (a few paragraphs without a page around them) fall back to their plain text.
-    """
-    text = trafilatura.extract(html, include_comments=False, include_tables=True)
-    if not text:
-        text = _plain_text(html)
-    text = clean_text(text)
+def html_to_text(html: str, extracted: str | None = None) -> str:
+    """The article's text without navigation, footers and markup (see :mod:`html_text`);
+    ``extracted`` is that text when a worker process has already found it."""
+    text = clean_text(page_text(html) if extracted is None else extracted)
     if not text:
         raise NotAnArticle("$.html", "contains no article text")
     return text
-
-
-def _plain_text(html: str) -> str:
-    try:
-        root = lxml.html.fromstring(html)
-    except (ParserError, ValueError):
-        return ""
-    for node in root.xpath("//script|//style|//noscript|//template"):
-        node.drop_tree()
-    return root.text_content()
 
 
 def detect_language(title: str, text: str) -> str:
@@ -202,12 +184,12 @@ def published_instant(published_at: datetime | None) -> datetime | None:
     return published_at.astimezone(UTC)
 
 
-def article_text(article: ArticleIn, max_chars: int) -> str:
+def article_text(article: ArticleIn, max_chars: int, extracted: str | None = None) -> str:
     """The text to publish: ``text`` cleaned, or what :func:`html_to_text` finds in ``html``.
     No longer than ``max_chars`` (DATELINE_ENRICH_MAX_CHARS): enrichment would refuse it,
     and a 202 promises an article that ends up searchable."""
     if article.html is not None:
-        field, text = "$.html", html_to_text(article.html)
+        field, text = "$.html", html_to_text(article.html, extracted)
     else:
         field, text = "$.text", clean_text(article.text or "")
     if len(text) > max_chars:
@@ -218,14 +200,16 @@ def article_text(article: ArticleIn, max_chars: int) -> str:
     return text
 
 
-def normalise(article: ArticleIn, received_at: datetime, max_chars: int) -> RawArticle:
+def normalise(
+    article: ArticleIn, received_at: datetime, max_chars: int, extracted: str | None = None
+) -> RawArticle:
     """The RawArticle that ingest publishes for ``article``; its text at most ``max_chars``
-    long. Raises NotAnArticle."""
+    long; ``extracted``, the text of its ``html`` if already extracted. Raises NotAnArticle."""
     canonical = canonical_url(article.url)
     title = clean_text(article.title)
     if not title:
         raise NotAnArticle("$.title", "is blank")
-    text = article_text(article, max_chars)
+    text = article_text(article, max_chars, extracted)
     published_at = published_instant(article.published_at)
     return RawArticle(
         id=article_id(canonical),

@@ -1,9 +1,9 @@
 """POST /v1/articles: the HTTP entry of ingest, a thin edge over decode, intake and backlog.
 
 A request goes through these steps, each of which may answer with an ErrorBody:
-authorise (401) -> media type (415) -> read the body (413) -> decode (400, 413) ->
-backpressure (429) -> publish (503) -> 202 with one result per article, or 400/422 when
-no article of the request could be taken.
+authorise (401) -> media type (415) -> read the body (408, 413) -> decode (400, 413) ->
+backpressure (429) -> publish (429, 503) -> 202 with one result per article, or 400/422
+when no article of the request could be taken.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from services.ingest.decode import (
     decode_articles,
 )
 from services.ingest.intake import Intake
+from services.ingest.publish import BacklogFull
 from shared.http import error_response
 from shared.logging import get_logger
 from shared.schemas import ErrorBody, ErrorDetail, IngestResponse, IngestResult
@@ -167,17 +168,14 @@ def _detail(rejection: Rejection, fmt: BodyFormat, count: int) -> ErrorDetail:
 
 
 async def _check_backlog(backlog: Backlog) -> None:
+    """Turn a request away early, before its articles are normalised, while the backlog is
+    full as last read; whether it fits is decided when it is published (see _take)."""
     try:
-        exceeded = await backlog.exceeded()
+        full = await backlog.full()
     except RedisError as exc:
         raise _unavailable(exc) from None
-    if exceeded:
-        raise Refusal(
-            429, "backlog_full",
-            f"enrichment is more than {backlog.limit} articles behind; retry in "
-            f"{RETRY_AFTER_SECONDS} s",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
+    if full:
+        raise _backlog_full(backlog.limit)
 
 
 async def _take(intake: Intake, decoded: Sequence[Decoded]) -> list[IngestResult]:
@@ -185,6 +183,23 @@ async def _take(intake: Intake, decoded: Sequence[Decoded]) -> list[IngestResult
         return await intake.take(decoded, via="http")
     except RedisError as exc:
         raise _unavailable(exc) from None
+    except BacklogFull as full:
+        if full.adding > full.limit:  # would not fit even with enrichment caught up
+            raise Refusal(
+                413, "too_many_articles",
+                f"{full.adding} new articles in one request, more than DATELINE_MAX_BACKLOG="
+                f"{full.limit} lets wait for enrichment; send them in smaller requests",
+            ) from None
+        raise _backlog_full(full.limit) from None
+
+
+def _backlog_full(limit: int) -> Refusal:
+    return Refusal(
+        429, "backlog_full",
+        f"enrichment is behind: this request would take it past {limit} articles waiting; "
+        f"nothing of it was published, send it again in {RETRY_AFTER_SECONDS} s",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _unavailable(exc: RedisError) -> Refusal:

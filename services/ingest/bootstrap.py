@@ -19,6 +19,7 @@ from services.ingest.backlog import Backlog
 from services.ingest.extraction import PageReader
 from services.ingest.incoming import incoming_handler
 from services.ingest.intake import Intake
+from services.ingest.press import Press
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
 from shared.http import build_app
@@ -82,7 +83,8 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
     redis = aioredis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
     backlog = Backlog(redis, settings.max_backlog)
     pages = PageReader(settings.html_workers, settings.html_timeout_s)
-    intake = Intake(redis, pages, settings.dedup_ttl_seconds, settings.enrich_max_chars)
+    press = Press(redis, settings.dedup_ttl_seconds, settings.max_backlog)
+    intake = Intake(press, pages, settings.enrich_max_chars)
     broker = build_broker(
         settings.redis_url,
         graceful_timeout=settings.graceful_timeout_s,

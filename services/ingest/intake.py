@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
 from prometheus_client import Counter
 
 from services.ingest.decode import Candidate, Decoded, Rejection
@@ -46,13 +45,12 @@ def _now() -> datetime:
 class Intake:
     def __init__(
         self,
-        redis: aioredis.Redis,
+        press: Press,
         pages: PageReader,
-        dedup_ttl_seconds: int,
         max_chars: int,
         clock: Callable[[], datetime] = _now,
     ) -> None:
-        self._press = Press(redis, dedup_ttl_seconds)
+        self._press = press
         self._pages = pages
         self._max_chars = max_chars
         self._clock = clock
@@ -63,7 +61,8 @@ class Intake:
         """Publish the valid articles; one result per item, in order.
 
         ``origins`` names where each item came from (the dateline:incoming entry id), for
-        the logs. Raises redis.exceptions.RedisError, and then nothing was published.
+        the logs. Raises BacklogFull when the articles would take the enrich backlog past
+        its limit, redis.exceptions.RedisError when Redis fails: then nothing was published.
         """
         judged = await self._normalised(decoded)
         raws = [item for item in judged if isinstance(item, RawArticle)]

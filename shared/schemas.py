@@ -196,8 +196,8 @@ class ErrorBody(Struct, kw_only=True):
     status: int
     error: str  # short, stable code: "invalid_json", "validation_failed", ...
     detail: str  # a sentence for a person
-    errors: list[ErrorDetail] = []  # what is wrong where (field, line); may be empty
-    request_id: str = ""  # also the X-Request-ID header and in the logs: quote it in a report
+    errors: list[ErrorDetail]  # what is wrong where (field, line); may be empty
+    request_id: str  # also the X-Request-ID header and in the logs: quote it in a report
 
 
 # -- search API bodies -----------------------------------------------------------------

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from litestar import Request, Response, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.openapi import ResponseSpec
 from redis.exceptions import RedisError
 
 from services.ingest.backlog import RETRY_AFTER_SECONDS, Backlog
@@ -30,10 +29,11 @@ from services.ingest.decode import (
     decode_articles,
 )
 from services.ingest.intake import Intake
+from services.ingest.openapi import BEARER, BODY_FOR_THE_DOCS, RESPONSES, ArticlesOperation
 from services.ingest.publish import BacklogFull
 from shared.http import error_response
 from shared.logging import get_logger
-from shared.schemas import ErrorBody, ErrorDetail, IngestResponse, IngestResult
+from shared.schemas import ErrorDetail, IngestResponse, IngestResult
 from shared.settings import Settings
 
 log = get_logger("dateline.ingest")
@@ -87,15 +87,10 @@ def articles_route(intake: Intake, backlog: Backlog, settings: Settings):
             "`application/x-ndjson` (one ArticleIn per line). Each article is answered on "
             "its own: accepted, updated, duplicate, or rejected with the field and reason."
         ),
-        responses={
-            400: ResponseSpec(ErrorBody, description="Malformed JSON, or no valid article"),
-            401: ResponseSpec(ErrorBody, description="Missing or wrong API key"),
-            413: ResponseSpec(ErrorBody, description="Body or article count over the limit"),
-            415: ResponseSpec(ErrorBody, description="Not JSON or NDJSON"),
-            422: ResponseSpec(ErrorBody, description="No article of the request is valid"),
-            429: ResponseSpec(ErrorBody, description="Enrichment is behind: retry later"),
-            503: ResponseSpec(ErrorBody, description="Redis unavailable: nothing was published"),
-        },
+        responses=RESPONSES,
+        dependencies=BODY_FOR_THE_DOCS,
+        operation_class=ArticlesOperation,
+        security=[{BEARER: []}] if settings.api_keys else None,
     )
     async def post_articles(request: Request) -> Response[IngestResponse]:
         try:

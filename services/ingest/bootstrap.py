@@ -19,6 +19,7 @@ from services.ingest.backlog import Backlog
 from services.ingest.extraction import PageReader
 from services.ingest.incoming import incoming_handler
 from services.ingest.intake import Intake
+from services.ingest.openapi import SECURITY_SCHEMES
 from services.ingest.press import Press
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
@@ -130,5 +131,6 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         {"redis": redis_reachable, "incoming": stage.readiness, "html": pages.readiness},
         title="Dateline ingest",
         body_timeout_s=settings.body_timeout_s,
+        security_schemes=SECURITY_SCHEMES,
         lifespan=[running],
     )

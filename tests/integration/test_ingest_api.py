@@ -296,9 +296,28 @@ async def test_health_readiness_and_metrics(ingest):
 
 
 async def test_the_api_is_described_in_openapi(ingest):
-    schema = (await ingest.get("/docs/openapi.json")).json()
-    operation = schema["paths"]["/v1/articles"]["post"]
-    assert {"202", "400", "401", "413", "415", "422", "429", "503"} <= set(operation["responses"])
+    document = (await ingest.get("/docs/openapi.json")).json()
+    operation = document["paths"]["/v1/articles"]["post"]
+    statuses = {"202", "400", "401", "408", "413", "415", "422", "429", "500", "503"}
+    assert set(operation["responses"]) == statuses
+    for status in statuses - {"202"}:
+        error = operation["responses"][status]
+        assert error["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+        assert "X-Request-ID" in error["headers"]
+    assert {"Retry-After"} <= set(operation["responses"]["429"]["headers"])
+    article_ref = {"$ref": "#/components/schemas/ArticleIn"}
+    body = operation["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {
+        "oneOf": [article_ref, {"type": "array", "items": article_ref}]
+    }
+    assert body["content"]["application/x-ndjson"]["schema"] == article_ref
+    components = document["components"]
+    assert set(components["schemas"]["ArticleIn"]["required"]) == {"url", "title"}
+    assert set(components["schemas"]["ErrorBody"]["required"]) == {"status", "error", "detail", "errors", "request_id"}
+    bearer = components["securitySchemes"]["bearer"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert operation["security"] == [{"bearer": []}]
 
 
 async def test_each_article_is_logged_with_its_id_entry_and_source(ingest, redis):

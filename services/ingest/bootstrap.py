@@ -111,9 +111,9 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
 
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
-        pages.start()
         await ensure_groups(redis)
         await broker.start()
+        pages.start()  # in the background: readiness does not wait for it
         watch = asyncio.create_task(watch_incoming(stage, on_incoming_stopped))
         log.info("ingest.started", open=not settings.api_keys, consumer=stage.consumer)
         try:

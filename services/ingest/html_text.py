@@ -6,7 +6,7 @@ by walking the paragraphs one by one, so a page of many short blocks costs the s
 their number (1.9 MB of ``<div><p>Lisbon port</p></div>`` ran for minutes; 4,000 list
 items, 2.6 s). Without the backup extractor ("fast") trafilatura is linear, at about
 0.1 ms an element. So the budget is in elements, the unit of that cost (measured with
-``python -m bench.ingest --html-shapes``):
+``python -m bench.ingest_limits``):
 
 - up to :data:`FULL_ELEMENTS`: trafilatura in full (under 1 s even for the worst shapes);
 - up to :data:`MAX_ELEMENTS`: trafilatura fast (at most about 1 s);
@@ -19,9 +19,10 @@ The time budget that stops work no budget foresaw is kept by the worker processe
 from __future__ import annotations
 
 from itertools import islice
+from typing import TYPE_CHECKING
 
-import lxml.html
-from lxml.etree import ParserError
+if TYPE_CHECKING:
+    import lxml.html
 
 FULL_ELEMENTS = 2_000
 MAX_ELEMENTS = 10_000
@@ -69,6 +70,9 @@ def plain_text(page: str | lxml.html.HtmlElement) -> str:
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
+    import lxml.html  # here: ingest's own process needs it only for the pages it falls back on
+    from lxml.etree import ParserError
+
     try:
         return lxml.html.fromstring(html)
     except (ParserError, ValueError):

@@ -12,7 +12,6 @@ import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import py3langid
 import pycld2
 
 from services.ingest.html_text import page_text
@@ -150,6 +149,8 @@ def detect_language(title: str, text: str) -> str:
     sample = f"{title}\n{text[:LANGUAGE_SAMPLE_CHARS]}"
     if language := _cld2_language(sample):
         return language
+    import py3langid  # here: its model (and numpy) take a second to load, seldom needed
+
     language = py3langid.classify(sample)[0]
     return language if len(language) == 2 else UNDETERMINED  # py3langid says "zxx"
 

@@ -34,6 +34,9 @@ bench: bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline
 bench-ingest: install
 	$(RUN) python -m bench.ingest
 
+bench-ingest-limits: install
+	$(RUN) python -m bench.ingest_limits
+
 bench-enrich: install
 	$(RUN) python -m bench.enrich
 

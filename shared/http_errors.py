@@ -73,8 +73,8 @@ def error_response(
 
 def http_exception(_: Request, exc: HTTPException) -> Response[ErrorBody]:
     """Litestar's own errors (and any HTTPException a handler raises) in our shape."""
-    if exc.status_code >= 500:
-        log.error("http.failed", status=exc.status_code, detail=exc.detail, exc_info=exc)
+    if exc.status_code == 500:
+        return unexpected_exception(_, exc)
     if isinstance(exc, ValidationException):
         errors = [
             ErrorDetail(reason=str(e.get("message", "")), field=e.get("key"))

@@ -88,6 +88,9 @@ class PageReader:
             self._replace(worker)
             log.warning("html.extraction_failed", error=f"{type(exc).__name__}: {exc}")
             return await self._plain("failed", html, started)
+        except asyncio.CancelledError:  # mid-page: its answer must not reach the next caller
+            self._replace(worker)
+            raise
         self._busy.discard(worker)
         self._idle.put_nowait(worker)
         PAGES.labels("extracted").inc()

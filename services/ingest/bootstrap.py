@@ -128,7 +128,9 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
     return build_app(
         "ingest",
         [articles_route(intake, backlog, settings)],
-        {"redis": redis_reachable, "incoming": stage.readiness, "html": pages.readiness},
+        # Not the extraction workers: without them pages are read as plain text (logged as
+        # html.worker_failed), a lesser service but not a reason to turn every request away.
+        {"redis": redis_reachable, "incoming": stage.readiness},
         title="Dateline ingest",
         body_timeout_s=settings.body_timeout_s,
         security_schemes=SECURITY_SCHEMES,

@@ -49,7 +49,7 @@ class PageReader:
         self._busy: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
-        self.problem: str | None = None  # why no worker could be started, for readiness
+        self.problem: str | None = None  # why no worker could be started, if none could
 
     def start(self) -> None:
         """Start the workers in the background: pages that come first wait for one."""
@@ -65,9 +65,6 @@ class PageReader:
         while not self._idle.empty():
             workers.append(self._idle.get_nowait())
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
-
-    async def readiness(self) -> str | None:
-        return self.problem
 
     async def text_of(self, html: str) -> str:
         """The article text of ``html`` ("" when none)."""

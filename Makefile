@@ -45,6 +45,9 @@ bench-feeds: install
 bench-ingest: install
 	$(RUN) python -m bench.ingest
 
+bench-ingest-limits: install
+	$(RUN) python -m bench.ingest_limits
+
 bench-enrich: install
 	$(RUN) python -m bench.enrich
 

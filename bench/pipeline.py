@@ -84,11 +84,12 @@ def _enrichment_alone(articles: list[dict]) -> list[float]:
     from services.enrich import Enricher
     from services.ingest.normalise import normalise
     from shared.schemas import ArticleIn
+    from shared.settings import Settings
 
     enricher = Enricher.load()
     timings = []
     for article in articles:
-        raw = normalise(msgspec.convert(article, ArticleIn), datetime.now(UTC))
+        raw = normalise(msgspec.convert(article, ArticleIn), datetime.now(UTC), Settings().enrich_max_chars)
         started = time.perf_counter()
         list(enricher.enrich_many([raw]))
         timings.append((time.perf_counter() - started) * 1000)

@@ -2,7 +2,8 @@
 
 Litestar speaks msgspec natively (bodies decode into Structs, responses encode from them),
 so the API types in :mod:`shared.schemas` are used as they are. Every error leaves as an
-:class:`~shared.schemas.ErrorBody`.
+:class:`~shared.schemas.ErrorBody` with a request id (:mod:`shared.http_errors`), also for
+requests uvicorn refuses by itself (:mod:`shared.http_protocol`).
 """
 
 from __future__ import annotations
@@ -14,16 +15,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from typing import Any
 
 import uvicorn
-from litestar import Litestar, MediaType, Request, Response, get
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar import Litestar, MediaType, Response, get
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
 
-from shared.schemas import ErrorBody, ErrorDetail
+from shared.http_errors import Edge, error_response, http_exception, unexpected_exception
+from shared.http_protocol import protocol_with_deadline
+from shared.settings import Settings
+
+__all__ = ["InLoopServer", "ReadinessChecks", "build_app", "error_response", "serve", "uvicorn_config"]
 
 # name -> async check returning None when fine, or a sentence saying what is wrong
 ReadinessChecks = dict[str, Callable[[], Awaitable[str | None]]]
+
+DEFAULTS = Settings()
 
 REQUEST_SECONDS = Histogram(
     "dateline_http_request_seconds",
@@ -31,26 +39,6 @@ REQUEST_SECONDS = Histogram(
     ["service", "route", "status"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-
-
-def error_response(status: int, error: str, detail: str, errors: Sequence[ErrorDetail] = ()) -> Response[ErrorBody]:
-    return Response(ErrorBody(status=status, error=error, detail=detail, errors=list(errors)), status_code=status)
-
-
-def _http_exception(_: Request, exc: HTTPException) -> Response[ErrorBody]:
-    if isinstance(exc, ValidationException):
-        errors = [
-            ErrorDetail(reason=str(e.get("message", "")), field=e.get("key"))
-            for e in (exc.extra or [])
-            if isinstance(e, dict)
-        ]
-        return error_response(400, "invalid_parameter", exc.detail, errors)
-    code = "not_found" if isinstance(exc, NotFoundException) else _slug(exc.detail)
-    return error_response(exc.status_code, code, exc.detail)
-
-
-def _slug(text: str) -> str:
-    return "_".join(text.lower().split())[:40] or "error"
 
 
 def _health_routes(checks: ReadinessChecks) -> list:
@@ -111,18 +99,27 @@ def build_app(
     checks: ReadinessChecks | None = None,
     *,
     title: str,
+    body_timeout_s: float = DEFAULTS.body_timeout_s,
+    security_schemes: dict[str, SecurityScheme] | None = None,
     **litestar_kwargs: Any,
 ) -> Litestar:
     """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs."""
     # Litestar's default logging config would replace the structlog handler.
     litestar_kwargs.setdefault("logging_config", None)
-    return Litestar(
+    app = Litestar(
         route_handlers=[*routes, *_health_routes(checks or {})],
-        exception_handlers={HTTPException: _http_exception},
+        exception_handlers={HTTPException: http_exception, Exception: unexpected_exception},
         middleware=[_timing(service)],
-        openapi_config=OpenAPIConfig(title=title, version="1", path="/docs"),
+        openapi_config=OpenAPIConfig(
+            title=title, version="1", path="/docs",
+            components=Components(security_schemes=security_schemes or None),
+        ),
         **litestar_kwargs,
     )
+    # Around Litestar's router rather than a Litestar middleware: those run for matched
+    # routes only, and a 404 or 405 needs its request id too.
+    app.asgi_handler = Edge(app.asgi_handler, body_timeout_s)
+    return app
 
 
 class InLoopServer(uvicorn.Server):
@@ -132,10 +129,8 @@ class InLoopServer(uvicorn.Server):
     goes away, so uvicorn must not install its own signal handlers.
     """
 
-    def __init__(self, app: Litestar, host: str, port: int) -> None:
-        super().__init__(
-            uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
-        )
+    def __init__(self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
+        super().__init__(uvicorn_config(app, host, port, head_timeout_s))
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -155,6 +150,15 @@ class InLoopServer(uvicorn.Server):
             await task
 
 
-def serve(app: Litestar, host: str, port: int) -> None:
+def _uvicorn_options(head_timeout_s: float) -> dict[str, Any]:
+    """How every service runs uvicorn: our logging, our error bodies below the app too."""
+    return {"log_config": None, "access_log": False, "lifespan": "on", "http": protocol_with_deadline(head_timeout_s)}
+
+
+def uvicorn_config(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> uvicorn.Config:
+    return uvicorn.Config(app, host=host, port=port, **_uvicorn_options(head_timeout_s))
+
+
+def serve(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
     """Serve until SIGTERM/SIGINT; uvicorn finishes in-flight requests first."""
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
+    uvicorn.run(app, host=host, port=port, **_uvicorn_options(head_timeout_s))

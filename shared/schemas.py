@@ -193,13 +193,14 @@ class ErrorDetail(Struct, kw_only=True, omit_defaults=True):
     line: int | None = None
 
 
-class ErrorBody(Struct, kw_only=True, omit_defaults=True):
-    """Every error response of every service."""
+class ErrorBody(Struct, kw_only=True):
+    """Every error response of every service; every field is always sent."""
 
     status: int
     error: str  # short, stable code: "invalid_json", "validation_failed", ...
     detail: str  # a sentence for a person
-    errors: list[ErrorDetail] = []
+    errors: list[ErrorDetail]  # what is wrong where (field, line); may be empty
+    request_id: str  # also the X-Request-ID header and in the logs: quote it in a report
 
 
 # -- search API bodies -----------------------------------------------------------------

@@ -20,6 +20,7 @@ PREFIX = "DATELINE_"
 
 Port = Annotated[int, Meta(ge=1, le=65535)]
 Positive = Annotated[int, Meta(ge=1)]
+PositiveSeconds = Annotated[float, Meta(gt=0)]
 
 
 class SettingsError(Exception):
@@ -51,6 +52,13 @@ class Settings(Struct, kw_only=True, frozen=True):
     dedup_ttl_seconds: Positive = 30 * 24 * 3600
     # Ingest answers 429 when enrichment lags this many entries behind.
     max_backlog: Positive = 100_000
+    # A request whose head or body has not fully arrived this long after it began gets a
+    # 408 and the connection is closed (a slow or lying client cannot hold it open).
+    body_timeout_s: PositiveSeconds = 30.0
+    # Processes that extract article text from HTML, and the time each page may take
+    # (or wait for a free process); a page out of time is read as plain text instead.
+    html_workers: Positive = 2
+    html_timeout_s: PositiveSeconds = 5.0
 
     enrich_workers: Positive = 2
     enrich_batch_size: Positive = 32

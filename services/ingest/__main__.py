@@ -18,7 +18,7 @@ def main() -> int:
     except ConfigurationError as exc:
         get_logger("dateline.ingest").error("ingest.refused", reason=str(exc))
         return 2
-    serve(app, settings.ingest_host, settings.ingest_port)
+    serve(app, settings.ingest_host, settings.ingest_port, settings.body_timeout_s)
     return 0
 
 

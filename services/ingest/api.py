@@ -1,9 +1,9 @@
 """POST /v1/articles: the HTTP entry of ingest, a thin edge over decode, intake and backlog.
 
 A request goes through these steps, each of which may answer with an ErrorBody:
-authorise (401) -> media type (415) -> read the body (413) -> decode (400, 413) ->
-backpressure (429) -> publish (503) -> 202 with one result per article, or 400/422 when
-no article of the request could be taken.
+authorise (401) -> media type (415) -> read the body (408, 413) -> decode (400, 413) ->
+backpressure (429) -> publish (429, 503) -> 202 with one result per article, or 400/422
+when no article of the request could be taken.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from litestar import Request, Response, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.openapi import ResponseSpec
 from redis.exceptions import RedisError
 
 from services.ingest.backlog import RETRY_AFTER_SECONDS, Backlog
@@ -24,13 +23,17 @@ from services.ingest.decode import (
     Rejection,
     TooManyArticles,
     UnsupportedMediaType,
+    as_utf8,
+    body_charset,
     body_format,
     decode_articles,
 )
 from services.ingest.intake import Intake
+from services.ingest.openapi import BEARER, BODY_FOR_THE_DOCS, RESPONSES, ArticlesOperation
+from services.ingest.publish import BacklogFull
 from shared.http import error_response
 from shared.logging import get_logger
-from shared.schemas import ErrorBody, ErrorDetail, IngestResponse, IngestResult
+from shared.schemas import ErrorDetail, IngestResponse, IngestResult
 from shared.settings import Settings
 
 log = get_logger("dateline.ingest")
@@ -48,8 +51,7 @@ class Refusal(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
-        self.response = error_response(status, error, detail, errors)
-        self.response.headers.update(headers or {})
+        self.response = error_response(status, error, detail, errors, headers)
 
 
 class Keys:
@@ -85,21 +87,16 @@ def articles_route(intake: Intake, backlog: Backlog, settings: Settings):
             "`application/x-ndjson` (one ArticleIn per line). Each article is answered on "
             "its own: accepted, updated, duplicate, or rejected with the field and reason."
         ),
-        responses={
-            400: ResponseSpec(ErrorBody, description="Malformed JSON, or no valid article"),
-            401: ResponseSpec(ErrorBody, description="Missing or wrong API key"),
-            413: ResponseSpec(ErrorBody, description="Body or article count over the limit"),
-            415: ResponseSpec(ErrorBody, description="Not JSON or NDJSON"),
-            422: ResponseSpec(ErrorBody, description="No article of the request is valid"),
-            429: ResponseSpec(ErrorBody, description="Enrichment is behind: retry later"),
-            503: ResponseSpec(ErrorBody, description="Redis unavailable: nothing was published"),
-        },
+        responses=RESPONSES,
+        dependencies=BODY_FOR_THE_DOCS,
+        operation_class=ArticlesOperation,
+        security=[{BEARER: []}] if settings.api_keys else None,
     )
     async def post_articles(request: Request) -> Response[IngestResponse]:
         try:
             keys.check(request.headers.get("authorization"))
-            fmt = _format(request.headers.get("content-type"))
-            decoded = _decode(await _body(request, settings.max_body_bytes), fmt, settings)
+            fmt, charset = _media_type(request.headers.get("content-type"))
+            decoded = _decode(await _body(request, settings.max_body_bytes), fmt, charset, settings)
             if all(isinstance(d, Rejection) for d in decoded):
                 raise _nothing_valid(decoded, fmt)  # type: ignore[arg-type]
             await _check_backlog(backlog)
@@ -113,9 +110,9 @@ def articles_route(intake: Intake, backlog: Backlog, settings: Settings):
     return post_articles
 
 
-def _format(content_type: str | None) -> BodyFormat:
+def _media_type(content_type: str | None) -> tuple[BodyFormat, str]:
     try:
-        return body_format(content_type)
+        return body_format(content_type), body_charset(content_type)
     except UnsupportedMediaType as exc:
         raise Refusal(415, "unsupported_media_type", str(exc)) from None
 
@@ -127,11 +124,11 @@ async def _body(request: Request, limit: int) -> bytes:
         raise Refusal(413, "body_too_large", f"the body is larger than {limit} bytes") from None
 
 
-def _decode(body: bytes, fmt: BodyFormat, settings: Settings) -> list[Decoded]:
+def _decode(body: bytes, fmt: BodyFormat, charset: str, settings: Settings) -> list[Decoded]:
     try:
-        return decode_articles(body, fmt, settings.max_articles_per_request)
+        return decode_articles(as_utf8(body, charset), fmt, settings.max_articles_per_request)
     except MalformedBody as exc:
-        errors = [ErrorDetail(reason=exc.reason, field="$", line=exc.line)]
+        errors = [ErrorDetail(reason=exc.reason, field=exc.field, line=exc.line)]
         raise Refusal(400, "invalid_json", exc.reason, errors) from None
     except TooManyArticles as exc:
         raise Refusal(413, "too_many_articles", str(exc)) from None
@@ -166,17 +163,14 @@ def _detail(rejection: Rejection, fmt: BodyFormat, count: int) -> ErrorDetail:
 
 
 async def _check_backlog(backlog: Backlog) -> None:
+    """Turn a request away early, before its articles are normalised, while the backlog is
+    full as last read; whether it fits is decided when it is published (see _take)."""
     try:
-        exceeded = await backlog.exceeded()
+        full = await backlog.full()
     except RedisError as exc:
         raise _unavailable(exc) from None
-    if exceeded:
-        raise Refusal(
-            429, "backlog_full",
-            f"enrichment is more than {backlog.limit} articles behind; retry in "
-            f"{RETRY_AFTER_SECONDS} s",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
+    if full:
+        raise _backlog_full(backlog.limit)
 
 
 async def _take(intake: Intake, decoded: Sequence[Decoded]) -> list[IngestResult]:
@@ -184,6 +178,23 @@ async def _take(intake: Intake, decoded: Sequence[Decoded]) -> list[IngestResult
         return await intake.take(decoded, via="http")
     except RedisError as exc:
         raise _unavailable(exc) from None
+    except BacklogFull as full:
+        if full.adding > full.limit:  # would not fit even with enrichment caught up
+            raise Refusal(
+                413, "too_many_articles",
+                f"{full.adding} new articles in one request, more than DATELINE_MAX_BACKLOG="
+                f"{full.limit} lets wait for enrichment; send them in smaller requests",
+            ) from None
+        raise _backlog_full(full.limit) from None
+
+
+def _backlog_full(limit: int) -> Refusal:
+    return Refusal(
+        429, "backlog_full",
+        f"enrichment is behind: this request would take it past {limit} articles waiting; "
+        f"nothing of it was published, send it again in {RETRY_AFTER_SECONDS} s",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _unavailable(exc: RedisError) -> Refusal:

@@ -1,9 +1,12 @@
 """Backpressure: how far enrichment is behind on dateline:raw.
 
-Ingest refuses new articles (429 with Retry-After) while the ``enrich`` group has more than
-``max_backlog`` entries waiting (not yet delivered) or in progress (pending), instead of
-letting the stream grow without bound or trimming work nobody has done. The figure is read
-with one XINFO GROUPS and reused for ``CACHE_SECONDS``: it is on every request's path.
+Ingest refuses a request (429 with Retry-After) when its new articles would take the
+``enrich`` group past ``max_backlog`` entries waiting (not yet delivered) or in progress
+(pending), instead of letting the stream grow without bound or trimming work nobody has
+done. That check is made where it cannot race, in the publishing script
+(:mod:`services.ingest.publish`). The figure here, read with one XINFO GROUPS and reused
+for ``CACHE_SECONDS``, serves what may be a moment late: the gauge, turning requests away
+early while the backlog is full, and the dateline:incoming reader's pause.
 """
 
 from __future__ import annotations
@@ -48,8 +51,9 @@ class Backlog:
             BACKLOG.set(self._size)
         return self._size
 
-    async def exceeded(self) -> bool:
-        return await self.size() > self.limit
+    async def full(self) -> bool:
+        """No room for even one more entry (as of the last reading)."""
+        return await self.size() >= self.limit
 
     async def _read(self) -> int:
         async with self._redis.pipeline(transaction=False) as pipe:

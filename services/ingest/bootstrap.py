@@ -16,8 +16,11 @@ from litestar import Litestar
 
 from services.ingest.api import articles_route
 from services.ingest.backlog import Backlog
+from services.ingest.extraction import PageReader
 from services.ingest.incoming import incoming_handler
 from services.ingest.intake import Intake
+from services.ingest.openapi import SECURITY_SCHEMES
+from services.ingest.press import Press
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
 from shared.http import build_app
@@ -80,7 +83,9 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
     check_can_start(settings)
     redis = aioredis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
     backlog = Backlog(redis, settings.max_backlog)
-    intake = Intake(redis, settings.dedup_ttl_seconds)
+    pages = PageReader(settings.html_workers, settings.html_timeout_s)
+    press = Press(redis, settings.dedup_ttl_seconds, settings.max_backlog)
+    intake = Intake(press, pages, settings.enrich_max_chars)
     broker = build_broker(
         settings.redis_url,
         graceful_timeout=settings.graceful_timeout_s,
@@ -108,6 +113,7 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
     async def running(_: Litestar) -> AsyncIterator[None]:
         await ensure_groups(redis)
         await broker.start()
+        pages.start()  # in the background: readiness does not wait for it
         watch = asyncio.create_task(watch_incoming(stage, on_incoming_stopped))
         log.info("ingest.started", open=not settings.api_keys, consumer=stage.consumer)
         try:
@@ -115,13 +121,18 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         finally:
             watch.cancel()
             await broker.stop()
+            await pages.close()
             await redis.aclose()
             log.info("ingest.stopped", **msgspec.structs.asdict(stage.counts))
 
     return build_app(
         "ingest",
         [articles_route(intake, backlog, settings)],
+        # Not the extraction workers: without them pages are read as plain text (logged as
+        # html.worker_failed), a lesser service but not a reason to turn every request away.
         {"redis": redis_reachable, "incoming": stage.readiness},
         title="Dateline ingest",
+        body_timeout_s=settings.body_timeout_s,
+        security_schemes=SECURITY_SCHEMES,
         lifespan=[running],
     )

@@ -7,6 +7,7 @@ be split into articles at all fails as a whole (:class:`MalformedBody`).
 
 from __future__ import annotations
 
+import codecs
 import enum
 import re
 
@@ -29,17 +30,32 @@ MEDIA_TYPES = {
 }
 
 
+# The charsets a body may declare (`; charset=...`), by Python's codec name. JSON is UTF-8
+# (RFC 8259), which is what we answer with and ask for; but a producer that labels its
+# bytes honestly (a Windows tool sending windows-1252, say) expects them read as labelled,
+# not refused or, worse, misread: so a body in one of these is transcoded to UTF-8 first.
+CHARSETS = {
+    "utf-8", "ascii", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+    *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
+    *(f"cp{n}" for n in range(1250, 1259)),
+}
+CHARSETS_NAMED = "utf-8 (the default), us-ascii, utf-16, utf-32, iso-8859-1 to -16, windows-1250 to -1258"
+UTF8_BOM = codecs.BOM_UTF8
+
+
 class UnsupportedMediaType(ValueError):
     pass
 
 
 class MalformedBody(ValueError):
-    """The body is not JSON (or not an article or array of them) at all."""
+    """The body is not JSON (or not an article or array of them) at all. ``field`` is the
+    JSON path where it goes wrong, when that can be told."""
 
-    def __init__(self, reason: str, line: int | None = None) -> None:
+    def __init__(self, reason: str, line: int | None = None, field: str = "$") -> None:
         super().__init__(reason)
         self.reason = reason
         self.line = line
+        self.field = field
 
 
 class TooManyArticles(ValueError):
@@ -83,6 +99,40 @@ def body_format(content_type: str | None) -> BodyFormat:
         raise UnsupportedMediaType(f"{named} is not accepted; send one of: {accepted}") from None
 
 
+def body_charset(content_type: str | None) -> str:
+    """The codec of the charset a Content-Type declares (UTF-8 when it declares none).
+    Raises UnsupportedMediaType for a charset outside :data:`CHARSETS`."""
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            label = value.strip().strip('"')
+            try:
+                codec = codecs.lookup(label).name
+            except LookupError:
+                codec = None
+            if codec not in CHARSETS:
+                raise UnsupportedMediaType(
+                    f"charset `{label}` is not accepted; send UTF-8, or one of: {CHARSETS_NAMED}"
+                )
+            return codec
+    return "utf-8"
+
+
+def as_utf8(body: bytes, charset: str) -> bytes:
+    """The body in UTF-8, as the JSON decoder reads it. Raises MalformedBody when the bytes
+    are not in ``charset`` after all."""
+    if charset == "utf-8":
+        # RFC 8259 lets a parser ignore a byte order mark; editors on Windows write one.
+        return body.removeprefix(UTF8_BOM)
+    try:
+        return body.decode(charset).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(
+            f"is not {charset} as its Content-Type says: 0x{body[exc.start]:02x}, {exc.reason} "
+            f"(byte {exc.start})"
+        ) from None
+
+
 def decode_articles(body: bytes, fmt: BodyFormat, max_articles: int) -> list[Decoded]:
     """Every article of the body, in order, valid or rejected. Raises MalformedBody,
     TooManyArticles."""
@@ -100,6 +150,10 @@ def decode_article(data: bytes | str, index: int = 0) -> Decoded:
         return _malformed(data, index) or rejection(index, exc, _url_in(data))
     except msgspec.DecodeError as exc:
         return Rejection(index, "$", _malformed_reason(exc), malformed=True)
+    except UnicodeDecodeError as exc:
+        return _not_utf8(data, exc, index)  # type: ignore[arg-type] - str data cannot be
+    except RecursionError:
+        return Rejection(index, "$", TOO_DEEP, malformed=True)
 
 
 def _decode_json(body: bytes, max_articles: int) -> list[Decoded]:
@@ -107,10 +161,15 @@ def _decode_json(body: bytes, max_articles: int) -> list[Decoded]:
         top = _top_decoder.decode(body)
     except msgspec.ValidationError as exc:
         if malformed := _malformed(body, 0):
-            raise MalformedBody(malformed.reason, _line_of_error(body, malformed.reason)) from None
+            raise MalformedBody(malformed.reason, _line_of_error(body, malformed.reason), malformed.field) from None
         return [rejection(0, exc, _url_in(body))]
     except msgspec.DecodeError as exc:
         raise MalformedBody(_malformed_reason(exc), _line_of_error(body, str(exc))) from None
+    except UnicodeDecodeError as exc:
+        bad = _not_utf8(body, exc, 0)
+        raise MalformedBody(bad.reason, _line_of_error(body, bad.reason), bad.field) from None
+    except RecursionError:
+        raise MalformedBody(TOO_DEEP) from None
     if isinstance(top, ArticleIn):
         return [Candidate(0, top)]
     if len(top) > max_articles:
@@ -128,12 +187,61 @@ def _decode_ndjson(body: bytes, max_articles: int) -> list[Decoded]:
 
 def _malformed(data: bytes | str, index: int) -> Rejection | None:
     """Typed decoding stops at the first invalid field, which may come before a syntax
-    error: on that (rare) path, check that the JSON is well formed at all."""
+    error or a byte that is not UTF-8: on that (rare) path, check that the JSON is well
+    formed at all."""
     try:
         msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
         return Rejection(index, "$", _malformed_reason(exc), malformed=True)
+    except UnicodeDecodeError as exc:
+        return _not_utf8(data, exc, index)  # type: ignore[arg-type] - str data cannot be
+    except RecursionError:  # well formed as far as anyone will look: the invalid field stands
+        return None
     return None
+
+
+# msgspec decodes nested values recursively and stops at Python's recursion limit (about
+# 1,000 levels): deeper JSON is refused as a whole, it cannot be an article anyway.
+TOO_DEEP = "JSON is nested too deeply (an article is an object of strings, lists and maps)"
+_MARK = "\ue000"  # a private-use character: marks the bad byte to find the field holding it
+
+
+def _not_utf8(data: bytes | msgspec.Raw, exc: UnicodeDecodeError, index: int) -> Rejection:
+    """Where the article stops being UTF-8 (msgspec's error says neither where nor what)."""
+    data = bytes(data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as found:
+        exc = found
+    offset = exc.start
+    reason = (
+        f"is not UTF-8: 0x{data[offset]:02x}, {exc.reason} (byte {offset}); "
+        "send UTF-8 or name the charset in the Content-Type"
+    )
+    return Rejection(index, _field_at(data, offset, exc.end), reason, malformed=True)
+
+
+def _field_at(data: bytes, start: int, end: int) -> str:
+    """The JSON path of the string holding bytes ``start:end``, or ``$`` (error path only)."""
+    marked = (data[:start] + _MARK.encode() + data[end:]).decode("utf-8", errors="replace")
+    try:
+        return _path_of_mark(msgspec.json.decode(marked), "$") or "$"
+    except (msgspec.DecodeError, RecursionError):
+        return "$"
+
+
+def _path_of_mark(node: object, path: str) -> str | None:
+    if isinstance(node, str):
+        return path if _MARK in node else None
+    if isinstance(node, list):
+        items = ((f"{path}[{i}]", item) for i, item in enumerate(node))
+    elif isinstance(node, dict):
+        items = ((f"{path}.{key}", value) for key, value in node.items())
+        if any(_MARK in key for key in node):
+            return path
+    else:
+        return None
+    return next((found for sub, item in items if (found := _path_of_mark(item, sub))), None)
 
 
 def _malformed_reason(exc: msgspec.DecodeError) -> str:
@@ -170,7 +278,7 @@ def _url_in(data: bytes | str) -> str | None:
     """The `url` of an invalid article, if it has a string one (for the logs)."""
     try:
         url = msgspec.json.decode(data, type=_Addressed).url
-    except msgspec.ValidationError:  # not an object at all
+    except (msgspec.ValidationError, RecursionError):  # not an object at all, or too deep
         return None
     return url if isinstance(url, str) else None
 

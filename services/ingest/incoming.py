@@ -17,6 +17,7 @@ import asyncio
 from services.ingest.backlog import RETRY_AFTER_SECONDS, Backlog
 from services.ingest.decode import decode_article
 from services.ingest.intake import Intake
+from services.ingest.publish import BacklogFull
 from shared.consumer import BatchHandler, Delivery, Failure
 from shared.logging import get_logger
 
@@ -27,29 +28,40 @@ REASON = "invalid_article"
 
 def incoming_handler(intake: Intake, backlog: Backlog) -> BatchHandler:
     async def take_incoming(deliveries: list[Delivery]) -> list[Failure]:
-        await _wait_for_room(backlog)
-        decoded = [decode_article(d.body, index) for index, d in enumerate(deliveries)]
-        results = await intake.take(decoded, via="incoming", origins=[d.entry_id for d in deliveries])
-        return [
-            Failure(
-                entry_id=deliveries[r.index].entry_id,
-                reason=REASON,
-                error=f"{r.field}: {r.reason}",
-                permanent=True,
-            )
-            for r in results
-            if r.status == "rejected"
-        ]
+        # Each entry is admitted on its own (one order each, published together): those
+        # the backlog has no room for wait, pending (safe), until enrichment catches up.
+        # Failing them instead would count towards dead-lettering.
+        waiting, failures = list(deliveries), []
+        while True:
+            await _wait_for_room(backlog)
+            outcomes = await asyncio.gather(*(_take_one(intake, d) for d in waiting))
+            failures += [o for o in outcomes if isinstance(o, Failure)]
+            waiting = [d for d, o in zip(waiting, outcomes, strict=True) if o is _NO_ROOM]
+            if not waiting:
+                return failures
+            await asyncio.sleep(RETRY_AFTER_SECONDS)  # the figure _wait_for_room reads lags
 
     return take_incoming
 
 
+_NO_ROOM = object()
+
+
+async def _take_one(intake: Intake, delivery: Delivery) -> Failure | object | None:
+    try:
+        [result] = await intake.take([decode_article(delivery.body)], via="incoming", origins=[delivery.entry_id])
+    except BacklogFull:
+        return _NO_ROOM
+    if result.status != "rejected":
+        return None
+    return Failure(entry_id=delivery.entry_id, reason=REASON, error=f"{result.field}: {result.reason}", permanent=True)
+
+
 async def _wait_for_room(backlog: Backlog) -> None:
-    # A pull consumer pushes back by not pulling: the batch stays pending (safe) until
-    # enrichment catches up. Failing it instead would count towards dead-lettering.
-    if not await backlog.exceeded():
+    # A pull consumer pushes back by not pulling.
+    if not await backlog.full():
         return
     log.warning("incoming.paused", backlog=await backlog.size(), limit=backlog.limit)
-    while await backlog.exceeded():
+    while await backlog.full():
         await asyncio.sleep(RETRY_AFTER_SECONDS)
     log.info("incoming.resumed", backlog=await backlog.size())

@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
 from prometheus_client import Counter
 
 from services.ingest.decode import Candidate, Decoded, Rejection
+from services.ingest.extraction import PageReader
 from services.ingest.normalise import NotAnArticle, normalise
 from services.ingest.press import Press
 from services.ingest.publish import Published
@@ -45,11 +45,14 @@ def _now() -> datetime:
 class Intake:
     def __init__(
         self,
-        redis: aioredis.Redis,
-        dedup_ttl_seconds: int,
+        press: Press,
+        pages: PageReader,
+        max_chars: int,
         clock: Callable[[], datetime] = _now,
     ) -> None:
-        self._press = Press(redis, dedup_ttl_seconds)
+        self._press = press
+        self._pages = pages
+        self._max_chars = max_chars
         self._clock = clock
 
     async def take(
@@ -58,7 +61,8 @@ class Intake:
         """Publish the valid articles; one result per item, in order.
 
         ``origins`` names where each item came from (the dateline:incoming entry id), for
-        the logs. Raises redis.exceptions.RedisError, and then nothing was published.
+        the logs. Raises BacklogFull when the articles would take the enrich backlog past
+        its limit, redis.exceptions.RedisError when Redis fails: then nothing was published.
         """
         judged = await self._normalised(decoded)
         raws = [item for item in judged if isinstance(item, RawArticle)]
@@ -74,11 +78,17 @@ class Intake:
 
     async def _normalised(self, decoded: Sequence[Decoded]) -> list[RawArticle | Rejection]:
         received_at = self._clock()
-        # Extracting text from HTML takes milliseconds per page: off the event loop, so
-        # health checks and other requests keep being answered meanwhile.
-        if any(isinstance(d, Candidate) and d.article.html is not None for d in decoded):
-            return await asyncio.to_thread(_normalise_all, decoded, received_at)
-        return _normalise_all(decoded, received_at)
+        # One page at a time: a request holds at most one extraction worker.
+        extracted = [
+            await self._pages.text_of(d.article.html)
+            if isinstance(d, Candidate) and d.article.html is not None else None
+            for d in decoded
+        ]
+        # Pages give long texts to clean: off the event loop, so that health checks and
+        # other requests keep being answered meanwhile.
+        if any(text is not None for text in extracted):
+            return await asyncio.to_thread(_normalise_all, decoded, extracted, received_at, self._max_chars)
+        return _normalise_all(decoded, extracted, received_at, self._max_chars)
 
     def _rejected(self, rejection: Rejection, via: str, origin: str | None) -> IngestResult:
         ARTICLES.labels("rejected", via).inc()
@@ -101,15 +111,19 @@ class Intake:
         return IngestResult(index=index, status=outcome.status, id=article.id)
 
 
-def _normalise_all(decoded: Sequence[Decoded], received_at: datetime) -> list[RawArticle | Rejection]:
-    return [_normalise_one(item, received_at) for item in decoded]
+def _normalise_all(
+    decoded: Sequence[Decoded], extracted: Sequence[str | None], received_at: datetime, max_chars: int
+) -> list[RawArticle | Rejection]:
+    return [
+        _normalise_one(item, text, received_at, max_chars) for item, text in zip(decoded, extracted, strict=True)
+    ]
 
 
-def _normalise_one(item: Decoded, received_at: datetime) -> RawArticle | Rejection:
+def _normalise_one(item: Decoded, extracted: str | None, received_at: datetime, max_chars: int) -> RawArticle | Rejection:
     if isinstance(item, Rejection):
         return item
     try:
-        return normalise(item.article, received_at)
+        return normalise(item.article, received_at, max_chars, extracted)
     except NotAnArticle as exc:
         return Rejection(item.index, exc.field, exc.reason, url=item.article.url)
 

@@ -12,14 +12,11 @@ import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import lxml.html
-import py3langid
 import pycld2
-import trafilatura
-from lxml.etree import ParserError
 
+from services.ingest.html_text import page_text
 from services.ingest.page import with_page_metadata
-from shared.schemas import ArticleIn, RawArticle
+from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ArticleIn, RawArticle
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -58,7 +55,10 @@ def canonical_url(url: str) -> str:
     the remaining query parameters sorted, percent-escapes in one spelling, ``/`` for an
     empty path.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for an unclosed bracket
+        raise NotAnArticle("$.url", f"is not a valid URL: {exc}") from None
     scheme = parts.scheme.lower()
     host = _canonical_host(parts.hostname or "")
     try:
@@ -131,29 +131,13 @@ def clean_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
-def html_to_text(html: str) -> str:
-    """The article's text without navigation, footers and markup.
-
-    trafilatura finds the main content of a page; fragments too small for it to judge
-    (a few paragraphs without a page around them) fall back to their plain text.
-    """
-    text = trafilatura.extract(html, include_comments=False, include_tables=True)
-    if not text:
-        text = _plain_text(html)
-    text = clean_text(text)
+def html_to_text(html: str, extracted: str | None = None) -> str:
+    """The article's text without navigation, footers and markup (see :mod:`html_text`);
+    ``extracted`` is that text when a worker process has already found it."""
+    text = clean_text(page_text(html) if extracted is None else extracted)
     if not text:
         raise NotAnArticle("$.html", "contains no article text")
     return text
-
-
-def _plain_text(html: str) -> str:
-    try:
-        root = lxml.html.fromstring(html)
-    except (ParserError, ValueError):
-        return ""
-    for node in root.xpath("//script|//style|//noscript|//template"):
-        node.drop_tree()
-    return root.text_content()
 
 
 def detect_language(title: str, text: str) -> str:
@@ -166,6 +150,8 @@ def detect_language(title: str, text: str) -> str:
     sample = f"{title}\n{text[:LANGUAGE_SAMPLE_CHARS]}"
     if language := _cld2_language(sample):
         return language
+    import py3langid  # here: its model (and numpy) take a second to load, seldom needed
+
     language = py3langid.classify(sample)[0]
     return language if len(language) == 2 else UNDETERMINED  # py3langid says "zxx"
 
@@ -188,14 +174,46 @@ def content_hash(title: str, text: str) -> str:
     return digest.hexdigest()
 
 
-def normalise(article: ArticleIn, received_at: datetime) -> RawArticle:
-    """The RawArticle that ingest publishes for ``article``. Raises NotAnArticle."""
+def published_instant(published_at: datetime | None) -> datetime | None:
+    """``published_at`` in UTC, if it is an instant the search store can keep."""
+    if published_at is None:
+        return None
+    if not EARLIEST_TIMESTAMP <= published_at <= LATEST_TIMESTAMP:
+        raise NotAnArticle(
+            "$.published_at",
+            f"must be between {EARLIEST_TIMESTAMP:%Y-%m-%d} and {LATEST_TIMESTAMP:%Y-%m-%d} (UTC)",
+        )
+    return published_at.astimezone(UTC)
+
+
+def article_text(article: ArticleIn, max_chars: int, extracted: str | None = None) -> str:
+    """The text to publish: ``text`` cleaned, or what :func:`html_to_text` finds in ``html``.
+    No longer than ``max_chars`` (DATELINE_ENRICH_MAX_CHARS): enrichment would refuse it,
+    and a 202 promises an article that ends up searchable."""
+    if article.html is not None:
+        field, text = "$.html", html_to_text(article.html, extracted)
+    else:
+        field, text = "$.text", clean_text(article.text or "")
+    if len(text) > max_chars:
+        extracted = " after HTML extraction" if field == "$.html" else ""
+        raise NotAnArticle(
+            field, f"holds {len(text):,} characters of text{extracted}; the limit is {max_chars:,}"
+        )
+    return text
+
+
+def normalise(
+    article: ArticleIn, received_at: datetime, max_chars: int, extracted: str | None = None
+) -> RawArticle:
+    """The RawArticle that ingest publishes for ``article``; its text at most ``max_chars``
+    long; ``extracted``, the text of its ``html`` if already extracted. Raises NotAnArticle."""
     article = with_page_metadata(article)
     canonical = canonical_url(article.url)
     title = clean_text(article.title)
     if not title:
         raise NotAnArticle("$.title", "is blank")
-    text = html_to_text(article.html) if article.html is not None else clean_text(article.text or "")
+    text = article_text(article, max_chars, extracted)
+    published_at = published_instant(article.published_at)
     return RawArticle(
         id=article_id(canonical),
         url=article.url,
@@ -204,7 +222,7 @@ def normalise(article: ArticleIn, received_at: datetime) -> RawArticle:
         title=title,
         text=text,
         language=article.language or detect_language(title, text),
-        published_at=article.published_at.astimezone(UTC) if article.published_at else None,
+        published_at=published_at,
         received_at=received_at,
         content_hash=content_hash(title, text),
         authors=article.authors,

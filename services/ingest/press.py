@@ -5,7 +5,8 @@ call, together. Under load that turns many one-article round trips into a few la
 ones (the Redis client's own cost is about 100 us of CPU per call, more than the script
 spends per article); without load, an article goes at once, alone. Every caller still
 gets its answer only after its own articles are in the stream, and a failed call fails
-every request in it, with nothing of them written (see :func:`publish`).
+every request in it, with nothing of them written (see :func:`publish`). Each caller's
+articles stay one order in the call: admitted or refused (BacklogFull) whole.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from services.ingest.publish import Published, publish
+from services.ingest.publish import BacklogFull, Published, publish
 from shared.schemas import RawArticle
 
 # One call's articles at most: bounds the time Redis spends in one script.
@@ -29,15 +30,17 @@ class _Order:
 
 
 class Press:
-    def __init__(self, redis: aioredis.Redis, ttl_seconds: int) -> None:
+    def __init__(self, redis: aioredis.Redis, ttl_seconds: int, max_backlog: int) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
+        self._max_backlog = max_backlog
         self._waiting: list[_Order] = []
         self._run: asyncio.Task[None] | None = None
 
     async def publish(self, articles: Sequence[RawArticle]) -> list[Published]:
-        """What :func:`publish` returns for ``articles``, published with whatever else is
-        waiting. Raises what it raises."""
+        """What :func:`publish` makes of ``articles``, published with whatever else is
+        waiting. Raises BacklogFull when they would take the backlog past the limit, and
+        what :func:`publish` raises."""
         if not articles:
             return []
         order = _Order(articles)
@@ -64,7 +67,7 @@ class Press:
 
     async def _press_one(self, run: list[_Order]) -> None:
         try:
-            published = await publish(self._redis, [a for o in run for a in o.articles], self._ttl)
+            outcomes = await publish(self._redis, [o.articles for o in run], self._ttl, self._max_backlog)
         except BaseException as exc:  # handed to every caller of this run
             failure = exc if isinstance(exc, Exception) else RuntimeError("ingest is stopping")
             for order in run:
@@ -72,7 +75,8 @@ class Press:
             if failure is not exc:
                 raise
             return
-        start = 0
-        for order in run:
-            order.done.set_result(published[start : start + len(order.articles)])
-            start += len(order.articles)
+        for order, outcome in zip(run, outcomes, strict=True):
+            if isinstance(outcome, BacklogFull):
+                order.done.set_exception(outcome)
+            else:
+                order.done.set_result(outcome)

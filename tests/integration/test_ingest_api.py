@@ -15,6 +15,7 @@ from structlog.testing import capture_logs
 from services.ingest.bootstrap import ConfigurationError, check_can_start, create_app
 from services.ingest.normalise import article_id, canonical_url, content_hash
 from services.ingest.publish import seen_key
+from shared.http import uvicorn_config
 from shared.redis_server import free_port
 from shared.schemas import ErrorBody, IngestResponse, RawArticle
 from shared.settings import Settings
@@ -48,9 +49,8 @@ def ndjson(*items) -> bytes:
 async def running_ingest(settings: Settings, **app_options) -> AsyncIterator[httpx.AsyncClient]:
     """The real app under uvicorn in this event loop, and a client pointed at it."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings, **app_options), host="127.0.0.1", port=port, log_config=None,
-                            access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    app = create_app(settings, **app_options)
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, settings.body_timeout_s))
     task = asyncio.create_task(server.serve())
     deadline = asyncio.get_running_loop().time() + 20
     while not server.started:
@@ -296,9 +296,28 @@ async def test_health_readiness_and_metrics(ingest):
 
 
 async def test_the_api_is_described_in_openapi(ingest):
-    schema = (await ingest.get("/docs/openapi.json")).json()
-    operation = schema["paths"]["/v1/articles"]["post"]
-    assert {"202", "400", "401", "413", "415", "422", "429", "503"} <= set(operation["responses"])
+    document = (await ingest.get("/docs/openapi.json")).json()
+    operation = document["paths"]["/v1/articles"]["post"]
+    statuses = {"202", "400", "401", "408", "413", "415", "422", "429", "500", "503"}
+    assert set(operation["responses"]) == statuses
+    for status in statuses - {"202"}:
+        error = operation["responses"][status]
+        assert error["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+        assert "X-Request-ID" in error["headers"]
+    assert {"Retry-After"} <= set(operation["responses"]["429"]["headers"])
+    article_ref = {"$ref": "#/components/schemas/ArticleIn"}
+    body = operation["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {
+        "oneOf": [article_ref, {"type": "array", "items": article_ref}]
+    }
+    assert body["content"]["application/x-ndjson"]["schema"] == article_ref
+    components = document["components"]
+    assert set(components["schemas"]["ArticleIn"]["required"]) == {"url", "title"}
+    assert set(components["schemas"]["ErrorBody"]["required"]) == {"status", "error", "detail", "errors", "request_id"}
+    bearer = components["securitySchemes"]["bearer"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert operation["security"] == [{"bearer": []}]
 
 
 async def test_each_article_is_logged_with_its_id_entry_and_source(ingest, redis):

@@ -13,7 +13,6 @@ from services.ingest.publish import SEEN_PREFIX
 from shared.redis_server import PrivateRedis
 from shared.schemas import ErrorBody
 from shared.streams import RAW
-from tests.integration.polling import eventually
 from tests.integration.test_ingest_api import (
     AUTH,
     article,
@@ -130,30 +129,43 @@ async def test_redis_stopped_is_503_and_not_ready(tmp_path):
         server.stop()
 
 
-async def test_a_backlog_over_the_limit_is_429_until_enrichment_catches_up(redis, redis_url):
+async def test_a_request_that_would_pass_the_backlog_limit_is_429_until_enrichment_catches_up(redis, redis_url):
     async with running_ingest(settings_for(redis_url, max_backlog=3)) as ingest:
-        body = ndjson(*[article(n) for n in range(4)])
+        body = ndjson(*[article(n) for n in range(3)])
         assert (await ingest.post("/v1/articles", content=body, headers=NDJSON)).status_code == 202
 
-        async def refused():  # the backlog figure is cached briefly: until it is re-read
-            response = await ingest.post("/v1/articles", json=article(99), headers=AUTH)
-            return response if response.status_code == 429 else None
-
-        response = await eventually(refused)
+        response = await ingest.post("/v1/articles", json=article(99), headers=AUTH)  # 3 + 1 > 3
+        assert response.status_code == 429
         assert response.headers["Retry-After"] == "2"
         found = error_of(response)
-        assert found.error == "backlog_full" and "3 articles behind" in found.detail
-        published = await redis.xlen(RAW)
+        assert found.error == "backlog_full" and "past 3 articles waiting" in found.detail
+        assert await redis.xlen(RAW) == 3
 
         entries = await redis.xreadgroup("enrich", "test", {RAW: ">"})
         await redis.xack(RAW, "enrich", *[entry_id for entry_id, _ in entries[0][1]])
+        response = await ingest.post("/v1/articles", json=article(100), headers=AUTH)
+        assert response.status_code == 202
+        assert await redis.xlen(RAW) == 4
 
-        async def taken():
-            response = await ingest.post("/v1/articles", json=article(100), headers=AUTH)
-            return response.status_code == 202
 
-        await eventually(taken)
-        assert await redis.xlen(RAW) == published + 1
+async def test_concurrent_requests_never_take_the_backlog_past_the_limit(redis, redis_url):
+    # No enrich worker: every accepted article stays in the backlog.
+    async with running_ingest(settings_for(redis_url, max_backlog=200)) as ingest:
+        requests = [
+            ingest.post("/v1/articles", json=[article(10 * n + i) for i in range(10)], headers=AUTH)
+            for n in range(50)
+        ]
+        statuses = sorted(response.status_code for response in await asyncio.gather(*requests))
+    assert statuses == [202] * 20 + [429] * 30
+    assert await redis.xlen(RAW) == 200
+
+
+async def test_a_request_larger_than_the_backlog_limit_is_413(redis, redis_url):
+    async with running_ingest(settings_for(redis_url, max_backlog=5)) as ingest:
+        response = await ingest.post("/v1/articles", json=[article(n) for n in range(6)], headers=AUTH)
+    found = error_of(response)
+    assert (found.status, found.error) == (413, "too_many_articles")
+    assert "DATELINE_MAX_BACKLOG=5" in found.detail
 
 
 class FakeClock:
@@ -166,10 +178,13 @@ class FakeClock:
 
 async def test_the_figure_is_reread_only_after_the_cache_time(redis):
     clock = FakeClock()
-    backlog = Backlog(redis, limit=1, clock=clock)
+    backlog = Backlog(redis, limit=3, clock=clock)
     assert await backlog.size() == 0  # no stream yet: nothing waits
     await redis.xadd("dateline:raw", {"__data__": b"{}"})
     await redis.xadd("dateline:raw", {"__data__": b"{}"})
     assert await backlog.size() == 0  # cached
     clock.now += 1.0
-    assert await backlog.size() == 2 and await backlog.exceeded()
+    assert await backlog.size() == 2 and not await backlog.full()
+    await redis.xadd("dateline:raw", {"__data__": b"{}"})
+    clock.now += 1.0
+    assert await backlog.full()

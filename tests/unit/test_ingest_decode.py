@@ -8,6 +8,8 @@ from services.ingest.decode import (
     Rejection,
     TooManyArticles,
     UnsupportedMediaType,
+    as_utf8,
+    body_charset,
     body_format,
     decode_article,
     decode_articles,
@@ -153,3 +155,101 @@ def test_a_rejection_keeps_the_url_to_tell_who_sent_it():
     assert decode_article(_json({**GOOD, "url": "ftp://x.example.org/a"})).url == "ftp://x.example.org/a"
     assert decode_article(_json({"title": ""})).url is None
     assert decode_article(b"[1]").url is None
+
+
+# -- hostile bodies: bytes that are not UTF-8, foreign charsets, deep nesting ------------
+
+
+def _deep(depth: int, inner: str = "1") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (b"\xff\xfe", "0xff, invalid start byte"),
+        (b"\xc0\xaf", "0xc0, invalid start byte"),  # an overlong "/"
+        (b"\xed\xa0\x80", "0xed, invalid continuation byte"),  # a UTF-16 surrogate
+        (b"caf\xe9 au lait", "0xe9, invalid continuation byte"),  # latin-1, unlabelled
+    ],
+)
+def test_bytes_that_are_not_utf8_fail_the_body_naming_field_and_line(bad, reason):
+    body = b'{"url": "https://news.example.com/a",\n "title": "' + bad + b'", "text": "x"}'
+    with pytest.raises(MalformedBody) as caught:
+        decode_articles(body, BodyFormat.JSON, 10)
+    assert (caught.value.field, caught.value.line) == ("$.title", 2)
+    assert caught.value.reason.startswith(f"is not UTF-8: {reason}")
+
+
+def test_a_line_that_is_not_utf8_is_rejected_alone():
+    body = _ndjson(GOOD, b'{"url": "https://news.example.com/b", "title": "T", "text": "x\xc0\xaf"}', GOOD)
+    first, bad, third = decode_articles(body, BodyFormat.NDJSON, 10)
+    assert isinstance(first, Candidate) and isinstance(third, Candidate)
+    assert (bad.index, bad.field, bad.malformed) == (1, "$.text", True)
+    assert bad.reason.startswith("is not UTF-8")
+
+
+def test_an_array_element_that_is_not_utf8_is_rejected_alone():
+    body = b"[" + _json(GOOD) + b', {"url": "https://news.example.com/b", "title": "T", "text": "x", "authors": ["\xff"]}]'
+    first, bad = decode_articles(body, BodyFormat.JSON, 10)
+    assert isinstance(first, Candidate)
+    assert (bad.index, bad.field, bad.malformed) == (1, "$.authors[0]", True)
+
+
+@pytest.mark.parametrize(
+    ("header", "codec"),
+    [
+        ("application/json", "utf-8"),
+        ("application/json; charset=UTF-8", "utf-8"),
+        ("application/json; charset=latin-1", "iso8859-1"),
+        ('application/x-ndjson; charset="windows-1252"', "cp1252"),
+        ("application/json; charset=utf-16", "utf-16"),
+    ],
+)
+def test_a_declared_charset_is_honoured(header, codec):
+    assert body_charset(header) == codec
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "unicode_escape", "klingon"])
+def test_a_charset_that_is_not_a_known_text_encoding_is_refused_naming_the_accepted(charset):
+    with pytest.raises(UnsupportedMediaType, match="not accepted; send UTF-8, or one of: utf-8"):
+        body_charset(f"application/json; charset={charset}")
+
+
+def test_a_latin1_body_is_read_as_latin1():
+    body = '{"url": "https://news.example.com/a", "title": "Café", "text": "Crème brûlée"}'.encode("latin-1")
+    [decoded] = decode_articles(as_utf8(body, "iso8859-1"), BodyFormat.JSON, 10)
+    assert (decoded.article.title, decoded.article.text) == ("Café", "Crème brûlée")
+
+
+def test_a_utf8_byte_order_mark_is_ignored():
+    [decoded] = decode_articles(as_utf8(b"\xef\xbb\xbf" + _json(GOOD), "utf-8"), BodyFormat.JSON, 10)
+    assert isinstance(decoded, Candidate)
+
+
+def test_bytes_that_are_not_in_the_declared_charset_fail_the_body():
+    with pytest.raises(MalformedBody, match="is not utf-16 as its Content-Type says"):
+        as_utf8(b'{"a":1}', "utf-16")  # an odd number of bytes
+
+
+def test_json_nested_10000_deep_fails_the_body():
+    with pytest.raises(MalformedBody) as caught:
+        decode_articles(_deep(10_000).encode(), BodyFormat.JSON, 10)
+    assert caught.value.field == "$" and "nested too deeply" in caught.value.reason
+
+
+def test_deep_nesting_inside_an_article_names_the_field():
+    body = _json(GOOD)[:-1] + b', "meta": ' + _deep(10_000).encode() + b"}"
+    [decoded] = decode_articles(body, BodyFormat.JSON, 10)
+    assert what(decoded) == (0, "$.meta", "Expected `object`, got `array`")
+    deep_object = '{"a": ' * 10_000 + "1" + "}" * 10_000
+    [decoded] = decode_articles(_json(GOOD)[:-1] + b', "meta": ' + deep_object.encode() + b"}", BodyFormat.JSON, 10)
+    assert what(decoded) == (0, "$.meta[...]", "Expected `str`, got `object`")
+
+
+def test_a_deeply_nested_ndjson_line_is_rejected_alone():
+    body = _ndjson(GOOD, _deep(10_000).encode(), _json(GOOD)[:-1] + b', "x": ' + _deep(10_000).encode() + b"}")
+    good, deep, unknown = decode_articles(body, BodyFormat.NDJSON, 10)
+    assert isinstance(good, Candidate)
+    assert what(deep) == (1, "$", "Expected `object`, got `array`")
+    assert what(unknown) == (2, "$.x", "is not an article field")

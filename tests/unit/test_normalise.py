@@ -13,9 +13,11 @@ from services.ingest.normalise import (
     html_to_text,
     normalise,
 )
-from shared.schemas import ArticleIn
+from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ArticleIn
+from shared.settings import Settings
 
 RECEIVED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+MAX_CHARS = Settings().enrich_max_chars
 
 HARBOUR = (
     "The harbour council voted on Tuesday to approve the new budget for the old docks, "
@@ -169,7 +171,7 @@ def _article(**fields) -> ArticleIn:
 
 
 def test_normalise_fills_every_field():
-    raw = normalise(_article(), RECEIVED)
+    raw = normalise(_article(), RECEIVED, MAX_CHARS)
     assert raw.canonical_url == "https://news.example.com/harbour"
     assert raw.id == article_id(raw.canonical_url)
     assert raw.url == "https://News.example.com/harbour?utm_source=feed#top"
@@ -187,6 +189,7 @@ def test_normalise_keeps_what_upstream_said():
         _article(source="Harbour Gazette", language="fr", published_at=published,
                  authors=["A. Writer"], meta={"section": "local"}),
         RECEIVED,
+        MAX_CHARS,
     )
     assert raw.source == "Harbour Gazette"
     assert raw.language == "fr"  # given, not detected
@@ -195,23 +198,68 @@ def test_normalise_keeps_what_upstream_said():
 
 
 def test_same_article_from_two_urls_has_one_id():
-    a = normalise(_article(url="https://news.example.com/harbour?utm_medium=email"), RECEIVED)
-    b = normalise(_article(url="HTTPS://news.example.com:443/harbour#comments"), RECEIVED)
+    a = normalise(_article(url="https://news.example.com/harbour?utm_medium=email"), RECEIVED, MAX_CHARS)
+    b = normalise(_article(url="HTTPS://news.example.com:443/harbour#comments"), RECEIVED, MAX_CHARS)
     assert a.id == b.id and a.content_hash == b.content_hash
 
 
 def test_html_article_is_reduced_to_text():
-    raw = normalise(_article(html=f"<article><p>{HARBOUR}</p></article>"), RECEIVED)
+    raw = normalise(_article(html=f"<article><p>{HARBOUR}</p></article>"), RECEIVED, MAX_CHARS)
     assert raw.text == HARBOUR
 
 
 def test_whitespace_only_changes_are_not_an_update():
-    a = normalise(_article(text=HARBOUR), RECEIVED)
-    b = normalise(_article(text=f"  {HARBOUR}  \r\n"), RECEIVED)
+    a = normalise(_article(text=HARBOUR), RECEIVED, MAX_CHARS)
+    b = normalise(_article(text=f"  {HARBOUR}  \r\n"), RECEIVED, MAX_CHARS)
     assert a.content_hash == b.content_hash
 
 
 def test_blank_title_is_refused():
     with pytest.raises(NotAnArticle) as caught:
-        normalise(_article(title="   "), RECEIVED)
+        normalise(_article(title="   "), RECEIVED, MAX_CHARS)
     assert caught.value.field == "$.title"
+
+
+@pytest.mark.parametrize("url", ["http://[::1/x", "https://[news.example.com]/a"])
+def test_a_url_python_cannot_split_is_refused(url):
+    with pytest.raises(NotAnArticle) as caught:
+        canonical_url(url)
+    assert caught.value.field == "$.url"
+    assert caught.value.reason.startswith("is not a valid URL")
+
+
+@pytest.mark.parametrize(
+    "published",
+    [
+        "0001-01-01T00:00:00+05:00",  # before year 1 in UTC: cannot even be converted
+        "9999-12-31T23:59:59-05:00",  # after year 9999 in UTC
+        "9999-12-31T23:59:59+00:00",
+        "1677-12-31T23:59:59+00:00",
+        "2262-01-01T00:00:00+00:00",
+    ],
+)
+def test_a_date_the_store_cannot_keep_is_refused(published):
+    with pytest.raises(NotAnArticle) as caught:
+        normalise(_article(published_at=datetime.fromisoformat(published)), RECEIVED, MAX_CHARS)
+    assert caught.value.field == "$.published_at"
+    assert "1678-01-01 and 2261-12-31" in caught.value.reason
+
+
+def test_the_edges_of_the_date_window_are_taken():
+    for edge in (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, LATEST_TIMESTAMP.astimezone(timezone(timedelta(hours=-5)))):
+        assert normalise(_article(published_at=edge), RECEIVED, MAX_CHARS).published_at == edge
+
+
+def test_a_text_longer_than_enrichment_takes_is_refused():
+    assert normalise(_article(text="x" * 100), RECEIVED, 100).text == "x" * 100
+    with pytest.raises(NotAnArticle) as caught:
+        normalise(_article(text="x" * 101), RECEIVED, 100)
+    assert (caught.value.field, caught.value.reason) == ("$.text", "holds 101 characters of text; the limit is 100")
+
+
+def test_the_limit_applies_to_the_text_extracted_from_html():
+    page = "<article>" + "<p>The harbour council met again.</p>" * 20 + "</article>"
+    with pytest.raises(NotAnArticle) as caught:
+        normalise(_article(html=page), RECEIVED, 100)
+    assert caught.value.field == "$.html"
+    assert "after HTML extraction; the limit is 100" in caught.value.reason

@@ -1,0 +1,215 @@
+"""One error shape for every HTTP answer that is not a success, and a request id for each.
+
+Every error leaves as an :class:`~shared.schemas.ErrorBody` ``{status, error, detail,
+errors, request_id}`` whoever produced it: a handler (:func:`error_response`), Litestar
+(404, 405 with ``Allow``, 400 for bad parameters), a handler that raised (500, logged as
+``http.failed`` with its traceback), the body deadline (408), or, for requests uvicorn
+itself refuses, :mod:`shared.http_protocol`. Every response carries ``X-Request-ID``; the
+same id is in the error body and in every log line of the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Sequence
+from contextvars import ContextVar
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.logging import get_logger
+from shared.schemas import ErrorBody, ErrorDetail
+
+log = get_logger("dateline.http")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A request id a client (or a proxy in front of us) sent is kept if it is this tame.
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+# The stable `error` codes of the statuses Litestar or the server answer by themselves.
+ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "body_timeout",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def current_request_id() -> str:
+    """The id of the request being answered ("" outside one)."""
+    return _request_id.get()
+
+
+def error_body(status: int, error: str, detail: str, errors: Sequence[ErrorDetail] = (), request_id: str = "") -> ErrorBody:
+    return ErrorBody(
+        status=status, error=error, detail=detail, errors=list(errors),
+        request_id=request_id or current_request_id(),
+    )
+
+
+def error_response(
+    status: int,
+    error: str,
+    detail: str,
+    errors: Sequence[ErrorDetail] = (),
+    headers: dict[str, str] | None = None,
+) -> Response[ErrorBody]:
+    return Response(error_body(status, error, detail, errors), status_code=status, headers=headers)
+
+
+def http_exception(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    """Litestar's own errors (and any HTTPException a handler raises) in our shape."""
+    if exc.status_code == 500:
+        return unexpected_exception(_, exc)
+    if isinstance(exc, ValidationException):
+        errors = [
+            ErrorDetail(reason=str(e.get("message", "")), field=e.get("key"))
+            for e in (exc.extra or [])
+            if isinstance(e, dict)
+        ]
+        return error_response(400, "invalid_parameter", exc.detail, errors)
+    code = "not_found" if isinstance(exc, NotFoundException) else ERROR_CODES.get(exc.status_code) or _slug(exc.detail)
+    # e.g. `Allow` on a 405, `Connection: close` on a 408
+    return error_response(exc.status_code, code, exc.detail, headers=exc.headers)
+
+
+def unexpected_exception(_: Request, exc: Exception) -> Response[ErrorBody]:
+    """Anything a handler raised that is not an HTTP answer: a bug. Logged with its
+    traceback; the caller gets the request id to quote, and no internals."""
+    log.error("http.failed", status=500, error=f"{type(exc).__name__}: {exc}", exc_info=exc)
+    return error_response(500, "internal_error", _INTERNAL_DETAIL)
+
+
+_INTERNAL_DETAIL = "the service failed to answer this request; it is logged under its request_id"
+
+
+def _slug(text: str) -> str:
+    return "_".join(text.lower().split())[:40] or "error"
+
+
+class BodyTimeout(HTTPException):
+    """The request body did not arrive in time (raised by the receive of :class:`Edge`)."""
+
+    status_code = 408
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            detail=f"the request body did not arrive within {seconds:g} s",
+            headers={"Connection": "close"},
+        )
+
+
+class ClientGone(HTTPException):
+    """The client closed the connection before its body was complete: nobody to answer,
+    and nothing that needs an operator (Litestar alone would call it a 500)."""
+
+    status_code = 400
+
+    def __init__(self) -> None:
+        super().__init__(detail="the client closed the connection before its body was complete")
+
+
+class Edge:
+    """The outermost ASGI layer of every service, around Litestar's router.
+
+    - gives the request its id (kept from a tame ``X-Request-ID`` header, else new):
+      bound to every log line of the request, put in every error body and the
+      ``X-Request-ID`` response header;
+    - cuts off a body that has not fully arrived ``body_timeout_s`` after the request
+      began (:class:`BodyTimeout` -> 408): a slow or lying client cannot hold a request
+      open forever;
+    - answers 500 in our shape if an exception got past Litestar's handlers.
+    """
+
+    def __init__(self, app: ASGIApp, body_timeout_s: float) -> None:
+        self.app = app
+        self.body_timeout_s = body_timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id_of(scope)
+        token = _request_id.set(request_id)
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            with structlog.contextvars.bound_contextvars(request_id=request_id):
+                try:
+                    await self.app(scope, self._in_time(receive), send_with_id)
+                except Exception as exc:
+                    log.error("http.failed", status=500, error=f"{type(exc).__name__}: {exc}", exc_info=exc)
+                    if started:
+                        raise  # uvicorn closes the connection: nothing better can be said
+                    await send_error(send_with_id, error_body(500, "internal_error", _INTERNAL_DETAIL))
+        finally:
+            _request_id.reset(token)
+
+    def _in_time(self, receive: Receive) -> Receive:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout_s
+        complete = False
+
+        async def receive_in_time() -> Message:
+            nonlocal complete
+            if complete:  # e.g. waiting for http.disconnect while streaming: no deadline
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout(self.body_timeout_s) from None
+            if message["type"] == "http.disconnect":
+                raise ClientGone
+            complete = not message.get("more_body", False)
+            return message
+
+        return receive_in_time
+
+
+def _request_id_of(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            offered = value.decode("latin-1")
+            return offered if _CLIENT_REQUEST_ID.match(offered) else new_request_id()
+    return new_request_id()
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def raw_error(body: ErrorBody, *, close: bool = False) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """An ErrorBody as bytes and the headers that go with it, for answers made below Litestar."""
+    encoded = _encoder.encode(body)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    return encoded, headers
+
+
+async def send_error(send: Send, body: ErrorBody) -> None:
+    """An ErrorBody straight onto an ASGI ``send``, where no Litestar response can be made."""
+    encoded, headers = raw_error(body)
+    await send({"type": "http.response.start", "status": body.status, "headers": headers})
+    await send({"type": "http.response.body", "body": encoded, "more_body": False})

@@ -34,6 +34,7 @@ from dateline.rejections import in_words
 from services.ingest.decode import Rejection, decode_article
 from services.ingest.normalise import NotAnArticle, normalise
 from shared.feeds import Document, FeedError, parse_document
+from shared.settings import Settings
 
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|: .*$")
 
@@ -49,7 +50,7 @@ def judge(document: Document, received_at: datetime) -> tuple[int, Counter[str]]
             refusals["ingest: " + in_words(decoded.field, decoded.reason)] += 1
             continue
         try:
-            normalise(decoded.article, received_at)
+            normalise(decoded.article, received_at, Settings().enrich_max_chars)
         except NotAnArticle as exc:
             refusals["ingest: " + in_words(exc.field, exc.reason)] += 1
             continue

@@ -24,7 +24,8 @@ from multiprocessing.connection import Connection
 
 from prometheus_client import Counter
 
-from services.ingest.html_text import page_text, plain_text
+from services.ingest.html_text import plain_text
+from services.ingest.page import PageReading, page_reading
 from shared.logging import get_logger
 
 log = get_logger("dateline.ingest")
@@ -66,8 +67,8 @@ class PageReader:
             workers.append(self._idle.get_nowait())
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
 
-    async def text_of(self, html: str) -> str:
-        """The article text of ``html`` ("" when none)."""
+    async def read(self, html: str) -> PageReading:
+        """The article text of ``html`` ("" when none) and its metadata."""
         started = time.monotonic()
         if self.problem and self._idle.empty():  # no worker could be started: do not wait
             return await self._plain("no_worker", html, started)
@@ -77,7 +78,7 @@ class PageReader:
             return await self._plain("no_worker", html, started)
         self._busy.add(worker)
         try:
-            text = await asyncio.wait_for(asyncio.to_thread(worker.read, html), self.timeout_s)
+            reading = await asyncio.wait_for(asyncio.to_thread(worker.read, html), self.timeout_s)
         except TimeoutError:
             self._replace(worker)
             return await self._plain("timed_out", html, started)
@@ -91,14 +92,14 @@ class PageReader:
         self._busy.discard(worker)
         self._idle.put_nowait(worker)
         PAGES.labels("extracted").inc()
-        return text
+        return reading
 
-    async def _plain(self, how: str, html: str, started: float) -> str:
+    async def _plain(self, how: str, html: str, started: float) -> PageReading:
         PAGES.labels(how).inc()
         if how != "failed":
             log.warning(f"html.{how}", waited_s=round(time.monotonic() - started, 3),
                         timeout_s=self.timeout_s, chars=len(html))
-        return await asyncio.to_thread(plain_text, html)
+        return PageReading(text=await asyncio.to_thread(plain_text, html))
 
     def _replace(self, worker: _Worker) -> None:
         self._busy.discard(worker)
@@ -157,12 +158,12 @@ class _Worker:
         ours.recv()  # EOFError if it died on the way
         return worker
 
-    def read(self, html: str) -> str:
+    def read(self, html: str) -> PageReading:
         self._conn.send(html)
-        text, error = self._conn.recv()
+        reading, error = self._conn.recv()
         if error:
             raise _PageFailed(error)
-        return text
+        return reading
 
     def stop(self) -> None:
         # The pipe is left to close with the last reference to it: a thread may still be
@@ -172,7 +173,7 @@ class _Worker:
 
 
 def serve_pages(conn: Connection) -> None:
-    """A worker's life: read pages from ``conn`` until it closes, answer (text, error)."""
+    """A worker's life: read pages from ``conn`` until it closes, answer (reading, error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for ingest, which stops us
     conn.send(None)  # ready
     while True:
@@ -181,6 +182,6 @@ def serve_pages(conn: Connection) -> None:
         except (EOFError, OSError):  # ingest is gone
             return
         try:
-            conn.send((page_text(html), None))
+            conn.send((page_reading(html), None))
         except Exception as exc:  # noqa: BLE001 - told to ingest, which falls back
-            conn.send(("", f"{type(exc).__name__}: {exc}"))
+            conn.send((None, f"{type(exc).__name__}: {exc}"))

@@ -16,6 +16,7 @@ from prometheus_client import Counter
 from services.ingest.decode import Candidate, Decoded, Rejection
 from services.ingest.extraction import PageReader
 from services.ingest.normalise import NotAnArticle, normalise
+from services.ingest.page import PageReading
 from services.ingest.press import Press
 from services.ingest.publish import Published
 from shared.logging import get_logger
@@ -79,16 +80,16 @@ class Intake:
     async def _normalised(self, decoded: Sequence[Decoded]) -> list[RawArticle | Rejection]:
         received_at = self._clock()
         # One page at a time: a request holds at most one extraction worker.
-        extracted = [
-            await self._pages.text_of(d.article.html)
+        readings = [
+            await self._pages.read(d.article.html)
             if isinstance(d, Candidate) and d.article.html is not None else None
             for d in decoded
         ]
         # Pages give long texts to clean: off the event loop, so that health checks and
         # other requests keep being answered meanwhile.
-        if any(text is not None for text in extracted):
-            return await asyncio.to_thread(_normalise_all, decoded, extracted, received_at, self._max_chars)
-        return _normalise_all(decoded, extracted, received_at, self._max_chars)
+        if any(reading is not None for reading in readings):
+            return await asyncio.to_thread(_normalise_all, decoded, readings, received_at, self._max_chars)
+        return _normalise_all(decoded, readings, received_at, self._max_chars)
 
     def _rejected(self, rejection: Rejection, via: str, origin: str | None) -> IngestResult:
         ARTICLES.labels("rejected", via).inc()
@@ -112,18 +113,21 @@ class Intake:
 
 
 def _normalise_all(
-    decoded: Sequence[Decoded], extracted: Sequence[str | None], received_at: datetime, max_chars: int
+    decoded: Sequence[Decoded], readings: Sequence[PageReading | None], received_at: datetime, max_chars: int
 ) -> list[RawArticle | Rejection]:
     return [
-        _normalise_one(item, text, received_at, max_chars) for item, text in zip(decoded, extracted, strict=True)
+        _normalise_one(item, reading, received_at, max_chars)
+        for item, reading in zip(decoded, readings, strict=True)
     ]
 
 
-def _normalise_one(item: Decoded, extracted: str | None, received_at: datetime, max_chars: int) -> RawArticle | Rejection:
+def _normalise_one(
+    item: Decoded, reading: PageReading | None, received_at: datetime, max_chars: int
+) -> RawArticle | Rejection:
     if isinstance(item, Rejection):
         return item
     try:
-        return normalise(item.article, received_at, max_chars, extracted)
+        return normalise(item.article, received_at, max_chars, reading)
     except NotAnArticle as exc:
         return Rejection(item.index, exc.field, exc.reason, url=item.article.url)
 

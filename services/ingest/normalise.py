@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pycld2
 
 from services.ingest.html_text import page_text
-from services.ingest.page import with_page_metadata
+from services.ingest.page import PageReading, with_page_metadata
 from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ArticleIn, RawArticle
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -203,16 +203,16 @@ def article_text(article: ArticleIn, max_chars: int, extracted: str | None = Non
 
 
 def normalise(
-    article: ArticleIn, received_at: datetime, max_chars: int, extracted: str | None = None
+    article: ArticleIn, received_at: datetime, max_chars: int, reading: PageReading | None = None
 ) -> RawArticle:
     """The RawArticle that ingest publishes for ``article``; its text at most ``max_chars``
-    long; ``extracted``, the text of its ``html`` if already extracted. Raises NotAnArticle."""
-    article = with_page_metadata(article)
+    long; ``reading``, its ``html`` already read (text and metadata). Raises NotAnArticle."""
+    article = with_page_metadata(article, reading.facts if reading else None)
     canonical = canonical_url(article.url)
     title = clean_text(article.title)
     if not title:
         raise NotAnArticle("$.title", "is blank")
-    text = article_text(article, max_chars, extracted)
+    text = article_text(article, max_chars, reading.text if reading else None)
     published_at = published_instant(article.published_at)
     return RawArticle(
         id=article_id(canonical),

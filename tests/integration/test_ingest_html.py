@@ -64,7 +64,7 @@ async def test_a_page_slower_than_the_budget_is_cut_off_and_read_as_plain_text(r
 async def test_the_worker_processes_end_with_the_reader():
     reader = PageReader(workers=2, timeout_s=30)
     reader.start()
-    assert "Harbour" in await reader.text_of(PAGE)
+    assert "Harbour" in (await reader.read(PAGE)).text
     workers = list(reader._idle._queue)
     assert len(workers) >= 1 and all(w._process.is_alive() for w in workers)
     await reader.close()

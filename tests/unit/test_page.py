@@ -112,7 +112,7 @@ def test_text_articles_are_left_alone():
 
 
 def test_normalise_publishes_what_the_page_said():
-    raw = normalise(_article(html=JSON_LD), datetime(2025, 11, 3, tzinfo=UTC))
+    raw = normalise(_article(html=JSON_LD), datetime(2025, 11, 3, tzinfo=UTC), 100_000)
     assert raw.title == "Ferry resumes between Valletta and Gozo"
     assert raw.published_at == datetime(2025, 11, 2, 6, 30, tzinfo=UTC)
     assert raw.authors == ["Ana Borg", "Rui Lopes"] and raw.language == "en"

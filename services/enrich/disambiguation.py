@@ -84,7 +84,7 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
     regions = {t.key: _qualifying_region(t, gazetteer) for t in toponyms}
     context = StoryContext(
-        anchors=Anchors((), NEAR_KM),
+        anchors=Anchors((), NEAR_KM, distance_km),
         regions=regions,
         states=_states(regions.values()),
         inner=inner,
@@ -100,6 +100,7 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
             and r.entry.feature_code not in WHOLE_AREAS
         ),
         NEAR_KM,
+        distance_km,
     )  # fmt: skip
     context.states |= _states(r.entry for r in first if r.confidence >= ANCHOR_CONFIDENCE)
     return [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
@@ -339,9 +340,8 @@ def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> flo
     if region is not None and _inside(entry, region):
         score += QUALIFIER_WEIGHT
     if entry.feature_code not in WHOLE_AREAS:
-        # Anchors out of reach (NEAR_KM) would add nothing: only those within are read.
-        near = context.anchors.within_reach(entry, besides=toponym.key)
-        nearest = min((distance_km(entry.lat, entry.lon, a.lat, a.lon) for a in near), default=None)
+        # Anchors out of reach (NEAR_KM) would add nothing: None when no other is within.
+        nearest = context.anchors.nearest_km(entry, besides=toponym.key)
         if nearest is not None:
             score += NEAR_WEIGHT * max(0.0, 1.0 - nearest / NEAR_KM)
     return score

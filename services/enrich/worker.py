@@ -1,9 +1,20 @@
 """The enrich worker: ``dateline:raw`` (group ``enrich``) -> Enricher -> ``dateline:enriched``.
 
-One process, one event loop: the FastStream stage (:mod:`shared.consumer`) and the
+One process, one event loop: the FastStream stages (:mod:`shared.consumer`) and the
 health/metrics HTTP server (Litestar on uvicorn) share it, and the CPU-bound enrichment
 runs in a thread so that /readyz and /metrics answer while a batch is in NER. Several
 worker processes share the group to use several cores (``dateline up`` starts them).
+
+No article holds up the others for more than a step of about ``STEP_CHARS`` of text
+(a second or two of NER), with one worker as with several:
+- a batch of short articles is enriched a step at a time, each step published as soon
+  as it is done (searchable), the batch acked once all of it is settled;
+- an article longer than ``LONG_TEXT_CHARS`` leaves its batch at once: it is set aside,
+  untouched, on ``dateline:raw:long``, which every worker also reads (one article at a
+  time) and enriches in slices of ``STEP_CHARS`` of passages;
+- the two lanes take turns at the one model (``EnrichmentTurns``, first come first
+  served), so short articles read while a long one is in NER pass between its slices.
+A lane's entries stay claimed by their worker while it is busy (``ClaimKeeper``).
 
 SIGTERM: stop reading, let the in-flight batch finish and be acked (or, past
 ``graceful_timeout_s``, leave it pending for another worker), then close. Nothing is
@@ -19,7 +30,8 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol, TypeVar
 
 import msgspec
 import redis.asyncio as aioredis
@@ -32,13 +44,32 @@ from shared.http import InLoopServer, build_app
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings
-from shared.streams import ENRICHED, RAW, add_all, as_str, ensure_groups
+from shared.streams import DATA_FIELD, ENRICHED, RAW, RAW_LONG, add_all, as_str, ensure_groups
 
 log = get_logger("dateline.enrich")
 
-# One result per article, in order: the enriched article, or why it could not be enriched.
-EnrichBatch = Callable[[list[RawArticle]], Sequence[EnrichedArticle | Exception]]
-LoadEnrichment = Callable[[Settings], EnrichBatch]
+# Text per step of enrichment, about 1-2 s of NER on one core: how long another article
+# may have to wait for its turn at the model.
+STEP_CHARS = 50_000
+# A longer text is set aside and enriched in slices (most news is under 10,000).
+LONG_TEXT_CHARS = 50_000
+T = TypeVar("T")
+_ENDED = object()
+
+
+class Enrichment(Protocol):
+    """What the worker needs of the enrichment (:class:`services.enrich.Enricher`)."""
+
+    def enrich_batch(
+        self, raws: Sequence[RawArticle]
+    ) -> Sequence[EnrichedArticle | Exception]: ...  # one result per article, in order
+
+    def enrich_in_slices(
+        self, raw: RawArticle, slice_chars: int
+    ) -> Iterator[EnrichedArticle | None]: ...  # None after each step, then the article
+
+
+LoadEnrichment = Callable[[Settings], Enrichment]
 
 ARTICLES = Counter("dateline_enrich_articles_total", "Articles enriched and published.")
 ENTITIES = Counter("dateline_enrich_entities_total", "Entities found in published articles.")
@@ -47,26 +78,125 @@ PLACES = Counter("dateline_enrich_places_total", "Places resolved in published a
 _raw_decoder = msgspec.json.Decoder(RawArticle)
 
 
-class EnrichDesk:
-    """The stage's batch handler: decode, enrich (one NER pass per batch), publish."""
+class EnrichmentTurns:
+    """The one model, lent to one step of enrichment at a time, in the order asked."""
 
-    def __init__(self, redis: aioredis.Redis, enrich: EnrichBatch, max_chars: int) -> None:
+    def __init__(self, enrichment: Enrichment) -> None:
+        self.enrichment = enrichment
+        self._lock = asyncio.Lock()  # first come, first served
+
+    async def run(self, step: Callable[..., T], *args: object) -> T:
+        """``step(*args)`` in a thread, when it is this step's turn."""
+        async with self._lock:
+            work = asyncio.ensure_future(asyncio.to_thread(step, *args))
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                # The thread cannot be stopped: the model stays lent until it is done.
+                await asyncio.wait([work])
+                raise
+
+
+class EnrichDesk:
+    """The stage's batch handler on ``dateline:raw``: decode, set long articles aside,
+    enrich the rest a step at a time, publishing each step."""
+
+    def __init__(self, redis: aioredis.Redis, turns: EnrichmentTurns, max_chars: int) -> None:
         self._redis = redis
-        self._enrich = enrich
+        self._turns = turns
         self._max_chars = max_chars
 
     async def __call__(self, batch: list[Delivery]) -> list[Failure]:
         articles, unreadable = _decode(batch, self._max_chars)
-        if not articles:
-            return unreadable
-        started = time.perf_counter()
-        results = await asyncio.to_thread(self._enrich, [raw for _, raw in articles])
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        enriched, failed = _sort(articles, results)
-        # Durable before the stage acks: one MULTI/EXEC for the whole batch.
-        await add_all(self._redis, ENRICHED, [article for _, article in enriched])
-        _record(enriched, duration_ms, len(articles))
+        long = [(d, raw) for d, raw in articles if len(raw.text) > LONG_TEXT_CHARS]
+        await _set_aside(self._redis, long)
+        short = [(d, raw) for d, raw in articles if len(raw.text) <= LONG_TEXT_CHARS]
+        failed = []
+        for step in _steps(short, STEP_CHARS):
+            failed += await self._enrich(step, len(articles))
         return unreadable + failed
+
+    async def _enrich(
+        self, step: list[tuple[Delivery, RawArticle]], batch_size: int
+    ) -> list[Failure]:
+        started = time.perf_counter()
+        enrichment = self._turns.enrichment
+        results = await self._turns.run(enrichment.enrich_batch, [raw for _, raw in step])
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        enriched, failed = _sort(step, results)
+        # Durable before the stage acks: one MULTI/EXEC per step.
+        await add_all(self._redis, ENRICHED, [article for _, article in enriched])
+        _record(enriched, duration_ms, batch_size)
+        return failed
+
+
+class LongArticleDesk:
+    """The stage's handler on ``dateline:raw:long``: each article enriched in slices,
+    taking turns at the model with the short articles' steps."""
+
+    def __init__(self, redis: aioredis.Redis, turns: EnrichmentTurns, max_chars: int) -> None:
+        self._redis = redis
+        self._turns = turns
+        self._max_chars = max_chars
+
+    async def __call__(self, batch: list[Delivery]) -> list[Failure]:
+        articles, failed = _decode(batch, self._max_chars)
+        for delivery, raw in articles:
+            started = time.perf_counter()
+            result = await self._in_slices(raw)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            enriched, not_enriched = _sort([(delivery, raw)], [result])
+            await add_all(self._redis, ENRICHED, [article for _, article in enriched])
+            _record(enriched, duration_ms, 1)
+            failed += not_enriched
+        return failed
+
+    async def _in_slices(self, raw: RawArticle) -> EnrichedArticle | Exception:
+        slices = self._turns.enrichment.enrich_in_slices(raw, STEP_CHARS)
+        try:
+            while True:
+                done = await self._turns.run(next, slices, _ENDED)
+                if done is _ENDED:
+                    raise RuntimeError(f"the enrichment of {raw.id} ended without an article")
+                if done is not None:
+                    return done
+        except Exception as exc:  # noqa: BLE001 - reported per article, like a batch's
+            return exc
+
+
+async def _set_aside(redis: aioredis.Redis, articles: list[tuple[Delivery, RawArticle]]) -> None:
+    """Long articles onto ``dateline:raw:long``, their entries untouched; durable before
+    the stage acks them here."""
+    if not articles:
+        return
+    async with redis.pipeline(transaction=True) as pipe:
+        for delivery, _ in articles:
+            pipe.xadd(RAW_LONG, {DATA_FIELD: delivery.body})
+        await pipe.execute()
+    for delivery, raw in articles:
+        log.info(
+            "article.set_aside",
+            article_id=raw.id,
+            entry_id=delivery.entry_id,
+            chars=len(raw.text),
+            stream=RAW_LONG,
+        )
+
+
+def _steps(
+    articles: list[tuple[Delivery, RawArticle]], chars: int
+) -> Iterator[list[tuple[Delivery, RawArticle]]]:
+    """Consecutive runs of ``articles`` of about ``chars`` characters of text each."""
+    step: list[tuple[Delivery, RawArticle]] = []
+    size = 0
+    for article in articles:
+        step.append(article)
+        size += len(article[1].text)
+        if size >= chars:
+            yield step
+            step, size = [], 0
+    if step:
+        yield step
 
 
 def _decode(
@@ -139,11 +269,11 @@ def _record(
     ARTICLES.inc(len(enriched))
 
 
-def load_enricher(settings: Settings) -> EnrichBatch:
+def load_enricher(settings: Settings) -> Enrichment:
     """The real enrichment: spaCy NER and the gazetteer, loaded from settings."""
     from services.enrich import Enricher
 
-    return Enricher.load(settings).enrich_batch
+    return Enricher.load(settings)
 
 
 def consumer_name() -> str:
@@ -157,7 +287,7 @@ class Worker:
     def __init__(self, settings: Settings, load: LoadEnrichment = load_enricher) -> None:
         self.settings = settings
         self._load = load
-        self._desk: EnrichDesk | None = None  # once the model is loaded
+        self._desks: tuple[EnrichDesk, LongArticleDesk] | None = None  # once the model is loaded
         self.consumer = consumer_name()
         self.redis = aioredis.Redis.from_url(settings.redis_url)
         self.broker = build_broker(
@@ -179,11 +309,29 @@ class Worker:
             settings=settings,
             batch_size=settings.enrich_batch_size,
         )
+        self.long_stage: Stage = add_stage(
+            self.broker,
+            stage="enrich",
+            stream=RAW_LONG,
+            group="enrich",
+            consumer=self.consumer,
+            handler=self._handle_long,
+            settings=settings,
+            batch_size=1,  # one long article at a time: the short lane takes turns with it
+        )
         self._stopping = asyncio.Event()
 
+    @property
+    def stages(self) -> tuple[Stage, Stage]:
+        return self.stage, self.long_stage
+
     async def _handle(self, batch: list[Delivery]) -> list[Failure]:
-        assert self._desk is not None, "the stage starts only after the model is loaded"
-        return await self._desk(batch)
+        assert self._desks is not None, "the stages start only after the model is loaded"
+        return await self._desks[0](batch)
+
+    async def _handle_long(self, batch: list[Delivery]) -> list[Failure]:
+        assert self._desks is not None, "the stages start only after the model is loaded"
+        return await self._desks[1](batch)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -214,14 +362,18 @@ class Worker:
 
     async def _load_enrichment(self) -> None:
         started = time.perf_counter()
-        self._desk = EnrichDesk(
-            self.redis, await asyncio.to_thread(self._load, self.settings), self.settings.enrich_max_chars
+        turns = EnrichmentTurns(await asyncio.to_thread(self._load, self.settings))
+        max_chars = self.settings.enrich_max_chars
+        self._desks = (
+            EnrichDesk(self.redis, turns, max_chars),
+            LongArticleDesk(self.redis, turns, max_chars),
         )
         log.info("enricher.loaded", seconds=round(time.perf_counter() - started, 2))
 
     async def _until_stopped(self) -> int:
         while not self._stopping.is_set():
-            if not self.stage.running:  # e.g. the group vanished (NOGROUP): FastStream gave up
+            if not all(stage.running for stage in self.stages):
+                # e.g. a group vanished (NOGROUP): FastStream gave up
                 log.error("worker.stage_stopped", consumer=self.consumer)
                 return 1
             with contextlib.suppress(TimeoutError):
@@ -233,20 +385,24 @@ class Worker:
         await self.broker.stop()  # waits for the in-flight batch, up to graceful_timeout_s
         await self._forget_consumer()
         log.info(
-            "worker.stopped", consumer=self.consumer, **msgspec.structs.asdict(self.stage.counts)
+            "worker.stopped",
+            consumer=self.consumer,
+            **msgspec.structs.asdict(self.stage.counts),
+            long_articles=self.long_stage.counts.done,
         )
 
     async def _forget_consumer(self) -> None:
-        # Each process is a new consumer name; drop ours from the group when it holds
+        # Each process is a new consumer name; drop ours from the groups when it holds
         # nothing, so XINFO stays readable. With entries pending it must stay: they are
         # claimed from it by the others.
-        try:
-            consumers = await self.redis.xinfo_consumers(RAW, "enrich")
-        except ResponseError:  # the stream or group is gone: nothing to forget
-            return
-        mine = [c for c in consumers if as_str(c["name"]) == self.consumer]
-        if mine and mine[0]["pending"] == 0:
-            await self.redis.xgroup_delconsumer(RAW, "enrich", self.consumer)
+        for stream in (RAW, RAW_LONG):
+            try:
+                consumers = await self.redis.xinfo_consumers(stream, "enrich")
+            except ResponseError:  # the stream or group is gone: nothing to forget
+                continue
+            mine = [c for c in consumers if as_str(c["name"]) == self.consumer]
+            if mine and mine[0]["pending"] == 0:
+                await self.redis.xgroup_delconsumer(stream, "enrich", self.consumer)
 
     def _http_app(self):
         return build_app(
@@ -256,6 +412,7 @@ class Worker:
                 "redis": self._redis_reachable,
                 "model": self._model_loaded,
                 "stage": self.stage.readiness,
+                "long_stage": self.long_stage.readiness,
             },
             title="Dateline enrich worker",
         )
@@ -264,7 +421,7 @@ class Worker:
         return None if await self.redis.ping() else "Redis did not answer PING"
 
     async def _model_loaded(self) -> str | None:
-        return None if self._desk is not None else "the NER model and gazetteer are loading"
+        return None if self._desks is not None else "the NER model and gazetteer are loading"
 
 
 async def serve(worker: Worker) -> int:

@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline eval lint clean
+.PHONY: install test test-unit demo up bench bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -45,6 +45,9 @@ bench-pipeline: install
 
 bench-search: install
 	$(RUN) python -m bench.search
+
+bench-long: install
+	$(RUN) python -m bench.long_article $(BENCH_ARGS)
 
 eval: install
 	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)

@@ -36,7 +36,7 @@ from services.enrich.entities import (
     with_entity_labels,
 )
 from services.enrich.mentions import Mention
-from services.enrich.missed_mentions import Article, with_missed_mentions
+from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.nlp import load_ner, model_version
 from services.enrich.passages import Passage, passages
 from shared.logging import get_logger
@@ -124,9 +124,10 @@ class Enricher:
         self, raw: RawArticle, slice_chars: int
     ) -> Iterator[EnrichedArticle | None]:
         """One article enriched a bounded step at a time, so that a worker can do other
-        work in between: yields None after reading it and after NER over each next
-        ``slice_chars`` or so of its passages, then the enriched article (the one
-        ``enrich_batch([raw])`` gives). Raises what stops it."""
+        work in between: yields None after reading it, after NER over each next
+        ``slice_chars`` or so of its passages and after finding the mentions NER missed,
+        then the enriched article (the one ``enrich_batch([raw])`` gives). Raises what
+        stops it."""
         enriched_at = datetime.now(UTC)
         reading = read(raw, self.nlp.lang)
         yield None
@@ -135,7 +136,9 @@ class Enricher:
         for piece in _slices(sorted(reading.passages, key=lambda p: len(p.text)), slice_chars):
             mentions += self._mentions_in(piece)
             yield None
-        yield self._enriched(reading, mentions, enriched_at)
+        found = self._completed(reading, mentions)
+        yield None
+        yield self._placed(reading, found, enriched_at)
 
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
         """Geotag given character spans of ``text`` (evaluation on gold toponyms)."""
@@ -185,9 +188,17 @@ class Enricher:
     def _enriched(
         self, reading: Reading, mentions: list[Mention], enriched_at: datetime
     ) -> EnrichedArticle:
+        return self._placed(reading, self._completed(reading, mentions), enriched_at)
+
+    def _completed(self, reading: Reading, mentions: list[Mention]) -> Found:
+        """NER's mentions with the ones it missed."""
         raw = reading.raw
         article = Article(raw.title, raw.text, reading.boilerplate, reading.title_boilerplate)
-        found = with_missed_mentions(article, mentions)
+        return with_missed_mentions(article, mentions)
+
+    def _placed(self, reading: Reading, found: Found, enriched_at: datetime) -> EnrichedArticle:
+        """The article with its entities, places and focus."""
+        raw = reading.raw
         entities = entities_of(found.mentions, found.aliases)
         story = without_boilerplate(raw.text, reading.boilerplate)
         headline = without_boilerplate(raw.title, reading.title_boilerplate)

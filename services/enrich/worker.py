@@ -48,9 +48,10 @@ from shared.streams import DATA_FIELD, ENRICHED, RAW, RAW_LONG, add_all, as_str,
 
 log = get_logger("dateline.enrich")
 
-# Text per step of enrichment, about 1-2 s of NER on one core: how long another article
-# may have to wait for its turn at the model.
-STEP_CHARS = 50_000
+# Text per step of enrichment, about half a second of NER on one core: how long another
+# article may have to wait for its turn at the model (a long article's last two steps,
+# on all its mentions, take longer: ~1.5 s each for a million characters).
+STEP_CHARS = 20_000
 # A longer text is set aside and enriched in slices (most news is under 10,000).
 LONG_TEXT_CHARS = 50_000
 T = TypeVar("T")

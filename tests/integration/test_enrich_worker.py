@@ -21,7 +21,8 @@ import httpx
 import msgspec
 import pytest
 
-from services.enrich.worker import STEP_CHARS, Worker, load_enricher
+from services.enrich.desks import STEP_CHARS
+from services.enrich.worker import Worker, load_enricher
 from shared.dlq import list_dead_letters, replay
 from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings

@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-startup chaos eval lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -66,6 +66,9 @@ bench-startup: install
 # every process and Redis SIGKILLed at random under load; short form: make chaos CHAOS_ARGS="--articles 500 --kills 5"
 chaos: install
 	$(RUN) python -m bench.chaos $(CHAOS_ARGS)
+
+bench-long: install
+	$(RUN) python -m bench.long_article $(BENCH_ARGS)
 
 eval: install
 	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)

@@ -26,6 +26,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Self
 
 import msgspec
 import redis.asyncio as aioredis
@@ -36,6 +37,7 @@ from faststream.redis.message import FAKE_CONSUMER, BatchStreamMessage
 from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from msgspec import Struct
 from prometheus_client import Counter, Histogram
+from redis.exceptions import RedisError
 
 from shared.logging import get_logger
 from shared.schemas import DeadLetter
@@ -159,13 +161,14 @@ class Stage:
         if not ids:
             return
         started = time.perf_counter()
-        async with self._turn:
+        async with ClaimKeeper(self, redis, ids) as keeper, self._turn:
             counts = await self._delivery_counts(redis, ids) if claimed else [1] * len(ids)
             entries = zip(ids, batch["data"], counts, strict=True)
             opened = [self._unpack(*entry) for entry in entries]
             deliveries = [d for d in opened if isinstance(d, Delivery)]
             unreadable = [f for f in opened if isinstance(f, Failure)]
             failures = unreadable + (await self._handle(deliveries) if deliveries else [])
+            await keeper.stop()  # before settling: a retry's back-dated idle time must stay
             await self._settle(redis, ids, batch["data"], dict(zip(ids, counts)), failures)
         await self._trim(redis)
         self.counts.batches += 1
@@ -313,6 +316,63 @@ class Stage:
     def _count(self, outcome: str, n: int) -> None:
         setattr(self.counts, outcome, getattr(self.counts, outcome) + n)
         ENTRIES.labels(self.name, outcome).inc(n)
+
+
+# XCLAIM ... JUSTID to the consumer that already holds each entry: its idle time starts
+# again from 0 and its delivery count stays. An entry another consumer has taken since
+# (a claim that came first) is left to it. KEYS: stream. ARGV: group, consumer, ids.
+_KEEP_CLAIMED_SCRIPT = """
+local kept = 0
+for i = 3, #ARGV do
+  local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)[1]
+  if entry and entry[2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    kept = kept + 1
+  end
+end
+return kept
+"""
+# Refreshed this many times per claim_idle_ms: two refreshes may be late before a claim.
+_KEEPS_PER_CLAIM_IDLE = 3
+
+
+class ClaimKeeper:
+    """Keeps a batch's entries claimed by this consumer while it waits its turn and is
+    handled: a worker busy on a long article is not dead, and others' XAUTOCLAIM
+    (``min_idle_time`` = ``claim_idle_ms``) must not take its entries and do the work a
+    second time. A worker that dies stops refreshing, and its entries are claimed after
+    ``claim_idle_ms`` as before."""
+
+    def __init__(self, stage: Stage, redis: aioredis.Redis, ids: list[str]) -> None:
+        self._stage, self._redis, self._ids = stage, redis, ids
+        self._every_s = stage._settings.claim_idle_ms / 1000 / _KEEPS_PER_CLAIM_IDLE
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Self:
+        self._task = asyncio.create_task(self._keep(), name=f"{self._stage.name}-claim-keeper")
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait([self._task])  # a cancellation of our own still propagates
+            self._task = None
+
+    async def _keep(self) -> None:
+        stage = self._stage
+        while True:
+            await asyncio.sleep(self._every_s)
+            try:
+                kept = await self._redis.eval(
+                    _KEEP_CLAIMED_SCRIPT, 1, stage.stream, stage.group, stage.consumer, *self._ids
+                )
+            except RedisError as exc:  # the next refresh may get through; the claim stands
+                stage._log.warning("batch.claim_keep_failed", entry_ids=self._ids, error=repr(exc))
+                continue
+            stage._log.debug("batch.claim_kept", entry_ids=self._ids, kept=int(kept))
 
 
 def add_stage(

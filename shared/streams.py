@@ -16,6 +16,9 @@ from redis.exceptions import ResponseError
 
 INCOMING = "dateline:incoming"
 RAW = "dateline:raw"
+# Raw articles too long to share a batch: the enrich workers set them aside here and
+# enrich them in slices, with the short ones' batches in between.
+RAW_LONG = "dateline:raw:long"
 ENRICHED = "dateline:enriched"
 DLQ = "dateline:dlq"
 
@@ -26,6 +29,7 @@ INCOMING_FIELD = "article"
 GROUPS: dict[str, tuple[str, ...]] = {
     INCOMING: ("ingest",),
     RAW: ("enrich",),
+    RAW_LONG: ("enrich",),
     ENRICHED: ("index",),
 }
 

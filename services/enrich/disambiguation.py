@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from msgspec import Struct
 
+from services.enrich.anchors import Anchors
 from services.enrich.gazetteer import MAJOR_CITY, Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import (
@@ -60,7 +61,7 @@ class Resolution(Struct, kw_only=True):
 class StoryContext(Struct, kw_only=True):
     votes: dict[str, float]  # country code -> share of the votes
     vote_total: float
-    anchors: list[tuple[str, GazetteerEntry]]  # (toponym key, entry) resolved with confidence
+    anchors: Anchors  # (toponym key, entry) resolved with confidence
     regions: dict[str, GazetteerEntry | None]  # toponym key -> the state or country after it
     states: set[tuple[str, str]]  # (country, admin1 name) of the states the story names
     inner: set[str]  # toponym keys resolved by a place named inside them
@@ -77,14 +78,13 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
         for t in toponyms
         if not candidates[t.key] and not t.demonym and t.label not in LONE_LABELS
     }
+    names = {t.key: t.name for t in reversed(toponyms)}  # the first toponym's of each key
     for key in inner:
-        candidates[key] = inner_candidates(
-            next(t.name for t in toponyms if t.key == key), gazetteer
-        )
+        candidates[key] = inner_candidates(names[key], gazetteer)
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
     regions = {t.key: _qualifying_region(t, gazetteer) for t in toponyms}
     context = StoryContext(
-        anchors=[],
+        anchors=Anchors((), NEAR_KM, distance_km),
         regions=regions,
         states=_states(regions.values()),
         inner=inner,
@@ -92,12 +92,16 @@ def resolve_toponyms(toponyms: Sequence[Toponym], gazetteer: Gazetteer) -> list[
         **_country_votes(toponyms, candidates, demonyms, gazetteer),
     )
     first = [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
-    context.anchors = [
-        (r.toponym.key, r.entry)
-        for r in first
-        if r.entry and r.confidence >= ANCHOR_CONFIDENCE and not r.via_demonym
-        and r.entry.feature_code not in WHOLE_AREAS
-    ]  # fmt: skip
+    context.anchors = Anchors(
+        (
+            (r.toponym.key, r.entry)
+            for r in first
+            if r.entry and r.confidence >= ANCHOR_CONFIDENCE and not r.via_demonym
+            and r.entry.feature_code not in WHOLE_AREAS
+        ),
+        NEAR_KM,
+        distance_km,
+    )  # fmt: skip
     context.states |= _states(r.entry for r in first if r.confidence >= ANCHOR_CONFIDENCE)
     return [_resolve(t, candidates[t.key], demonyms[t.key], context) for t in toponyms]
 
@@ -269,11 +273,7 @@ def _local_story_allows(entry: GazetteerEntry, toponym: Toponym, context: StoryC
     if not (small_town or entry.feature_code == ADMIN2_FEATURE):
         return True
     # No anchors yet in the first pass: such a town never anchors others, by design.
-    return any(
-        (a.country_code, a.admin1) == (entry.country_code, entry.admin1)
-        for key, a in context.anchors
-        if key != toponym.key
-    )
+    return context.anchors.in_state_of(entry, besides=toponym.key)
 
 
 def _namesake_town(
@@ -339,10 +339,11 @@ def _score(candidate: Candidate, toponym: Toponym, context: StoryContext) -> flo
     region = context.regions.get(toponym.key)
     if region is not None and _inside(entry, region):
         score += QUALIFIER_WEIGHT
-    others = [a for key, a in context.anchors if key != toponym.key]
-    if others and entry.feature_code not in WHOLE_AREAS:
-        nearest = min(distance_km(entry.lat, entry.lon, a.lat, a.lon) for a in others)
-        score += NEAR_WEIGHT * max(0.0, 1.0 - nearest / NEAR_KM)
+    if entry.feature_code not in WHOLE_AREAS:
+        # Anchors out of reach (NEAR_KM) would add nothing: None when no other is within.
+        nearest = context.anchors.nearest_km(entry, besides=toponym.key)
+        if nearest is not None:
+            score += NEAR_WEIGHT * max(0.0, 1.0 - nearest / NEAR_KM)
     return score
 
 

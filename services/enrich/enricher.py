@@ -5,6 +5,7 @@ The seam every caller uses (the worker, benchmarks, the geotagging evaluation)::
     enricher = Enricher.load()                    # NER model and gazetteer from settings
     enricher.enrich_many(raw_articles)            # lazy; one nlp.pipe per batch inside
     enricher.enrich_batch(raw_articles)           # one result per article: enriched or the error
+    enricher.enrich_in_slices(raw_article, chars) # one long article, a bounded step at a time
     enricher.resolve(text, [(start, end), ...])   # gold spans -> places (delegates to geotagging)
 
 For each article: boilerplate regions of the text -> passages (lines outside boilerplate)
@@ -35,7 +36,7 @@ from services.enrich.entities import (
     with_entity_labels,
 )
 from services.enrich.mentions import Mention
-from services.enrich.missed_mentions import Article, with_missed_mentions
+from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.nlp import load_ner, model_version
 from services.enrich.passages import Passage, passages
 from shared.logging import get_logger
@@ -119,6 +120,26 @@ class Enricher:
                 results.append(_attempt(self._enriched, reading, mentions, enriched_at))
         return results
 
+    def enrich_in_slices(
+        self, raw: RawArticle, slice_chars: int
+    ) -> Iterator[EnrichedArticle | None]:
+        """One article enriched a bounded step at a time, so that a worker can do other
+        work in between: yields None after reading it, after NER over each next
+        ``slice_chars`` or so of its passages and after finding the mentions NER missed,
+        then the enriched article (the one ``enrich_batch([raw])`` gives). Raises what
+        stops it."""
+        enriched_at = datetime.now(UTC)
+        reading = read(raw, self.nlp.lang)
+        yield None
+        mentions: list[Mention] = []
+        # Shortest first, as in a batch: the same mentions in the same order.
+        for piece in _slices(sorted(reading.passages, key=lambda p: len(p.text)), slice_chars):
+            mentions += self._mentions_in(piece)
+            yield None
+        found = self._completed(reading, mentions)
+        yield None
+        yield self._placed(reading, found, enriched_at)
+
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
         """Geotag given character spans of ``text`` (evaluation on gold toponyms)."""
         return self.geotagger.resolve(text, spans)
@@ -154,15 +175,30 @@ class Enricher:
             results[i].extend(mentions_in(passage, doc))
         return results
 
+    def _mentions_in(self, passages: Sequence[Passage]) -> list[Mention]:
+        docs = self.nlp.pipe((p.text for p in passages), batch_size=NER_BATCH_PASSAGES)
+        found = []
+        for passage, doc in zip(passages, docs, strict=True):
+            found += mentions_in(passage, doc)
+        return found
+
     def _ner_one(self, reading: Reading | Exception) -> list[Mention] | Exception:
         return self._ner([reading])[0]
 
     def _enriched(
         self, reading: Reading, mentions: list[Mention], enriched_at: datetime
     ) -> EnrichedArticle:
+        return self._placed(reading, self._completed(reading, mentions), enriched_at)
+
+    def _completed(self, reading: Reading, mentions: list[Mention]) -> Found:
+        """NER's mentions with the ones it missed."""
         raw = reading.raw
         article = Article(raw.title, raw.text, reading.boilerplate, reading.title_boilerplate)
-        found = with_missed_mentions(article, mentions)
+        return with_missed_mentions(article, mentions)
+
+    def _placed(self, reading: Reading, found: Found, enriched_at: datetime) -> EnrichedArticle:
+        """The article with its entities, places and focus."""
+        raw = reading.raw
         entities = entities_of(found.mentions, found.aliases)
         story = without_boilerplate(raw.text, reading.boilerplate)
         headline = without_boilerplate(raw.title, reading.title_boilerplate)
@@ -194,6 +230,20 @@ def read(raw: RawArticle, model_language: str) -> Reading:
         in_title,
         passages("title", raw.title, in_title) + passages("text", raw.text, boilerplate),
     )
+
+
+def _slices(passages: Sequence[Passage], chars: int) -> Iterator[list[Passage]]:
+    """Consecutive runs of ``passages`` of about ``chars`` characters each."""
+    piece: list[Passage] = []
+    size = 0
+    for passage in passages:
+        piece.append(passage)
+        size += len(passage.text)
+        if size >= chars:
+            yield piece
+            piece, size = [], 0
+    if piece:
+        yield piece
 
 
 def _attempt(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | Exception:

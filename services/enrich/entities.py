@@ -126,23 +126,38 @@ def voted_label(group: Sequence[Mention]) -> str:
 def short_forms(labels: Mapping[str, str]) -> dict[str, str]:
     """Short name key -> the one fuller key of the same label it abbreviates."""
     words = {key: _name_words(key) for key in labels}
+    # Every fuller name filed under each of its first and last runs of words, so that a
+    # short name finds the names it may abbreviate without reading all the others.
+    fuller_by_part: dict[tuple[str, tuple[str, ...]], set[str]] = defaultdict(set)
+    for key, label in labels.items():
+        if label in ABBREVIABLE_LABELS:
+            for n in range(1, len(words[key])):
+                fuller_by_part[label, tuple(words[key][:n])].add(key)
+                fuller_by_part[label, tuple(words[key][-n:])].add(key)
     found = {}
     for short, label in labels.items():
         if label not in ABBREVIABLE_LABELS:
             continue
         fuller = [
             full
-            for full in labels
-            if labels[full] == label
-            and len(words[full]) > len(words[short])
-            and _abbreviates(words[short], words[full], label)
+            for full in fuller_by_part.get((label, tuple(words[short])), ())
+            if _abbreviates(words[short], words[full], label)
         ]
-        widest = [
-            f for f in fuller if not any(f != g and set(words[f]) < set(words[g]) for g in fuller)
-        ]
-        if len(widest) == 1:
-            found[short] = widest[0]
+        widest = _widest(fuller, words)
+        if widest is not None:
+            found[short] = widest
     return found
+
+
+def _widest(names: list[str], words: Mapping[str, list[str]]) -> str | None:
+    """The one name whose words include every other's, if there is one."""
+    if not names:
+        return None
+    widest = max(names, key=lambda name: len(set(words[name])))
+    within = set(words[widest])
+    if all(set(words[name]) < within for name in names if name != widest):
+        return widest
+    return None
 
 
 def _abbreviates(short: list[str], full: list[str], label: str) -> bool:

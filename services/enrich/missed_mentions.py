@@ -9,14 +9,18 @@
    listed with a place are places, split where NER ran them together ("Malayin, Samah").
 Nothing is added inside boilerplate regions. Returns the mentions, sorted, and the
 acronym aliases (acronym key -> full name key) for merging entities.
+
+Each step reads the text once, whatever the number of names (:class:`NameSearch`), and
+looks mentions up by position (:class:`MentionSet`): its cost grows with the article's
+length, not with its length times its number of names.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Literal
 
@@ -24,8 +28,10 @@ from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from services.enrich.entities import NUMERIC_LABELS, PLACE_LABELS, name_key
+from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
-from services.enrich.passages import is_inside
+from services.enrich.name_search import NameSearch
+from services.enrich.passages import Regions
 from services.enrich.wire import agency_credits
 
 Field = Literal["title", "text"]
@@ -48,9 +54,9 @@ class Article(Struct, frozen=True):
     boilerplate: Sequence[Region] = ()
     title_boilerplate: Sequence[Region] = ()
 
-    def fields(self) -> Iterator[tuple[Field, str, Sequence[Region]]]:
-        yield "title", self.title, self.title_boilerplate
-        yield "text", self.text, self.boilerplate
+    def fields(self) -> Iterator[tuple[Field, str, Regions]]:
+        yield "title", self.title, Regions(self.title_boilerplate)
+        yield "text", self.text, Regions(self.boilerplate)
 
     def field(self, name: Field) -> str:
         return self.title if name == "title" else self.text
@@ -93,12 +99,19 @@ def with_acronyms(
     article: Article, mentions: list[Mention]
 ) -> tuple[list[Mention], dict[str, str]]:
     aliases: dict[str, str] = {}
+    definers: dict[str, Mention] = {}  # acronym -> its last definition, in that order
     for definer, acronym in acronym_definitions(article, mentions):
         aliases[name_key(acronym)] = name_key(definer.text)
-        for field, start, end in _occurrences(article, acronym):
-            if not _mostly_upper_case(article.field(field), start):
-                mentions = _claimed(mentions, Mention(field, start, end, acronym, definer.label))
-    return mentions, aliases
+        definers.pop(acronym, None)  # defined again: claimed again, as if for the first time
+        definers[acronym] = definer
+    found = MentionSet(mentions)
+    written = _occurrences(article, list(definers))
+    upper_case = {field: _upper_case_lines(text) for field, text, _ in article.fields()}
+    for acronym, definer in definers.items():
+        for field, start, end in written.get(acronym, ()):
+            if not upper_case[field](start):
+                _claim(found, Mention(field, start, end, acronym, definer.label))
+    return list(found), aliases
 
 
 def acronym_definitions(
@@ -126,34 +139,54 @@ def abbreviates(acronym: str, name: str) -> bool:
     return all(letter in remaining for letter in letters)
 
 
-def _occurrences(article: Article, name: str) -> Iterator[tuple[Field, int, int]]:
-    """Where ``name`` is written as a word of its own, outside boilerplate (case-sensitive)."""
-    pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+def _occurrences(
+    article: Article, names: Sequence[str]
+) -> dict[str, list[tuple[Field, int, int]]]:
+    """Where each name is written as a word of its own, outside boilerplate
+    (case-sensitive), title first."""
+    found: dict[str, list[tuple[Field, int, int]]] = {}
+    if not names:
+        return found
+    search = NameSearch(names)
     for field, text, skip in article.fields():
-        for match in pattern.finditer(text):
-            if not is_inside(match.start(), match.end(), skip):
-                yield field, match.start(), match.end()
+        for name, spans in search.occurrences(text).items():
+            found.setdefault(name, []).extend(
+                (field, start, end) for start, end in spans if not skip.cover(start, end)
+            )
+    return found
 
 
-def _mostly_upper_case(text: str, at: int) -> bool:
-    """In an all-capitals line "IS" is a verb, not Islamic State."""
-    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
-    letters = [c for c in text[start : end if end >= 0 else len(text)] if c.isalpha()]
-    return sum(c.isupper() for c in letters) > 0.6 * len(letters)
+def _upper_case_lines(text: str) -> Callable[[int], bool]:
+    """Whether the line around a position is mostly in capitals (in an all-capitals line
+    "IS" is a verb, not Islamic State); each line is read once, however often asked."""
+    breaks = [found.start() for found in re.finditer("\n", text)]
+    known: dict[int, bool] = {}
+
+    def upper_case_at(at: int) -> bool:
+        after = bisect_left(breaks, at)
+        start = breaks[after - 1] + 1 if after else 0
+        if start not in known:
+            end = breaks[after] if after < len(breaks) else len(text)
+            letters = [c for c in text[start:end] if c.isalpha()]
+            known[start] = sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        return known[start]
+
+    return upper_case_at
 
 
 # -- wire agencies ---------------------------------------------------------------------------
 
 
 def with_agency_credits(article: Article, mentions: list[Mention]) -> list[Mention]:
+    found = MentionSet(mentions)
     for field, text, skip in article.fields():
         for line in re.finditer(r"[^\n]+", text):
-            if is_inside(line.start(), line.end(), skip):
+            if skip.cover(line.start(), line.end()):
                 continue
             for start, end in agency_credits(line.group()):
                 s, e = line.start() + start, line.start() + end
-                mentions = _claimed(mentions, Mention(field, s, e, text[s:e], "ORG"), widen=False)
-    return mentions
+                _claim(found, Mention(field, s, e, text[s:e], "ORG"), widen=False)
+    return list(found)
 
 
 # -- repeats of recognised names ---------------------------------------------------------
@@ -163,17 +196,16 @@ def with_repeats(article: Article, mentions: list[Mention]) -> list[Mention]:
     labels = _repeatable_names(mentions)
     if not labels:
         return mentions
-    names = sorted(labels, key=len, reverse=True)
-    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, names))})(?![\w-])")
+    search = NameSearch(labels)  # the longest name first where several start at one place
+    recognised = MentionSet(mentions)
     taken = {(m.field, m.start, m.end) for m in mentions}
     added = []
     for field, text, skip in article.fields():
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if is_inside(start, end, skip) or _overlaps(mentions, field, start, end):
+        for start, end, name in search.longest_matches(text):
+            if skip.cover(start, end) or recognised.overlapping(field, start, end):
                 continue
             if (field, start, end) not in taken and not _inside_longer_name(text, start, end):
-                added.append(Mention(field, start, end, match.group(), labels[match.group()]))
+                added.append(Mention(field, start, end, name, labels[name]))
     return mentions + added
 
 
@@ -188,7 +220,7 @@ def _repeatable_names(mentions: Sequence[Mention]) -> dict[str, str]:
 
 def _is_distinctive(text: str) -> bool:
     """Capitalised, and not an English word that happens to start a sentence ("May")."""
-    if not text[:1].isupper() or len(text) < 2:
+    if not (text[:1].isupper() and text[:1].isalnum()) or len(text) < 2:
         return False
     if " " in text or text.isupper():
         return True
@@ -240,16 +272,22 @@ NAME_LABELS = PLACE_LABELS | {"PERSON", "ORG"}
 
 
 def with_listed_places(article: Article, mentions: list[Mention]) -> list[Mention]:
+    found = MentionSet(mentions)
+    named = Counter((name_key(m.text), m.label) for m in mentions)  # as ``found`` changes
     for field, text, skip in article.fields():
         for listing in _LIST.finditer(text):
-            if not is_inside(listing.start(), listing.end(), skip):
-                mentions = _listed_as_places(field, text, listing, mentions)
-    return mentions
+            if not skip.cover(listing.start(), listing.end()):
+                _list_as_places(field, text, listing, found, named)
+    return list(found)
 
 
-def _listed_as_places(
-    field: Field, text: str, listing: re.Match[str], mentions: list[Mention]
-) -> list[Mention]:
+def _list_as_places(
+    field: Field,
+    text: str,
+    listing: re.Match[str],
+    found: MentionSet,
+    named: Counter[tuple[str, str]],
+) -> None:
     """The items of a list of places, each a place mention. A list is of places when a
     place noun introduces it ("villages such as A and B"), or when it has three or more
     items, more of them places than people or organisations, and its people and
@@ -258,11 +296,9 @@ def _listed_as_places(
         (listing.start() + m.start(), listing.start() + m.end(), m.group())
         for m in _LIST_ITEM.finditer(listing.group())
     ]
-    inside = [
-        m for m in mentions if m.field == field and listing.start() <= m.start < listing.end()
-    ]
+    inside = found.starting_in(field, listing.start(), listing.end())
     if any(m.end > listing.end() or m.label not in NAME_LABELS for m in inside):
-        return mentions  # a date, a nationality, a name running past the list: not a list
+        return  # a date, a nationality, a name running past the list: not a list
     places = [m for m in inside if m.label in PLACE_LABELS]
     others = [m for m in inside if m.label not in PLACE_LABELS]
     introduced = bool(
@@ -272,41 +308,39 @@ def _listed_as_places(
         len(items) >= 3
         and _ends_with_conjunction(listing.group(), items)
         and len(places) >= max(1, len(others))
-        and not _named_elsewhere(others, mentions)
+        and not _named_elsewhere(others, named)
     ):
-        return mentions
+        return
     label = Counter(m.label for m in places).most_common(1)[0][0] if places else "GPE"
-    kept = [m for m in mentions if m not in others]
     taken = {(m.start, m.end) for m in places}
     listed = [Mention(field, s, e, t, label) for s, e, t in items if (s, e) not in taken]
-    return kept + listed
+    for mention in others:
+        found.remove(mention)
+    for mention in listed:
+        found.add(mention)
+    named.subtract((name_key(m.text), m.label) for m in others)
+    named.update((name_key(m.text), m.label) for m in listed)
 
 
 def _ends_with_conjunction(listing: str, items: list[tuple[int, int, str]]) -> bool:
     return bool(re.search(r"\b(?:and|or)\s+\S+$", listing[: items[-1][1] - items[0][0]]))
 
 
-def _named_elsewhere(listed: list[Mention], mentions: list[Mention]) -> bool:
-    listed_names = {(name_key(m.text), m.label) for m in listed}
-    return any((name_key(m.text), m.label) in listed_names for m in mentions if m not in listed)
+def _named_elsewhere(listed: list[Mention], named: Counter[tuple[str, str]]) -> bool:
+    """Whether a name of ``listed`` is also a mention outside them (``named`` counts every
+    mention's name and label)."""
+    here = Counter((name_key(m.text), m.label) for m in listed)
+    return any(named[name] > count for name, count in here.items())
 
 
 # -- overlaps ------------------------------------------------------------------------------
 
 
-def _overlaps(mentions: Sequence[Mention], field: str, start: int, end: int) -> bool:
-    return any(m.field == field and m.start < end and start < m.end for m in mentions)
-
-
-def _claimed(mentions: list[Mention], claim: Mention, widen: bool = True) -> list[Mention]:
+def _claim(found: MentionSet, claim: Mention, widen: bool = True) -> None:
     """``claim`` added, replacing the NER mentions it corrects: the same span with another
     label, or (with ``widen``) a non-person span starting with it ("IS fighters").
     Left out when it cuts through any other mention."""
-    clashing = [
-        m
-        for m in mentions
-        if m.field == claim.field and m.start < claim.end and claim.start < m.end
-    ]
+    clashing = found.overlapping(claim.field, claim.start, claim.end)
     replaceable = [
         m
         for m in clashing
@@ -314,5 +348,7 @@ def _claimed(mentions: list[Mention], claim: Mention, widen: bool = True) -> lis
         or (widen and m.start == claim.start and m.label != "PERSON")
     ]
     if len(replaceable) != len(clashing):
-        return mentions
-    return [m for m in mentions if m not in replaceable] + [claim]
+        return
+    for mention in replaceable:
+        found.remove(mention)
+    found.add(claim)

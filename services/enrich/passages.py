@@ -10,7 +10,9 @@ so entity offsets map back exactly.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from itertools import accumulate
 from typing import Literal
 
 from msgspec import Struct
@@ -30,10 +32,14 @@ class Passage(Struct, frozen=True):
 def passages(
     field: Literal["title", "text"], text: str, skip: Sequence[tuple[int, int]] = ()
 ) -> list[Passage]:
-    """The lines of ``text`` without the ``skip`` regions, cut to a bounded size."""
+    """The lines of ``text`` without the ``skip`` regions (sorted by start), cut to a
+    bounded size."""
     found = []
+    ahead = 0  # regions before it end before the current line: no later line meets them
     for line in _LINE.finditer(text):
-        for outside_start, outside_end in _outside(line.start(), line.end(), skip):
+        while ahead < len(skip) and skip[ahead][1] <= line.start():
+            ahead += 1
+        for outside_start, outside_end in _outside(line.start(), line.end(), skip, ahead):
             start, end = _stripped(text, outside_start, outside_end)
             if start < end:
                 for piece_start, piece_end in _pieces(text, start, end):
@@ -41,10 +47,14 @@ def passages(
     return found
 
 
-def _outside(start: int, end: int, regions: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """[start, end) minus the regions (sorted, not overlapping)."""
-    for r_start, r_end in regions:
-        if r_end <= start or r_start >= end:
+def _outside(
+    start: int, end: int, regions: Sequence[tuple[int, int]], first: int = 0
+) -> Iterator[tuple[int, int]]:
+    """[start, end) minus the regions from ``first`` on (sorted by start)."""
+    for r_start, r_end in (regions[i] for i in range(first, len(regions))):
+        if r_start >= end:
+            break  # and so does every later region
+        if r_end <= start:
             continue
         if r_start > start:
             yield start, r_start
@@ -61,9 +71,19 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def is_inside(start: int, end: int, regions: Sequence[tuple[int, int]]) -> bool:
-    """Whether [start, end) lies within one of ``regions``."""
-    return any(r_start <= start and end <= r_end for r_start, r_end in regions)
+class Regions:
+    """Regions of a field, asked whether one of them covers a span, in logarithmic time:
+    a long article asks it for every name found in it."""
+
+    def __init__(self, regions: Sequence[tuple[int, int]] = ()) -> None:
+        ordered = sorted(regions)
+        self._starts = [start for start, _ in ordered]
+        self._reach = list(accumulate((end for _, end in ordered), max))  # of those so far
+
+    def cover(self, start: int, end: int) -> bool:
+        """Whether [start, end) lies within one of the regions."""
+        before = bisect_right(self._starts, start)  # the regions starting at or before it
+        return before > 0 and self._reach[before - 1] >= end
 
 
 def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

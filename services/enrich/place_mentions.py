@@ -8,13 +8,16 @@ Every mention of one name becomes one :class:`Toponym` carrying all its spans.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
+from services.enrich.name_search import NameSearch
 from services.enrich.toponyms import exact_key, possessive_stripped
 from services.enrich.wire import ANY_AGENCY
 from shared.schemas import Span
@@ -71,6 +74,8 @@ LOCATIVE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Oo]utside) $")
 # "Washington State University".
 DIVISION_WORD = re.compile(r" (?:[Ss]tate|[Pp]rovince)\b(?! [A-Z])")
 NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wrote"})
+_WORD_CHAR = re.compile(r"\w")
+_WORD_AFTER = re.compile(r" (\w+)")
 SUB_PLACE_KINDS = (
     "neighbo",
     "district",
@@ -122,17 +127,25 @@ def select_toponyms(
         if _names_place(m, place_keys, names) and not _is_surname(m, person_words)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
+    chosen_set = set(chosen)
+    people_with_word = Counter(word for person in people for word in set(person.split()))
+    maybe_lone = [
+        m for m in mentions
+        if m not in chosen_set
+        and (_lone_name(m, people, people_with_word) or _after_locative(m, text))
+        and names.is_known(possessive_stripped(m.text))  # most people are no town: cheap first
+    ]  # fmt: skip
+    read_as_names = _read_as_names(
+        {m.text for m in maybe_lone if not _after_locative(m, text)}, text
+    )
     lone = [
         Mention(m.field, m.start, m.end, m.text, LONE_PERSON if m.label == "PERSON" else LONE_NAME)
-        for m in mentions
-        if m not in chosen
-        and (_lone_name(m, people) or _after_locative(m, text))
-        and names.is_known(possessive_stripped(m.text))  # most people are no town: cheap first
-        and (_after_locative(m, text) or not _reads_as_name(m, text))
+        for m in maybe_lone
+        if (_after_locative(m, text) or m.text not in read_as_names)
         and not _is_surname(m, family_names)
     ]
     embedded = [
-        e for m in mentions if m.label == "ORG" and m not in chosen for e in _embedded(m, names)
+        e for m in mentions if m.label == "ORG" and m not in chosen_set for e in _embedded(m, names)
     ]
     listed = list(_listed_names(text))
     dateline = _datelines(text)
@@ -171,16 +184,18 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))
 
 
-def _lone_name(mention: Mention, people: set[str]) -> bool:
+def _lone_name(mention: Mention, people: set[str], people_with_word: Counter[str]) -> bool:
     """A capitalised word NER called a person or organisation, or a longer name it called a
-    person ("Bac Ninh"), sharing no word with another person's name in the article."""
+    person ("Bac Ninh"), sharing no word with another person's name in the article
+    (``people_with_word``: how many of ``people`` have each word)."""
     key = exact_key(possessive_stripped(mention.text))
+    itself = int(key in people)  # a person shares every word with their own name
     return (
         mention.label in ("PERSON", "ORG")
         and mention.text[:1].isupper()
         and (" " not in key or mention.label == "PERSON")
         and not mention.text.isupper()
-        and not any(set(key.split()) & set(person.split()) for person in people - {key})
+        and not any(people_with_word[word] > itself for word in set(key.split()))
         and key not in COMMON_WORDS
     )
 
@@ -193,18 +208,47 @@ def _after_locative(mention: Mention, text: str) -> bool:
     return LOCATIVE.search(text, max(0, mention.start - 8), mention.start) is not None
 
 
-def _reads_as_name(mention: Mention, text: str) -> bool:
-    """Written as someone's or something's name somewhere: next to another capitalised word
-    ("Pope Francis", "Cadillac President"), after "the", or before "said"; a title's
-    mention is judged by the text's."""
-    word = re.escape(mention.text)
-    for found in re.finditer(rf"(?:(\w+) )?\b{word}\b(?: (\w+))?", text):
-        before, after = found.group(1) or "", found.group(2) or ""
-        if _proper_word(before) or _proper_word(after):
-            return True
-        if before.casefold() == "the" or after in NAME_VERBS:
+def _read_as_names(names: Iterable[str], text: str) -> set[str]:
+    """Those of ``names`` written somewhere as someone's or something's name: next to
+    another capitalised word ("Pope Francis", "Cadillac President"), after "the", or
+    before "said" (a title's mention is judged by the text's). One reading of the text for
+    all of them."""
+    names = set(names)
+    searchable = {name for name in names if _WORD_CHAR.match(name)}
+    found = {name for name in names - searchable if _reads_as_name(name, text)}
+    for name, spans in NameSearch(searchable, hyphen_joins=False).occurrences(text).items():
+        if any(_name_beside(text, start, end) for start, end in spans):
+            found.add(name)
+    return found
+
+
+def _name_beside(text: str, start: int, end: int) -> bool:
+    after = _WORD_AFTER.match(text, end)
+    return _names_someone(_word_before(text, start), after.group(1) if after else "")
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word one space before ``start``, or ""."""
+    if start < 1 or text[start - 1] != " ":
+        return ""
+    begin = start - 1
+    while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] == "_"):
+        begin -= 1
+    return text[begin : start - 1]
+
+
+def _reads_as_name(name: str, text: str) -> bool:
+    """:func:`_read_as_names` for a name that does not begin with a word character."""
+    for found in re.finditer(rf"(?:(\w+) )?\b{re.escape(name)}\b(?: (\w+))?", text):
+        if _names_someone(found.group(1) or "", found.group(2) or ""):
             return True
     return False
+
+
+def _names_someone(before: str, after: str) -> bool:
+    if _proper_word(before) or _proper_word(after):
+        return True
+    return before.casefold() == "the" or after in NAME_VERBS
 
 
 def _proper_word(word: str) -> bool:
@@ -254,15 +298,11 @@ def _story_dateline(text: str) -> re.Match[str] | None:
 
 def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
     """Drop a cue-found mention where NER already has one overlapping it."""
-    kept: list[Mention] = []
+    kept = MentionSet()
     for mention in mentions:
-        overlaps = any(
-            m.field == mention.field and m.start < mention.end and mention.start < m.end
-            for m in kept
-        )
-        if not overlaps:
-            kept.append(mention)
-    return kept
+        if not kept.overlapping(mention.field, mention.start, mention.end):
+            kept.add(mention)
+    return list(kept)
 
 
 def _grouped(mentions: Iterable[Mention], text: str, title: str = "") -> list[Toponym]:

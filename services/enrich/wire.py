@@ -9,6 +9,8 @@ lower case, "AP" read as a place). Names that are also common words or places el
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 
 AGENCIES = (
     "Reuters", "Thomson Reuters", "Associated Press", "AFP", "Agence France-Presse",
@@ -38,8 +40,11 @@ def agency_credits(line: str) -> list[tuple[int, int]]:
     """Spans of agency names credited in ``line`` (one line of the article)."""
     found = [(m.start(), m.end()) for m in AGENCY.finditer(line)]
     credited = [(m.start(), m.end()) for m in PARENTHESISED_CREDIT.finditer(line)]
+    credit_starts = [start for start, _ in credited]
     for match in AMBIGUOUS_AGENCY.finditer(line):
-        in_credit = any(start <= match.start() < end for start, end in credited)
+        # Credits do not overlap: only the last one starting before the name can hold it.
+        last = bisect_right(credit_starts, match.start()) - 1
+        in_credit = last >= 0 and match.start() < credited[last][1]
         if in_credit or _credited_in_words(line, match.start(), match.end()):
             found.append((match.start(), match.end()))
     return sorted(found)
@@ -53,5 +58,6 @@ def _credited_in_words(line: str, start: int, end: int) -> bool:
     )
 
 
+@lru_cache(maxsize=4)  # asked for each ambiguous name of the line: read the line once
 def _credits_nearby(line: str) -> bool:
     return bool(AGENCY.search(line)) or bool(re.search(r"(?i)\breport|\btold\b|according", line))

@@ -1,13 +1,16 @@
 """The enrich worker: ``dateline:raw`` (group ``enrich``) -> Enricher -> ``dateline:enriched``.
 
-One process, one event loop: the FastStream stage (:mod:`shared.consumer`) and the
+One process, one event loop: the FastStream stages (:mod:`shared.consumer`) and the
 health/metrics HTTP server (Litestar on uvicorn) share it, and the CPU-bound enrichment
 runs in a thread so that /readyz and /metrics answer while a batch is in NER. Several
 worker processes share the group to use several cores (``dateline up`` starts them).
+Two stages, one model: ``dateline:raw`` in batches, and the long articles set aside on
+``dateline:raw:long`` one at a time, taking turns (:mod:`services.enrich.desks`).
 
-SIGTERM: stop reading, let the in-flight batch finish and be acked (or, past
-``graceful_timeout_s``, leave it pending for another worker), then close. Nothing is
-acked before its enriched article is on ``dateline:enriched``.
+SIGTERM: stop reading, let the in-flight batches finish and be acked (or, past
+``graceful_timeout_s``, leave them pending for another worker), then close. Nothing is
+acked before its enriched article is on ``dateline:enriched`` (or, for a long article
+set aside, before it is on ``dateline:raw:long``).
 """
 
 from __future__ import annotations
@@ -19,131 +22,30 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import msgspec
 import redis.asyncio as aioredis
-from prometheus_client import Counter
 from redis.exceptions import ResponseError
 
+from services.enrich.desks import EnrichDesk, Enrichment, EnrichmentTurns, LongArticleDesk
 from shared.broker import build_broker
 from shared.consumer import Delivery, Failure, Stage, add_stage
 from shared.http import InLoopServer, build_app
 from shared.logging import get_logger
-from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings
-from shared.streams import ENRICHED, RAW, add_all, as_str, ensure_groups
+from shared.streams import RAW, RAW_LONG, as_str, ensure_groups
 
 log = get_logger("dateline.enrich")
 
-# One result per article, in order: the enriched article, or why it could not be enriched.
-EnrichBatch = Callable[[list[RawArticle]], Sequence[EnrichedArticle | Exception]]
-LoadEnrichment = Callable[[Settings], EnrichBatch]
-
-ARTICLES = Counter("dateline_enrich_articles_total", "Articles enriched and published.")
-ENTITIES = Counter("dateline_enrich_entities_total", "Entities found in published articles.")
-PLACES = Counter("dateline_enrich_places_total", "Places resolved in published articles.")
-
-_raw_decoder = msgspec.json.Decoder(RawArticle)
+LoadEnrichment = Callable[[Settings], Enrichment]
 
 
-class EnrichDesk:
-    """The stage's batch handler: decode, enrich (one NER pass per batch), publish."""
-
-    def __init__(self, redis: aioredis.Redis, enrich: EnrichBatch, max_chars: int) -> None:
-        self._redis = redis
-        self._enrich = enrich
-        self._max_chars = max_chars
-
-    async def __call__(self, batch: list[Delivery]) -> list[Failure]:
-        articles, unreadable = _decode(batch, self._max_chars)
-        if not articles:
-            return unreadable
-        started = time.perf_counter()
-        results = await asyncio.to_thread(self._enrich, [raw for _, raw in articles])
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        enriched, failed = _sort(articles, results)
-        # Durable before the stage acks: one MULTI/EXEC for the whole batch.
-        await add_all(self._redis, ENRICHED, [article for _, article in enriched])
-        _record(enriched, duration_ms, len(articles))
-        return unreadable + failed
-
-
-def _decode(
-    batch: list[Delivery], max_chars: int
-) -> tuple[list[tuple[Delivery, RawArticle]], list[Failure]]:
-    articles, unreadable = [], []
-    for delivery in batch:
-        try:
-            raw = _raw_decoder.decode(delivery.body)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            unreadable.append(_refuse(delivery, "invalid_article", f"not a RawArticle: {exc}"))
-            continue
-        if len(raw.text) > max_chars:
-            unreadable.append(_refuse(delivery, "text_too_long", (
-                f"text of {len(raw.text):,} characters is over DATELINE_ENRICH_MAX_CHARS={max_chars:,}"
-            )))
-            continue
-        articles.append((delivery, raw))
-    return articles, unreadable
-
-
-def _refuse(delivery: Delivery, reason: str, error: str) -> Failure:
-    return Failure(entry_id=delivery.entry_id, reason=reason, error=error, permanent=True)
-
-
-def _sort(
-    articles: list[tuple[Delivery, RawArticle]], results: Sequence[EnrichedArticle | Exception]
-) -> tuple[list[tuple[Delivery, EnrichedArticle]], list[Failure]]:
-    if len(results) != len(articles):
-        raise RuntimeError(
-            f"the enricher returned {len(results)} results for {len(articles)} articles"
-        )
-    enriched, failed = [], []
-    for (delivery, raw), result in zip(articles, results, strict=True):
-        if isinstance(result, Exception):
-            log.warning(
-                "article.enrich_failed",
-                article_id=raw.id,
-                entry_id=delivery.entry_id,
-                error=repr(result),
-            )
-            failed.append(
-                Failure(
-                    entry_id=delivery.entry_id,
-                    reason="enrich_failed",
-                    error=f"{type(result).__name__}: {result}",
-                )
-            )
-        else:
-            enriched.append((delivery, result))
-    return enriched, failed
-
-
-def _record(
-    enriched: list[tuple[Delivery, EnrichedArticle]], duration_ms: float, batch_size: int
-) -> None:
-    for delivery, article in enriched:
-        log.info(
-            "article.enriched",
-            article_id=article.id,
-            entry_id=delivery.entry_id,
-            entities=len(article.entities),
-            places=len(article.places),
-            focus=article.focus.resolved_name if article.focus else None,
-            duration_ms=duration_ms,  # the batch's enrichment time
-            batch_size=batch_size,
-        )
-        ENTITIES.inc(len(article.entities))
-        PLACES.inc(len(article.places))
-    ARTICLES.inc(len(enriched))
-
-
-def load_enricher(settings: Settings) -> EnrichBatch:
+def load_enricher(settings: Settings) -> Enrichment:
     """The real enrichment: spaCy NER and the gazetteer, loaded from settings."""
     from services.enrich import Enricher
 
-    return Enricher.load(settings).enrich_batch
+    return Enricher.load(settings)
 
 
 def consumer_name() -> str:
@@ -157,7 +59,7 @@ class Worker:
     def __init__(self, settings: Settings, load: LoadEnrichment = load_enricher) -> None:
         self.settings = settings
         self._load = load
-        self._desk: EnrichDesk | None = None  # once the model is loaded
+        self._desks: tuple[EnrichDesk, LongArticleDesk] | None = None  # once the model is loaded
         self.consumer = consumer_name()
         self.redis = aioredis.Redis.from_url(settings.redis_url)
         self.broker = build_broker(
@@ -179,11 +81,29 @@ class Worker:
             settings=settings,
             batch_size=settings.enrich_batch_size,
         )
+        self.long_stage: Stage = add_stage(
+            self.broker,
+            stage="enrich",
+            stream=RAW_LONG,
+            group="enrich",
+            consumer=self.consumer,
+            handler=self._handle_long,
+            settings=settings,
+            batch_size=1,  # one long article at a time: the short lane takes turns with it
+        )
         self._stopping = asyncio.Event()
 
+    @property
+    def stages(self) -> tuple[Stage, Stage]:
+        return self.stage, self.long_stage
+
     async def _handle(self, batch: list[Delivery]) -> list[Failure]:
-        assert self._desk is not None, "the stage starts only after the model is loaded"
-        return await self._desk(batch)
+        assert self._desks is not None, "the stages start only after the model is loaded"
+        return await self._desks[0](batch)
+
+    async def _handle_long(self, batch: list[Delivery]) -> list[Failure]:
+        assert self._desks is not None, "the stages start only after the model is loaded"
+        return await self._desks[1](batch)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -214,14 +134,18 @@ class Worker:
 
     async def _load_enrichment(self) -> None:
         started = time.perf_counter()
-        self._desk = EnrichDesk(
-            self.redis, await asyncio.to_thread(self._load, self.settings), self.settings.enrich_max_chars
+        turns = EnrichmentTurns(await asyncio.to_thread(self._load, self.settings))
+        max_chars = self.settings.enrich_max_chars
+        self._desks = (
+            EnrichDesk(self.redis, turns, max_chars),
+            LongArticleDesk(self.redis, turns, max_chars),
         )
         log.info("enricher.loaded", seconds=round(time.perf_counter() - started, 2))
 
     async def _until_stopped(self) -> int:
         while not self._stopping.is_set():
-            if not self.stage.running:  # e.g. the group vanished (NOGROUP): FastStream gave up
+            if not all(stage.running for stage in self.stages):
+                # e.g. a group vanished (NOGROUP): FastStream gave up
                 log.error("worker.stage_stopped", consumer=self.consumer)
                 return 1
             with contextlib.suppress(TimeoutError):
@@ -233,20 +157,24 @@ class Worker:
         await self.broker.stop()  # waits for the in-flight batch, up to graceful_timeout_s
         await self._forget_consumer()
         log.info(
-            "worker.stopped", consumer=self.consumer, **msgspec.structs.asdict(self.stage.counts)
+            "worker.stopped",
+            consumer=self.consumer,
+            **msgspec.structs.asdict(self.stage.counts),
+            long_articles=self.long_stage.counts.done,
         )
 
     async def _forget_consumer(self) -> None:
-        # Each process is a new consumer name; drop ours from the group when it holds
+        # Each process is a new consumer name; drop ours from the groups when it holds
         # nothing, so XINFO stays readable. With entries pending it must stay: they are
         # claimed from it by the others.
-        try:
-            consumers = await self.redis.xinfo_consumers(RAW, "enrich")
-        except ResponseError:  # the stream or group is gone: nothing to forget
-            return
-        mine = [c for c in consumers if as_str(c["name"]) == self.consumer]
-        if mine and mine[0]["pending"] == 0:
-            await self.redis.xgroup_delconsumer(RAW, "enrich", self.consumer)
+        for stream in (RAW, RAW_LONG):
+            try:
+                consumers = await self.redis.xinfo_consumers(stream, "enrich")
+            except ResponseError:  # the stream or group is gone: nothing to forget
+                continue
+            mine = [c for c in consumers if as_str(c["name"]) == self.consumer]
+            if mine and mine[0]["pending"] == 0:
+                await self.redis.xgroup_delconsumer(stream, "enrich", self.consumer)
 
     def _http_app(self):
         return build_app(
@@ -256,6 +184,7 @@ class Worker:
                 "redis": self._redis_reachable,
                 "model": self._model_loaded,
                 "stage": self.stage.readiness,
+                "long_stage": self.long_stage.readiness,
             },
             title="Dateline enrich worker",
         )
@@ -264,7 +193,7 @@ class Worker:
         return None if await self.redis.ping() else "Redis did not answer PING"
 
     async def _model_loaded(self) -> str | None:
-        return None if self._desk is not None else "the NER model and gazetteer are loading"
+        return None if self._desks is not None else "the NER model and gazetteer are loading"
 
 
 async def serve(worker: Worker) -> int:

@@ -1,9 +1,9 @@
 """A real enrich worker process with a stand-in enrichment, for delivery tests.
 
 ``python -m tests.integration.stub_enrich_worker`` runs :class:`services.enrich.worker.Worker`
-(settings from DATELINE_* as usual) with :func:`stub_enrich` instead of the spaCy model.
-Articles steer it through their ``meta``: ``delay_s`` (seconds of "NER" per article)
-and ``fail`` ("always": this article cannot be enriched).
+(settings from DATELINE_* as usual) with :class:`StubEnrichment` instead of the spaCy
+model. Articles steer it through their ``meta``: ``delay_s`` (seconds of "NER" per
+article, or per slice of a long one) and ``fail`` ("always": it cannot be enriched).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 
 from services.enrich.worker import Worker, serve
 from shared.logging import configure_logging
@@ -22,8 +23,33 @@ from shared.settings import load_settings
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 
 
-def stub_enrich(raws: list[RawArticle]) -> list[EnrichedArticle | Exception]:
+def stub_enrich(raws: Sequence[RawArticle]) -> list[EnrichedArticle | Exception]:
     return [_one(raw) for raw in raws]
+
+
+class StubEnrichment:
+    """:func:`stub_enrich` (or ``enrich_batch``) behind the worker's Enrichment interface."""
+
+    def __init__(
+        self,
+        enrich_batch: Callable[
+            [Sequence[RawArticle]], Sequence[EnrichedArticle | Exception]
+        ] = stub_enrich,
+    ) -> None:
+        self.enrich_batch = enrich_batch
+        self.slices: list[str] = []  # article id of each slice done, in order
+
+    def enrich_in_slices(
+        self, raw: RawArticle, slice_chars: int
+    ) -> Iterator[EnrichedArticle | None]:
+        for _ in range(len(raw.text) // slice_chars):
+            time.sleep(float(raw.meta.get("delay_s", 0)))
+            self.slices.append(raw.id)
+            yield None
+        [result] = self.enrich_batch([raw])
+        if isinstance(result, Exception):
+            raise result
+        yield result
 
 
 def _one(raw: RawArticle) -> EnrichedArticle | Exception:
@@ -40,7 +66,7 @@ def _one(raw: RawArticle) -> EnrichedArticle | Exception:
 def main() -> int:
     settings = load_settings()
     configure_logging("enrich", settings.log_level, "json")
-    return asyncio.run(serve(Worker(settings, load=lambda _settings: stub_enrich)))
+    return asyncio.run(serve(Worker(settings, load=lambda _settings: StubEnrichment())))
 
 
 if __name__ == "__main__":

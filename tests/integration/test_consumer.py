@@ -85,7 +85,7 @@ async def test_a_handled_batch_is_acked_and_each_entry_delivered_once(groups, re
     redis, desk = groups, Desk()
     ids = await publish(redis, b'{"n":1}', b'{"n":2}', b'{"n":3}')
     async with running_stage(redis_url, desk) as stage:
-        await eventually(lambda: _acked(stage, 3))
+        await eventually(lambda: _acked(stage, n=3))
         assert await pending(redis) == 0
     assert sorted(d.entry_id for d in desk.seen) == sorted(ids)
     assert {d.deliveries for d in desk.seen} == {1}
@@ -138,7 +138,7 @@ async def test_a_handler_that_raises_fails_the_batch_and_every_entry_is_retried(
     redis, desk = groups, Desk(raise_first=True)
     ids = await publish(redis, b'{"n":1}', b'{"n":2}')
     async with running_stage(redis_url, desk) as stage:
-        await eventually(lambda: _acked(stage, 2))
+        await eventually(lambda: _acked(stage, n=2))
     for entry_id in ids:
         assert desk.deliveries_of(entry_id) == [1, 2]
     assert await dead_letters(redis) == []
@@ -150,10 +150,50 @@ async def test_entries_left_pending_by_a_dead_consumer_are_claimed(groups, redis
     # A consumer that read and then died without acking.
     await redis.xreadgroup("enrich", "ghost", {RAW: ">"}, count=10)
     async with running_stage(redis_url, desk) as stage:
-        await eventually(lambda: _acked(stage, 2))
+        await eventually(lambda: _acked(stage, n=2))
     assert sorted(d.entry_id for d in desk.seen) == sorted(ids)
     assert {d.deliveries for d in desk.seen} == {2}
     assert await pending(redis) == 0
+
+
+class SlowDesk(Desk):
+    """A handler busy for several claim idle times on every batch (a long article)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def __call__(self, batch: list[Delivery]) -> list[Failure]:
+        self.seen += batch
+        await asyncio.sleep(self.seconds)  # the work itself, not a wait for a condition
+        return []
+
+
+async def test_a_batch_slower_than_the_claim_idle_time_stays_with_its_busy_worker(
+    groups, redis_url
+):
+    redis, desk = groups, SlowDesk(seconds=4 * FAST.claim_idle_ms / 1000)
+    [entry_id] = await publish(redis, b'{"n":1}')
+    async with (
+        running_stage(redis_url, desk) as first,
+        running_stage(redis_url, desk, consumer="desk-2") as second,
+    ):
+        await eventually(lambda: _acked(first, second, n=1))
+        await eventually(lambda: _none_pending(redis))
+    assert desk.deliveries_of(entry_id) == [1]  # neither the other worker nor a retry took it
+    assert first.counts.done + second.counts.done == 1
+
+
+async def test_a_dead_workers_entries_are_claimed_while_a_live_one_keeps_its_own(
+    groups, redis_url
+):
+    redis, desk = groups, SlowDesk(seconds=3 * FAST.claim_idle_ms / 1000)
+    orphan, busy = await publish(redis, b'{"n":1}', b'{"n":2}')
+    await redis.xreadgroup("enrich", "ghost", {RAW: ">"}, count=1)  # read, then died
+    async with running_stage(redis_url, desk) as stage:
+        await eventually(lambda: _acked(stage, n=2), timeout=20)
+    assert desk.deliveries_of(orphan) == [2]
+    assert desk.deliveries_of(busy) == [1]
 
 
 async def test_an_entry_that_keeps_killing_its_workers_is_dead_lettered_unhandled(
@@ -177,7 +217,7 @@ async def test_a_retry_does_not_wait_for_the_claim_idle_time(groups, redis_url):
     slow_claims = msgspec.structs.replace(FAST, claim_idle_ms=60_000, retry_delay_ms=100)
     [entry_id] = await publish(redis, b'{"n":1}')
     async with running_stage(redis_url, desk, settings=slow_claims) as stage:
-        await eventually(lambda: _acked(stage, 1), timeout=10)
+        await eventually(lambda: _acked(stage, n=1), timeout=10)
     assert desk.deliveries_of(entry_id) == [1, 2]
 
 
@@ -201,7 +241,7 @@ async def test_acked_entries_are_trimmed_and_a_pending_one_is_kept(groups, redis
     no_retry_yet = msgspec.structs.replace(FAST, claim_idle_ms=60_000, retry_delay_ms=60_000)
     _, poison, after = await publish(redis, b'{"n":1}', b'{"poison":1}', b'{"n":3}')
     async with running_stage(redis_url, desk, settings=no_retry_yet) as stage:
-        await eventually(lambda: _acked(stage, 2))
+        await eventually(lambda: _acked(stage, n=2))
     assert [i.decode() for i, _ in await redis.xrange(RAW)] == [poison, after]
 
 
@@ -212,8 +252,8 @@ async def test_readiness_follows_the_subscribers(groups, redis_url):
     assert "not running" in await stage.readiness()
 
 
-async def _acked(stage, n: int) -> bool:
-    return stage.counts.done >= n
+async def _acked(*stages, n: int) -> bool:
+    return sum(stage.counts.done for stage in stages) >= n
 
 
 async def _none_pending(redis) -> bool:

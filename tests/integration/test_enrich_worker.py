@@ -21,15 +21,16 @@ import httpx
 import msgspec
 import pytest
 
+from services.enrich.desks import STEP_CHARS
 from services.enrich.worker import Worker, load_enricher
 from shared.dlq import list_dead_letters, replay
 from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings
-from shared.streams import DATA_FIELD, ENRICHED, RAW, add_all, ensure_groups
+from shared.streams import DATA_FIELD, ENRICHED, RAW, RAW_LONG, add_all, ensure_groups
 from tests.conftest import ROOT
 from tests.factories import raw_article
 from tests.integration.polling import eventually
-from tests.integration.stub_enrich_worker import stub_enrich
+from tests.integration.stub_enrich_worker import StubEnrichment, stub_enrich
 
 
 def free_port() -> int:
@@ -70,7 +71,7 @@ def settings_for(redis_url: str, **overrides) -> Settings:
 
 
 @asynccontextmanager
-async def worker_in_process(settings: Settings, load=lambda _s: stub_enrich):
+async def worker_in_process(settings: Settings, load=lambda _s: StubEnrichment()):
     worker = Worker(settings, load=load)
     task = asyncio.create_task(worker.run())
     try:
@@ -116,7 +117,7 @@ async def test_readiness_says_the_model_is_loading(redis, redis_url):
 
     def held_load(_settings):
         loaded.wait(timeout=30)
-        return stub_enrich
+        return StubEnrichment()
 
     base = f"http://127.0.0.1:{settings.enrich_metrics_port}"
     async with (
@@ -168,7 +169,7 @@ async def test_a_replayed_dead_letter_flows_once_the_cause_is_fixed(redis, redis
         ]
 
     await add_all(redis, RAW, [raw_article(7)])
-    async with worker_in_process(settings, load=lambda _s: enrich):
+    async with worker_in_process(settings, load=lambda _s: StubEnrichment(enrich)):
         [letter] = await eventually(lambda: _letters(redis, 1))
         flaky["broken"] = False
         await replay(redis, [letter.dlq_id])
@@ -194,9 +195,52 @@ async def test_a_text_over_the_limit_is_dead_lettered_and_flows_after_the_limit_
     assert await enriched_ids(redis) == {raw_article(9).id, long_read.id}
 
 
+async def test_short_articles_pass_a_long_one_that_one_worker_enriches_in_slices(
+    redis, redis_url
+):
+    await ensure_groups(redis)
+    slices = 10  # of half a second each: five seconds of "NER"
+    long_read = raw_article(
+        50, text="A long read about Lisbon. " * (slices * STEP_CHARS // 26 + 1),
+        meta={"delay_s": "0.5"},
+    )  # fmt: skip
+    stub = StubEnrichment()
+    async with worker_in_process(settings_for(redis_url), load=lambda _s: stub) as worker:
+        await add_all(redis, RAW, [long_read])
+        await eventually(lambda: _sliced(stub, 1))  # it is in NER
+        await add_all(redis, RAW, [raw_article(n) for n in range(20)])
+        await eventually(lambda: _has(redis, 20))
+        passed = long_read.id not in await enriched_ids(redis)
+        await eventually(lambda: _has(redis, 21))
+    assert passed  # the short ones, read later, were searchable before the long one
+    assert stub.slices == [long_read.id] * slices
+    out = await enriched(redis)
+    assert [a.id for a in out].count(long_read.id) == 1 and out[-1].id == long_read.id
+    raw = {f: getattr(out[-1], f) for f in RawArticle.__struct_fields__}
+    assert RawArticle(**raw) == long_read  # set aside untouched
+    assert worker.stage.counts.done == 21 and worker.long_stage.counts.done == 1
+    assert await pending(redis) == 0 and (await redis.xpending(RAW_LONG, "enrich"))["pending"] == 0
+
+
+async def test_a_batch_is_published_a_step_at_a_time(redis, redis_url):
+    await ensure_groups(redis)
+    # Two of these make a step of text; each takes half a second of "NER".
+    features = [
+        raw_article(n, text="A feature about Porto. " * (STEP_CHARS // 2 // 23 + 1),
+                    meta={"delay_s": "0.5"})
+        for n in range(8)
+    ]  # fmt: skip
+    async with worker_in_process(settings_for(redis_url, enrich_batch_size=8)) as worker:
+        await add_all(redis, RAW, features)
+        first = await eventually(lambda: enriched_ids(redis))
+        await eventually(lambda: _has(redis, 8))
+    assert len(first) == 2  # searchable while the six others were still in NER
+    assert worker.stage.counts.batches == 1 and worker.stage.counts.done == 8
+
+
 async def test_a_vanished_group_makes_the_worker_exit_for_its_supervisor(redis, redis_url):
     await ensure_groups(redis)
-    worker = Worker(settings_for(redis_url), load=lambda _s: stub_enrich)
+    worker = Worker(settings_for(redis_url), load=lambda _s: StubEnrichment())
     task = asyncio.create_task(worker.run())
     await eventually(lambda: _running(worker))
     await redis.flushall()  # the streams and their groups are gone
@@ -360,6 +404,10 @@ async def _answer(http: httpx.AsyncClient, path: str, status: int | None = None)
 
 async def _has(redis, n: int) -> bool:
     return len(await enriched_ids(redis)) >= n
+
+
+async def _sliced(stub: StubEnrichment, n: int) -> bool:
+    return len(stub.slices) >= n
 
 
 async def _holds(redis, consumer: str) -> bool:

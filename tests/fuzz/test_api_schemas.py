@@ -11,7 +11,6 @@ from fuzz import openapi
 from fuzz.stack import FuzzStack
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: fixed on another branch (complete OpenAPI documents, Allow on 405)")
 @pytest.mark.parametrize("service", ["ingest", "search"])
 def test_schemathesis_finds_nothing(stack: FuzzStack, prepared, service: str) -> None:
     target = stack.target

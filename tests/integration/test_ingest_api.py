@@ -308,10 +308,13 @@ async def test_the_api_is_described_in_openapi(ingest):
     article_ref = {"$ref": "#/components/schemas/ArticleIn"}
     body = operation["requestBody"]
     assert body["required"] is True
+    one_article = body["content"]["application/x-ndjson"]["schema"]
+    assert one_article["allOf"][0] == article_ref
+    text_or_html = one_article["allOf"][1]["oneOf"]
+    assert [set(alternative["required"]) for alternative in text_or_html] == [{"text", "title"}, {"html"}]
     assert body["content"]["application/json"]["schema"] == {
-        "oneOf": [article_ref, {"type": "array", "items": article_ref}]
+        "oneOf": [one_article, {"type": "array", "items": one_article, "minItems": 1}]
     }
-    assert body["content"]["application/x-ndjson"]["schema"] == article_ref
     components = document["components"]
     assert set(components["schemas"]["ArticleIn"]["required"]) == {"url"}  # title may be left out with html
     assert set(components["schemas"]["ErrorBody"]["required"]) == {"status", "error", "detail", "errors", "request_id"}

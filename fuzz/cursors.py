@@ -42,10 +42,11 @@ def fingerprint_of(cursor: str | None, query: dict[str, str]) -> int:
 def recomputed_fingerprint(query: dict[str, str]) -> int:
     """CRC32 of the msgpack of (match, sort), computed as the unsigned search API did; 0
     where its parsing has changed shape (a signed API refuses the forgery either way)."""
+    from services.index.cursors import CursorSeal
     from services.index.query import SearchParams, parse_search  # the API's own parsing
 
     try:
-        request = parse_search(SearchParams(**query))
+        request = parse_search(SearchParams(**query), CursorSeal(b"forger"))
     except (TypeError, ValueError):
         return 0
     return zlib.crc32(msgspec.msgpack.encode((request.match, request.sort)))

@@ -47,6 +47,8 @@ def fuzz_stack(data_dir: Path, workers: int = 1, ready_timeout_s: float = 240.0)
             # the compiled gazetteer the other test layers share, built on first use
             "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
             "DATELINE_API_KEYS": API_KEY,
+            # operator endpoints keyed as in compose, not open to local callers
+            "DATELINE_ADMIN_KEYS": API_KEY,
             "DATELINE_INGEST_PORT": str(free_port()),
             "DATELINE_SEARCH_PORT": str(free_port()),
             "DATELINE_ENRICH_METRICS_PORT": str(free_port()),

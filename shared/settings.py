@@ -58,7 +58,7 @@ class Settings(Struct, kw_only=True, frozen=True):
     # Processes that extract article text from HTML, and the time each page may take
     # (or wait for a free process); a page out of time is read as plain text instead.
     html_workers: Positive = 2
-    html_timeout_s: PositiveSeconds = 5.0
+    html_timeout_s: PositiveSeconds = 1.5
 
     enrich_workers: Positive = 2
     enrich_batch_size: Positive = 32

@@ -111,7 +111,7 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
          responses={200: ResponseSpec(EnrichedArticle, description="The enriched article as indexed."),
                     400: _error_doc("Not an article id."), 404: _error_doc("No article with this id."),
                     **SEARCH_REFUSALS})
-    def article(article_id: Annotated[str, PathParameter(description="The article id (32 hex digits).")]) -> Response[EnrichedArticle] | Response[ErrorBody]:
+    def article(article_id: Annotated[str, PathParameter(description="The article id (32 hex digits).", pattern=r"^[0-9a-f]{32}$")]) -> Response[EnrichedArticle] | Response[ErrorBody]:
         if not _ARTICLE_ID.match(article_id):
             return error_response(400, "invalid_parameter", f"article id {article_id!r} is not 32 hex digits",
                                   [ErrorDetail(field="id", reason="expected 32 lower-case hex digits")])

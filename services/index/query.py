@@ -30,6 +30,12 @@ MAX_SIZE = 100
 MAX_FACET_SIZE = 100
 MAX_RADIUS_KM = 5000.0
 MAX_RELEVANCE_DEPTH = 10_000
+# A query a person writes is far below these; the parser recurses on nesting (10 KB of "("
+# crashed the process) and its cost grows with the operators.
+MAX_QUERY_CHARS = 2_000
+MAX_QUERY_NESTING = 20
+MAX_QUERY_TERMS = 200
+MAX_GEONAMES_ID_DIGITS = 10
 SORTS = ("relevance", "newest", "oldest")
 INTERVALS = ("day", "week", "month")
 # `from` and `to` must lie where the store's 64-bit nanosecond dates reach.
@@ -82,7 +88,7 @@ def parse_search(params: SearchParams, cursors: CursorSeal) -> SearchRequest:
     """``cursors`` opens the ``cursor`` parameter (only cursors it issued are taken)."""
     problems = _Problems()
     match = Match(
-        text=params.q.strip() if params.q and params.q.strip() else None,
+        text=_query_text(problems, params.q),
         entities=tuple(_entity(v) for v in params.entity),
         places=tuple(_place(v) for v in params.place),
         countries=tuple(_codes(problems, "country", params.country, _COUNTRY, str.upper, "an ISO 3166-1 alpha-2 code such as FR")),
@@ -119,9 +125,32 @@ def _entity(value: str) -> EntityFilter:
     return EntityFilter(text=value.strip())
 
 
+def _query_text(problems: _Problems, raw: str | None) -> str | None:
+    text = raw.strip() if raw else ""
+    if not text:
+        return None
+    if len(text) > MAX_QUERY_CHARS:
+        problems.add("q", f"is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+    elif _nesting(text) > MAX_QUERY_NESTING:
+        problems.add("q", f"nests parentheses more than {MAX_QUERY_NESTING} deep")
+    elif len(text.split()) > MAX_QUERY_TERMS:
+        problems.add("q", f"has more than {MAX_QUERY_TERMS} terms and operators")
+    return text
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _place(value: str) -> PlaceFilter:
     value = value.strip()
-    return PlaceFilter(geonames_id=int(value)) if value.isdigit() else PlaceFilter(name=value)
+    # isdigit() also holds for "²" and other digits int() does not read
+    numeric = value.isascii() and value.isdigit() and len(value) <= MAX_GEONAMES_ID_DIGITS
+    return PlaceFilter(geonames_id=int(value)) if numeric else PlaceFilter(name=value)
 
 
 def _codes(
@@ -130,6 +159,8 @@ def _codes(
 ) -> list[str]:
     codes = []
     for value in values:
+        if not value.strip():
+            continue  # an empty field of a form: no filter
         if pattern.match(value.strip()):
             codes.append(case(value.strip()))
         else:

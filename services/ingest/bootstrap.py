@@ -19,6 +19,7 @@ from services.ingest.backlog import Backlog
 from services.ingest.extraction import PageReader
 from services.ingest.incoming import incoming_handler
 from services.ingest.intake import Intake
+from services.ingest.normalise import load_language_model
 from services.ingest.openapi import SECURITY_SCHEMES
 from services.ingest.press import Press
 from shared.broker import build_broker
@@ -114,12 +115,15 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         await ensure_groups(redis)
         await broker.start()
         pages.start()  # in the background: readiness does not wait for it
+        # py3langid's model takes seconds to load: before a request needs it, not inside one.
+        warm_up = asyncio.create_task(asyncio.to_thread(load_language_model))
         watch = asyncio.create_task(watch_incoming(stage, on_incoming_stopped))
         log.info("ingest.started", open=not settings.api_keys, consumer=stage.consumer)
         try:
             yield
         finally:
             watch.cancel()
+            warm_up.cancel()
             await broker.stop()
             await pages.close()
             await redis.aclose()

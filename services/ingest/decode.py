@@ -262,7 +262,8 @@ def _line_of_error(body: bytes, reason: str) -> int | None:
 
 # -- msgspec's validation messages -> (field, reason) ----------------------------------
 
-_AT = re.compile(r"^(?P<reason>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.DOTALL)
+_AT = re.compile(r"^(?P<reason>.*?)(?: - at (?P<key>`key` in )?`(?P<path>[^`]*)`)?$", re.DOTALL)
+_ABOUT_FIELD = re.compile(r"^`(?P<name>\w+)` (?P<rest>.+)$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`$")
 _FRIENDLY_PATTERNS = {
     "url": "must be an absolute http(s) URL",
@@ -287,6 +288,10 @@ def rejection(index: int, exc: msgspec.ValidationError, url: str | None = None) 
     """The field and reason of a validation error, e.g. ``$.title``, ``is required``."""
     parsed = _AT.match(str(exc))
     reason, path = parsed.group("reason"), parsed.group("path") or "$"
+    if path == "$" and (about := _ABOUT_FIELD.match(reason)):  # ArticleIn.__post_init__'s
+        path, reason = f"$.{about.group('name')}", about.group("rest")
+    if parsed.group("key"):  # msgspec says "at `key` in `$.meta`": a key, not a value, is bad
+        reason = f"has a key that is invalid: {reason[0].lower()}{reason[1:]}"
     named = _NAMED_FIELD.match(reason)
     if named:
         path = f"{path}.{named.group('name')}"

@@ -56,6 +56,12 @@ def page_text(html: str) -> str:
     return extracted or plain_text(root)
 
 
+def within_element_budget(html: str) -> bool:
+    """Whether ``html`` has no more elements than trafilatura is given (MAX_ELEMENTS)."""
+    root = _parse(html)
+    return root is not None and _count_elements(root, MAX_ELEMENTS + 1) <= MAX_ELEMENTS
+
+
 def plain_text(page: str | lxml.html.HtmlElement) -> str:
     """The text of a page without scripts, styles and page furniture; linear in its size."""
     root = _parse(page) if isinstance(page, str) else page

@@ -85,11 +85,9 @@ class Intake:
             if isinstance(d, Candidate) and d.article.html is not None else None
             for d in decoded
         ]
-        # Pages give long texts to clean: off the event loop, so that health checks and
-        # other requests keep being answered meanwhile.
-        if any(reading is not None for reading in readings):
-            return await asyncio.to_thread(_normalise_all, decoded, readings, received_at, self._max_chars)
-        return _normalise_all(decoded, readings, received_at, self._max_chars)
+        # Long texts to clean, a language model loading: off the event loop, so that health
+        # checks and other requests keep being answered meanwhile.
+        return await asyncio.to_thread(_normalise_all, decoded, readings, received_at, self._max_chars)
 
     def _rejected(self, rejection: Rejection, via: str, origin: str | None) -> IngestResult:
         ARTICLES.labels("rejected", via).inc()

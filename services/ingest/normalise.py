@@ -156,6 +156,13 @@ def detect_language(title: str, text: str) -> str:
     return language if len(language) == 2 else UNDETERMINED  # py3langid says "zxx"
 
 
+def load_language_model() -> None:
+    """Load py3langid's model now (ingest does it in the background at start-up)."""
+    import py3langid
+
+    py3langid.classify("warm up")
+
+
 def _cld2_language(sample: str) -> str | None:
     try:
         reliable, _bytes, [(_name, code, *_), *_] = pycld2.detect(sample, isPlainText=True)

@@ -70,9 +70,14 @@ def page_reading(html: str) -> PageReading:
 
 
 def page_facts(html: str) -> PageFacts:
-    """The page's metadata; none from a page over :data:`MAX_METADATA_CHARS`, whose
-    reading (htmldate, trafilatura's metadata) grows with its size like its text's does."""
-    return read_page(html) if len(html) <= MAX_METADATA_CHARS else PageFacts()
+    """The page's metadata; none from a page over :data:`MAX_METADATA_CHARS` or
+    html_text's element budget, whose reading (htmldate, trafilatura's metadata) grows
+    with its size like its text's does (60,000 unclosed tags: 4 s)."""
+    from services.ingest.html_text import within_element_budget
+
+    if len(html) > MAX_METADATA_CHARS or not within_element_budget(html):
+        return PageFacts()
+    return read_page(html)
 
 
 def with_page_metadata(article: ArticleIn, facts: PageFacts | None = None) -> ArticleIn:

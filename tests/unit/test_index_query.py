@@ -111,3 +111,23 @@ def test_relevance_paging_is_bounded():
     cursor = SEAL.issue(After(sort_key=None, offset=9_995, seq_ceiling=9), first)
     with pytest.raises(InvalidParameters, match="sort=newest"):
         parse(SearchParams(q="flood", cursor=cursor))
+
+
+@pytest.mark.parametrize(
+    ("q", "says"),
+    [
+        ("(" * 10_000, "characters long"),  # crashed the index process in the parser
+        ("(" * 21 + "port" + ")" * 21, "nests parentheses"),
+        ("NOT port " * 150, "terms and operators"),
+    ],
+)
+def test_a_query_text_past_what_a_person_writes_is_refused(q, says):
+    with pytest.raises(InvalidParameters) as refused:
+        parse(SearchParams(q=q))
+    assert refused.value.errors[0].field == "q" and says in refused.value.errors[0].reason
+
+
+def test_a_place_is_an_id_only_in_ascii_digits_a_geonames_id_can_have():
+    assert parse(SearchParams(place=["2990969"])).match.places == (PlaceFilter(geonames_id=2990969),)
+    assert parse(SearchParams(place=["²"])).match.places == (PlaceFilter(name="²"),)
+    assert parse(SearchParams(place=["9" * 30])).match.places == (PlaceFilter(name="9" * 30),)

@@ -253,3 +253,13 @@ def test_a_deeply_nested_ndjson_line_is_rejected_alone():
     assert isinstance(good, Candidate)
     assert what(deep) == (1, "$", "Expected `object`, got `array`")
     assert what(unknown) == (2, "$.x", "is not an article field")
+
+
+@pytest.mark.parametrize("key", ["", "k" * 65])
+def test_a_bad_meta_key_is_named_as_meta(key):
+    body = msgspec.json.encode(
+        {"url": "https://news.example/a", "title": "t", "text": "x", "meta": {key: "v"}}
+    )
+    rejected = decode_article(body)
+    assert isinstance(rejected, Rejection)
+    assert rejected.field == "$.meta" and "key" in rejected.reason

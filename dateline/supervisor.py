@@ -131,7 +131,7 @@ class Child:
         self.restart_at = None
         self.started_at = time.monotonic()
         self.process = self.spawn(env)
-        log.info("service.started", name=self.name, pid=self.process.pid)
+        log.info("service.spawned", name=self.name, pid=self.process.pid)
 
     def restart(self, env: dict[str, str]) -> None:
         try:

@@ -40,6 +40,7 @@ from prometheus_client import Counter, Histogram
 from redis.exceptions import RedisError
 
 from shared.logging import get_logger
+from shared.vocabulary import DeadLetterReason
 from shared.schemas import DeadLetter
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, as_str, trim_processed
@@ -59,7 +60,7 @@ class Failure(Struct, frozen=True):
     """What a handler reports for an entry it could not process."""
 
     entry_id: str
-    reason: str  # short, stable code: "invalid_article", "enrich_failed", ...
+    reason: DeadLetterReason
     error: str  # the message, for a person
     permanent: bool = False  # no retry can help (a bad payload): dead-letter now
 

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from shared.vocabulary import DeadLetterReason
+
 SCHEMA_VERSION = 1
 
 # -- field types -----------------------------------------------------------------------
@@ -155,7 +157,7 @@ class DeadLetter(Struct, kw_only=True):
     """An entry that failed ``attempts`` times, kept with its untouched payload."""
 
     stage: Literal["ingest", "enrich", "index"]
-    reason: str  # short, stable: "invalid_article", "enrich_failed", "store_rejected", ...
+    reason: DeadLetterReason
     error: str  # the exception or validation message
     attempts: int
     stream: str  # where it was read from, and where a replay puts it back

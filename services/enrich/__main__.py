@@ -20,7 +20,7 @@ def main() -> int:
     try:
         return asyncio.run(serve(Worker(settings)))
     except Exception:  # noqa: BLE001 - logged for ops; exit 1 lets a supervisor restart us
-        get_logger("dateline.enrich").exception("worker.crashed")
+        get_logger("dateline.enrich").exception("service.crashed")
         return 1
 
 

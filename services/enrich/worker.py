@@ -121,7 +121,7 @@ class Worker:
                     return 0
                 await self.broker.start()
                 log.info(
-                    "worker.started",
+                    "service.started",
                     consumer=self.consumer,
                     batch_size=self.settings.enrich_batch_size,
                 )
@@ -146,18 +146,18 @@ class Worker:
         while not self._stopping.is_set():
             if not all(stage.running for stage in self.stages):
                 # e.g. a group vanished (NOGROUP): FastStream gave up
-                log.error("worker.stage_stopped", consumer=self.consumer)
+                log.error("service.stage_stopped", consumer=self.consumer)
                 return 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
         return 0
 
     async def _shut_down(self) -> None:
-        log.info("worker.stopping", consumer=self.consumer)
+        log.info("service.stopping", consumer=self.consumer)
         await self.broker.stop()  # waits for the in-flight batch, up to graceful_timeout_s
         await self._forget_consumer()
         log.info(
-            "worker.stopped",
+            "service.stopped",
             consumer=self.consumer,
             **msgspec.structs.asdict(self.stage.counts),
             long_articles=self.long_stage.counts.done,

@@ -42,7 +42,7 @@ def _serve(settings: Settings) -> int:
         print(f"index: {exc}; for more search capacity run `python -m services.index search`", file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001 - logged for ops; exit 1 lets a supervisor restart us
-        get_logger("dateline.index").exception("indexer.crashed")
+        get_logger("dateline.index").exception("service.crashed")
         return 1
 
 

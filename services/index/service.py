@@ -89,7 +89,7 @@ class IndexService:
                 return
             failed_starts = 0 if started else failed_starts + 1
             delay = RESTART_DELAYS_S[min(failed_starts, len(RESTART_DELAYS_S) - 1)]
-            log.info("indexer.restarting", consumer=self.consumer, in_s=delay)
+            log.info("service.stage_restarting", consumer=self.consumer, in_s=delay)
             await self._pause(delay)
 
     async def _index_once(self) -> bool:
@@ -104,7 +104,7 @@ class IndexService:
             await ensure_groups(self.redis)
             await broker.start()
             started = True
-            log.info("indexer.started", consumer=self.consumer, index=str(self.store.path))
+            log.info("service.started", consumer=self.consumer, index=str(self.store.path))
             await self._watch(stage)
         except (RedisError, OSError) as exc:
             log.warning("redis.unavailable", consumer=self.consumer, error=f"{type(exc).__name__}: {exc}")
@@ -112,14 +112,14 @@ class IndexService:
             with contextlib.suppress(RedisError, OSError):  # a Redis that is away cannot be told goodbye
                 await broker.stop()  # the in-flight batch commits and is acked
             if started:
-                log.info("indexer.stopped", consumer=self.consumer, **msgspec.structs.asdict(stage.counts))
+                log.info("service.stopped", consumer=self.consumer, **msgspec.structs.asdict(stage.counts))
         return started
 
     async def _watch(self, stage: Stage) -> None:
         """Until stopped, or until the stage stops (its group is gone)."""
         while not self._stopping.is_set():
             if not stage.running:
-                log.warning("indexer.stage_stopped", consumer=self.consumer,
+                log.warning("service.stage_stopped", consumer=self.consumer,
                             detail="its subscribers stopped (the group vanished?): starting over")
                 return
             with contextlib.suppress(RedisError, OSError):  # Redis away: readiness says so

@@ -16,7 +16,7 @@ def main() -> int:
     try:
         app = create_app(settings)
     except ConfigurationError as exc:
-        get_logger("dateline.ingest").error("ingest.refused", reason=str(exc))
+        get_logger("dateline.ingest").error("service.refused_config", reason=str(exc))
         return 2
     serve(app, settings.ingest_host, settings.ingest_port, settings.body_timeout_s)
     return 0

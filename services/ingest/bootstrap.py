@@ -74,7 +74,7 @@ async def watch_incoming(stage: Stage, on_stopped: Callable[[], None]) -> None:
     while stage.running:
         await asyncio.sleep(WATCH_SECONDS)
     log.error(
-        "ingest.incoming_stopped",
+        "service.stage_stopped",
         reason="the dateline:incoming reader stopped (its consumer group is gone?); restarting",
     )
     on_stopped()
@@ -118,7 +118,7 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         # py3langid's model takes seconds to load: before a request needs it, not inside one.
         warm_up = asyncio.create_task(asyncio.to_thread(load_language_model))
         watch = asyncio.create_task(watch_incoming(stage, on_incoming_stopped))
-        log.info("ingest.started", open=not settings.api_keys, consumer=stage.consumer)
+        log.info("service.started", open=not settings.api_keys, consumer=stage.consumer)
         try:
             yield
         finally:
@@ -127,7 +127,7 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
             await broker.stop()
             await pages.close()
             await redis.aclose()
-            log.info("ingest.stopped", **msgspec.structs.asdict(stage.counts))
+            log.info("service.stopped", **msgspec.structs.asdict(stage.counts))
 
     return build_app(
         "ingest",

@@ -30,7 +30,7 @@ async def run(settings: Settings) -> None:
     limits = Limits(max_bytes=settings.poll_max_bytes, timeout_s=settings.poll_timeout_s)
     async with new_client() as client:
         poller = Poller(redis, client, AddressPolicy(settings.poll_allow_private), limits, settings.poll_host_gap_s)
-        log.info("poller.started", allow_private=settings.poll_allow_private)
+        log.info("service.started", allow_private=settings.poll_allow_private)
         while not stop.is_set():
             nap = NAP_S[1]
             try:
@@ -43,7 +43,7 @@ async def run(settings: Settings) -> None:
             except TimeoutError:
                 pass
     await redis.aclose()
-    log.info("poller.stopped")
+    log.info("service.stopped")
 
 
 async def _until_next(redis: aioredis.Redis) -> float:

@@ -337,7 +337,7 @@ async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done
     worker.signal(signal.SIGTERM)
     assert await worker.exit_code() == 0
     log = worker.log()
-    assert '"event":"worker.stopped"' in log
+    assert '"event":"service.stopped"' in log
     done = await enriched_ids(redis)
     read = (await redis.xinfo_groups(RAW))[0]["entries-read"]
     # Everything it read was published and acked; nothing is pending; the rest waits unread.

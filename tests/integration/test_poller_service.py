@@ -32,4 +32,4 @@ async def test_the_poller_process_pushes_a_followed_feed_and_stops_on_sigterm(re
             process.send_signal(signal.SIGTERM)
             output = (await asyncio.wait_for(process.communicate(), 30))[0].decode()
     assert process.returncode == 0, output
-    assert '"event":"feed.polled"' in output and '"event":"poller.stopped"' in output
+    assert '"event":"feed.polled"' in output and '"event":"service.stopped"' in output

@@ -40,10 +40,10 @@ from prometheus_client import Counter, Histogram
 from redis.exceptions import RedisError
 
 from shared.logging import get_logger
-from shared.vocabulary import DeadLetterReason
 from shared.schemas import DeadLetter
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, as_str, trim_processed
+from shared.vocabulary import DeadLetterReason
 
 log = get_logger("dateline.consumer")
 

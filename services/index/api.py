@@ -12,7 +12,7 @@ import re
 import time
 from typing import Annotated
 
-from litestar import Litestar, Response, get, post
+from litestar import Controller, Litestar, Response, get, post
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.openapi.datastructures import ResponseSpec
@@ -129,21 +129,25 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
 
 
 def reindex_routes(job: ReindexJob) -> list:
-    @post("/v1/reindex", status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles",
-          security=ADMIN_SECURITY,
-          responses={202: ResponseSpec(ReindexStatus, description="Started; follow it at GET /v1/reindex."),
-                     409: _error_doc("A reindex is already running."), **ADMIN_REFUSALS})
-    def start_reindex() -> Response[ReindexStatus] | Response[ErrorBody]:
-        if not job.start():
-            return error_response(409, "reindex_running", "a reindex is already running: GET /v1/reindex")
-        return Response(job.status, status_code=202)
+    # One Controller for both methods: OPTIONS then lists them both in `Allow`.
+    class Reindex(Controller):
+        path = "/v1/reindex"
 
-    @get("/v1/reindex", sync_to_thread=False, summary="Progress of the last reindex",
-         security=ADMIN_SECURITY, responses=ADMIN_REFUSALS)
-    def reindex_status() -> ReindexStatus:
-        return job.status
+        @post(status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles",
+              security=ADMIN_SECURITY,
+              responses={202: ResponseSpec(ReindexStatus, description="Started; follow it at GET /v1/reindex."),
+                         409: _error_doc("A reindex is already running."), **ADMIN_REFUSALS})
+        def start_reindex(self) -> Response[ReindexStatus] | Response[ErrorBody]:
+            if not job.start():
+                return error_response(409, "reindex_running", "a reindex is already running: GET /v1/reindex")
+            return Response(job.status, status_code=202)
 
-    return [start_reindex, reindex_status]
+        @get(sync_to_thread=False, summary="Progress of the last reindex",
+             security=ADMIN_SECURITY, responses=ADMIN_REFUSALS)
+        def reindex_status(self) -> ReindexStatus:
+            return job.status
+
+    return [Reindex]
 
 
 def _search(store: ArticleStore, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:

@@ -50,6 +50,10 @@ def schemathesis(
     # query syntax) the API checks, naming each parameter in a 400, and the document
     # describes in words. Every other check runs.
     command += ["--exclude-checks", "positive_data_acceptance"]
+    if service == "search":
+        # Every query-string value is text: `entity=false` is the entity "false", not a
+        # boolean the schema forbids.
+        command += ["--exclude-checks", "negative_data_rejection"]
     if seed is not None:
         command += ["--seed", str(seed)]
     if max_seconds is not None:

@@ -13,8 +13,6 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from shared.vocabulary import DeadLetterReason
-
 SCHEMA_VERSION = 1
 
 # -- field types -----------------------------------------------------------------------
@@ -157,7 +155,8 @@ class DeadLetter(Struct, kw_only=True):
     """An entry that failed ``attempts`` times, kept with its untouched payload."""
 
     stage: Literal["ingest", "enrich", "index"]
-    reason: DeadLetterReason
+    reason: str  # one of shared.vocabulary.DeadLetterReason; kept open on the wire so a
+    # DLQ written by a newer stage stays readable
     error: str  # the exception or validation message
     attempts: int
     stream: str  # where it was read from, and where a replay puts it back

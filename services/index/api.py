@@ -12,7 +12,7 @@ import re
 import time
 from typing import Annotated
 
-from litestar import Controller, Litestar, Response, get, post
+from litestar import Controller, HttpMethod, Litestar, Response, get, post, route
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.openapi.datastructures import ResponseSpec
@@ -129,9 +129,14 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
 
 
 def reindex_routes(job: ReindexJob) -> list:
-    # One Controller for both methods: OPTIONS then lists them both in `Allow`.
     class Reindex(Controller):
         path = "/v1/reindex"
+
+        # Litestar's own OPTIONS answer, made with the first handler of a path, lists only
+        # that handler's method.
+        @route(http_method=[HttpMethod.OPTIONS], include_in_schema=False, sync_to_thread=False)
+        def reindex_options(self) -> Response[None]:
+            return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
 
         @post(status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles",
               security=ADMIN_SECURITY,

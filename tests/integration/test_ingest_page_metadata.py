@@ -42,4 +42,5 @@ async def test_a_text_article_without_a_title_is_still_refused(ingest):
     response = await ingest.post("/v1/articles", headers=JSON,
                                  json={"url": "https://mirror.example/untitled", "text": "Words."})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["reason"] == "`title` is required (it may be left out only with `html`)"
+    error = response.json()["errors"][0]
+    assert (error["field"], error["reason"]) == ("$.title", "is required (it may be left out only with `html`)")

@@ -17,7 +17,7 @@ GOOD = {"url": "https://desk.example/a", "title": "A title", "text": "Words."}
         ({**GOOD, "title": ""}, "title is empty"),
         ({**GOOD, "title": "x" * 1001}, "title is too long (at most 1,000 characters)"),
         ({**GOOD, "title": 3}, "title should be text, not a number"),
-        ({k: v for k, v in GOOD.items() if k != "title"}, "`title` is required (it may be left out only with `html`)"),
+        ({k: v for k, v in GOOD.items() if k != "title"}, "title is required (it may be left out only with `html`)"),
         ({**GOOD, "html": "<p>x</p>"}, "exactly one of `text` or `html` is required"),
         ({**GOOD, "published_at": "2026-11-02T07:30:00"}, "published_at needs a UTC offset (e.g. 2026-11-02T07:30:00+01:00)"),
         ({**GOOD, "published_at": "yesterday"}, "published_at is not a date and time in RFC 3339 (e.g. 2026-11-02T07:30:00Z)"),

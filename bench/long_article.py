@@ -37,6 +37,7 @@ from shared.settings import Settings, load_settings
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"
 POLL_S = 0.02
+SEARCH_ERRORS: list[str] = []  # lookups that got no answer at all
 
 
 class Timing(msgspec.Struct):
@@ -89,7 +90,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
             args.deadline,
         )
     load = os.getloadavg()[0]
-    print(f"{args.workers} enrich worker(s); load average {load:.1f} at the end")
+    print(f"{args.workers} enrich worker(s); load average {load:.1f} at the end", end="")
+    print(f"; {len(SEARCH_ERRORS)} lookups got no answer" if SEARCH_ERRORS else "")
     _report(f"baseline: {args.small} small articles over {args.spread:.0f} s, alone (s)", baseline)
     _report(f"the same right after a {len(text):,}-character article (s)", behind)
     _report(f"the {len(text):,}-character article (s)", [long])
@@ -166,7 +168,11 @@ async def _until_searchable(
 
 
 async def _found(search: httpx.AsyncClient, article_id: str) -> bool:
-    return (await search.get(f"/v1/articles/{article_id}")).status_code == 200
+    try:
+        return (await search.get(f"/v1/articles/{article_id}")).status_code == 200
+    except httpx.TransportError:  # search restarting: not found yet, asked again next round
+        SEARCH_ERRORS.append(article_id)
+        return False
 
 
 def _report(title: str, timings: list[Timing]) -> None:

@@ -54,7 +54,7 @@ def consumer_name() -> str:
 
 
 class Worker:
-    """One enrich worker process: the stage, its Redis client, its HTTP server."""
+    """One enrich worker process: its two stages, its Redis client, its HTTP server."""
 
     def __init__(self, settings: Settings, load: LoadEnrichment = load_enricher) -> None:
         self.settings = settings
@@ -109,7 +109,7 @@ class Worker:
         self._stopping.set()
 
     async def run(self) -> int:
-        """Serve until stopped (0) or until the stage dies under us (1: let a supervisor restart)."""
+        """Serve until stopped (0) or until a stage dies under us (1: let a supervisor restart)."""
         http = InLoopServer(
             self._http_app(), self.settings.enrich_metrics_host, self.settings.enrich_metrics_port
         )

@@ -29,13 +29,11 @@ import httpx
 import msgspec
 
 from bench.long_text import long_news_text
+from bench.pipeline import KEY, stack_env
 from dateline.samples import sample_articles
 from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
-from shared.redis_server import free_port
 from shared.settings import Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
-KEY = "bench-key"
 POLL_S = 0.02
 SEARCH_ERRORS: list[str] = []  # lookups that got no answer at all
 
@@ -49,15 +47,7 @@ class Timing(msgspec.Struct):
 def main() -> None:
     args = _arguments()
     with tempfile.TemporaryDirectory(prefix="dateline-bench-long-") as data_dir:
-        env = {
-            "DATELINE_DATA_DIR": data_dir,
-            "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
-            "DATELINE_API_KEYS": KEY,
-            "DATELINE_INGEST_PORT": str(free_port()),
-            "DATELINE_SEARCH_PORT": str(free_port()),
-            "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
-            "DATELINE_LOG_LEVEL": "WARNING",
-        }
+        env = stack_env(data_dir)
         settings = load_settings(env)
         logs = Path(data_dir) / "logs"
         stack = Stack(settings, workers=args.workers, log_dir=logs, extra_env=env)

@@ -30,18 +30,23 @@ ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"
 
 
+def stack_env(data_dir: str) -> dict[str, str]:
+    """The settings of a benchmark's own stack: its data dir, free ports, the bench key."""
+    return {
+        "DATELINE_DATA_DIR": data_dir,
+        "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
+        "DATELINE_API_KEYS": KEY,
+        "DATELINE_INGEST_PORT": str(free_port()),
+        "DATELINE_SEARCH_PORT": str(free_port()),
+        "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+        "DATELINE_LOG_LEVEL": "WARNING",
+    }
+
+
 def main() -> None:
     args = _arguments()
     with tempfile.TemporaryDirectory(prefix="dateline-bench-") as data_dir:
-        env = {
-            "DATELINE_DATA_DIR": data_dir,
-            "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
-            "DATELINE_API_KEYS": KEY,
-            "DATELINE_INGEST_PORT": str(free_port()),
-            "DATELINE_SEARCH_PORT": str(free_port()),
-            "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
-            "DATELINE_LOG_LEVEL": "WARNING",
-        }
+        env = stack_env(data_dir)
         settings = load_settings(env)
         stack = Stack(settings, workers=2, log_dir=Path(data_dir) / "logs", extra_env=env)
         stack.start()

@@ -17,7 +17,7 @@ from dateline import stack
 from dateline.state import remove_state, write_state
 from dateline.terminal import err, out, progress_bar
 from shared.settings import Settings
-from shared.streams import ENRICHED, RAW, unfinished
+from shared.streams import ENRICH_GROUP, ENRICHED, INDEX_GROUP, RAW, unfinished
 
 
 class NotReady(RuntimeError):
@@ -104,7 +104,7 @@ def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) 
         with progress_bar() as progress:
             task = progress.add_task("enriching and indexing", total=count)
             while time.monotonic() < deadline:
-                left = _outstanding(client, RAW, "enrich") + _outstanding(client, ENRICHED, "index")
+                left = _outstanding(client, RAW, ENRICH_GROUP) + _outstanding(client, ENRICHED, INDEX_GROUP)
                 progress.update(task, completed=count - min(left, count))
                 if left == 0:
                     return

@@ -25,12 +25,15 @@ DLQ = "dateline:dlq"
 DATA_FIELD = "__data__"
 INCOMING_FIELD = "article"
 
-# stream -> the consumer groups that read it
+# The consumer groups, one per stage, and the streams each reads.
+INGEST_GROUP = "ingest"
+ENRICH_GROUP = "enrich"
+INDEX_GROUP = "index"
 GROUPS: dict[str, tuple[str, ...]] = {
-    INCOMING: ("ingest",),
-    RAW: ("enrich",),
-    RAW_LONG: ("enrich",),
-    ENRICHED: ("index",),
+    INCOMING: (INGEST_GROUP,),
+    RAW: (ENRICH_GROUP,),
+    RAW_LONG: (ENRICH_GROUP,),
+    ENRICHED: (INDEX_GROUP,),
 }
 
 _encoder = msgspec.json.Encoder()

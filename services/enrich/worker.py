@@ -34,7 +34,7 @@ from shared.consumer import Delivery, Failure, Stage, add_stage
 from shared.http import InLoopServer, build_app
 from shared.logging import get_logger
 from shared.settings import Settings
-from shared.streams import RAW, RAW_LONG, as_str, ensure_groups
+from shared.streams import ENRICH_GROUP, RAW, RAW_LONG, as_str, ensure_groups
 
 log = get_logger("dateline.enrich")
 
@@ -75,7 +75,7 @@ class Worker:
             self.broker,
             stage="enrich",
             stream=RAW,
-            group="enrich",
+            group=ENRICH_GROUP,
             consumer=self.consumer,
             handler=self._handle,
             settings=settings,
@@ -85,7 +85,7 @@ class Worker:
             self.broker,
             stage="enrich",
             stream=RAW_LONG,
-            group="enrich",
+            group=ENRICH_GROUP,
             consumer=self.consumer,
             handler=self._handle_long,
             settings=settings,
@@ -169,12 +169,12 @@ class Worker:
         # claimed from it by the others.
         for stream in (RAW, RAW_LONG):
             try:
-                consumers = await self.redis.xinfo_consumers(stream, "enrich")
+                consumers = await self.redis.xinfo_consumers(stream, ENRICH_GROUP)
             except ResponseError:  # the stream or group is gone: nothing to forget
                 continue
             mine = [c for c in consumers if as_str(c["name"]) == self.consumer]
             if mine and mine[0]["pending"] == 0:
-                await self.redis.xgroup_delconsumer(stream, "enrich", self.consumer)
+                await self.redis.xgroup_delconsumer(stream, ENRICH_GROUP, self.consumer)
 
     def _http_app(self):
         return build_app(

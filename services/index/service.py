@@ -32,11 +32,11 @@ from shared.consumer import Stage, add_stage
 from shared.http import InLoopServer
 from shared.logging import get_logger
 from shared.settings import Settings
-from shared.streams import ENRICHED, as_str, ensure_groups
+from shared.streams import ENRICHED, INDEX_GROUP, as_str, ensure_groups
 
 log = get_logger("dateline.index")
 
-GROUP = "index"
+GROUP = INDEX_GROUP
 LAG_ENTRIES = Gauge("dateline_index_lag_entries", "Entries of dateline:enriched not yet indexed (group lag + pending).")
 WATCH_EVERY_S = 1.0
 # Waits before indexing starts again after a start that failed (Redis away); the last repeats.

@@ -17,9 +17,9 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 from prometheus_client import Gauge
 
-from shared.streams import RAW, unfinished
+from shared.streams import ENRICH_GROUP, RAW, unfinished
 
-GROUP = "enrich"
+GROUP = ENRICH_GROUP
 CACHE_SECONDS = 0.5
 RETRY_AFTER_SECONDS = 2
 

@@ -27,7 +27,7 @@ from shared.consumer import Stage, add_stage
 from shared.http import build_app
 from shared.logging import get_logger
 from shared.settings import Settings
-from shared.streams import INCOMING, INCOMING_FIELD, ensure_groups
+from shared.streams import INCOMING, INCOMING_FIELD, INGEST_GROUP, ensure_groups
 
 log = get_logger("dateline.ingest")
 
@@ -99,7 +99,7 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         broker,
         stage="ingest",
         stream=INCOMING,
-        group="ingest",
+        group=INGEST_GROUP,
         consumer=consumer_name(),
         handler=incoming_handler(intake, backlog),
         settings=settings,

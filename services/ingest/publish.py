@@ -24,10 +24,10 @@ from msgspec import Struct
 from redis.exceptions import NoScriptError
 
 from shared.schemas import RawArticle
-from shared.streams import DATA_FIELD, RAW, entry_fields
+from shared.streams import DATA_FIELD, ENRICH_GROUP, RAW, entry_fields
 
 SEEN_PREFIX = "dateline:seen:"
-BACKLOG_GROUP = "enrich"  # the group whose unfinished entries are the backlog
+BACKLOG_GROUP = ENRICH_GROUP  # the group whose unfinished entries are the backlog
 
 # KEYS: the stream, then each article's seen-key, order after order.
 # ARGV: TTL (s), the entry's field, the backlog limit, the group, the number of orders,

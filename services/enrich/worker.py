@@ -18,9 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
-import socket
 import time
 from collections.abc import Callable
 
@@ -33,6 +30,7 @@ from shared.broker import build_broker
 from shared.consumer import Delivery, Failure, Stage, add_stage
 from shared.http import InLoopServer, build_app
 from shared.logging import get_logger
+from shared.runtime import consumer_name, redis_readiness, run_until_signalled
 from shared.settings import Settings
 from shared.streams import ENRICH_GROUP, RAW, RAW_LONG, as_str, ensure_groups
 
@@ -48,11 +46,6 @@ def load_enricher(settings: Settings) -> Enrichment:
     return Enricher.load(settings)
 
 
-def consumer_name() -> str:
-    """Unique per process, and says where to look: host and pid."""
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
 class Worker:
     """One enrich worker process: its two stages, its Redis client, its HTTP server."""
 
@@ -60,7 +53,7 @@ class Worker:
         self.settings = settings
         self._load = load
         self._desks: tuple[EnrichDesk, LongArticleDesk] | None = None  # once the model is loaded
-        self.consumer = consumer_name()
+        self.consumer = consumer_name("enrich")
         self.redis = aioredis.Redis.from_url(settings.redis_url)
         self.broker = build_broker(
             settings.redis_url,
@@ -181,7 +174,7 @@ class Worker:
             "enrich",
             routes=[],
             checks={
-                "redis": self._redis_reachable,
+                "redis": redis_readiness(self.redis),
                 "model": self._model_loaded,
                 "stage": self.stage.readiness,
                 "long_stage": self.long_stage.readiness,
@@ -189,17 +182,11 @@ class Worker:
             title="Dateline enrich worker",
         )
 
-    async def _redis_reachable(self) -> str | None:
-        return None if await self.redis.ping() else "Redis did not answer PING"
-
     async def _model_loaded(self) -> str | None:
         return None if self._desks is not None else "the NER model and gazetteer are loading"
 
 
 async def serve(worker: Worker) -> int:
     """Run ``worker`` until SIGTERM or SIGINT; return the process exit code."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, worker.stop)
-    return await worker.run()
+    return await run_until_signalled(worker.stop, worker.run)
 

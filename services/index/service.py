@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import socket
 
 import msgspec
 import redis.asyncio as aioredis
@@ -31,6 +28,7 @@ from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
 from shared.http import InLoopServer
 from shared.logging import get_logger
+from shared.runtime import consumer_name, redis_readiness, run_until_signalled
 from shared.settings import Settings
 from shared.streams import ENRICHED, INDEX_GROUP, as_str, ensure_groups
 
@@ -59,7 +57,7 @@ class IndexService:
         self.store = _open_for_writing(settings)
         self.desk = IndexDesk(self.store)
         self.reindexing = ReindexJob(self.store, self.desk.paused)
-        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer = consumer_name("index")
         # For readiness and lag: answers at once while Redis is away (redis-py's default
         # retries would hold /readyz for seconds).
         self.redis = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=2.0,
@@ -136,11 +134,8 @@ class IndexService:
                 LAG_ENTRIES.set((group.get("lag") or 0) + group["pending"])
 
     def http_app(self) -> Litestar:
-        checks = {"redis": self._redis_reachable, "indexer": self._indexing}
+        checks = {"redis": redis_readiness(self.redis), "indexer": self._indexing}
         return search_app(self.store, self.settings, checks=checks, reindexing=self.reindexing)
-
-    async def _redis_reachable(self) -> str | None:
-        return None if await self.redis.ping() else "Redis did not answer PING"
 
     async def _indexing(self) -> str | None:
         if self.stage is None:
@@ -159,8 +154,5 @@ def _open_for_writing(settings: Settings) -> ArticleStore:
 
 
 async def serve(service: IndexService) -> int:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, service.stop)
-    return await service.run()
+    return await run_until_signalled(service.stop, service.run)
 

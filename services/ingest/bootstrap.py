@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -26,6 +25,7 @@ from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
 from shared.http import build_app
 from shared.logging import get_logger
+from shared.runtime import consumer_name, redis_readiness
 from shared.settings import Settings
 from shared.streams import INCOMING, INCOMING_FIELD, INGEST_GROUP, ensure_groups
 
@@ -56,10 +56,6 @@ def _faststream_logger() -> logging.Logger:
     logger = logging.getLogger("faststream.ingest")
     logger.setLevel(logging.WARNING)
     return logger
-
-
-def consumer_name() -> str:
-    return f"ingest-{socket.gethostname()}-{os.getpid()}"
 
 
 def stop_this_process() -> None:
@@ -100,15 +96,11 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         stage="ingest",
         stream=INCOMING,
         group=INGEST_GROUP,
-        consumer=consumer_name(),
+        consumer=consumer_name("ingest"),
         handler=incoming_handler(intake, backlog),
         settings=settings,
         body_field=INCOMING_FIELD,
     )
-
-    async def redis_reachable() -> str | None:
-        await redis.ping()
-        return None
 
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
@@ -134,7 +126,7 @@ def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = sto
         [articles_route(intake, backlog, settings)],
         # Not the extraction workers: without them pages are read as plain text (logged as
         # html.worker_failed), a lesser service but not a reason to turn every request away.
-        {"redis": redis_reachable, "incoming": stage.readiness},
+        {"redis": redis_readiness(redis), "incoming": stage.readiness},
         title="Dateline ingest",
         body_timeout_s=settings.body_timeout_s,
         security_schemes=SECURITY_SCHEMES,

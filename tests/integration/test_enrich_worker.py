@@ -268,7 +268,7 @@ class WorkerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        self.consumer = f"{socket.gethostname()}-{self.proc.pid}"
+        self.consumer = f"enrich-{socket.gethostname()}-{self.proc.pid}"
 
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import UTC, datetime
 
 import msgspec
-import redis.asyncio as aioredis
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from dateline.with_redis import run_with_redis
 from shared import dlq
 from shared.settings import Settings
 
 ERROR_CHARS = 100  # a few lines in an 80-column terminal; --wide and --json show it whole
 WIDE = 10_000
-
-
-def _run(settings: Settings, operation):
-    async def with_client():
-        client = aioredis.Redis.from_url(settings.redis_url)
-        try:
-            return await operation(client)
-        finally:
-            await client.aclose()
-
-    return asyncio.run(with_client())
 
 
 def _age(when: datetime) -> str:
@@ -43,7 +31,7 @@ def list_command(console: Console, settings: Settings, limit: int, as_json: bool
     async def fetch(client):
         return await dlq.count_dead_letters(client), await dlq.list_dead_letters(client, limit)
 
-    total, entries = _run(settings, fetch)
+    total, entries = run_with_redis(settings, fetch)
     if as_json:
         for entry in entries:
             sys.stdout.write(msgspec.json.encode(entry).decode() + "\n")
@@ -79,7 +67,7 @@ def dead_letter_table(entries: list[dlq.DeadLetterEntry], wide: bool) -> Table:
 
 def replay_command(console: Console, settings: Settings, ids: list[str], replay_all: bool) -> None:
     try:
-        replayed = _run(settings, lambda client: dlq.replay(client, None if replay_all else ids))
+        replayed = run_with_redis(settings, lambda client: dlq.replay(client, None if replay_all else ids))
     except dlq.DeadLetterError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise SystemExit(1) from None
@@ -89,5 +77,5 @@ def replay_command(console: Console, settings: Settings, ids: list[str], replay_
 
 
 def drop_command(console: Console, settings: Settings, ids: list[str], drop_all: bool) -> None:
-    dropped = _run(settings, lambda client: dlq.drop(client, None if drop_all else ids))
+    dropped = run_with_redis(settings, lambda client: dlq.drop(client, None if drop_all else ids))
     console.print(f"{dropped} dropped")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from datetime import UTC, datetime
 
 import msgspec
-import redis.asyncio as aioredis
 from rich.console import Console
 from rich.text import Text
 
+from dateline.with_redis import run_with_redis
 from shared import followed_feeds as feeds
 from shared.settings import Settings
 
@@ -36,30 +35,19 @@ def seconds(duration: str) -> float:
     return value
 
 
-def _run(settings: Settings, operation):
-    async def with_client():
-        client = aioredis.Redis.from_url(settings.redis_url)
-        try:
-            return await operation(client)
-        finally:
-            await client.aclose()
-
-    return asyncio.run(with_client())
-
-
 def add_command(console: Console, settings: Settings, url: str, every_s: float) -> None:
-    subscription = _run(settings, lambda client: feeds.follow(client, url, every_s))
+    subscription = run_with_redis(settings, lambda client: feeds.follow(client, url, every_s))
     console.print(f"following {subscription.url} every {_duration(subscription.every_s)} (id {subscription.id})",
                   highlight=False, soft_wrap=True)
 
 
 def remove_command(console: Console, settings: Settings, url_or_id: str) -> None:
-    subscription = _run(settings, lambda client: feeds.unfollow(client, url_or_id))
+    subscription = run_with_redis(settings, lambda client: feeds.unfollow(client, url_or_id))
     console.print(f"no longer following {subscription.url} (id {subscription.id})", highlight=False, soft_wrap=True)
 
 
 def list_command(console: Console, settings: Settings, as_json: bool) -> None:
-    followed = _run(settings, feeds.followed)
+    followed = run_with_redis(settings, feeds.followed)
     if as_json:
         for feed in followed:
             sys.stdout.write(msgspec.json.encode({**msgspec.structs.asdict(feed), "state": feed.state}).decode() + "\n")

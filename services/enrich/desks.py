@@ -103,12 +103,7 @@ class EnrichDesk:
         started = time.perf_counter()
         enrichment = self._turns.enrichment
         results = await self._turns.run(enrichment.enrich_batch, [raw for _, raw in step])
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        enriched, failed = _sort(step, results)
-        # Durable before the stage acks: one MULTI/EXEC per step.
-        await add_all(self._redis, ENRICHED, [article for _, article in enriched])
-        _record(enriched, duration_ms, batch_size)
-        return failed
+        return await _publish(self._redis, step, results, started, batch_size)
 
 
 class LongArticleDesk:
@@ -125,11 +120,7 @@ class LongArticleDesk:
         for delivery, raw in articles:
             started = time.perf_counter()
             result = await self._in_slices(raw)
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            enriched, not_enriched = _sort([(delivery, raw)], [result])
-            await add_all(self._redis, ENRICHED, [article for _, article in enriched])
-            _record(enriched, duration_ms, 1)
-            failed += not_enriched
+            failed += await _publish(self._redis, [(delivery, raw)], [result], started, 1)
         return failed
 
     async def _in_slices(self, raw: RawArticle) -> EnrichedArticle | Exception:
@@ -143,6 +134,22 @@ class LongArticleDesk:
                     return done
         except Exception as exc:  # noqa: BLE001 - reported per article, like a batch's
             return exc
+
+
+async def _publish(
+    redis: aioredis.Redis,
+    articles: list[tuple[Delivery, RawArticle]],
+    results: Sequence[EnrichedArticle | Exception],
+    started: float,
+    batch_size: int,
+) -> list[Failure]:
+    """The enriched ones onto ``dateline:enriched`` (durable before the stage acks: one
+    MULTI/EXEC), logged and counted; the failures returned."""
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    enriched, failed = _sort(articles, results)
+    await add_all(redis, ENRICHED, [article for _, article in enriched])
+    _record(enriched, duration_ms, batch_size)
+    return failed
 
 
 async def _set_aside(redis: aioredis.Redis, articles: list[tuple[Delivery, RawArticle]]) -> None:

@@ -95,7 +95,7 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
         sort: Annotated[str | None, QueryParameter(description="relevance (default), newest, oldest.")] = None,
         size: Annotated[str | None, QueryParameter(description="Hits per page, 0..100 (default 10).")] = None,
         cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the previous page.")] = None,
-        facets: Annotated[list[str] | None, QueryParameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages.")] = None,
+        facets: Annotated[list[str] | None, QueryParameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages,points (keys `geonames_id|lat|lon|name`, for maps).")] = None,
         facet_size: Annotated[str | None, QueryParameter(description="Buckets per facet, 1..100 (default 10).")] = None,
         histogram: Annotated[str | None, QueryParameter(description="day, week or month: article counts over time.")] = None,
     ) -> Response[SearchResponse] | Response[ErrorBody]:

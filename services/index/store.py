@@ -37,7 +37,7 @@ from shared.schemas import Bucket, EnrichedArticle, Place, TimeBucket
 
 Sort = Literal["relevance", "newest", "oldest"]
 Interval = Literal["day", "week", "month"]
-FacetName = Literal["entities", "people", "organizations", "places", "countries", "sources", "languages"]
+FacetName = Literal["entities", "people", "organizations", "places", "countries", "sources", "languages", "points"]
 FACET_NAMES: tuple[str, ...] = FacetName.__args__  # type: ignore[attr-defined]
 QUERY_FIELDS = ("title", "text", "entity", "place")
 
@@ -160,7 +160,7 @@ def _schema() -> tantivy.Schema:
     for name in ("entity_key", "place_key", "focus_key", "source"):
         b.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
     for name in ("entity_facet", "person_facet", "org_facet", "place_facet", "source_facet", "country",
-                 "focus_country", "language"):
+                 "focus_country", "language", "place_point"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("admin1", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("cell", tokenizer_name="raw", index_option="basic")
@@ -597,8 +597,14 @@ def _add_places(doc: Document, places: list[Place], *, focus: bool) -> None:
             continue
         doc.add_text("place", f"{place.name} {place.resolved_name}")
         doc.add_text("place_facet", place.resolved_name)
+        doc.add_text("place_point", point_key(place))
         if place.country_code and place.admin1:
             doc.add_text("admin1", f"{place.country_code}.{place.admin1}")
+
+
+def point_key(place: Place) -> str:
+    """The ``points`` facet's key: one GeoNames entry with where it is, for a map."""
+    return f"{place.geonames_id}|{place.lat:.4f}|{place.lon:.4f}|{place.resolved_name}"
 
 
 def sort_key(published: datetime, article_id: str) -> int:
@@ -854,6 +860,7 @@ _FACET_FIELDS = {
     "countries": "country",
     "sources": "source_facet",
     "languages": "language",
+    "points": "place_point",  # keys are point_key(): id|lat|lon|name
 }
 # Labels with a facet of their own: a field each, as a regex `include` on entity_facet
 # costs ~6 ms a query.

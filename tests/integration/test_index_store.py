@@ -302,6 +302,13 @@ def test_facets_count_over_the_whole_match(newsroom):
     assert facets["languages"] == {"en": 4, "de": 1}
 
 
+def test_points_facet_keys_each_place_with_its_coordinates(newsroom):
+    result = newsroom.search(SearchRequest(match=Match(text="lyon"), facets=("points",)))
+    assert {b.key: b.count for b in result.facets["points"]} == {
+        "2996944|45.7640|4.8357|Lyon": 2, "2950159|52.5200|13.4050|Berlin": 1,
+    }
+
+
 def test_facets_follow_the_query(newsroom):
     result = newsroom.search(SearchRequest(match=Match(text="lyon"), facets=("places",)))
     assert {b.key: b.count for b in result.facets["places"]} == {"Lyon": 2, "Berlin": 1}

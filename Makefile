@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval lint clean assets
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -72,6 +72,11 @@ bench-long: install
 
 eval: install
 	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)
+
+# the page's map and the API docs' files, from npm (see assets/README.md); the results are committed
+assets:
+	cd assets && npm ci --ignore-scripts --no-audit --no-fund
+	$(PYTHON) assets/build.py
 
 lint: install
 	$(RUN) ruff check .

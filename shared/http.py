@@ -22,11 +22,19 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
 
+from shared.api_docs import assets_router, render_plugins
 from shared.http_errors import Edge, error_response, http_exception, unexpected_exception
 from shared.http_protocol import protocol_with_deadline
 from shared.settings import Settings
 
-__all__ = ["InLoopServer", "ReadinessChecks", "build_app", "error_response", "serve", "uvicorn_config"]
+__all__ = [
+    "InLoopServer",
+    "ReadinessChecks",
+    "build_app",
+    "error_response",
+    "serve",
+    "uvicorn_config",
+]
 
 # name -> async check returning None when fine, or a sentence saying what is wrong
 ReadinessChecks = dict[str, Callable[[], Awaitable[str | None]]]
@@ -103,15 +111,19 @@ def build_app(
     security_schemes: dict[str, SecurityScheme] | None = None,
     **litestar_kwargs: Any,
 ) -> Litestar:
-    """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs."""
+    """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs
+    (:mod:`shared.api_docs`: served with their own files, no CDN)."""
     # Litestar's default logging config would replace the structlog handler.
     litestar_kwargs.setdefault("logging_config", None)
     app = Litestar(
-        route_handlers=[*routes, *_health_routes(checks or {})],
+        route_handlers=[*routes, *_health_routes(checks or {}), assets_router()],
         exception_handlers={HTTPException: http_exception, Exception: unexpected_exception},
         middleware=[_timing(service)],
         openapi_config=OpenAPIConfig(
-            title=title, version="1", path="/docs",
+            title=title,
+            version="1",
+            path="/docs",
+            render_plugins=render_plugins(),
             components=Components(security_schemes=security_schemes or None),
         ),
         **litestar_kwargs,
@@ -129,7 +141,9 @@ class InLoopServer(uvicorn.Server):
     goes away, so uvicorn must not install its own signal handlers.
     """
 
-    def __init__(self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
+    def __init__(
+        self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s
+    ) -> None:
         super().__init__(uvicorn_config(app, host, port, head_timeout_s))
 
     @contextlib.contextmanager
@@ -152,13 +166,22 @@ class InLoopServer(uvicorn.Server):
 
 def _uvicorn_options(head_timeout_s: float) -> dict[str, Any]:
     """How every service runs uvicorn: our logging, our error bodies below the app too."""
-    return {"log_config": None, "access_log": False, "lifespan": "on", "http": protocol_with_deadline(head_timeout_s)}
+    return {
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "on",
+        "http": protocol_with_deadline(head_timeout_s),
+    }
 
 
-def uvicorn_config(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> uvicorn.Config:
+def uvicorn_config(
+    app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s
+) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, **_uvicorn_options(head_timeout_s))
 
 
-def serve(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
+def serve(
+    app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s
+) -> None:
     """Serve until SIGTERM/SIGINT; uvicorn finishes in-flight requests first."""
     uvicorn.run(app, host=host, port=port, **_uvicorn_options(head_timeout_s))

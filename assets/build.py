@@ -157,8 +157,9 @@ def world_svg(topology: dict) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WORLD:g} {WORLD:g}">'
         "<!-- Natural Earth 1:50m countries (public domain) via npm world-atlas 2.0.2; Web Mercator -->"
-        '<path fill="#e6e1d3" stroke="#a39d90" stroke-width=".2" stroke-linejoin="round" '
-        f'd="{path_data(land, closed=True)}"/></svg>\n'
+        # the page draws it with <use href="world.svg#land">: strokes stay thin at any zoom
+        '<path id="land" fill="#e6e1d3" stroke="#a39d90" stroke-width=".7" stroke-linejoin="round" '
+        f'vector-effect="non-scaling-stroke" d="{path_data(land, closed=True)}"/></svg>\n'
     )
 
 

@@ -103,6 +103,14 @@ class Settings(Struct, kw_only=True, frozen=True):
     # Origins whose web pages may call search (CORS), e.g. https://news.example; "*": any.
     cors_origins: tuple[str, ...] = ()
 
+    # -- the search page (GET / on the search port) -----------------------------------------
+    # A tile server for its maps' background, e.g. https://tiles.example/{z}/{x}/{y}.png (Web
+    # Mercator, the usual layout); browsers then fetch tiles from there. Empty: the country
+    # shapes bundled with Dateline only, nothing fetched from elsewhere.
+    map_tiles: Annotated[str, Meta(pattern=r"^$|^(?=.*\{x\})(?=.*\{y\})https?://[^\s\"'<>]*\{z\}[^\s\"'<>]*$")] = ""
+    # What the tiles' terms ask pages to show, e.g. "© OpenStreetMap contributors".
+    map_tiles_attribution: str = ""
+
     @property
     def gazetteer_dir(self) -> Path:
         return Path(self.gazetteer_path) if self.gazetteer_path else self.data_path / "gazetteer"

@@ -2,7 +2,7 @@
 
 Three kinds of route (:data:`ROUTE_ACCESS`, one table):
 
-- **open**: ``/healthz``, ``/readyz``, the API docs, CORS preflights;
+- **open**: ``/healthz``, ``/readyz``, the API docs, the page's static files, CORS preflights;
 - **admin**: ``/v1/reindex`` and ``/metrics``, for operators
   (:class:`shared.auth.OperatorKeys`): with ``DATELINE_ADMIN_KEYS`` set they need one of
   those keys as ``Authorization: Bearer KEY``; with none set they answer clients on this
@@ -40,7 +40,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     "/metrics": "admin",
     "/v1/reindex": "admin",
 }
-OPEN_PREFIXES = ("/docs",)
+OPEN_PREFIXES = ("/docs", "/static")  # the API docs, and the page's stylesheet, script and map
 
 # -- the OpenAPI side: the schemes, and what each kind of route declares -----------------------
 

@@ -39,6 +39,7 @@ from services.index.store import (
     StoredHit,
     StoreStats,
 )
+from services.index.web.routes import page_routes
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 from shared.settings import Settings
@@ -63,7 +64,8 @@ def search_app(
     """The search service's HTTP app (health, readiness, metrics and /docs included), every
     request first past the :class:`~services.index.access.Gatekeeper`. The writer's process
     passes its ``reindexing`` job: then ``/v1/reindex`` is served too."""
-    routes = search_routes(store, CursorSeal(load_cursor_key(settings)), search_security(settings))
+    cursors = CursorSeal(load_cursor_key(settings))
+    routes = search_routes(store, cursors, search_security(settings)) + page_routes(store, cursors, settings)
     if reindexing is not None:
         routes += reindex_routes(reindexing)
     return build_app(

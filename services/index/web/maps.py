@@ -19,8 +19,7 @@ WORLD = 1000.0
 MAX_LAT = 85.0511287798
 # The world map leaves out the polar seas: 84°N (Svalbard, Greenland) to 60°S.
 NORTH, SOUTH = 84.0, -60.0
-RADIUS = (3.0, 16.0)  # a point's radius in units: the fewest articles, the most
-SMALL_RADIUS = 1.6  # on an article's map, every place alike (units of a zoomed view)
+RADIUS = (3.0, 16.0)  # a point's radius in units of the world view: the fewest articles, the most
 
 
 class ViewBox(Struct, frozen=True):
@@ -76,21 +75,23 @@ def parse_point(bucket: Bucket) -> tuple[str, float, float, str] | None:
         return None
 
 
-def match_points(buckets: Iterable[Bucket]) -> list[Point]:
+def match_points(buckets: Iterable[Bucket], *, scale: float = 1.0) -> list[Point]:
     """The places of a match, sized by articles (area grows with the count); largest first,
-    so smaller points are drawn on top and stay clickable."""
+    so smaller points are drawn on top and stay clickable. ``scale``: the view's width
+    over the world's, so points keep their size on the screen in a zoomed view."""
     parsed = [(bucket.count, p) for bucket in buckets if (p := parse_point(bucket))]
     peak = max((count for count, _ in parsed), default=1)
-    low, high = RADIUS
+    low, high = (r * scale for r in RADIUS)
     points = []
     for count, (place_id, lat, lon, name) in parsed:
         x, y = project(lon, lat)
         r = low + (high - low) * math.sqrt(count / peak)
-        points.append(Point(place_id=place_id, name=name, lat=lat, lon=lon, x=x, y=y, r=round(r, 2), count=count))
+        points.append(Point(place_id=place_id, name=name, lat=lat, lon=lon, x=x, y=y, r=round(r, 3), count=count))
     return sorted(points, key=lambda p: -p.count)
 
 
-def article_points(places: list[Place], focus: Place | None) -> list[Point]:
+def article_points(places: list[Place], focus: Place | None, *, r: float = 1.0) -> list[Point]:
+    """An article's places (its focus marked), each once, all of radius ``r``."""
     focus_id = focus.geonames_id if focus else None
     seen: dict[int, Point] = {}
     for place in [*places, *([focus] if focus else [])]:
@@ -99,17 +100,17 @@ def article_points(places: list[Place], focus: Place | None) -> list[Point]:
         x, y = project(place.lon, place.lat)
         seen[place.geonames_id] = Point(
             place_id=str(place.geonames_id), name=place.resolved_name, lat=place.lat, lon=place.lon,
-            x=x, y=y, r=SMALL_RADIUS, focus=place.geonames_id == focus_id,
+            x=x, y=y, r=r, focus=place.geonames_id == focus_id,
         )
     return list(seen.values())
 
 
-def view_around(points: list[Point], *, aspect: float = 2.0, min_width: float = 12.0) -> ViewBox:
-    """The view that shows every point with a margin, at least ``min_width`` units wide
-    (about 4° of longitude: a city and its surroundings), ``aspect`` wide to high."""
-    if not points:
+def view_around(corners: list[tuple[float, float]], *, aspect: float = 2.0, min_width: float = 30.0) -> ViewBox:
+    """The view that shows every point of ``corners`` (x, y) with a margin, at least
+    ``min_width`` units wide (about 11° of longitude), ``aspect`` wide to high."""
+    if not corners:
         return world_view()
-    xs, ys = [p.x for p in points], [p.y for p in points]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
     width = max(min_width, (max(xs) - min(xs)) * 1.4)
     height = max(width / aspect, (max(ys) - min(ys)) * 1.4)
     width = max(width, height * aspect)
@@ -118,6 +119,13 @@ def view_around(points: list[Point], *, aspect: float = 2.0, min_width: float = 
     x = min(max(cx - width / 2, 0.0), WORLD - width)
     y = min(max(cy - height / 2, 0.0), WORLD - height)
     return ViewBox(x, y, width, height)
+
+
+def view_of_box(box: ViewBox) -> ViewBox:
+    """The search map zoomed to a ``bbox`` filter, with a margin around the box."""
+    corners = [(box.x, box.y), (box.x + box.width, box.y + box.height)]
+    world = world_view()
+    return view_around(corners, aspect=world.width / world.height, min_width=60.0)
 
 
 def box_rect(bbox: str) -> ViewBox | None:
@@ -133,10 +141,10 @@ def box_rect(bbox: str) -> ViewBox | None:
 
 def tiles(template: str, view: ViewBox, *, across: float = 4.0) -> list[Tile]:
     """Tiles of ``template`` ({z}/{x}/{y}) covering ``view``, at the zoom where about
-    ``across`` tiles span its width."""
+    ``across`` tiles (or fewer) span its width."""
     if not template:
         return []
-    zoom = max(1, min(18, round(math.log2(WORLD * across / view.width))))
+    zoom = max(1, min(18, math.floor(math.log2(WORLD * across / view.width))))
     size = WORLD / 2**zoom
     first_x, last_x = int(view.x // size), int(min(view.x + view.width, WORLD - 1e-9) // size)
     first_y, last_y = int(view.y // size), int(min(view.y + view.height, WORLD - 1e-9) // size)

@@ -8,6 +8,7 @@ JavaScript, and the API URLs (export, stream) of the same search.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -63,15 +64,15 @@ class PageState(Struct, frozen=True, kw_only=True):
         return out
 
     def url(self, path: str = "/", **extra: str) -> str:
-        query = urlencode(self.pairs() + [(k, v) for k, v in extra.items() if v])
+        query = "&".join(q for q in (_query(self), urlencode([(k, v) for k, v in extra.items() if v])) if q)
         return f"{path}?{query}" if query else path
 
-    def adding(self, name: str, value: str) -> PageState:
-        """This search narrowed by one more filter value (a facet or point click)."""
-        if name in LIST_NAMES:
-            values = getattr(self, name)
-            return self if value in values else msgspec.structs.replace(self, **{name: (*values, value)})
-        return msgspec.structs.replace(self, **{SINGLE_NAMES[name]: value})
+    def url_adding(self, name: ListName, value: str) -> str:
+        """This search narrowed by one more value of a list filter (a facet, a point, a tag),
+        as a link; made without re-encoding the rest (a page has hundreds of these links)."""
+        if value in getattr(self, name):
+            return self.url()
+        return self.url(**{name: value})
 
     def without(self, name: str, value: str | None = None) -> PageState:
         """This search with one filter value (or a whole single-valued filter) removed."""
@@ -91,6 +92,11 @@ class PageState(Struct, frozen=True, kw_only=True):
             published_to=self.until or None, near=self.near or None, bbox=self.bbox or None,
             focus_only="true" if self.focus_only else None, sort=self.sort or None, **page,
         )
+
+
+@lru_cache(maxsize=256)
+def _query(state: PageState) -> str:
+    return urlencode(state.pairs())
 
 
 def _unique(values) -> tuple[str, ...]:

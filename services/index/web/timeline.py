@@ -23,6 +23,7 @@ class Bar(Struct, frozen=True):
     start: date
     end: date  # the last day the bar counts (inclusive): what `to` takes
     count: int
+    height: float = 0.0  # percent of the tallest bar (a sliver at least, when it has any)
 
     @property
     def label(self) -> str:
@@ -32,20 +33,7 @@ class Bar(Struct, frozen=True):
 class Timeline(Struct, frozen=True):
     interval: Interval
     bars: list[Bar]
-
-    @property
-    def peak(self) -> int:
-        return max((bar.count for bar in self.bars), default=0)
-
-    @property
-    def total(self) -> int:
-        return sum(bar.count for bar in self.bars)
-
-    def height(self, bar: Bar) -> float:
-        """The bar's height in percent of the tallest (at least a sliver when it has any)."""
-        if not bar.count:
-            return 0.0
-        return max(2.0, round(100.0 * bar.count / self.peak, 1))
+    peak: int = 0
 
 
 def interval_for(first: date, last: date) -> Interval:
@@ -72,9 +60,15 @@ def timeline(days: list[TimeBucket]) -> Timeline:
         start = _next(start, interval)
     for day, count in counts.items():
         bars[_period_start(day, interval)] += count
-    return Timeline(interval=interval, bars=[
-        Bar(start=start, end=_next(start, interval) - timedelta(days=1), count=count) for start, count in bars.items()
+    peak = max(bars.values())
+    return Timeline(interval=interval, peak=peak, bars=[
+        Bar(start=start, end=_next(start, interval) - timedelta(days=1), count=count, height=_height(count, peak))
+        for start, count in bars.items()
     ])
+
+
+def _height(count: int, peak: int) -> float:
+    return max(2.0, round(100.0 * count / peak, 1)) if count else 0.0
 
 
 def _period_start(day: date, interval: Interval) -> date:

@@ -128,15 +128,16 @@ def search_page(store: ArticleReader, cursors: CursorSeal, state: PageState, *, 
                                       facet_size=str(FACET_SIZE), histogram="day")
     except Failed as exc:
         return SearchPage(state=state, errors=exc.errors, chips=chips(state, {}))
-    points = maps.match_points(result.facets.get("points", []))
+    box = maps.box_rect(state.bbox) if state.bbox else None
+    view = maps.view_of_box(box) if box else maps.world_view()
+    points = maps.match_points(result.facets.get("points", []), scale=view.width / maps.WORLD)
     names = {p.place_id: p.name for p in points}
-    view = maps.world_view()
     return SearchPage(
         state=state, errors=[], total=result.total,
         hits=_hit_views(result.hits, state), next_cursor=next_cursor,
         chips=chips(state, names), facets=facet_views(state, result.facets), timeline=timeline(result.histogram),
-        map=MapView(view=view, points=points, box=maps.box_rect(state.bbox) if state.bbox else None,
-                    tiles=maps.tiles(tile_url, view), links={p.place_id: state.adding("place", p.place_id).url() for p in points}),
+        map=MapView(view=view, points=points, box=box,
+                    tiles=maps.tiles(tile_url, view), links={p.place_id: state.url_adding("place", p.place_id) for p in points}),
     )
 
 
@@ -178,13 +179,13 @@ def new_hit(article: EnrichedArticle, state: PageState) -> HitView:
 def top_entities(entities: list[Entity], state: PageState) -> list[Link]:
     named = sorted((e for e in entities if e.label not in PLACE_KINDS), key=lambda e: -e.count)[:TOP_ENTITIES]
     return [Link(label=e.text, kind=marks.KINDS.get(e.label, "other"),
-                 url=state.adding("entity", f"{e.label}:{e.text}").url()) for e in named]
+                 url=state.url_adding("entity", f"{e.label}:{e.text}")) for e in named]
 
 
 def _focus(focus: Place | None, state: PageState) -> Link | None:
     if focus is None:
         return None
-    return Link(label=focus.resolved_name, kind="place", url=state.adding("place", str(focus.geonames_id)).url())
+    return Link(label=focus.resolved_name, kind="place", url=state.url_adding("place", str(focus.geonames_id)))
 
 
 def facet_views(state: PageState, facets: dict[str, list[Bucket]]) -> list[FacetView]:
@@ -195,7 +196,7 @@ def facet_views(state: PageState, facets: dict[str, list[Bucket]]) -> list[Facet
             value = pattern.format(bucket.key)
             active = value in getattr(state, param)
             links.append(Link(label=_facet_label(name, bucket.key), count=bucket.count, active=active,
-                              url=(state.without(param, value) if active else state.adding(param, value)).url()))
+                              url=state.without(param, value).url() if active else state.url_adding(param, value)))
         views.append(FacetView(name, title, links))
     return views
 
@@ -217,10 +218,9 @@ def chips(state: PageState, place_names: dict[str, str]) -> list[Link]:
             for v in state.country]
     out += [Link(label=v, kind="source", url=state.without("source", v).url()) for v in state.source]
     out += [Link(label=v, kind="language", url=state.without("language", v).url()) for v in state.language]
-    for name, field, label in (("from", "since", "from {}"), ("to", "until", "to {}"), ("near", "near", "near {}"),
-                               ("bbox", "bbox", "in box {}")):
+    for name, field in (("from", "since"), ("to", "until"), ("near", "near"), ("bbox", "bbox")):
         if value := getattr(state, field):
-            out.append(Link(label=label.format(value), kind=name, url=state.without(name).url()))
+            out.append(Link(label=value, kind=name, url=state.without(name).url()))
     if state.focus_only:
         out.append(Link(label="focus place only", kind="focus", url=state.without("focus_only").url()))
     return out
@@ -238,8 +238,9 @@ def country_names() -> dict[str, str]:
 
 def article_page(article: EnrichedArticle, *, tile_url: str = "") -> ArticlePage:
     empty = PageState()
-    points = maps.article_points(article.places, article.focus)
-    view = maps.view_around(points)
+    places = [*article.places, *([article.focus] if article.focus else [])]
+    view = maps.view_around([maps.project(p.lon, p.lat) for p in places])
+    points = maps.article_points(article.places, article.focus, r=view.width / 60)
     by_label: dict[str, list[Entity]] = {}
     for entity in sorted(article.entities, key=lambda e: -e.count):
         by_label.setdefault(entity.label, []).append(entity)
@@ -247,11 +248,11 @@ def article_page(article: EnrichedArticle, *, tile_url: str = "") -> ArticlePage
         article=article,
         title=marks.runs(article.title, marks.mentions(article, "title")),
         text=marks.runs(article.text, marks.mentions(article, "text")),
-        places=[(p, empty.adding("place", str(p.geonames_id)).url()) for p in article.places],
+        places=[(p, empty.url_adding("place", str(p.geonames_id))) for p in article.places],
         entities=[(label, [Link(label=e.text, kind=marks.KINDS.get(label, "other"), count=e.count,
-                                url=empty.adding("entity", f"{label}:{e.text}").url()) for e in entities])
+                                url=empty.url_adding("entity", f"{label}:{e.text}")) for e in entities])
                   for label, entities in sorted(by_label.items(), key=lambda item: -len(item[1]))],
         focus=_focus(article.focus, empty),
         map=MapView(view=view, points=points, tiles=maps.tiles(tile_url, view),
-                    links={p.place_id: empty.adding("place", p.place_id).url() for p in points}),
+                    links={p.place_id: empty.url_adding("place", p.place_id) for p in points}),
     )

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Annotated
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import MediaType, Request, Response, get
 from litestar.datastructures import CacheControlHeader
+from litestar.params import PathParameter, QueryParameter
 from litestar.static_files import create_static_files_router
 
 from services.index.cursors import CursorSeal
@@ -46,7 +48,7 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
         return render(request, "search.html", 400 if page.errors else 200, page=page, took_ms=took_ms)
 
     @get("/results", sync_to_thread=True, include_in_schema=False)
-    def more_results(request: Request, cursor: str) -> Response[str]:
+    def more_results(request: Request, cursor: Annotated[str, QueryParameter()]) -> Response[str]:
         state = PageState.from_query(request.query_params.dict())
         try:
             hits = views.more_hits(store, cursors, state, cursor)
@@ -55,7 +57,7 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
         return render(request, "_hits.html", hits=hits.hits, next_cursor=hits.next_cursor, state=state)
 
     @get("/hits/{article_id:str}", sync_to_thread=True, include_in_schema=False)
-    def one_hit(request: Request, article_id: str) -> Response[str]:
+    def one_hit(request: Request, article_id: Annotated[str, PathParameter()]) -> Response[str]:
         article = store.get(article_id) if _ARTICLE_ID.match(article_id) else None
         if article is None:
             return render(request, "_errors.html", 404, errors=[f"no article with id {article_id}"])
@@ -63,7 +65,7 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
         return render(request, "_hits.html", hits=[views.new_hit(article, state)], next_cursor=None, state=state)
 
     @get("/articles/{article_id:str}", sync_to_thread=True, include_in_schema=False)
-    def article_page(request: Request, article_id: str) -> Response[str]:
+    def article_page(request: Request, article_id: Annotated[str, PathParameter()]) -> Response[str]:
         article = store.get(article_id) if _ARTICLE_ID.match(article_id) else None
         if article is None:
             return render(request, "missing.html", 404, article_id=article_id, state=PageState())

@@ -62,9 +62,9 @@ def _reasons(why_by_service: dict[str, str]) -> str:
 def print_where(settings: Settings, redis_url: str, api_key: str) -> None:
     search, ingest = stack.search_url(settings), stack.ingest_url(settings)
     lines = [
-        "[green]Dateline is up[/]",
-        f"  web (search API docs)  {search}/docs",
-        f"  search                 {search}/v1/search?q=…",
+        f"[green]Dateline is up:[/] open {search}/ in a browser to search",
+        f"  search page            {search}/",
+        f"  search API             {search}/v1/search?q=…  (docs: {search}/docs)",
         f"  ingest                 POST {ingest}/v1/articles",
         f"  API key                {api_key or '(none: ingest is open)'}",
         f"  Redis                  {redis_url}",
@@ -121,6 +121,7 @@ def print_try_this(settings: Settings) -> None:
     base = stack.search_url(settings)
     lines = [
         "\nTry:",
+        f"  {base}/?q=flood   (in a browser: the search page)",
         "  bin/dateline search 'election' --facets entities",
         "  bin/dateline status",
         f"  curl '{base}/v1/search?q=flood&facets=places,people,organizations&size=3'",

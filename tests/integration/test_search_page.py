@@ -76,7 +76,7 @@ def page(client, url: str, status: int = 200) -> str:
 
 def links(html: str, css_class: str) -> dict[str, str]:
     """Text -> href of the links with ``css_class``."""
-    found = re.findall(rf'<a class="{css_class}"[^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.S)
+    found = re.findall(rf'<a class="{css_class}"[^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.DOTALL)
     return {re.sub(r"<[^>]+>|\s+", " ", unescape(text)).strip(): unescape(href) for href, text in found}
 
 

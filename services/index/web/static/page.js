@@ -13,9 +13,16 @@ function go(base, params) {
 
 // -- the form: sort changes search at once; "/" jumps to the search box ---------------------------
 function enhanceForm() {
-  for (const field of document.querySelectorAll("select[data-autosubmit], input[name=focus_only]")) {
-    field.addEventListener("change", () => field.form.requestSubmit());
+  const form = document.querySelector("form.search");
+  for (const field of form.querySelectorAll("select[data-autosubmit], input[name=focus_only]")) {
+    field.addEventListener("change", () => form.requestSubmit());
   }
+  // empty fields stay out of the URL, which is the search's whole state
+  form.addEventListener("formdata", (event) => {
+    for (const [name, value] of [...event.formData.entries()]) {
+      if (value === "") event.formData.delete(name);
+    }
+  });
   document.addEventListener("keydown", (event) => {
     const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
     if (event.key === "/" && !typing) {
@@ -67,6 +74,8 @@ function onDrag(element, { start, move, end }) {
     origin = null;
   });
   element.addEventListener("pointercancel", () => { origin = null; dragged = false; });
+  // links are draggable by default: a drag that starts on a bar or a point is ours
+  element.addEventListener("dragstart", (event) => event.preventDefault());
   // the click that ends a drag must not also follow the link under the pointer
   element.addEventListener("click", (event) => {
     if (dragged) { event.preventDefault(); dragged = false; }

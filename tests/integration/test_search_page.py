@@ -77,7 +77,7 @@ def page(client, url: str, status: int = 200) -> str:
 def links(html: str, css_class: str) -> dict[str, str]:
     """Text -> href of the links with ``css_class``."""
     found = re.findall(rf'<a class="{css_class}"[^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.DOTALL)
-    return {re.sub(r"<[^>]+>|\s+", " ", unescape(text)).strip(): unescape(href) for href, text in found}
+    return {" ".join(re.sub(r"<[^>]+>", " ", unescape(text)).split()): unescape(href) for href, text in found}
 
 
 def test_the_first_page_shows_hits_facets_timeline_and_map(client):
@@ -113,6 +113,7 @@ def test_a_place_filter_is_named_on_its_chip_and_the_map_links_to_places(client)
 def test_the_bbox_filter_is_drawn_and_the_map_zooms_to_it(client):
     html = page(client, "/?bbox=-10,40,20,55")
     assert '<rect class="bbox"' in html
+    assert list(links(html, "chip k-bbox")) == ["bbox 10°W to 20°E, 40°N to 55°N ×"]
     # Lyon, Berlin, Paris, and Suva: the story from Suva mentions Paris
     assert html.count('class="point') == 4
     view = [float(v) for v in re.search(r'<svg class="world" viewBox="([^"]+)"', html).group(1).split()]

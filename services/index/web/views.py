@@ -37,6 +37,10 @@ FACETS = (
     ("languages", "Languages", "language", "{}"),
 )
 PLACE_KINDS = ("GPE", "LOC")
+# The article view's headings for spaCy's labels; others show as they are.
+LABEL_TITLES = {"PERSON": "People", "ORG": "Organisations", "GPE": "Countries, cities, states", "LOC": "Other locations",
+                "NORP": "Nationalities, religious and political groups", "FAC": "Buildings, airports, roads, bridges",
+                "EVENT": "Events"}
 TOP_ENTITIES = 5
 LEAD_CHARS = 240
 
@@ -105,7 +109,7 @@ class ArticlePage(Struct, frozen=True, kw_only=True):
     title: list[marks.Run]
     text: list[marks.Run]
     places: list[tuple[Place, str]]  # each place with the search for it
-    entities: list[tuple[str, list[Link]]]  # by label, most mentioned first
+    entities: list[tuple[str, list[Link]]]  # (heading, entities) by label, the largest group first
     focus: Link | None
     map: MapView
 
@@ -218,12 +222,33 @@ def chips(state: PageState, place_names: dict[str, str]) -> list[Link]:
             for v in state.country]
     out += [Link(label=v, kind="source", url=state.without("source", v).url()) for v in state.source]
     out += [Link(label=v, kind="language", url=state.without("language", v).url()) for v in state.language]
+    labels = {"from": str, "to": str, "near": _near_label, "bbox": _box_label}
     for name, field in (("from", "since"), ("to", "until"), ("near", "near"), ("bbox", "bbox")):
         if value := getattr(state, field):
-            out.append(Link(label=value, kind=name, url=state.without(name).url()))
+            out.append(Link(label=labels[name](value), kind=name, url=state.without(name).url()))
     if state.focus_only:
         out.append(Link(label="focus place only", kind="focus", url=state.without("focus_only").url()))
     return out
+
+
+def _box_label(bbox: str) -> str:
+    try:
+        west, south, east, north = (float(v) for v in bbox.split(","))
+    except ValueError:
+        return bbox
+    return f"{_degrees(west, 'E', 'W')} to {_degrees(east, 'E', 'W')}, {_degrees(south, 'N', 'S')} to {_degrees(north, 'N', 'S')}"
+
+
+def _near_label(near: str) -> str:
+    try:
+        lat, lon, km = (float(v) for v in near.split(","))
+    except ValueError:
+        return near
+    return f"within {km:g} km of {_degrees(lat, 'N', 'S')} {_degrees(lon, 'E', 'W')}"
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    return f"{abs(value):.2f}".rstrip("0").rstrip(".") + "°" + (positive if value >= 0 else negative)
 
 
 @cache
@@ -249,7 +274,7 @@ def article_page(article: EnrichedArticle, *, tile_url: str = "") -> ArticlePage
         title=marks.runs(article.title, marks.mentions(article, "title")),
         text=marks.runs(article.text, marks.mentions(article, "text")),
         places=[(p, empty.url_adding("place", str(p.geonames_id))) for p in article.places],
-        entities=[(label, [Link(label=e.text, kind=marks.KINDS.get(label, "other"), count=e.count,
+        entities=[(LABEL_TITLES.get(label, label), [Link(label=e.text, kind=marks.KINDS.get(label, "other"), count=e.count,
                                 url=empty.url_adding("entity", f"{label}:{e.text}")) for e in entities])
                   for label, entities in sorted(by_label.items(), key=lambda item: -len(item[1]))],
         focus=_focus(article.focus, empty),

@@ -145,7 +145,7 @@ function enhanceMap() {
       const [left, top, right, bottom] = corners(first, event);
       const [west, north] = lonLat(left, top);
       const [east, south] = lonLat(right, bottom);
-      const bbox = [west, south, east, north].map((v) => v.toFixed(3)).join(",");
+      const bbox = [west, south, east, north].map((v) => Number(v.toFixed(2))).join(",");
       go(svg.dataset.bboxUrl, { bbox });
     },
   });

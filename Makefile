@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval lint clean assets
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup bench-page chaos eval lint clean assets
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -59,6 +59,10 @@ bench-pipeline: install
 
 bench-search: install
 	$(RUN) python -m bench.search
+
+# the search page's interactions and its load in Chromium, on the 200k-article index
+bench-page: install
+	$(RUN) python -m bench.page $(BENCH_ARGS)
 
 bench-startup: install
 	$(RUN) python -m bench.startup

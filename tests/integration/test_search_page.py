@@ -94,7 +94,7 @@ def test_the_first_page_shows_hits_facets_timeline_and_map(client):
 
 def test_facets_narrow_and_chips_remove(client):
     html = page(client, "/?q=budget")
-    people = dict(re.findall(r'<a href="([^"]+)"><span class="label">([^<]+)</span>', html))
+    people = dict(re.findall(r'<a href="([^"]+)"><span class="label"[^>]*>([^<]+)</span>', html))
     narrowed = unescape(next(href for href, label in people.items() if label == "Berlin Senate"))
     assert narrowed == "/?q=budget&entity=ORG%3ABerlin+Senate"
     html = page(client, narrowed)

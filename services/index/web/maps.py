@@ -37,7 +37,7 @@ class Point(Struct, frozen=True, kw_only=True):
     name: str
     lat: float
     lon: float
-    x: float
+    x: float  # rounded: as the page writes it
     y: float
     r: float
     count: int = 0
@@ -86,7 +86,8 @@ def match_points(buckets: Iterable[Bucket], *, scale: float = 1.0) -> list[Point
     for count, (place_id, lat, lon, name) in parsed:
         x, y = project(lon, lat)
         r = low + (high - low) * math.sqrt(count / peak)
-        points.append(Point(place_id=place_id, name=name, lat=lat, lon=lon, x=x, y=y, r=round(r, 3), count=count))
+        points.append(Point(place_id=place_id, name=name, lat=lat, lon=lon, x=round(x, 2), y=round(y, 2),
+                            r=round(r, 3), count=count))
     return sorted(points, key=lambda p: -p.count)
 
 
@@ -100,7 +101,7 @@ def article_points(places: list[Place], focus: Place | None, *, r: float = 1.0) 
         x, y = project(place.lon, place.lat)
         seen[place.geonames_id] = Point(
             place_id=str(place.geonames_id), name=place.resolved_name, lat=place.lat, lon=place.lon,
-            x=x, y=y, r=r, focus=place.geonames_id == focus_id,
+            x=round(x, 3), y=round(y, 3), r=r, focus=place.geonames_id == focus_id,
         )
     return list(seen.values())
 

@@ -213,15 +213,23 @@ def test_keyboard_reaches_the_search_and_the_facets(site, page):
     assert len(query(page)) == 2
 
 
-def test_download_the_match_as_csv(site, page):
+def downloaded(tab, link) -> list[list[str]]:
+    with tab.expect_download() as download:
+        link.click()
+    return list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+
+
+def test_download_the_match_its_facets_and_its_timeline(site, page):
     page.goto(site + "/?q=flood")
     link = page.locator(".export a", has_text="CSV")
     if not link.count():
         pytest.skip("this index service has no /v1/export yet: the page offers no download")
-    with page.expect_download() as download:
-        link.click()
-    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    rows = downloaded(page, link)
     assert rows[0][0] == "id" and len(rows) == total(page) + 1
+    facets = downloaded(page, page.locator("a.download", has_text="Facets as CSV"))
+    assert facets[0] == ["facet", "key", "count"] and {row[0] for row in facets[1:]} >= {"people", "places"}
+    timeline = downloaded(page, page.locator("a.download", has_text="Timeline as CSV"))
+    assert timeline[0] == ["start", "count"] and sum(int(row[1]) for row in timeline[1:]) == total(page)
 
 
 def test_follow_a_search_and_see_a_new_article_arrive(site, page, system):

@@ -165,8 +165,10 @@ def test_one_hit_for_a_followed_search(client):
 def test_the_page_offers_export_and_follow_only_where_the_api_has_them(client):
     html = page(client, "/")
     paths = {route.path for route in client.app.routes}
-    assert ("/v1/export" in paths) == ("format=csv" in html)
-    assert ("/v1/stream" in paths) == ('data-stream="/v1/stream' in html)
+    assert ("/v1/export" in paths) == ('href="/v1/export?format=csv"' in html)
+    assert ("/v1/export/facets" in paths) == ('href="/v1/export/facets?' in html)
+    assert ("/v1/export/timeline" in paths) == ('href="/v1/export/timeline?histogram=day"' in html)
+    assert ("/v1/stream" in paths) == ('data-stream="/v1/stream"' in html)
 
 
 def test_with_search_keys_the_page_needs_one_but_its_files_do_not(index):

@@ -25,7 +25,8 @@ from shared.settings import Settings
 HERE = Path(__file__).resolve().parent
 STATIC_PATH = "/static"
 # The API routes the page offers when this service has them (they came later than the page).
-EXPORT_PATH, STREAM_PATH = "/v1/export", "/v1/stream"
+API_PATHS = {"export": "/v1/export", "export_facets": "/v1/export/facets", "export_timeline": "/v1/export/timeline",
+             "stream": "/v1/stream"}
 _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -84,12 +85,12 @@ def _templates(settings: Settings) -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["day"] = lambda when: when.strftime("%-d %b %Y") if when else ""
-    env.globals.update(static=STATIC_PATH, tiles_attribution=settings.map_tiles_attribution,
-                       export_path=EXPORT_PATH, stream_path=STREAM_PATH)
+    env.globals.update(static=STATIC_PATH, tiles_attribution=settings.map_tiles_attribution, paths=API_PATHS,
+                       facet_names=",".join(name for name, *_ in views.FACETS))
     return env
 
 
 def _api_features(request: Request) -> dict[str, bool]:
     """Which of the later API routes this app serves: the page offers only those."""
-    paths = {route.path for route in request.app.routes}
-    return {"export": EXPORT_PATH in paths, "stream": STREAM_PATH in paths}
+    served = {route.path for route in request.app.routes}
+    return {name: path in served for name, path in API_PATHS.items()}

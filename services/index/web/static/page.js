@@ -195,6 +195,9 @@ function enhanceFollow() {
     });
     source.addEventListener("message", show);
     source.addEventListener("article", show);
+    source.addEventListener("expired", () => {
+      say("Some new articles came while the connection was away too long: reload the page to see them.");
+    });
     source.addEventListener("error", () => {
       if (!opened) stop("Live updates are not available from this server.");
       else say("Connection lost: reconnecting (nothing is missed)…");

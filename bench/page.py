@@ -52,18 +52,26 @@ from services.index.web.views import FACET_SIZE, FACETS, PAGE_SIZE
 SAMPLES = 100  # requests per interaction
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # What the page asks of the store, as an API request: the baseline of every interaction.
-API_EXTRA = {"size": PAGE_SIZE, "facets": ",".join([name for name, *_ in FACETS] + ["points"]),
-             "facet_size": FACET_SIZE, "histogram": "day"}
+API_EXTRA = {
+    "size": PAGE_SIZE,
+    "facets": ",".join([name for name, *_ in FACETS] + ["points"]),
+    "facet_size": FACET_SIZE,
+    "histogram": "day",
+}
 
 
 def interactions(rng: random.Random) -> dict[str, list[dict]]:
     """Parameter sets per interaction, sampled once so the page and the API run the same."""
+
     def word() -> str:
         return rng.choice(rng.choice(TOPICS).split())
 
     def window() -> dict:  # a month, as a drag over a timeline of weeks makes it
         first = START + timedelta(days=rng.randrange(DAYS - 30))
-        return {"from": first.date().isoformat(), "to": (first + timedelta(days=30)).date().isoformat()}
+        return {
+            "from": first.date().isoformat(),
+            "to": (first + timedelta(days=30)).date().isoformat(),
+        }
 
     def box() -> str:
         _, lat, lon, *_ = rng.choice(CITIES)
@@ -72,7 +80,10 @@ def interactions(rng: random.Random) -> dict[str, list[dict]]:
     kinds = {
         "open the page": dict,
         "search two words": lambda: {"q": f"{word()} {word()}"},
-        "click a facet": lambda: {"q": word(), "entity": f"PERSON:{rng.choice(FIRST)} {rng.choice(LAST)}"},
+        "click a facet": lambda: {
+            "q": word(),
+            "entity": f"PERSON:{rng.choice(FIRST)} {rng.choice(LAST)}",
+        },
         "click an organisation": lambda: {"entity": f"ORG:{rng.choice(ORGS)}"},
         "drag the timeline": lambda: {"q": word(), **window()},
         "draw a box": lambda: {"bbox": box()},
@@ -153,7 +164,9 @@ def browser_loads(base: str, urls: list[str]) -> tuple[list[float], list[float]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200_000)
-    parser.add_argument("--keep", type=Path, help="index here and keep it; an index already there is reused")
+    parser.add_argument(
+        "--keep", type=Path, help="index here and keep it; an index already there is reused"
+    )
     args = parser.parse_args()
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="dateline-bench-page-"))
     try:
@@ -171,34 +184,49 @@ def run(data_dir: Path, articles: int) -> None:
         index_articles(store, itertools.islice(made, store.stats().documents, None), 1000)
     documents = store.stats().documents
     store.close()
-    print(f"page benchmark: {documents:,} articles; load average {os.getloadavg()[0]:.2f} at the start")
+    print(
+        f"page benchmark: {documents:,} articles; load average {os.getloadavg()[0]:.2f} at the start"
+    )
     kinds = interactions(random.Random(SEED + 2))
     rng = random.Random(SEED + 3)
     ids = [f"{rng.randrange(documents):032x}" for _ in range(SAMPLES)]
     process, base = search_process(data_dir)
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
-            for queries in kinds.values():  # warm: page cache, lazy loads (coverings, country names)
+            for (
+                queries
+            ) in kinds.values():  # warm: page cache, lazy loads (coverings, country names)
                 time_page(client, queries[:10])
                 time_api(client, queries[:10])
-            print(f"\nms over {SAMPLES} requests each, one client, warm cache: the page's HTML, "
-                  "and the API request of the same search (baseline)")
-            print(f"{'interaction':<24} {'page p50':>8} {'p95':>7} {'p99':>7}   {'API p50':>8} {'p95':>7}   {'page +p50':>8}")
+            print(
+                f"\nms over {SAMPLES} requests each, one client, warm cache: the page's HTML, "
+                "and the API request of the same search (baseline)"
+            )
+            print(
+                f"{'interaction':<24} {'page p50':>8} {'p95':>7} {'p99':>7}   {'API p50':>8} {'p95':>7}   {'page +p50':>8}"
+            )
             for name, queries in kinds.items():
                 print(row(name, time_page(client, queries), time_api(client, queries)), flush=True)
             print(row("more results", time_more(client, kinds["search two words"])))
             print(row("open an article", time_articles(client, ids)))
-        urls = ["/?" + urlencode(q) for q in itertools.islice(itertools.chain(*kinds.values()), 0, None, SAMPLES // 3)]
+        urls = [
+            "/?" + urlencode(q)
+            for q in itertools.islice(itertools.chain(*kinds.values()), 0, None, SAMPLES // 3)
+        ]
         loads = browser_loads(base, urls)
         if loads:
             cold, warm = loads
-            print(f"\npage load in Chromium (navigation start to load event, {len(urls)} pages): "
-                  f"empty cache p50 {statistics.median(cold):.0f} ms, max {max(cold):.0f} ms; "
-                  f"warm p50 {statistics.median(warm):.0f} ms, max {max(warm):.0f} ms")
+            print(
+                f"\npage load in Chromium (navigation start to load event, {len(urls)} pages): "
+                f"empty cache p50 {statistics.median(cold):.0f} ms, max {max(cold):.0f} ms; "
+                f"warm p50 {statistics.median(warm):.0f} ms, max {max(warm):.0f} ms"
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)
-    print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)")
+    print(
+        f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)"
+    )
 
 
 if __name__ == "__main__":

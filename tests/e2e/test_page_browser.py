@@ -29,13 +29,17 @@ PHONE = {"width": 390, "height": 844}
 ARTICLES = 120
 SUFFIX = "?from=page-e2e"  # URLs of their own: other e2e tests post the same samples
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed"
+)
 
 
 @pytest.fixture(scope="module")
 def chromium():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (Debian's) to run the browser tests")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: apt-get install chromium (Debian's) to run the browser tests"
+        )
     with playwright_api.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
@@ -48,7 +52,10 @@ def site(system) -> str:
     before = system.search.get("/v1/stats").json()["documents"]
     articles = [dict(a, url=a["url"] + SUFFIX) for a in sample_articles(ARTICLES)]
     assert post(system, articles)["accepted"] == ARTICLES
-    poll(lambda: system.search.get("/v1/stats").json()["documents"] >= before + ARTICLES, timeout_s=240)
+    poll(
+        lambda: system.search.get("/v1/stats").json()["documents"] >= before + ARTICLES,
+        timeout_s=240,
+    )
     return f"http://{system.settings.search_host}:{system.settings.search_port}"
 
 
@@ -59,8 +66,13 @@ def page(chromium):
     tab = context.new_page()
     problems: list[str] = []
     tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    context.route(re.compile(r"^(?!http://(127\.0\.0\.1|localhost)[:/]).*"),
-                  lambda route: (problems.append(f"request to elsewhere: {route.request.url}"), route.abort()))
+    context.route(
+        re.compile(r"^(?!http://(127\.0\.0\.1|localhost)[:/]).*"),
+        lambda route: (
+            problems.append(f"request to elsewhere: {route.request.url}"),
+            route.abort(),
+        ),
+    )
     tab.problems = problems
     yield tab
     context.close()
@@ -125,7 +137,9 @@ def test_more_results_and_the_sort(site, page):
     assert page.locator(".hit").count() == 20
     page.click("a.more")
     page.wait_for_function("document.querySelectorAll('.hit').length > 20")
-    dates = page.locator(".hit time").evaluate_all("times => times.map(t => t.getAttribute('datetime'))")
+    dates = page.locator(".hit time").evaluate_all(
+        "times => times.map(t => t.getAttribute('datetime'))"
+    )
     assert dates == sorted(dates, reverse=True)
     with page.expect_navigation():
         page.select_option("select[name=sort]", "oldest")
@@ -162,7 +176,9 @@ def test_a_box_drawn_on_the_map_and_a_click_on_a_place(site, page, system):
     }""")
     drag(page, tuple(corners[0]), tuple(corners[1]))
     west, south, east, north = (float(v) for v in query(page)["bbox"][0].split(","))
-    assert (west, south, east, north) == pytest.approx((-12, 35, 30, 60), abs=0.6)  # the pointer lands within a pixel
+    assert (west, south, east, north) == pytest.approx(
+        (-12, 35, 30, 60), abs=0.6
+    )  # the pointer lands within a pixel
     boxed = total(page)
     assert 0 < boxed < everything
     assert boxed == search(system, size=0, bbox=query(page)["bbox"][0])["total"]
@@ -227,9 +243,14 @@ def test_download_the_match_its_facets_and_its_timeline(site, page):
     rows = downloaded(page, link)
     assert rows[0][0] == "id" and len(rows) == total(page) + 1
     facets = downloaded(page, page.locator("a.download", has_text="Facets as CSV"))
-    assert facets[0] == ["facet", "key", "count"] and {row[0] for row in facets[1:]} >= {"people", "places"}
+    assert facets[0] == ["facet", "key", "count"] and {row[0] for row in facets[1:]} >= {
+        "people",
+        "places",
+    }
     timeline = downloaded(page, page.locator("a.download", has_text="Timeline as CSV"))
-    assert timeline[0] == ["start", "count"] and sum(int(row[1]) for row in timeline[1:]) == total(page)
+    assert timeline[0] == ["start", "count"] and sum(int(row[1]) for row in timeline[1:]) == total(
+        page
+    )
 
 
 def test_follow_a_search_and_see_a_new_article_arrive(site, page, system):
@@ -240,19 +261,32 @@ def test_follow_a_search_and_see_a_new_article_arrive(site, page, system):
     follow.click()
     page.wait_for_function("document.querySelector('.live').textContent.startsWith('Following')")
     title = "Ferry crossings resume after the storm"
-    post(system, [{"url": "https://harbour.example/ferry-followed", "title": title,
-                   "text": "The ferry between two islands resumed on Monday, the operator said."}])
+    post(
+        system,
+        [
+            {
+                "url": "https://harbour.example/ferry-followed",
+                "title": title,
+                "text": "The ferry between two islands resumed on Monday, the operator said.",
+            }
+        ],
+    )
     page.locator(".hit.new", has_text=title).wait_for(timeout=60_000)
     screenshots(page, "follow")
 
 
 def test_the_api_docs_work_offline_on_both_services(chromium, site, system):
     settings: Settings = system.settings
-    for name, base in (("search", site), ("ingest", f"http://{settings.ingest_host}:{settings.ingest_port}")):
+    for name, base in (
+        ("search", site),
+        ("ingest", f"http://{settings.ingest_host}:{settings.ingest_port}"),
+    ):
         context = chromium.new_context(viewport=DESKTOP)
         elsewhere: list[str] = []
-        context.route(re.compile(r"^(?!http://(127\.0\.0\.1|localhost)[:/]).*"),
-                      lambda route, seen=elsewhere: (seen.append(route.request.url), route.abort()))
+        context.route(
+            re.compile(r"^(?!http://(127\.0\.0\.1|localhost)[:/]).*"),
+            lambda route, seen=elsewhere: (seen.append(route.request.url), route.abort()),
+        )
         tab = context.new_page()
         tab.goto(base + "/docs")
         tab.locator(".swagger-ui .info .title").wait_for()

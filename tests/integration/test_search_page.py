@@ -30,35 +30,84 @@ def _spanned(article):
     def at(name: str) -> list[Span]:
         return [Span("text", text.index(name), text.index(name) + len(name))]
 
-    lyon = place("Lyon", geonames_id=LYON.geonames_id, lat=LYON.lat, lon=LYON.lon, country_code="FR",
-                 confidence=0.9, spans=at("Lyon"))
-    return msgspec.structs.replace(article, places=[lyon], focus=lyon, entities=[
-        Entity(text="Red Cross", label="ORG", count=1, spans=at("Red Cross")),
-        Entity(text="Ana Duval", label="PERSON", count=1, spans=at("Ana Duval")),
-    ])
+    lyon = place(
+        "Lyon",
+        geonames_id=LYON.geonames_id,
+        lat=LYON.lat,
+        lon=LYON.lon,
+        country_code="FR",
+        confidence=0.9,
+        spans=at("Lyon"),
+    )
+    return msgspec.structs.replace(
+        article,
+        places=[lyon],
+        focus=lyon,
+        entities=[
+            Entity(text="Red Cross", label="ORG", count=1, spans=at("Red Cross")),
+            Entity(text="Ana Duval", label="PERSON", count=1, spans=at("Ana Duval")),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     root = tmp_path_factory.mktemp("page")
     writer = ArticleStore(root / "index", writable=True)
-    writer.upsert([
-        _spanned(story(1, "Flooding closes roads in Lyon", f"{FLOOD} Ana Duval of the Red Cross said.", day=0)),
-        story(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget.",
-              places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
-        story(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought.",
-              places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
-        story(4, f"Storm reaches Suva {HOSTILE}", f"A storm reached Suva. {HOSTILE} Ana Duval reported from Paris.",
-              places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
-        *[story(10 + n, f"Council meeting {n}", "The council met about the budget.", day=n) for n in range(25)],
-    ])
+    writer.upsert(
+        [
+            _spanned(
+                story(
+                    1,
+                    "Flooding closes roads in Lyon",
+                    f"{FLOOD} Ana Duval of the Red Cross said.",
+                    day=0,
+                )
+            ),
+            story(
+                2,
+                "Berlin senate passes budget",
+                "The senate in Berlin passed the city budget.",
+                places=[BERLIN],
+                focus=BERLIN,
+                entities=[("ORG", "Berlin Senate")],
+                day=1,
+                language="de",
+            ),
+            story(
+                3,
+                "Drought worries farmers",
+                "Farmers near Nairobi fear a long drought.",
+                places=[NAIROBI],
+                focus=NAIROBI,
+                entities=[("ORG", "Red Cross")],
+                day=8,
+                source="Kenya.example",
+            ),
+            story(
+                4,
+                f"Storm reaches Suva {HOSTILE}",
+                f"A storm reached Suva. {HOSTILE} Ana Duval reported from Paris.",
+                places=[SUVA, PARIS],
+                focus=SUVA,
+                entities=[("PERSON", "Ana Duval")],
+                day=35,
+            ),
+            *[
+                story(10 + n, f"Council meeting {n}", "The council met about the budget.", day=n)
+                for n in range(25)
+            ],
+        ]
+    )
     writer.commit()
     yield root
     writer.close()
 
 
 def _client(root, **settings) -> TestClient:
-    return TestClient(search_app(ArticleStore(root / "index"), Settings(data_dir=str(root), **settings)))
+    return TestClient(
+        search_app(ArticleStore(root / "index"), Settings(data_dir=str(root), **settings))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +125,29 @@ def page(client, url: str, status: int = 200) -> str:
 
 def links(html: str, css_class: str) -> dict[str, str]:
     """Text -> href of the links with ``css_class``."""
-    found = re.findall(rf'<a class="{css_class}"[^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.DOTALL)
-    return {" ".join(re.sub(r"<[^>]+>", " ", unescape(text)).split()): unescape(href) for href, text in found}
+    found = re.findall(
+        rf'<a class="{css_class}"[^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.DOTALL
+    )
+    return {
+        " ".join(re.sub(r"<[^>]+>", " ", unescape(text)).split()): unescape(href)
+        for href, text in found
+    }
 
 
 def test_the_first_page_shows_hits_facets_timeline_and_map(client):
     html = page(client, "/")
     assert "29 articles" in html
     assert html.count('<li class="hit"') == 20 and "More results" in html
-    for heading in ("People", "Organisations", "Places", "Countries", "Sources", "Languages", "Timeline", "Map"):
+    for heading in (
+        "People",
+        "Organisations",
+        "Places",
+        "Countries",
+        "Sources",
+        "Languages",
+        "Timeline",
+        "Map",
+    ):
         assert f">{heading}<" in html or f">{heading} <" in html
     assert "Germany (DE)" in html  # countries by name
     assert html.count('class="point') == 5  # Lyon, Berlin, Nairobi, Suva, Paris
@@ -107,7 +170,10 @@ def test_a_place_filter_is_named_on_its_chip_and_the_map_links_to_places(client)
     html = page(client, f"/?place={PARIS.geonames_id}")
     assert "Paris" in links(html, "chip k-place").popitem()[0]
     point_links = re.findall(r'<a href="([^"]+)" class="point" data-place="(\d+)"', html)
-    assert {place_id for _, place_id in point_links} == {str(SUVA.geonames_id), str(PARIS.geonames_id)}
+    assert {place_id for _, place_id in point_links} == {
+        str(SUVA.geonames_id),
+        str(PARIS.geonames_id),
+    }
 
 
 def test_the_bbox_filter_is_drawn_and_the_map_zooms_to_it(client):
@@ -116,7 +182,9 @@ def test_the_bbox_filter_is_drawn_and_the_map_zooms_to_it(client):
     assert list(links(html, "chip k-bbox")) == ["bbox 10°W to 20°E, 40°N to 55°N ×"]
     # Lyon, Berlin, Paris, and Suva: the story from Suva mentions Paris
     assert html.count('class="point') == 4
-    view = [float(v) for v in re.search(r'<svg class="world" viewBox="([^"]+)"', html).group(1).split()]
+    view = [
+        float(v) for v in re.search(r'<svg class="world" viewBox="([^"]+)"', html).group(1).split()
+    ]
     assert view[2] < 200  # zoomed in, not the whole world
 
 
@@ -132,7 +200,9 @@ def test_more_results_come_as_a_fragment_with_the_next_link(client):
     more = unescape(re.search(r'data-fragment="([^"]+)"', first).group(1))
     assert more.startswith("/results?sort=oldest&cursor=")
     fragment = page(client, more)
-    assert fragment.lstrip().startswith('<li class="hit"') and fragment.count('<li class="hit"') == 9
+    assert (
+        fragment.lstrip().startswith('<li class="hit"') and fragment.count('<li class="hit"') == 9
+    )
     assert "More results" not in fragment
     assert "Storm reaches Suva" in fragment  # the last, day 35
     page(client, "/results?cursor=forged", 400)
@@ -175,13 +245,22 @@ def test_with_search_keys_the_page_needs_one_but_its_files_do_not(index):
     with _client(index, search_keys=("k",)) as http:
         assert http.get("/").status_code == 401
         assert http.get("/", headers={"Authorization": "Bearer k"}).status_code == 200
-        for path in ("/static/page.css", "/static/page.js", "/static/world.svg", "/docs", "/docs/assets/swagger-ui.css"):
+        for path in (
+            "/static/page.css",
+            "/static/page.js",
+            "/static/world.svg",
+            "/docs",
+            "/docs/assets/swagger-ui.css",
+        ):
             assert http.get(path).status_code == 200, path
 
 
 def test_the_api_docs_load_nothing_from_elsewhere(client):
     html = page(client, "/docs")
     assert re.findall(r'(?:src|href)="([^"]+)"', html) == [
-        "/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui-standalone-preset.js"]
+        "/docs/assets/swagger-ui.css",
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/swagger-ui-standalone-preset.js",
+    ]
     assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert page(client, "/docs/swagger") == html

@@ -12,16 +12,24 @@ from tests.factories import NAIROBI, PARIS, SUVA
 def test_mercator_corners_and_the_equator():
     assert maps.project(-180, 0) == (0.0, pytest.approx(500.0))
     assert maps.project(180, maps.MAX_LAT) == (pytest.approx(1000.0), pytest.approx(0.0, abs=1e-6))
-    assert maps.project(0, 90) == maps.project(0, maps.MAX_LAT)  # the poles are clamped, not infinite
+    assert maps.project(0, 90) == maps.project(
+        0, maps.MAX_LAT
+    )  # the poles are clamped, not infinite
 
 
 def test_points_of_a_match_are_sized_by_articles_largest_first():
-    buckets = [Bucket(key="2988507|48.8566|2.3522|Paris", count=1), Bucket(key="184745|-1.2864|36.8172|Nairobi", count=100),
-               Bucket(key="not a point", count=5)]
+    buckets = [
+        Bucket(key="2988507|48.8566|2.3522|Paris", count=1),
+        Bucket(key="184745|-1.2864|36.8172|Nairobi", count=100),
+        Bucket(key="not a point", count=5),
+    ]
     points = maps.match_points(buckets)
     assert [p.name for p in points] == ["Nairobi", "Paris"]
     assert points[0].r == maps.RADIUS[1] and points[1].r == pytest.approx(3 + 13 * math.sqrt(0.01))
-    assert (points[1].place_id, points[1].x) == ("2988507", pytest.approx((2.3522 + 180) / 360 * 1000, abs=0.005))
+    assert (points[1].place_id, points[1].x) == (
+        "2988507",
+        pytest.approx((2.3522 + 180) / 360 * 1000, abs=0.005),
+    )
     assert maps.match_points(buckets, scale=0.5)[0].r == maps.RADIUS[1] / 2
 
 
@@ -48,13 +56,17 @@ def test_a_bbox_filter_is_a_rectangle_and_a_zoomed_view():
     view = maps.view_of_box(box)
     assert view.x < box.x and view.x + view.width > box.x + box.width
     assert maps.box_rect("not,a,box") is None
-    assert maps.box_rect("170,-20,-170,-10").width == pytest.approx(20 / 360 * 1000)  # across the antimeridian
+    assert maps.box_rect("170,-20,-170,-10").width == pytest.approx(
+        20 / 360 * 1000
+    )  # across the antimeridian
 
 
 def test_tiles_cover_the_view_at_a_zoom_fitting_its_width():
     assert maps.tiles("", maps.world_view()) == []
     tiles = maps.tiles("https://t.example/{z}/{x}/{y}.png", maps.world_view())
-    assert {t.url.split("/")[3] for t in tiles} == {"2"} and len({t.url for t in tiles}) == len(tiles)
+    assert {t.url.split("/")[3] for t in tiles} == {"2"} and len({t.url for t in tiles}) == len(
+        tiles
+    )
     assert "https://t.example/2/0/0.png" in {t.url for t in tiles} and tiles[0].size == 250
     close = maps.tiles("https://t.example/{z}/{x}/{y}.png", maps.ViewBox(500, 300, 10, 5))
     assert close[0].url.startswith("https://t.example/8/") and len(close) <= 12

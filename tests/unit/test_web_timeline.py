@@ -7,7 +7,9 @@ from shared.schemas import TimeBucket
 
 
 def _days(*pairs: tuple[date, int]) -> list[TimeBucket]:
-    return [TimeBucket(start=datetime(d.year, d.month, d.day, tzinfo=UTC), count=n) for d, n in pairs]
+    return [
+        TimeBucket(start=datetime(d.year, d.month, d.day, tzinfo=UTC), count=n) for d, n in pairs
+    ]
 
 
 def test_the_interval_grows_with_the_range():

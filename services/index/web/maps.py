@@ -86,8 +86,18 @@ def match_points(buckets: Iterable[Bucket], *, scale: float = 1.0) -> list[Point
     for count, (place_id, lat, lon, name) in parsed:
         x, y = project(lon, lat)
         r = low + (high - low) * math.sqrt(count / peak)
-        points.append(Point(place_id=place_id, name=name, lat=lat, lon=lon, x=round(x, 2), y=round(y, 2),
-                            r=round(r, 3), count=count))
+        points.append(
+            Point(
+                place_id=place_id,
+                name=name,
+                lat=lat,
+                lon=lon,
+                x=round(x, 2),
+                y=round(y, 2),
+                r=round(r, 3),
+                count=count,
+            )
+        )
     return sorted(points, key=lambda p: -p.count)
 
 
@@ -100,13 +110,21 @@ def article_points(places: list[Place], focus: Place | None, *, r: float = 1.0) 
             continue
         x, y = project(place.lon, place.lat)
         seen[place.geonames_id] = Point(
-            place_id=str(place.geonames_id), name=place.resolved_name, lat=place.lat, lon=place.lon,
-            x=round(x, 3), y=round(y, 3), r=r, focus=place.geonames_id == focus_id,
+            place_id=str(place.geonames_id),
+            name=place.resolved_name,
+            lat=place.lat,
+            lon=place.lon,
+            x=round(x, 3),
+            y=round(y, 3),
+            r=r,
+            focus=place.geonames_id == focus_id,
         )
     return list(seen.values())
 
 
-def view_around(corners: list[tuple[float, float]], *, aspect: float = 2.0, min_width: float = 30.0) -> ViewBox:
+def view_around(
+    corners: list[tuple[float, float]], *, aspect: float = 2.0, min_width: float = 30.0
+) -> ViewBox:
     """The view that shows every point of ``corners`` (x, y) with a margin, at least
     ``min_width`` units wide (about 11° of longitude), ``aspect`` wide to high."""
     if not corners:
@@ -150,8 +168,12 @@ def tiles(template: str, view: ViewBox, *, across: float = 4.0) -> list[Tile]:
     first_x, last_x = int(view.x // size), int(min(view.x + view.width, WORLD - 1e-9) // size)
     first_y, last_y = int(view.y // size), int(min(view.y + view.height, WORLD - 1e-9) // size)
     return [
-        Tile(url=template.replace("{z}", str(zoom)).replace("{x}", str(tx)).replace("{y}", str(ty)),
-             x=tx * size, y=ty * size, size=size)
+        Tile(
+            url=template.replace("{z}", str(zoom)).replace("{x}", str(tx)).replace("{y}", str(ty)),
+            x=tx * size,
+            y=ty * size,
+            size=size,
+        )
         for ty in range(first_y, last_y + 1)
         for tx in range(first_x, last_x + 1)
     ]

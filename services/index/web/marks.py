@@ -14,8 +14,15 @@ from shared.schemas import EnrichedArticle
 
 Field = Literal["title", "text"]
 # Kinds the page colours; every other entity label is "other".
-KINDS = {"PERSON": "person", "ORG": "org", "NORP": "group", "FAC": "facility", "EVENT": "event",
-         "GPE": "place", "LOC": "place"}
+KINDS = {
+    "PERSON": "person",
+    "ORG": "org",
+    "NORP": "group",
+    "FAC": "facility",
+    "EVENT": "event",
+    "GPE": "place",
+    "LOC": "place",
+}
 
 
 class Mark(Struct, frozen=True, kw_only=True):
@@ -36,12 +43,36 @@ def mentions(article: EnrichedArticle, field: Field) -> list[Mark]:
     """Every mention in ``field`` with its kind and search link, before overlaps are settled."""
     marks = []
     for place in article.places:
-        where = f"{place.resolved_name}, {place.country_code}" if place.country_code else place.resolved_name
-        marks += [Mark(start=s.start, end=s.end, kind="place", label=where, param="place",
-                       value=str(place.geonames_id)) for s in place.spans if s.field == field]
+        where = (
+            f"{place.resolved_name}, {place.country_code}"
+            if place.country_code
+            else place.resolved_name
+        )
+        marks += [
+            Mark(
+                start=s.start,
+                end=s.end,
+                kind="place",
+                label=where,
+                param="place",
+                value=str(place.geonames_id),
+            )
+            for s in place.spans
+            if s.field == field
+        ]
     for entity in article.entities:
-        marks += [Mark(start=s.start, end=s.end, kind=KINDS.get(entity.label, "other"), label=entity.label,
-                       param="entity", value=f"{entity.label}:{entity.text}") for s in entity.spans if s.field == field]
+        marks += [
+            Mark(
+                start=s.start,
+                end=s.end,
+                kind=KINDS.get(entity.label, "other"),
+                label=entity.label,
+                param="entity",
+                value=f"{entity.label}:{entity.text}",
+            )
+            for s in entity.spans
+            if s.field == field
+        ]
     return marks
 
 
@@ -55,8 +86,8 @@ def runs(text: str, marks: list[Mark]) -> list[Run]:
     out, at = [], 0
     for mark in sorted(chosen, key=lambda m: m.start):
         if mark.start > at:
-            out.append(Run(text[at:mark.start]))
-        out.append(Run(text[mark.start:mark.end], mark))
+            out.append(Run(text[at : mark.start]))
+        out.append(Run(text[mark.start : mark.end], mark))
         at = mark.end
     if at < len(text):
         out.append(Run(text[at:]))

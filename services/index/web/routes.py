@@ -25,8 +25,12 @@ from shared.settings import Settings
 HERE = Path(__file__).resolve().parent
 STATIC_PATH = "/static"
 # The API routes the page offers when this service has them (they came later than the page).
-API_PATHS = {"export": "/v1/export", "export_facets": "/v1/export/facets", "export_timeline": "/v1/export/timeline",
-             "stream": "/v1/stream"}
+API_PATHS = {
+    "export": "/v1/export",
+    "export_facets": "/v1/export/facets",
+    "export_timeline": "/v1/export/timeline",
+    "stream": "/v1/stream",
+}
 _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -46,7 +50,9 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
         started = time.perf_counter()
         page = views.search_page(store, cursors, state, tile_url=settings.map_tiles)
         took_ms = (time.perf_counter() - started) * 1000
-        return render(request, "search.html", 400 if page.errors else 200, page=page, took_ms=took_ms)
+        return render(
+            request, "search.html", 400 if page.errors else 200, page=page, took_ms=took_ms
+        )
 
     @get("/results", sync_to_thread=True, include_in_schema=False)
     def more_results(request: Request, cursor: Annotated[str, QueryParameter()]) -> Response[str]:
@@ -55,7 +61,9 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
             hits = views.more_hits(store, cursors, state, cursor)
         except views.Failed as exc:
             return render(request, "_errors.html", 400, errors=exc.errors)
-        return render(request, "_hits.html", hits=hits.hits, next_cursor=hits.next_cursor, state=state)
+        return render(
+            request, "_hits.html", hits=hits.hits, next_cursor=hits.next_cursor, state=state
+        )
 
     @get("/hits/{article_id:str}", sync_to_thread=True, include_in_schema=False)
     def one_hit(request: Request, article_id: Annotated[str, PathParameter()]) -> Response[str]:
@@ -63,10 +71,18 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
         if article is None:
             return render(request, "_errors.html", 404, errors=[f"no article with id {article_id}"])
         state = PageState.from_query(request.query_params.dict())
-        return render(request, "_hits.html", hits=[views.new_hit(article, state)], next_cursor=None, state=state)
+        return render(
+            request,
+            "_hits.html",
+            hits=[views.new_hit(article, state)],
+            next_cursor=None,
+            state=state,
+        )
 
     @get("/articles/{article_id:str}", sync_to_thread=True, include_in_schema=False)
-    def article_page(request: Request, article_id: Annotated[str, PathParameter()]) -> Response[str]:
+    def article_page(
+        request: Request, article_id: Annotated[str, PathParameter()]
+    ) -> Response[str]:
         article = store.get(article_id) if _ARTICLE_ID.match(article_id) else None
         if article is None:
             return render(request, "missing.html", 404, article_id=article_id, state=PageState())
@@ -74,19 +90,30 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
         return render(request, "article.html", page=page, state=PageState())
 
     static = create_static_files_router(
-        path=STATIC_PATH, directories=[HERE / "static"], name="page_static",
+        path=STATIC_PATH,
+        directories=[HERE / "static"],
+        name="page_static",
         cache_control=CacheControlHeader(max_age=3600, public=True),
     )
     return [search_page, more_results, one_hit, article_page, static]
 
 
 def _templates(settings: Settings) -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["day"] = lambda when: when.strftime("%-d %b %Y") if when else ""
-    env.globals.update(static=STATIC_PATH, tiles_attribution=settings.map_tiles_attribution, paths=API_PATHS,
-                       facet_names=",".join(name for name, *_ in views.FACETS))
+    env.globals.update(
+        static=STATIC_PATH,
+        tiles_attribution=settings.map_tiles_attribution,
+        paths=API_PATHS,
+        facet_names=",".join(name for name, *_ in views.FACETS),
+    )
     return env
 
 

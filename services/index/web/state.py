@@ -21,8 +21,15 @@ from services.index.query import SearchParams
 ListName = Literal["entity", "place", "country", "source", "language"]
 LIST_NAMES: tuple[ListName, ...] = ListName.__args__  # type: ignore[attr-defined]
 # One value each; "from" is a Python keyword, so the field is `since`.
-SINGLE_NAMES = {"q": "q", "from": "since", "to": "until", "near": "near", "bbox": "bbox",
-                "focus_only": "focus_only", "sort": "sort"}
+SINGLE_NAMES = {
+    "q": "q",
+    "from": "since",
+    "to": "until",
+    "near": "near",
+    "bbox": "bbox",
+    "focus_only": "focus_only",
+    "sort": "sort",
+}
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -45,7 +52,10 @@ class PageState(Struct, frozen=True, kw_only=True):
     @classmethod
     def from_query(cls, query: Mapping[str, Sequence[str]]) -> PageState:
         """From the parameters of a URL, each name with all its values (empty ones dropped)."""
-        lists = {name: _unique(v.strip() for v in query.get(name, ()) if v.strip()) for name in LIST_NAMES}
+        lists = {
+            name: _unique(v.strip() for v in query.get(name, ()) if v.strip())
+            for name in LIST_NAMES
+        }
         singles = {field: _last(query.get(name, ())) for name, field in SINGLE_NAMES.items()}
         focus = singles.pop("focus_only").lower() in ("true", "1", "on", "yes")
         return cls(**lists, **singles, focus_only=focus)
@@ -64,7 +74,9 @@ class PageState(Struct, frozen=True, kw_only=True):
         return out
 
     def url(self, path: str = "/", **extra: str) -> str:
-        query = "&".join(q for q in (_query(self), urlencode([(k, v) for k, v in extra.items() if v])) if q)
+        query = "&".join(
+            q for q in (_query(self), urlencode([(k, v) for k, v in extra.items() if v])) if q
+        )
         return f"{path}?{query}" if query else path
 
     def url_adding(self, name: ListName, value: str) -> str:
@@ -77,7 +89,9 @@ class PageState(Struct, frozen=True, kw_only=True):
     def without(self, name: str, value: str | None = None) -> PageState:
         """This search with one filter value (or a whole single-valued filter) removed."""
         if name in LIST_NAMES:
-            return msgspec.structs.replace(self, **{name: tuple(v for v in getattr(self, name) if v != value)})
+            return msgspec.structs.replace(
+                self, **{name: tuple(v for v in getattr(self, name) if v != value)}
+            )
         field = SINGLE_NAMES[name]
         return msgspec.structs.replace(self, **{field: False if field == "focus_only" else ""})
 
@@ -87,10 +101,19 @@ class PageState(Struct, frozen=True, kw_only=True):
     def search_params(self, **page: str | list[str] | None) -> SearchParams:
         """The search API's parameters for this state plus ``page`` (size, facets, cursor ...)."""
         return SearchParams(
-            q=self.q or None, entity=list(self.entity), place=list(self.place), country=list(self.country),
-            source=list(self.source), language=list(self.language), published_from=self.since or None,
-            published_to=self.until or None, near=self.near or None, bbox=self.bbox or None,
-            focus_only="true" if self.focus_only else None, sort=self.sort or None, **page,
+            q=self.q or None,
+            entity=list(self.entity),
+            place=list(self.place),
+            country=list(self.country),
+            source=list(self.source),
+            language=list(self.language),
+            published_from=self.since or None,
+            published_to=self.until or None,
+            near=self.near or None,
+            bbox=self.bbox or None,
+            focus_only="true" if self.focus_only else None,
+            sort=self.sort or None,
+            **page,
         )
 
 

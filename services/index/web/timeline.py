@@ -61,10 +61,19 @@ def timeline(days: list[TimeBucket]) -> Timeline:
     for day, count in counts.items():
         bars[_period_start(day, interval)] += count
     peak = max(bars.values())
-    return Timeline(interval=interval, peak=peak, bars=[
-        Bar(start=start, end=_next(start, interval) - timedelta(days=1), count=count, height=_height(count, peak))
-        for start, count in bars.items()
-    ])
+    return Timeline(
+        interval=interval,
+        peak=peak,
+        bars=[
+            Bar(
+                start=start,
+                end=_next(start, interval) - timedelta(days=1),
+                count=count,
+                height=_height(count, peak),
+            )
+            for start, count in bars.items()
+        ],
+    )
 
 
 def _height(count: int, peak: int) -> float:

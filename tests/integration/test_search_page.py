@@ -206,6 +206,13 @@ def test_more_results_come_as_a_fragment_with_the_next_link(client):
     assert "More results" not in fragment
     assert "Storm reaches Suva" in fragment  # the last, day 35
     page(client, "/results?cursor=forged", 400)
+    # without JavaScript, the link leads to the whole page of the next hits
+    whole = page(client, unescape(re.search(r'class="more button" href="([^"]+)"', first).group(1)))
+    assert (
+        whole.count('<li class="hit"') == 9
+        and "Storm reaches Suva" in whole
+        and "29 articles" in whole
+    )
 
 
 def test_the_article_view_marks_mentions_and_lists_places(client):

@@ -48,7 +48,13 @@ def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Setti
     def search_page(request: Request) -> Response[str]:
         state = PageState.from_query(request.query_params.dict())
         started = time.perf_counter()
-        page = views.search_page(store, cursors, state, tile_url=settings.map_tiles)
+        page = views.search_page(
+            store,
+            cursors,
+            state,
+            cursor=request.query_params.get("cursor"),
+            tile_url=settings.map_tiles,
+        )
         took_ms = (time.perf_counter() - started) * 1000
         return render(
             request, "search.html", 400 if page.errors else 200, page=page, took_ms=took_ms

@@ -132,8 +132,14 @@ class Failed(Exception):
 
 
 def search_page(
-    store: ArticleReader, cursors: CursorSeal, state: PageState, *, tile_url: str = ""
+    store: ArticleReader,
+    cursors: CursorSeal,
+    state: PageState,
+    *,
+    cursor: str | None = None,
+    tile_url: str = "",
 ) -> SearchPage:
+    """The whole page: hits (after ``cursor``: "more" without JavaScript), facets, map, timeline."""
     facets = ",".join([name for name, *_ in FACETS] + ["points"])
     try:
         result, next_cursor = _search(
@@ -141,6 +147,7 @@ def search_page(
             cursors,
             state,
             size=str(PAGE_SIZE),
+            cursor=cursor,
             facets=[facets],
             facet_size=str(FACET_SIZE),
             histogram="day",

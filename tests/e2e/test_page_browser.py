@@ -272,6 +272,7 @@ def test_follow_a_search_and_see_a_new_article_arrive(site, page, system):
         ],
     )
     page.locator(".hit.new", has_text=title).wait_for(timeout=60_000)
+    assert page.locator(".results > .empty").count() == 0
     screenshots(page, "follow")
 
 

@@ -179,6 +179,7 @@ function enhanceFollow() {
     hits.querySelector(`li[data-id="${id}"]`)?.remove();
     hits.insertAdjacentHTML("afterbegin", await response.text());
     hits.firstElementChild.classList.add("new");
+    document.querySelector(".results > .empty")?.remove();
     arrived += 1;
     say(`Following: ${arrived} new article${arrived === 1 ? "" : "s"} since you started.`);
   };

@@ -111,6 +111,7 @@ def _templates(settings: Settings) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates change with a new Dateline, not while it runs
     )
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["day"] = lambda when: when.strftime("%-d %b %Y") if when else ""

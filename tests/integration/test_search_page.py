@@ -271,3 +271,11 @@ def test_the_api_docs_load_nothing_from_elsewhere(client):
     ]
     assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert page(client, "/docs/swagger") == html
+
+
+def test_an_operators_tile_server_goes_under_the_shapes(index):
+    tiles = "https://tiles.example/{z}/{x}/{y}.png"
+    with _client(index, map_tiles=tiles, map_tiles_attribution="© Tile makers") as http:
+        html = page(http, "/")
+    assert '<image href="https://tiles.example/2/0/0.png" x="0.0" y="0.0" width="250.0" height="250.0"/>' in html
+    assert '<use class="land over-tiles"' in html and "tiles: © Tile makers" in html

@@ -170,7 +170,9 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="index here and keep it; an index already there is reused"
     )
+    parser.add_argument("--samples", type=int, default=SAMPLES, help="requests per interaction")
     args = parser.parse_args()
+    globals()["SAMPLES"] = args.samples
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="dateline-bench-page-"))
     try:
         run(data_dir, args.articles)

@@ -40,7 +40,7 @@ _BLOCKS = (
 
 def page_text(html: str) -> str:
     """The article text of ``html`` ("" when it has none), within the element budget."""
-    root = _parse(html)
+    root = parse_page(html)
     if root is None:
         return ""
     elements = _count_elements(root, MAX_ELEMENTS + 1)
@@ -58,13 +58,13 @@ def page_text(html: str) -> str:
 
 def within_element_budget(html: str) -> bool:
     """Whether ``html`` has no more elements than trafilatura is given (MAX_ELEMENTS)."""
-    root = _parse(html)
+    root = parse_page(html)
     return root is not None and _count_elements(root, MAX_ELEMENTS + 1) <= MAX_ELEMENTS
 
 
 def plain_text(page: str | lxml.html.HtmlElement) -> str:
     """The text of a page without scripts, styles and page furniture; linear in its size."""
-    root = _parse(page) if isinstance(page, str) else page
+    root = parse_page(page) if isinstance(page, str) else page
     if root is None:
         return ""
     for node in list(root.iter(*_NOT_TEXT, *_FURNITURE)):
@@ -75,7 +75,7 @@ def plain_text(page: str | lxml.html.HtmlElement) -> str:
     return "\n".join(line.strip() for line in root.text_content().split("\n") if line.strip())
 
 
-def _parse(html: str) -> lxml.html.HtmlElement | None:
+def parse_page(html: str) -> lxml.html.HtmlElement | None:
     import lxml.html  # here: ingest's own process needs it only for the pages it falls back on
     from lxml.etree import ParserError
 

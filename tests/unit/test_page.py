@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from services.ingest.normalise import NotAnArticle, normalise
-from services.ingest.page import read_page, with_page_metadata
+from services.ingest.page import page_facts, plain_reading, read_page, with_page_metadata
 from shared.schemas import ArticleIn
 
 BODY = ("<p>The ferry between Valletta and Gozo resumed on Monday after a storm kept boats in port "
@@ -57,6 +57,23 @@ def test_meta_tags_and_a_day_without_a_time():
     facts = read_page(META)
     assert (facts.title, facts.authors, facts.language) == ("Dam inspected", ["Eva Novak"], "cs")
     assert facts.published_at == datetime(2025, 11, 1, tzinfo=UTC)  # the day, at 00:00 UTC
+
+
+def test_a_large_page_of_few_elements_still_says_what_it_is():
+    # News pages carry megabytes of inline script (CNN's: 2.5 million characters).
+    script = "<script>var state = " + '{"k": 1234567890},' * 150_000 + "null;</script>"
+    page = JSON_LD.replace("</head>", script + "</head>")
+    assert len(page) > 2_500_000
+    facts = page_facts(page)
+    assert (facts.title, facts.authors) == ("Ferry resumes between Valletta and Gozo", ["Ana Borg", "Rui Lopes"])
+
+
+def test_a_page_read_as_plain_text_keeps_its_title():
+    reading = plain_reading(JSON_LD)
+    assert reading.facts.title == "Ferry resumes | Harbour News"
+    assert "resumed on Monday" in reading.text and "NewsArticle" not in reading.text
+    assert plain_reading(BARE).facts.title is None
+    assert plain_reading("").text == ""
 
 
 def test_a_page_without_metadata_says_nothing():

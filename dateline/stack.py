@@ -12,10 +12,16 @@ from pathlib import Path
 
 import httpx
 
-from dateline.state import ingest_url, local_host, search_headers, search_url  # noqa: F401 - the CLI's light home of these
+from dateline.state import ingest_url, local_host, poller_url, search_headers, search_url  # noqa: F401 - the CLI's light home of these
 from dateline.supervisor import ServiceSpec, Supervisor, child_env
-from shared.redis_server import PrivateRedis
+from shared.redis_server import PrivateRedis, free_port
 from shared.settings import Settings
+
+
+def free_ports() -> dict[str, str]:
+    """Every port setting on a free port: a stack beside others (tests, benchmarks)."""
+    names = ("INGEST_PORT", "SEARCH_PORT", "ENRICH_METRICS_PORT", "POLLER_PORT")
+    return {f"DATELINE_{name}": str(free_port()) for name in names}
 
 
 def enrich_url(settings: Settings, worker: int) -> str:
@@ -40,7 +46,7 @@ def service_specs(settings: Settings, workers: int) -> list[ServiceSpec]:
 
 
 def readiness_urls(settings: Settings, workers: int) -> dict[str, str]:
-    urls = {"ingest": ingest_url(settings), "index": search_url(settings)}
+    urls = {"ingest": ingest_url(settings), "index": search_url(settings), "poller": poller_url(settings)}
     urls |= {f"enrich-{n}": enrich_url(settings, n) for n in range(workers)}
     return {name: f"{base}/readyz" for name, base in urls.items()}
 

@@ -18,6 +18,7 @@ import msgspec
 from shared.settings import PREFIX, Settings
 
 FILE_NAME = "stack.json"
+NOT_SETTINGS = ("pid", "started_at")  # the other fields of the file are settings by name
 
 
 class StackState(msgspec.Struct, kw_only=True):
@@ -30,6 +31,7 @@ class StackState(msgspec.Struct, kw_only=True):
     search_port: int
     poller_host: str = "127.0.0.1"  # absent from the files of stacks older than the poller's port
     poller_port: int = 8000
+    poll_allow_private: bool = False
     api_key: str = ""
     pid: int
     started_at: datetime
@@ -68,7 +70,8 @@ def write_state(settings: Settings, redis_url: str, api_key: str) -> Path:
     state = StackState(
         redis_url=redis_url, ingest_host=settings.ingest_host, ingest_port=settings.ingest_port,
         search_host=settings.search_host, search_port=settings.search_port,
-        poller_host=settings.poller_host, poller_port=settings.poller_port, api_key=api_key,
+        poller_host=settings.poller_host, poller_port=settings.poller_port,
+        poll_allow_private=settings.poll_allow_private, api_key=api_key,
         pid=os.getpid(), started_at=datetime.now(UTC),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,7 +122,5 @@ def with_running_stack(settings: Settings, environ: dict[str, str] | None = None
     if "api_keys" in given:
         given.add("api_key")  # the CLI's key defaults to the first of these
     fields = msgspec.structs.asdict(state)
-    taken = {name: fields[name] for name in ("redis_url", "ingest_host", "ingest_port", "search_host",
-                                             "search_port", "poller_host", "poller_port", "api_key")
-             if name not in given}
+    taken = {name: value for name, value in fields.items() if name not in given and name not in NOT_SETTINGS}
     return msgspec.structs.replace(settings, **taken)

@@ -50,6 +50,7 @@ from bench.text_overlap import Overlap, Spread, overlap, with_spread
 from services.ingest.decode import Rejection, decode_article
 from services.ingest.extraction import PageReader
 from services.ingest.normalise import NotAnArticle, normalise
+from shared.logging import configure_logging
 from shared.schemas import RawArticle
 from shared.settings import Settings, load_settings
 
@@ -313,7 +314,9 @@ def measure(title: str, pages: list[Page], settings: Settings, per_page: bool, f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--benchmark",
         type=Path,
@@ -341,6 +344,9 @@ def main() -> None:
         if directory and not (directory / name).exists():
             parser.error(f"{directory} has no {name}: see --help for where the pages come from")
     settings = load_settings()
+    configure_logging(
+        "bench", "ERROR"
+    )  # pages read as plain text are counted, not logged one by one
     print(
         f"trafilatura {version('trafilatura')}; HTML workers {settings.html_workers}, "
         f"timeout {settings.html_timeout_s} s; load average {os.getloadavg()[0]:.1f}"

@@ -30,6 +30,8 @@ class NotReady(RuntimeError):
 def run_stack(settings: Settings, workers: int, api_key: str,
               after_ready: Callable[[stack.Stack], None] | None = None,
               log_dir: Path | None = None, extra_env: dict[str, str] | None = None) -> None:
+    if busy := stack.ports_in_use(settings, workers):
+        raise NotReady("; ".join(busy))
     system = stack.Stack(settings, workers, log_dir=log_dir, extra_env=extra_env)
     stop_requested = False
 

@@ -41,11 +41,15 @@ _BLOCKS = (
 def page_text(html: str) -> str:
     """The article text of ``html`` ("" when it has none), within the element budget."""
     root = parse_page(html)
-    if root is None:
-        return ""
+    return "" if root is None else text_of(html, root)[0]
+
+
+def text_of(html: str, root: lxml.html.HtmlElement) -> tuple[str, bool]:
+    """:func:`page_text` of the page ``root`` was parsed from, and whether the page is within
+    the element budget (whether its metadata is worth reading: services/ingest/page.py)."""
     elements = _count_elements(root, MAX_ELEMENTS + 1)
     if elements > MAX_ELEMENTS:
-        return plain_text(root)
+        return plain_text(root), False
     import trafilatura  # here: ingest's own process needs only plain_text
 
     extracted = trafilatura.extract(
@@ -53,7 +57,7 @@ def page_text(html: str) -> str:
     )
     # Fragments too small for trafilatura to judge (a few paragraphs without a page
     # around them) are read as they are.
-    return extracted or plain_text(root)
+    return extracted or plain_text(root), True
 
 
 def within_element_budget(html: str) -> bool:

@@ -61,10 +61,16 @@ class PageReading(msgspec.Struct, frozen=True):
 
 def page_reading(html: str) -> PageReading:
     """The text and metadata of ``html``, each within its size budget (run by the
-    extraction workers, which keep the time budget)."""
-    from services.ingest.html_text import page_text
+    extraction workers, which keep the time budget); a page over the element budget gives
+    its ``<title>`` alone."""
+    from services.ingest.html_text import parse_page, text_of
 
-    return PageReading(text=page_text(html), facts=page_facts(html))
+    root = parse_page(html)
+    if root is None:
+        return PageReading(text="")
+    title = _title(root)  # before text_of: reading plain text drops parts of the tree
+    text, within_budget = text_of(html, root)
+    return PageReading(text=text, facts=read_page(html) if within_budget else PageFacts(title=title))
 
 
 def page_facts(html: str) -> PageFacts:
@@ -85,8 +91,12 @@ def plain_reading(html: str) -> PageReading:
     root = parse_page(html)
     if root is None:
         return PageReading(text="")
-    title = _text(root.findtext(".//title"))
+    title = _title(root)
     return PageReading(text=plain_text(root), facts=PageFacts(title=title))
+
+
+def _title(root: HtmlElement) -> str | None:
+    return _text(root.findtext(".//title"))
 
 
 def with_page_metadata(article: ArticleIn, facts: PageFacts | None = None) -> ArticleIn:

@@ -5,8 +5,16 @@ from datetime import UTC, datetime, timedelta, timezone
 import msgspec
 import pytest
 
+from services.ingest.html_text import MAX_ELEMENTS
 from services.ingest.normalise import NotAnArticle, normalise
-from services.ingest.page import page_facts, plain_reading, read_page, with_page_metadata
+from services.ingest.page import (
+    PageFacts,
+    page_facts,
+    page_reading,
+    plain_reading,
+    read_page,
+    with_page_metadata,
+)
 from shared.schemas import ArticleIn
 
 BODY = ("<p>The ferry between Valletta and Gozo resumed on Monday after a storm kept boats in port "
@@ -74,6 +82,13 @@ def test_a_page_read_as_plain_text_keeps_its_title():
     assert "resumed on Monday" in reading.text and "NewsArticle" not in reading.text
     assert plain_reading(BARE).facts.title is None
     assert plain_reading("").text == ""
+
+
+def test_a_page_over_the_element_budget_gives_its_plain_text_and_title_alone():
+    page = JSON_LD.replace("<article>", "<article>" + "<span>Gozo</span>" * MAX_ELEMENTS)
+    reading = page_reading(page)
+    assert reading.facts == PageFacts(title="Ferry resumes | Harbour News")  # no date, no authors
+    assert "resumed on Monday" in reading.text
 
 
 def test_a_page_without_metadata_says_nothing():

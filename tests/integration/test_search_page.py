@@ -54,51 +54,18 @@ def _spanned(article):
 def index(tmp_path_factory):
     root = tmp_path_factory.mktemp("page")
     writer = ArticleStore(root / "index", writable=True)
-    writer.upsert(
-        [
-            _spanned(
-                story(
-                    1,
-                    "Flooding closes roads in Lyon",
-                    f"{FLOOD} Ana Duval of the Red Cross said.",
-                    day=0,
-                )
-            ),
-            story(
-                2,
-                "Berlin senate passes budget",
-                "The senate in Berlin passed the city budget.",
-                places=[BERLIN],
-                focus=BERLIN,
-                entities=[("ORG", "Berlin Senate")],
-                day=1,
-                language="de",
-            ),
-            story(
-                3,
-                "Drought worries farmers",
-                "Farmers near Nairobi fear a long drought.",
-                places=[NAIROBI],
-                focus=NAIROBI,
-                entities=[("ORG", "Red Cross")],
-                day=8,
-                source="Kenya.example",
-            ),
-            story(
-                4,
-                f"Storm reaches Suva {HOSTILE}",
-                f"A storm reached Suva. {HOSTILE} Ana Duval reported from Paris.",
-                places=[SUVA, PARIS],
-                focus=SUVA,
-                entities=[("PERSON", "Ana Duval")],
-                day=35,
-            ),
-            *[
-                story(10 + n, f"Council meeting {n}", "The council met about the budget.", day=n)
-                for n in range(25)
-            ],
-        ]
-    )
+    # fmt: off
+    writer.upsert([
+        _spanned(story(1, "Flooding closes roads in Lyon", f"{FLOOD} Ana Duval of the Red Cross said.", day=0)),
+        story(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget.",
+              places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
+        story(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought.",
+              places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
+        story(4, f"Storm reaches Suva {HOSTILE}", f"A storm reached Suva. {HOSTILE} Ana Duval reported from Paris.",
+              places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
+        *[story(10 + n, f"Council meeting {n}", "The council met about the budget.", day=n) for n in range(25)],
+    ])
+    # fmt: on
     writer.commit()
     yield root
     writer.close()
@@ -277,5 +244,8 @@ def test_an_operators_tile_server_goes_under_the_shapes(index):
     tiles = "https://tiles.example/{z}/{x}/{y}.png"
     with _client(index, map_tiles=tiles, map_tiles_attribution="© Tile makers") as http:
         html = page(http, "/")
-    assert '<image href="https://tiles.example/2/0/0.png" x="0.0" y="0.0" width="250.0" height="250.0"/>' in html
+    assert (
+        '<image href="https://tiles.example/2/0/0.png" x="0.0" y="0.0" width="250.0" height="250.0"/>'
+        in html
+    )
     assert '<use class="land over-tiles"' in html and "tiles: © Tile makers" in html

@@ -33,7 +33,7 @@ import httpx
 
 from services.index.cursors import CursorSeal
 from services.index.query import SearchParams, parse_search
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.schemas import EnrichedArticle, Entity, Place
 
 SEED = 20261124

@@ -29,16 +29,10 @@ from services.index.access import (
     search_security,
 )
 from services.index.cursors import CursorSeal, load_cursor_key
+from services.index.domain import BadQuery, SearchRequest, SearchResult, StoredHit, StoreStats
+from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
-from services.index.store import (
-    ArticleStore,
-    BadQuery,
-    SearchRequest,
-    SearchResult,
-    StoredHit,
-    StoreStats,
-)
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 from shared.settings import Settings
@@ -57,7 +51,7 @@ Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
 def search_app(
-    store: ArticleStore, settings: Settings, *, checks: ReadinessChecks | None = None,
+    store: ArticleSearch, settings: Settings, *, checks: ReadinessChecks | None = None,
     reindexing: ReindexJob | None = None,
 ) -> Litestar:
     """The search service's HTTP app (health, readiness, metrics and /docs included), every
@@ -72,7 +66,7 @@ def search_app(
     )
 
 
-def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[SecurityRequirement]) -> list:
+def search_routes(store: ArticleSearch, cursors: CursorSeal, security: list[SecurityRequirement]) -> list:
     DOCUMENTS.set_function(lambda: store.stats().documents)
     INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
 
@@ -155,7 +149,7 @@ def reindex_routes(job: ReindexJob) -> list:
     return [Reindex]
 
 
-def _search(store: ArticleStore, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
+def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
     started = time.perf_counter()
     try:
         request = parse_search(params, cursors)

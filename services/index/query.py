@@ -1,6 +1,6 @@
 """The search API's query parameters, checked and turned into a store request.
 
-Pure: strings in, a :class:`~services.index.store.SearchRequest` out, or
+Pure: strings in, a :class:`~services.index.domain.SearchRequest` out, or
 :class:`InvalidParameters` naming every bad parameter and why.
 """
 
@@ -14,8 +14,7 @@ import msgspec
 from msgspec import Struct
 
 from services.index.cursors import BadCursor, CursorSeal
-from services.index.geo import Box, Circle
-from services.index.store import (
+from services.index.domain import (
     FACET_NAMES,
     After,
     EntityFilter,
@@ -24,6 +23,7 @@ from services.index.store import (
     PlaceFilter,
     SearchRequest,
 )
+from services.index.geo import Box, Circle
 from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ErrorDetail
 
 MAX_SIZE = 100

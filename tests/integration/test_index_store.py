@@ -8,19 +8,18 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from services.index.geo import Box, Circle
-from services.index.store import (
-    MANY_GEO_CANDIDATES,
+from services.index.domain import (
     After,
-    ArticleStore,
     BadQuery,
     EntityFilter,
     GeoFilter,
-    IndexBusy,
     Match,
     PlaceFilter,
     SearchRequest,
 )
+from services.index.geo import Box, Circle
+from services.index.tantivy_store import ArticleStore, IndexBusy
+from services.index.tantivy_store.geo_match import MANY_GEO_CANDIDATES
 from shared.schemas import EnrichedArticle
 from tests.factories import BERLIN, DAY0, LYON, NAIROBI, PARIS, SUVA, place, story
 
@@ -322,8 +321,8 @@ def test_histogram(newsroom, interval, expected):
 
 def test_articles_lists_every_stored_article_for_a_reindex(newsroom):
     listed = list(newsroom.articles(batch=2))
-    assert sorted(int(a.id, 16) for _, a in listed) == [1, 2, 3, 4, 5]
-    assert [seq for seq, _ in listed] == sorted(seq for seq, _ in listed)
+    assert sorted(int(c.article.id, 16) for c in listed) == [1, 2, 3, 4, 5]
+    assert [c.seq for c in listed] == sorted(c.seq for c in listed)
 
 
 def test_an_after_from_another_sort_is_harmless(newsroom):

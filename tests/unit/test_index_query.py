@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from services.index.cursors import CursorSeal
+from services.index.domain import After, EntityFilter, PlaceFilter
 from services.index.geo import Box, Circle
 from services.index.query import InvalidParameters, SearchParams, parse_search
-from services.index.store import After, EntityFilter, PlaceFilter
 
 SEAL = CursorSeal(b"test key")
 

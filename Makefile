@@ -58,7 +58,7 @@ bench-pipeline: install
 	$(RUN) python -m bench.pipeline
 
 bench-search: install
-	$(RUN) python -m bench.search
+	$(RUN) python -m bench.search $(BENCH_ARGS)
 
 bench-startup: install
 	$(RUN) python -m bench.startup

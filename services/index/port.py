@@ -9,7 +9,7 @@ implements both; a Quickwit or OpenSearch adapter would implement the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from services.index.domain import (
     Change,
@@ -28,6 +28,7 @@ from shared.schemas import Bucket, EnrichedArticle, TimeBucket
 CommitListener = Callable[[list[Change]], None]
 
 
+@runtime_checkable
 class ArticleSearch(Protocol):
     def search(self, request: SearchRequest) -> SearchResult:
         """One page of hits, with the facets and histogram of the whole match it asks for."""
@@ -65,6 +66,7 @@ class ArticleSearch(Protocol):
     def stats(self) -> StoreStats: ...
 
 
+@runtime_checkable
 class ArticleSink(Protocol):
     def upsert(self, articles: Iterable[EnrichedArticle]) -> UpsertReport:
         """Stage the newest version of each article; nothing is visible before :meth:`commit`."""

@@ -18,6 +18,7 @@ from services.index.domain import (
     SearchRequest,
 )
 from services.index.geo import Box, Circle
+from services.index.port import ArticleSearch, ArticleSink
 from services.index.tantivy_store import ArticleStore, IndexBusy
 from services.index.tantivy_store.geo_match import MANY_GEO_CANDIDATES
 from shared.schemas import EnrichedArticle
@@ -367,6 +368,11 @@ def test_one_writer_per_index(store, tmp_path):
 
 
 # -- the rest of the read port: facets and histogram alone, whole matches, changes, commits ------
+
+
+def test_the_store_offers_both_ports(store):
+    assert isinstance(store, ArticleSearch)
+    assert isinstance(store, ArticleSink)
 
 
 def test_facets_and_histogram_alone_agree_with_search(newsroom):

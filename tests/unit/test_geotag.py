@@ -241,7 +241,9 @@ def test_a_persons_surname_is_not_a_place(geotagger):
     racing = "Ashley Sutton won in Kent, England. Sutton led, and faith in Sutton paid off."
     found = [
         *mentions(racing, ("Ashley Sutton", "PERSON"), ("Kent", "GPE"), ("England", "GPE")),
-        Mention("text", racing.index("Sutton led"), racing.index("Sutton led") + 6, "Sutton", "ORG"),
+        Mention(
+            "text", racing.index("Sutton led"), racing.index("Sutton led") + 6, "Sutton", "ORG"
+        ),
         Mention("text", racing.rindex("Sutton"), racing.rindex("Sutton") + 6, "Sutton", "PERSON"),
     ]
     places, _ = geotagger.geotag("", racing, found)
@@ -337,7 +339,9 @@ def test_a_region_ner_reads_as_no_settlement_is_not_a_small_town_of_that_name(ge
         "", text,
         mentions(text, ("Middle East", "LOC"), ("Atlantic", "LOC"), ("Houston", "GPE"), ("Texas", "GPE")),
     )  # fmt: skip
-    assert {p.name for p in places} == {"Houston", "Texas"}
+    assert {p.name for p in places} == {"Houston", "Texas", "Middle East", "Atlantic"}
+    assert by_name(places, "Middle East").feature_code == "RGN"  # the region, not Baltimore's
+    assert by_name(places, "Atlantic").feature_code == "OCN"  # the ocean, not Iowa's town
 
 
 def test_a_small_town_named_as_a_region_stays_in_a_story_local_to_its_state(geotagger):
@@ -412,7 +416,8 @@ def test_inside_an_unknown_name_a_place_may_start_with_a_generic_word_but_not_be
     found = mentions(text, ("New York Auto Show", "FAC"), ("North Africa", "LOC"))
     places, _ = geotagger.geotag("", text, found)
     assert by_name(places, "New York Auto Show").admin1 == "New York"  # not York, Pa.
-    assert "North Africa" not in {p.name for p in places}  # not Africa's middle, nor Mahdia
+    north_africa = by_name(places, "North Africa")  # the region: not Africa's middle, nor Mahdia
+    assert (north_africa.feature_code, north_africa.resolved_name) == ("RGN", "North Africa")
 
 
 def test_a_well_known_place_is_one_whatever_else_ner_calls_it(geotagger):
@@ -445,17 +450,27 @@ def test_a_name_written_as_a_state_is_the_state_unless_it_is_a_country(geotagger
 def test_a_short_name_is_a_famous_place_or_none(geotagger):
     text = "AI firms in the UK, LA and Erie, Pa. hired, the MoD and Dr Lee said."
     found = mentions(
-        text, ("AI", "GPE"), ("UK", "GPE"), ("LA", "GPE"), ("Pa.", "GPE"), ("MoD", "GPE"), ("Dr", "GPE")
+        text,
+        ("AI", "GPE"),
+        ("UK", "GPE"),
+        ("LA", "GPE"),
+        ("Pa.", "GPE"),
+        ("MoD", "GPE"),
+        ("Dr", "GPE"),
     )
     places, _ = geotagger.geotag("", text, found)
     assert {p.name: p.resolved_name for p in places} == {
-        "UK": "United Kingdom", "LA": "Los Angeles", "Pa.": "Pennsylvania"
+        "UK": "United Kingdom",
+        "LA": "Los Angeles",
+        "Pa.": "Pennsylvania",
     }  # the MoD is no Modesto
 
 
 def test_a_person_ner_called_an_organisation_is_not_a_district_named_like_her(geotagger):
     text = "Analyst Nadia Reyes said Kenyan investors were buying. Suffolk County Police agreed."
-    found = mentions(text, ("Nadia Reyes", "ORG"), ("Kenyan", "NORP"), ("Suffolk County Police", "ORG"))
+    found = mentions(
+        text, ("Nadia Reyes", "ORG"), ("Kenyan", "NORP"), ("Suffolk County Police", "ORG")
+    )
     places, _ = geotagger.geotag("", text, found)
     assert "Nadia" not in {p.name for p in places}  # Nadia, a district of 791,000 in India
     assert by_name(places, "Suffolk County").admin1 in ("New York", "Massachusetts")
@@ -463,7 +478,9 @@ def test_a_person_ner_called_an_organisation_is_not_a_district_named_like_her(ge
 
 def test_a_lone_name_that_is_a_province_and_its_capital_is_the_town(geotagger):
     text = "PORTO, Portugal — The heat eased in Porto, with Aveiro expected to be even hotter."
-    found = mentions(text, ("PORTO", "GPE"), ("Portugal", "GPE"), ("Porto", "GPE"), ("Aveiro", "PERSON"))
+    found = mentions(
+        text, ("PORTO", "GPE"), ("Portugal", "GPE"), ("Porto", "GPE"), ("Aveiro", "PERSON")
+    )
     places, _ = geotagger.geotag("", text, found)
     aveiro = by_name(places, "Aveiro")
     assert aveiro.feature_code.startswith("PPL") and aveiro.country_code == "PT"

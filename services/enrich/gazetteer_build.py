@@ -681,13 +681,22 @@ def _extend_from_dump(
     from_dir: Path,
     feature_classes: frozenset[str],
 ) -> tuple[dict[int, GazetteerRecord], dict[str, str]]:
+    dumped: set[tuple[str, str]] = set()
     for record in dump_records(_dump_places_file(from_dir), feature_classes):
         known = records.get(record.geonames_id)
         if known is not None:
             record.alternate_names = [*record.alternate_names, *known.alternate_names]
+            record.extent_km, record.members = known.extent_km, known.members
             if known.feature_code == COUNTRY_FEATURE:
                 record.feature_code = COUNTRY_FEATURE
         records[record.geonames_id] = record
+        dumped.add((exact_key(record.name), record.feature_code))
+    # A river or region of Dateline's own that the dump holds is GeoNames' entry, at its point.
+    records = {
+        i: r
+        for i, r in records.items()
+        if i > 0 or (exact_key(r.name), r.feature_code) not in dumped
+    }
     if (from_dir / "alternateNamesV2.txt").is_file():
         extra = dump_alternate_names(from_dir / "alternateNamesV2.txt", set(records))
         for geonames_id, names in extra.items():

@@ -17,6 +17,7 @@ from services.enrich.gazetteer_build import (
     ALTERNATE,
     PRIMARY,
     GazetteerRecord,
+    _extend_from_dump,
     new_places,
     physical_records,
     write_compiled,
@@ -113,6 +114,25 @@ def test_extent_and_members_survive_compiling(tmp_path: Path):
     assert peninsula.entry.members == ("KP", "KR") and peninsula.entry.geonames_id == -5
     [seoul] = gazetteer.candidates("Seoul")
     assert (seoul.entry.extent_km, seoul.entry.members) == (0.0, ())
+
+
+def test_a_dump_replaces_what_it_holds_and_keeps_its_reach(tmp_path: Path):
+    from tests.unit.test_gazetteer import PLACES, write_dump
+
+    river = ["1005", "Tigris", "Tigris", "Dijla", "31.0", "47.4", "H", "STM", "IQ", "", "", "",
+             "", "", "0", "", "1", "Asia/Baghdad", "2020-01-01"]  # fmt: skip
+    gulf = ["235616", "Persian Gulf", "Persian Gulf", "", "27.0", "51.0", "H", "GULF", "", "",
+            "", "", "", "", "0", "", "-1", "", "2020-01-01"]  # fmt: skip
+    dump = write_dump(tmp_path / "dump", places=[*PLACES, river, gulf])
+    ours = {
+        -7: record(-7, "Tigris", "STM", "IQ", extent_km=650.0),
+        235616: record(235616, "Persian Gulf", "GULF", extent_km=740.0, members=[]),
+        -8: record(-8, "Euphrates", "STM", "IQ", extent_km=900.0),
+    }
+    records, _ = _extend_from_dump(ours, {}, dump, frozenset("APLHT"))
+    assert -7 not in records and records[1005].name == "Tigris"  # GeoNames' own entry
+    assert (records[235616].lat, records[235616].extent_km) == (27.0, 740.0)  # its point, our reach
+    assert records[-8].name == "Euphrates"  # the dump lacks it: ours stays
 
 
 # -- the real compiled gazetteer ----------------------------------------------------------

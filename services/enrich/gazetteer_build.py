@@ -431,10 +431,15 @@ def new_places(
     continent, a country, or a division or town of its own country ("Andalucía",
     "Normandie", "Riga") is that entry, not a second place. A river or a lake named like a
     state (the Mississippi) is another place."""
-    areas = {CONTINENT_FEATURE, COUNTRY_FEATURE, ADMIN1_FEATURE, ADMIN2_FEATURE}
+    candidates = list(candidates)
+    wholes = (CONTINENT_FEATURE, COUNTRY_FEATURE)
+    areas = {*wholes, ADMIN1_FEATURE, ADMIN2_FEATURE}
+    # Only the countries some region lies in need their names keyed (seconds saved).
+    countries = {r.country_code for r in candidates if r.feature_code == REGION_FEATURE}
     taken = {
-        (r.country_code if r.feature_code not in (CONTINENT_FEATURE, COUNTRY_FEATURE) else "", key)
+        ("" if r.feature_code in wholes else r.country_code, key)
         for r in known
+        if r.feature_code in wholes or r.country_code in countries
         for key in map(exact_key, [r.name, *(r.alternate_names if r.feature_code in areas else [])])
     }
     ids = {r.geonames_id for r in known}

@@ -148,8 +148,10 @@ def _nesting(text: str) -> int:
 
 def _place(value: str) -> PlaceFilter:
     value = value.strip()
-    # isdigit() also holds for "²" and other digits int() does not read
-    numeric = value.isascii() and value.isdigit() and len(value) <= MAX_GEONAMES_ID_DIGITS
+    # isdigit() also holds for "²" and other digits int() does not read; a negative id
+    # names a place of the enrichment's own physical table (a sea, a region)
+    digits = value.removeprefix("-")
+    numeric = digits.isascii() and digits.isdigit() and len(digits) <= MAX_GEONAMES_ID_DIGITS
     return PlaceFilter(geonames_id=int(value)) if numeric else PlaceFilter(name=value)
 
 

@@ -62,7 +62,7 @@ bench-pipeline: install
 	$(RUN) python -m bench.pipeline
 
 bench-search: install
-	$(RUN) python -m bench.search
+	$(RUN) python -m bench.search $(BENCH_ARGS)
 
 # the search page's interactions and its load in Chromium, on the 200k-article index
 bench-page: install

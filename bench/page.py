@@ -46,7 +46,7 @@ from bench.search import (
     percentiles,
     search_process,
 )
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from services.index.web.views import FACET_SIZE, FACETS, PAGE_SIZE
 
 SAMPLES = 100  # requests per interaction

@@ -124,6 +124,8 @@ class Place(Struct, kw_only=True):
     """A place mention resolved to one GeoNames entry."""
 
     name: str  # as written in the article
+    # A GeoNames id; negative for a sea, region or river from the vendored physical
+    # table that GeoNames has no id for (services/enrich/data/README.md).
     geonames_id: int
     resolved_name: str
     lat: Latitude

@@ -18,6 +18,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.static_files import create_static_files_router
 
 from services.index.cursors import CursorSeal
+from services.index.port import ArticleSearch
 from services.index.web import views
 from services.index.web.state import PageState
 from shared.settings import Settings
@@ -34,7 +35,7 @@ API_PATHS = {
 _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def page_routes(store: views.ArticleReader, cursors: CursorSeal, settings: Settings) -> list:
+def page_routes(store: ArticleSearch, cursors: CursorSeal, settings: Settings) -> list:
     templates = _templates(settings)
     features: dict[str, bool] = {}
 

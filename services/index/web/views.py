@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from textwrap import shorten
-from typing import Protocol
 
 from markupsafe import Markup, escape
 from msgspec import Struct
 
 from services.index.cursors import CursorSeal
+from services.index.domain import BadQuery, SearchResult, StoredHit
+from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, parse_search
-from services.index.store import BadQuery, SearchRequest, SearchResult, StoredHit
 from services.index.web import maps, marks
 from services.index.web.state import PageState
 from services.index.web.timeline import Timeline, timeline
@@ -49,14 +49,6 @@ LABEL_TITLES = {
 }
 TOP_ENTITIES = 5
 LEAD_CHARS = 240
-
-
-class ArticleReader(Protocol):
-    """What the page needs of the store."""
-
-    def search(self, request: SearchRequest) -> SearchResult: ...
-
-    def get(self, article_id: str) -> EnrichedArticle | None: ...
 
 
 class Link(Struct, frozen=True, kw_only=True):
@@ -132,7 +124,7 @@ class Failed(Exception):
 
 
 def search_page(
-    store: ArticleReader,
+    store: ArticleSearch,
     cursors: CursorSeal,
     state: PageState,
     *,
@@ -177,14 +169,14 @@ def search_page(
     )
 
 
-def more_hits(store: ArticleReader, cursors: CursorSeal, state: PageState, cursor: str) -> Hits:
+def more_hits(store: ArticleSearch, cursors: CursorSeal, state: PageState, cursor: str) -> Hits:
     """The page of hits after ``cursor`` (the "more" button)."""
     result, next_cursor = _search(store, cursors, state, size=str(PAGE_SIZE), cursor=cursor)
     return Hits(_hit_views(result.hits, state), next_cursor)
 
 
 def _search(
-    store: ArticleReader, cursors: CursorSeal, state: PageState, **page
+    store: ArticleSearch, cursors: CursorSeal, state: PageState, **page
 ) -> tuple[SearchResult, str | None]:
     try:
         request = parse_search(state.search_params(**page), cursors)

@@ -2,6 +2,8 @@
 for, and ``/static/`` (its stylesheet, script and map). Mounted by the search app.
 
 Thin: the URL -> :class:`~.state.PageState` -> a view (:mod:`.views`) -> a template.
+Unlike the API's handlers these run in worker threads: a page renders for milliseconds
+more than a search takes, and the event loop meanwhile serves the API and live streams.
 """
 
 from __future__ import annotations

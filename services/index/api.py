@@ -29,6 +29,8 @@ from services.index.access import (
     search_security,
 )
 from services.index.cursors import CursorSeal, load_cursor_key
+from services.index.export_api import export_routes
+from services.index.live import LiveHub, stream_limits
 from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
 from services.index.store import (
@@ -39,6 +41,7 @@ from services.index.store import (
     StoredHit,
     StoreStats,
 )
+from services.index.stream_api import stream_routes
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 from shared.settings import Settings
@@ -63,11 +66,14 @@ def search_app(
     """The search service's HTTP app (health, readiness, metrics and /docs included), every
     request first past the :class:`~services.index.access.Gatekeeper`. The writer's process
     passes its ``reindexing`` job: then ``/v1/reindex`` is served too."""
-    routes = search_routes(store, CursorSeal(load_cursor_key(settings)), search_security(settings))
+    cursors, security = CursorSeal(load_cursor_key(settings)), search_security(settings)
+    hub = LiveHub(store, stream_limits(settings))
+    routes = search_routes(store, cursors, security) + export_routes(store, cursors, security)
+    routes += stream_routes(hub, cursors, settings, security)
     if reindexing is not None:
         routes += reindex_routes(reindexing)
     return build_app(
-        "index", routes, checks, title="Dateline search",
+        "index", routes, checks, title="Dateline search", on_drain=[hub.close],
         before_request=Gatekeeper(settings).admit, cors_config=_cors(settings), on_app_init=[_declare_security],
     )
 

@@ -34,7 +34,6 @@ def stream_routes(
         dependencies=SEARCH_PARAMS,
         summary="New matching articles as server-sent events",
         security=security,
-        media_type="text/event-stream",
         responses={
             400: ResponseSpec(
                 data_container=ErrorBody,

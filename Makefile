@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-export bench-stream bench-pipeline bench-long bench-startup chaos eval lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -59,6 +59,12 @@ bench-pipeline: install
 
 bench-search: install
 	$(RUN) python -m bench.search
+
+bench-export: install
+	$(RUN) python -m bench.export $(BENCH_ARGS)
+
+bench-stream: install
+	$(RUN) python -m bench.stream $(BENCH_ARGS)
 
 bench-startup: install
 	$(RUN) python -m bench.startup

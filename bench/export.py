@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Self
 from urllib.parse import urlencode
 
 import httpx
@@ -61,7 +62,7 @@ class AnonMemory:
                 return int(line.split()[1])
         return 0
 
-    def __enter__(self) -> AnonMemory:
+    def __enter__(self) -> Self:
         self.peak_kib = self.now_kib()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()

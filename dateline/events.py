@@ -31,7 +31,7 @@ class EventParser:
         if line == "":
             return self._dispatch()
         field, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
+        value = value.removeprefix(" ")
         if field == "":
             self._comment = value
         elif field == "id":

@@ -7,8 +7,10 @@ read-only search process): it needs no word from the indexer, only the index.
 - **Positions** are the store's change numbers (``seq``, microseconds of the change): an
   event's ``id`` is its article's, and a stream's position says every change up to it has
   been checked. Resuming from ``Last-Event-ID`` is a range on ``seq`` in the index itself,
-  so nothing is missed within the retention window (``DATELINE_STREAM_RETENTION_S``); an
-  older (or unknown) position gets an ``expired`` event and the stream goes on from now.
+  so nothing is missed within the retention window (``DATELINE_STREAM_RETENTION_S``):
+  changes older than the window are not replayed. A position that would need them (or
+  one this index never reached) gets an ``expired`` event and the stream goes on from now;
+  a quiet one (nothing changed since, however long ago) just resumes.
   An article changed twice while a client was away comes once, as it is now.
 - **A tick** (in a worker thread) takes one snapshot and, for each stream behind its newest
   position, asks the index for that stream's matches after its own position
@@ -124,17 +126,16 @@ class LiveHub:
         self._admit(caller)
         self._callers[caller] += 1  # held while the query compiles in a thread
         try:
-            standing, newest = await asyncio.to_thread(self._compile, match)
+            standing, position, expired = await asyncio.to_thread(self._open_at, match, last_event_id)
         except BaseException:
             self._release(caller)
             raise
-        position, expired = self._start(last_event_id, newest)
         subscription = Subscription(standing, caller, position)
         self._open.add(subscription)
         STREAMS_OPEN.set(len(self._open))
         first = ready_event(position, self.limits)
         if expired:
-            first += expired_event(last_event_id, newest, self._oldest_kept())
+            first += expired_event(last_event_id, position, self._oldest_kept())
         log.info(
             "stream.opened",
             caller=caller,
@@ -200,16 +201,16 @@ class LiveHub:
             STREAMS_OPEN.set(len(self._open))
         subscription.closed = True
 
-    def _compile(self, match: Match) -> tuple[StandingQuery, int]:
-        return StandingQuery(self._store, match), Changes(self._store).newest
-
-    def _start(self, last_event_id: int | None, newest: int) -> tuple[int, bool]:
-        """Where a new stream starts, and whether its ``Last-Event-ID`` could not be resumed."""
+    def _open_at(self, match: Match, last_event_id: int | None) -> tuple[StandingQuery, int, bool]:
+        """The compiled query, where the stream starts, and whether ``last_event_id`` could
+        not be resumed (changes after it are older than the window, or it is not a position
+        this index has reached)."""
+        standing, changes = StandingQuery(self._store, match), Changes(self._store)
         if last_event_id is None:
-            return newest, False
-        if self._oldest_kept() <= last_event_id <= newest:
-            return last_event_id, False
-        return newest, True
+            return standing, changes.newest, False
+        if last_event_id > changes.newest or changes.any_between(last_event_id, self._oldest_kept()):
+            return standing, changes.newest, True
+        return standing, last_event_id, False
 
     def _oldest_kept(self) -> int:
         return _now_us() - int(self.limits.retention_s * 1_000_000)
@@ -266,7 +267,7 @@ class LiveHub:
         for subscription, position, limit in plan:
             if position >= changes.newest:
                 continue
-            if position < oldest:
+            if position < oldest and changes.any_between(position, oldest):  # a client slower than the window
                 event = expired_event(position, changes.newest, oldest)
                 checked.append(_Checked(subscription, position, changes.newest, [(0, event)]))
                 continue

@@ -15,9 +15,13 @@ from tantivy import FieldType, Order, Query
 
 from services.index.store import (
     ArticleStore,
+    GeoFilter,
     Match,
     _all_of,
+    _all_points,
     _filters,
+    _focus_points,
+    _inside,
     _last_seq_in,
     _schema,
     _text_query,
@@ -25,6 +29,7 @@ from services.index.store import (
 
 FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
+GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's shape at a time
 
 
 class MatchScan:
@@ -104,20 +109,40 @@ class Changes:
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
-        changed = Query.range_query(
-            _schema(), "seq", FieldType.Integer, after, self.newest, include_lower=False
-        )
-        filters = [*standing.filters, changed]
-        query = _all_of(standing.scored, filters)
-        if standing.match.geo is not None:  # border-cell candidates: only the changed articles
-            query = _all_of(
-                standing.scored,
-                [*filters, self._store._geo_query(self._searcher, standing.match.geo, query)],
-            )
-        hits = self._searcher.search(
-            query, limit, count=False, order_by_field="seq", order=Order.Asc
-        ).hits
+        geo = standing.match.geo
+        if geo is None:
+            hits = self._changed(standing, after, limit)
+        else:
+            hits = self._inside(standing, geo, after, limit)
         return [(seq, self._article(address)) for seq, address in hits]
+
+    def _changed(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, tantivy.DocAddress]]:
+        changed = Query.range_query(_schema(), "seq", FieldType.Integer, after, self.newest, include_lower=False)
+        query = _all_of(standing.scored, [*standing.filters, changed])
+        return self._searcher.search(query, limit, count=False, order_by_field="seq", order=Order.Asc).hits
+
+    def _inside(self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int) -> list:
+        """Few articles change between two ticks: their places are checked against the shape
+        one by one, cheaper than the cell terms a search of the whole index needs."""
+        points = _focus_points if geo.focus_only else _all_points
+        found: list = []
+        while len(found) < limit:
+            candidates = self._changed(standing, after, GEO_CANDIDATES)
+            if not candidates:
+                break
+            inside = _inside(geo.shape, points(self._searcher, [address for _, address in candidates]))
+            found += [hit for i, hit in enumerate(candidates) if i in inside]
+            if len(candidates) < GEO_CANDIDATES:
+                break
+            after = candidates[-1][0]
+        return found[:limit]
+
+    def any_between(self, after: int, upto: int) -> bool:
+        """Whether an article changed after ``after`` and at or before ``upto``."""
+        if upto <= after:
+            return False
+        changed = Query.range_query(_schema(), "seq", FieldType.Integer, after, upto, include_lower=False)
+        return bool(self._searcher.search(changed, 1, count=False).hits)
 
     def _article(self, address: tantivy.DocAddress) -> bytes:
         """One read per article per snapshot, however many queries it matches."""

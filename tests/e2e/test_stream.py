@@ -15,8 +15,8 @@ def test_a_posted_article_arrives_on_the_stream_that_follows_it(system):
     [article] = sample_articles(1, seed=31)
     followed = dict(article, url=article["url"] + "-followed", title="Lighthouse keepers strike at dawn")
     other = dict(article, url=article["url"] + "-other", title="Council meets")
-    url = f"{system.search.base_url}v1/stream"
-    with httpx.stream("GET", url, params={"q": "title:lighthouse"}, timeout=httpx.Timeout(5.0, read=120.0)) as response:
+    timeout = httpx.Timeout(5.0, read=120.0)
+    with system.search.stream("GET", "/v1/stream", params={"q": "title:lighthouse"}, timeout=timeout) as response:
         assert response.status_code == 200, response.read()
         events = (e for e in read_events(response) if e.kind != "comment")
         assert next(events).kind == "ready"

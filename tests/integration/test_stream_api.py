@@ -22,6 +22,7 @@ from tests.factories import LYON, PARIS, SUVA, story
 from tests.integration.search_process import search_process
 
 READ_TIMEOUT_S = 10.0
+ANCIENT = 1_000
 PER_CALLER = 2
 
 
@@ -33,7 +34,8 @@ def data_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def writer(data_dir):
     store = ArticleStore(data_dir / "index", writable=True)
-    store.upsert([story(1, "Old news about the harbour", day=0)])
+    # changed long ago (its change number says 1970): older than any retention window
+    store.upsert([story(1, "Old news about the harbour", day=0)], keep_seq={f"{1:032x}": ANCIENT})
     store.commit()
     yield store
     store.close()
@@ -111,13 +113,15 @@ def test_the_position_of_a_heartbeat_resumes_a_quiet_stream(base, writer):
         assert article_of(next(events)) == 20
 
 
-def test_a_position_older_than_the_window_is_said_to_be_expired(base, writer):
-    with stream(base, "q=harbour", **{"Last-Event-ID": "1"}) as events:
+@pytest.mark.parametrize("position", [str(ANCIENT - 1), "9" * 19], ids=["older than the window", "never reached"])
+def test_a_position_that_cannot_be_resumed_is_said_to_be_expired(base, writer, position):
+    with stream(base, "q=harbour", **{"Last-Event-ID": position}) as events:
         expired = next(events)
         assert expired.kind == "expired"
-        assert msgspec.json.decode(expired.data)["last_event_id"] == "1"
-        commit(writer, story(30, "Harbour news after the gap"))
-        assert article_of(next(events)) == 30
+        assert msgspec.json.decode(expired.data)["last_event_id"] == position
+        article = story(int(position[:4]) + 30, "Harbour news after the gap")
+        commit(writer, article)
+        assert article_of(next(events)) == int(article.id, 16)
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,11 @@ def export_routes(
         dependencies=SEARCH_PARAMS,
         summary="Every article of a match, as CSV or NDJSON",
         security=security,
-        responses={400: bad, **SEARCH_REFUSALS},
+        responses={
+            200: _file("csv", "or NDJSON (format=ndjson), streamed"),
+            400: bad,
+            **SEARCH_REFUSALS,
+        },
         description="Takes the search's parameters (size, cursor and facets are ignored). Streams the whole "
         "match in date order (sort=oldest, else newest first); see the README for the columns.",
     )
@@ -78,7 +82,7 @@ def export_routes(
         sync_to_thread=True,
         security=security,
         summary="The facets of a match as CSV (facet,key,count)",
-        responses={400: bad, **SEARCH_REFUSALS},
+        responses={200: _file("csv"), 400: bad, **SEARCH_REFUSALS},
         description="`facets` (default: all) and `facet_size` as for search.",
     )
     def export_facets(params: Searched) -> Response[bytes] | Response[ErrorBody]:
@@ -102,7 +106,7 @@ def export_routes(
         sync_to_thread=True,
         security=security,
         summary="Articles over time for a match, as CSV (start,count)",
-        responses={400: bad, **SEARCH_REFUSALS},
+        responses={200: _file("csv"), 400: bad, **SEARCH_REFUSALS},
         description="`histogram`: day (default), week or month.",
     )
     def export_timeline(params: Searched) -> Response[bytes] | Response[ErrorBody]:
@@ -121,6 +125,14 @@ def export_routes(
         )
 
     return [export_articles, export_facets, export_timeline]
+
+
+def _file(form: str, more: str = "") -> ResponseSpec:
+    return ResponseSpec(
+        data_container=str,
+        media_type=export.MEDIA_TYPES[form],
+        description=f"{form.upper()} {more}".strip() + "; see the README for the columns.",
+    )
 
 
 def search_refusal(exc: InvalidParameters | BadQuery) -> Response[ErrorBody]:

@@ -35,6 +35,11 @@ def stream_routes(
         summary="New matching articles as server-sent events",
         security=security,
         responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type="text/event-stream",
+                description="Server-sent events: ready, article, expired; heartbeat comments.",
+            ),
             400: ResponseSpec(
                 data_container=ErrorBody,
                 description="A parameter, the query text or "

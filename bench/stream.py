@@ -37,13 +37,12 @@ import httpx
 import msgspec
 import redis
 
-from bench.pipeline import KEY, stack_env
+from bench.pipeline import KEY, running_stack
 from bench.search import CITIES, Newsroom, query_kinds
 from dateline.events import aread_events
 from dateline.samples import sample_articles
-from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
+from dateline.stack import ingest_url, search_url, wait_until_ready
 from shared.redis_server import PrivateRedis, free_port
-from shared.settings import load_settings
 from shared.streams import ENRICHED, entry_fields
 
 STREAM_LIMITS = {"DATELINE_STREAM_PER_CALLER": "5000", "DATELINE_STREAM_MAX": "5000"}
@@ -130,34 +129,25 @@ async def post_and_time(ingest: httpx.AsyncClient, articles: list[dict], gap_s: 
 
 
 async def latency(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="dateline-bench-stream-") as data_dir:
-        env = {**stack_env(data_dir), **STREAM_LIMITS}
-        settings = load_settings(env)
-        stack = Stack(settings, workers=2, log_dir=Path(data_dir) / "logs", extra_env=env)
-        stack.start()
-        try:
-            missing = wait_until_ready(readiness_urls(settings, 2))
-            if missing:
-                raise SystemExit(f"not ready: {missing}")
-            articles = sample_articles(args.posts * 2 + 5, seed=41)
-            ingest = httpx.AsyncClient(base_url=ingest_url(settings), timeout=60,
-                                       headers={"Authorization": f"Bearer {KEY}"})
-            base = search_url(settings)
-            async with listening(base, [{}]) as listener:  # warm up: models loaded, first commit done
-                await post_and_time(ingest, articles[:5], args.gap, listener)
-            print(f"\n1. from ingest's 202 to the event on an open stream, {args.posts} articles posted one "
-                  f"every {args.gap} s (ms)")
-            print(f"{'open streams':<34} {'p50':>7} {'p95':>7} {'max':>7}  deliveries")
-            for count, batch in ((1, articles[5:5 + args.posts]), (args.streams, articles[5 + args.posts:])):
-                async with listening(base, latency_queries(count, articles)) as listener:
-                    first, every = await post_and_time(ingest, batch, args.gap, listener)
-                label = "1 (everything): baseline" if count == 1 else f"{count} of different queries"
-                _row(f"{label}, match-all stream", first, len(first))
-                if count > 1:
-                    _row(f"{count}, every delivery", every, len(every))
-            await ingest.aclose()
-        finally:
-            stack.stop()
+    with (tempfile.TemporaryDirectory(prefix="dateline-bench-stream-") as data_dir,
+          running_stack(data_dir, **STREAM_LIMITS) as settings):
+        articles = sample_articles(args.posts * 2 + 5, seed=41)
+        ingest = httpx.AsyncClient(base_url=ingest_url(settings), timeout=60,
+                                   headers={"Authorization": f"Bearer {KEY}"})
+        base = search_url(settings)
+        async with listening(base, [{}]) as listener:  # warm up: models loaded, first commit done
+            await post_and_time(ingest, articles[:5], args.gap, listener)
+        print(f"\n1. from ingest's 202 to the event on an open stream, {args.posts} articles posted one "
+              f"every {args.gap} s (ms)")
+        print(f"{'open streams':<34} {'p50':>7} {'p95':>7} {'max':>7}  deliveries")
+        for count, batch in ((1, articles[5:5 + args.posts]), (args.streams, articles[5 + args.posts:])):
+            async with listening(base, latency_queries(count, articles)) as listener:
+                first, every = await post_and_time(ingest, batch, args.gap, listener)
+            label = "1 (everything): baseline" if count == 1 else f"{count} of different queries"
+            _row(f"{label}, match-all stream", first, len(first))
+            if count > 1:
+                _row(f"{count}, every delivery", every, len(every))
+        await ingest.aclose()
 
 
 def _row(label: str, values: list[float], deliveries: int) -> None:

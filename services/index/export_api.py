@@ -12,23 +12,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-import msgspec
 from litestar import Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
 from litestar.params import QueryParameter
 from litestar.response import Stream
+from msgspec.structs import replace
 
 from services.index import export
 from services.index.access import SEARCH_REFUSALS
 from services.index.cursors import CursorSeal
 from services.index.params import SEARCH_PARAMS, Searched
-from services.index.query import InvalidParameters, parse_search
-from services.index.store import FACET_NAMES, ArticleStore, BadQuery, SearchRequest
+from services.index.query import InvalidParameters, SearchParams, parse_search
+from services.index.store import FACET_NAMES, ArticleStore, BadQuery, SearchRequest, SearchResult
 from services.index.store_scan import MatchScan
 from shared.http import error_response
 from shared.logging import get_logger
@@ -76,6 +76,20 @@ def export_routes(
             body, media_type=export.MEDIA_TYPES[form], headers=_attachment("articles", form)
         )
 
+    def summary_csv(
+        params: SearchParams,
+        summarised: Callable[[SearchRequest], SearchRequest],
+        encode: Callable[[SearchResult], bytes],
+        name: str,
+    ) -> Response:
+        try:
+            result = store.search(summarised(parse_search(params, cursors)))
+        except (InvalidParameters, BadQuery) as exc:
+            return search_refusal(exc)
+        return Response(
+            encode(result), media_type=export.MEDIA_TYPES["csv"], headers=_attachment(name, "csv")
+        )
+
     @get(
         "/v1/export/facets",
         dependencies=SEARCH_PARAMS,
@@ -86,18 +100,13 @@ def export_routes(
         description="`facets` (default: all) and `facet_size` as for search.",
     )
     def export_facets(params: Searched) -> Response[bytes] | Response[ErrorBody]:
-        try:
-            request = parse_search(params, cursors)
-            facets = request.facets or FACET_NAMES
-            result = store.search(
-                msgspec.structs.replace(request, size=0, after=None, facets=facets, histogram=None)
+        def facets_only(request: SearchRequest) -> SearchRequest:
+            return replace(
+                request, size=0, after=None, facets=request.facets or FACET_NAMES, histogram=None
             )
-        except (InvalidParameters, BadQuery) as exc:
-            return search_refusal(exc)
-        return Response(
-            export.facets_csv(result.facets),
-            media_type=export.MEDIA_TYPES["csv"],
-            headers=_attachment("facets", "csv"),
+
+        return summary_csv(
+            params, facets_only, lambda result: export.facets_csv(result.facets), "facets"
         )
 
     @get(
@@ -110,18 +119,13 @@ def export_routes(
         description="`histogram`: day (default), week or month.",
     )
     def export_timeline(params: Searched) -> Response[bytes] | Response[ErrorBody]:
-        try:
-            request = parse_search(params, cursors)
-            interval = request.histogram or "day"
-            result = store.search(
-                msgspec.structs.replace(request, size=0, after=None, facets=(), histogram=interval)
+        def histogram_only(request: SearchRequest) -> SearchRequest:
+            return replace(
+                request, size=0, after=None, facets=(), histogram=request.histogram or "day"
             )
-        except (InvalidParameters, BadQuery) as exc:
-            return search_refusal(exc)
-        return Response(
-            export.timeline_csv(result.histogram),
-            media_type=export.MEDIA_TYPES["csv"],
-            headers=_attachment(f"timeline-{interval}", "csv"),
+
+        return summary_csv(
+            params, histogram_only, lambda result: export.timeline_csv(result.histogram), "timeline"
         )
 
     return [export_articles, export_facets, export_timeline]
@@ -150,7 +154,7 @@ def _checked(
     params: Searched, cursors: CursorSeal, form: str | None
 ) -> tuple[SearchRequest, export.ExportFormat]:
     try:
-        request = parse_search(msgspec.structs.replace(params, cursor=None), cursors)
+        request = parse_search(replace(params, cursor=None), cursors)
         errors = []
     except InvalidParameters as exc:
         request, errors = None, exc.errors

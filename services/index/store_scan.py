@@ -15,6 +15,7 @@ from tantivy import FieldType, Order, Query
 
 from services.index.store import (
     ArticleStore,
+    Candidates,
     GeoFilter,
     Match,
     _all_of,
@@ -98,6 +99,16 @@ class StandingQuery:
         self.filters = _filters(_schema(), match)
 
 
+class _Everything:
+    """The standing query of no condition: every change."""
+
+    scored: tuple = ()
+    filters: tuple = ()
+
+
+_EVERYTHING = _Everything()
+
+
 class Changes:
     """One snapshot: its newest position, and which changes after a position match a query."""
 
@@ -106,6 +117,7 @@ class Changes:
         _, self._searcher = store._view()
         self.newest = _last_seq_in(self._searcher)
         self._articles: dict[tuple[int, int], bytes] = {}
+        self._places: dict[tuple[int, bool], tuple[list, Candidates] | None] = {}
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
@@ -116,21 +128,60 @@ class Changes:
             hits = self._inside(standing, geo, after, limit)
         return [(seq, self._article(address)) for seq, address in hits]
 
-    def _changed(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, tantivy.DocAddress]]:
-        changed = Query.range_query(_schema(), "seq", FieldType.Integer, after, self.newest, include_lower=False)
+    def _changed(
+        self, standing: StandingQuery, after: int, limit: int
+    ) -> list[tuple[int, tantivy.DocAddress]]:
+        changed = Query.range_query(
+            _schema(), "seq", FieldType.Integer, after, self.newest, include_lower=False
+        )
         query = _all_of(standing.scored, [*standing.filters, changed])
-        return self._searcher.search(query, limit, count=False, order_by_field="seq", order=Order.Asc).hits
+        return self._searcher.search(
+            query, limit, count=False, order_by_field="seq", order=Order.Asc
+        ).hits
 
     def _inside(self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int) -> list:
         """Few articles change between two ticks: their places are checked against the shape
-        one by one, cheaper than the cell terms a search of the whole index needs."""
+        one by one, cheaper than the cell terms a search of the whole index needs. The
+        changes' places are read once per snapshot for every stream at the same position."""
+        changed = self._changed_places(after, geo.focus_only)
+        if changed is None:  # a stream far behind: its changes in pages
+            return self._inside_paged(standing, geo, after, limit)
+        hits, places = changed
+        inside = _inside(geo.shape, places)
+        if not standing.scored and not standing.filters:
+            return [hits[i] for i in sorted(inside)][:limit]
+        seqs = {hits[i][0] for i in inside}
+        return (
+            [hit for hit in self._changed(standing, after, GEO_CANDIDATES) if hit[0] in seqs][
+                :limit
+            ]
+            if seqs
+            else []
+        )
+
+    def _changed_places(self, after: int, focus_only: bool) -> tuple[list, Candidates] | None:
+        key = (after, focus_only)
+        if key not in self._places:
+            hits = self._changed(_EVERYTHING, after, GEO_CANDIDATES + 1)
+            points = _focus_points if focus_only else _all_points
+            addresses = [address for _, address in hits]
+            self._places[key] = (
+                None if len(hits) > GEO_CANDIDATES else (hits, points(self._searcher, addresses))
+            )
+        return self._places[key]
+
+    def _inside_paged(
+        self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int
+    ) -> list:
         points = _focus_points if geo.focus_only else _all_points
         found: list = []
         while len(found) < limit:
             candidates = self._changed(standing, after, GEO_CANDIDATES)
             if not candidates:
                 break
-            inside = _inside(geo.shape, points(self._searcher, [address for _, address in candidates]))
+            inside = _inside(
+                geo.shape, points(self._searcher, [address for _, address in candidates])
+            )
             found += [hit for i, hit in enumerate(candidates) if i in inside]
             if len(candidates) < GEO_CANDIDATES:
                 break
@@ -141,7 +192,9 @@ class Changes:
         """Whether an article changed after ``after`` and at or before ``upto``."""
         if upto <= after:
             return False
-        changed = Query.range_query(_schema(), "seq", FieldType.Integer, after, upto, include_lower=False)
+        changed = Query.range_query(
+            _schema(), "seq", FieldType.Integer, after, upto, include_lower=False
+        )
         return bool(self._searcher.search(changed, 1, count=False).hits)
 
     def _article(self, address: tantivy.DocAddress) -> bytes:

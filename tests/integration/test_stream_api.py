@@ -91,6 +91,14 @@ def test_geo_and_entity_filters_hold_for_new_articles(base, writer):
         assert article_of(next(events)) == 8
 
 
+def test_a_shape_alone_is_checked_against_each_new_articles_places(base, writer):
+    with stream(base, "near=45.76,4.83,50&focus_only=true") as events:
+        commit(writer, story(15, "Visit", places=[SUVA], focus=SUVA),
+               story(16, "Visit", places=[LYON, PARIS], focus=PARIS))  # Lyon, but not its focus
+        commit(writer, story(17, "Visit", places=[LYON], focus=LYON))
+        assert article_of(next(events)) == 17
+
+
 def test_a_reconnecting_client_gets_what_it_missed_in_order(base, writer):
     with stream(base, "q=harbour") as events:
         commit(writer, story(10, "Harbour news one"))

@@ -39,7 +39,7 @@ from msgspec import Struct
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.store import ArticleStore, Match
-from services.index.store_scan import Changes, StandingQuery
+from services.index.store_scan import Changes, Mark, StandingQuery
 from shared.logging import get_logger
 from shared.settings import Settings
 
@@ -112,6 +112,7 @@ class LiveHub:
         self._open: set[Subscription] = set()
         self._callers: Tally[str] = Tally()
         self._ticking: asyncio.Task | None = None
+        self._mark: Mark | None = None  # the last snapshot's commit and newest position
         self._wake = asyncio.Event()
         self._closed = False
 
@@ -126,7 +127,9 @@ class LiveHub:
         self._admit(caller)
         self._callers[caller] += 1  # held while the query compiles in a thread
         try:
-            standing, position, expired = await asyncio.to_thread(self._open_at, match, last_event_id)
+            standing, position, expired = await asyncio.to_thread(
+                self._open_at, match, last_event_id
+            )
         except BaseException:
             self._release(caller)
             raise
@@ -205,10 +208,15 @@ class LiveHub:
         """The compiled query, where the stream starts, and whether ``last_event_id`` could
         not be resumed (changes after it are older than the window, or it is not a position
         this index has reached)."""
-        standing, changes = StandingQuery(self._store, match), Changes(self._store)
+        standing, changes = (
+            StandingQuery(self._store, match),
+            Changes(self._store, since=self._mark),
+        )
         if last_event_id is None:
             return standing, changes.newest, False
-        if last_event_id > changes.newest or changes.any_between(last_event_id, self._oldest_kept()):
+        if last_event_id > changes.newest or changes.any_between(
+            last_event_id, self._oldest_kept()
+        ):
             return standing, changes.newest, True
         return standing, last_event_id, False
 
@@ -260,14 +268,17 @@ class LiveHub:
 
     def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
-        changes = Changes(self._store)
+        changes = Changes(self._store, since=self._mark)
+        self._mark = changes.mark
         oldest = self._oldest_kept()
         encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches
         checked = []
         for subscription, position, limit in plan:
             if position >= changes.newest:
                 continue
-            if position < oldest and changes.any_between(position, oldest):  # a client slower than the window
+            if position < oldest and changes.any_between(
+                position, oldest
+            ):  # a client slower than the window
                 event = expired_event(position, changes.newest, oldest)
                 checked.append(_Checked(subscription, position, changes.newest, [(0, event)]))
                 continue

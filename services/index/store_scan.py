@@ -9,6 +9,7 @@ a change it shows every older one, and "changed after position P" is a range on 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import tantivy
 from tantivy import FieldType, Order, Query
@@ -84,6 +85,14 @@ class MatchScan:
         return Query.range_query(_schema(), "sort_key", FieldType.Integer, lower, upper)
 
 
+def _newest_after(searcher: tantivy.Searcher, floor: int | None) -> int:
+    if floor is None:
+        return _last_seq_in(searcher)
+    newer = Query.range_query(_schema(), "seq", FieldType.Integer, floor, None, include_lower=False)
+    hits = searcher.search(newer, 1, count=False, order_by_field="seq", order=Order.Desc).hits
+    return hits[0][0] if hits else floor
+
+
 def _at(address: tantivy.DocAddress) -> tuple[int, int]:
     return address.segment_ord, address.doc
 
@@ -99,6 +108,13 @@ class StandingQuery:
         self.filters = _filters(_schema(), match)
 
 
+class Mark(NamedTuple):
+    """A snapshot's commit (its meta.json) and its newest position."""
+
+    commit: bytes
+    newest: int
+
+
 class _Everything:
     """The standing query of no condition: every change."""
 
@@ -112,10 +128,17 @@ _EVERYTHING = _Everything()
 class Changes:
     """One snapshot: its newest position, and which changes after a position match a query."""
 
-    def __init__(self, store: ArticleStore) -> None:
+    def __init__(self, store: ArticleStore, since: Mark | None = None) -> None:
+        """``since``: an earlier snapshot's :attr:`mark`; the newest position is then found
+        among the changes after it, or kept when nothing was committed meanwhile (finding it
+        in the whole index reads every article's change number: ms on a big index)."""
         self._store = store
-        _, self._searcher = store._view()
-        self.newest = _last_seq_in(self._searcher)
+        opened, self._searcher = store._view()
+        if since is not None and since.commit == opened.committed:
+            self.newest = since.newest
+        else:
+            self.newest = _newest_after(self._searcher, since.newest if since is not None else None)
+        self.mark = Mark(opened.committed, self.newest)
         self._articles: dict[tuple[int, int], bytes] = {}
         self._places: dict[tuple[int, bool], tuple[list, Candidates] | None] = {}
 

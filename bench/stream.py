@@ -11,8 +11,10 @@ open streams cost the indexer.
    (one of them everything) while the same number of new articles flow.
 2. Cost on indexing: Redis and the index service alone; enriched articles (bench.search's
    newsroom) are added to ``dateline:enriched`` at once and timed until all are
-   searchable. With 0 streams, then ``--standing`` streams of the search benchmark's
-   query kinds (text, phrase, boolean, entity, place, geo), then 0 again.
+   searchable, in rounds alternating 0 streams (the baseline) and ``--standing`` streams
+   of the search benchmark's query kinds (text, phrase, boolean, entity, place, geo).
+   Besides docs/s, the index process's CPU time per article: other work on a shared
+   machine moves wall-clock rates, much less the CPU an article costs.
 """
 
 from __future__ import annotations
@@ -186,37 +188,52 @@ def standing_queries(count: int) -> list[dict]:
     return mixed[:count]
 
 
-async def indexing_rate(base: str, client: redis.Redis, articles: list, search: httpx.AsyncClient) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def indexing_rate(client: redis.Redis, articles: list, search: httpx.AsyncClient, pid: int) -> tuple[float, float]:
+    """(docs/s, the index process's CPU ms per article) from XADD until all are searchable."""
     before = (await search.get("/v1/stats")).json()["documents"]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds(pid)
     pipe = client.pipeline(transaction=False)
     for article in articles:
         pipe.xadd(ENRICHED, entry_fields(article))
     pipe.execute()
     while (await search.get("/v1/stats")).json()["documents"] - before < len(articles):
         await asyncio.sleep(0.05)
-    return len(articles) / (time.perf_counter() - started)
+    return len(articles) / (time.perf_counter() - started), (cpu_seconds(pid) - cpu) * 1000 / len(articles)
 
 
 async def indexing_cost(args: argparse.Namespace) -> None:
     newsroom = Newsroom(seed=5)
-    phases = [("0 streams: baseline", 0), (f"{args.standing} standing queries", args.standing), ("0 streams again", 0)]
+    conditions = (0, args.standing)
     with tempfile.TemporaryDirectory(prefix="dateline-bench-standing-") as data_dir, PrivateRedis() as server:
         client = redis.Redis.from_url(server.url)
-        with index_service(Path(data_dir), server.url) as (_, base):
+        with index_service(Path(data_dir), server.url) as (process, base):
             search = httpx.AsyncClient(base_url=base, timeout=60)
-            await indexing_rate(base, client, list(newsroom.articles(1000)), search)  # warm up
-            print(f"\n2. indexing {args.index_articles:,} enriched articles (~350 words) per phase, into an index "
-                  "of a few thousand")
-            for phase, (label, count) in enumerate(phases, start=1):
-                first = phase * 10**6  # ids of their own
-                articles = [newsroom.article(n) for n in range(first, first + args.index_articles)]
-                async with listening(base, standing_queries(count)) as listener:
-                    rate = await indexing_rate(base, client, articles, search)
-                    events = listener.events
-                print(f"  {label:<28} {rate:>7,.0f} docs/s   ({events:,} events delivered)")
-            metrics = (await search.get("/metrics")).text
-            print("  " + _match_seconds(metrics))
+            await indexing_rate(client, list(newsroom.articles(1000)), search, process.pid)  # warm up
+            print(f"\n2. indexing {args.index_articles:,} enriched articles (~350 words) per round, "
+                  f"{args.rounds} rounds alternating 0 and {args.standing} open streams")
+            results: dict[int, list[tuple[float, float, int]]] = {count: [] for count in conditions}
+            for round_ in range(args.rounds):
+                for count in conditions:
+                    first = (round_ * 2 + (count > 0) + 1) * 10**6  # ids of their own
+                    articles = [newsroom.article(n) for n in range(first, first + args.index_articles)]
+                    async with listening(base, standing_queries(count)) as listener:
+                        rate, cpu_ms = await indexing_rate(client, articles, search, process.pid)
+                        events = listener.events
+                    results[count].append((rate, cpu_ms, events))
+                    print(f"  round {round_ + 1}, {count:>5} streams: {rate:6,.0f} docs/s, "
+                          f"{cpu_ms:5.1f} CPU ms per article, {events:,} events")
+            for count, rows in results.items():
+                rate = statistics.median(r[0] for r in rows)
+                cpu = statistics.median(r[1] for r in rows)
+                print(f"  median, {count:>5} streams: {rate:6,.0f} docs/s, {cpu:5.1f} CPU ms per article"
+                      f"{'  (baseline)' if count == 0 else ''}")
+            print("  " + _match_seconds((await search.get("/metrics")).text))
             await search.aclose()
         client.close()
 
@@ -237,7 +254,8 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.5, help="seconds between two posts")
     parser.add_argument("--streams", type=int, default=100, help="open streams in the latency phase")
     parser.add_argument("--standing", type=int, default=1000, help="standing queries in the indexing phase")
-    parser.add_argument("--index-articles", type=int, default=5000, help="articles indexed per indexing phase")
+    parser.add_argument("--index-articles", type=int, default=3000, help="articles indexed per indexing round")
+    parser.add_argument("--rounds", type=int, default=3, help="indexing rounds per condition, alternating")
     parser.add_argument("--part", choices=("all", "latency", "indexing"), default="all")
     args = parser.parse_args()
     print(f"stream benchmark: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")

@@ -2,13 +2,13 @@
 open streams cost the indexer.
 
     python -m bench.stream                                   # make bench-stream
-    python -m bench.stream --posts 40 --streams 100 --standing 1000 --index-articles 5000
+    python -m bench.stream --posts 20 --rounds 3 --streams 100 --standing 1000 --index-articles 3000
 
 1. Latency, through the whole system (Redis, ingest, 2 enrich workers, index: as
    ``dateline up`` runs them). Articles are posted one at a time, one every
-   ``--gap`` seconds; each delivery is timed from the 202 to the event's arrival.
-   Baseline: one stream (everything); then ``--streams`` streams of different queries
-   (one of them everything) while the same number of new articles flow.
+   ``--gap`` seconds; each delivery is timed from the 202 to the event's arrival. Rounds
+   alternate the baseline, one stream (everything), and ``--streams`` streams of
+   different queries (one of them everything) while as many new articles flow.
 2. Cost on indexing: Redis and the index service alone; enriched articles (bench.search's
    newsroom) are added to ``dateline:enriched`` at once and timed until all are
    searchable, in rounds alternating 0 streams (the baseline) and ``--standing`` streams
@@ -133,31 +133,37 @@ async def post_and_time(ingest: httpx.AsyncClient, articles: list[dict], gap_s: 
 async def latency(args: argparse.Namespace) -> None:
     with (tempfile.TemporaryDirectory(prefix="dateline-bench-stream-") as data_dir,
           running_stack(data_dir, **STREAM_LIMITS) as settings):
-        articles = sample_articles(args.posts * 2 + 5, seed=41)
+        articles = iter(sample_articles(args.posts * 2 * args.rounds + 5, seed=41))
         ingest = httpx.AsyncClient(base_url=ingest_url(settings), timeout=60,
                                    headers={"Authorization": f"Bearer {KEY}"})
         base = search_url(settings)
         async with listening(base, [{}]) as listener:  # warm up: models loaded, first commit done
-            await post_and_time(ingest, articles[:5], args.gap, listener)
-        print(f"\n1. from ingest's 202 to the event on an open stream, {args.posts} articles posted one "
-              f"every {args.gap} s (ms)")
-        print(f"{'open streams':<34} {'p50':>7} {'p95':>7} {'max':>7}  deliveries")
-        for count, batch in ((1, articles[5:5 + args.posts]), (args.streams, articles[5 + args.posts:])):
-            async with listening(base, latency_queries(count, articles)) as listener:
-                first, every = await post_and_time(ingest, batch, args.gap, listener)
-            label = "1 (everything): baseline" if count == 1 else f"{count} of different queries"
-            _row(f"{label}, match-all stream", first, len(first))
-            if count > 1:
-                _row(f"{count}, every delivery", every, len(every))
+            await post_and_time(ingest, list(itertools.islice(articles, 5)), args.gap, listener)
+        queries = latency_queries(args.streams, sample_articles(200, seed=41))
+        first: dict[int, list[float]] = {1: [], args.streams: []}
+        every: list[float] = []
+        for _ in range(args.rounds):  # alternating, so both see the same machine
+            for count in first:
+                async with listening(base, queries[:count]) as listener:
+                    batch = list(itertools.islice(articles, args.posts))
+                    arrived, delivered = await post_and_time(ingest, batch, args.gap, listener)
+                first[count] += arrived
+                every += delivered if count > 1 else []
         await ingest.aclose()
+    print(f"\n1. from ingest's 202 to the event on an open stream (ms); {args.rounds} rounds of {args.posts} "
+          f"articles posted one every {args.gap} s, alternating 1 and {args.streams} open streams")
+    print(f"{'open streams':<40} {'p50':>7} {'p95':>7} {'max':>7}  deliveries")
+    _row("1 (everything): baseline", first[1])
+    _row(f"{args.streams} of different queries: the match-all one", first[args.streams])
+    _row(f"{args.streams}: every delivery", every)
 
 
-def _row(label: str, values: list[float], deliveries: int) -> None:
+def _row(label: str, values: list[float]) -> None:
     if len(values) < 2:
-        print(f"{label:<34} (too few samples: {values})")
+        print(f"{label:<40} (too few samples: {values})")
         return
     p95 = statistics.quantiles(values, n=20, method="inclusive")[-1]
-    print(f"{label:<34} {statistics.median(values):>7.0f} {p95:>7.0f} {max(values):>7.0f}  {deliveries:,}")
+    print(f"{label:<40} {statistics.median(values):>7.0f} {p95:>7.0f} {max(values):>7.0f}  {len(values):,}")
 
 
 # -- 2. what open streams cost the indexer -------------------------------------------------------
@@ -250,7 +256,7 @@ def _match_seconds(metrics: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--posts", type=int, default=40, help="articles posted per latency phase")
+    parser.add_argument("--posts", type=int, default=20, help="articles posted per latency round and condition")
     parser.add_argument("--gap", type=float, default=0.5, help="seconds between two posts")
     parser.add_argument("--streams", type=int, default=100, help="open streams in the latency phase")
     parser.add_argument("--standing", type=int, default=1000, help="standing queries in the indexing phase")

@@ -15,9 +15,10 @@ read-only search process): it needs no word from the indexer, only the index.
 - **A tick** (in a worker thread) takes one snapshot and, for each stream behind its newest
   position, asks the index for that stream's matches after its own position
   (:class:`~services.index.store_scan.Changes`). A new stream, a resuming one and a slow
-  one are all just "behind". Ticks run every :data:`POLL_S`, but never closer than they
-  take: matching holds at most half a core, and with many streams events wait instead of
-  the indexer.
+  one are all just "behind". Ticks run every :data:`POLL_S`, but rest :data:`REST` times
+  as long as they took: matching takes at most a quarter of the process's time, and with
+  many streams the events wait (a tick covers every commit since the last) rather than the
+  indexer.
 - **A stream's queue is bounded**: a client is sent no more than it reads; a slow one
   keeps its position and catches up from the index, or gets ``expired`` once its
   position leaves the retention window.
@@ -46,9 +47,12 @@ from shared.settings import Settings
 log = get_logger("dateline.index")
 
 POLL_S = 0.025  # how often a tick looks for commits while streams are open
+REST = 3.0  # after a tick, at least this many times its length before the next: matching
+# takes at most a quarter of the process's time, however many streams are open
 TICK_LIMIT = 50  # events per stream per tick: a broad replay is paced, not dumped
 QUEUE_EVENTS = 64  # events waiting for one client, at most
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
+UNSTARTED_S = 30.0  # a stream whose response has not begun by then is dropped
 
 STREAMS_OPEN = Gauge("dateline_streams_open", "Open event streams (GET /v1/stream).")
 STREAM_EVENTS = Counter("dateline_stream_events_total", "Articles pushed to open streams.")
@@ -78,9 +82,20 @@ class TooManyStreams(Exception):
 class Subscription:
     """One open stream: its query, its caller, its position and what waits to be sent."""
 
-    __slots__ = ("caller", "closed", "position", "queue", "sent", "standing")
+    __slots__ = (
+        "caller",
+        "closed",
+        "opened_at",
+        "position",
+        "queue",
+        "sent",
+        "standing",
+        "started",
+    )
 
     def __init__(self, standing: StandingQuery, caller: str, position: int) -> None:
+        self.opened_at = time.monotonic()
+        self.started = False  # its response began: its end will unsubscribe it
         self.standing = standing
         self.caller = caller
         self.position = position
@@ -153,6 +168,7 @@ class LiveHub:
     async def events(self, subscription: Subscription, first: bytes) -> AsyncIterator[bytes]:
         """The stream's body: ``first``, then its events, heartbeats between them."""
         started = time.monotonic()
+        subscription.started = True
         try:
             yield first
             while (message := await self._next(subscription)) is not None:
@@ -252,6 +268,7 @@ class LiveHub:
     async def _tick_while_open(self) -> None:
         while self._open and not self._closed:
             started = time.monotonic()
+            self._drop_unstarted(started)
             plan = [(s, s.position, min(s.room, TICK_LIMIT)) for s in self._open if s.room > 0]
             try:
                 checked = await asyncio.to_thread(self._check, plan) if plan else []
@@ -264,7 +281,14 @@ class LiveHub:
             MATCH_SECONDS.observe(took)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(self._poll_s, took))
+                await asyncio.wait_for(self._wake.wait(), max(self._poll_s, took * REST))
+
+    def _drop_unstarted(self, now: float) -> None:
+        """A response that never began (its client left before) never ends either."""
+        for subscription in [
+            s for s in self._open if not s.started and now - s.opened_at > UNSTARTED_S
+        ]:
+            self._unsubscribe(subscription)
 
     def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""

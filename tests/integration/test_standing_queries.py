@@ -1,0 +1,73 @@
+"""Standing queries on a real index: the changes after a position that match, found in
+the whole index or in an index of the few changes alone, are the same."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from services.index.cursors import CursorSeal
+from services.index.query import SearchParams, parse_search
+from services.index.store import ArticleStore
+from services.index.store_scan import Changes, StandingQuery
+from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
+
+QUERIES = [
+    {"q": "harbour"},
+    {"q": '"harbour strike"'},
+    {"q": "harbour OR drought -lyon"},
+    {"entity": ["PERSON:Ana Duval"]},
+    {"country": ["FR"], "q": "title:strike"},
+    {"place": ["Nairobi"]},
+    {"language": ["de"]},
+    {"bbox": "-5,42,8.5,51"},
+    {"near": "48.8566,2.3522,50", "focus_only": "true"},
+    {"bbox": "175,-25,-175,-10", "q": "storm"},
+    {"published_from": "2026-03-05"},
+    {},
+]
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory):
+    store = ArticleStore(tmp_path_factory.mktemp("standing") / "index", writable=True)
+    store.upsert([story(n, "Harbour strike", places=[LYON], focus=LYON) for n in range(1, 30)])
+    store.commit()
+    position = Changes(store).newest
+    store.upsert([
+        story(40, "Harbour strike spreads", "Dockers in Lyon stopped.", places=[LYON], focus=LYON, day=1),
+        story(41, "Drought", "Farmers near Nairobi.", places=[NAIROBI], focus=NAIROBI, day=9,
+              entities=[("PERSON", "Ana Duval")]),
+        story(42, "Storm reaches Suva", "Ana Duval reported from Paris.", places=[SUVA, PARIS], focus=SUVA,
+              entities=[("PERSON", "Ana Duval")], day=4),
+        story(43, "Senate budget", "Berlin.", places=[BERLIN], focus=BERLIN, language="de"),
+        story(44, "Harbour strike ends in Paris", places=[PARIS], focus=PARIS, day=6),
+    ])
+    store.commit()
+    yield store, position
+    store.close()
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
+def test_the_few_changes_alone_give_what_the_whole_index_gives(changed, params):
+    store, position = changed
+    standing = StandingQuery(store, parse_search(SearchParams(**params), CursorSeal(b"k")).match)
+    whole = Changes(store).matching(standing, position, 50)
+    alone = Changes(store, crowded=frozenset({position})).matching(standing, position, 50)
+    assert [seq for seq, _ in alone] == [seq for seq, _ in whole]
+    assert [stored for _, stored in alone] == [stored for _, stored in whole]
+    assert all(seq > position for seq, _ in whole)
+
+
+def test_what_matches(changed):
+    store, position = changed
+
+    def ids(**params) -> list[int]:
+        standing = StandingQuery(store, parse_search(SearchParams(**params), CursorSeal(b"k")).match)
+        found = Changes(store, crowded=frozenset({position})).matching(standing, position, 50)
+        return sorted(int(msgspec.json.decode(stored)["id"], 16) for _, stored in found)
+
+    assert ids(q="harbour") == [40, 44]
+    assert ids(entity=["PERSON:Ana Duval"]) == [41, 42]
+    assert ids(bbox="-5,42,8.5,51") == [40, 42, 44]
+    assert ids(near="48.8566,2.3522,50", focus_only="true") == [44]

@@ -176,13 +176,16 @@ def index_service(data_dir: Path, redis_url: str) -> Iterator[tuple[subprocess.P
     env.update(DATELINE_REDIS_URL=redis_url, DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port),
                DATELINE_LOG_LEVEL="WARNING", **STREAM_LIMITS)
     with (data_dir / "index.log").open("wb") as log:  # FastStream's own lines
-        process = subprocess.Popen([sys.executable, "-m", "services.index"], env=env, stderr=log)
+        process = subprocess.Popen([sys.executable, "-m", "services.index"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         if wait_until_ready({"index": f"{base}/readyz"}, timeout_s=60):
             raise SystemExit("the index service did not become ready within 60 s")
         yield process, base
     finally:
+        if process.poll() is not None:
+            lines = (data_dir / "index.log").read_text(errors="replace").splitlines()
+            print(f"the index service exited with {process.returncode}:", *lines[-40:], sep="\n", file=sys.stderr)
         process.terminate()
         process.wait(timeout=60)
 
@@ -219,7 +222,8 @@ async def indexing_cost(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="dateline-bench-standing-") as data_dir, PrivateRedis() as server:
         client = redis.Redis.from_url(server.url)
         with index_service(Path(data_dir), server.url) as (process, base):
-            search = httpx.AsyncClient(base_url=base, timeout=60)
+            # a fresh connection each time: uvicorn closes one idle for 5 s (while streams open)
+            search = httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_keepalive_connections=0))
             await indexing_rate(client, list(newsroom.articles(1000)), search, process.pid)  # warm up
             print(f"\n2. indexing {args.index_articles:,} enriched articles (~350 words) per round, "
                   f"{args.rounds} rounds alternating 0 and {args.standing} open streams")

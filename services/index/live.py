@@ -15,10 +15,10 @@ read-only search process): it needs no word from the indexer, only the index.
 - **A tick** (in a worker thread) takes one snapshot and, for each stream behind its newest
   position, asks the index for that stream's matches after its own position
   (:class:`~services.index.store_scan.Changes`). A new stream, a resuming one and a slow
-  one are all just "behind". Ticks run every :data:`POLL_S`, but rest :data:`REST` times
-  as long as they took: matching takes at most a quarter of the process's time, and with
-  many streams the events wait (a tick covers every commit since the last) rather than the
-  indexer.
+  one are all just "behind". Ticks run every :data:`POLL_S`; a long one (many streams)
+  rests :data:`REST` times as long as it took: matching takes at most a quarter of the
+  process's time, and with many streams the events wait (a tick covers every commit since
+  the last) rather than the indexer.
 - **A stream's queue is bounded**: a client is sent no more than it reads; a slow one
   keeps its position and catches up from the index, or gets ``expired`` once its
   position leaves the retention window.
@@ -47,12 +47,11 @@ from shared.settings import Settings
 log = get_logger("dateline.index")
 
 POLL_S = 0.025  # how often a tick looks for commits while streams are open
-REST = 3.0  # after a tick, at least this many times its length before the next: matching
-# takes at most a quarter of the process's time, however many streams are open
+REST = 3.0  # after a long tick, this many times its length before the next: matching takes
+LONG_TICK_S = 0.05  # at most a quarter of the process's time, however many streams are open
 TICK_LIMIT = 50  # events per stream per tick: a broad replay is paced, not dumped
 QUEUE_EVENTS = 64  # events waiting for one client, at most
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
-CROWDED = 8  # streams at one position: their few new changes get an index of their own
 UNSTARTED_S = 30.0  # a stream whose response has not begun by then is dropped
 
 STREAMS_OPEN = Gauge("dateline_streams_open", "Open event streams (GET /v1/stream).")
@@ -282,7 +281,9 @@ class LiveHub:
             MATCH_SECONDS.observe(took)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(self._poll_s, took * REST))
+                await asyncio.wait_for(
+                    self._wake.wait(), max(self._poll_s, took * REST if took > LONG_TICK_S else 0.0)
+                )
 
     def _drop_unstarted(self, now: float) -> None:
         """A response that never began (its client left before) never ends either."""
@@ -293,9 +294,7 @@ class LiveHub:
 
     def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
-        positions = Tally(position for _, position, _ in plan)
-        crowded = frozenset(p for p, streams in positions.items() if streams >= CROWDED)
-        changes = Changes(self._store, since=self._mark, crowded=crowded)
+        changes = Changes(self._store, since=self._mark)
         self._mark = changes.mark
         oldest = self._oldest_kept()
         encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches

@@ -15,15 +15,12 @@ import tantivy
 from tantivy import FieldType, Order, Query
 
 from services.index.store import (
-    KEYWORD,
     ArticleStore,
     Candidates,
     GeoFilter,
     Match,
     _all_of,
     _all_points,
-    _article,
-    _document,
     _filters,
     _focus_points,
     _inside,
@@ -34,7 +31,6 @@ from services.index.store import (
 
 FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
-FRESH_MAX = 64  # changes after a crowded position put in an index of their own, at most
 GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's shape at a time
 
 
@@ -137,8 +133,7 @@ class Changes:
     ) -> None:
         """``since``: an earlier snapshot's :attr:`mark`; the newest position is then found
         among the changes after it, or kept when nothing was committed meanwhile (finding it
-        in the whole index reads every article's change number: ms on a big index).
-        ``crowded``: positions many streams share; their few changes get an index of their own."""
+        in the whole index reads every article's change number: ms on a big index)."""
         self._store = store
         opened, self._searcher = store._view()
         if since is not None and since.commit == opened.committed:
@@ -148,15 +143,10 @@ class Changes:
         self.mark = Mark(opened.committed, self.newest)
         self._articles: dict[tuple[int, int], bytes] = {}
         self._places: dict[tuple[int, bool], tuple[list, Candidates] | None] = {}
-        self._crowded = crowded
-        self._fresh: dict[int, Fresh | None] = {}
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
         geo = standing.match.geo
-        fresh = self._fresh_after(after)
-        if fresh is not None:
-            return fresh.matching(standing, limit)
         if geo is None:
             hits = self._changed(standing, after, limit)
         else:
@@ -223,16 +213,6 @@ class Changes:
             after = candidates[-1][0]
         return found[:limit]
 
-    def _fresh_after(self, after: int) -> Fresh | None:
-        if after not in self._crowded:
-            return None
-        if after not in self._fresh:
-            changed = self._changed(_EVERYTHING, after, FRESH_MAX + 1)
-            self._fresh[after] = (
-                Fresh(self._searcher, changed) if 0 < len(changed) <= FRESH_MAX else None
-            )
-        return self._fresh[after]
-
     def any_between(self, after: int, upto: int) -> bool:
         """Whether an article changed after ``after`` and at or before ``upto``."""
         if upto <= after:
@@ -248,46 +228,3 @@ class Changes:
         if at not in self._articles:
             self._articles[at] = self._searcher.doc(address).get_first("article")
         return self._articles[at]
-
-
-class Fresh:
-    """A few changed articles in an index of their own, in memory: a query there costs tens
-    of microseconds instead of a search through every segment of the whole index, so many
-    streams at one position are checked at once. The same schema, tokenizers and document
-    mapping as the store: the same matches."""
-
-    def __init__(
-        self, searcher: tantivy.Searcher, changed: list[tuple[int, tantivy.DocAddress]]
-    ) -> None:
-        index = _in_memory()
-        writer = index.writer(heap_size=15_000_000, num_threads=1)
-        for seq, address in changed:
-            writer.add_document(_document(_article(searcher.doc(address)), seq))
-        writer.commit()
-        writer.wait_merging_threads()
-        index.reload()
-        self._searcher = index.searcher()
-
-    def matching(self, standing: StandingQuery, limit: int) -> list[tuple[int, bytes]]:
-        query = _all_of(standing.scored, standing.filters)
-        geo = standing.match.geo
-        hits = self._searcher.search(
-            query, FRESH_MAX if geo else limit, count=False, order_by_field="seq", order=Order.Asc
-        ).hits
-        if geo is not None and hits:
-            points = _focus_points if geo.focus_only else _all_points
-            inside = _inside(geo.shape, points(self._searcher, [address for _, address in hits]))
-            hits = [hit for i, hit in enumerate(hits) if i in inside][:limit]
-        return [(seq, self._searcher.doc(address).get_first("article")) for seq, address in hits]
-
-
-def _in_memory() -> tantivy.Index:
-    index = tantivy.Index(_schema())
-    keyword = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
-    index.register_tokenizer(KEYWORD, keyword)
-    index.register_fast_field_tokenizer(KEYWORD, keyword)
-    return index

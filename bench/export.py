@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.search import CITIES, Newsroom, index_articles, search_process
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 
 WORDS = (30, 50)
 PAGE = 100

@@ -1,7 +1,7 @@
 """``GET /v1/export`` (a whole match as CSV or NDJSON, streamed), ``/v1/export/facets`` and
 ``/v1/export/timeline`` (CSV): the search's own parameters, checked the same way.
 
-The match is read in batches from one snapshot (:class:`~services.index.store_scan.MatchScan`)
+The match is read in batches from one snapshot (:class:`~services.index.tantivy_store.scan.MatchScan`)
 in date order, each batch encoded and sent before the next is read: memory stays flat
 whatever the size of the match, and the first rows leave at once. Relevance has no
 order to page through a whole match by, so ``sort=relevance`` exports newest first.
@@ -26,10 +26,11 @@ from msgspec.structs import replace
 from services.index import export
 from services.index.access import SEARCH_REFUSALS
 from services.index.cursors import CursorSeal
+from services.index.domain import FACET_NAMES, BadQuery, SearchRequest, SearchResult
 from services.index.params import SEARCH_PARAMS, Searched
 from services.index.query import InvalidParameters, SearchParams, parse_search
-from services.index.store import FACET_NAMES, ArticleStore, BadQuery, SearchRequest, SearchResult
-from services.index.store_scan import MatchScan
+from services.index.tantivy_store import ArticleStore
+from services.index.tantivy_store.scan import MatchScan
 from shared.http import error_response
 from shared.logging import get_logger
 from shared.schemas import ErrorBody, ErrorDetail

@@ -14,7 +14,7 @@ read-only search process): it needs no word from the indexer, only the index.
   An article changed twice while a client was away comes once, as it is now.
 - **A tick** (in a worker thread) takes one snapshot and, for each stream behind its newest
   position, asks the index for that stream's matches after its own position
-  (:class:`~services.index.store_scan.Changes`). A new stream, a resuming one and a slow
+  (:class:`~services.index.tantivy_store.scan.Changes`). A new stream, a resuming one and a slow
   one are all just "behind". Ticks run every :data:`POLL_S`; a long one (many streams)
   rests :data:`REST` times as long as it took: matching takes at most a quarter of the
   process's time, and with many streams the events wait (a tick covers every commit since
@@ -39,8 +39,9 @@ import msgspec
 from msgspec import Struct
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.index.store import ArticleStore, Match
-from services.index.store_scan import Changes, Mark, StandingQuery
+from services.index.domain import Match
+from services.index.tantivy_store import ArticleStore
+from services.index.tantivy_store.scan import Changes, Mark, StandingQuery
 from shared.logging import get_logger
 from shared.settings import Settings
 
@@ -138,7 +139,7 @@ class LiveHub:
     ) -> tuple[Subscription, bytes]:
         """A stream for ``match`` and its first message (``ready``, and ``expired`` when
         ``last_event_id`` cannot be resumed). Raises :class:`TooManyStreams`, or
-        :class:`~services.index.store.BadQuery` for query text that does not parse."""
+        :class:`~services.index.domain.BadQuery` for query text that does not parse."""
         self._admit(caller)
         self._callers[caller] += 1  # held while the query compiles in a thread
         try:

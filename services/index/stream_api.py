@@ -14,11 +14,11 @@ from litestar.response import Stream
 
 from services.index.access import SEARCH_REFUSALS, caller_of
 from services.index.cursors import CursorSeal
+from services.index.domain import BadQuery
 from services.index.export_api import search_refusal
 from services.index.live import LiveHub, TooManyStreams
 from services.index.params import SEARCH_PARAMS, Searched
 from services.index.query import InvalidParameters, parse_search
-from services.index.store import BadQuery
 from shared.http import error_response
 from shared.schemas import ErrorBody, ErrorDetail
 from shared.settings import Settings

@@ -12,8 +12,8 @@ from litestar.testing import TestClient
 
 from services.index.api import search_app
 from services.index.export import ARTICLE_COLUMNS
-from services.index.store import ArticleStore
-from services.index.store_scan import FIRST_BATCH
+from services.index.tantivy_store import ArticleStore
+from services.index.tantivy_store.scan import FIRST_BATCH
 from shared.schemas import EnrichedArticle, ErrorBody
 from shared.settings import Settings
 from tests.factories import LYON, PARIS, SUVA, story

@@ -8,8 +8,8 @@ import pytest
 
 from services.index.cursors import CursorSeal
 from services.index.query import SearchParams, parse_search
-from services.index.store import ArticleStore
-from services.index.store_scan import Changes, StandingQuery
+from services.index.tantivy_store import ArticleStore
+from services.index.tantivy_store.scan import Changes, StandingQuery
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
 
 QUERIES = [

@@ -16,7 +16,7 @@ import msgspec
 import pytest
 
 from dateline.events import ServerEvent, read_events
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.schemas import EnrichedArticle, ErrorBody
 from tests.factories import LYON, PARIS, SUVA, story
 from tests.integration.search_process import search_process

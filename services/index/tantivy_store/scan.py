@@ -1,5 +1,5 @@
 """Whole matches and recent changes, read from one searcher snapshot: the Tantivy side of
-the export (:mod:`services.index.export`) and of standing queries (:mod:`services.index.live`).
+the export (:mod:`services.index.export_api`) and of standing queries (:mod:`services.index.live`).
 
 Positions are the store's change numbers (``seq``): microseconds of the change, strictly
 increasing, given at upsert; one writer commits batches in order, so once a snapshot shows
@@ -14,20 +14,12 @@ from typing import NamedTuple
 import tantivy
 from tantivy import FieldType, Order, Query
 
-from services.index.store import (
-    ArticleStore,
-    Candidates,
-    GeoFilter,
-    Match,
-    _all_of,
-    _all_points,
-    _filters,
-    _focus_points,
-    _inside,
-    _last_seq_in,
-    _schema,
-    _text_query,
-)
+from services.index.domain import GeoFilter, Match
+from services.index.tantivy_store.geo_match import Candidates, _all_points, _focus_points, _inside
+from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
+from services.index.tantivy_store.schema import schema
+from services.index.tantivy_store.store import ArticleStore, _last_seq_in
+from services.index.tantivy_store.text import text_query
 
 FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
@@ -37,13 +29,11 @@ GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's sh
 class MatchScan:
     """Every article of a match in date order, in batches, from the snapshot taken when it
     was made: commits meanwhile neither add nor shift rows. Making it checks the query
-    (:class:`~services.index.store.BadQuery`), so errors come before the first byte."""
+    (:class:`~services.index.domain.BadQuery`), so errors come before the first byte."""
 
     def __init__(self, store: ArticleStore, match: Match, *, oldest_first: bool = False) -> None:
         opened, self._searcher = store._view()
-        self._query = store._match_query(
-            self._searcher, match, _text_query(opened.index, match.text)
-        )
+        self._query = matched(opened.index, self._searcher, match).query
         self._oldest_first = oldest_first
         self.rows = 0
 
@@ -57,7 +47,7 @@ class MatchScan:
         searcher, bound, sent_at_bound, limit = self._searcher, None, set(), first
         order = Order.Asc if self._oldest_first else Order.Desc
         while True:
-            query = self._query if bound is None else _all_of([self._query], [self._beyond(bound)])
+            query = self._query if bound is None else all_of([self._query], [self._beyond(bound)])
             hits = searcher.search(
                 query,
                 limit + len(sent_at_bound),
@@ -82,14 +72,13 @@ class MatchScan:
 
     def _beyond(self, bound: int) -> Query:
         lower, upper = (bound, None) if self._oldest_first else (None, bound)
-        return Query.range_query(_schema(), "sort_key", FieldType.Integer, lower, upper)
+        return Query.range_query(schema(), "sort_key", FieldType.Integer, lower, upper)
 
 
 def _newest_after(searcher: tantivy.Searcher, floor: int | None) -> int:
     if floor is None:
         return _last_seq_in(searcher)
-    newer = Query.range_query(_schema(), "seq", FieldType.Integer, floor, None, include_lower=False)
-    hits = searcher.search(newer, 1, count=False, order_by_field="seq", order=Order.Desc).hits
+    hits = searcher.search(changed_after(floor), 1, count=False, order_by_field="seq", order=Order.Desc).hits
     return hits[0][0] if hits else floor
 
 
@@ -102,10 +91,10 @@ class StandingQuery:
 
     def __init__(self, store: ArticleStore, match: Match) -> None:
         opened, _ = store._view()
-        text = _text_query(opened.index, match.text)  # BadQuery before the stream opens
+        text = text_query(opened.index, match.text)  # BadQuery before the stream opens
         self.match = match
         self.scored = [text] if text is not None else []
-        self.filters = _filters(_schema(), match)
+        self.filters = _filters(match)
 
 
 class Mark(NamedTuple):
@@ -156,10 +145,7 @@ class Changes:
     def _changed(
         self, standing: StandingQuery, after: int, limit: int
     ) -> list[tuple[int, tantivy.DocAddress]]:
-        changed = Query.range_query(
-            _schema(), "seq", FieldType.Integer, after, self.newest, include_lower=False
-        )
-        query = _all_of(standing.scored, [*standing.filters, changed])
+        query = all_of(standing.scored, [*standing.filters, changed_after(after, self.newest)])
         return self._searcher.search(
             query, limit, count=False, order_by_field="seq", order=Order.Asc
         ).hits
@@ -217,10 +203,7 @@ class Changes:
         """Whether an article changed after ``after`` and at or before ``upto``."""
         if upto <= after:
             return False
-        changed = Query.range_query(
-            _schema(), "seq", FieldType.Integer, after, upto, include_lower=False
-        )
-        return bool(self._searcher.search(changed, 1, count=False).hits)
+        return bool(self._searcher.search(changed_after(after, upto), 1, count=False).hits)
 
     def _article(self, address: tantivy.DocAddress) -> bytes:
         """One read per article per snapshot, however many queries it matches."""

@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-extract bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup bench-page chaos eval lint clean assets
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-extract bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup bench-export bench-stream bench-page chaos eval lint clean assets
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -67,6 +67,12 @@ bench-search: install
 # the search page's interactions and its load in Chromium, on the 200k-article index
 bench-page: install
 	$(RUN) python -m bench.page $(BENCH_ARGS)
+
+bench-export: install
+	$(RUN) python -m bench.export $(BENCH_ARGS)
+
+bench-stream: install
+	$(RUN) python -m bench.stream $(BENCH_ARGS)
 
 bench-startup: install
 	$(RUN) python -m bench.startup

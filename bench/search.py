@@ -120,8 +120,9 @@ TOOK = msgspec.json.Decoder(Took)
 class Newsroom:
     """Deterministic articles: every run with the same seed writes the same news."""
 
-    def __init__(self, seed: int = SEED) -> None:
+    def __init__(self, seed: int = SEED, words: tuple[int, int] = (250, 450)) -> None:
         self.rng = random.Random(seed)
+        self.words = words
         self.people = [f"{f} {last}" for f in FIRST for last in LAST]
         self.places = [self._city(i, c) for i, c in enumerate(CITIES)]
         self.villages = [self._village(i) for i in range(3000)]
@@ -138,7 +139,7 @@ class Newsroom:
         orgs = rng.sample(ORGS, rng.randint(1, 2))
         names = [p.name for p in places] + people + orgs
         words = []
-        for _ in range(rng.randint(250, 450)):
+        for _ in range(rng.randint(*self.words)):
             roll = rng.random()
             words.append(rng.choice(topic) if roll < 0.25 else rng.choice(names) if roll < 0.3 else rng.choice(COMMON))
         published = START + timedelta(minutes=rng.randrange(DAYS * 24 * 60))

@@ -114,6 +114,15 @@ class Settings(Struct, kw_only=True, frozen=True):
     # What the tiles' terms ask pages to show, e.g. "© OpenStreetMap contributors".
     map_tiles_attribution: str = ""
 
+    # -- live: standing queries (GET /v1/stream) ------------------------------------------
+    # Open streams per search key (per client address while search is open), and per process.
+    stream_per_caller: Positive = 8
+    stream_max: Positive = 1000
+    # How far back a reconnecting client's Last-Event-ID is resumed from the index; older: `expired`.
+    stream_retention_s: PositiveSeconds = 3600.0
+    # A comment this often on a quiet stream, so proxies keep it open.
+    stream_heartbeat_s: PositiveSeconds = 15.0
+
     @property
     def gazetteer_dir(self) -> Path:
         return Path(self.gazetteer_path) if self.gazetteer_path else self.data_path / "gazetteer"

@@ -37,9 +37,12 @@ from services.index.access import (
 )
 from services.index.cursors import CursorSeal, load_cursor_key
 from services.index.domain import BadQuery, SearchRequest, SearchResult, StoredHit, StoreStats
+from services.index.export_api import export_routes
+from services.index.live import LiveHub, stream_limits
 from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
+from services.index.stream_api import stream_routes
 from services.index.web.routes import page_routes
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
@@ -66,12 +69,14 @@ def search_app(
     """The search service's HTTP app (health, readiness, metrics and /docs included), every
     request first past the :class:`~services.index.access.Gatekeeper`. The writer's process
     passes its ``reindexing`` job: then ``/v1/reindex`` is served too."""
-    cursors = CursorSeal(load_cursor_key(settings))
-    routes = search_routes(store, cursors, search_security(settings)) + page_routes(store, cursors, settings)
+    cursors, security = CursorSeal(load_cursor_key(settings)), search_security(settings)
+    hub = LiveHub(store, stream_limits(settings))
+    routes = search_routes(store, cursors, security) + export_routes(store, cursors, security)
+    routes += stream_routes(hub, cursors, settings, security) + page_routes(store, cursors, settings)
     if reindexing is not None:
         routes += reindex_routes(reindexing)
     return build_app(
-        "index", routes, checks, title="Dateline search",
+        "index", routes, checks, title="Dateline search", on_drain=[hub.close],
         before_request=Gatekeeper(settings).admit, cors_config=_cors(settings), on_app_init=[_declare_security],
     )
 

@@ -122,7 +122,7 @@ def test_facets_as_csv(client):
     ]
     every = list(csv.DictReader(io.StringIO(client.get("/v1/export/facets").text)))
     assert {row["facet"] for row in every} == {"entities", "people", "organizations", "places", "countries",
-                                               "sources", "languages"}
+                                               "sources", "languages", "points"}
 
 
 def test_timeline_as_csv(client):

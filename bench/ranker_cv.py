@@ -1,0 +1,312 @@
+"""Learning and cross-validating the place ranker on the development corpora.
+
+Every gold article is read once (NER from the cache in ``data/geo_eval``, then the
+ranker's first-pass evidence for every toponym: :class:`Case`); learning and scoring
+then run on those readings alone.
+
+- The toponyms of a case are the gold spans (labelled as the pipeline's own detection
+  labelled them, where it found them) and the places the pipeline detected that no gold
+  span covers: what a running worker would read, plus the gold.
+- A toponym teaches the ranker when the gold says what it is: a gold span (its right
+  readings: the gold's entry or any within 161 km), or a name the pipeline took for a
+  place where the gold has none (its right reading: "no place here").
+- Folds are by source: a paper's articles are all in one fold, so that the held-out
+  figures are those of papers the weights never saw.
+- The source prior is replayed in publication order: each article is read with the
+  history of its source's earlier articles as the ranker resolved them. Training
+  articles are read with their sources' gold history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from msgspec import Struct
+
+from bench.geo_corpora import CORPORA, GeotagInput, GoldArticle, GoldToponym, geotag_inputs
+from services.enrich import Enricher
+from services.enrich.evidence import ANCHOR_FEATURES, PRIOR_FEATURES
+from services.enrich.gazetteer import GazetteerEntry
+from services.enrich.geotag import Geotagger
+from services.enrich.place_mentions import GIVEN, place_mentions, toponyms_at
+from services.enrich.ranker import (
+    NAMES,
+    Choice,
+    RankerWeights,
+    Resolution,
+    StoryReading,
+    add_anchors,
+    read_story,
+    resolved,
+    with_prior,
+)
+from services.enrich.ranker_learning import L2, Example, fit
+from services.enrich.source_history import SourceHistory
+from services.enrich.story import distance_km
+
+ACCURATE_KM = 161.0  # 100 miles, as the published figures
+FOLDS = 5
+NOT_PLACES = frozenset({"Non_Toponym", "Homonym"})  # GeoWebNews' types of names that are none
+WITHOUT_PRIOR = frozenset(PRIOR_FEATURES)
+
+
+class Case(Struct, kw_only=True):
+    """One gold article, read for the ranker."""
+
+    article: GoldArticle
+    reading: StoryReading
+    golds: list[list[GoldToponym]]  # per choice: the located gold spans it answers
+    no_place: list[bool]  # per choice: the gold says the name is no place here
+    answering: list[int | None]  # per located gold span, in order: its choice
+
+
+class Answer(Struct, frozen=True):
+    """What the ranker answered for one located gold span."""
+
+    corpus: str
+    gold: GoldToponym
+    entry: GazetteerEntry | None
+    confidence: float
+    right: bool
+
+
+class Scored(Struct, frozen=True):
+    """One story's answers: for its gold spans, and as a worker would publish them."""
+
+    spans: list[Answer]
+    published: list[tuple[float, bool]]  # (confidence, right) of each place it would publish
+
+
+def read_cases(
+    corpora: Iterable[str], geotagger: Geotagger, ablate: frozenset[str] = frozenset()
+) -> list[Case]:
+    cases = []
+    for corpus in corpora:
+        articles = CORPORA[corpus]()
+        inputs = geotag_inputs(corpus, articles, Enricher.load)
+        cases += [read_case(a, i, geotagger, ablate) for a, i in zip(articles, inputs, strict=True)]
+    return cases
+
+
+def read_case(
+    article: GoldArticle, given: GeotagInput, geotagger: Geotagger, ablate: frozenset[str]
+) -> Case:
+    located = [t for t in article.toponyms if t.located]
+    found = place_mentions(given.text, given.mentions, geotagger)
+    toponyms = toponyms_at(given.text, [(t.start, t.end) for t in located], found, given.title)
+    reading = read_story(given.text, toponyms, geotagger.gazetteer, ablate=ablate)
+    by_start = {s.start: i for i, t in enumerate(toponyms) for s in t.spans if s.field == "text"}
+    answering = [by_start.get(t.start) for t in located]
+    golds: list[list[GoldToponym]] = [[] for _ in toponyms]
+    for gold, choice in zip(located, answering, strict=True):
+        if choice is not None:
+            golds[choice].append(gold)
+    return Case(
+        article=article,
+        reading=reading,
+        golds=golds,
+        no_place=[_no_place(t.spans, article) for t in toponyms],
+        answering=answering,
+    )
+
+
+def _no_place(spans, article: GoldArticle) -> bool:
+    """The gold annotates none of the name's spans in the text as a place."""
+    texts = [s for s in spans if s.field == "text"]
+    if not texts:
+        return False  # titles are not annotated
+    for span in texts:
+        for gold in article.toponyms:
+            if gold.start < span.end and span.start < gold.end and gold.type not in NOT_PLACES:
+                return False
+    return True
+
+
+def right_entry(entry: GazetteerEntry, gold: GoldToponym) -> bool:
+    if entry.geonames_id == gold.geonames_id:
+        return True
+    return distance_km(gold.lat, gold.lon, entry.lat, entry.lon) <= ACCURATE_KM
+
+
+# -- learning -----------------------------------------------------------------------------
+
+
+def examples(case: Case) -> Iterator[Example]:
+    for choice, golds, no_place in zip(
+        case.reading.choices, case.golds, case.no_place, strict=True
+    ):
+        if not choice.candidates:
+            continue
+        if golds:
+            right = [right_entry(c.entry, golds[0]) for c in choice.candidates]
+            if not any(right):
+                continue
+            if choice.toponym.label == GIVEN:  # never offered "no place" in a running worker
+                yield Example(rows=choice.rows[:-1], right=right)
+            else:
+                yield Example(rows=choice.rows, right=[*right, False])
+        elif no_place:
+            yield Example(rows=choice.rows, right=[False] * len(choice.candidates) + [True])
+
+
+def learn(
+    cases: Sequence[Case], ablate: frozenset[str] = frozenset(), l2: float = L2
+) -> RankerWeights:
+    """Weights of both passes, learned on ``cases`` (read with their gold source history)."""
+    for case, prior in _gold_priors(cases):
+        with_prior(case.reading, prior, ablate)
+    kept = [i for i, name in enumerate(NAMES) if name not in ablate]
+    first_columns = [i for i in kept if NAMES[i] not in ANCHOR_FEATURES]
+    first = _weights(fit([e for c in cases for e in examples(c)], first_columns, len(NAMES), l2))
+    weights = RankerWeights(first=first, second={})
+    for case in cases:
+        add_anchors(case.reading, weights, ablate)
+    second = _weights(fit([e for c in cases for e in examples(c)], kept, len(NAMES), l2))
+    return RankerWeights(first=first, second=second, anchor_confidence=weights.anchor_confidence)
+
+
+def _weights(vector) -> dict[str, float]:
+    return {name: round(float(w), 4) for name, w in zip(NAMES, vector, strict=True) if w}
+
+
+def _gold_priors(cases: Sequence[Case]):
+    """Each case with its source's history as the gold tells it, in publication order."""
+    history = SourceHistory()
+    for case in _in_order(cases):
+        yield case, history.prior(case.article.source)
+        history.record(case.article.source, _gold_places(case))
+
+
+def _gold_places(case: Case) -> list[tuple[GazetteerEntry, float]]:
+    places = []
+    for choice, golds in zip(case.reading.choices, case.golds, strict=True):
+        right = [c.entry for c in choice.candidates if golds and right_entry(c.entry, golds[0])]
+        if right:
+            places.append((right[0], 1.0))
+    return places
+
+
+def _in_order(cases: Sequence[Case]) -> list[Case]:
+    return sorted(cases, key=lambda c: (c.article.published, c.article.corpus, c.article.doc_id))
+
+
+# -- scoring ------------------------------------------------------------------------------
+
+
+def score(
+    cases: Sequence[Case], weights: RankerWeights, ablate: frozenset[str] = frozenset()
+) -> list[Scored]:
+    """Each case resolved as a running worker would, in publication order, with the
+    history of its source's earlier cases as the ranker resolved them."""
+    history = SourceHistory()
+    scored = []
+    for case in _in_order(cases):
+        with_prior(case.reading, history.prior(case.article.source), ablate)
+        add_anchors(case.reading, weights, ablate)
+        published = resolved(case.reading, weights, none_allowed=True)
+        history.record(case.article.source, [(r.entry, r.confidence) for r in published if r.entry])
+        scored.append(_scored(case, weights, published))
+    return scored
+
+
+def _scored(case: Case, weights: RankerWeights, published: list[Resolution]) -> Scored:
+    on_gold = resolved(case.reading, weights, none_allowed=False)
+    spans = []
+    located = [t for t in case.article.toponyms if t.located]
+    for gold, choice in zip(located, case.answering, strict=True):
+        answer = on_gold[choice] if choice is not None else None
+        entry = answer.entry if answer is not None else None
+        spans.append(
+            Answer(
+                corpus=case.article.corpus,
+                gold=gold,
+                entry=entry,
+                confidence=answer.confidence if answer is not None else 0.0,
+                right=entry is not None and right_entry(entry, gold),
+            )
+        )
+    return Scored(spans=spans, published=_published(case, published))
+
+
+def _published(case: Case, published: list[Resolution]) -> list[tuple[float, bool]]:
+    """(confidence, right) of each place a worker would publish whose truth the gold tells."""
+    found = []
+    for resolution, golds, no_place in zip(published, case.golds, case.no_place, strict=True):
+        if resolution.entry is None or resolution.via_demonym or resolution.toponym.label == GIVEN:
+            continue
+        if golds:
+            found.append((resolution.confidence, right_entry(resolution.entry, golds[0])))
+        elif no_place:
+            found.append((resolution.confidence, False))
+    return found
+
+
+# -- cross-validation ---------------------------------------------------------------------
+
+
+def folds_by_source(cases: Sequence[Case], folds: int = FOLDS) -> list[int]:
+    """A fold per case; each source's cases all in one fold, folds of like size per corpus."""
+    by_source: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, case in enumerate(cases):
+        by_source[case.article.corpus, case.article.source or case.article.doc_id].append(i)
+    fold_of = [0] * len(cases)
+    sizes: Counter[tuple[str, int]] = Counter()
+    ordered = sorted(by_source.items(), key=lambda kv: (-len(kv[1]), _hash(kv[0])))
+    for (corpus, _), members in ordered:
+        fold = min(range(folds), key=lambda f: (sizes[corpus, f], f))
+        sizes[corpus, fold] += len(members)
+        for i in members:
+            fold_of[i] = fold
+    return fold_of
+
+
+def _hash(key: tuple[str, str]) -> str:
+    return hashlib.blake2b("/".join(key).encode(), digest_size=8).hexdigest()
+
+
+class FoldResult(Struct, frozen=True):
+    held_out: list[Scored]
+    training: list[Scored]
+    weights: RankerWeights
+
+
+def cross_validate(
+    cases: Sequence[Case],
+    ablate: frozenset[str] = frozenset(),
+    l2: float = L2,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[FoldResult]:
+    fold_of = folds_by_source(cases)
+    results = []
+    for fold in range(FOLDS):
+        training = [c for c, f in zip(cases, fold_of, strict=True) if f != fold]
+        held_out = [c for c, f in zip(cases, fold_of, strict=True) if f == fold]
+        weights = learn(training, ablate, l2)
+        results.append(
+            FoldResult(
+                held_out=score(held_out, weights, ablate),
+                training=score(training, weights, ablate),
+                weights=weights,
+            )
+        )
+        progress(f"fold {fold + 1}/{FOLDS}")
+    return results
+
+
+def accuracy(answers: Iterable[Answer]) -> tuple[float, int]:
+    answers = list(answers)
+    return (sum(a.right for a in answers) / len(answers) if answers else 0.0), len(answers)
+
+
+def spans_of(scored: Iterable[Scored], corpus: str | None = None) -> list[Answer]:
+    return [a for s in scored for a in s.spans if corpus is None or a.corpus == corpus]
+
+
+def explain(choice: Choice, index: int, weights: RankerWeights) -> dict[str, float]:
+    """A reading's score as named contributions (second pass), the biggest first."""
+    second = weights.vector(second=True)
+    row = choice.rows[index]
+    parts = {name: w * x for name, w, x in zip(NAMES, second, row, strict=True) if w * x}
+    return dict(sorted(parts.items(), key=lambda kv: -abs(kv[1])))

@@ -1,0 +1,293 @@
+"""Which GeoNames entry each toponym means, and how sure we are: a learned ranker.
+
+For every toponym of a story: its readings (the gazetteer's candidates, less the vetoed
+ones, see :mod:`services.enrich.evidence`), plus the reading "no place here". Each
+reading gets a score, the weighted sum of its named features; the weights are learned
+from gold corpora (``make learn``, :mod:`services.enrich.ranker_learning`) and live in
+one typed object, :class:`RankerWeights`, read from ``data/ranker_weights.json``.
+
+Two passes, as a reader goes: the first scores every reading on the evidence of the name
+and the story as a whole; the readings it is surest of become *anchors*, and the second
+pass also weighs nearness to them. The probability of a reading is its softmax share
+among the toponym's readings; the confidence of an answer is the probability of it and
+of the readings that are the same answer (within 25 km: a city and the district around
+it). "Iraqi" is Iraq's by a rule: demonyms vote, they are not ranked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+from msgspec import Struct
+
+from services.enrich.evidence import (
+    ANCHOR_FEATURES,
+    FEATURES,
+    NONE_FEATURES,
+    PRIOR_FEATURES,
+    VETOES,
+    WHOLE_AREAS,
+)
+from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
+from services.enrich.gazetteer_build import ADMIN2_FEATURE, LOOSE, PRIMARY
+from services.enrich.place_mentions import COMMON_WORDS, LONE_LABELS, Toponym
+from services.enrich.source_history import NO_HISTORY, SourcePrior
+from services.enrich.story import Story, anchored, distance_km, story_of
+
+WEIGHTS_FILE = Path(__file__).with_name("data") / "ranker_weights.json"
+# One column per feature, in this order, in every vector and weight list.
+NAMES: tuple[str, ...] = (*FEATURES, *ANCHOR_FEATURES, *NONE_FEATURES)
+_CANDIDATE_COLUMNS = len(FEATURES)
+_NONE_START = len(FEATURES) + len(ANCHOR_FEATURES)
+SAME_ANSWER_KM = 25.0
+DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
+
+
+class RankerWeights(Struct, frozen=True, kw_only=True):
+    """The ranker's weights, by feature name (a name left out weighs nothing)."""
+
+    first: dict[str, float]  # the first pass: no anchors yet
+    second: dict[str, float]  # the second pass: with nearness to the anchors
+    anchor_confidence: float = 0.7  # a first-pass answer this sure is an anchor
+    learned_from: str = ""  # what they were learned from (``make learn``)
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> RankerWeights:
+        return msgspec.json.decode(path.read_bytes(), type=cls)
+
+    def vector(self, second: bool) -> list[float]:
+        weights = self.second if second else self.first
+        return [weights.get(name, 0.0) for name in NAMES]
+
+
+class Resolution(Struct, kw_only=True):
+    toponym: Toponym
+    entry: GazetteerEntry | None
+    confidence: float = 0.0
+    via_demonym: bool = False
+
+
+class Choice(Struct, kw_only=True):
+    """One toponym's readings, each with its feature vector (columns: ``NAMES``); the
+    last row is the reading "no place here"."""
+
+    toponym: Toponym
+    candidates: list[Candidate]
+    rows: list[list[float]]
+    demonym: GazetteerEntry | None = None
+
+
+class StoryReading(Struct, kw_only=True):
+    story: Story
+    choices: list[Choice]
+
+
+def read_story(
+    text: str,
+    toponyms: Sequence[Toponym],
+    gazetteer: Gazetteer,
+    prior: SourcePrior = NO_HISTORY,
+    ablate: frozenset[str] = frozenset(),
+) -> StoryReading:
+    """Every toponym's readings and their first-pass evidence. ``ablate``: names of
+    features and vetoes to leave out (for measuring what each is worth)."""
+    candidates = {t.key: list(gazetteer.candidates(t.name)) for t in toponyms}
+    # A lone name is a town or nobody: "Jackson Smith" holds no Jackson, Ohio.
+    inner = frozenset(
+        t.key
+        for t in toponyms
+        if not candidates[t.key] and not t.demonym and t.label not in LONE_LABELS
+    )
+    names = {t.key: t.name for t in reversed(toponyms)}  # the first toponym's of each key
+    for key in inner:
+        candidates[key] = inner_candidates(names[key], gazetteer)
+    demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
+    story = story_of(text, toponyms, candidates, demonyms, inner, gazetteer, prior)
+    vetoes = [v for name, v in VETOES.items() if name not in ablate]
+    features = [(i, f) for i, (name, f) in enumerate(FEATURES.items()) if name not in ablate]
+    none_features = [
+        (_NONE_START + i, f)
+        for i, (name, f) in enumerate(NONE_FEATURES.items())
+        if name not in ablate
+    ]
+    choices = []
+    for toponym in toponyms:
+        demonym = demonyms[toponym.key]
+        if demonym is not None:
+            choices.append(Choice(toponym=toponym, candidates=[], rows=[], demonym=demonym))
+            continue
+        kept = [c for c in candidates[toponym.key] if not any(v(c, toponym, story) for v in vetoes)]
+        rows = [_row(features, c, toponym, story) for c in kept]
+        none_row = [0.0] * len(NAMES)
+        for column, feature in none_features:
+            none_row[column] = feature(toponym, story)
+        choices.append(Choice(toponym=toponym, candidates=kept, rows=[*rows, none_row]))
+    return StoryReading(story=story, choices=choices)
+
+
+def _row(features, candidate: Candidate, toponym: Toponym, story: Story) -> list[float]:
+    row = [0.0] * len(NAMES)
+    for column, feature in features:
+        row[column] = feature(candidate, toponym, story)
+    return row
+
+
+def with_prior(
+    reading: StoryReading, prior: SourcePrior, ablate: frozenset[str] = frozenset()
+) -> None:
+    """The reading with the source's history as it stands now (evaluation replays a
+    source's stories in order; a running worker reads each story with it at once)."""
+    reading.story.prior = prior
+    features = [
+        (NAMES.index(name), FEATURES[name]) for name in PRIOR_FEATURES if name not in ablate
+    ]
+    for choice in reading.choices:
+        for candidate, row in zip(choice.candidates, choice.rows, strict=False):
+            for column, feature in features:
+                row[column] = feature(candidate, choice.toponym, reading.story)
+
+
+def add_anchors(
+    reading: StoryReading, weights: RankerWeights, ablate: frozenset[str] = frozenset()
+) -> None:
+    """The first pass: the answers it is surest of become anchors, and every reading gets
+    its evidence of nearness to them."""
+    first = weights.vector(second=False)
+    anchors = []
+    for choice in reading.choices:
+        if not choice.candidates:
+            continue
+        probabilities = softmax([dot(first, row) for row in choice.rows])
+        best = max(range(len(choice.candidates)), key=probabilities.__getitem__)
+        entry = choice.candidates[best].entry
+        if (
+            probabilities[best] >= weights.anchor_confidence
+            and entry.feature_code not in WHOLE_AREAS
+        ):
+            anchors.append((choice.toponym.key, entry))
+    story = anchored(reading.story, anchors)
+    features = [
+        (_CANDIDATE_COLUMNS + i, f)
+        for i, (name, f) in enumerate(ANCHOR_FEATURES.items())
+        if name not in ablate
+    ]
+    for choice in reading.choices:
+        for candidate, row in zip(choice.candidates, choice.rows, strict=False):
+            for column, feature in features:
+                row[column] = feature(candidate, choice.toponym, story)
+
+
+def resolved(
+    reading: StoryReading, weights: RankerWeights, *, none_allowed: bool
+) -> list[Resolution]:
+    """The second pass: each toponym's best reading and the confidence in it. Without
+    ``none_allowed`` (the spans are known to be places) a name with any reading gets one."""
+    second = weights.vector(second=True)
+    return [_resolution(choice, second, none_allowed) for choice in reading.choices]
+
+
+def rank(
+    text: str,
+    toponyms: Sequence[Toponym],
+    gazetteer: Gazetteer,
+    weights: RankerWeights,
+    prior: SourcePrior = NO_HISTORY,
+    *,
+    none_allowed: bool = True,
+) -> list[Resolution]:
+    reading = read_story(text, toponyms, gazetteer, prior)
+    add_anchors(reading, weights)
+    return resolved(reading, weights, none_allowed=none_allowed)
+
+
+def _resolution(choice: Choice, weights: list[float], none_allowed: bool) -> Resolution:
+    toponym = choice.toponym
+    if choice.demonym is not None:
+        return Resolution(
+            toponym=toponym, entry=choice.demonym, confidence=DEMONYM_CONFIDENCE, via_demonym=True
+        )
+    if not choice.candidates:
+        return Resolution(toponym=toponym, entry=None)
+    rows = choice.rows if none_allowed else choice.rows[:-1]
+    probabilities = softmax([dot(weights, row) for row in rows])
+    best = max(range(len(rows)), key=probabilities.__getitem__)
+    if best == len(choice.candidates):  # no place here
+        return Resolution(toponym=toponym, entry=None, confidence=round(probabilities[best], 3))
+    entry = choice.candidates[best].entry
+    confidence = sum(
+        p
+        for candidate, p in zip(choice.candidates, probabilities, strict=False)
+        if same_answer(entry, candidate.entry)
+    )
+    return Resolution(toponym=toponym, entry=entry, confidence=round(min(confidence, 1.0), 3))
+
+
+def same_answer(one: GazetteerEntry, other: GazetteerEntry) -> bool:
+    """Two readings that answer alike: within 25 km, or a town and the county around it
+    ("Mosul" the city and the district)."""
+    if one is other:
+        return True
+    in_one_state = (one.country_code, one.admin1) == (other.country_code, other.admin1)
+    if in_one_state and ADMIN2_FEATURE in (one.feature_code, other.feature_code):
+        return True
+    return distance_km(one.lat, one.lon, other.lat, other.lon) <= SAME_ANSWER_KM
+
+
+def dot(weights: list[float], row: list[float]) -> float:
+    return sum(w * x for w, x in zip(weights, row, strict=True) if x)
+
+
+def softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+# -- readings of names the gazetteer lacks, and demonyms ------------------------------------
+
+
+def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
+    """For a name the gazetteer lacks ("Dulles International Airport", "Lake Manassas"),
+    the places named by its longest run of proper words that the gazetteer knows and that
+    starts the name or follows a generic word ("Easter Sunday Mass" is no Massachusetts).
+    A continent's name is no clue: "North Africa" lies thousands of km from its middle."""
+    words = name.split()
+    for length in range(len(words) - 1, 0, -1):
+        found = [
+            c
+            for start in range(len(words) - length + 1)
+            if _proper_run(words[start : start + length])
+            and (start == 0 or words[start - 1].lower().strip(".,") in COMMON_WORDS)
+            for c in _unless_continent(
+                gazetteer.candidates(" ".join(words[start : start + length]))
+            )
+            if c.quality > LOOSE
+        ]
+        if found:
+            return found
+    return []
+
+
+def _unless_continent(candidates: Sequence[Candidate]) -> Sequence[Candidate]:
+    return [] if any(c.entry.feature_code == "CONT" for c in candidates) else candidates
+
+
+def _proper_run(words: list[str]) -> bool:
+    return words[0][:1].isupper() and not all(w.lower().strip(".,") in COMMON_WORDS for w in words)
+
+
+def _demonym_entry(
+    toponym: Toponym, candidates: Sequence[Candidate], gazetteer: Gazetteer
+) -> GazetteerEntry | None:
+    entry = gazetteer.demonym(toponym.name)
+    if entry is None:
+        return None
+    # "Canadian" is also a town in Texas: only a country, a state or a city named so
+    # exactly outweighs the demonym.
+    if toponym.demonym or not any(c.quality == PRIMARY and c.entry.is_major for c in candidates):
+        return entry
+    return None

@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval learn lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -70,8 +70,14 @@ chaos: install
 bench-long: install
 	$(RUN) python -m bench.long_article $(BENCH_ARGS)
 
+# geotagging accuracy: the ranker cross-validated on the development corpora, then GeoWebNews
+# end to end; EVAL_ARGS="--ablate NAME", "--errors", "--quick" (cross-validation only)
 eval: install
 	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)
+
+# learn the place ranker's weights from the development corpora (services/enrich/data/)
+learn: install
+	$(RUN) python -m bench.learn_ranker
 
 lint: install
 	$(RUN) ruff check .

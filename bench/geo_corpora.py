@@ -28,6 +28,7 @@ from msgspec import Struct
 
 from services.enrich import Enricher
 from services.enrich.mentions import Mention
+from services.enrich.nlp import load_ner
 from shared.schemas import Place, RawArticle
 from shared.settings import load_settings
 
@@ -284,26 +285,20 @@ class _Recorder:
         return [None] * len(spans)
 
 
-def geotag_inputs(
-    corpus: str, articles: Sequence[GoldArticle], enricher: Callable[[], Enricher]
-) -> list[GeotagInput]:
+def geotag_inputs(corpus: str, articles: Sequence[GoldArticle]) -> list[GeotagInput]:
     """What geotagging is handed for each article, from the cache when the NER side of the
-    code and the model are those that filled it (``enricher`` is called only otherwise)."""
+    code and the model are those that filled it."""
     path = CACHE_DIR / f"{corpus}-{_ner_fingerprint(articles)}.msgpack"
     if path.is_file():
         return msgspec.msgpack.decode(path.read_bytes(), type=list[GeotagInput])
-    reader = enricher()
-    recorder, reader.geotagger = reader.geotagger, _Recorder()
-    try:
-        enriched = list(reader.enrich_many(raw_articles(articles)))
-        found = reader.geotagger.inputs
-    finally:
-        reader.geotagger = recorder
+    recorder = _Recorder()
+    reader = Enricher(load_ner(load_settings().spacy_model), recorder)
+    enriched = list(reader.enrich_many(raw_articles(articles)))
     if len(enriched) != len(articles):
         raise RuntimeError(f"{len(articles) - len(enriched)} articles of {corpus} failed to enrich")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(msgspec.msgpack.encode(found))
-    return found
+    path.write_bytes(msgspec.msgpack.encode(recorder.inputs))
+    return recorder.inputs
 
 
 def _ner_fingerprint(articles: Sequence[GoldArticle]) -> str:

@@ -26,18 +26,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from msgspec import Struct
 
 from bench.geo_corpora import CORPORA, GeotagInput, GoldArticle, GoldToponym, geotag_inputs
-from services.enrich import Enricher
 from services.enrich.evidence import ANCHOR_FEATURES, PRIOR_FEATURES
 from services.enrich.gazetteer import GazetteerEntry
 from services.enrich.geotag import Geotagger
 from services.enrich.place_mentions import GIVEN, place_mentions, toponyms_at
 from services.enrich.ranker import (
     NAMES,
+    NONE_NAMES,
     Choice,
     RankerWeights,
     Resolution,
     StoryReading,
     add_anchors,
+    ranked,
     read_story,
     resolved,
     with_prior,
@@ -75,6 +76,7 @@ class Answer(Struct, frozen=True):
 class Scored(Struct, frozen=True):
     """One story's answers: for its gold spans, and as a worker would publish them."""
 
+    corpus: str
     spans: list[Answer]
     published: list[tuple[float, bool]]  # (confidence, right) of each place it would publish
 
@@ -85,7 +87,7 @@ def read_cases(
     cases = []
     for corpus in corpora:
         articles = CORPORA[corpus]()
-        inputs = geotag_inputs(corpus, articles, Enricher.load)
+        inputs = geotag_inputs(corpus, articles)
         cases += [read_case(a, i, geotagger, ablate) for a, i in zip(articles, inputs, strict=True)]
     return cases
 
@@ -134,41 +136,53 @@ def right_entry(entry: GazetteerEntry, gold: GoldToponym) -> bool:
 
 
 def examples(case: Case) -> Iterator[Example]:
+    """A gold toponym's readings, the right ones marked."""
+    for choice, golds in zip(case.reading.choices, case.golds, strict=True):
+        if choice.candidates and golds:
+            right = [right_entry(c.entry, golds[0]) for c in choice.candidates]
+            if any(right):
+                yield Example(rows=choice.rows, right=right)
+
+
+def none_examples(case: Case, weights: RankerWeights) -> Iterator[Example]:
+    """Names the pipeline itself took for places, and whether the gold says they are:
+    the "no place here" row against a row of zeros (a logistic model)."""
     for choice, golds, no_place in zip(
         case.reading.choices, case.golds, case.no_place, strict=True
     ):
-        if not choice.candidates:
-            continue
-        if golds:
-            right = [right_entry(c.entry, golds[0]) for c in choice.candidates]
-            if not any(right):
-                continue
-            if choice.toponym.label == GIVEN:  # never offered "no place" in a running worker
-                yield Example(rows=choice.rows[:-1], right=right)
-            else:
-                yield Example(rows=choice.rows, right=[*right, False])
-        elif no_place:
-            yield Example(rows=choice.rows, right=[False] * len(choice.candidates) + [True])
+        if not choice.candidates or choice.toponym.label == GIVEN or not (golds or no_place):
+            continue  # never offered "no place" in a running worker, or the gold does not say
+        row = ranked(case.reading, choice, weights).none_row
+        yield Example(rows=[row, [0.0] * len(row)], right=[no_place, not no_place])
 
 
 def learn(
     cases: Sequence[Case], ablate: frozenset[str] = frozenset(), l2: float = L2
 ) -> RankerWeights:
-    """Weights of both passes, learned on ``cases`` (read with their gold source history)."""
+    """Weights of both passes and of "no place here", learned on ``cases`` (read with
+    their gold source history)."""
     for case, prior in _gold_priors(cases):
-        with_prior(case.reading, prior, ablate)
+        with_prior(case.reading, prior)
     kept = [i for i, name in enumerate(NAMES) if name not in ablate]
     first_columns = [i for i in kept if NAMES[i] not in ANCHOR_FEATURES]
-    first = _weights(fit([e for c in cases for e in examples(c)], first_columns, len(NAMES), l2))
+    first = _weights(
+        NAMES, fit([e for c in cases for e in examples(c)], first_columns, len(NAMES), l2)
+    )
     weights = RankerWeights(first=first, second={})
     for case in cases:
-        add_anchors(case.reading, weights, ablate)
-    second = _weights(fit([e for c in cases for e in examples(c)], kept, len(NAMES), l2))
-    return RankerWeights(first=first, second=second, anchor_confidence=weights.anchor_confidence)
+        add_anchors(case.reading, weights)
+    second = _weights(NAMES, fit([e for c in cases for e in examples(c)], kept, len(NAMES), l2))
+    weights = RankerWeights(first=first, second=second)
+    none_columns = [i for i, name in enumerate(NONE_NAMES) if name not in ablate]
+    found = [e for c in cases for e in none_examples(c, weights)]
+    none = _weights(NONE_NAMES, fit(found, none_columns, len(NONE_NAMES), l2))
+    return RankerWeights(
+        first=first, second=second, none=none, anchor_confidence=weights.anchor_confidence
+    )
 
 
-def _weights(vector) -> dict[str, float]:
-    return {name: round(float(w), 4) for name, w in zip(NAMES, vector, strict=True) if w}
+def _weights(names: Sequence[str], vector) -> dict[str, float]:
+    return {name: round(float(w), 4) for name, w in zip(names, vector, strict=True) if w}
 
 
 def _gold_priors(cases: Sequence[Case]):
@@ -195,16 +209,14 @@ def _in_order(cases: Sequence[Case]) -> list[Case]:
 # -- scoring ------------------------------------------------------------------------------
 
 
-def score(
-    cases: Sequence[Case], weights: RankerWeights, ablate: frozenset[str] = frozenset()
-) -> list[Scored]:
+def score(cases: Sequence[Case], weights: RankerWeights) -> list[Scored]:
     """Each case resolved as a running worker would, in publication order, with the
     history of its source's earlier cases as the ranker resolved them."""
     history = SourceHistory()
     scored = []
     for case in _in_order(cases):
-        with_prior(case.reading, history.prior(case.article.source), ablate)
-        add_anchors(case.reading, weights, ablate)
+        with_prior(case.reading, history.prior(case.article.source))
+        add_anchors(case.reading, weights)
         published = resolved(case.reading, weights, none_allowed=True)
         history.record(case.article.source, [(r.entry, r.confidence) for r in published if r.entry])
         scored.append(_scored(case, weights, published))
@@ -227,7 +239,7 @@ def _scored(case: Case, weights: RankerWeights, published: list[Resolution]) -> 
                 right=entry is not None and right_entry(entry, gold),
             )
         )
-    return Scored(spans=spans, published=_published(case, published))
+    return Scored(corpus=case.article.corpus, spans=spans, published=_published(case, published))
 
 
 def _published(case: Case, published: list[Resolution]) -> list[tuple[float, bool]]:
@@ -270,6 +282,7 @@ class FoldResult(Struct, frozen=True):
     held_out: list[Scored]
     training: list[Scored]
     weights: RankerWeights
+    errors: list[str] = []  # the held-out wrong answers, explained
 
 
 def cross_validate(
@@ -277,6 +290,7 @@ def cross_validate(
     ablate: frozenset[str] = frozenset(),
     l2: float = L2,
     progress: Callable[[str], None] = lambda _: None,
+    explain_errors: bool = False,
 ) -> list[FoldResult]:
     fold_of = folds_by_source(cases)
     results = []
@@ -284,11 +298,14 @@ def cross_validate(
         training = [c for c, f in zip(cases, fold_of, strict=True) if f != fold]
         held_out = [c for c, f in zip(cases, fold_of, strict=True) if f == fold]
         weights = learn(training, ablate, l2)
+        held_out_scored = score(held_out, weights)
+        errors = [e for c in held_out for e in wrong_answers(c, weights)] if explain_errors else []
         results.append(
             FoldResult(
-                held_out=score(held_out, weights, ablate),
-                training=score(training, weights, ablate),
+                held_out=held_out_scored,
+                training=score(training, weights),
                 weights=weights,
+                errors=errors,
             )
         )
         progress(f"fold {fold + 1}/{FOLDS}")
@@ -302,6 +319,50 @@ def accuracy(answers: Iterable[Answer]) -> tuple[float, int]:
 
 def spans_of(scored: Iterable[Scored], corpus: str | None = None) -> list[Answer]:
     return [a for s in scored for a in s.spans if corpus is None or a.corpus == corpus]
+
+
+def wrong_answers(case: Case, weights: RankerWeights) -> list[str]:
+    """One line per gold span of a scored case answered wrong: what was written, what it
+    was read as, and why the winner beat the gold's reading (when it was one of them)."""
+    lines = []
+    answers = resolved(case.reading, weights, none_allowed=False)
+    located = [t for t in case.article.toponyms if t.located]
+    for gold, at in zip(located, case.answering, strict=True):
+        answer = answers[at] if at is not None else None
+        if answer is not None and answer.entry is not None and right_entry(answer.entry, gold):
+            continue
+        written = case.article.text[gold.start : gold.end]
+        head = f"  {case.article.corpus} {case.article.source[:24]:<24} {written!r}"
+        if answer is None or answer.entry is None or at is None:
+            lines.append(f"{head}: no reading (gold {gold.lat:.2f},{gold.lon:.2f})")
+            continue
+        choice = case.reading.choices[at]
+        won = answer.entry
+        lines.append(
+            f"{head} ({choice.toponym.label}) -> {won.name}, {won.admin1 or ''} {won.country_code}"
+            f" {won.feature_code} p={answer.confidence:.2f}, "
+            f"{distance_km(gold.lat, gold.lon, won.lat, won.lon):,.0f} km off"
+        )
+        gold_at = next(
+            (i for i, c in enumerate(choice.candidates) if right_entry(c.entry, gold)), None
+        )
+        if gold_at is None:
+            lines.append("      the gold is none of the readings")
+            continue
+        winner_at = next(i for i, c in enumerate(choice.candidates) if c.entry is won)
+        ahead, behind = explain(choice, winner_at, weights), explain(choice, gold_at, weights)
+        difference = {
+            name: ahead.get(name, 0.0) - behind.get(name, 0.0) for name in {*ahead, *behind}
+        }
+        shown = sorted(
+            ((n, d) for n, d in difference.items() if abs(d) >= 0.05), key=lambda nd: -abs(nd[1])
+        )
+        gold_entry = choice.candidates[gold_at].entry
+        lines.append(
+            f"      vs gold {gold_entry.name}, {gold_entry.admin1 or ''} {gold_entry.feature_code}: "
+            + ", ".join(f"{n} {d:+.2f}" for n, d in shown[:8])
+        )
+    return lines
 
 
 def explain(choice: Choice, index: int, weights: RankerWeights) -> dict[str, float]:

@@ -6,9 +6,9 @@ story names holds it; ...). The ranker (:mod:`services.enrich.ranker`) scores a 
 by the weighted sum of its features, with weights learned from gold corpora, so every
 answer can be explained as a short list of named contributions.
 
-A reading of ``None`` (the name is no place here) has features of its own, the
+Whether the name is a place at all is a second question with features of its own, the
 ``NONE_FEATURES``: what makes a capitalised word more likely a company's, a person's or a
-sentence's first word than a place's.
+sentence's first word than a place's, and how plausible its best reading is.
 
 A *veto* is ``(candidate, toponym, story) -> bool``: a reading the name cannot have at
 all ("MoD" is no Modesto; an organisation's name carries only a famous place's). Vetoed
@@ -30,7 +30,7 @@ from services.enrich.place_mentions import EMBEDDED, LONE_LABELS, OTHER_NAME_LAB
 from services.enrich.story import Story, inside
 
 Feature = Callable[[Candidate, Toponym, Story], float]
-NoneFeature = Callable[[Toponym, Story], float]
+NoneFeature = Callable[[Toponym, Story, Candidate, float], float]
 Veto = Callable[[Candidate, Toponym, Story], bool]
 
 DOMINANT_VOTES = 2.0  # this many country votes make a story "about" its countries
@@ -80,6 +80,11 @@ def log_population(c: Candidate, t: Toponym, s: Story) -> float:
     return math.log10(c.entry.population + 1) / POPULATION_DECADES
 
 
+def population_unknown(c: Candidate, t: Toponym, s: Story) -> float:
+    """The gazetteer gives no population (a number of towns, some of them big)."""
+    return float(c.entry.population == 0)
+
+
 def biggest_reading(c: Candidate, t: Toponym, s: Story) -> float:
     """The most populous of the name's readings."""
     return float(c.entry.population > 0 and c.entry.population == s.biggest[t.key])
@@ -127,6 +132,18 @@ def near_other_names(c: Candidate, t: Toponym, s: Story) -> float:
     return s.near_other_names(c.entry, t.key) / 3
 
 
+def names_in_state(c: Candidate, t: Toponym, s: Story) -> float:
+    """The share of the story's other names with a likely reading in the place's state."""
+    if c.entry.admin1 is None or c.entry.feature_code == "PCLI":
+        return 0.0
+    return s.share_of_names_in(c.entry, t.key, state=True)
+
+
+def names_in_country(c: Candidate, t: Toponym, s: Story) -> float:
+    """The share of the story's other names with a likely reading in the place's country."""
+    return s.share_of_names_in(c.entry, t.key, state=False)
+
+
 def source_state(c: Candidate, t: Toponym, s: Story) -> float:
     """The share of the source's earlier stories that were in the place's state."""
     return s.prior.state_share(c.entry)
@@ -153,10 +170,10 @@ def small_place_for_name_label(c: Candidate, t: Toponym, s: Story) -> float:
     return float(t.label in NAME_LABELS and not c.entry.is_major)
 
 
-def named_inside(c: Candidate, t: Toponym, s: Story) -> float:
-    """The gazetteer lacks the name; the reading is of a place named inside it
-    ("Lake Manassas" -> Manassas)."""
-    return float(t.key in s.inner)
+def lone_name_town_of_story(c: Candidate, t: Toponym, s: Story) -> float:
+    """A lone word NER called a person or organisation, read as a town of some size in a
+    country the story is about (hamlets are named after everyone)."""
+    return float(t.label in LONE_LABELS and s.town_in_story(c.entry))
 
 
 def division_written(c: Candidate, t: Toponym, s: Story) -> float:
@@ -204,10 +221,10 @@ FEATURES: dict[str, Feature] = {
     for f in [
         name_primary, name_alternate,
         populated_place, physical_feature,
-        log_population, biggest_reading, famous,
+        log_population, population_unknown, biggest_reading, famous,
         country_votes, top_country, state_named, qualified_inside, qualified_elsewhere,
-        near_other_names, source_state, source_country,
-        small_place_for_region_label, small_place_for_name_label, named_inside,
+        near_other_names, names_in_state, names_in_country, source_state, source_country,
+        small_place_for_region_label, small_place_for_name_label, lone_name_town_of_story,
         division_written, dateline_town,
     ]
 }  # fmt: skip
@@ -223,39 +240,74 @@ ANCHOR_FEATURES: dict[str, Feature] = {
 
 
 # -- features of "no place here" ----------------------------------------------------------
+# Whether a name is a place at all is weighed after its readings are ranked: of the name
+# as written, and of its best reading (``best``, whose probability among the readings,
+# with the ones answering alike, is ``sure``).
 
 
 def _label(*labels: str) -> NoneFeature:
     wanted = frozenset(labels)
 
-    def label(t: Toponym, s: Story) -> float:
+    def label(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
         return float(t.label in wanted)
 
     label.__doc__ = f"NER or a cue labelled the name {' or '.join(sorted(wanted))}."
     return label
 
 
-def none(t: Toponym, s: Story) -> float:
+def none(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     """Always 1: how often a name is no place, all else equal."""
     return 1.0
 
 
-def sentence_initial(t: Toponym, s: Story) -> float:
+def sentence_initial(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     """Every mention of the name begins a sentence: its capital says nothing."""
     return float(s.sentence_initial(t))
 
 
-def written_in_lower_case(t: Toponym, s: Story) -> float:
+def written_in_lower_case(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     """The story also writes the name as a common word ("coal", "apple")."""
     return float(s.written_in_lower_case(t))
 
 
-def mentioned_once(t: Toponym, s: Story) -> float:
+def mentioned_once(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     return float(len(t.spans) == 1)
 
 
-def in_title_only(t: Toponym, s: Story) -> float:
+def in_title_only(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     return float(all(span.field == "title" for span in t.spans))
+
+
+def named_inside(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """The gazetteer lacks the name; its readings are of a place named inside it
+    ("Lake Manassas" -> Manassas)."""
+    return float(t.key in s.inner)
+
+
+def best_famous(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """The best reading is a famous place (a country, a state, a big city)."""
+    return float(best.entry.is_major)
+
+
+def best_population(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    return math.log10(best.entry.population + 1) / POPULATION_DECADES
+
+
+def best_by_its_own_name(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """The best reading's own name is the name as written (not another of its names)."""
+    return float(best.quality == PRIMARY)
+
+
+def best_near_the_story(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """The best reading lies in a country the story is about or near its other places."""
+    in_story = best.entry.country_code in s.votes
+    near = s.anchors is not None and s.anchors.nearest_km(best.entry, besides=t.key) is not None
+    return float(in_story or near)
+
+
+def best_sure(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """How sure the ranking of the readings is of the best one."""
+    return sure
 
 
 NONE_FEATURES: dict[str, NoneFeature] = {
@@ -272,6 +324,12 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_lower_case": written_in_lower_case,
     "none_mentioned_once": mentioned_once,
     "none_in_title_only": in_title_only,
+    "none_named_inside": named_inside,
+    "none_best_famous": best_famous,
+    "none_best_population": best_population,
+    "none_best_by_its_own_name": best_by_its_own_name,
+    "none_best_near_the_story": best_near_the_story,
+    "none_best_sure": best_sure,
 }
 
 
@@ -281,11 +339,6 @@ NONE_FEATURES: dict[str, NoneFeature] = {
 def variant_beside_exact(c: Candidate, t: Toponym, s: Story) -> bool:
     """A variant spelling is a fallback, not a rival of the name as written."""
     return c.quality == LOOSE and s.exact_match[t.key]
-
-
-def organisation_carries_a_famous_place(c: Candidate, t: Toponym, s: Story) -> bool:
-    """ "Portland Trail Blazers": an organisation is named after a famous place."""
-    return t.label == EMBEDDED and not c.entry.is_major
 
 
 def short_name_not_famous(c: Candidate, t: Toponym, s: Story) -> bool:
@@ -312,12 +365,6 @@ def false_friend_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
     return t.in_sub_place_list or c.quality == LOOSE or t.key in s.inner
 
 
-def lone_name_not_a_town_of_the_story(c: Candidate, t: Toponym, s: Story) -> bool:
-    """A lone word NER called a person or organisation is a place only as a town of some
-    size in a country the story is about (hamlets are named after everyone)."""
-    return t.label in LONE_LABELS and not s.town_in_story(c.entry)
-
-
 def not_the_division_written(c: Candidate, t: Toponym, s: Story) -> bool:
     """ "Washington state" is the state; "Georgia state television" is still Georgia's."""
     if not t.as_division or c.entry.feature_code == "ADM1":
@@ -329,8 +376,7 @@ def not_the_division_written(c: Candidate, t: Toponym, s: Story) -> bool:
 VETOES: dict[str, Veto] = {
     v.__name__: v
     for v in [
-        variant_beside_exact, organisation_carries_a_famous_place, short_name_not_famous,
-        outside_its_qualifier, false_friend_abroad, lone_name_not_a_town_of_the_story,
-        not_the_division_written,
+        variant_beside_exact, short_name_not_famous, outside_its_qualifier,
+        false_friend_abroad, not_the_division_written,
     ]
 }  # fmt: skip

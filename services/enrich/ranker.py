@@ -1,17 +1,20 @@
 """Which GeoNames entry each toponym means, and how sure we are: a learned ranker.
 
 For every toponym of a story: its readings (the gazetteer's candidates, less the vetoed
-ones, see :mod:`services.enrich.evidence`), plus the reading "no place here". Each
-reading gets a score, the weighted sum of its named features; the weights are learned
-from gold corpora (``make learn``, :mod:`services.enrich.ranker_learning`) and live in
-one typed object, :class:`RankerWeights`, read from ``data/ranker_weights.json``.
+ones, see :mod:`services.enrich.evidence`). Each reading gets a score, the weighted sum
+of its named features; the weights are learned from gold corpora (``make learn``,
+:mod:`services.enrich.ranker_learning`) and live in one typed object,
+:class:`RankerWeights`, read from ``data/ranker_weights.json``.
 
 Two passes, as a reader goes: the first scores every reading on the evidence of the name
 and the story as a whole; the readings it is surest of become *anchors*, and the second
 pass also weighs nearness to them. The probability of a reading is its softmax share
-among the toponym's readings; the confidence of an answer is the probability of it and
-of the readings that are the same answer (within 25 km: a city and the district around
-it). "Iraqi" is Iraq's by a rule: demonyms vote, they are not ranked.
+among the toponym's readings; how *sure* the ranking is of an answer is the probability
+of it and of the readings that answer alike (within 25 km: a city and the district
+around it). Then, whether the name is a place at all: a logistic model of the name as
+written (NER's label, a sentence's first word, a common word) and of its best reading.
+The confidence of a published place is P(a place) x sure. "Iraqi" is Iraq's by a rule:
+demonyms vote, they are not ranked.
 """
 
 from __future__ import annotations
@@ -38,10 +41,11 @@ from services.enrich.source_history import NO_HISTORY, SourcePrior
 from services.enrich.story import Story, anchored, distance_km, story_of
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "ranker_weights.json"
-# One column per feature, in this order, in every vector and weight list.
-NAMES: tuple[str, ...] = (*FEATURES, *ANCHOR_FEATURES, *NONE_FEATURES)
-_CANDIDATE_COLUMNS = len(FEATURES)
-_NONE_START = len(FEATURES) + len(ANCHOR_FEATURES)
+# One column per feature, in this order, in every reading's vector and weight list ...
+NAMES: tuple[str, ...] = (*FEATURES, *ANCHOR_FEATURES)
+_ANCHOR_START = len(FEATURES)
+# ... and in every "no place here" vector.
+NONE_NAMES: tuple[str, ...] = tuple(NONE_FEATURES)
 SAME_ANSWER_KM = 25.0
 DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
 
@@ -51,6 +55,7 @@ class RankerWeights(Struct, frozen=True, kw_only=True):
 
     first: dict[str, float]  # the first pass: no anchors yet
     second: dict[str, float]  # the second pass: with nearness to the anchors
+    none: dict[str, float] = {}  # the log-odds that the name is no place here
     anchor_confidence: float = 0.7  # a first-pass answer this sure is an anchor
     learned_from: str = ""  # what they were learned from (``make learn``)
 
@@ -62,6 +67,12 @@ class RankerWeights(Struct, frozen=True, kw_only=True):
         weights = self.second if second else self.first
         return [weights.get(name, 0.0) for name in NAMES]
 
+    def none_vector(self) -> list[float]:
+        return [self.none.get(name, 0.0) for name in NONE_NAMES]
+
+
+UNLEARNED = RankerWeights(first={}, second={}, learned_from="nothing: every reading alike")
+
 
 class Resolution(Struct, kw_only=True):
     toponym: Toponym
@@ -71,8 +82,7 @@ class Resolution(Struct, kw_only=True):
 
 
 class Choice(Struct, kw_only=True):
-    """One toponym's readings, each with its feature vector (columns: ``NAMES``); the
-    last row is the reading "no place here"."""
+    """One toponym's readings, each with its feature vector (columns: ``NAMES``)."""
 
     toponym: Toponym
     candidates: list[Candidate]
@@ -80,9 +90,19 @@ class Choice(Struct, kw_only=True):
     demonym: GazetteerEntry | None = None
 
 
+class Ranked(Struct, frozen=True):
+    """A choice's best reading, how sure the ranking is of it, and the evidence on
+    whether the name is a place at all (columns: ``NONE_NAMES``)."""
+
+    best: int
+    sure: float
+    none_row: list[float]
+
+
 class StoryReading(Struct, kw_only=True):
     story: Story
     choices: list[Choice]
+    ablate: frozenset[str] = frozenset()  # features and vetoes left out
 
 
 def read_story(
@@ -108,11 +128,6 @@ def read_story(
     story = story_of(text, toponyms, candidates, demonyms, inner, gazetteer, prior)
     vetoes = [v for name, v in VETOES.items() if name not in ablate]
     features = [(i, f) for i, (name, f) in enumerate(FEATURES.items()) if name not in ablate]
-    none_features = [
-        (_NONE_START + i, f)
-        for i, (name, f) in enumerate(NONE_FEATURES.items())
-        if name not in ablate
-    ]
     choices = []
     for toponym in toponyms:
         demonym = demonyms[toponym.key]
@@ -121,11 +136,8 @@ def read_story(
             continue
         kept = [c for c in candidates[toponym.key] if not any(v(c, toponym, story) for v in vetoes)]
         rows = [_row(features, c, toponym, story) for c in kept]
-        none_row = [0.0] * len(NAMES)
-        for column, feature in none_features:
-            none_row[column] = feature(toponym, story)
-        choices.append(Choice(toponym=toponym, candidates=kept, rows=[*rows, none_row]))
-    return StoryReading(story=story, choices=choices)
+        choices.append(Choice(toponym=toponym, candidates=kept, rows=rows))
+    return StoryReading(story=story, choices=choices, ablate=ablate)
 
 
 def _row(features, candidate: Candidate, toponym: Toponym, story: Story) -> list[float]:
@@ -135,24 +147,20 @@ def _row(features, candidate: Candidate, toponym: Toponym, story: Story) -> list
     return row
 
 
-def with_prior(
-    reading: StoryReading, prior: SourcePrior, ablate: frozenset[str] = frozenset()
-) -> None:
+def with_prior(reading: StoryReading, prior: SourcePrior) -> None:
     """The reading with the source's history as it stands now (evaluation replays a
     source's stories in order; a running worker reads each story with it at once)."""
     reading.story.prior = prior
     features = [
-        (NAMES.index(name), FEATURES[name]) for name in PRIOR_FEATURES if name not in ablate
+        (NAMES.index(name), FEATURES[name]) for name in PRIOR_FEATURES if name not in reading.ablate
     ]
     for choice in reading.choices:
-        for candidate, row in zip(choice.candidates, choice.rows, strict=False):
+        for candidate, row in zip(choice.candidates, choice.rows, strict=True):
             for column, feature in features:
                 row[column] = feature(candidate, choice.toponym, reading.story)
 
 
-def add_anchors(
-    reading: StoryReading, weights: RankerWeights, ablate: frozenset[str] = frozenset()
-) -> None:
+def add_anchors(reading: StoryReading, weights: RankerWeights) -> None:
     """The first pass: the answers it is surest of become anchors, and every reading gets
     its evidence of nearness to them."""
     first = weights.vector(second=False)
@@ -163,30 +171,48 @@ def add_anchors(
         probabilities = softmax([dot(first, row) for row in choice.rows])
         best = max(range(len(choice.candidates)), key=probabilities.__getitem__)
         entry = choice.candidates[best].entry
-        if (
-            probabilities[best] >= weights.anchor_confidence
-            and entry.feature_code not in WHOLE_AREAS
-        ):
+        sure = probabilities[best] >= weights.anchor_confidence
+        if sure and entry.feature_code not in WHOLE_AREAS:
             anchors.append((choice.toponym.key, entry))
     story = anchored(reading.story, anchors)
     features = [
-        (_CANDIDATE_COLUMNS + i, f)
+        (_ANCHOR_START + i, f)
         for i, (name, f) in enumerate(ANCHOR_FEATURES.items())
-        if name not in ablate
+        if name not in reading.ablate
     ]
     for choice in reading.choices:
-        for candidate, row in zip(choice.candidates, choice.rows, strict=False):
+        for candidate, row in zip(choice.candidates, choice.rows, strict=True):
             for column, feature in features:
                 row[column] = feature(candidate, choice.toponym, story)
+
+
+def ranked(reading: StoryReading, choice: Choice, weights: RankerWeights) -> Ranked:
+    """The second pass for one choice (that has readings)."""
+    probabilities = softmax([dot(weights.vector(second=True), row) for row in choice.rows])
+    best = max(range(len(choice.candidates)), key=probabilities.__getitem__)
+    entry = choice.candidates[best].entry
+    sure = sum(
+        p
+        for candidate, p in zip(choice.candidates, probabilities, strict=True)
+        if same_answer(entry, candidate.entry)
+    )
+    sure = min(sure, 1.0)
+    none_row = [
+        0.0
+        if name in reading.ablate
+        else feature(choice.toponym, reading.story, choice.candidates[best], sure)
+        for name, feature in NONE_FEATURES.items()
+    ]
+    return Ranked(best=best, sure=sure, none_row=none_row)
 
 
 def resolved(
     reading: StoryReading, weights: RankerWeights, *, none_allowed: bool
 ) -> list[Resolution]:
-    """The second pass: each toponym's best reading and the confidence in it. Without
-    ``none_allowed`` (the spans are known to be places) a name with any reading gets one."""
-    second = weights.vector(second=True)
-    return [_resolution(choice, second, none_allowed) for choice in reading.choices]
+    """The second pass: each toponym's best reading and the confidence in it, or None
+    where the name is likelier no place. Without ``none_allowed`` (the spans are known
+    to be places) a name with any reading gets one."""
+    return [_resolution(reading, choice, weights, none_allowed) for choice in reading.choices]
 
 
 def rank(
@@ -203,7 +229,9 @@ def rank(
     return resolved(reading, weights, none_allowed=none_allowed)
 
 
-def _resolution(choice: Choice, weights: list[float], none_allowed: bool) -> Resolution:
+def _resolution(
+    reading: StoryReading, choice: Choice, weights: RankerWeights, none_allowed: bool
+) -> Resolution:
     toponym = choice.toponym
     if choice.demonym is not None:
         return Resolution(
@@ -211,18 +239,18 @@ def _resolution(choice: Choice, weights: list[float], none_allowed: bool) -> Res
         )
     if not choice.candidates:
         return Resolution(toponym=toponym, entry=None)
-    rows = choice.rows if none_allowed else choice.rows[:-1]
-    probabilities = softmax([dot(weights, row) for row in rows])
-    best = max(range(len(rows)), key=probabilities.__getitem__)
-    if best == len(choice.candidates):  # no place here
-        return Resolution(toponym=toponym, entry=None, confidence=round(probabilities[best], 3))
-    entry = choice.candidates[best].entry
-    confidence = sum(
-        p
-        for candidate, p in zip(choice.candidates, probabilities, strict=False)
-        if same_answer(entry, candidate.entry)
-    )
-    return Resolution(toponym=toponym, entry=entry, confidence=round(min(confidence, 1.0), 3))
+    found = ranked(reading, choice, weights)
+    entry = choice.candidates[found.best].entry
+    if not none_allowed:
+        return Resolution(toponym=toponym, entry=entry, confidence=round(found.sure, 3))
+    place = 1.0 - _logistic(dot(weights.none_vector(), found.none_row))
+    if place < 0.5:
+        return Resolution(toponym=toponym, entry=None, confidence=round(1.0 - place, 3))
+    return Resolution(toponym=toponym, entry=entry, confidence=round(place * found.sure, 3))
+
+
+def _logistic(score: float) -> float:
+    return 1.0 / (1.0 + math.exp(-score)) if score > -700 else 0.0
 
 
 def same_answer(one: GazetteerEntry, other: GazetteerEntry) -> bool:

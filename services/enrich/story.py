@@ -46,6 +46,11 @@ class Story(Struct, kw_only=True):
     named_states: Counter[tuple[str, str | None]]  # states some toponym of the story names ...
     named_states_by: Counter[tuple[str, str, str | None]]  # ... and which toponym names them
     names_near: dict[Cell, dict[str, None]]  # cell -> keys with a likely reading in it
+    # How many names have a likely reading in each state and country, and which: counted
+    # once per name.
+    names_in: Counter[tuple[str, str | None]]
+    names_in_by: set[tuple[str, str, str | None]]
+    names_counted: frozenset[str]
     lone_countries: frozenset[str]  # where two or more lone names are towns
     inner: frozenset[str]  # keys read through a place named inside them
     prior: SourcePrior
@@ -63,6 +68,14 @@ class Story(Struct, kw_only=True):
                     if len(found) >= NEAR_NAMES_CAP:
                         return NEAR_NAMES_CAP
         return len(found)
+
+    def share_of_names_in(self, entry: GazetteerEntry, key: str, state: bool) -> float:
+        """The share of the story's other names with a likely reading in the entry's state
+        (or country)."""
+        region = (entry.country_code, entry.admin1 if state else None)
+        own = (key, *region) in self.names_in_by
+        others = len(self.names_counted) - (key in self.names_counted)
+        return (self.names_in[region] - own) / others if others > 0 else 0.0
 
     def state_named_by_another(self, entry: GazetteerEntry, key: str) -> bool:
         state = (entry.country_code, entry.admin1)
@@ -117,6 +130,7 @@ def story_of(
         named_states=named_states,
         named_states_by=named_states_by,
         names_near=_names_near(candidates, demonyms),
+        **_names_in(candidates, demonyms),
         lone_countries=_lone_names_countries(toponyms, candidates),
         inner=inner,
         prior=prior,
@@ -178,6 +192,33 @@ def _named_states(
     return states, by
 
 
+def _likeliest(found: Sequence[Candidate]) -> list[Candidate]:
+    return sorted(found, key=lambda c: (-c.quality, -c.entry.population))[:READINGS_IN_GRID]
+
+
+def _names_in(
+    candidates: Mapping[str, Sequence[Candidate]], demonyms: Mapping[str, GazetteerEntry | None]
+) -> dict[str, object]:
+    by: set[tuple[str, str, str | None]] = set()
+    counted = set()
+    for key, found in candidates.items():
+        demonym = demonyms.get(key)
+        if demonym is not None:  # "Iraqi": a name of the story in Iraq
+            counted.add(key)
+            by.add((key, demonym.country_code, None))
+            continue
+        if not found:
+            continue
+        counted.add(key)
+        for candidate in _likeliest(found):
+            entry = candidate.entry
+            by.add((key, entry.country_code, None))
+            if entry.admin1 is not None and entry.feature_code != "PCLI":
+                by.add((key, entry.country_code, entry.admin1))
+    names_in = Counter((country, admin1) for _, country, admin1 in by)
+    return {"names_in": names_in, "names_in_by": by, "names_counted": frozenset(counted)}
+
+
 def _names_near(
     candidates: Mapping[str, Sequence[Candidate]], demonyms: Mapping[str, GazetteerEntry | None]
 ) -> dict[Cell, dict[str, None]]:
@@ -185,8 +226,7 @@ def _names_near(
     for key, found in candidates.items():
         if demonyms.get(key) is not None:
             continue
-        likeliest = sorted(found, key=lambda c: (-c.quality, -c.entry.population))
-        for candidate in likeliest[:READINGS_IN_GRID]:
+        for candidate in _likeliest(found):
             if candidate.entry.feature_code not in ("PCLI", "CONT"):
                 grid.setdefault(_cell(candidate.entry), {})[key] = None
     return grid

@@ -73,11 +73,12 @@ bench-long: install
 # geotagging accuracy: the ranker cross-validated on the development corpora, then GeoWebNews
 # end to end; EVAL_ARGS="--ablate NAME", "--errors", "--quick" (cross-validation only)
 eval: install
-	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)
+	OPENBLAS_NUM_THREADS=1 $(RUN) python -m bench.eval_geo $(EVAL_ARGS)
 
-# learn the place ranker's weights from the development corpora (services/enrich/data/)
+# learn the place ranker's weights from the development corpora (services/enrich/data/);
+# one BLAS thread: the learner's matrices are small, and threads fight on a shared machine
 learn: install
-	$(RUN) python -m bench.learn_ranker
+	OPENBLAS_NUM_THREADS=1 $(RUN) python -m bench.learn_ranker
 
 lint: install
 	$(RUN) ruff check .

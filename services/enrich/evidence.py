@@ -240,9 +240,10 @@ ANCHOR_FEATURES: dict[str, Feature] = {
 
 
 # -- features of "no place here" ----------------------------------------------------------
-# Whether a name is a place at all is weighed after its readings are ranked: of the name
-# as written, and of its best reading (``best``, whose probability among the readings,
-# with the ones answering alike, is ``sure``).
+# Whether to publish a place for the name at all is weighed after its readings are ranked
+# (learned as: would the best reading be wrong?): on the name as written, and on its best
+# reading (``best``, whose probability among the readings, with the ones answering alike,
+# is ``sure``).
 
 
 def _label(*labels: str) -> NoneFeature:
@@ -293,6 +294,11 @@ def best_population(t: Toponym, s: Story, best: Candidate, sure: float) -> float
     return math.log10(best.entry.population + 1) / POPULATION_DECADES
 
 
+def best_population_unknown(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """The gazetteer gives the best reading no population (some big towns among them)."""
+    return float(best.entry.population == 0)
+
+
 def best_by_its_own_name(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     """The best reading's own name is the name as written (not another of its names)."""
     return float(best.quality == PRIMARY)
@@ -327,6 +333,7 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_named_inside": named_inside,
     "none_best_famous": best_famous,
     "none_best_population": best_population,
+    "none_best_population_unknown": best_population_unknown,
     "none_best_by_its_own_name": best_by_its_own_name,
     "none_best_near_the_story": best_near_the_story,
     "none_best_sure": best_sure,
@@ -365,6 +372,25 @@ def false_friend_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
     return t.in_sub_place_list or c.quality == LOOSE or t.key in s.inner
 
 
+def lone_name_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
+    """A lone word NER called a person or organisation, in a story clearly about some
+    countries, is a place only as a town of some size in one of them (hamlets are named
+    after everyone)."""
+    return (
+        t.label in LONE_LABELS and s.vote_total >= DOMINANT_VOTES and not s.town_in_story(c.entry)
+    )
+
+
+def small_town_for_a_region_afar(c: Candidate, t: Toponym, s: Story) -> bool:
+    """NER reads "Middle East", "Atlantic" and "Heathrow" as places that are no
+    settlement: a small town or a county of that name is meant only in a story with
+    another name read in its state."""
+    return (
+        small_place_for_region_label(c, t, s) > 0
+        and s.share_of_names_in(c.entry, t.key, state=True) == 0.0
+    )
+
+
 def not_the_division_written(c: Candidate, t: Toponym, s: Story) -> bool:
     """ "Washington state" is the state; "Georgia state television" is still Georgia's."""
     if not t.as_division or c.entry.feature_code == "ADM1":
@@ -377,6 +403,7 @@ VETOES: dict[str, Veto] = {
     v.__name__: v
     for v in [
         variant_beside_exact, short_name_not_famous, outside_its_qualifier,
-        false_friend_abroad, not_the_division_written,
+        false_friend_abroad, lone_name_abroad, small_town_for_a_region_afar,
+        not_the_division_written,
     ]
 }  # fmt: skip

@@ -11,10 +11,12 @@ and the story as a whole; the readings it is surest of become *anchors*, and the
 pass also weighs nearness to them. The probability of a reading is its softmax share
 among the toponym's readings; how *sure* the ranking is of an answer is the probability
 of it and of the readings that answer alike (within 25 km: a city and the district
-around it). Then, whether the name is a place at all: a logistic model of the name as
-written (NER's label, a sentence's first word, a common word) and of its best reading.
-The confidence of a published place is P(a place) x sure. "Iraqi" is Iraq's by a rule:
-demonyms vote, they are not ranked.
+around it). Then, whether to publish it at all: a logistic model of the odds that the
+name is no place or not this one, on the name as written (NER's label, a sentence's
+first word, a common word) and on its best reading. The confidence of an answer is
+P(publish) x sure, raised to a learned power so that 0.9 or more means right 98 % of
+the time on every corpus learned from. "Iraqi" is Iraq's by a rule: demonyms vote, they
+are not ranked.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class RankerWeights(Struct, frozen=True, kw_only=True):
     second: dict[str, float]  # the second pass: with nearness to the anchors
     none: dict[str, float] = {}  # the log-odds that the name is no place here
     anchor_confidence: float = 0.7  # a first-pass answer this sure is an anchor
+    # confidence = (P(publish) x sure) ** confidence_power: learned so that answers of
+    # 0.9 or more were right 98 % of the time on every corpus
+    confidence_power: float = 1.0
     learned_from: str = ""  # what they were learned from (``make learn``)
 
     @classmethod
@@ -69,6 +74,9 @@ class RankerWeights(Struct, frozen=True, kw_only=True):
 
     def none_vector(self) -> list[float]:
         return [self.none.get(name, 0.0) for name in NONE_NAMES]
+
+    def calibrated(self, raw: float) -> float:
+        return raw**self.confidence_power
 
 
 UNLEARNED = RankerWeights(first={}, second={}, learned_from="nothing: every reading alike")
@@ -241,12 +249,12 @@ def _resolution(
         return Resolution(toponym=toponym, entry=None)
     found = ranked(reading, choice, weights)
     entry = choice.candidates[found.best].entry
-    if not none_allowed:
-        return Resolution(toponym=toponym, entry=entry, confidence=round(found.sure, 3))
+    # The odds against publishing it: that the name is no place, or not this one.
     place = 1.0 - _logistic(dot(weights.none_vector(), found.none_row))
-    if place < 0.5:
+    if none_allowed and place < 0.5:
         return Resolution(toponym=toponym, entry=None, confidence=round(1.0 - place, 3))
-    return Resolution(toponym=toponym, entry=entry, confidence=round(place * found.sure, 3))
+    confidence = weights.calibrated(place * found.sure)
+    return Resolution(toponym=toponym, entry=entry, confidence=round(confidence, 3))
 
 
 def _logistic(score: float) -> float:

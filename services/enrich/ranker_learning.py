@@ -4,8 +4,9 @@ Each example is one toponym of a gold story: its readings' feature vectors and w
 them are right (the gold's entry, or any reading within 161 km of the gold point; or the
 reading "no place here" for a name the gold does not count as a place). The model gives
 reading ``i`` the probability ``exp(w·x_i) / sum_j exp(w·x_j)`` and is fitted by maximum
-likelihood of "one of the right readings" with an L2 penalty: Newton steps on the
-covariance of the readings (the Fisher information), halved until the likelihood rises.
+likelihood of "one of the right readings" with an L2 penalty: Newton steps (on the
+Fisher information while the Hessian is not yet definite), halved until the likelihood
+rises.
 Small, deterministic and explainable; numpy only. Used by ``make learn`` and ``make eval``,
 never at run time.
 """
@@ -19,7 +20,7 @@ from msgspec import Struct
 
 L2 = 1.0  # the penalty on the squared weights (features are on a 0..1 scale)
 MAX_STEPS = 60
-TOLERANCE = 1e-7
+TOLERANCE = 1e-6
 
 
 class Example(Struct, frozen=True):
@@ -55,38 +56,95 @@ def fit(
         return weights
     batch = _Batch(examples, columns)
     w = np.zeros(len(columns))
-    value, gradient, fisher = _objective(batch, w, l2)
+    value, gradient, metrics = _objective(batch, w, l2)
     for _ in range(MAX_STEPS):
-        step = np.linalg.solve(fisher, gradient)
-        size = 1.0
-        while size > 1e-6:
-            trial = w + size * step
-            trial_value, trial_gradient, trial_fisher = _objective(batch, trial, l2)
-            if trial_value >= value:
-                break
-            size /= 2
-        else:
+        moved = _step(batch, w, value, gradient, metrics, l2)
+        if moved is None:
             break
-        improvement = trial_value - value
-        w, value, gradient, fisher = trial, trial_value, trial_gradient, trial_fisher
+        improvement = moved[1] - value
+        w = moved[0]
+        value, gradient, metrics = _objective(batch, w, l2)
         if improvement < TOLERANCE * max(1.0, abs(value)):
             break
     weights[list(columns)] = w
     return weights
 
 
-def _objective(batch: _Batch, w: np.ndarray, l2: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """Penalised log-likelihood, its gradient, and the covariance of the readings plus the
-    penalty (positive definite: the Newton steps' metric)."""
-    scores = batch.x @ w
-    shifted = scores - batch.group_max(scores)[batch.owner]
-    exps = np.exp(shifted)
-    all_sum = batch.group_sum(exps)
-    right_sum = batch.group_sum(np.where(batch.right, exps, 0.0))
-    value = float(np.sum(np.log(right_sum) - np.log(all_sum))) - 0.5 * l2 * float(w @ w)
-    p_all = exps / all_sum[batch.owner]
-    p_right = np.where(batch.right, exps, 0.0) / right_sum[batch.owner]
+def _step(batch: _Batch, w, value: float, gradient, metrics, l2: float):
+    """The Newton step on the first metric that raises the likelihood, halved until it
+    does; None when none does."""
+    for metric in metrics:
+        step = np.linalg.solve(metric, gradient)
+        size = 1.0
+        while size > 1e-6:
+            trial = w + size * step
+            trial_value = _value(batch, trial, l2)
+            if trial_value >= value:
+                return trial, trial_value
+            size /= 2
+    return None
+
+
+def _value(batch: _Batch, w: np.ndarray, l2: float) -> float:
+    """The penalised log-likelihood alone (for the line search)."""
+    log_right, log_all, _, _ = _log_sums(batch, batch.x @ w)
+    return float(np.sum(log_right - log_all)) - 0.5 * l2 * float(w @ w)
+
+
+def _log_sums(batch: _Batch, scores: np.ndarray):
+    """Per example, log sum exp of the right readings' scores and of all; and each
+    reading's exp(score) shifted by its example's top score and by its top right score."""
+    exps = np.exp(scores - batch.group_max(scores)[batch.owner])
+    right_scores = np.where(batch.right, scores, -np.inf)
+    right_top = batch.group_max(right_scores)
+    right_exps = np.exp(right_scores - right_top[batch.owner])
+    log_all = np.log(batch.group_sum(exps)) + batch.group_max(scores)
+    log_right = np.log(batch.group_sum(right_exps)) + right_top
+    return log_right, log_all, exps, right_exps
+
+
+def _objective(
+    batch: _Batch, w: np.ndarray, l2: float
+) -> tuple[float, np.ndarray, list[np.ndarray]]:
+    """Penalised log-likelihood, its gradient, and the metrics of a Newton step to try in
+    turn: the negated Hessian where it is positive definite (best near the optimum), then
+    the covariance of the readings plus the penalty (the Fisher information: always
+    positive definite, steady far from the optimum)."""
+    log_right, log_all, exps, right_exps = _log_sums(batch, batch.x @ w)
+    value = float(np.sum(log_right - log_all)) - 0.5 * l2 * float(w @ w)
+    p_all = exps / batch.group_sum(exps)[batch.owner]
+    p_right = right_exps / batch.group_sum(right_exps)[batch.owner]
     gradient = batch.x.T @ (p_right - p_all) - l2 * w
-    mean = batch.group_sum(batch.x * p_all[:, None])
-    fisher = (batch.x * p_all[:, None]).T @ batch.x - mean.T @ mean + l2 * np.eye(len(w))
-    return value, gradient, fisher
+    fisher = _covariance(batch, p_all) + l2 * np.eye(len(w))
+    hessian = fisher - _covariance(batch, p_right)
+    try:
+        np.linalg.cholesky(hessian)
+    except np.linalg.LinAlgError:
+        return value, gradient, [fisher]
+    return value, gradient, [hessian, fisher]
+
+
+def _covariance(batch: _Batch, p: np.ndarray) -> np.ndarray:
+    """The sum over examples of the covariance of their readings under ``p``."""
+    mean = batch.group_sum(batch.x * p[:, None])
+    return (batch.x * p[:, None]).T @ batch.x - mean.T @ mean
+
+
+def confidence_power(
+    groups: Sequence[Sequence[tuple[float, bool]]], sure: float = 0.9, right: float = 0.985
+) -> float:
+    """The least power ``g`` (from 1, in steps of 0.25) such that in every group of
+    (raw confidence, right) pairs, the answers with ``raw ** g >= sure`` were right at
+    least ``right`` of the time: what makes "0.9 or more" mean "right 98 % of the time"
+    on every corpus."""
+    g = 1.0
+    while g < 8.0:
+        if all(_share_right(pairs, sure ** (1 / g)) >= right for pairs in groups):
+            return g
+        g += 0.25
+    return g
+
+
+def _share_right(pairs: Sequence[tuple[float, bool]], threshold: float) -> float:
+    sure = [ok for raw, ok in pairs if raw >= threshold]
+    return sum(sure) / len(sure) if sure else 1.0

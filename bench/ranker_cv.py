@@ -149,12 +149,13 @@ def none_examples(case: Case, weights: RankerWeights) -> Iterator[Example]:
     """Names the pipeline itself took for places, and whether publishing the best reading
     would be wrong (the gold has no place there, or another one): the "no place here" row
     against a row of zeros (a logistic model)."""
+    second = weights.vector(second=True)
     for choice, golds, no_place in zip(
         case.reading.choices, case.golds, case.no_place, strict=True
     ):
         if not choice.candidates or choice.toponym.label == GIVEN or not (golds or no_place):
             continue  # never offered "no place" in a running worker, or the gold does not say
-        found = ranked(case.reading, choice, weights)
+        found = ranked(case.reading, choice, second)
         wrong = no_place or not right_entry(choice.candidates[found.best].entry, golds[0])
         row = found.none_row
         yield Example(rows=[row, [0.0] * len(row)], right=[wrong, not wrong])

@@ -231,6 +231,14 @@ FEATURES: dict[str, Feature] = {
 for _code in ("PCLI", "CONT", "ADM1", "ADM2", "PPLC"):
     FEATURES[f"kind_{_code}"] = _kind(_code)
 
+# Of the reading alone, whatever the story: computed once per reading and kept.
+CANDIDATE_ONLY = frozenset(
+    {
+        "name_primary", "name_alternate", "populated_place", "physical_feature",
+        "log_population", "population_unknown", "famous",
+        *(name for name in FEATURES if name.startswith("kind_")),
+    }
+)  # fmt: skip
 # Known only from the source's history (filled in as a story's turn comes, in evaluation).
 PRIOR_FEATURES = ("source_state", "source_country")
 # Known only once the first pass has resolved the story's surest places.
@@ -373,12 +381,9 @@ def false_friend_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
 
 
 def lone_name_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
-    """A lone word NER called a person or organisation, in a story clearly about some
-    countries, is a place only as a town of some size in one of them (hamlets are named
-    after everyone)."""
-    return (
-        t.label in LONE_LABELS and s.vote_total >= DOMINANT_VOTES and not s.town_in_story(c.entry)
-    )
+    """A lone word NER called a person or organisation is a place only as a town of some
+    size in a country the story is about: hamlets are named after everyone."""
+    return t.label in LONE_LABELS and not s.town_in_story(c.entry)
 
 
 def small_town_for_a_region_afar(c: Candidate, t: Toponym, s: Story) -> bool:

@@ -30,6 +30,7 @@ from msgspec import Struct
 
 from services.enrich.evidence import (
     ANCHOR_FEATURES,
+    CANDIDATE_ONLY,
     FEATURES,
     NONE_FEATURES,
     PRIOR_FEATURES,
@@ -135,7 +136,12 @@ def read_story(
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
     story = story_of(text, toponyms, candidates, demonyms, inner, gazetteer, prior)
     vetoes = [v for name, v in VETOES.items() if name not in ablate]
-    features = [(i, f) for i, (name, f) in enumerate(FEATURES.items()) if name not in ablate]
+    static = [i for i, name in enumerate(FEATURES) if name in CANDIDATE_ONLY and name not in ablate]
+    features = [
+        (i, f)
+        for i, (name, f) in enumerate(FEATURES.items())
+        if name not in ablate and name not in CANDIDATE_ONLY
+    ]
     choices = []
     for toponym in toponyms:
         demonym = demonyms[toponym.key]
@@ -143,16 +149,38 @@ def read_story(
             choices.append(Choice(toponym=toponym, candidates=[], rows=[], demonym=demonym))
             continue
         kept = [c for c in candidates[toponym.key] if not any(v(c, toponym, story) for v in vetoes)]
-        rows = [_row(features, c, toponym, story) for c in kept]
+        rows = [_row(static, features, c, toponym, story) for c in kept]
         choices.append(Choice(toponym=toponym, candidates=kept, rows=rows))
     return StoryReading(story=story, choices=choices, ablate=ablate)
 
 
-def _row(features, candidate: Candidate, toponym: Toponym, story: Story) -> list[float]:
+def _row(static, features, candidate: Candidate, toponym: Toponym, story: Story) -> list[float]:
     row = [0.0] * len(NAMES)
+    known = _of_the_reading(candidate)
+    for column in static:
+        row[column] = known[column]
     for column, feature in features:
         row[column] = feature(candidate, toponym, story)
     return row
+
+
+_READINGS_KEPT = 1 << 15
+_readings: dict[tuple[int, int], list[float]] = {}
+
+
+def _of_the_reading(candidate: Candidate) -> list[float]:
+    """The features of the reading alone (``CANDIDATE_ONLY``), by column; the names of
+    the news recur, so the last readings' are kept."""
+    key = (candidate.entry.row, candidate.quality)
+    known = _readings.get(key)
+    if known is None:
+        if len(_readings) >= _READINGS_KEPT:
+            _readings.clear()
+        known = _readings[key] = [
+            f(candidate, None, None) if name in CANDIDATE_ONLY else 0.0  # type: ignore[arg-type]
+            for name, f in FEATURES.items()
+        ]
+    return known
 
 
 def with_prior(reading: StoryReading, prior: SourcePrior) -> None:
@@ -194,9 +222,10 @@ def add_anchors(reading: StoryReading, weights: RankerWeights) -> None:
                 row[column] = feature(candidate, choice.toponym, story)
 
 
-def ranked(reading: StoryReading, choice: Choice, weights: RankerWeights) -> Ranked:
-    """The second pass for one choice (that has readings)."""
-    probabilities = softmax([dot(weights.vector(second=True), row) for row in choice.rows])
+def ranked(reading: StoryReading, choice: Choice, second: list[float]) -> Ranked:
+    """The second pass for one choice (that has readings), with the second pass's weights
+    (``RankerWeights.vector(second=True)``)."""
+    probabilities = softmax([dot(second, row) for row in choice.rows])
     best = max(range(len(choice.candidates)), key=probabilities.__getitem__)
     entry = choice.candidates[best].entry
     sure = sum(
@@ -220,7 +249,11 @@ def resolved(
     """The second pass: each toponym's best reading and the confidence in it, or None
     where the name is likelier no place. Without ``none_allowed`` (the spans are known
     to be places) a name with any reading gets one."""
-    return [_resolution(reading, choice, weights, none_allowed) for choice in reading.choices]
+    second, none = weights.vector(second=True), weights.none_vector()
+    return [
+        _resolution(reading, choice, weights, second, none, none_allowed)
+        for choice in reading.choices
+    ]
 
 
 def rank(
@@ -238,7 +271,12 @@ def rank(
 
 
 def _resolution(
-    reading: StoryReading, choice: Choice, weights: RankerWeights, none_allowed: bool
+    reading: StoryReading,
+    choice: Choice,
+    weights: RankerWeights,
+    second: list[float],
+    none: list[float],
+    none_allowed: bool,
 ) -> Resolution:
     toponym = choice.toponym
     if choice.demonym is not None:
@@ -247,10 +285,10 @@ def _resolution(
         )
     if not choice.candidates:
         return Resolution(toponym=toponym, entry=None)
-    found = ranked(reading, choice, weights)
+    found = ranked(reading, choice, second)
     entry = choice.candidates[found.best].entry
     # The odds against publishing it: that the name is no place, or not this one.
-    place = 1.0 - _logistic(dot(weights.none_vector(), found.none_row))
+    place = 1.0 - _logistic(dot(none, found.none_row))
     if none_allowed and place < 0.5:
         return Resolution(toponym=toponym, entry=None, confidence=round(1.0 - place, 3))
     confidence = weights.calibrated(place * found.sure)
@@ -273,7 +311,7 @@ def same_answer(one: GazetteerEntry, other: GazetteerEntry) -> bool:
 
 
 def dot(weights: list[float], row: list[float]) -> float:
-    return sum(w * x for w, x in zip(weights, row, strict=True) if x)
+    return sum([w * x for w, x in zip(weights, row, strict=True) if w])
 
 
 def softmax(scores: list[float]) -> list[float]:

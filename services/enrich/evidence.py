@@ -382,7 +382,7 @@ def false_friend_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
 
 def lone_name_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
     """A lone word NER called a person or organisation is a place only as a town of some
-    size in a country the story is about: hamlets are named after everyone."""
+    size in a country the story is about (see ``Story.town_in_story``)."""
     return t.label in LONE_LABELS and not s.town_in_story(c.entry)
 
 

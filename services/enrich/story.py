@@ -51,6 +51,10 @@ class Story(Struct, kw_only=True):
     names_in: Counter[tuple[str, str | None]]
     names_in_by: set[tuple[str, str, str | None]]
     names_counted: frozenset[str]
+    # The same, of the names no cue read as a lone (maybe a person's) name: what vouches
+    # for a lone name where the story names no country.
+    settled_names_in: Counter[str]
+    settled_names: int
     lone_countries: frozenset[str]  # where two or more lone names are towns
     inner: frozenset[str]  # keys read through a place named inside them
     prior: SourcePrior
@@ -83,8 +87,14 @@ class Story(Struct, kw_only=True):
 
     def town_in_story(self, entry: GazetteerEntry) -> bool:
         """Whether a name that may be a person's is a town of some size in the story's
-        countries (hamlets are named after everyone)."""
-        in_story = entry.country_code in self.votes or entry.country_code in self.lone_countries
+        countries: those it names, or, when it names none, where most of its other names
+        are (hamlets are named after everyone)."""
+        country = entry.country_code
+        in_story = (
+            country in self.votes
+            or country in self.lone_countries
+            or (not self.votes and self.settled_names_in[country] * 2 > self.settled_names > 0)
+        )
         return _town(entry) and in_story
 
     def sentence_initial(self, toponym: Toponym) -> bool:
@@ -130,7 +140,7 @@ def story_of(
         named_states=named_states,
         named_states_by=named_states_by,
         names_near=_names_near(candidates, demonyms),
-        **_names_in(candidates, demonyms),
+        **_names_in(candidates, demonyms, {t.key for t in toponyms if t.label in LONE_LABELS}),
         lone_countries=_lone_names_countries(toponyms, candidates),
         inner=inner,
         prior=prior,
@@ -197,7 +207,9 @@ def _likeliest(found: Sequence[Candidate]) -> list[Candidate]:
 
 
 def _names_in(
-    candidates: Mapping[str, Sequence[Candidate]], demonyms: Mapping[str, GazetteerEntry | None]
+    candidates: Mapping[str, Sequence[Candidate]],
+    demonyms: Mapping[str, GazetteerEntry | None],
+    lone: set[str],
 ) -> dict[str, object]:
     by: set[tuple[str, str, str | None]] = set()
     counted = set()
@@ -216,7 +228,14 @@ def _names_in(
             if entry.admin1 is not None and entry.feature_code != "PCLI":
                 by.add((key, entry.country_code, entry.admin1))
     names_in = Counter((country, admin1) for _, country, admin1 in by)
-    return {"names_in": names_in, "names_in_by": by, "names_counted": frozenset(counted)}
+    settled = Counter(country for key, country, admin1 in by if admin1 is None and key not in lone)
+    return {
+        "names_in": names_in,
+        "names_in_by": by,
+        "names_counted": frozenset(counted),
+        "settled_names_in": settled,
+        "settled_names": len(counted - lone),
+    }
 
 
 def _names_near(

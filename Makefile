@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval learn lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-extract bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval learn lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -42,6 +42,10 @@ bench-cli: install
 bench-feeds: install
 	$(RUN) python -m bench.feeds $(FEEDS)
 
+# article text, dates, authors on public pages with gold text (not in this repository): see bench/extraction.py
+bench-extract: install
+	$(RUN) python -m bench.extraction $(EXTRACT)
+
 bench-ingest: install
 	$(RUN) python -m bench.ingest
 
@@ -58,7 +62,7 @@ bench-pipeline: install
 	$(RUN) python -m bench.pipeline
 
 bench-search: install
-	$(RUN) python -m bench.search
+	$(RUN) python -m bench.search $(BENCH_ARGS)
 
 bench-startup: install
 	$(RUN) python -m bench.startup

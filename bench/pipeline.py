@@ -22,8 +22,14 @@ import httpx
 import msgspec
 
 from dateline.samples import sample_articles
-from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
-from shared.redis_server import free_port
+from dateline.stack import (
+    Stack,
+    free_ports,
+    ingest_url,
+    readiness_urls,
+    search_url,
+    wait_until_ready,
+)
 from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +42,7 @@ def stack_env(data_dir: str) -> dict[str, str]:
         "DATELINE_DATA_DIR": data_dir,
         "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
         "DATELINE_API_KEYS": KEY,
-        "DATELINE_INGEST_PORT": str(free_port()),
-        "DATELINE_SEARCH_PORT": str(free_port()),
-        "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+        **free_ports(),
         "DATELINE_LOG_LEVEL": "WARNING",
     }
 

@@ -46,6 +46,9 @@ class Settings(Struct, kw_only=True, frozen=True):
     search_port: Port = 8002
     enrich_metrics_host: str = "127.0.0.1"  # 0.0.0.0 to let a scraper in another host in
     enrich_metrics_port: Port = 8003
+    # The feed poller's health and metrics; below the others, so enrich's port + n never meets it.
+    poller_host: str = "127.0.0.1"
+    poller_port: Port = 8000
 
     max_body_bytes: Positive = 16 * 1024 * 1024
     max_articles_per_request: Positive = 1000

@@ -74,6 +74,7 @@ EVENTS: dict[str, str] = {
     "index.reindexed": "a reindex finished and the new generation serves",
     "index.reindex_failed": "a reindex failed; the old generation keeps serving",
     "index.schema_changed": "the index was built by an older schema: reindexing before serving",
+    "index.listener_failed": "a commit listener (a live stream) raised; the commit stands",
     # -- gazetteer and feeds --
     "gazetteer.compiling": "no compiled gazetteer (or an outdated one): compiling",
     "gazetteer.compiled": "the gazetteer was compiled (seconds)",

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from services.index.api import search_app
 from services.index.reindex import ReindexJob
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.settings import Settings
 from tests.factories import story
 

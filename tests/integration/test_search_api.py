@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from services.index.api import search_app
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.schemas import EnrichedArticle, ErrorBody, SearchResponse
 from shared.settings import Settings
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story

@@ -339,7 +339,9 @@ def test_a_region_ner_reads_as_no_settlement_is_not_a_small_town_of_that_name(ge
         "", text,
         mentions(text, ("Middle East", "LOC"), ("Atlantic", "LOC"), ("Houston", "GPE"), ("Texas", "GPE")),
     )  # fmt: skip
-    assert {p.name for p in places} == {"Houston", "Texas"}
+    assert {p.name for p in places} == {"Houston", "Texas", "Middle East", "Atlantic"}
+    assert by_name(places, "Middle East").feature_code == "RGN"  # the region, not Baltimore's
+    assert by_name(places, "Atlantic").feature_code == "OCN"  # the ocean, not Iowa's town
 
 
 def test_a_small_town_named_as_a_region_stays_in_a_story_local_to_its_state(geotagger):
@@ -416,7 +418,8 @@ def test_inside_an_unknown_name_a_place_may_start_with_a_generic_word_but_not_be
     found = mentions(text, ("New York Auto Show", "FAC"), ("North Africa", "LOC"))
     places, _ = geotagger.geotag("", text, found)
     assert all(p.admin1 == "New York" for p in places if p.name == "New York Auto Show")
-    assert "North Africa" not in {p.name for p in places}  # not Africa's middle, nor Mahdia
+    north_africa = by_name(places, "North Africa")  # the region: not Africa's middle, nor Mahdia
+    assert (north_africa.feature_code, north_africa.resolved_name) == ("RGN", "North Africa")
 
 
 def test_a_well_known_place_is_one_whatever_else_ner_calls_it(geotagger):

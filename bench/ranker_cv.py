@@ -128,9 +128,17 @@ def _no_place(spans, article: GoldArticle) -> bool:
 
 
 def right_entry(entry: GazetteerEntry, gold: GoldToponym) -> bool:
+    """Right as the published measure counts it: the gold's entry or within 161 km."""
     if entry.geonames_id == gold.geonames_id:
         return True
     return distance_km(gold.lat, gold.lon, entry.lat, entry.lon) <= ACCURATE_KM
+
+
+def fits_gold(entry: GazetteerEntry, gold: GoldToponym) -> bool:
+    """Right as the ranker learns it: also a sea or region whose reach holds the gold's
+    point (the Atlantic's point is far from any point in it)."""
+    far = distance_km(gold.lat, gold.lon, entry.lat, entry.lon)
+    return right_entry(entry, gold) or far <= entry.extent_km
 
 
 # -- learning -----------------------------------------------------------------------------
@@ -140,7 +148,7 @@ def examples(case: Case) -> Iterator[Example]:
     """A gold toponym's readings, the right ones marked."""
     for choice, golds in zip(case.reading.choices, case.golds, strict=True):
         if choice.candidates and golds:
-            right = [right_entry(c.entry, golds[0]) for c in choice.candidates]
+            right = [fits_gold(c.entry, golds[0]) for c in choice.candidates]
             if any(right):
                 yield Example(rows=choice.rows, right=right)
 
@@ -156,7 +164,7 @@ def none_examples(case: Case, weights: RankerWeights) -> Iterator[Example]:
         if not choice.candidates or choice.toponym.label == GIVEN or not (golds or no_place):
             continue  # never offered "no place" in a running worker, or the gold does not say
         found = ranked(case.reading, choice, second)
-        wrong = no_place or not right_entry(choice.candidates[found.best].entry, golds[0])
+        wrong = no_place or not fits_gold(choice.candidates[found.best].entry, golds[0])
         row = found.none_row
         yield Example(rows=[row, [0.0] * len(row)], right=[wrong, not wrong])
 
@@ -210,7 +218,7 @@ def _gold_priors(cases: Sequence[Case]):
 def _gold_places(case: Case) -> list[tuple[GazetteerEntry, float]]:
     places = []
     for choice, golds in zip(case.reading.choices, case.golds, strict=True):
-        right = [c.entry for c in choice.candidates if golds and right_entry(c.entry, golds[0])]
+        right = [c.entry for c in choice.candidates if golds and fits_gold(c.entry, golds[0])]
         if right:
             places.append((right[0], 1.0))
     return places

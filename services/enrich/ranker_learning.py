@@ -18,7 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 from msgspec import Struct
 
-L2 = 1.0  # the penalty on the squared weights (features are on a 0..1 scale)
+L2 = 0.1  # the penalty on the squared weights (features on a 0..1 scale); the best
+# held-out figure of 0.1, 0.3, 1 and 3 in `make eval`
 MAX_STEPS = 60
 TOLERANCE = 1e-6
 

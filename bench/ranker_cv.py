@@ -44,7 +44,7 @@ from services.enrich.ranker import (
     resolved,
     with_prior,
 )
-from services.enrich.ranker_learning import L2, Example, confidence_power, fit
+from services.enrich.ranker_learning import L2, Example, confidence_knee, fit
 from services.enrich.source_history import SourceHistory
 from services.enrich.story import distance_km
 
@@ -190,7 +190,7 @@ def learn(
     found = [e for c in cases for e in none_examples(c, weights)]
     none = _weights(NONE_NAMES, fit(found, none_columns, len(NONE_NAMES), l2))
     weights = RankerWeights(first=first, second=second, none=none)
-    # The power that makes "0.9 or more" mean "right 98 % of the time" on every corpus of
+    # The raw confidence that makes "0.9 or more" mean "right 98 % of the time" on every corpus of
     # these cases, on gold spans and on what a worker would publish alike.
     scored = score(cases, weights)
     groups = [
@@ -200,7 +200,7 @@ def learn(
         [p for s in scored if s.corpus == corpus for p in s.published]
         for corpus in {c.article.corpus for c in cases}
     ]
-    return msgspec.structs.replace(weights, confidence_power=confidence_power(groups))
+    return msgspec.structs.replace(weights, confidence_knee=confidence_knee(groups))
 
 
 def _weights(names: Sequence[str], vector) -> dict[str, float]:

@@ -36,6 +36,7 @@ Veto = Callable[[Candidate, Toponym, Story], bool]
 DOMINANT_VOTES = 2.0  # this many country votes make a story "about" its countries
 POPULATION_DECADES = 7.0  # log10 of population, scaled so that a big city is near 1
 ANCHOR_CLOSE_KM = 50.0
+SMALL_TOWN = 10_000  # inhabitants
 # spaCy's labels for regions, seas and mountains, and for buildings, airports and roads
 NOT_SETTLEMENT_LABELS = frozenset({"LOC", "FAC"})
 NAME_LABELS = frozenset({"ORG", "PERSON", EMBEDDED, *LONE_LABELS, *OTHER_NAME_LABELS})
@@ -396,6 +397,23 @@ def small_town_for_a_region_afar(c: Candidate, t: Toponym, s: Story) -> bool:
     )
 
 
+def unsupported_small_town(c: Candidate, t: Toponym, s: Story) -> bool:
+    """A bare small town far from everything else the story says: not in a country it
+    names or where any of its other names may be, not qualified ("Solitude" in a story
+    about a video game is no hamlet in Indiana)."""
+    entry = c.entry
+    if not entry.feature_code.startswith("PPL") or entry.population >= SMALL_TOWN:
+        return False
+    supported = (
+        entry.country_code in s.votes
+        or s.share_of_names_in(entry, t.key, state=False) > 0
+        or s.prior.country_share(entry) > 0
+        or t.key in s.regions
+        and s.regions[t.key] is not None
+    )
+    return not supported
+
+
 def not_the_division_written(c: Candidate, t: Toponym, s: Story) -> bool:
     """ "Washington state" is the state; "Georgia state television" is still Georgia's."""
     if not t.as_division or c.entry.feature_code == "ADM1":
@@ -409,6 +427,6 @@ VETOES: dict[str, Veto] = {
     for v in [
         variant_beside_exact, short_name_not_famous, outside_its_qualifier,
         false_friend_abroad, lone_name_abroad, small_town_for_a_region_afar,
-        not_the_division_written,
+        unsupported_small_town, not_the_division_written,
     ]
 }  # fmt: skip

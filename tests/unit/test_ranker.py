@@ -14,7 +14,7 @@ from services.enrich.gazetteer import GazetteerEntry
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
 from services.enrich.ranker import NAMES, NONE_NAMES, RankerWeights
-from services.enrich.ranker_learning import Example, confidence_power, fit
+from services.enrich.ranker_learning import Example, confidence_knee, fit
 from services.enrich.source_history import MAX_REGIONS, SourceHistory
 from shared.settings import Settings
 
@@ -45,12 +45,16 @@ def test_a_column_left_out_weighs_nothing_and_several_right_readings_share_the_c
     assert learned[0] == 0.0 and learned[1] > 1.0
 
 
-def test_the_confidence_power_makes_point_nine_mean_right_nearly_always():
+def test_the_confidence_knee_makes_point_nine_mean_right_nearly_always():
     # Answers of raw 0.95 are right 90 % of the time, of raw 0.99 always.
     pairs = [(0.95, i % 10 != 0) for i in range(100)] + [(0.99, True)] * 100
-    power = confidence_power([pairs])
-    assert 0.95**power < 0.9 <= 0.99**power
-    assert confidence_power([[(0.95, True)] * 10]) == 1.0
+    knee = confidence_knee([pairs])
+    assert 0.95 < knee <= 0.99
+    weights = RankerWeights(first={}, second={}, confidence_knee=knee)
+    assert (
+        weights.calibrated(0.95) < 0.9 <= weights.calibrated(0.99) <= weights.calibrated(1.0) == 1.0
+    )
+    assert confidence_knee([[(0.95, True)] * 10]) == 0.9
 
 
 def test_the_committed_weights_name_only_features_that_exist():

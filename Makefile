@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-extract bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup bench-export bench-stream bench-page chaos eval lint clean assets
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-extract bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup bench-export bench-stream bench-page chaos eval learn lint clean assets
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -84,8 +84,15 @@ chaos: install
 bench-long: install
 	$(RUN) python -m bench.long_article $(BENCH_ARGS)
 
+# geotagging accuracy: the ranker cross-validated on the development corpora, then GeoWebNews
+# end to end; EVAL_ARGS="--ablate NAME", "--errors", "--quick" (cross-validation only)
 eval: install
-	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)
+	OPENBLAS_NUM_THREADS=1 $(RUN) python -m bench.eval_geo $(EVAL_ARGS)
+
+# learn the place ranker's weights from the development corpora (services/enrich/data/);
+# one BLAS thread: the learner's matrices are small, and threads fight on a shared machine
+learn: install
+	OPENBLAS_NUM_THREADS=1 $(RUN) python -m bench.learn_ranker
 
 # the page's map and the API docs' files, from npm (see assets/README.md); the results are committed
 assets:

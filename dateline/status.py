@@ -14,9 +14,9 @@ from dateline.client import Unreachable, get
 from dateline.state import poller_url, search_headers, search_url
 from shared import followed_feeds
 from shared.settings import Settings
-from shared.streams import DLQ, ENRICHED, INCOMING, RAW
+from shared.streams import DLQ, ENRICHED, INCOMING, RAW, RAW_LONG
 
-STREAMS = (INCOMING, RAW, ENRICHED, DLQ)
+STREAMS = (INCOMING, RAW, RAW_LONG, ENRICHED, DLQ)
 RECENT_CAP = 10_000
 
 

@@ -36,6 +36,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ENRICHED: (INDEX_GROUP,),
 }
 
+
+def streams_read_by(group: str) -> tuple[str, ...]:
+    """The streams ``group`` reads: the enrich group's work is on two, the long lane too."""
+    return tuple(stream for stream, groups in GROUPS.items() if group in groups)
+
+
 _encoder = msgspec.json.Encoder()
 
 

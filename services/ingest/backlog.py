@@ -2,7 +2,7 @@
 
 Ingest refuses a request (429 with Retry-After) when its new articles would take the
 ``enrich`` group past ``max_backlog`` entries waiting (not yet delivered) or in progress
-(pending), instead of letting the stream grow without bound or trimming work nobody has
+(pending), on dateline:raw and on the long lane dateline:raw:long together, instead of letting the stream grow without bound or trimming work nobody has
 done. That check is made where it cannot race, in the publishing script
 (:mod:`services.ingest.publish`). The figure here, read with one XINFO GROUPS and reused
 for ``CACHE_SECONDS``, serves what may be a moment late: the gauge, turning requests away
@@ -17,15 +17,16 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 from prometheus_client import Gauge
 
-from shared.streams import ENRICH_GROUP, RAW, unfinished
+from shared.streams import ENRICH_GROUP, streams_read_by, unfinished
 
 GROUP = ENRICH_GROUP
+STREAMS = streams_read_by(GROUP)  # dateline:raw and the long lane
 CACHE_SECONDS = 0.5
 RETRY_AFTER_SECONDS = 2
 
 BACKLOG = Gauge(
     "dateline_ingest_backlog_entries",
-    "Entries of dateline:raw the enrich group has not finished (lag + pending), last read.",
+    "Entries of dateline:raw and dateline:raw:long the enrich group has not finished (lag + pending), last read.",
 )
 
 
@@ -57,14 +58,19 @@ class Backlog:
 
     async def _read(self) -> int:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xinfo_groups(RAW)
-            pipe.xlen(RAW)
-            groups, length = await pipe.execute(raise_on_error=False)
-        if isinstance(groups, Exception):  # no stream yet: nothing is waiting
-            if "no such key" in str(groups).lower():
-                return 0
-            raise groups
-        if isinstance(length, Exception):
-            raise length
-        return unfinished(groups, int(length), GROUP)
+            for stream in STREAMS:
+                pipe.xinfo_groups(stream)
+                pipe.xlen(stream)
+            replies = await pipe.execute(raise_on_error=False)
+        return sum(_unfinished(*replies[n : n + 2]) for n in range(0, len(replies), 2))
+
+
+def _unfinished(groups: list | Exception, length: int | Exception) -> int:
+    if isinstance(groups, Exception):  # no stream yet: nothing is waiting
+        if "no such key" in str(groups).lower():
+            return 0
+        raise groups
+    if isinstance(length, Exception):
+        raise length
+    return unfinished(groups, int(length), GROUP)
 

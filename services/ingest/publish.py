@@ -24,12 +24,13 @@ from msgspec import Struct
 from redis.exceptions import NoScriptError
 
 from shared.schemas import RawArticle
-from shared.streams import DATA_FIELD, ENRICH_GROUP, RAW, entry_fields
+from shared.streams import DATA_FIELD, ENRICH_GROUP, RAW, RAW_LONG, entry_fields
 
 SEEN_PREFIX = "dateline:seen:"
 BACKLOG_GROUP = ENRICH_GROUP  # the group whose unfinished entries are the backlog
 
-# KEYS: the stream, then each article's seen-key, order after order.
+# KEYS: the stream, the long lane (dateline:raw:long, whose entries the enrich group also
+#       has to do), then each article's seen-key, order after order.
 # ARGV: TTL (s), the entry's field, the backlog limit, the group, the number of orders,
 #       each order's article count, then (content hash, entry JSON) per article.
 # Returns, per order: ('refused', entries it would have added), or (status, entry id or '')
@@ -41,23 +42,23 @@ _PUBLISH_SCRIPT = """
 local ttl, field, limit, group = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local orders = tonumber(ARGV[5])
 
-local function backlog()
-  local groups = redis.pcall('XINFO', 'GROUPS', KEYS[1])
+local function backlog(stream)
+  local groups = redis.pcall('XINFO', 'GROUPS', stream)
   if groups.err then return 0 end  -- no stream yet: nothing waits
   for _, info in ipairs(groups) do
     local fields = {}
     for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
     if fields['name'] == group then
-      local waiting = fields['lag'] or redis.call('XLEN', KEYS[1])
+      local waiting = fields['lag'] or redis.call('XLEN', stream)
       return tonumber(waiting) + tonumber(fields['pending'])
     end
   end
-  return redis.call('XLEN', KEYS[1])  -- nobody reads: everything waits
+  return redis.call('XLEN', stream)  -- nobody reads: everything waits
 end
 
-local unfinished = backlog()
+local unfinished = backlog(KEYS[1]) + backlog(KEYS[2])
 local out = {}
-local key, arg = 2, 6 + orders
+local key, arg = 3, 6 + orders
 for o = 1, orders do
   local size = tonumber(ARGV[5 + o])
   local adding = 0  -- an article twice in one order counts twice: never too few
@@ -121,7 +122,7 @@ async def publish(
     article of any order has been written.
     """
     articles = [article for order in orders for article in order]
-    keys = [RAW, *(seen_key(article.id) for article in articles)]
+    keys = [RAW, RAW_LONG, *(seen_key(article.id) for article in articles)]
     args: list[object] = [ttl_seconds, DATA_FIELD, max_backlog, BACKLOG_GROUP, len(orders)]
     args += [len(order) for order in orders]
     for article in articles:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from redis import Redis
 from typer.testing import CliRunner
 
 from dateline.cli import app
+from dateline.running import wait_until_searchable
 from dateline.state import write_state
 from shared.schemas import DeadLetter
 from shared.settings import load_settings
-from shared.streams import DLQ, RAW, entry_fields
+from shared.streams import DLQ, ENRICH_GROUP, GROUPS, RAW, RAW_LONG, entry_fields
+from tests.factories import raw_article
 
 
 def test_status_and_dlq_list_find_redis_through_the_stack_file(redis_url, tmp_path, env_clean):
@@ -35,3 +38,26 @@ def test_without_a_running_stack_the_cli_says_how_to_start_one(tmp_path, env_cle
     result = CliRunner().invoke(app, ["dlq", "list"], env={"DATELINE_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 2
     assert "no running Dateline found" in result.output and "bin/dateline up" in result.output
+
+
+def test_status_and_waiting_count_a_long_article_in_the_long_lane(redis_url, tmp_path, env_clean):
+    redis = Redis.from_url(redis_url)
+    redis.flushall()
+    for stream, groups in GROUPS.items():  # as the services make them: from 0
+        for group in groups:
+            redis.xgroup_create(stream, group, id="0", mkstream=True)
+    long_entry = redis.xadd(RAW_LONG, entry_fields(raw_article(1)))
+    redis.xreadgroup(ENRICH_GROUP, "enrich-busy", {RAW_LONG: ">"}, count=1)  # in NER, in slices
+    write_state(load_settings({"DATELINE_DATA_DIR": str(tmp_path)}), redis_url, "demo-key")
+    env = {"DATELINE_DATA_DIR": str(tmp_path), "COLUMNS": "80"}
+
+    status = CliRunner().invoke(app, ["status", "--json"], env=env)
+    assert status.exit_code == 0, status.output
+    [lane] = [s for s in json.loads(status.stdout)["streams"] if s["name"] == RAW_LONG]
+    assert lane["length"] == 1 and [(g["name"], g["pending"]) for g in lane["groups"]] == [(ENRICH_GROUP, 1)]
+    assert RAW_LONG in CliRunner().invoke(app, ["status"], env=env).output
+
+    assert wait_until_searchable(redis_url, 1, timeout_s=0.5) is False  # the long one is not done
+    redis.xack(RAW_LONG, ENRICH_GROUP, long_entry)
+    assert wait_until_searchable(redis_url, 1, timeout_s=30) is True
+

@@ -185,6 +185,6 @@ async def test_the_figure_is_reread_only_after_the_cache_time(redis):
     assert await backlog.size() == 0  # cached
     clock.now += 1.0
     assert await backlog.size() == 2 and not await backlog.full()
-    await redis.xadd("dateline:raw", {"__data__": b"{}"})
+    await redis.xadd("dateline:raw:long", {"__data__": b"{}"})  # the long lane counts too
     clock.now += 1.0
-    assert await backlog.full()
+    assert await backlog.size() == 3 and await backlog.full()

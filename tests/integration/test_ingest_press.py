@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from services.ingest.press import Press
 from services.ingest.publish import BacklogFull
 from shared.redis_server import free_port
-from shared.streams import RAW, ensure_groups
+from shared.streams import RAW, RAW_LONG, ensure_groups, entry_fields
 from tests.factories import raw_article
 
 LIMIT = 100_000
@@ -129,3 +129,14 @@ async def test_without_the_group_every_entry_counts(redis):
     await press.publish([raw_article(1), raw_article(2)])  # no stream yet, then no group
     with pytest.raises(BacklogFull):
         await press.publish([raw_article(3)])
+
+
+async def test_long_articles_set_aside_count_in_the_backlog(redis):
+    await ensure_groups(redis)
+    for n in range(2):  # moved to the long lane by a worker, not enriched yet
+        await redis.xadd(RAW_LONG, entry_fields(raw_article(100 + n)))
+    press = Press(redis, ttl_seconds=60, max_backlog=3)
+    with pytest.raises(BacklogFull):
+        await press.publish([raw_article(1), raw_article(2)])  # 2 + 2 > 3
+    [published] = await press.publish([raw_article(3)])  # 2 + 1 fits
+    assert published.status == "accepted"

@@ -106,7 +106,7 @@ def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0,
 def private_redis(settings: Settings) -> PrivateRedis:
     """The Redis `dateline up` runs when none is configured: AOF under the data directory."""
     directory = settings.data_path.resolve() / "redis"
-    return PrivateRedis(appendonly=True, directory=directory, fsync=settings.redis_fsync)
+    return PrivateRedis(appendonly=True, directory=directory, fsync=settings.redis_fsync, stop_with_parent=True)
 
 
 class Stack:

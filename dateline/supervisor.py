@@ -7,6 +7,12 @@ configuration (shared.settings.settings_or_exit): starting it again cannot help,
 left down and its last output line is logged as the reason. Every start, exit and
 restart is a ``service.*`` event. Stopping sends SIGTERM (services finish their in-flight
 batch), SIGKILLs what outlives the grace, and stops the private Redis after the services.
+
+If the supervisor itself is killed outright, its children are not left behind: each gets
+SIGTERM from the kernel (:mod:`shared.parent_death`) and stops as it would at Ctrl-C, and a
+service whose output pipe has lost its reader goes on without it (:mod:`shared.logging`).
+Redis stops at the same moment, so a batch whose ack then fails stays pending and is done
+again after the next start (its effect once: every write is an upsert).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import msgspec
 from msgspec import Struct
 
 from shared.logging import get_logger
+from shared.parent_death import stop_when_parent_dies
 from shared.redis_server import PrivateRedis, RedisServerError
 
 log = get_logger("dateline.supervisor")
@@ -174,8 +181,8 @@ class ServiceChild(Child):
 
     def spawn(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
-            self.spec.argv(), env={**env, **self.spec.env},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            self.spec.argv(), env={**env, **self.spec.env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            preexec_fn=stop_when_parent_dies(),  # noqa: PLW1509 - it takes no lock (shared.parent_death)
         )
         self.output = OutputTail(process.stdout, *self._sink())
         return process

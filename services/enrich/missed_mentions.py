@@ -243,13 +243,19 @@ def _title_case_line(text: str, at: int) -> bool:
     return i >= 0 and at < ends[i]
 
 
+_DATA_ROW = re.compile(r"\d|,[^,]*,")
+
+
 @lru_cache(maxsize=64)  # asked once per mention: the lines are read once per text
 def _headlines(text: str) -> tuple[list[int], list[int]]:
     """Where the Title Case headlines of ``text`` start and end: nearly every word of four
     letters or more capitalised (prose full of names still has its verbs in lower case),
-    no full stop at the end."""
+    no full stop at the end. A line with figures or a run of commas is a row of a table or
+    a list of names ("3. Rose Cheruiyot (Kenya) 15:05.41"), not a headline."""
     starts, ends = [], []
     for line in re.finditer(r"[^\n]+", text):
+        if _DATA_ROW.search(line.group()):
+            continue
         words = [w for w in re.findall(r"[A-Za-z][\w'-]*", line.group()) if len(w) > 3]
         capitalised = sum(w[0].isupper() for w in words)
         if len(words) >= 3 and capitalised >= 0.9 * len(words) and line.group().strip()[-1] != ".":

@@ -115,6 +115,11 @@ def title_parts(title: str) -> list[Region]:
     return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2) if edges[i] < edges[i + 1]]
 
 
+def title_separators(title: str) -> list[Region]:
+    """The " | ", " - ", " — " between a headline's pieces: no name spans one."""
+    return [m.span() for m in _TITLE_SEPARATOR.finditer(title)]
+
+
 def without_boilerplate(text: str, regions: list[Region]) -> str:
     """``text`` with its boilerplate blanked out: same length, so offsets still hold."""
     pieces, last = [], 0

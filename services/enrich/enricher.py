@@ -27,6 +27,7 @@ from services.enrich.boilerplate import (
     Region,
     boilerplate_regions,
     title_boilerplate,
+    title_separators,
     without_boilerplate,
 )
 from services.enrich.entities import (
@@ -39,6 +40,7 @@ from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.nlp import load_ner, model_version
 from services.enrich.passages import Passage, passages
+from services.enrich.recase import casing_of, recased_passages
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle, Place, RawArticle, enriched_from
 from shared.settings import Settings, load_settings
@@ -111,7 +113,7 @@ class Enricher:
         """One result per article, in order: the enriched article, or the exception that
         stopped it. One NER pass (``nlp.pipe``) over the whole batch."""
         enriched_at = datetime.now(UTC)
-        readings = [_attempt(read, raw, self.nlp.lang) for raw in raws]
+        readings = [_attempt(read, raw, self.nlp) for raw in raws]
         results: list[EnrichedArticle | Exception] = []
         for reading, mentions in zip(readings, self._recognised(readings), strict=True):
             if isinstance(mentions, Exception):  # also when reading it failed
@@ -129,7 +131,7 @@ class Enricher:
         then the enriched article (the one ``enrich_batch([raw])`` gives). Raises what
         stops it."""
         enriched_at = datetime.now(UTC)
-        reading = read(raw, self.nlp.lang)
+        reading = read(raw, self.nlp)
         yield None
         mentions: list[Mention] = []
         # Shortest first, as in a batch: the same mentions in the same order.
@@ -167,7 +169,7 @@ class Enricher:
             for passage in reading.passages
         ]
         found.sort(key=lambda item: len(item[1].text))
-        docs = self.nlp.pipe((p.text for _, p in found), batch_size=NER_BATCH_PASSAGES)
+        docs = self.nlp.pipe((p.for_ner for _, p in found), batch_size=NER_BATCH_PASSAGES)
         results: list[list[Mention] | Exception] = [
             reading if isinstance(reading, Exception) else [] for reading in readings
         ]
@@ -176,7 +178,7 @@ class Enricher:
         return results
 
     def _mentions_in(self, passages: Sequence[Passage]) -> list[Mention]:
-        docs = self.nlp.pipe((p.text for p in passages), batch_size=NER_BATCH_PASSAGES)
+        docs = self.nlp.pipe((p.for_ner for p in passages), batch_size=NER_BATCH_PASSAGES)
         found = []
         for passage, doc in zip(passages, docs, strict=True):
             found += mentions_in(passage, doc)
@@ -216,19 +218,25 @@ class Enricher:
         )
 
 
-def read(raw: RawArticle, model_language: str) -> Reading:
-    """The article prepared for NER: its boilerplate found, its passages cut. An article
-    in another language than the model's gets no passages: an English model reading
-    German finds names that are not there."""
+def read(raw: RawArticle, nlp: Language) -> Reading:
+    """The article prepared for NER: its boilerplate found, its passages cut (the title's
+    also at its separators: "SOCCER - JAPAN WIN"), its lines in capitals to be read
+    recased. An article in another language than the model's gets no
+    passages: an English model reading German finds names that are not there."""
     boilerplate = boilerplate_regions(raw.text, raw.source)
     in_title = title_boilerplate(raw.title, raw.source)
-    if raw.language != model_language:
+    if raw.language != nlp.lang:
         return Reading(raw, boilerplate, in_title, [])
+    casing = casing_of((raw.title, raw.text), frozenset(nlp.Defaults.stop_words))
     return Reading(
         raw,
         boilerplate,
         in_title,
-        passages("title", raw.title, in_title) + passages("text", raw.text, boilerplate),
+        recased_passages(
+            passages("title", raw.title, sorted(in_title + title_separators(raw.title)))
+            + passages("text", raw.text, boilerplate),
+            casing,
+        ),
     )
 
 

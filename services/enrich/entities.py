@@ -57,7 +57,7 @@ def mentions_in(passage: Passage, doc: Doc) -> list[Mention]:
                 passage.field,
                 passage.start + ent.start_char,
                 passage.start + ent.end_char,
-                ent.text,
+                passage.text[ent.start_char : ent.end_char],  # as written, not as read
                 ent.label_,
             )
         )

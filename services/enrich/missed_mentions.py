@@ -139,9 +139,7 @@ def abbreviates(acronym: str, name: str) -> bool:
     return all(letter in remaining for letter in letters)
 
 
-def _occurrences(
-    article: Article, names: Sequence[str]
-) -> dict[str, list[tuple[Field, int, int]]]:
+def _occurrences(article: Article, names: Sequence[str]) -> dict[str, list[tuple[Field, int, int]]]:
     """Where each name is written as a word of its own, outside boilerplate
     (case-sensitive), title first."""
     found: dict[str, list[tuple[Field, int, int]]] = {}

@@ -67,4 +67,3 @@ class Backlog:
         if isinstance(length, Exception):
             raise length
         return unfinished(groups, int(length), GROUP)
-

@@ -208,12 +208,19 @@ def with_repeats(article: Article, mentions: list[Mention]) -> list[Mention]:
 
 
 def _repeatable_names(mentions: Sequence[Mention]) -> dict[str, str]:
-    """Surface form -> its most frequent label, for names safe to look for verbatim."""
+    """Surface form -> its most frequent label, for names safe to look for verbatim. A
+    person's surname counts as a name of its own: "Havel" after "Vaclav Havel"."""
     votes: dict[str, Counter[str]] = {}
     for m in mentions:
         if m.label not in NUMERIC_LABELS and _is_distinctive(m.text):
             votes.setdefault(m.text, Counter())[m.label] += 1
+        surname = _SURNAME.search(m.text) if m.label == "PERSON" and " " in m.text else None
+        if surname and _is_distinctive(surname.group()):
+            votes.setdefault(surname.group(), Counter())["PERSON"] += 1
     return {text: counter.most_common(1)[0][0] for text, counter in votes.items()}
+
+
+_SURNAME = re.compile(r"(?<=\s)[^\W\d_][\w'’-]*$")
 
 
 def _is_distinctive(text: str) -> bool:

@@ -34,7 +34,7 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|[\"“(]\s*)$")
 class Casing(Struct, frozen=True):
     """How an article writes its words outside capitals, and its language's function words."""
 
-    forms: Mapping[str, str]  # casefolded word -> the form the article writes most
+    forms: Mapping[str, str]  # lower-cased word -> the form the article writes most
     function_words: frozenset[str]
 
 
@@ -55,7 +55,7 @@ def casing_of(texts: Iterable[str], function_words: frozenset[str]) -> Casing:
                 continue
             for word in _WORD.finditer(line):
                 if not _SENTENCE_START.search(line[: word.start()]):
-                    seen.setdefault(word.group().casefold(), Counter())[word.group()] += 1
+                    seen.setdefault(word.group().lower(), Counter())[word.group()] += 1
     forms = {key: counter.most_common(1)[0][0] for key, counter in seen.items()}
     return Casing(forms, function_words)
 
@@ -70,7 +70,7 @@ def recased(line: str, casing: Casing) -> str:
 
 
 def _word_cased(word: str, casing: Casing, first: bool) -> str:
-    key = word.casefold()
+    key = word.lower()
     form = casing.forms.get(key)
     if form is None and key in casing.function_words:
         form = key
@@ -86,10 +86,7 @@ def _same_length(original: str, form: str) -> str:
     ("ß", "İ"), and offsets must not move."""
     if len(form) != len(original):
         return original
-    return "".join(
-        f if len(f) == 1 and f.casefold() == o.casefold() else o
-        for o, f in zip(original, form, strict=True)
-    )
+    return "".join(f if f.lower() == o.lower() else o for o, f in zip(original, form, strict=True))
 
 
 def recased_passages(passages: Iterable[Passage], casing: Casing) -> list[Passage]:

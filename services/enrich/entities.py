@@ -241,10 +241,13 @@ _GPE_CODES = ("PPL", "ADM", "PCL")
 
 
 def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) -> list[Entity]:
-    """People and organisations whose every mention was resolved as a place, labelled as one.
+    """People whose every mention was resolved as a place, and organisations whose every
+    mention was resolved as a natural feature, labelled as places.
 
     The small model reads unfamiliar town names as people ("Abeokuta said ..."); once the
     gazetteer has placed each of those mentions, the people facet should not list them.
+    A river read as an organisation is a river too; but a town's name read as an
+    organisation is mostly one (its team, its government: "Karlsruhe beat Bochum").
     """
     kind_at = {
         (s.field, s.start, s.end): "GPE" if (p.feature_code or "").startswith(_GPE_CODES) else "LOC"
@@ -254,7 +257,9 @@ def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) ->
     relabelled = []
     for entity in entities:
         kinds = {kind_at.get((s.field, s.start, s.end)) for s in entity.spans}
-        if entity.label in {"PERSON", "ORG"} and None not in kinds:
+        if None not in kinds and (
+            entity.label == "PERSON" or kinds == {"LOC"} and entity.label == "ORG"
+        ):
             entity = msgspec.structs.replace(entity, label="GPE" if "GPE" in kinds else "LOC")
         relabelled.append(entity)
     return relabelled

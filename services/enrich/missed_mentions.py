@@ -3,6 +3,7 @@
 1. acronyms defined in the article: "Islamic State (IS)" makes every later bare "IS" a
    mention of Islamic State, even where NER missed or mislabelled it;
 2. wire agency credits ("With reporting by dpa, Reuters, and AFP") are organisations;
+   the sides of score lines and the rows of tables of results are teams (:mod:`tables`);
 3. repeats: a name NER recognised once is the same name where it appears again untagged
    (NER is inconsistent across a text, in headlines above all);
 4. listed places: in "the neighborhoods of Malayin, Samah, Khadra, and Karamah" the names
@@ -32,6 +33,7 @@ from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
 from services.enrich.name_search import NameSearch
 from services.enrich.passages import Regions
+from services.enrich.tables import claim_table_names
 from services.enrich.wire import agency_credits
 
 Field = Literal["title", "text"]
@@ -66,6 +68,7 @@ def with_missed_mentions(article: Article, mentions: Sequence[Mention]) -> Found
     found = confirmed_in_headlines(article, list(mentions))
     found, aliases = with_acronyms(article, found)
     found = with_agency_credits(article, found)
+    found = with_table_names(article, found)
     found = with_repeats(article, found)
     found = with_listed_places(article, found)
     return Found(sorted(found, key=lambda m: (m.field != "title", m.start)), aliases)
@@ -184,6 +187,16 @@ def with_agency_credits(article: Article, mentions: list[Mention]) -> list[Menti
             for start, end in agency_credits(line.group()):
                 s, e = line.start() + start, line.start() + end
                 _claim(found, Mention(field, s, e, text[s:e], "ORG"), widen=False)
+    return list(found)
+
+
+# -- tables of results -----------------------------------------------------------------------
+
+
+def with_table_names(article: Article, mentions: list[Mention]) -> list[Mention]:
+    found = MentionSet(mentions)
+    for field, text, skip in article.fields():
+        claim_table_names(field, text, skip, found)
     return list(found)
 
 

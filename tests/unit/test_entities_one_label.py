@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from services.enrich.entities import entities_of, without_legal_form
-from services.enrich.missed_mentions import Article, confirmed_in_headlines, with_repeats
-from tests.unit.test_entities import mention
+from services.enrich.entities import entities_of, relabelled_as_places, without_legal_form
+from services.enrich.missed_mentions import (
+    Article,
+    confirmed_in_headlines,
+    with_repeats,
+    with_table_names,
+)
+from shared.schemas import Entity, Span
+from tests.factories import place
+from tests.unit.test_entities import mention, spans_of
 
 STORY = (
     "Vaclav Havel spoke in Prague on Monday. Havel said the treaty would hold. "
@@ -83,3 +90,56 @@ def test_a_persons_surname_is_found_again_where_ner_missed_it():
     assert [STORY[m.start : m.end] for m in found if m.label == "PERSON"] == [
         "Vaclav Havel", "Havel", "Havel", "Havel",
     ]  # fmt: skip
+
+
+def test_a_town_read_as_an_organisation_stays_one_a_river_does_not():
+    text = "Karlsruhe beat Bochum 2-0. Fans lined the Ogun."
+    town, river = Span("text", 0, 9), Span("text", 42, 46)
+    assert (text[town.start : town.end], text[river.start : river.end]) == ("Karlsruhe", "Ogun")
+    entities = [
+        Entity(text="Karlsruhe", label="ORG", count=1, spans=[town]),
+        Entity(text="Ogun", label="ORG", count=1, spans=[river]),
+    ]
+    places = [
+        place("Karlsruhe", feature_code="PPLA2", spans=[town]),
+        place("Ogun", feature_code="STM", spans=[river]),
+    ]
+    labels = {e.text: e.label for e in relabelled_as_places(entities, places)}
+    assert labels == {"Karlsruhe": "ORG", "Ogun": "LOC"}
+
+
+RESULTS = (
+    "Results of English league matches on Saturday:\n"
+    "Newcastle 2 Wimbledon 0\n"
+    "Arsenal 3 Chelsea 1\n"
+    "Standings:\n"
+    "Red Star 4 4 0 0 9 3 12\n"
+    "Colin Montgomerie 69 70 71\n"
+    "Sponsor's accounts, in millions:\n"
+    "Sales 12.3 11.2\n"
+    "Net income 5.1 4.0\n"
+)
+
+
+def test_the_sides_of_score_lines_and_the_rows_of_a_results_table_are_teams():
+    mentions = [
+        mention(RESULTS, "English", "NORP"),
+        mention(RESULTS, "Newcastle", "GPE"),
+        mention(RESULTS, "Red Star 4 4", "ORG"),  # run into the figures
+        mention(RESULTS, "Colin Montgomerie", "PERSON"),
+    ]
+    found = with_table_names(Article("", RESULTS), mentions)
+    assert spans_of(RESULTS, found) == [
+        ("English", "NORP"),
+        ("Newcastle", "ORG"),
+        ("Wimbledon", "ORG"),
+        ("Arsenal", "ORG"),
+        ("Chelsea", "ORG"),
+        ("Red Star", "ORG"),
+        ("Colin Montgomerie", "PERSON"),  # a golfer's row
+    ]
+
+
+def test_a_table_of_figures_names_nothing():
+    text = "Six months to June 30\nSales 12.3 11.2\nNet income 5.1 4.0\nM1 63.02 62.83\n"
+    assert with_table_names(Article("", text), []) == []

@@ -139,4 +139,3 @@ def _field_for(entry: DeadLetterEntry) -> str:
             f"(known: {', '.join(GROUPS)})"
         )
     return INCOMING_FIELD if stream == INCOMING else DATA_FIELD
-

@@ -26,6 +26,8 @@ from services.enrich.mentions import Mention
 from services.enrich.passages import Passage
 from shared.schemas import Entity, Place, Span
 
+# Labels of other models' schemes in this one's: WikiNER's (the French model's) PER.
+LABEL_NAMES = {"PER": "PERSON"}
 NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # Short forms stand for a longer name of these kinds only: "York" is not "New York".
@@ -69,7 +71,7 @@ def mentions_in(passage: Passage, doc: Doc) -> list[Mention]:
                 passage.start + ent.start_char,
                 passage.start + ent.end_char,
                 passage.text[ent.start_char : ent.end_char],  # as written, not as read
-                ent.label_,
+                LABEL_NAMES.get(ent.label_, ent.label_),
             )
         )
         if mention is not None:

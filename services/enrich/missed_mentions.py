@@ -204,19 +204,27 @@ def with_table_names(article: Article, mentions: list[Mention]) -> list[Mention]
 
 
 def with_repeats(article: Article, mentions: list[Mention]) -> list[Mention]:
+    """Recognised names found again where NER missed them; in a line in capitals, written
+    in capitals ("SHEARER" after "Alan Shearer")."""
     labels = _repeatable_names(mentions)
     if not labels:
         return mentions
-    search = NameSearch(labels)  # the longest name first where several start at one place
+    in_capitals = {name.upper(): label for name, label in labels.items()}
+    search = NameSearch(labels.keys() | in_capitals.keys())  # longest first at one place
     recognised = MentionSet(mentions)
     taken = {(m.field, m.start, m.end) for m in mentions}
     added = []
     for field, text, skip in article.fields():
+        upper_case = _upper_case_lines(text)
         for start, end, name in search.longest_matches(text):
             if skip.cover(start, end) or recognised.overlapping(field, start, end):
                 continue
-            if (field, start, end) not in taken and not _inside_longer_name(text, start, end):
+            if (field, start, end) in taken:
+                continue
+            if name in labels and not _inside_longer_name(text, start, end):
                 added.append(Mention(field, start, end, name, labels[name]))
+            elif name in in_capitals and upper_case(start):
+                added.append(Mention(field, start, end, name, in_capitals[name]))
     return mentions + added
 
 

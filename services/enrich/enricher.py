@@ -76,6 +76,8 @@ class Geotagging(Protocol):
 
     def is_well_known(self, name: str) -> bool: ...
 
+    def is_own_name(self, name: str) -> bool: ...
+
 
 class Reading(Struct):
     """One article prepared for NER: what of its text is boilerplate, what NER reads, and

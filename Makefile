@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval lint clean
+.PHONY: install test test-unit demo up fuzz bench bench-cli bench-feeds bench-ingest bench-enrich bench-enrich-worker bench-search bench-pipeline bench-long bench-startup chaos eval eval-ner eval-languages lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -72,6 +72,14 @@ bench-long: install
 
 eval: install
 	$(RUN) python -m bench.eval_geo $(EVAL_ARGS)
+
+# entities on CoNLL-2003's development split: bare spaCy NER vs enrich_many (EVAL_ARGS=--errors ORG)
+eval-ner: install
+	$(RUN) python -m bench.eval_ner $(EVAL_ARGS)
+
+# places in real German and French pages (EVAL_ARGS="--pages DIR --errors")
+eval-languages: install
+	$(RUN) python -m bench.eval_languages $(EVAL_ARGS)
 
 lint: install
 	$(RUN) ruff check .

@@ -54,11 +54,7 @@ KEY = "chaos-key"
 POLL_S = 0.05
 INGEST_BACK_GOAL_S = 3.0
 CAUSE_WINDOW_S = 10.0  # an outage is put down to the kills this long before it began
-ACCEPTED = (
-    "accepted",
-    "updated",
-    "duplicate",
-)  # a 202's verdicts that leave the article in the system
+ACCEPTED = ("accepted", "updated", "duplicate")  # a 202's verdicts that leave the article in the system
 
 
 class Clock:
@@ -119,10 +115,7 @@ def kills_before(outage: Outage, kills: list[Kill]) -> list[Kill]:
 
 def cause(outage: Outage, kills: list[Kill]) -> str:
     before = kills_before(outage, kills)
-    return (
-        ", ".join(f"{k.target} killed at {k.at:.1f} s" for k in before)
-        or f"no kill in the {CAUSE_WINDOW_S:.0f} s before"
-    )
+    return ", ".join(f"{k.target} killed at {k.at:.1f} s" for k in before) or f"no kill in the {CAUSE_WINDOW_S:.0f} s before"
 
 
 def after_redis_kill_alone(outage: Outage, kills: list[Kill], own_process: str) -> bool:
@@ -154,9 +147,7 @@ class Monitor:
             while not self._stop.is_set():
                 began = self._clock.now()
                 up = _answers(self._probe, http)
-                self.samples.append(
-                    (self._clock.now(), up)
-                )  # when it was seen, as a client sees it
+                self.samples.append((self._clock.now(), up))  # when it was seen, as a client sees it
                 self._stop.wait(max(0.0, began + POLL_S - self._clock.now()))
 
     def stop(self) -> list[Outage]:
@@ -190,17 +181,13 @@ def redis_answers(url: str) -> Callable[[httpx.Client], bool]:
 # -- the producer ------------------------------------------------------------------------
 
 
-def post_all(
-    base_url: str, articles: list[dict], rate: float, batch: int, clock: Clock, rng: random.Random
-) -> Posting:
+def post_all(base_url: str, articles: list[dict], rate: float, batch: int, clock: Clock,
+             rng: random.Random) -> Posting:
     """Post every article at ``rate`` per second, in requests of 1..``batch``; resend what was refused."""
     posting = Posting()
     started = clock.now()
-    with httpx.Client(
-        base_url=base_url,
-        timeout=30.0,
-        headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/x-ndjson"},
-    ) as http:
+    with httpx.Client(base_url=base_url, timeout=30.0, headers={"Authorization": f"Bearer {KEY}",
+                                                                 "Content-Type": "application/x-ndjson"}) as http:
         sent = 0
         while sent < len(articles):
             chunk = articles[sent : sent + rng.randint(1, batch)]
@@ -215,16 +202,12 @@ def _pace(clock: Clock, due: float) -> None:
         time.sleep(ahead)  # the producer's schedule, not a wait for a result
 
 
-def _post_until_taken(
-    http: httpx.Client, chunk: list[dict], posting: Posting, clock: Clock
-) -> None:
+def _post_until_taken(http: httpx.Client, chunk: list[dict], posting: Posting, clock: Clock) -> None:
     body = b"\n".join(msgspec.json.encode(article) for article in chunk)
     deadline = time.monotonic() + 300
     while True:
         if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"ingest took no request for 300 s (requests sent again: {dict(posting.retries)})"
-            )
+            raise RuntimeError(f"ingest took no request for 300 s (requests sent again: {dict(posting.retries)})")
         try:
             response = http.post("/v1/articles", content=body)
         except httpx.HTTPError as exc:
@@ -249,13 +232,9 @@ def _post_until_taken(
 # -- the chaos ---------------------------------------------------------------------------
 
 
-def kill_plan(
-    targets: list[str], kills: int, window: tuple[float, float], rng: random.Random
-) -> list[tuple[float, str]]:
+def kill_plan(targets: list[str], kills: int, window: tuple[float, float], rng: random.Random) -> list[tuple[float, str]]:
     """``kills`` (time, target) pairs in ``window``, in time order: every target at least once when there are kills enough."""
-    chosen = (
-        rng.sample(targets, len(targets)) if kills >= len(targets) else rng.sample(targets, kills)
-    )
+    chosen = rng.sample(targets, len(targets)) if kills >= len(targets) else rng.sample(targets, kills)
     chosen += [rng.choice(targets) for _ in range(kills - len(chosen))]
     rng.shuffle(chosen)
     times = sorted(rng.uniform(*window) for _ in range(kills))
@@ -265,9 +244,7 @@ def kill_plan(
 class Killer:
     """SIGKILLs the supervised processes on schedule and times how long each takes to be ready again."""
 
-    def __init__(
-        self, stack: Stack, ready_probes: dict[str, Callable[[httpx.Client], bool]], clock: Clock
-    ):
+    def __init__(self, stack: Stack, ready_probes: dict[str, Callable[[httpx.Client], bool]], clock: Clock):
         self.stack = stack
         self.ready_probes = ready_probes
         self.clock = clock
@@ -325,9 +302,7 @@ class Killer:
 # -- the drain and the verdict -----------------------------------------------------------
 
 
-def drain(
-    redis_url: str, search: httpx.Client, expected: int, timeout_s: float, clock: Clock
-) -> float | None:
+def drain(redis_url: str, search: httpx.Client, expected: int, timeout_s: float, clock: Clock) -> float | None:
     """When every accepted article was indexed, or nothing was left to do; None at the deadline."""
     client = redis.Redis.from_url(redis_url, socket_timeout=2.0)
     deadline = time.monotonic() + timeout_s
@@ -349,10 +324,8 @@ def drain(
 
 def _progress(client: redis.Redis, search: httpx.Client) -> tuple[int | None, int | None]:
     try:
-        left = sum(
-            unfinished(client.xinfo_groups(stream), client.xlen(stream), group)
-            for stream, group in ((RAW, "enrich"), (ENRICHED, "index"))
-        )
+        left = sum(unfinished(client.xinfo_groups(stream), client.xlen(stream), group)
+                   for stream, group in ((RAW, "enrich"), (ENRICHED, "index")))
     except redis.RedisError:
         left = None
     try:
@@ -374,101 +347,58 @@ class Verdict(msgspec.Struct):
 
 
 def verdict(search: httpx.Client, redis_url: str, accepted: set[str]) -> Verdict:
-    lost = [
-        article_id
-        for article_id in sorted(accepted)
-        if search.get(f"/v1/articles/{article_id}").status_code != 200
-    ]
+    lost = [article_id for article_id in sorted(accepted)
+            if search.get(f"/v1/articles/{article_id}").status_code != 200]
     client = redis.Redis.from_url(redis_url)
     try:
         dead = client.xlen(DLQ)
     finally:
         client.close()
-    return Verdict(
-        found=len(accepted) - len(lost),
-        lost=lost,
-        documents=search.get("/v1/stats").json()["documents"],
-        dead_lettered=dead,
-    )
+    return Verdict(found=len(accepted) - len(lost), lost=lost, documents=search.get("/v1/stats").json()["documents"],
+                   dead_lettered=dead)
 
 
 # -- the report --------------------------------------------------------------------------
 
 
-def report(
-    args,
-    settings: Settings,
-    posting: Posting,
-    kills: list[Kill],
-    downs: dict[str, list[Outage]],
-    result: Verdict,
-    drained: bool,
-    drain_s: float,
-    posting_s: float,
-) -> None:
-    print(
-        f"\nchaos: {args.articles:,} articles posted over {posting_s:.0f} s in NDJSON requests of 1-{args.batch}, "
-        f"{len(kills)} SIGKILLs, {args.workers} enrich workers, claim_idle_ms {settings.claim_idle_ms}, "
-        f"Redis AOF fsync {settings.redis_fsync}, seed {args.seed}"
-    )
+def report(args, settings: Settings, posting: Posting, kills: list[Kill], downs: dict[str, list[Outage]],
+           result: Verdict, drained: bool, drain_s: float, posting_s: float) -> None:
+    print(f"\nchaos: {args.articles:,} articles posted over {posting_s:.0f} s in NDJSON requests of 1-{args.batch}, "
+          f"{len(kills)} SIGKILLs, {args.workers} enrich workers, claim_idle_ms {settings.claim_idle_ms}, "
+          f"Redis AOF fsync {settings.redis_fsync}, seed {args.seed}")
     print("\nkills (time since the first post; back = ready again):")
     for kill in kills:
         back = "not back" if kill.back_after is None else f"back after {kill.back_after:.1f} s"
         print(f"  {kill.at:7.1f} s  {kill.target:<10} {back}")
     retries = ", ".join(f"{why} {n}" for why, n in posting.retries.most_common()) or "none"
-    print(
-        f"\naccepted        {len(posting.accepted):,} unique articles ({posting.rejected} rejected; "
-        f"requests sent again: {retries})"
-    )
-    print(
-        f"lost            {len(result.lost):,}"
-        + (f"  e.g. {', '.join(result.lost[:5])}" if result.lost else "")
-    )
-    print(
-        f"duplicated      {result.duplicated:,}  ({result.documents:,} documents in the index, "
-        f"{result.found:,} accepted ids found)"
-    )
+    print(f"\naccepted        {len(posting.accepted):,} unique articles ({posting.rejected} rejected; "
+          f"requests sent again: {retries})")
+    print(f"lost            {len(result.lost):,}" + (f"  e.g. {', '.join(result.lost[:5])}" if result.lost else ""))
+    print(f"duplicated      {result.duplicated:,}  ({result.documents:,} documents in the index, "
+          f"{result.found:,} accepted ids found)")
     print(f"dead-lettered   {result.dead_lettered:,}")
-    print(
-        f"time to drain   {drain_s:.1f} s from the last accepted post"
-        + ("" if drained else " (TIMED OUT)")
-    )
+    print(f"time to drain   {drain_s:.1f} s from the last accepted post" + ("" if drained else " (TIMED OUT)"))
     print("\nunreachable (polled every 50 ms):")
     for name, found in downs.items():
         longest = max((o.seconds for o in found), default=0.0)
         total = sum(o.seconds for o in found)
-        print(
-            f"  {name:<34} longest {longest:5.1f} s, total {total:5.1f} s, {len(found)} outage(s)"
-        )
+        print(f"  {name:<34} longest {longest:5.1f} s, total {total:5.1f} s, {len(found)} outage(s)")
         for outage in found:
-            print(
-                f"      {outage.start:7.1f} s for {outage.seconds:5.1f} s  after {cause(outage, kills)}"
-            )
+            print(f"      {outage.start:7.1f} s for {outage.seconds:5.1f} s  after {cause(outage, kills)}")
     goals(kills, downs, result, drained)
     print(f"\nmachine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
 
 
-def goals(
-    kills: list[Kill], downs: dict[str, list[Outage]], result: Verdict, drained: bool
-) -> None:
-    search_during_redis = sum(
-        o.seconds for o in downs["search"] if after_redis_kill_alone(o, kills, "index")
-    )
+def goals(kills: list[Kill], downs: dict[str, list[Outage]], result: Verdict, drained: bool) -> None:
+    search_during_redis = sum(o.seconds for o in downs["search"] if after_redis_kill_alone(o, kills, "index"))
     ingest_back = [k.back_after for k in kills if k.target == "ingest"]
     slowest = max((b if b is not None else float("inf") for b in ingest_back), default=0.0)
     checks = [
         ("0 lost", drained and not result.lost, f"{len(result.lost)}"),
         ("0 duplicated", result.duplicated == 0, f"{result.duplicated}"),
-        (
-            "search unreachable 0 s through Redis restarts",
-            search_during_redis == 0,
-            f"{search_during_redis:.1f} s",
-        ),
-        (
-            f"ingest back within {INGEST_BACK_GOAL_S:.0f} s of a kill",
-            slowest <= INGEST_BACK_GOAL_S,
-            f"slowest {slowest:.1f} s" if ingest_back else "ingest was not killed",
-        ),
+        ("search unreachable 0 s through Redis restarts", search_during_redis == 0, f"{search_during_redis:.1f} s"),
+        (f"ingest back within {INGEST_BACK_GOAL_S:.0f} s of a kill", slowest <= INGEST_BACK_GOAL_S,
+         f"slowest {slowest:.1f} s" if ingest_back else "ingest was not killed"),
     ]
     print("\ngoals:")
     for goal, met, figure in checks:
@@ -483,9 +413,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     gazetteer = ROOT / "data" / "gazetteer"
     if not gazetteer.is_dir():
-        raise SystemExit(
-            f"no gazetteer at {gazetteer}: build it once with `dateline gazetteer build`"
-        )
+        raise SystemExit(f"no gazetteer at {gazetteer}: build it once with `dateline gazetteer build`")
     workdir = Path(tempfile.mkdtemp(prefix="dateline-chaos-"))
     env = {
         "DATELINE_DATA_DIR": str(workdir),
@@ -498,15 +426,11 @@ def main() -> None:
         **({"DATELINE_CLAIM_IDLE_MS": str(args.claim_idle_ms)} if args.claim_idle_ms else {}),
         **({"DATELINE_REDIS_FSYNC": args.fsync} if args.fsync else {}),
     }
-    settings = load_settings(
-        env
-    )  # the private Redis of `dateline up`, whatever this shell points at
+    settings = load_settings(env)  # the private Redis of `dateline up`, whatever this shell points at
     stack = Stack(settings, args.workers, log_dir=workdir / "logs", extra_env=env)
     stack.start()
     stop = threading.Event()
-    supervising = threading.Thread(
-        target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True
-    )
+    supervising = threading.Thread(target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True)
     supervising.start()
     try:
         missing = wait_until_ready(readiness_urls(settings, args.workers), timeout_s=300)
@@ -528,45 +452,25 @@ def _run(args, settings: Settings, stack: Stack, rng: random.Random) -> None:
     monitors = {
         "search": Monitor("search", http_ok(f"{search_base}/v1/search?size=1"), clock).start(),
         "ingest (answers /healthz)": Monitor("ingest", http_ok(f"{base}/healthz"), clock).start(),
-        "ingest (accepts: /readyz)": Monitor(
-            "ingest-ready", http_ok(f"{base}/readyz"), clock
-        ).start(),
+        "ingest (accepts: /readyz)": Monitor("ingest-ready", http_ok(f"{base}/readyz"), clock).start(),
     }
-    articles = [
-        dict(a, url=f"{a['url']}-chaos-{n}")
-        for n, a in enumerate(sample_articles(args.articles, seed=args.seed))
-    ]
+    articles = [dict(a, url=f"{a['url']}-chaos-{n}") for n, a in enumerate(sample_articles(args.articles, seed=args.seed))]
     posting_s = args.articles / args.rate
     killer = Killer(stack, ready, clock)
     plan = kill_plan(list(ready), args.kills, (0.05 * posting_s, 0.95 * posting_s), rng)
     chaos = threading.Thread(target=killer.run, args=(plan,), daemon=True)
     chaos.start()
     posting = post_all(base, articles, args.rate, args.batch, clock, rng)
-    print(
-        f"posted: {len(posting.accepted):,} accepted at {clock.now():.1f} s; draining",
-        file=sys.stderr,
-    )
+    print(f"posted: {len(posting.accepted):,} accepted at {clock.now():.1f} s; draining", file=sys.stderr)
     chaos.join()
     with httpx.Client(base_url=search_base, timeout=30.0) as search:
-        drained_at = drain(
-            stack.redis_url, search, len(posting.accepted), args.drain_timeout, clock
-        )
+        drained_at = drain(stack.redis_url, search, len(posting.accepted), args.drain_timeout, clock)
         drained = drained_at is not None
         drain_s = (clock.now() if drained_at is None else drained_at) - posting.last_accepted_at
         killer.join()
         downs = {name: monitor.stop() for name, monitor in monitors.items()}
         result = verdict(search, stack.redis_url, posting.accepted)
-    report(
-        args,
-        settings,
-        posting,
-        killer.kills,
-        downs,
-        result,
-        drained,
-        drain_s,
-        posting.last_accepted_at,
-    )
+    report(args, settings, posting, killer.kills, downs, result, drained, drain_s, posting.last_accepted_at)
     if result.lost or result.duplicated or not drained:
         raise SystemExit(1)
 
@@ -580,18 +484,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="enrich worker processes")
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="seconds")
-    parser.add_argument(
-        "--claim-idle-ms",
-        type=int,
-        default=0,
-        help="DATELINE_CLAIM_IDLE_MS for the run (default: the setting's)",
-    )
-    parser.add_argument(
-        "--fsync",
-        choices=("always", "everysec"),
-        default="",
-        help="DATELINE_REDIS_FSYNC for the run (default: the setting's)",
-    )
+    parser.add_argument("--claim-idle-ms", type=int, default=0,
+                        help="DATELINE_CLAIM_IDLE_MS for the run (default: the setting's)")
+    parser.add_argument("--fsync", choices=("always", "everysec"), default="",
+                        help="DATELINE_REDIS_FSYNC for the run (default: the setting's)")
     return parser.parse_args()
 
 

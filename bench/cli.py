@@ -46,9 +46,7 @@ COMMANDS = [
 def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(
-        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
-    )
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -56,50 +54,29 @@ def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, floa
 
 def measure(label: str, argv: list[str], cwd: Path, env: dict[str, str], rounds: int) -> None:
     walls, cpus = zip(*(_timed(argv, cwd, env) for _ in range(rounds)), strict=True)
-    print(
-        f"  {label:<28} {statistics.median(walls) * 1000:7.0f} ms wall {statistics.median(cpus) * 1000:7.0f} ms CPU"
-    )
+    print(f"  {label:<28} {statistics.median(walls) * 1000:7.0f} ms wall {statistics.median(cpus) * 1000:7.0f} ms CPU")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--root", type=Path, default=Path.cwd(), help="the checkout whose CLI to time"
-    )
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the checkout whose CLI to time")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         empty = Path(data) / "empty"
         empty.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-        env |= {
-            "DATELINE_DATA_DIR": data,
-            "DATELINE_INGEST_PORT": str(free_port()),
-            "DATELINE_SEARCH_PORT": str(free_port()),
-            "COLUMNS": "80",
-        }
+        env |= {"DATELINE_DATA_DIR": data, "DATELINE_INGEST_PORT": str(free_port()),
+                "DATELINE_SEARCH_PORT": str(free_port()), "COLUMNS": "80"}
         python = [sys.executable]
         print(f"{args.root.resolve()}: median of {args.rounds} runs")
         measure("baseline: python -c pass", [*python, "-c", "pass"], args.root, env, args.rounds)
-        measure(
-            "baseline: import typer", [*python, "-c", "import typer"], args.root, env, args.rounds
-        )
-        measure(
-            "baseline: 1-command typer --help",
-            [*python, "-c", MINIMAL_TYPER, "--help"],
-            args.root,
-            env,
-            args.rounds,
-        )
+        measure("baseline: import typer", [*python, "-c", "import typer"], args.root, env, args.rounds)
+        measure("baseline: 1-command typer --help", [*python, "-c", MINIMAL_TYPER, "--help"], args.root, env, args.rounds)
         for command in COMMANDS:
             argv = [a.replace("{empty}", str(empty)) for a in command]
-            measure(
-                "dateline " + " ".join(command).replace("{empty}", "DIR"),
-                [*python, "-c", RUN_CLI, *argv],
-                args.root,
-                env,
-                args.rounds,
-            )
+            measure("dateline " + " ".join(command).replace("{empty}", "DIR"),
+                    [*python, "-c", RUN_CLI, *argv], args.root, env, args.rounds)
 
 
 if __name__ == "__main__":

@@ -34,14 +34,10 @@ def main() -> None:
     bare = [_run(["-c", "pass"]) for _ in range(args.runs)]
     spacy = [_run(["-c", "import spacy"]) for _ in range(args.runs)]
     print(f"{args.runs} runs, medians (s); load average {os.getloadavg()[0]:.1f}")
-    print(
-        f"  python -m services.enrich: /healthz {statistics.median(up):.2f}, "
-        f"/readyz 200 {statistics.median(ready):.2f} (max {max(ready):.2f})"
-    )
-    print(
-        f"  baseline: python -c pass {statistics.median(bare):.2f}, "
-        f"import spacy {statistics.median(spacy):.2f}"
-    )
+    print(f"  python -m services.enrich: /healthz {statistics.median(up):.2f}, "
+          f"/readyz 200 {statistics.median(ready):.2f} (max {max(ready):.2f})")
+    print(f"  baseline: python -c pass {statistics.median(bare):.2f}, "
+          f"import spacy {statistics.median(spacy):.2f}")
 
 
 def _start_once(redis_url: str) -> tuple[float, float]:

@@ -86,19 +86,15 @@ def measure(directory: Path, rounds: int) -> None:
     print(f"\n{directory}: {len(files)} files")
     print("  formats: " + ", ".join(f"{kind} {n}" for kind, n in formats.most_common()))
     for reason, n in not_feeds.most_common():
-        print(
-            f"  not a feed: {n} files ({reason}), e.g. {examples['not a feed: ' + reason].relative_to(directory)}"
-        )
+        print(f"  not a feed: {n} files ({reason}), e.g. {examples['not a feed: ' + reason].relative_to(directory)}")
     print(f"  feeds without items: {itemless} files; feeds that gave an article: {giving} files")
     share = taken / found if found else 0.0
     print(f"  items: {found}; became articles: {taken} ({share:.1%}); refused: {found - taken}")
     for category, n in refusals.most_common():
         print(f"    {n:5d}  {category}   e.g. {examples[category].relative_to(directory)}")
     ours, baseline = _timings(contents, rounds)
-    print(
-        f"  per file, median of {rounds} rounds: shared.feeds {ours * 1e6:.0f} µs, "
-        f"feedparser.parse alone (baseline) {baseline * 1e6:.0f} µs"
-    )
+    print(f"  per file, median of {rounds} rounds: shared.feeds {ours * 1e6:.0f} µs, "
+          f"feedparser.parse alone (baseline) {baseline * 1e6:.0f} µs")
 
 
 def _timings(contents: list[tuple[Path, bytes]], rounds: int) -> tuple[float, float]:
@@ -125,9 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     for directory in args.directories:
         if not directory.is_dir():
-            parser.error(
-                f"{directory}: not a directory (see this module's docstring for the fixtures)"
-            )
+            parser.error(f"{directory}: not a directory (see this module's docstring for the fixtures)")
         measure(directory, args.rounds)
 
 

@@ -34,29 +34,20 @@ def main() -> None:
     parser.add_argument("--command", default="serve", choices=("serve", "search"))
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="dateline-baseline-") as baseline,
-        PrivateRedis() as redis,
-    ):
-        archive = subprocess.run(
-            ["git", "-C", str(HERE), "archive", args.baseline], check=True, capture_output=True
-        )
+    with tempfile.TemporaryDirectory(prefix="dateline-baseline-") as baseline, PrivateRedis() as redis:
+        archive = subprocess.run(["git", "-C", str(HERE), "archive", args.baseline], check=True, capture_output=True)
         subprocess.run(["tar", "-x", "-C", baseline], input=archive.stdout, check=True)
         trees = {f"baseline {args.baseline}": Path(baseline), "this tree": HERE}
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
         for _ in range(args.rounds):
             for name, tree in trees.items():
                 runs[name].append(start_to_ready(tree, args.command, redis.url))
-    print(
-        f"python -m services.index {args.command}: spawn -> /readyz 200, {args.rounds} rounds, "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+    print(f"python -m services.index {args.command}: spawn -> /readyz 200, {args.rounds} rounds, "
+          f"load average {os.getloadavg()[0]:.1f}")
     for name, samples in runs.items():
         walls, cpus = [w for w, _ in samples], [c for _, c in samples]
-        print(
-            f"  {name:<24} wall median {statistics.median(walls):5.2f} s (min {min(walls):5.2f})   "
-            f"CPU median {statistics.median(cpus):5.2f} s"
-        )
+        print(f"  {name:<24} wall median {statistics.median(walls):5.2f} s (min {min(walls):5.2f})   "
+              f"CPU median {statistics.median(cpus):5.2f} s")
 
 
 def start_to_ready(tree: Path, command: str, redis_url: str) -> tuple[float, float]:
@@ -64,17 +55,10 @@ def start_to_ready(tree: Path, command: str, redis_url: str) -> tuple[float, flo
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="dateline-startup-") as data:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-        env.update(
-            DATELINE_REDIS_URL=redis_url,
-            DATELINE_DATA_DIR=data,
-            DATELINE_SEARCH_PORT=str(port),
-            DATELINE_LOG_LEVEL="WARNING",
-            PYTHONPATH=str(tree),
-        )
+        env.update(DATELINE_REDIS_URL=redis_url, DATELINE_DATA_DIR=data, DATELINE_SEARCH_PORT=str(port),
+                   DATELINE_LOG_LEVEL="WARNING", PYTHONPATH=str(tree))
         started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.index", command], env=env, cwd=tree
-        )
+        process = subprocess.Popen([sys.executable, "-m", "services.index", command], env=env, cwd=tree)
         try:
             while not _ready(port):
                 if process.poll() is not None:

@@ -71,14 +71,12 @@ def _paragraph(rng: random.Random, sentences: int) -> str:
 
 def text_articles(rng: random.Random, count: int, tag: str) -> list[bytes]:
     return [
-        msgspec.json.encode(
-            {
-                "url": f"https://news.example.com/{tag}/story-{n}?utm_source=bench",
-                "title": _paragraph(rng, 1)[:90],
-                "text": "\n\n".join(_paragraph(rng, 5) for _ in range(5)),
-                "published_at": "2026-11-24T10:00:00Z",
-            }
-        )
+        msgspec.json.encode({
+            "url": f"https://news.example.com/{tag}/story-{n}?utm_source=bench",
+            "title": _paragraph(rng, 1)[:90],
+            "text": "\n\n".join(_paragraph(rng, 5) for _ in range(5)),
+            "published_at": "2026-11-24T10:00:00Z",
+        })
         for n in range(count)
     ]
 
@@ -94,13 +92,11 @@ def html_articles(rng: random.Random, count: int, tag: str) -> list[bytes]:
         )
 
     return [
-        msgspec.json.encode(
-            {
-                "url": f"https://news.example.com/{tag}/page-{n}",
-                "title": _paragraph(rng, 1)[:90],
-                "html": page(),
-            }
-        )
+        msgspec.json.encode({
+            "url": f"https://news.example.com/{tag}/page-{n}",
+            "title": _paragraph(rng, 1)[:90],
+            "html": page(),
+        })
         for n in range(count)
     ]
 
@@ -194,9 +190,7 @@ async def xadd_single(redis_url: str, articles: list[bytes], connections: int) -
     return len(articles) / elapsed
 
 
-async def xadd_bulk(
-    redis_url: str, articles: list[bytes], size: int, connections: int = 2
-) -> float:
+async def xadd_bulk(redis_url: str, articles: list[bytes], size: int, connections: int = 2) -> float:
     client = aioredis.Redis.from_url(redis_url, max_connections=connections)
 
     async def add(_lane: int, batch: list[bytes]) -> None:
@@ -224,9 +218,7 @@ def start_ingest(redis_url: str, port: int, log_path: Path, log_level: str) -> s
         "DATELINE_MAX_BACKLOG": "100000000",  # no enrich workers here: never push back
     }
     log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.ingest"], env=env, stderr=log, stdout=log
-    )
+    process = subprocess.Popen([sys.executable, "-m", "services.ingest"], env=env, stderr=log, stdout=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -278,22 +270,15 @@ async def one_round(redis_url: str, port: int, pid: int, round_no: int, args) ->
     html = html_articles(rng, args.html, f"html-{round_no}")
     figures = {
         "single POST (text)": await measure(
-            pid,
-            len(single),
+            pid, len(single),
             http_single(port, single, args.connections),
             xadd_single(redis_url, single, args.connections),
         ),
         f"bulk NDJSON x{args.batch} (text)": await measure(
-            pid,
-            len(bulk),
-            http_bulk(port, bulk, args.batch),
-            xadd_bulk(redis_url, bulk, args.batch),
+            pid, len(bulk), http_bulk(port, bulk, args.batch), xadd_bulk(redis_url, bulk, args.batch)
         ),
         f"bulk NDJSON x{args.batch} (HTML)": await measure(
-            pid,
-            len(html),
-            http_bulk(port, html, args.batch),
-            xadd_bulk(redis_url, html, args.batch),
+            pid, len(html), http_bulk(port, html, args.batch), xadd_bulk(redis_url, html, args.batch)
         ),
     }
     await empty_streams(redis_url)
@@ -302,32 +287,22 @@ async def one_round(redis_url: str, port: int, pid: int, round_no: int, args) ->
 
 def report(rounds: list[dict[str, Figures]], args) -> None:
     goals = {"single": 1_000, "bulk": 5_000}
-    print(
-        f"\ningest throughput, articles/s, median of {len(rounds)} round(s) "
-        f"(single: {args.single} articles over {args.connections} connections; "
-        f"bulk: {args.bulk} text / {args.html} HTML articles over 2 connections)"
-    )
-    print(
-        f"{'path':<28}{'ingest HTTP':>12}{'raw XADD':>10}{'ratio':>7}"
-        f"{'per ingest CPU-s':>18}{'goal':>7}"
-    )
+    print(f"\ningest throughput, articles/s, median of {len(rounds)} round(s) "
+          f"(single: {args.single} articles over {args.connections} connections; "
+          f"bulk: {args.bulk} text / {args.html} HTML articles over 2 connections)")
+    print(f"{'path':<28}{'ingest HTTP':>12}{'raw XADD':>10}{'ratio':>7}"
+          f"{'per ingest CPU-s':>18}{'goal':>7}")
     for path in rounds[0]:
         http = statistics.median(r[path].http for r in rounds)
         xadd = statistics.median(r[path].xadd for r in rounds)
         cpu = statistics.median(r[path].cpu for r in rounds)
-        goal = (
-            goals["single" if path.startswith("single") else "bulk"] if "HTML" not in path else None
-        )
+        goal = goals["single" if path.startswith("single") else "bulk"] if "HTML" not in path else None
         verdict = "" if goal is None else ("met" if http >= goal else "missed")
         print(f"{path:<28}{http:>12,.0f}{xadd:>10,.0f}{http / xadd:>7.2f}{cpu:>18,.0f}{verdict:>7}")
-    print(
-        "\nper round, HTTP / XADD: "
-        + "; ".join(", ".join(f"{f.http:,.0f}/{f.xadd:,.0f}" for f in r.values()) for r in rounds)
-    )
-    print(
-        "'per ingest CPU-s': articles per second of CPU the ingest process used, which the "
-        "machine's other load does not change much"
-    )
+    print("\nper round, HTTP / XADD: "
+          + "; ".join(", ".join(f"{f.http:,.0f}/{f.xadd:,.0f}" for f in r.values()) for r in rounds))
+    print("'per ingest CPU-s': articles per second of CPU the ingest process used, which the "
+          "machine's other load does not change much")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
 
 
@@ -340,29 +315,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="articles per NDJSON request")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--log-level", default="INFO", help="ingest's; INFO logs every article")
-    parser.add_argument(
-        "--fsync",
-        default="off",
-        help="Redis AOF policies to compare, comma-separated: off, everysec, always "
-        "(e.g. everysec,always: one Redis and ingest each, rounds alternating)",
-    )
+    parser.add_argument("--fsync", default="off",
+                        help="Redis AOF policies to compare, comma-separated: off, everysec, always "
+                             "(e.g. everysec,always: one Redis and ingest each, rounds alternating)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="dateline-bench-ingest-"))
     policies = args.fsync.split(",")
     if unknown := set(policies) - set(FSYNC_POLICIES):
-        parser.error(
-            f"--fsync: unknown {', '.join(sorted(unknown))}; choose from {', '.join(FSYNC_POLICIES)}"
-        )
+        parser.error(f"--fsync: unknown {', '.join(sorted(unknown))}; choose from {', '.join(FSYNC_POLICIES)}")
     rounds: dict[str, list[dict[str, Figures]]] = {policy: [] for policy in policies}
     with contextlib.ExitStack() as running:
-        targets = {
-            policy: running.enter_context(_ingest_on_redis(workdir, policy, args.log_level))
-            for policy in policies
-        }
-        for round_no in range(
-            args.rounds
-        ):  # policies alternate: the machine's load hits each alike
+        targets = {policy: running.enter_context(_ingest_on_redis(workdir, policy, args.log_level))
+                   for policy in policies}
+        for round_no in range(args.rounds):  # policies alternate: the machine's load hits each alike
             for policy, (redis_url, port, pid) in targets.items():
                 rounds[policy].append(asyncio.run(one_round(redis_url, port, pid, round_no, args)))
             print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)

@@ -48,9 +48,7 @@ uvicorn.run(Litestar([readyz]), host="127.0.0.1", port={port}, log_level="warnin
 # -- start-to-ready ----------------------------------------------------------------------
 
 
-def seconds_to_ready(
-    command: list[str], port: int, env: dict[str, str], log: Path
-) -> tuple[float, float]:
+def seconds_to_ready(command: list[str], port: int, env: dict[str, str], log: Path) -> tuple[float, float]:
     """Wall-clock seconds from spawn to the first /readyz 200, and the CPU seconds the
     process used meanwhile (what the wall clock would be on an idle machine, give or take
     the waits for Redis)."""
@@ -103,33 +101,15 @@ def bench_start(rounds: int) -> None:
     with PrivateRedis() as redis_server:
         for _ in range(rounds):
             port = free_port()
-            env = {
-                **os.environ,
-                "DATELINE_REDIS_URL": redis_server.url,
-                "DATELINE_API_KEYS": "bench",
-                "DATELINE_INGEST_PORT": str(port),
-                "DATELINE_LOG_LEVEL": "WARNING",
-            }
-            ingest.append(
-                seconds_to_ready([sys.executable, "-m", "services.ingest"], port, env, log)
-            )
+            env = {**os.environ, "DATELINE_REDIS_URL": redis_server.url, "DATELINE_API_KEYS": "bench",
+                   "DATELINE_INGEST_PORT": str(port), "DATELINE_LOG_LEVEL": "WARNING"}
+            ingest.append(seconds_to_ready([sys.executable, "-m", "services.ingest"], port, env, log))
             port = free_port()
-            floor.append(
-                seconds_to_ready(
-                    [sys.executable, "-c", FLOOR_APP.replace("{port}", str(port))],
-                    port,
-                    dict(os.environ),
-                    log,
-                )
-            )
-    print(
-        f"start-to-ready, median of {rounds} starts (load average {os.getloadavg()[0]:.1f}, "
-        f"{os.cpu_count()} cores)"
-    )
-    for name, runs in (
-        ("python -m services.ingest", ingest),
-        ("baseline: Litestar + uvicorn", floor),
-    ):
+            floor.append(seconds_to_ready([sys.executable, "-c", FLOOR_APP.replace("{port}", str(port))],
+                                          port, dict(os.environ), log))
+    print(f"start-to-ready, median of {rounds} starts (load average {os.getloadavg()[0]:.1f}, "
+          f"{os.cpu_count()} cores)")
+    for name, runs in (("python -m services.ingest", ingest), ("baseline: Litestar + uvicorn", floor)):
         wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
         print(f"  {name:30} {wall:5.2f} s wall, {cpu:5.2f} s CPU")
 
@@ -147,19 +127,11 @@ BASELINE_MAX_BLOCKS = 4_000
 
 
 def news_page(paragraphs: int) -> str:
-    nav = (
-        "<nav><ul>"
-        + "".join(f"<li><a href='/s{i}'>Section {i}</a></li>" for i in range(60))
-        + "</ul></nav>"
-    )
-    body = "".join(
-        f"<p>{'The harbour council voted on Tuesday to approve the budget. ' * 6}</p>"
-        for _ in range(paragraphs)
-    )
-    return (
-        f"<html><head><script>{'var x = 1;' * 2000}</script></head><body>{nav}"
-        f"<article><h1>Harbour</h1>{body}</article><footer>Copyright</footer></body></html>"
-    )
+    nav = "<nav><ul>" + "".join(f"<li><a href='/s{i}'>Section {i}</a></li>" for i in range(60)) + "</ul></nav>"
+    body = "".join(f"<p>{'The harbour council voted on Tuesday to approve the budget. ' * 6}</p>"
+                   for _ in range(paragraphs))
+    return (f"<html><head><script>{'var x = 1;' * 2000}</script></head><body>{nav}"
+            f"<article><h1>Harbour</h1>{body}</article><footer>Copyright</footer></body></html>")
 
 
 def median_seconds(run, rounds: int) -> float:
@@ -181,23 +153,15 @@ def bench_html(rounds: int) -> None:
 
     page_text("<p>warm up</p>")
     old("<p>warm up</p>")
-    print(
-        f"\nHTML page -> text, median of {rounds} (page_text now | trafilatura in full, as before)"
-    )
+    print(f"\nHTML page -> text, median of {rounds} (page_text now | trafilatura in full, as before)")
     print(f"  {'shape':14} {'blocks':>7} {'kB':>6} {'now ms':>8} {'before ms':>10}")
-    cases = [
-        (name, unit * blocks, blocks)
-        for name, unit in SHAPES.items()
-        for blocks in (500, 1_000, 2_000, 4_000, 16_000, 65_000)
-    ]
+    cases = [(name, unit * blocks, blocks) for name, unit in SHAPES.items()
+             for blocks in (500, 1_000, 2_000, 4_000, 16_000, 65_000)]
     cases += [("news page", news_page(p), p) for p in (10, 40, 160)]
     for name, html, blocks in cases:
         now = median_seconds(lambda html=html: page_text(html), rounds)
-        before = (
-            f"{median_seconds(lambda html=html: old(html), rounds) * 1000:10.0f}"
-            if blocks <= BASELINE_MAX_BLOCKS
-            else f"{'(skipped)':>10}"
-        )
+        before = (f"{median_seconds(lambda html=html: old(html), rounds) * 1000:10.0f}"
+                  if blocks <= BASELINE_MAX_BLOCKS else f"{'(skipped)':>10}")
         print(f"  {name:14} {blocks:7,} {len(html) // 1024:6,} {now * 1000:8.0f} {before}")
 
 

@@ -170,9 +170,7 @@ def _report(title: str, timings: list[Timing]) -> None:
     missing = len(timings) - len(waits)
     print(f"{title}:")
     if waits:
-        print(
-            f"  median {statistics.median(waits):.2f}  p95 {_p95(waits):.2f}  max {max(waits):.2f}"
-        )
+        print(f"  median {statistics.median(waits):.2f}  p95 {_p95(waits):.2f}  max {max(waits):.2f}")
     if missing:
         print(f"  {missing} of {len(timings)} not searchable by the deadline")
 

@@ -49,7 +49,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 SENTENCES = (
     "{CITY}, {country} — Officials in {city} said on {weekday} that roads to {town} and {town2} had reopened.",
-    '"We reached {town} before dawn," said {person}, who leads the emergency office in {city}.',
+    "\"We reached {town} before dawn,\" said {person}, who leads the emergency office in {city}.",
     "The {body} ({acronym}) said it had sent teams to {city} and to the districts of {town}, {town2} and {town3}.",
     "A spokesperson for the {acronym}, {person}, said supplies would last until {weekday}.",
     "{demonym} police said {number} people had been detained near {town}.",

@@ -60,36 +60,23 @@ def main() -> None:
 
 
 def _run(settings, args) -> None:
-    ingest = httpx.Client(
-        base_url=ingest_url(settings), headers={"Authorization": f"Bearer {KEY}"}, timeout=60
-    )
+    ingest = httpx.Client(base_url=ingest_url(settings), headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
     search = httpx.Client(base_url=search_url(settings), timeout=60)
     articles = sample_articles(args.latency + args.bulk, seed=99)
     latencies = [_time_to_searchable(ingest, search, a) for a in articles[: args.latency]]
     baseline = _enrichment_alone(articles[: args.latency])
     bulk_rate = _bulk(ingest, search, articles[args.latency :])
     print(f"time from 202 to searchable, {args.latency} single articles (ms):")
-    print(
-        f"  median {statistics.median(latencies):.0f}  p95 {_p95(latencies):.0f}  max {max(latencies):.0f}"
-    )
-    print(
-        f"baseline, the same articles enriched in-process, one at a time (ms): median {statistics.median(baseline):.0f}"
-    )
-    print(
-        f"pipeline overhead beyond enrichment (median): {statistics.median(latencies) - statistics.median(baseline):.0f} ms"
-    )
-    print(
-        f"bulk: {args.bulk} articles from first POST to all searchable: {bulk_rate:.1f} articles/s"
-    )
+    print(f"  median {statistics.median(latencies):.0f}  p95 {_p95(latencies):.0f}  max {max(latencies):.0f}")
+    print(f"baseline, the same articles enriched in-process, one at a time (ms): median {statistics.median(baseline):.0f}")
+    print(f"pipeline overhead beyond enrichment (median): {statistics.median(latencies) - statistics.median(baseline):.0f} ms")
+    print(f"bulk: {args.bulk} articles from first POST to all searchable: {bulk_rate:.1f} articles/s")
 
 
 def _time_to_searchable(ingest: httpx.Client, search: httpx.Client, article: dict) -> float:
     started = time.perf_counter()
-    response = ingest.post(
-        "/v1/articles",
-        content=msgspec.json.encode(article),
-        headers={"Content-Type": "application/json"},
-    )
+    response = ingest.post("/v1/articles", content=msgspec.json.encode(article),
+                           headers={"Content-Type": "application/json"})
     article_id = response.json()["results"][0]["id"]
     while search.get(f"/v1/articles/{article_id}").status_code != 200:
         time.sleep(0.005)
@@ -107,9 +94,7 @@ def _enrichment_alone(articles: list[dict]) -> list[float]:
     enricher = Enricher.load()
     timings = []
     for article in articles:
-        raw = normalise(
-            msgspec.convert(article, ArticleIn), datetime.now(UTC), Settings().enrich_max_chars
-        )
+        raw = normalise(msgspec.convert(article, ArticleIn), datetime.now(UTC), Settings().enrich_max_chars)
         started = time.perf_counter()
         list(enricher.enrich_many([raw]))
         timings.append((time.perf_counter() - started) * 1000)
@@ -132,9 +117,7 @@ def _p95(values: list[float]) -> float:
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=int, default=30, help="single articles timed one by one")
     parser.add_argument("--bulk", type=int, default=1000, help="articles in the bulk load")
     return parser.parse_args()

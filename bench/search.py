@@ -42,123 +42,41 @@ DAYS = 700
 
 # (name, lat, lon, country, admin1): a world of datelines, written for this benchmark
 CITIES = [
-    ("Paris", 48.8566, 2.3522, "FR", "11"),
-    ("Lyon", 45.764, 4.8357, "FR", "84"),
-    ("Marseille", 43.2965, 5.3698, "FR", "93"),
-    ("Berlin", 52.52, 13.405, "DE", "16"),
-    ("Hamburg", 53.5511, 9.9937, "DE", "04"),
-    ("Munich", 48.1351, 11.582, "DE", "02"),
-    ("Madrid", 40.4168, -3.7038, "ES", "29"),
-    ("Barcelona", 41.3874, 2.1686, "ES", "56"),
-    ("Rome", 41.9028, 12.4964, "IT", "07"),
-    ("Milan", 45.4642, 9.19, "IT", "09"),
-    ("London", 51.5074, -0.1278, "GB", "ENG"),
-    ("Manchester", 53.4808, -2.2426, "GB", "ENG"),
-    ("Dublin", 53.3498, -6.2603, "IE", "L"),
-    ("Lisbon", 38.7223, -9.1393, "PT", "14"),
-    ("Warsaw", 52.2297, 21.0122, "PL", "78"),
-    ("Kyiv", 50.4501, 30.5234, "UA", "12"),
-    ("Istanbul", 41.0082, 28.9784, "TR", "34"),
-    ("Athens", 37.9838, 23.7275, "GR", "ESYE31"),
-    ("Cairo", 30.0444, 31.2357, "EG", "11"),
-    ("Lagos", 6.5244, 3.3792, "NG", "05"),
-    ("Nairobi", -1.2864, 36.8172, "KE", "30"),
-    ("Johannesburg", -26.2041, 28.0473, "ZA", "06"),
-    ("Addis Ababa", 9.03, 38.74, "ET", "44"),
-    ("Kinshasa", -4.4419, 15.2663, "CD", "06"),
-    ("Mosul", 36.34, 43.13, "IQ", "15"),
-    ("Baghdad", 33.3152, 44.3661, "IQ", "07"),
-    ("Tehran", 35.6892, 51.389, "IR", "26"),
-    ("Riyadh", 24.7136, 46.6753, "SA", "10"),
-    ("Delhi", 28.7041, 77.1025, "IN", "07"),
-    ("Mumbai", 19.076, 72.8777, "IN", "16"),
-    ("Karachi", 24.8607, 67.0011, "PK", "05"),
-    ("Dhaka", 23.8103, 90.4125, "BD", "81"),
-    ("Beijing", 39.9042, 116.4074, "CN", "22"),
-    ("Shanghai", 31.2304, 121.4737, "CN", "23"),
-    ("Tokyo", 35.6762, 139.6503, "JP", "40"),
-    ("Seoul", 37.5665, 126.978, "KR", "11"),
-    ("Jakarta", -6.2088, 106.8456, "ID", "04"),
-    ("Manila", 14.5995, 120.9842, "PH", "NCR"),
-    ("Sydney", -33.8688, 151.2093, "AU", "02"),
-    ("Auckland", -36.8485, 174.7633, "NZ", "E7"),
-    ("Suva", -18.1416, 178.4419, "FJ", "01"),
-    ("New York", 40.7128, -74.006, "US", "NY"),
-    ("Washington", 38.9072, -77.0369, "US", "DC"),
-    ("Chicago", 41.8781, -87.6298, "US", "IL"),
-    ("Los Angeles", 34.0522, -118.2437, "US", "CA"),
-    ("Houston", 29.7604, -95.3698, "US", "TX"),
-    ("Toronto", 43.6532, -79.3832, "CA", "08"),
-    ("Mexico City", 19.4326, -99.1332, "MX", "09"),
-    ("Bogota", 4.711, -74.0721, "CO", "34"),
-    ("Lima", -12.0464, -77.0428, "PE", "15"),
-    ("Santiago", -33.4489, -70.6693, "CL", "12"),
-    ("Buenos Aires", -34.6037, -58.3816, "AR", "07"),
-    ("Sao Paulo", -23.5505, -46.6333, "BR", "27"),
-    ("Rio de Janeiro", -22.9068, -43.1729, "BR", "21"),
+    ("Paris", 48.8566, 2.3522, "FR", "11"), ("Lyon", 45.764, 4.8357, "FR", "84"),
+    ("Marseille", 43.2965, 5.3698, "FR", "93"), ("Berlin", 52.52, 13.405, "DE", "16"),
+    ("Hamburg", 53.5511, 9.9937, "DE", "04"), ("Munich", 48.1351, 11.582, "DE", "02"),
+    ("Madrid", 40.4168, -3.7038, "ES", "29"), ("Barcelona", 41.3874, 2.1686, "ES", "56"),
+    ("Rome", 41.9028, 12.4964, "IT", "07"), ("Milan", 45.4642, 9.19, "IT", "09"),
+    ("London", 51.5074, -0.1278, "GB", "ENG"), ("Manchester", 53.4808, -2.2426, "GB", "ENG"),
+    ("Dublin", 53.3498, -6.2603, "IE", "L"), ("Lisbon", 38.7223, -9.1393, "PT", "14"),
+    ("Warsaw", 52.2297, 21.0122, "PL", "78"), ("Kyiv", 50.4501, 30.5234, "UA", "12"),
+    ("Istanbul", 41.0082, 28.9784, "TR", "34"), ("Athens", 37.9838, 23.7275, "GR", "ESYE31"),
+    ("Cairo", 30.0444, 31.2357, "EG", "11"), ("Lagos", 6.5244, 3.3792, "NG", "05"),
+    ("Nairobi", -1.2864, 36.8172, "KE", "30"), ("Johannesburg", -26.2041, 28.0473, "ZA", "06"),
+    ("Addis Ababa", 9.03, 38.74, "ET", "44"), ("Kinshasa", -4.4419, 15.2663, "CD", "06"),
+    ("Mosul", 36.34, 43.13, "IQ", "15"), ("Baghdad", 33.3152, 44.3661, "IQ", "07"),
+    ("Tehran", 35.6892, 51.389, "IR", "26"), ("Riyadh", 24.7136, 46.6753, "SA", "10"),
+    ("Delhi", 28.7041, 77.1025, "IN", "07"), ("Mumbai", 19.076, 72.8777, "IN", "16"),
+    ("Karachi", 24.8607, 67.0011, "PK", "05"), ("Dhaka", 23.8103, 90.4125, "BD", "81"),
+    ("Beijing", 39.9042, 116.4074, "CN", "22"), ("Shanghai", 31.2304, 121.4737, "CN", "23"),
+    ("Tokyo", 35.6762, 139.6503, "JP", "40"), ("Seoul", 37.5665, 126.978, "KR", "11"),
+    ("Jakarta", -6.2088, 106.8456, "ID", "04"), ("Manila", 14.5995, 120.9842, "PH", "NCR"),
+    ("Sydney", -33.8688, 151.2093, "AU", "02"), ("Auckland", -36.8485, 174.7633, "NZ", "E7"),
+    ("Suva", -18.1416, 178.4419, "FJ", "01"), ("New York", 40.7128, -74.006, "US", "NY"),
+    ("Washington", 38.9072, -77.0369, "US", "DC"), ("Chicago", 41.8781, -87.6298, "US", "IL"),
+    ("Los Angeles", 34.0522, -118.2437, "US", "CA"), ("Houston", 29.7604, -95.3698, "US", "TX"),
+    ("Toronto", 43.6532, -79.3832, "CA", "08"), ("Mexico City", 19.4326, -99.1332, "MX", "09"),
+    ("Bogota", 4.711, -74.0721, "CO", "34"), ("Lima", -12.0464, -77.0428, "PE", "15"),
+    ("Santiago", -33.4489, -70.6693, "CL", "12"), ("Buenos Aires", -34.6037, -58.3816, "AR", "07"),
+    ("Sao Paulo", -23.5505, -46.6333, "BR", "27"), ("Rio de Janeiro", -22.9068, -43.1729, "BR", "21"),
 ]
-FIRST = [
-    "Ana",
-    "Omar",
-    "Li",
-    "Maria",
-    "John",
-    "Fatima",
-    "Kenji",
-    "Olga",
-    "Pedro",
-    "Amara",
-    "Lars",
-    "Priya",
-    "Tomas",
-    "Leila",
-    "Chen",
-    "Grace",
-    "Ahmed",
-    "Sofia",
-    "Ivan",
-    "Nadia",
-]
-LAST = [
-    "Duval",
-    "Haddad",
-    "Wei",
-    "Costa",
-    "Smith",
-    "Okafor",
-    "Tanaka",
-    "Petrova",
-    "Silva",
-    "Mensah",
-    "Berg",
-    "Sharma",
-    "Novak",
-    "Karimi",
-    "Zhang",
-    "Kim",
-    "Hassan",
-    "Rossi",
-    "Volkov",
-    "Adeyemi",
-]
-ORGS = [
-    "Red Cross",
-    "World Bank",
-    "United Nations",
-    "Central Bank",
-    "Health Ministry",
-    "Port Authority",
-    "Electoral Commission",
-    "Supreme Court",
-    "Farmers Union",
-    "Teachers Union",
-    "Energy Agency",
-    "Football Federation",
-    "Stock Exchange",
-    "Refugee Agency",
-    "Coast Guard",
-    "Space Agency",
-]
+FIRST = ["Ana", "Omar", "Li", "Maria", "John", "Fatima", "Kenji", "Olga", "Pedro", "Amara", "Lars",
+         "Priya", "Tomas", "Leila", "Chen", "Grace", "Ahmed", "Sofia", "Ivan", "Nadia"]
+LAST = ["Duval", "Haddad", "Wei", "Costa", "Smith", "Okafor", "Tanaka", "Petrova", "Silva", "Mensah",
+        "Berg", "Sharma", "Novak", "Karimi", "Zhang", "Kim", "Hassan", "Rossi", "Volkov", "Adeyemi"]
+ORGS = ["Red Cross", "World Bank", "United Nations", "Central Bank", "Health Ministry", "Port Authority",
+        "Electoral Commission", "Supreme Court", "Farmers Union", "Teachers Union", "Energy Agency",
+        "Football Federation", "Stock Exchange", "Refugee Agency", "Coast Guard", "Space Agency"]
 TOPICS = [
     "election vote parliament minister coalition ballot campaign opposition turnout",
     "flood rain river storm evacuation rescue damage shelter weather warning",
@@ -178,23 +96,8 @@ FILLER = (
     "tuesday wednesday thursday friday area region national talks"
 )
 COMMON = FILLER.split()
-SOURCES = [
-    f"{name}.example"
-    for name in (
-        "wire",
-        "herald",
-        "tribune",
-        "courier",
-        "gazette",
-        "post",
-        "times",
-        "chronicle",
-        "observer",
-        "dispatch",
-        "monitor",
-        "star",
-    )
-]
+SOURCES = [f"{name}.example" for name in ("wire", "herald", "tribune", "courier", "gazette", "post",
+                                          "times", "chronicle", "observer", "dispatch", "monitor", "star")]
 LANGUAGES = ["en"] * 17 + ["fr", "de", "es"]
 
 CURSORS = CursorSeal(b"bench")  # the queries carry no cursor
@@ -216,69 +119,36 @@ class Newsroom:
     def article(self, n: int) -> EnrichedArticle:
         rng = self.rng
         topic = rng.choice(TOPICS).split()
-        places = rng.sample(self.places, rng.randint(1, 3)) + rng.sample(
-            self.villages, rng.randint(0, 2)
-        )
+        places = rng.sample(self.places, rng.randint(1, 3)) + rng.sample(self.villages, rng.randint(0, 2))
         people = rng.sample(self.people, rng.randint(1, 3))
         orgs = rng.sample(ORGS, rng.randint(1, 2))
         names = [p.name for p in places] + people + orgs
         words = []
         for _ in range(rng.randint(250, 450)):
             roll = rng.random()
-            words.append(
-                rng.choice(topic)
-                if roll < 0.25
-                else rng.choice(names)
-                if roll < 0.3
-                else rng.choice(COMMON)
-            )
+            words.append(rng.choice(topic) if roll < 0.25 else rng.choice(names) if roll < 0.3 else rng.choice(COMMON))
         published = START + timedelta(minutes=rng.randrange(DAYS * 24 * 60))
         entities = [Entity(text=p, label="PERSON", count=1) for p in people]
         entities += [Entity(text=o, label="ORG", count=1) for o in orgs]
         return EnrichedArticle(
-            id=f"{n:032x}",
-            url=f"https://news.example/{n}",
-            canonical_url=f"https://news.example/{n}",
-            source=rng.choice(SOURCES),
-            title=f"{places[0].name}: {' '.join(rng.sample(topic, 4))}",
-            text=" ".join(words).capitalize() + ".",
-            language=rng.choice(LANGUAGES),
-            published_at=published,
-            received_at=published + timedelta(minutes=5),
-            content_hash=f"h{n}",
-            entities=entities,
-            places=places,
-            focus=places[0],
-            enriched_at=published + timedelta(minutes=6),
-            model="bench",
-            gazetteer="bench",
+            id=f"{n:032x}", url=f"https://news.example/{n}", canonical_url=f"https://news.example/{n}",
+            source=rng.choice(SOURCES), title=f"{places[0].name}: {' '.join(rng.sample(topic, 4))}",
+            text=" ".join(words).capitalize() + ".", language=rng.choice(LANGUAGES),
+            published_at=published, received_at=published + timedelta(minutes=5), content_hash=f"h{n}",
+            entities=entities, places=places, focus=places[0],
+            enriched_at=published + timedelta(minutes=6), model="bench", gazetteer="bench",
         )
 
     def _city(self, i: int, city: tuple) -> Place:
         name, lat, lon, country, admin1 = city
-        return Place(
-            name=name,
-            geonames_id=1000 + i,
-            resolved_name=name,
-            lat=lat,
-            lon=lon,
-            country_code=country,
-            admin1=admin1,
-            confidence=0.9,
-        )
+        return Place(name=name, geonames_id=1000 + i, resolved_name=name, lat=lat, lon=lon,
+                     country_code=country, admin1=admin1, confidence=0.9)
 
     def _village(self, i: int) -> Place:
         name = f"Village{i}"
         lat, lon = self.rng.uniform(-55, 70), self.rng.uniform(-180, 180)
-        return Place(
-            name=name,
-            geonames_id=100_000 + i,
-            resolved_name=name,
-            lat=lat,
-            lon=lon,
-            country_code=self.rng.choice(CITIES)[3],
-            confidence=0.5,
-        )
+        return Place(name=name, geonames_id=100_000 + i, resolved_name=name, lat=lat, lon=lon,
+                     country_code=self.rng.choice(CITIES)[3], confidence=0.5)
 
 
 # -- query kinds ---------------------------------------------------------------------------
@@ -286,7 +156,6 @@ class Newsroom:
 
 def query_kinds(rng: random.Random) -> dict[str, list[dict]]:
     """Parameter sets per kind, sampled once so both paths run the very same queries."""
-
     def topic_words(k: int) -> list[str]:
         return rng.sample(rng.choice(TOPICS).split(), k)
 
@@ -301,10 +170,7 @@ def query_kinds(rng: random.Random) -> dict[str, list[dict]]:
 
     def window() -> dict:
         start = START + timedelta(days=rng.randrange(DAYS - 60))
-        return {
-            "from": start.date().isoformat(),
-            "to": (start + timedelta(days=30)).date().isoformat(),
-        }
+        return {"from": start.date().isoformat(), "to": (start + timedelta(days=30)).date().isoformat()}
 
     def box(c: tuple) -> str:  # 8 x 6 degrees around a city; may cross the antimeridian
         def wrap(lon: float) -> float:
@@ -315,37 +181,20 @@ def query_kinds(rng: random.Random) -> dict[str, list[dict]]:
     kinds = {
         "text, 2 terms": lambda: {"q": " ".join(topic_words(2))},
         "phrase": lambda: {"q": f'"{city()[0]} {rng.choice(TOPICS).split()[0]}"'},
-        "boolean": lambda: {
-            "q": f"{topic_words(1)[0]} OR {topic_words(1)[0]} -{topic_words(1)[0]}"
-        },
-        "text + entity + dates": lambda: {
-            "q": topic_words(1)[0],
-            "entity": f"ORG:{rng.choice(ORGS)}",
-            **window(),
-        },
+        "boolean": lambda: {"q": f"{topic_words(1)[0]} OR {topic_words(1)[0]} -{topic_words(1)[0]}"},
+        "text + entity + dates": lambda: {"q": topic_words(1)[0], "entity": f"ORG:{rng.choice(ORGS)}", **window()},
         "entity filter": lambda: {"entity": person()},
         "place + country": lambda: {"place": city()[0], "country": city()[3]},
         "newest, from date": lambda: {"sort": "newest", "from": day()},
         "bbox": lambda: {"bbox": box(city())},
         "bbox + text": lambda: {"bbox": box(city()), "q": topic_words(1)[0]},
-        "near 300 km + text": lambda: {
-            "near": f"{(c := city())[1]},{c[2]},300",
-            "q": topic_words(1)[0],
-        },
-        "near 50 km, focus only": lambda: {
-            "near": f"{(c := city())[1]},{c[2]},50",
-            "focus_only": "true",
-        },
-        "facets (all 7)": lambda: {
-            "q": topic_words(1)[0],
-            "facets": "entities,people,organizations,places,countries,sources,languages",
-        },
+        "near 300 km + text": lambda: {"near": f"{(c := city())[1]},{c[2]},300", "q": topic_words(1)[0]},
+        "near 50 km, focus only": lambda: {"near": f"{(c := city())[1]},{c[2]},50", "focus_only": "true"},
+        "facets (all 7)": lambda: {"q": topic_words(1)[0],
+                                   "facets": "entities,people,organizations,places,countries,sources,languages"},
         "histogram (day)": lambda: {"q": topic_words(1)[0], "histogram": "day"},
-        "facets + histogram": lambda: {
-            "q": topic_words(1)[0],
-            "facets": "people,places,countries",
-            "histogram": "week",
-        },
+        "facets + histogram": lambda: {"q": topic_words(1)[0], "facets": "people,places,countries",
+                                       "histogram": "week"},
     }
     return {name: [make() for _ in range(QUERIES_PER_KIND)] for name, make in kinds.items()}
 
@@ -362,9 +211,7 @@ def params_of(query: dict) -> SearchParams:
 # -- measuring -----------------------------------------------------------------------------
 
 
-def index_articles(
-    store: ArticleStore, articles: Iterator[EnrichedArticle], batch: int
-) -> tuple[int, float, float]:
+def index_articles(store: ArticleStore, articles: Iterator[EnrichedArticle], batch: int) -> tuple[int, float, float]:
     """(articles, docs/s end to end with generation, docs/s in upsert + commit alone)."""
     started = time.perf_counter()
     writing = 0.0
@@ -376,10 +223,7 @@ def index_articles(
         writing += time.perf_counter() - t
         count += len(chunk)
         if count % 20_000 < batch:
-            print(
-                f"  indexed {count:,} ({count / (time.perf_counter() - started):,.0f} docs/s)",
-                flush=True,
-            )
+            print(f"  indexed {count:,} ({count / (time.perf_counter() - started):,.0f} docs/s)", flush=True)
     return count, count / (time.perf_counter() - started), count / writing
 
 
@@ -424,12 +268,8 @@ def search_process(data_dir: Path) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-    env.update(
-        DATELINE_DATA_DIR=str(data_dir),
-        DATELINE_SEARCH_PORT=str(port),
-        DATELINE_LOG_LEVEL="WARNING",
-        DATELINE_LOG_FORMAT="json",
-    )
+    env.update(DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port), DATELINE_LOG_LEVEL="WARNING",
+               DATELINE_LOG_FORMAT="json")
     process = subprocess.Popen([sys.executable, "-m", "services.index", "search"], env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -447,12 +287,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=1000, help="articles per commit, bulk load")
-    parser.add_argument(
-        "--incremental", type=int, default=10_240, help="articles indexed after the bulk load"
-    )
-    parser.add_argument(
-        "--incremental-batch", type=int, default=256, help="articles per commit after it"
-    )
+    parser.add_argument("--incremental", type=int, default=10_240, help="articles indexed after the bulk load")
+    parser.add_argument("--incremental-batch", type=int, default=256, help="articles per commit after it")
     parser.add_argument("--queries", type=int, default=QUERIES_PER_KIND, help="queries per kind")
     parser.add_argument("--keep", type=Path, help="index here and keep it (default: a temp dir)")
     args = parser.parse_args()
@@ -466,32 +302,22 @@ def main() -> None:
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run(
-    data_dir: Path, articles: int, batch: int, incremental: int, incremental_batch: int
-) -> None:
-    print(
-        f"search benchmark: {articles:,} generated articles (seed {SEED}); "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start"
-    )
+def run(data_dir: Path, articles: int, batch: int, incremental: int, incremental_batch: int) -> None:
+    print(f"search benchmark: {articles:,} generated articles (seed {SEED}); "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
     store = ArticleStore(data_dir / "index", writable=True)
     newsroom = Newsroom()
     made = newsroom.articles(articles + incremental)
     count, rate, writing = index_articles(store, itertools.islice(made, articles), batch)
-    print(
-        f"bulk indexing, {batch} per commit: {rate:,.0f} docs/s end to end (generation included), "
-        f"{writing:,.0f} docs/s in upsert + commit"
-    )
+    print(f"bulk indexing, {batch} per commit: {rate:,.0f} docs/s end to end (generation included), "
+          f"{writing:,.0f} docs/s in upsert + commit")
     if incremental:
         count, rate, writing = index_articles(store, made, incremental_batch)
-        print(
-            f"then {count:,} more, {incremental_batch} per commit (the indexer's default batch) into the "
-            f"full index: {rate:,.0f} docs/s end to end, {writing:,.0f} docs/s in upsert + commit"
-        )
+        print(f"then {count:,} more, {incremental_batch} per commit (the indexer's default batch) into the "
+              f"full index: {rate:,.0f} docs/s end to end, {writing:,.0f} docs/s in upsert + commit")
     stats = store.stats()
-    print(
-        f"index: {stats.documents:,} documents, {stats.size_bytes / 2**20:,.0f} MiB "
-        f"({stats.size_bytes / max(1, stats.documents):,.0f} bytes per article)"
-    )
+    print(f"index: {stats.documents:,} documents, {stats.size_bytes / 2**20:,.0f} MiB "
+          f"({stats.size_bytes / max(1, stats.documents):,.0f} bytes per article)")
 
     kinds = query_kinds(random.Random(SEED + 1))
     process, base = search_process(data_dir)
@@ -500,30 +326,20 @@ def run(
             for queries in kinds.values():  # warm both paths (page cache, JIT-free but lazy loads)
                 time_store(store, queries[:20])
                 time_http(client, queries[:20])
-            print(
-                f"\nlatency in ms over {QUERIES_PER_KIND} queries per kind, one client, warm cache"
-            )
-            print(
-                f"{'query kind':<24} {'store p50':>9} {'p95':>7} {'p99':>7}   {'HTTP p50':>8} {'p95':>7} {'p99':>7}"
-                f"   {'API +p50':>8}  hits"
-            )
+            print(f"\nlatency in ms over {QUERIES_PER_KIND} queries per kind, one client, warm cache")
+            print(f"{'query kind':<24} {'store p50':>9} {'p95':>7} {'p99':>7}   {'HTTP p50':>8} {'p95':>7} {'p99':>7}"
+                  f"   {'API +p50':>8}  hits")
             for name, queries in kinds.items():
                 direct = percentiles(time_store(store, queries))
                 http = percentiles(time_http(client, queries))
-                hits = statistics.median(
-                    store.search(parse_search(params_of(q), CURSORS)).total for q in queries[:50]
-                )
-                print(
-                    f"{name:<24} {direct[0]:>9.2f} {direct[1]:>7.2f} {direct[2]:>7.2f}   "
-                    f"{http[0]:>8.2f} {http[1]:>7.2f} {http[2]:>7.2f}   {http[0] - direct[0]:>+8.2f}  {hits:,.0f}"
-                )
+                hits = statistics.median(store.search(parse_search(params_of(q), CURSORS)).total for q in queries[:50])
+                print(f"{name:<24} {direct[0]:>9.2f} {direct[1]:>7.2f} {direct[2]:>7.2f}   "
+                      f"{http[0]:>8.2f} {http[1]:>7.2f} {http[2]:>7.2f}   {http[0] - direct[0]:>+8.2f}  {hits:,.0f}")
     finally:
         process.terminate()
         process.wait(timeout=30)
         store.close()
-    print(
-        f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)"
-    )
+    print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)")
 
 
 if __name__ == "__main__":

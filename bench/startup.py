@@ -86,16 +86,13 @@ def time_to_ready(service: Service, log_dir: Path, timeout_s: float = 120.0) -> 
     """From spawn to the first 200 from /readyz; the process is stopped after."""
     with (log_dir / f"{service.name}.log").open("ab") as log:
         started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", service.module], env=service.env, stdout=log, stderr=log
-        )
+        process = subprocess.Popen([sys.executable, "-m", service.module], env=service.env,
+                                   stdout=log, stderr=log)
     try:
         with httpx.Client(timeout=1.0) as http:
             while time.perf_counter() - started < timeout_s:
                 if process.poll() is not None:
-                    raise RuntimeError(
-                        f"{service.name} exited with {process.returncode}; see {log_dir}"
-                    )
+                    raise RuntimeError(f"{service.name} exited with {process.returncode}; see {log_dir}")
                 try:
                     if http.get(service.ready_url).status_code == 200:
                         return Start(time.perf_counter() - started, cpu_seconds(process.pid))
@@ -117,9 +114,7 @@ def interpreter_start() -> Start:
     before = os.times()
     subprocess.run([sys.executable, "-c", "import msgspec"], check=True)
     after = os.times()
-    used = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
-    )
+    used = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return Start(time.perf_counter() - started, used)
 
 
@@ -131,13 +126,8 @@ class ImportCost:
 
 def import_cost(module: str, env: dict[str, str]) -> ImportCost:
     """``python -X importtime -c 'import MODULE'``: its cumulative time, and own time per top-level package."""
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
+                            env=env, capture_output=True, text=True, check=True)
     own: dict[str, float] = defaultdict(float)
     total_us = 0
     for line in result.stderr.splitlines():
@@ -156,49 +146,28 @@ def median_import_cost(module: str, env: dict[str, str], runs: int) -> ImportCos
     return costs[len(costs) // 2]
 
 
-def report(
-    rounds: list[dict[str, Start]],
-    imports: dict[str, ImportCost],
-    top: int,
-    load: tuple[float, float],
-) -> None:
+def report(rounds: list[dict[str, Start]], imports: dict[str, ImportCost], top: int, load: tuple[float, float]) -> None:
     names = list(rounds[0])
-    print(
-        f"\nstart-up, spawn to /readyz 200 (the baseline: to exit), seconds, median of {len(rounds)} round(s):"
-    )
+    print(f"\nstart-up, spawn to /readyz 200 (the baseline: to exit), seconds, median of {len(rounds)} round(s):")
     print(f"{'':<30}{'median':>8}{'min':>8}{'max':>8}{'CPU-s':>8}{'goal':>8}")
     for name in names:
         values = [r[name].wall_s for r in rounds]
         cpu = statistics.median(r[name].cpu_s for r in rounds)
-        verdict = (
-            "" if name == BASELINE else ("met" if statistics.median(values) <= GOAL_S else "missed")
-        )
-        print(
-            f"{name:<30}{statistics.median(values):>8.2f}{min(values):>8.2f}{max(values):>8.2f}"
-            f"{cpu:>8.2f}{verdict:>8}"
-        )
-    print(
-        "CPU-s: the CPU time the process had used when ready (median), which a busy machine changes little"
-    )
-    print(
-        f"\nimport time of each service's main module (python -X importtime), top {top} packages by own time:"
-    )
+        verdict = "" if name == BASELINE else ("met" if statistics.median(values) <= GOAL_S else "missed")
+        print(f"{name:<30}{statistics.median(values):>8.2f}{min(values):>8.2f}{max(values):>8.2f}"
+              f"{cpu:>8.2f}{verdict:>8}")
+    print("CPU-s: the CPU time the process had used when ready (median), which a busy machine changes little")
+    print(f"\nimport time of each service's main module (python -X importtime), top {top} packages by own time:")
     for module, cost in imports.items():
-        offenders = ", ".join(
-            f"{package} {seconds:.2f}" for package, seconds in cost.by_package[:top]
-        )
+        offenders = ", ".join(f"{package} {seconds:.2f}" for package, seconds in cost.by_package[:top])
         print(f"  {module}: {cost.total_s:.2f} s — {offenders}")
-    print(
-        f"\nmachine: {os.cpu_count()} cores, load average {load[0]:.2f} at the start, {load[1]:.2f} at the end"
-    )
+    print(f"\nmachine: {os.cpu_count()} cores, load average {load[0]:.2f} at the start, {load[1]:.2f} at the end")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--top", type=int, default=6, help="packages listed per service's import time"
-    )
+    parser.add_argument("--top", type=int, default=6, help="packages listed per service's import time")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="dateline-bench-startup-"))
@@ -211,15 +180,10 @@ def main() -> None:
             for service in under_test:
                 figures[f"python -m {service.module}"] = time_to_ready(service, workdir)
             rounds.append(figures)
-            print(
-                f"round {round_no + 1}/{args.rounds}: "
-                + ", ".join(f"{name} {start.wall_s:.2f} s" for name, start in figures.items()),
-                file=sys.stderr,
-            )
-        imports = {
-            f"{s.module}.__main__": median_import_cost(f"{s.module}.__main__", env, args.rounds)
-            for s in under_test
-        }
+            print(f"round {round_no + 1}/{args.rounds}: "
+                  + ", ".join(f"{name} {start.wall_s:.2f} s" for name, start in figures.items()), file=sys.stderr)
+        imports = {f"{s.module}.__main__": median_import_cost(f"{s.module}.__main__", env, args.rounds)
+                   for s in under_test}
     report(rounds, imports, args.top, (load_before, os.getloadavg()[0]))
 
 

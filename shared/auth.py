@@ -70,12 +70,8 @@ class OperatorKeys:
         if not self._admin:
             if is_local(client):
                 return None
-            return error_response(
-                403,
-                "forbidden",
-                "admin endpoints answer clients on this machine only: "
-                "set DATELINE_ADMIN_KEYS to call them from elsewhere",
-            )
+            return error_response(403, "forbidden", "admin endpoints answer clients on this machine only: "
+                                  "set DATELINE_ADMIN_KEYS to call them from elsewhere")
         if key in self._admin:
             return None
         if key is None:
@@ -93,14 +89,10 @@ def unauthorized(detail: str) -> Response[ErrorBody]:
 
 def caller(request: Request) -> tuple[str | None, str | None]:
     """The bearer key a request offers, and the address it comes from."""
-    return bearer_key(
-        request.headers.get("authorization")
-    ), request.client.host if request.client else None
+    return bearer_key(request.headers.get("authorization")), request.client.host if request.client else None
 
 
-def operator_only(
-    settings: Settings, paths: Iterable[str] = ("/metrics",)
-) -> Callable[[Request], Awaitable[Response[ErrorBody] | None]]:
+def operator_only(settings: Settings, paths: Iterable[str] = ("/metrics",)) -> Callable[[Request], Awaitable[Response[ErrorBody] | None]]:
     """A ``before_request`` hook keeping ``paths`` (route templates) for operators."""
     keys, guarded = OperatorKeys(settings.admin_keys), frozenset(paths)
 

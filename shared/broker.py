@@ -19,9 +19,7 @@ class PlainJSON(MessageFormat):
     """The entry body is the message JSON itself; no headers travel with it."""
 
     @classmethod
-    async def encode(
-        cls, *, message, reply_to, headers, correlation_id, serializer=None, codec=None
-    ) -> bytes:
+    async def encode(cls, *, message, reply_to, headers, correlation_id, serializer=None, codec=None) -> bytes:
         built = await cls.build(
             message=message,
             reply_to=reply_to,

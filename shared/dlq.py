@@ -139,3 +139,4 @@ def _field_for(entry: DeadLetterEntry) -> str:
             f"(known: {', '.join(GROUPS)})"
         )
     return INCOMING_FIELD if stream == INCOMING else DATA_FIELD
+

@@ -60,15 +60,11 @@ class Document(msgspec.Struct):
 def files_under(path: Path) -> list[Path]:
     """The file itself, or every readable article file below a directory, sorted."""
     if path.is_dir():
-        return sorted(
-            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in KNOWN_SUFFIXES
-        )
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in KNOWN_SUFFIXES)
     return [path]
 
 
-def parse_document(
-    data: bytes, name: str, *, content_type: str = "", location: str = ""
-) -> Document:
+def parse_document(data: bytes, name: str, *, content_type: str = "", location: str = "") -> Document:
     """The articles in one document, by its content (the suffix only tells NDJSON from JSON).
 
     ``content_type`` and ``location`` are the HTTP headers of a fetched feed: its declared
@@ -105,9 +101,7 @@ def _json(data: bytes, name: str) -> Document:
 def _ndjson(data: bytes, name: str) -> Document:
     """Every non-blank line as it is: the server judges each one, as it does over HTTP."""
     lines = data.removeprefix(BOM).splitlines()
-    items = [
-        Item(f"line {n}", line.strip()) for n, line in enumerate(lines, start=1) if line.strip()
-    ]
+    items = [Item(f"line {n}", line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
     return _with_warnings(Document(name, "NDJSON", items))
 
 
@@ -159,25 +153,16 @@ def _json_feed(value: dict[str, msgspec.Raw], name: str, kind: str) -> Document:
         except msgspec.ValidationError as exc:
             document.refused.append(f"{where} is not a JSON Feed item ({exc})")
             continue
-        url = _first_http_url(
-            entry.url, entry.external_url, entry.id if isinstance(entry.id, str) else None
-        )
+        url = _first_http_url(entry.url, entry.external_url, entry.id if isinstance(entry.id, str) else None)
         if url is None:
             document.refused.append(f"{where} has no url, external_url or URL id")
             continue
         article: Article = {"url": url, "title": (entry.title or "").strip()}
-        article |= (
-            _body(entry.content_html, "html")
-            or _body(entry.content_text, "text")
-            or _body(entry.summary, "text")
-            or {"text": ""}
-        )
+        article |= _body(entry.content_html, "html") or _body(entry.content_text, "text") or _body(entry.summary, "text") or {"text": ""}
         if published := entry.date_published or entry.date_modified:
             article["published_at"] = published
         authors = [a.name for a in [*entry.authors, *([entry.author] if entry.author else [])]]
-        _add_optional(
-            article, authors=_names(authors), language=_language(entry.language or "") or language
-        )
+        _add_optional(article, authors=_names(authors), language=_language(entry.language or "") or language)
         document.items.append(Item(where, _encode(article)))
     return _with_warnings(document)
 
@@ -192,9 +177,7 @@ def _body(value: str | None, field: str) -> Article | None:
 def parse_feed(data: bytes, name: str, *, content_type: str = "", location: str = "") -> Document:
     import feedparser  # ~0.1 s to import: only when a feed is read
 
-    headers = {
-        k: v for k, v in (("content-type", content_type), ("content-location", location)) if v
-    }
+    headers = {k: v for k, v in (("content-type", content_type), ("content-location", location)) if v}
     # A stream, never the bytes: feedparser opens a string that looks like a URL or a path.
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     version = parsed.get("version", "")
@@ -206,9 +189,7 @@ def parse_feed(data: bytes, name: str, *, content_type: str = "", location: str 
     if not version and not parsed.entries and root not in FEED_ROOTS:
         problem = f" ({_xml_problem(parsed)})" if parsed.get("bozo") else ""
         raise FeedError(f"{name}: not JSON, NDJSON, RSS, Atom or JSON Feed{problem}")
-    document = Document(
-        name, feedparser.api.SUPPORTED_VERSIONS.get(version, "feed of unknown version")
-    )
+    document = Document(name, feedparser.api.SUPPORTED_VERSIONS.get(version, "feed of unknown version"))
     if parsed.get("bozo") and parsed.entries:
         document.warnings.append(f"not well-formed XML ({_xml_problem(parsed)}); read leniently")
     language = _language(parsed.feed.get("language", ""))
@@ -232,9 +213,7 @@ def _feed_entry(entry, feed_language: str, rdf: bool) -> Article | str:
     content, detail = _content(entry)
     article["text" if detail.get("type") == "text/plain" else "html"] = content
     language = _language(detail.get("language") or "") or feed_language
-    _add_optional(
-        article, published_at=_date(entry), authors=_entry_authors(entry), language=language
-    )
+    _add_optional(article, published_at=_date(entry), authors=_entry_authors(entry), language=language)
     return article
 
 
@@ -247,7 +226,7 @@ def _why_no_url(entry) -> str:
     if link:
         return f"has a link that is not an absolute http(s) URL: {link[:100]!r}"
     if guid and HTTP_URL.match(guid):
-        return f'has no link, and its guid {guid[:100]!r} is marked isPermaLink="false"'
+        return f"has no link, and its guid {guid[:100]!r} is marked isPermaLink=\"false\""
     return "has no link or permalink guid"
 
 

@@ -81,9 +81,7 @@ def feed_id(url: str) -> str:
     return hashlib.blake2b(spelled.encode(), digest_size=8).hexdigest()
 
 
-async def follow(
-    redis: aioredis.Redis, url: str, every_s: float, now: datetime | None = None
-) -> Subscription:
+async def follow(redis: aioredis.Redis, url: str, every_s: float, now: datetime | None = None) -> Subscription:
     """Add a feed (or change how often an added one is wanted); due at once when new."""
     now = now or datetime.now(UTC)
     subscription = Subscription(id=feed_id(url), url=url.strip(), every_s=every_s, added_at=now)
@@ -105,9 +103,7 @@ async def unfollow(redis: aioredis.Redis, url_or_id: str) -> Subscription:
             break
     else:
         subscriptions = await _subscriptions(redis)
-        found = [
-            s for s in subscriptions if s.url == url_or_id.strip() or s.id.startswith(url_or_id)
-        ]
+        found = [s for s in subscriptions if s.url == url_or_id.strip() or s.id.startswith(url_or_id)]
         if len(found) != 1:
             raise NotFollowed(f"no followed feed is {url_or_id!r}")
         raw = msgspec.json.encode(found[0])
@@ -133,14 +129,10 @@ async def followed(redis: aioredis.Redis, now: datetime | None = None) -> list[F
 
 
 async def _subscriptions(redis: aioredis.Redis) -> list[Subscription]:
-    return [
-        msgspec.json.decode(raw, type=Subscription) for raw in (await redis.hgetall(FEEDS)).values()
-    ]
+    return [msgspec.json.decode(raw, type=Subscription) for raw in (await redis.hgetall(FEEDS)).values()]
 
 
-async def due(
-    redis: aioredis.Redis, now: datetime, limit: int = 100
-) -> list[tuple[Subscription, FeedHealth | None]]:
+async def due(redis: aioredis.Redis, now: datetime, limit: int = 100) -> list[tuple[Subscription, FeedHealth | None]]:
     """The feeds whose next poll is due, oldest first, with what is known of them."""
     ids = await redis.zrangebyscore(DUE, "-inf", now.timestamp(), start=0, num=limit)
     result = []
@@ -151,12 +143,8 @@ async def due(
             await redis.zrem(DUE, feed)
             continue
         health = await redis.get(health_key(feed))
-        result.append(
-            (
-                msgspec.json.decode(raw, type=Subscription),
-                msgspec.json.decode(health, type=FeedHealth) if health else None,
-            )
-        )
+        result.append((msgspec.json.decode(raw, type=Subscription),
+                       msgspec.json.decode(health, type=FeedHealth) if health else None))
     return result
 
 
@@ -165,9 +153,7 @@ async def next_due_at(redis: aioredis.Redis) -> float | None:
     return first[0][1] if first else None
 
 
-async def record_poll(
-    redis: aioredis.Redis, subscription: Subscription, health: FeedHealth
-) -> None:
+async def record_poll(redis: aioredis.Redis, subscription: Subscription, health: FeedHealth) -> None:
     """Save what the poll learnt and when to poll next, if the feed is still followed."""
     when = (health.next_poll_at or datetime.now(UTC)).timestamp()
     async with redis.pipeline(transaction=True) as pipe:
@@ -178,9 +164,7 @@ async def record_poll(
         await redis.delete(health_key(subscription.id), seen_key(subscription.id))
 
 
-async def record_move(
-    redis: aioredis.Redis, subscription: Subscription, new_url: str
-) -> Subscription:
+async def record_move(redis: aioredis.Redis, subscription: Subscription, new_url: str) -> Subscription:
     moved = msgspec.structs.replace(subscription, url=new_url)
     if await redis.hexists(FEEDS, subscription.id):
         await redis.hset(FEEDS, subscription.id, msgspec.json.encode(moved))

@@ -26,14 +26,7 @@ from shared.http_errors import Edge, error_response, http_exception, unexpected_
 from shared.http_protocol import protocol_with_deadline
 from shared.settings import Settings
 
-__all__ = [
-    "InLoopServer",
-    "ReadinessChecks",
-    "build_app",
-    "error_response",
-    "serve",
-    "uvicorn_config",
-]
+__all__ = ["InLoopServer", "ReadinessChecks", "build_app", "error_response", "serve", "uvicorn_config"]
 
 # name -> async check returning None when fine, or a sentence saying what is wrong
 ReadinessChecks = dict[str, Callable[[], Awaitable[str | None]]]
@@ -118,9 +111,7 @@ def build_app(
         exception_handlers={HTTPException: http_exception, Exception: unexpected_exception},
         middleware=[_timing(service)],
         openapi_config=OpenAPIConfig(
-            title=title,
-            version="1",
-            path="/docs",
+            title=title, version="1", path="/docs",
             components=Components(security_schemes=security_schemes or None),
         ),
         **litestar_kwargs,
@@ -138,9 +129,7 @@ class InLoopServer(uvicorn.Server):
     goes away, so uvicorn must not install its own signal handlers.
     """
 
-    def __init__(
-        self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s
-    ) -> None:
+    def __init__(self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
         super().__init__(uvicorn_config(app, host, port, head_timeout_s))
 
     @contextlib.contextmanager
@@ -163,22 +152,13 @@ class InLoopServer(uvicorn.Server):
 
 def _uvicorn_options(head_timeout_s: float) -> dict[str, Any]:
     """How every service runs uvicorn: our logging, our error bodies below the app too."""
-    return {
-        "log_config": None,
-        "access_log": False,
-        "lifespan": "on",
-        "http": protocol_with_deadline(head_timeout_s),
-    }
+    return {"log_config": None, "access_log": False, "lifespan": "on", "http": protocol_with_deadline(head_timeout_s)}
 
 
-def uvicorn_config(
-    app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s
-) -> uvicorn.Config:
+def uvicorn_config(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, **_uvicorn_options(head_timeout_s))
 
 
-def serve(
-    app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s
-) -> None:
+def serve(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
     """Serve until SIGTERM/SIGINT; uvicorn finishes in-flight requests first."""
     uvicorn.run(app, host=host, port=port, **_uvicorn_options(head_timeout_s))

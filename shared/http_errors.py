@@ -54,14 +54,9 @@ def current_request_id() -> str:
     return _request_id.get()
 
 
-def error_body(
-    status: int, error: str, detail: str, errors: Sequence[ErrorDetail] = (), request_id: str = ""
-) -> ErrorBody:
+def error_body(status: int, error: str, detail: str, errors: Sequence[ErrorDetail] = (), request_id: str = "") -> ErrorBody:
     return ErrorBody(
-        status=status,
-        error=error,
-        detail=detail,
-        errors=list(errors),
+        status=status, error=error, detail=detail, errors=list(errors),
         request_id=request_id or current_request_id(),
     )
 
@@ -87,11 +82,7 @@ def http_exception(_: Request, exc: HTTPException) -> Response[ErrorBody]:
             if isinstance(e, dict)
         ]
         return error_response(400, "invalid_parameter", exc.detail, errors)
-    code = (
-        "not_found"
-        if isinstance(exc, NotFoundException)
-        else ERROR_CODES.get(exc.status_code) or _slug(exc.detail)
-    )
+    code = "not_found" if isinstance(exc, NotFoundException) else ERROR_CODES.get(exc.status_code) or _slug(exc.detail)
     # e.g. `Allow` on a 405, `Connection: close` on a 408
     return error_response(exc.status_code, code, exc.detail, headers=exc.headers)
 
@@ -160,10 +151,7 @@ class Edge:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [
-                    *message.get("headers", ()),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -171,17 +159,10 @@ class Edge:
                 try:
                     await self.app(scope, self._in_time(receive), send_with_id)
                 except Exception as exc:
-                    log.error(
-                        "http.failed",
-                        status=500,
-                        error=f"{type(exc).__name__}: {exc}",
-                        exc_info=exc,
-                    )
+                    log.error("http.failed", status=500, error=f"{type(exc).__name__}: {exc}", exc_info=exc)
                     if started:
                         raise  # uvicorn closes the connection: nothing better can be said
-                    await send_error(
-                        send_with_id, error_body(500, "internal_error", _INTERNAL_DETAIL)
-                    )
+                    await send_error(send_with_id, error_body(500, "internal_error", _INTERNAL_DETAIL))
         finally:
             _request_id.reset(token)
 
@@ -221,10 +202,7 @@ _encoder = msgspec.json.Encoder()
 def raw_error(body: ErrorBody, *, close: bool = False) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """An ErrorBody as bytes and the headers that go with it, for answers made below Litestar."""
     encoded = _encoder.encode(body)
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(encoded)).encode()),
-    ]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode())]
     if close:
         headers.append((b"connection", b"close"))
     return encoded, headers

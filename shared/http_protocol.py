@@ -69,29 +69,15 @@ class JsonHttpProtocol(HttpToolsProtocol):
         if self.cycle is not None and not self.cycle.response_complete:
             self._arm_head_timer()  # a pipelined request waits behind one being answered
             return
-        self._refuse(
-            408,
-            "head_timeout",
-            f"the request line and headers did not arrive within {self.head_timeout_s:g} s",
-        )
+        self._refuse(408, "head_timeout", f"the request line and headers did not arrive within {self.head_timeout_s:g} s")
 
     def _refuse(self, status: int, error: str, detail: str) -> None:
         body = error_body(status, error, detail, request_id=new_request_id())
-        log.warning(
-            "http.rejected",
-            status=status,
-            error=error,
-            detail=detail,
-            request_id=body.request_id,
-            client=_client(self.client),
-        )
+        log.warning("http.rejected", status=status, error=error, detail=detail,
+                    request_id=body.request_id, client=_client(self.client))
         encoded, headers = raw_error(body, close=True)
         head = [STATUS_LINE[status]]
-        for name, value in [
-            *self.server_state.default_headers,
-            *headers,
-            (b"x-request-id", body.request_id.encode()),
-        ]:
+        for name, value in [*self.server_state.default_headers, *headers, (b"x-request-id", body.request_id.encode())]:
             head += [name, b": ", value, b"\r\n"]
         self.transport.write(b"".join([*head, b"\r\n", encoded]))
         self.transport.close()

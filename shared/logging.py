@@ -28,10 +28,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
         _add_service(service),
     ]
     if use_console:
-        renderer, factory = (
-            structlog.dev.ConsoleRenderer(),
-            structlog.PrintLoggerFactory(sys.stderr),
-        )
+        renderer, factory = structlog.dev.ConsoleRenderer(), structlog.PrintLoggerFactory(sys.stderr)
     else:
         renderer = structlog.processors.JSONRenderer(serializer=_json_bytes)
         factory = structlog.BytesLoggerFactory(sys.stderr.buffer)
@@ -48,9 +45,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(serializer=_json_str)
-                if not use_console
-                else renderer,
+                structlog.processors.JSONRenderer(serializer=_json_str) if not use_console else renderer,
             ],
         )
     )

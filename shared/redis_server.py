@@ -46,13 +46,8 @@ def free_port() -> int:
 class PrivateRedis:
     """One redis-server process of our own. ``url`` is what DATELINE_REDIS_URL would be."""
 
-    def __init__(
-        self,
-        port: int | None = None,
-        appendonly: bool = False,
-        directory: Path | None = None,
-        fsync: str = "everysec",
-    ):
+    def __init__(self, port: int | None = None, appendonly: bool = False, directory: Path | None = None,
+                 fsync: str = "everysec"):
         self.port = port or free_port()
         self.appendonly = appendonly
         self.fsync = fsync  # AOF appendfsync: "always" or "everysec"
@@ -68,20 +63,13 @@ class PrivateRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
         args = [
             find_server_binary(),
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "yes" if self.appendonly else "no",
-            "--appendfsync",
-            self.fsync,
-            "--dir",
-            str(self.directory),
-            "--logfile",
-            str(self.directory / "redis.log"),
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", self.fsync,
+            "--dir", str(self.directory),
+            "--logfile", str(self.directory / "redis.log"),
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self._wait_until_ready(timeout)
@@ -93,9 +81,7 @@ class PrivateRedis:
             if self.process.poll() is not None:
                 log = self.directory / "redis.log"
                 tail = log.read_text()[-2000:] if log.exists() else ""
-                raise RedisServerError(
-                    f"redis-server exited with {self.process.returncode}: {tail}"
-                )
+                raise RedisServerError(f"redis-server exited with {self.process.returncode}: {tail}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                     sock.sendall(b"PING\r\n")

@@ -198,15 +198,9 @@ def _decode(
             unreadable.append(_refuse(delivery, "invalid_article", f"not a RawArticle: {exc}"))
             continue
         if len(raw.text) > max_chars:
-            unreadable.append(
-                _refuse(
-                    delivery,
-                    "text_too_long",
-                    (
-                        f"text of {len(raw.text):,} characters is over DATELINE_ENRICH_MAX_CHARS={max_chars:,}"
-                    ),
-                )
-            )
+            unreadable.append(_refuse(delivery, "text_too_long", (
+                f"text of {len(raw.text):,} characters is over DATELINE_ENRICH_MAX_CHARS={max_chars:,}"
+            )))
             continue
         articles.append((delivery, raw))
     return articles, unreadable

@@ -118,9 +118,7 @@ def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
             for start in range(len(words) - length + 1)
             if _proper_run(words[start : start + length])
             and (start == 0 or words[start - 1].lower().strip(".,") in COMMON_WORDS)
-            for c in _unless_continent(
-                gazetteer.candidates(" ".join(words[start : start + length]))
-            )
+            for c in _unless_continent(gazetteer.candidates(" ".join(words[start : start + length])))
             if c.quality > LOOSE
         ]
         if found:

@@ -47,11 +47,7 @@ DATA_DIR = Path(__file__).with_name("data")
 
 
 def _fingerprint() -> str:
-    sources = [
-        Path(__file__),
-        Path(__file__).with_name("toponyms.py"),
-        *sorted(DATA_DIR.glob("*.tsv")),
-    ]
+    sources = [Path(__file__), Path(__file__).with_name("toponyms.py"), *sorted(DATA_DIR.glob("*.tsv"))]
     return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=8).hexdigest()
 
 
@@ -424,10 +420,7 @@ def admin1_records(cities: Iterable[GazetteerRecord]) -> Iterator[GazetteerRecor
         if code.count(".") != 1 or code not in towns or not geonames_id:
             continue
         members = towns[code]
-        lat, lon = labels.get(geonames_id) or (
-            _middle([c.lat for c in members]),
-            _middle([c.lon for c in members]),
-        )
+        lat, lon = labels.get(geonames_id) or (_middle([c.lat for c in members]), _middle([c.lon for c in members]))
         country, admin1 = code.split(".")
         postal = [admin1] if country == "US" and admin1 not in AMBIGUOUS_POSTAL_CODES else []
         yield GazetteerRecord(

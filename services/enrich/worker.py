@@ -189,3 +189,4 @@ class Worker:
 async def serve(worker: Worker) -> int:
     """Run ``worker`` until SIGTERM or SIGINT; return the process exit code."""
     return await run_until_signalled(worker.stop, worker.run)
+

@@ -39,10 +39,7 @@ def _serve(settings: Settings) -> int:
     try:
         return asyncio.run(serve(IndexService(settings)))
     except IndexBusy as exc:
-        print(
-            f"index: {exc}; for more search capacity run `python -m services.index search`",
-            file=sys.stderr,
-        )
+        print(f"index: {exc}; for more search capacity run `python -m services.index search`", file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001 - logged for ops; exit 1 lets a supervisor restart us
         get_logger("dateline.index").exception("service.crashed")
@@ -55,11 +52,7 @@ def _search(settings: Settings) -> int:
     from shared.http import serve as serve_http
 
     # A read-only search process over the same index (no indexer, no reindex).
-    serve_http(
-        search_app(ArticleStore(settings.index_dir), settings),
-        settings.search_host,
-        settings.search_port,
-    )
+    serve_http(search_app(ArticleStore(settings.index_dir), settings), settings.search_host, settings.search_port)
     return 0
 
 

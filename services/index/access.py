@@ -45,20 +45,16 @@ OPEN_PREFIXES = ("/docs",)
 # -- the OpenAPI side: the schemes, and what each kind of route declares -----------------------
 
 SEARCH_SCHEME, ADMIN_SCHEME = "searchKey", "adminKey"
-SECURITY_SCHEMES = Components(
-    security_schemes={
-        SEARCH_SCHEME: SecurityScheme(
-            type="http",
-            scheme="bearer",
-            description="A key of DATELINE_SEARCH_KEYS (or DATELINE_ADMIN_KEYS). Search is open when none is set.",
-        ),
-        ADMIN_SCHEME: SecurityScheme(
-            type="http",
-            scheme="bearer",
-            description="A key of DATELINE_ADMIN_KEYS. With none set, admin endpoints answer local clients only.",
-        ),
-    }
-)
+SECURITY_SCHEMES = Components(security_schemes={
+    SEARCH_SCHEME: SecurityScheme(
+        type="http", scheme="bearer",
+        description="A key of DATELINE_SEARCH_KEYS (or DATELINE_ADMIN_KEYS). Search is open when none is set.",
+    ),
+    ADMIN_SCHEME: SecurityScheme(
+        type="http", scheme="bearer",
+        description="A key of DATELINE_ADMIN_KEYS. With none set, admin endpoints answer local clients only.",
+    ),
+})
 ADMIN_SECURITY: list[SecurityRequirement] = [{ADMIN_SCHEME: []}]
 
 
@@ -72,9 +68,7 @@ def _doc(description: str) -> ResponseSpec:
 
 
 SEARCH_REFUSALS = {
-    401: _doc(
-        "DATELINE_SEARCH_KEYS is set and no valid key was sent as `Authorization: Bearer <key>`."
-    ),
+    401: _doc("DATELINE_SEARCH_KEYS is set and no valid key was sent as `Authorization: Bearer <key>`."),
     429: _doc("Over this client's rate (DATELINE_SEARCH_RATE): retry after `Retry-After` seconds."),
 }
 ADMIN_REFUSALS = {
@@ -93,11 +87,7 @@ class Gatekeeper:
         self._admin = BearerKeys(settings.admin_keys)
         self._search = BearerKeys(settings.search_keys)
         self._operators = OperatorKeys(settings.admin_keys, other_keys=settings.search_keys)
-        self._buckets = (
-            TokenBuckets(settings.search_rate, settings.search_burst)
-            if settings.search_rate
-            else None
-        )
+        self._buckets = TokenBuckets(settings.search_rate, settings.search_burst) if settings.search_rate else None
 
     async def admit(self, request: Request) -> Response[ErrorBody] | None:
         if request.method == "OPTIONS":
@@ -127,12 +117,8 @@ class Gatekeeper:
         wait = self._buckets.take(who)
         if not wait:
             return None
-        refusal = error_response(
-            429,
-            "rate_limited",
-            f"over {self._buckets.rate:g} requests/s "
-            f"(bursts of {self._buckets.burst}): retry in {wait:.2f} s",
-        )
+        refusal = error_response(429, "rate_limited", f"over {self._buckets.rate:g} requests/s "
+                                 f"(bursts of {self._buckets.burst}): retry in {wait:.2f} s")
         refusal.headers["Retry-After"] = str(math.ceil(wait))
         return refusal
 
@@ -141,3 +127,4 @@ def access_of(route: str) -> Access:
     if route in ROUTE_ACCESS:
         return ROUTE_ACCESS[route]
     return "open" if route.startswith(OPEN_PREFIXES) else "search"
+

@@ -45,8 +45,7 @@ from shared.settings import Settings
 
 SEARCHES = Counter("dateline_search_queries_total", "Search requests by outcome.", ["outcome"])
 SEARCH_SECONDS = Histogram(
-    "dateline_search_seconds",
-    "Time the store took to answer a search.",
+    "dateline_search_seconds", "Time the store took to answer a search.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
 )
 DOCUMENTS = Gauge("dateline_index_documents", "Articles in the live index.")
@@ -58,10 +57,7 @@ Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
 def search_app(
-    store: ArticleStore,
-    settings: Settings,
-    *,
-    checks: ReadinessChecks | None = None,
+    store: ArticleStore, settings: Settings, *, checks: ReadinessChecks | None = None,
     reindexing: ReindexJob | None = None,
 ) -> Litestar:
     """The search service's HTTP app (health, readiness, metrics and /docs included), every
@@ -71,156 +67,61 @@ def search_app(
     if reindexing is not None:
         routes += reindex_routes(reindexing)
     return build_app(
-        "index",
-        routes,
-        checks,
-        title="Dateline search",
-        before_request=Gatekeeper(settings).admit,
-        cors_config=_cors(settings),
-        on_app_init=[_declare_security],
+        "index", routes, checks, title="Dateline search",
+        before_request=Gatekeeper(settings).admit, cors_config=_cors(settings), on_app_init=[_declare_security],
     )
 
 
-def search_routes(
-    store: ArticleStore, cursors: CursorSeal, security: list[SecurityRequirement]
-) -> list:
+def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[SecurityRequirement]) -> list:
     DOCUMENTS.set_function(lambda: store.stats().documents)
     INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
 
-    @get(
-        "/v1/search",
-        sync_to_thread=True,
-        summary="Search articles",
-        security=security,
-        responses={
-            200: ResponseSpec(
-                SearchResponse, description="One page of hits, with facets and histogram."
-            ),
-            400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
-            **SEARCH_REFUSALS,
-        },
-    )
+    @get("/v1/search", sync_to_thread=True, summary="Search articles", security=security,
+         responses={200: ResponseSpec(SearchResponse, description="One page of hits, with facets and histogram."),
+                    400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
+                    **SEARCH_REFUSALS})
     def search(
-        q: Annotated[
-            str | None,
-            QueryParameter(
-                description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required."
-            ),
-        ] = None,
-        entity: Annotated[
-            list[str] | None,
-            QueryParameter(description="Repeatable. Canonical entity text, optionally LABEL:text."),
-        ] = None,
-        place: Annotated[
-            list[str] | None, QueryParameter(description="Repeatable. Place name or GeoNames id.")
-        ] = None,
-        country: Annotated[
-            list[str] | None, QueryParameter(description="Repeatable. ISO 3166-1 alpha-2.")
-        ] = None,
+        q: Annotated[str | None, QueryParameter(description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required.")] = None,
+        entity: Annotated[list[str] | None, QueryParameter(description="Repeatable. Canonical entity text, optionally LABEL:text.")] = None,
+        place: Annotated[list[str] | None, QueryParameter(description="Repeatable. Place name or GeoNames id.")] = None,
+        country: Annotated[list[str] | None, QueryParameter(description="Repeatable. ISO 3166-1 alpha-2.")] = None,
         source: Many = None,
         language: Many = None,
-        published_from: Annotated[
-            str | None,
-            QueryParameter(name="from", description="Published at or after (date or RFC 3339)."),
-        ] = None,
-        published_to: Annotated[
-            str | None,
-            QueryParameter(
-                name="to", description="Published at or before (a date includes the whole day)."
-            ),
-        ] = None,
-        near: Annotated[
-            str | None,
-            QueryParameter(description="lat,lon,radius_km: mentions a place within the radius."),
-        ] = None,
-        bbox: Annotated[
-            str | None,
-            QueryParameter(description="min_lon,min_lat,max_lon,max_lat: mentions a place inside."),
-        ] = None,
-        focus_only: Annotated[
-            str | None,
-            QueryParameter(description="true: geo matches the story's focus place only."),
-        ] = None,
-        sort: Annotated[
-            str | None, QueryParameter(description="relevance (default), newest, oldest.")
-        ] = None,
-        size: Annotated[
-            str | None, QueryParameter(description="Hits per page, 0..100 (default 10).")
-        ] = None,
-        cursor: Annotated[
-            str | None, QueryParameter(description="`next_cursor` of the previous page.")
-        ] = None,
-        facets: Annotated[
-            list[str] | None,
-            QueryParameter(
-                description="Comma-separated: entities,people,organizations,places,countries,sources,languages."
-            ),
-        ] = None,
-        facet_size: Annotated[
-            str | None, QueryParameter(description="Buckets per facet, 1..100 (default 10).")
-        ] = None,
-        histogram: Annotated[
-            str | None, QueryParameter(description="day, week or month: article counts over time.")
-        ] = None,
+        published_from: Annotated[str | None, QueryParameter(name="from", description="Published at or after (date or RFC 3339).")] = None,
+        published_to: Annotated[str | None, QueryParameter(name="to", description="Published at or before (a date includes the whole day).")] = None,
+        near: Annotated[str | None, QueryParameter(description="lat,lon,radius_km: mentions a place within the radius.")] = None,
+        bbox: Annotated[str | None, QueryParameter(description="min_lon,min_lat,max_lon,max_lat: mentions a place inside.")] = None,
+        focus_only: Annotated[str | None, QueryParameter(description="true: geo matches the story's focus place only.")] = None,
+        sort: Annotated[str | None, QueryParameter(description="relevance (default), newest, oldest.")] = None,
+        size: Annotated[str | None, QueryParameter(description="Hits per page, 0..100 (default 10).")] = None,
+        cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the previous page.")] = None,
+        facets: Annotated[list[str] | None, QueryParameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages.")] = None,
+        facet_size: Annotated[str | None, QueryParameter(description="Buckets per facet, 1..100 (default 10).")] = None,
+        histogram: Annotated[str | None, QueryParameter(description="day, week or month: article counts over time.")] = None,
     ) -> Response[SearchResponse] | Response[ErrorBody]:
         params = SearchParams(
-            q=q,
-            entity=entity or [],
-            place=place or [],
-            country=country or [],
-            source=source or [],
-            language=language or [],
-            published_from=published_from,
-            published_to=published_to,
-            near=near,
-            bbox=bbox,
-            focus_only=focus_only,
-            sort=sort,
-            size=size,
-            cursor=cursor,
-            facets=facets or [],
-            facet_size=facet_size,
-            histogram=histogram,
+            q=q, entity=entity or [], place=place or [], country=country or [], source=source or [],
+            language=language or [], published_from=published_from, published_to=published_to,
+            near=near, bbox=bbox, focus_only=focus_only, sort=sort, size=size, cursor=cursor,
+            facets=facets or [], facet_size=facet_size, histogram=histogram,
         )
         return _search(store, cursors, params)
 
-    @get(
-        "/v1/articles/{article_id:str}",
-        sync_to_thread=True,
-        summary="One article as stored",
-        security=security,
-        responses={
-            200: ResponseSpec(EnrichedArticle, description="The enriched article as indexed."),
-            400: _error_doc("Not an article id."),
-            404: _error_doc("No article with this id."),
-            **SEARCH_REFUSALS,
-        },
-    )
-    def article(
-        article_id: Annotated[
-            str,
-            PathParameter(description="The article id (32 hex digits).", pattern=r"^[0-9a-f]{32}$"),
-        ],
-    ) -> Response[EnrichedArticle] | Response[ErrorBody]:
+    @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored", security=security,
+         responses={200: ResponseSpec(EnrichedArticle, description="The enriched article as indexed."),
+                    400: _error_doc("Not an article id."), 404: _error_doc("No article with this id."),
+                    **SEARCH_REFUSALS})
+    def article(article_id: Annotated[str, PathParameter(description="The article id (32 hex digits).", pattern=r"^[0-9a-f]{32}$")]) -> Response[EnrichedArticle] | Response[ErrorBody]:
         if not _ARTICLE_ID.match(article_id):
-            return error_response(
-                400,
-                "invalid_parameter",
-                f"article id {article_id!r} is not 32 hex digits",
-                [ErrorDetail(field="id", reason="expected 32 lower-case hex digits")],
-            )
+            return error_response(400, "invalid_parameter", f"article id {article_id!r} is not 32 hex digits",
+                                  [ErrorDetail(field="id", reason="expected 32 lower-case hex digits")])
         found = store.get(article_id)
         if found is None:
             return error_response(404, "not_found", f"no article with id {article_id} in the index")
         return Response(found)
 
-    @get(
-        "/v1/stats",
-        sync_to_thread=True,
-        summary="Documents, size and last commit of the live index",
-        security=security,
-        responses=SEARCH_REFUSALS,
-    )
+    @get("/v1/stats", sync_to_thread=True, summary="Documents, size and last commit of the live index",
+         security=security, responses=SEARCH_REFUSALS)
     def stats() -> StoreStats:
         return store.stats()
 
@@ -237,41 +138,24 @@ def reindex_routes(job: ReindexJob) -> list:
         def reindex_options(self) -> Response[None]:
             return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
 
-        @post(
-            status_code=202,
-            sync_to_thread=False,
-            summary="Rebuild the index from stored articles",
-            security=ADMIN_SECURITY,
-            responses={
-                202: ResponseSpec(
-                    ReindexStatus, description="Started; follow it at GET /v1/reindex."
-                ),
-                409: _error_doc("A reindex is already running."),
-                **ADMIN_REFUSALS,
-            },
-        )
+        @post(status_code=202, sync_to_thread=False, summary="Rebuild the index from stored articles",
+              security=ADMIN_SECURITY,
+              responses={202: ResponseSpec(ReindexStatus, description="Started; follow it at GET /v1/reindex."),
+                         409: _error_doc("A reindex is already running."), **ADMIN_REFUSALS})
         def start_reindex(self) -> Response[ReindexStatus] | Response[ErrorBody]:
             if not job.start():
-                return error_response(
-                    409, "reindex_running", "a reindex is already running: GET /v1/reindex"
-                )
+                return error_response(409, "reindex_running", "a reindex is already running: GET /v1/reindex")
             return Response(job.status, status_code=202)
 
-        @get(
-            sync_to_thread=False,
-            summary="Progress of the last reindex",
-            security=ADMIN_SECURITY,
-            responses=ADMIN_REFUSALS,
-        )
+        @get(sync_to_thread=False, summary="Progress of the last reindex",
+             security=ADMIN_SECURITY, responses=ADMIN_REFUSALS)
         def reindex_status(self) -> ReindexStatus:
             return job.status
 
     return [Reindex]
 
 
-def _search(
-    store: ArticleStore, cursors: CursorSeal, params: SearchParams
-) -> Response[SearchResponse] | Response[ErrorBody]:
+def _search(store: ArticleStore, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
     started = time.perf_counter()
     try:
         request = parse_search(params, cursors)
@@ -279,23 +163,15 @@ def _search(
             result = store.search(request)
     except InvalidParameters as exc:
         SEARCHES.labels("invalid").inc()
-        return error_response(
-            400, "invalid_parameter", f"invalid search parameters: {exc}", exc.errors
-        )
+        return error_response(400, "invalid_parameter", f"invalid search parameters: {exc}", exc.errors)
     except BadQuery as exc:
         SEARCHES.labels("invalid").inc()
-        return error_response(
-            400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)]
-        )
+        return error_response(400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
     SEARCHES.labels("ok").inc()
-    return Response(
-        _response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000)
-    )
+    return Response(_response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000))
 
 
-def _response(
-    request: SearchRequest, result: SearchResult, cursors: CursorSeal, *, took_ms: float
-) -> SearchResponse:
+def _response(request: SearchRequest, result: SearchResult, cursors: CursorSeal, *, took_ms: float) -> SearchResponse:
     return SearchResponse(
         total=result.total,
         hits=[_hit(h) for h in result.hits],
@@ -309,16 +185,8 @@ def _response(
 def _hit(hit: StoredHit) -> SearchHit:
     a = hit.article
     return SearchHit(
-        id=a.id,
-        title=a.title,
-        url=a.url,
-        source=a.source,
-        published_at=a.published_at,
-        score=hit.score,
-        snippet=hit.snippet,
-        entities=a.entities,
-        places=a.places,
-        focus=a.focus,
+        id=a.id, title=a.title, url=a.url, source=a.source, published_at=a.published_at,
+        score=hit.score, snippet=hit.snippet, entities=a.entities, places=a.places, focus=a.focus,
     )
 
 
@@ -330,12 +198,8 @@ def _cors(settings: Settings) -> CORSConfig | None:
     """Browsers on these origins may search (GET, with a key header); none by default."""
     if not settings.cors_origins:
         return None
-    return CORSConfig(
-        allow_origins=list(settings.cors_origins),
-        allow_methods=["GET"],
-        allow_headers=["Authorization"],
-        expose_headers=["Retry-After"],
-    )
+    return CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET"],
+                      allow_headers=["Authorization"], expose_headers=["Retry-After"])
 
 
 def _declare_security(config: AppConfig) -> AppConfig:

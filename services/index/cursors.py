@@ -33,9 +33,7 @@ from shared.settings import Settings
 KEY_FILE = "cursor.key"
 TAG_BYTES = 16
 
-NonNegative63 = Annotated[
-    int, Meta(ge=0, le=2**63 - 1)
-]  # what the store's i64 fields and offsets take
+NonNegative63 = Annotated[int, Meta(ge=0, le=2**63 - 1)]  # what the store's i64 fields and offsets take
 
 
 class CursorState(Struct, array_like=True, forbid_unknown_fields=True):
@@ -92,9 +90,7 @@ class CursorSeal:
 
 def query_digest(request: SearchRequest) -> bytes:
     """What a cursor must agree with: the match and the order, not the page size."""
-    return hashlib.blake2b(
-        msgspec.msgpack.encode((request.match, request.sort)), digest_size=8
-    ).digest()
+    return hashlib.blake2b(msgspec.msgpack.encode((request.match, request.sort)), digest_size=8).digest()
 
 
 def load_cursor_key(settings: Settings) -> bytes:
@@ -110,9 +106,7 @@ def _shared_key(path: Path) -> bytes:
     with contextlib.suppress(FileNotFoundError):
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, draft = tempfile.mkstemp(
-        prefix=f".{path.name}.", dir=path.parent
-    )  # readable by us only
+    handle, draft = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # readable by us only
     try:
         os.write(handle, secrets.token_hex(32).encode())
         os.close(handle)

@@ -53,9 +53,7 @@ class Circle(Struct, frozen=True, tag=True):
         max_lat = self.lat + math.degrees(angle)
         if min_lat <= -90 or max_lat >= 90:
             return Box(-180.0, max(min_lat, -90.0), 180.0, min(max_lat, 90.0))
-        spread = math.degrees(
-            math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(self.lat))))
-        )
+        spread = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(self.lat)))))
         min_lon, max_lon = _wrap(self.lon - spread), _wrap(self.lon + spread)
         if spread >= 180:
             min_lon, max_lon = -180.0, 180.0

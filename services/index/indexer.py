@@ -25,14 +25,9 @@ from shared.schemas import EnrichedArticle
 
 log = get_logger("dateline.index")
 
-INDEXED = Counter(
-    "dateline_index_articles_total",
-    "Articles by what indexing did: written, stale, rejected.",
-    ["outcome"],
-)
+INDEXED = Counter("dateline_index_articles_total", "Articles by what indexing did: written, stale, rejected.", ["outcome"])
 COMMIT_SECONDS = Histogram(
-    "dateline_index_commit_seconds",
-    "Time to upsert and commit one batch.",
+    "dateline_index_commit_seconds", "Time to upsert and commit one batch.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 DELAY_SECONDS = Gauge(
@@ -89,20 +84,14 @@ def _decode(batch: list[Delivery]) -> tuple[list[tuple[Delivery, EnrichedArticle
         try:
             articles.append((delivery, _decoder.decode(delivery.body)))
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            unreadable.append(
-                Failure(
-                    entry_id=delivery.entry_id,
-                    reason="invalid_article",
-                    error=f"not an EnrichedArticle: {exc}",
-                    permanent=True,
-                )
-            )
+            unreadable.append(Failure(
+                entry_id=delivery.entry_id, reason="invalid_article",
+                error=f"not an EnrichedArticle: {exc}", permanent=True,
+            ))
     return articles, unreadable
 
 
-def _rejections(
-    articles: list[tuple[Delivery, EnrichedArticle]], report: UpsertReport
-) -> list[Failure]:
+def _rejections(articles: list[tuple[Delivery, EnrichedArticle]], report: UpsertReport) -> list[Failure]:
     reasons = {r.id: r.reason for r in report.rejected}
     return [
         Failure(entry_id=d.entry_id, reason="store_rejected", error=reasons[a.id], permanent=True)
@@ -119,12 +108,8 @@ def _record(articles: list[tuple[Delivery, EnrichedArticle]], report: UpsertRepo
             log.info("article.indexed", article_id=article.id, entry_id=delivery.entry_id)
             SEARCHABLE_SECONDS.observe(max(0.0, (now - article.received_at).total_seconds()))
         elif article.id in stale:
-            log.info(
-                "article.stale",
-                article_id=article.id,
-                entry_id=delivery.entry_id,
-                detail="a newer version is already indexed",
-            )
+            log.info("article.stale", article_id=article.id, entry_id=delivery.entry_id,
+                     detail="a newer version is already indexed")
     INDEXED.labels("written").inc(len(report.written))
     INDEXED.labels("stale").inc(len(report.stale))
     INDEXED.labels("rejected").inc(len(report.rejected))

@@ -91,27 +91,9 @@ def parse_search(params: SearchParams, cursors: CursorSeal) -> SearchRequest:
         text=_query_text(problems, params.q),
         entities=tuple(_entity(v) for v in params.entity),
         places=tuple(_place(v) for v in params.place),
-        countries=tuple(
-            _codes(
-                problems,
-                "country",
-                params.country,
-                _COUNTRY,
-                str.upper,
-                "an ISO 3166-1 alpha-2 code such as FR",
-            )
-        ),
+        countries=tuple(_codes(problems, "country", params.country, _COUNTRY, str.upper, "an ISO 3166-1 alpha-2 code such as FR")),
         sources=tuple(v.strip() for v in params.source if v.strip()),
-        languages=tuple(
-            _codes(
-                problems,
-                "language",
-                params.language,
-                _LANGUAGE,
-                str.lower,
-                "an ISO 639-1 code such as en",
-            )
-        ),
+        languages=tuple(_codes(problems, "language", params.language, _LANGUAGE, str.lower, "an ISO 639-1 code such as en")),
         published_from=_when(problems, "from", params.published_from, end_of_day=False),
         published_to=_when(problems, "to", params.published_to, end_of_day=True),
         geo=_geo(problems, params),
@@ -172,12 +154,8 @@ def _place(value: str) -> PlaceFilter:
 
 
 def _codes(
-    problems: _Problems,
-    field: str,
-    values: list[str],
-    pattern: re.Pattern,
-    case: Callable[[str], str],
-    expected: str,
+    problems: _Problems, field: str, values: list[str], pattern: re.Pattern,
+    case: Callable[[str], str], expected: str,
 ) -> list[str]:
     codes = []
     for value in values:
@@ -213,6 +191,7 @@ def _when(problems: _Problems, field: str, raw: str | None, *, end_of_day: bool)
     return when
 
 
+
 def _geo(problems: _Problems, params: SearchParams) -> GeoFilter | None:
     focus_only = _flag(problems, "focus_only", params.focus_only)
     if params.near and params.bbox:
@@ -228,9 +207,7 @@ def _geo(problems: _Problems, params: SearchParams) -> GeoFilter | None:
     return GeoFilter(shape=shape, focus_only=focus_only) if shape else None
 
 
-def _numbers(
-    problems: _Problems, field: str, raw: str, names: tuple[str, ...]
-) -> list[float] | None:
+def _numbers(problems: _Problems, field: str, raw: str, names: tuple[str, ...]) -> list[float] | None:
     parts = raw.split(",")
     expected = ",".join(names)
     if len(parts) != len(names):
@@ -292,9 +269,7 @@ def _flag(problems: _Problems, field: str, raw: str | None) -> bool:
     return False
 
 
-def _choice(
-    problems: _Problems, field: str, raw: str | None, allowed: tuple[str, ...], default: str | None
-) -> str | None:
+def _choice(problems: _Problems, field: str, raw: str | None, allowed: tuple[str, ...], default: str | None) -> str | None:
     if raw is None or raw == "":
         return default
     if raw in allowed:
@@ -303,9 +278,7 @@ def _choice(
     return default
 
 
-def _bounded_int(
-    problems: _Problems, field: str, raw: str | None, default: int, low: int, high: int
-) -> int:
+def _bounded_int(problems: _Problems, field: str, raw: str | None, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     try:
@@ -331,9 +304,7 @@ def _facets(problems: _Problems, raw: list[str]) -> list[str]:
     return names
 
 
-def _after(
-    problems: _Problems, raw: str | None, request: SearchRequest, cursors: CursorSeal
-) -> After | None:
+def _after(problems: _Problems, raw: str | None, request: SearchRequest, cursors: CursorSeal) -> After | None:
     if not raw:
         return None
     try:
@@ -342,9 +313,6 @@ def _after(
         problems.add("cursor", str(exc))
         return None
     if after.offset + request.size > MAX_RELEVANCE_DEPTH:
-        problems.add(
-            "cursor",
-            f"relevance paging stops at {MAX_RELEVANCE_DEPTH} hits: sort=newest pages without limit",
-        )
+        problems.add("cursor", f"relevance paging stops at {MAX_RELEVANCE_DEPTH} hits: sort=newest pages without limit")
         return None
     return after

@@ -29,9 +29,7 @@ class TokenBuckets:
         self.burst = burst
         self._clock = clock
         self._max_callers = max_callers
-        self._buckets: OrderedDict[str, tuple[float, float]] = (
-            OrderedDict()
-        )  # caller -> (tokens, at)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # caller -> (tokens, at)
 
     def take(self, caller: str) -> float:
         """Take a token for ``caller``: 0.0 when it may go ahead, else the seconds to wait."""

@@ -103,9 +103,7 @@ def reindex(settings: Settings) -> StoreStats:
 class ReindexJob:
     """At most one rebuild at a time inside the index service, run in a thread."""
 
-    def __init__(
-        self, live: ArticleStore, pause: Callable[[], AbstractContextManager[None]]
-    ) -> None:
+    def __init__(self, live: ArticleStore, pause: Callable[[], AbstractContextManager[None]]) -> None:
         self._live = live
         self._pause = pause
         self._guard = threading.Lock()
@@ -136,9 +134,7 @@ class ReindexJob:
 
 
 def _copy(
-    source: Iterable[tuple[int, EnrichedArticle]],
-    target: ArticleStore,
-    progress: Callable[[int], None],
+    source: Iterable[tuple[int, EnrichedArticle]], target: ArticleStore, progress: Callable[[int], None]
 ) -> tuple[int, int]:
     """Upsert everything from ``source`` into ``target`` keeping change numbers; return
     (articles copied, the last change number seen)."""
@@ -154,10 +150,7 @@ def _copy(
 
 
 def _flush(
-    target: ArticleStore,
-    batch: list[EnrichedArticle],
-    seqs: dict[str, int],
-    progress: Callable[[int], None],
+    target: ArticleStore, batch: list[EnrichedArticle], seqs: dict[str, int], progress: Callable[[int], None]
 ) -> int:
     if not batch:
         return 0

@@ -35,10 +35,7 @@ from shared.streams import ENRICHED, INDEX_GROUP, as_str, ensure_groups
 log = get_logger("dateline.index")
 
 GROUP = INDEX_GROUP
-LAG_ENTRIES = Gauge(
-    "dateline_index_lag_entries",
-    "Entries of dateline:enriched not yet indexed (group lag + pending).",
-)
+LAG_ENTRIES = Gauge("dateline_index_lag_entries", "Entries of dateline:enriched not yet indexed (group lag + pending).")
 WATCH_EVERY_S = 1.0
 # Waits before indexing starts again after a start that failed (Redis away); the last repeats.
 RESTART_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 5.0)
@@ -63,12 +60,8 @@ class IndexService:
         self.consumer = consumer_name("index")
         # For readiness and lag: answers at once while Redis is away (redis-py's default
         # retries would hold /readyz for seconds).
-        self.redis = aioredis.Redis.from_url(
-            settings.redis_url,
-            socket_connect_timeout=1.0,
-            socket_timeout=2.0,
-            retry=Retry(NoBackoff(), retries=1),
-        )
+        self.redis = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=2.0,
+                                             retry=Retry(NoBackoff(), retries=1))
         self.stage: Stage | None = None
         self._stopping = asyncio.Event()
 
@@ -99,18 +92,10 @@ class IndexService:
 
     async def _index_once(self) -> bool:
         """One life of the indexing stage, until stopped or until it cannot go on; whether it started."""
-        broker = build_broker(
-            self.settings.redis_url, graceful_timeout=self.settings.graceful_timeout_s
-        )
+        broker = build_broker(self.settings.redis_url, graceful_timeout=self.settings.graceful_timeout_s)
         stage = self.stage = add_stage(
-            broker,
-            stage="index",
-            stream=ENRICHED,
-            group=GROUP,
-            consumer=self.consumer,
-            handler=self.desk,
-            settings=self.settings,
-            batch_size=self.settings.index_batch_size,
+            broker, stage="index", stream=ENRICHED, group=GROUP, consumer=self.consumer,
+            handler=self.desk, settings=self.settings, batch_size=self.settings.index_batch_size,
         )
         started = False
         try:
@@ -120,31 +105,20 @@ class IndexService:
             log.info("service.started", consumer=self.consumer, index=str(self.store.path))
             await self._watch(stage)
         except (RedisError, OSError) as exc:
-            log.warning(
-                "redis.unavailable", consumer=self.consumer, error=f"{type(exc).__name__}: {exc}"
-            )
+            log.warning("redis.unavailable", consumer=self.consumer, error=f"{type(exc).__name__}: {exc}")
         finally:
-            with contextlib.suppress(
-                RedisError, OSError
-            ):  # a Redis that is away cannot be told goodbye
+            with contextlib.suppress(RedisError, OSError):  # a Redis that is away cannot be told goodbye
                 await broker.stop()  # the in-flight batch commits and is acked
             if started:
-                log.info(
-                    "service.stopped",
-                    consumer=self.consumer,
-                    **msgspec.structs.asdict(stage.counts),
-                )
+                log.info("service.stopped", consumer=self.consumer, **msgspec.structs.asdict(stage.counts))
         return started
 
     async def _watch(self, stage: Stage) -> None:
         """Until stopped, or until the stage stops (its group is gone)."""
         while not self._stopping.is_set():
             if not stage.running:
-                log.warning(
-                    "service.stage_stopped",
-                    consumer=self.consumer,
-                    detail="its subscribers stopped (the group vanished?): starting over",
-                )
+                log.warning("service.stage_stopped", consumer=self.consumer,
+                            detail="its subscribers stopped (the group vanished?): starting over")
                 return
             with contextlib.suppress(RedisError, OSError):  # Redis away: readiness says so
                 await self._measure_lag()
@@ -174,14 +148,11 @@ def _open_for_writing(settings: Settings) -> ArticleStore:
     try:
         return ArticleStore(settings.index_dir, writable=True)
     except SchemaChanged:
-        log.warning(
-            "index.schema_changed",
-            index=str(settings.index_dir),
-            detail="reindexing before serving",
-        )
+        log.warning("index.schema_changed", index=str(settings.index_dir), detail="reindexing before serving")
         reindex(settings)
         return ArticleStore(settings.index_dir, writable=True)
 
 
 async def serve(service: IndexService) -> int:
     return await run_until_signalled(service.stop, service.run)
+

@@ -37,9 +37,7 @@ from shared.schemas import Bucket, EnrichedArticle, Place, TimeBucket
 
 Sort = Literal["relevance", "newest", "oldest"]
 Interval = Literal["day", "week", "month"]
-FacetName = Literal[
-    "entities", "people", "organizations", "places", "countries", "sources", "languages"
-]
+FacetName = Literal["entities", "people", "organizations", "places", "countries", "sources", "languages"]
 FACET_NAMES: tuple[str, ...] = FacetName.__args__  # type: ignore[attr-defined]
 QUERY_FIELDS = ("title", "text", "entity", "place")
 
@@ -161,16 +159,8 @@ def _schema() -> tantivy.Schema:
         b.add_text_field(name, tokenizer_name="en_stem")
     for name in ("entity_key", "place_key", "focus_key", "source"):
         b.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
-    for name in (
-        "entity_facet",
-        "person_facet",
-        "org_facet",
-        "place_facet",
-        "source_facet",
-        "country",
-        "focus_country",
-        "language",
-    ):
+    for name in ("entity_facet", "person_facet", "org_facet", "place_facet", "source_facet", "country",
+                 "focus_country", "language"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("admin1", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("cell", tokenizer_name="raw", index_option="basic")
@@ -183,6 +173,7 @@ def _schema() -> tantivy.Schema:
     return b.build()
 
 
+
 class IndexBusy(RuntimeError):
     """Another process holds the index's writer: there is one writer per index."""
 
@@ -193,9 +184,7 @@ def _writer(index: tantivy.Index, path: Path, **options: int) -> tantivy.IndexWr
     except ValueError as exc:
         if "LockBusy" not in str(exc):
             raise
-        raise IndexBusy(
-            f"another process writes the index at {path} (one writer per index)"
-        ) from exc
+        raise IndexBusy(f"another process writes the index at {path} (one writer per index)") from exc
 
 
 class SchemaChanged(RuntimeError):
@@ -208,15 +197,9 @@ def _open(path: Path) -> tantivy.Index:
     except ValueError as exc:
         if "schema does not match" not in str(exc):
             raise
-        raise SchemaChanged(
-            f"the index at {path} was built with another schema: reindex it "
-            "(python -m services.index reindex)"
-        ) from exc
-    keyword = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
+        raise SchemaChanged(f"the index at {path} was built with another schema: reindex it "
+                            "(python -m services.index reindex)") from exc
+    keyword = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.lowercase()).build()
     index.register_tokenizer(KEYWORD, keyword)
     index.register_fast_field_tokenizer(KEYWORD, keyword)
     return index
@@ -249,14 +232,8 @@ class ArticleStore:
     taken under a lock; the search itself runs outside it.
     """
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        writable: bool = False,
-        follow: bool = True,
-        heap_bytes: int = 256_000_000,
-    ) -> None:
+    def __init__(self, root: Path, *, writable: bool = False, follow: bool = True,
+                 heap_bytes: int = 256_000_000) -> None:
         """``follow``: ``root`` holds generations and ``CURRENT`` (the service's view);
         otherwise ``root`` is one generation directory (a reindex target)."""
         self.root = root
@@ -275,9 +252,7 @@ class ArticleStore:
 
     # -- writing ---------------------------------------------------------------------
 
-    def upsert(
-        self, articles: Iterable[EnrichedArticle], *, keep_seq: dict[str, int] | None = None
-    ) -> UpsertReport:
+    def upsert(self, articles: Iterable[EnrichedArticle], *, keep_seq: dict[str, int] | None = None) -> UpsertReport:
         """Stage the newest version of each article (not visible until :meth:`commit`).
 
         An article whose stored version is as new or newer is left alone (``stale``),
@@ -341,42 +316,27 @@ class ArticleStore:
         text = _text_query(opened.index, request.match.text)
         matched = self._match_query(searcher, request.match, text)
         page_query, order_field = self._page_query(matched, request)
-        found = searcher.search(
-            page_query,
-            max(1, request.size),
-            order_by_field=order_field,
-            order=Order.Asc if request.sort == "oldest" else Order.Desc,
-            offset=request.after.offset if request.after else 0,
-        )
-        total = (
-            found.count
-            if request.after is None
-            else _count(searcher, self._seen(matched, request.after))
-        )
+        found = searcher.search(page_query, max(1, request.size), order_by_field=order_field,
+                                order=Order.Asc if request.sort == "oldest" else Order.Desc,
+                                offset=request.after.offset if request.after else 0)
+        total = found.count if request.after is None else _count(searcher, self._seen(matched, request.after))
         hits = self._hits(searcher, found.hits[: request.size], text)
         aggregated = self._aggregate(searcher, matched, request)
         return SearchResult(
-            total=total,
-            hits=[hit for hit, _ in hits],
+            total=total, hits=[hit for hit, _ in hits],
             next=self._next(request, hits, found.count),
             facets={name: buckets for name, buckets in aggregated.items() if name != "histogram"},
             histogram=aggregated.get("histogram", []),
         )
 
-    def articles(
-        self, *, after_seq: int = 0, batch: int = 1000
-    ) -> Iterator[tuple[int, EnrichedArticle]]:
+    def articles(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[tuple[int, EnrichedArticle]]:
         """Every stored article with its change number, oldest change first (for reindex)."""
         return _replay(self._view()[1], _schema(), after_seq, batch)
 
     def stats(self) -> StoreStats:
         opened, searcher = self._view()
-        return StoreStats(
-            documents=searcher.num_docs,
-            size_bytes=_bytes_in(opened.path),
-            generation=opened.path.name,
-            last_commit=_committed_at(opened.path),
-        )
+        return StoreStats(documents=searcher.num_docs, size_bytes=_bytes_in(opened.path),
+                          generation=opened.path.name, last_commit=_committed_at(opened.path))
 
     # -- generations -----------------------------------------------------------------
 
@@ -466,22 +426,12 @@ class ArticleStore:
         for refine in (REFINE_LEVELS, REFINE_LEVELS + finer):
             last = refine != REFINE_LEVELS
             cover = covering(geo.shape, refine)
-            inside = (
-                Query.term_set_query(schema, cell_field, cover.inside)
-                if cover.inside
-                else Query.empty_query()
-            )
-            border = (
-                Query.term_set_query(schema, cell_field, cover.border)
-                if cover.border
-                else Query.empty_query()
-            )
+            inside = Query.term_set_query(schema, cell_field, cover.inside) if cover.inside else Query.empty_query()
+            border = Query.term_set_query(schema, cell_field, cover.border) if cover.border else Query.empty_query()
             # Articles with a place in an inside cell as well are candidates too (a few per
             # cent more): excluding them evaluated the inside cells once more (~0.4 ms), and
             # the check only adds them to what `inside` matches anyway.
-            candidates = Query.const_score_query(
-                Query.boolean_query([(Occur.Must, base), (Occur.Must, border)]), 0.0
-            )
+            candidates = Query.const_score_query(Query.boolean_query([(Occur.Must, base), (Occur.Must, border)]), 0.0)
             # Unscored, so fetching every candidate is cheap (~0.1 ms for thousands); before
             # the last covering, only enough to know whether it is too many (~1 ms saved
             # on a busy edge: the list of thousands is built once).
@@ -496,9 +446,7 @@ class ArticleStore:
         exact = [seqs[i] for i in _inside(geo.shape, points(searcher, addresses))]
         if not exact:
             return inside
-        return Query.boolean_query(
-            [(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema, "seq", exact))]
-        )
+        return Query.boolean_query([(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema, "seq", exact))])
 
     def _page_query(self, matched: Query, request: SearchRequest) -> tuple[Query, str | None]:
         by_date = request.by_date
@@ -510,17 +458,8 @@ class ArticleStore:
         if by_date and after.sort_key is not None:
             older = request.sort != "oldest"
             lower, upper = (None, after.sort_key) if older else (after.sort_key, None)
-            parts.append(
-                Query.range_query(
-                    schema,
-                    "sort_key",
-                    FieldType.Integer,
-                    lower,
-                    upper,
-                    include_lower=older,
-                    include_upper=not older,
-                )
-            )
+            parts.append(Query.range_query(schema, "sort_key", FieldType.Integer, lower, upper,
+                                           include_lower=older, include_upper=not older))
         return _all_of([self._seen(matched, after)], parts), "sort_key" if by_date else None
 
     def _seen(self, matched: Query, after: After) -> Query:
@@ -528,9 +467,8 @@ class ArticleStore:
         ceiling = Query.range_query(_schema(), "seq", FieldType.Integer, None, after.seq_ceiling)
         return _all_of([matched], [ceiling])
 
-    def _next(
-        self, request: SearchRequest, hits: list[tuple[StoredHit, int]], page_count: int
-    ) -> After | None:
+    def _next(self, request: SearchRequest,
+              hits: list[tuple[StoredHit, int]], page_count: int) -> After | None:
         """A cursor when more remain: ``page_count`` counts this page and all after it
         (date order), or the whole match under the ceiling (relevance, by offset)."""
         by_date = request.by_date
@@ -542,36 +480,20 @@ class ArticleStore:
             return After(sort_key=hits[-1][1], offset=0, seq_ceiling=ceiling)
         return After(sort_key=None, offset=offset + len(hits), seq_ceiling=ceiling)
 
-    def _hits(
-        self, searcher: tantivy.Searcher, found: list, text: Query | None
-    ) -> list[tuple[StoredHit, int]]:
+    def _hits(self, searcher: tantivy.Searcher, found: list, text: Query | None) -> list[tuple[StoredHit, int]]:
         snippets = None
         if text is not None and found:
             snippets = tantivy.SnippetGenerator.create(searcher, text, _schema(), "text")
             snippets.set_max_num_chars(240)
-        keys = (
-            searcher.fast_field_values("sort_key", [address for _, address in found])
-            if found
-            else []
-        )
+        keys = searcher.fast_field_values("sort_key", [address for _, address in found]) if found else []
         hits = []
         for (score, address), key in zip(found, keys, strict=True):
             article = _article(searcher.doc(address))
-            hits.append(
-                (
-                    StoredHit(
-                        article=article,
-                        score=_score(score, text),
-                        snippet=_snippet(snippets, article.text),
-                    ),
-                    key,
-                )
-            )
+            hits.append((StoredHit(article=article, score=_score(score, text),
+                                   snippet=_snippet(snippets, article.text)), key))
         return hits
 
-    def _aggregate(
-        self, searcher: tantivy.Searcher, matched: Query, request: SearchRequest
-    ) -> dict[str, list]:
+    def _aggregate(self, searcher: tantivy.Searcher, matched: Query, request: SearchRequest) -> dict[str, list]:
         aggs = {name: _facet_agg(name, request.facet_size) for name in request.facets}
         if request.histogram:
             aggs["histogram"] = _histogram_agg(request.histogram)
@@ -587,9 +509,7 @@ class ArticleStore:
 # -- replay: reading any generation, whatever its schema --------------------------------------
 
 
-def stored_articles(
-    generation: Path, *, batch: int = 1000
-) -> Iterator[tuple[int, EnrichedArticle]]:
+def stored_articles(generation: Path, *, batch: int = 1000) -> Iterator[tuple[int, EnrichedArticle]]:
     """Every article stored in ``generation``, built with this schema or an older one.
 
     Only ``seq`` and ``article`` are read: those two fields are the replay contract and
@@ -603,9 +523,7 @@ def stored_articles(
 @contextmanager
 def writer_lock(generation: Path) -> Iterator[None]:
     """Hold ``generation``'s writer lock (whatever its schema): no indexer may write meanwhile."""
-    writer = _writer(
-        tantivy.Index.open(str(generation)), generation, heap_size=15_000_000, num_threads=1
-    )
+    writer = _writer(tantivy.Index.open(str(generation)), generation, heap_size=15_000_000, num_threads=1)
     try:
         yield
     finally:
@@ -616,12 +534,8 @@ def _replay(
     searcher: tantivy.Searcher, schema: tantivy.Schema, after_seq: int, batch: int
 ) -> Iterator[tuple[int, EnrichedArticle]]:
     while True:
-        newer = Query.range_query(
-            schema, "seq", FieldType.Integer, after_seq, None, include_lower=False
-        )
-        hits = searcher.search(
-            newer, batch, count=False, order_by_field="seq", order=Order.Asc
-        ).hits
+        newer = Query.range_query(schema, "seq", FieldType.Integer, after_seq, None, include_lower=False)
+        hits = searcher.search(newer, batch, count=False, order_by_field="seq", order=Order.Asc).hits
         for seq, address in hits:
             yield seq, _article(searcher.doc(address))
             after_seq = seq
@@ -671,9 +585,7 @@ def _add_entities(doc: Document, article: EnrichedArticle) -> None:
 
 
 def _add_places(doc: Document, places: list[Place], *, focus: bool) -> None:
-    key, cell, country = (
-        ("focus_key", "focus_cell", "focus_country") if focus else ("place_key", "cell", "country")
-    )
+    key, cell, country = ("focus_key", "focus_cell", "focus_country") if focus else ("place_key", "cell", "country")
     for place in places:
         for name in {place.name, place.resolved_name, str(place.geonames_id)}:
             doc.add_text(key, name)
@@ -760,9 +672,7 @@ def _all_points(searcher: tantivy.Searcher, addresses: list) -> Candidates:
             break  # places fill slots in order: no candidate has more
         slots.append((lats, searcher.fast_field_values(f"lon{i}", addresses)))
     more = {
-        i: list(struct.iter_unpack("<dd", searcher.doc(addresses[i]).get_first("points") or b""))[
-            POINT_SLOTS:
-        ]
+        i: list(struct.iter_unpack("<dd", searcher.doc(addresses[i]).get_first("points") or b""))[POINT_SLOTS:]
         for i, flag in enumerate(searcher.fast_field_values("more_places", addresses))
         if flag
     }
@@ -770,19 +680,14 @@ def _all_points(searcher: tantivy.Searcher, addresses: list) -> Candidates:
 
 
 def _focus_points(searcher: tantivy.Searcher, addresses: list) -> Candidates:
-    focus = (
-        searcher.fast_field_values("focus_lat", addresses),
-        searcher.fast_field_values("focus_lon", addresses),
-    )
+    focus = (searcher.fast_field_values("focus_lat", addresses), searcher.fast_field_values("focus_lon", addresses))
     return Candidates(slots=[focus], more={})
 
 
 def _inside(shape: Box | Circle, candidates: Candidates) -> set[int]:
     """Positions of the candidates with at least one place inside ``shape``."""
     contains = shape.contains
-    found = {
-        i for i, places in candidates.more.items() if any(contains(lat, lon) for lat, lon in places)
-    }
+    found = {i for i, places in candidates.more.items() if any(contains(lat, lon) for lat, lon in places)}
     # Thousands of candidates per query: the box test (the circle's bounds for a circle)
     # is inlined, and only points passing it pay for a call.
     box = shape.bounds() if isinstance(shape, Circle) else shape
@@ -790,13 +695,9 @@ def _inside(shape: Box | Circle, candidates: Candidates) -> set[int]:
     wraps = west > east
     for lats, lons in candidates.slots:
         for i, lat, lon in zip(range(len(lats)), lats, lons, strict=True):
-            if (
-                lat is not None
-                and south <= lat <= north
-                and ((west <= lon or lon <= east) if wraps else west <= lon <= east)
-                and i not in found
-                and contains(lat, lon)
-            ):
+            if (lat is not None and south <= lat <= north
+                    and ((west <= lon or lon <= east) if wraps else west <= lon <= east)
+                    and i not in found and contains(lat, lon)):
                 found.add(i)
     return found
 
@@ -839,19 +740,13 @@ def _filters(schema: tantivy.Schema, match: Match) -> list[Query]:
     for place in match.places:
         value = str(place.geonames_id) if place.geonames_id is not None else place.name or ""
         filters.append(Query.term_query(schema, "place_key", value.lower()))
-    for field, values in (
-        ("country", match.countries),
-        ("source", [s.lower() for s in match.sources]),
-        ("language", match.languages),
-    ):
+    for field, values in (("country", match.countries), ("source", [s.lower() for s in match.sources]),
+                          ("language", match.languages)):
         if values:
             filters.append(Query.term_set_query(schema, field, list(values)))
     if match.published_from or match.published_to:
-        filters.append(
-            Query.range_query(
-                schema, "published", FieldType.Date, match.published_from, match.published_to
-            )
-        )
+        filters.append(Query.range_query(schema, "published", FieldType.Date,
+                                         match.published_from, match.published_to))
     return filters
 
 
@@ -859,12 +754,8 @@ def _text_query(index: tantivy.Index, text: str | None) -> Query | None:
     if not text or not text.strip():
         return None
     try:
-        return index.parse_query(
-            _prepared(text),
-            ["title", "text"],
-            field_boosts={"title": 2.0},
-            conjunction_by_default=True,
-        )
+        return index.parse_query(_prepared(text), ["title", "text"], field_boosts={"title": 2.0},
+                                 conjunction_by_default=True)
     except ValueError as exc:
         raise _syntax_error(text, exc) from None
 
@@ -892,9 +783,7 @@ def _prepared(text: str) -> str:
     unknown = sorted({f for f in _field_names(tree) if f not in QUERY_FIELDS})
     if unknown:
         allowed = ", ".join(f"{f}:" for f in QUERY_FIELDS)
-        raise BadQuery(
-            f"unknown field prefix {unknown[0]}: (use {allowed})", text.find(f"{unknown[0]}:")
-        )
+        raise BadQuery(f"unknown field prefix {unknown[0]}: (use {allowed})", text.find(f"{unknown[0]}:"))
     if tree.get("type") == "bool" and all(occur == "must_not" for occur, _ in tree["clauses"]):
         return f"* {text}"
     return text
@@ -983,19 +872,14 @@ def _histogram_agg(interval: Interval) -> dict:
     if interval == "month":
         return {"terms": {"field": "month", "size": 100_000, "order": {"_key": "asc"}}}
     # 1970-01-01 was a Thursday: weeks shifted by -3 days start on Mondays.
-    step = {"day": {"fixed_interval": "1d"}, "week": {"fixed_interval": "7d", "offset": "-3d"}}[
-        interval
-    ]
+    step = {"day": {"fixed_interval": "1d"}, "week": {"fixed_interval": "7d", "offset": "-3d"}}[interval]
     return {"date_histogram": {"field": "published", **step}}
 
 
 def _time_buckets(interval: Interval, result: dict) -> list[TimeBucket]:
     if interval == "month":
         return [
-            TimeBucket(
-                start=datetime(int(b["key"]) // 12, int(b["key"]) % 12 + 1, 1, tzinfo=UTC),
-                count=b["doc_count"],
-            )
+            TimeBucket(start=datetime(int(b["key"]) // 12, int(b["key"]) % 12 + 1, 1, tzinfo=UTC), count=b["doc_count"])
             for b in result["buckets"]
         ]
     return [

@@ -67,12 +67,7 @@ class Keys:
         challenge = {"WWW-Authenticate": 'Bearer realm="dateline"'}
         scheme, _, key = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise Refusal(
-                401,
-                "unauthorized",
-                "send your API key as `Authorization: Bearer <key>`",
-                headers=challenge,
-            )
+            raise Refusal(401, "unauthorized", "send your API key as `Authorization: Bearer <key>`", headers=challenge)
         # Compare with every key, in constant time: timing does not reveal a near miss.
         offered = key.strip().encode()
         if not any([hmac.compare_digest(offered, known) for known in self._keys]):  # noqa: C419 - all, not first
@@ -186,8 +181,7 @@ async def _take(intake: Intake, decoded: Sequence[Decoded]) -> list[IngestResult
     except BacklogFull as full:
         if full.adding > full.limit:  # would not fit even with enrichment caught up
             raise Refusal(
-                413,
-                "too_many_articles",
+                413, "too_many_articles",
                 f"{full.adding} new articles in one request, more than DATELINE_MAX_BACKLOG="
                 f"{full.limit} lets wait for enrichment; send them in smaller requests",
             ) from None
@@ -196,8 +190,7 @@ async def _take(intake: Intake, decoded: Sequence[Decoded]) -> list[IngestResult
 
 def _backlog_full(limit: int) -> Refusal:
     return Refusal(
-        429,
-        "backlog_full",
+        429, "backlog_full",
         f"enrichment is behind: this request would take it past {limit} articles waiting; "
         f"nothing of it was published, send it again in {RETRY_AFTER_SECONDS} s",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
@@ -207,8 +200,7 @@ def _backlog_full(limit: int) -> Refusal:
 def _unavailable(exc: RedisError) -> Refusal:
     log.error("redis.unavailable", error=f"{type(exc).__name__}: {exc}")
     return Refusal(
-        503,
-        "redis_unavailable",
+        503, "redis_unavailable",
         f"Redis is unavailable ({type(exc).__name__}); nothing of this request was published, "
         "send it again",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},

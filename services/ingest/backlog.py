@@ -67,3 +67,4 @@ class Backlog:
         if isinstance(length, Exception):
             raise length
         return unfinished(groups, int(length), GROUP)
+

@@ -76,9 +76,7 @@ async def watch_incoming(stage: Stage, on_stopped: Callable[[], None]) -> None:
     on_stopped()
 
 
-def create_app(
-    settings: Settings, on_incoming_stopped: Callable[[], None] = stop_this_process
-) -> Litestar:
+def create_app(settings: Settings, on_incoming_stopped: Callable[[], None] = stop_this_process) -> Litestar:
     check_can_start(settings)
     redis = aioredis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
     backlog = Backlog(redis, settings.max_backlog)

@@ -35,20 +35,11 @@ MEDIA_TYPES = {
 # bytes honestly (a Windows tool sending windows-1252, say) expects them read as labelled,
 # not refused or, worse, misread: so a body in one of these is transcoded to UTF-8 first.
 CHARSETS = {
-    "utf-8",
-    "ascii",
-    "utf-16",
-    "utf-16-le",
-    "utf-16-be",
-    "utf-32",
-    "utf-32-le",
-    "utf-32-be",
+    "utf-8", "ascii", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
     *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
     *(f"cp{n}" for n in range(1250, 1259)),
 }
-CHARSETS_NAMED = (
-    "utf-8 (the default), us-ascii, utf-16, utf-32, iso-8859-1 to -16, windows-1250 to -1258"
-)
+CHARSETS_NAMED = "utf-8 (the default), us-ascii, utf-16, utf-32, iso-8859-1 to -16, windows-1250 to -1258"
 UTF8_BOM = codecs.BOM_UTF8
 
 
@@ -145,11 +136,7 @@ def as_utf8(body: bytes, charset: str) -> bytes:
 def decode_articles(body: bytes, fmt: BodyFormat, max_articles: int) -> list[Decoded]:
     """Every article of the body, in order, valid or rejected. Raises MalformedBody,
     TooManyArticles."""
-    decoded = (
-        _decode_ndjson(body, max_articles)
-        if fmt is BodyFormat.NDJSON
-        else _decode_json(body, max_articles)
-    )
+    decoded = _decode_ndjson(body, max_articles) if fmt is BodyFormat.NDJSON else _decode_json(body, max_articles)
     if not decoded:
         raise MalformedBody("the body holds no articles")
     return decoded
@@ -174,9 +161,7 @@ def _decode_json(body: bytes, max_articles: int) -> list[Decoded]:
         top = _top_decoder.decode(body)
     except msgspec.ValidationError as exc:
         if malformed := _malformed(body, 0):
-            raise MalformedBody(
-                malformed.reason, _line_of_error(body, malformed.reason), malformed.field
-            ) from None
+            raise MalformedBody(malformed.reason, _line_of_error(body, malformed.reason), malformed.field) from None
         return [rejection(0, exc, _url_in(body))]
     except msgspec.DecodeError as exc:
         raise MalformedBody(_malformed_reason(exc), _line_of_error(body, str(exc))) from None
@@ -279,9 +264,7 @@ def _line_of_error(body: bytes, reason: str) -> int | None:
 
 _AT = re.compile(r"^(?P<reason>.*?)(?: - at (?P<key>`key` in )?`(?P<path>[^`]*)`)?$", re.DOTALL)
 _ABOUT_FIELD = re.compile(r"^`(?P<name>\w+)` (?P<rest>.+)$", re.DOTALL)
-_NAMED_FIELD = re.compile(
-    r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`$"
-)
+_NAMED_FIELD = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`$")
 _FRIENDLY_PATTERNS = {
     "url": "must be an absolute http(s) URL",
     "language": "must be an ISO 639-1 code in lower case, such as `en`",
@@ -312,11 +295,7 @@ def rejection(index: int, exc: msgspec.ValidationError, url: str | None = None) 
     named = _NAMED_FIELD.match(reason)
     if named:
         path = f"{path}.{named.group('name')}"
-        reason = (
-            "is required"
-            if named.group("what") == "missing required"
-            else "is not an article field"
-        )
+        reason = "is required" if named.group("what") == "missing required" else "is not an article field"
     elif "matching regex" in reason:
         reason = _FRIENDLY_PATTERNS.get(path.rsplit(".", 1)[-1], reason)
     return Rejection(index, path, reason, url=url)

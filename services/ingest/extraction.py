@@ -54,9 +54,7 @@ class PageReader:
 
     def start(self) -> None:
         """Start the workers in the background: pages that come first wait for one."""
-        _context.set_forkserver_preload(
-            ["services.ingest.extraction", "services.ingest.html_warm_up"]
-        )
+        _context.set_forkserver_preload(["services.ingest.extraction", "services.ingest.html_warm_up"])
         for _ in range(self._workers):
             self._start_worker()
 
@@ -99,12 +97,8 @@ class PageReader:
     async def _plain(self, how: str, html: str, started: float) -> PageReading:
         PAGES.labels(how).inc()
         if how != "failed":
-            log.warning(
-                f"html.{how}",
-                waited_s=round(time.monotonic() - started, 3),
-                timeout_s=self.timeout_s,
-                chars=len(html),
-            )
+            log.warning(f"html.{how}", waited_s=round(time.monotonic() - started, 3),
+                        timeout_s=self.timeout_s, chars=len(html))
         return PageReading(text=await asyncio.to_thread(plain_text, html))
 
     def _replace(self, worker: _Worker) -> None:
@@ -127,9 +121,7 @@ class PageReader:
             try:
                 worker = await asyncio.to_thread(_Worker.start)
             except Exception as exc:  # noqa: BLE001 - whatever it is, say it and try again
-                self.problem = (
-                    f"cannot start an HTML extraction worker: {type(exc).__name__}: {exc}"
-                )
+                self.problem = f"cannot start an HTML extraction worker: {type(exc).__name__}: {exc}"
                 log.error("html.worker_failed", error=self.problem)
                 await asyncio.sleep(RESTART_DELAY_S)
                 continue
@@ -156,9 +148,7 @@ class _Worker:
     def start(cls) -> _Worker:
         """A worker that has said it is ready: the time budget is for pages, not start-up."""
         ours, theirs = _context.Pipe()
-        process = _context.Process(
-            target=serve_pages, args=(theirs,), name="ingest-html", daemon=True
-        )
+        process = _context.Process(target=serve_pages, args=(theirs,), name="ingest-html", daemon=True)
         process.start()
         theirs.close()
         worker = cls(process, ours)

@@ -33,29 +33,8 @@ _NOT_TEXT = ("script", "style", "noscript", "template", "svg")
 _FURNITURE = ("nav", "header", "footer", "aside", "form")
 # Elements after which a reader sees a line break: their text must not run into the next.
 _BLOCKS = (
-    "p",
-    "div",
-    "br",
-    "li",
-    "tr",
-    "td",
-    "th",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "section",
-    "article",
-    "dd",
-    "dt",
-    "figcaption",
-    "table",
-    "ul",
-    "ol",
+    "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "section", "article", "dd", "dt", "figcaption", "table", "ul", "ol",
 )
 
 

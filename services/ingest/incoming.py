@@ -49,19 +49,12 @@ _NO_ROOM = object()
 
 async def _take_one(intake: Intake, delivery: Delivery) -> Failure | object | None:
     try:
-        [result] = await intake.take(
-            [decode_article(delivery.body)], via="incoming", origins=[delivery.entry_id]
-        )
+        [result] = await intake.take([decode_article(delivery.body)], via="incoming", origins=[delivery.entry_id])
     except BacklogFull:
         return _NO_ROOM
     if result.status != "rejected":
         return None
-    return Failure(
-        entry_id=delivery.entry_id,
-        reason=REASON,
-        error=f"{result.field}: {result.reason}",
-        permanent=True,
-    )
+    return Failure(entry_id=delivery.entry_id, reason=REASON, error=f"{result.field}: {result.reason}", permanent=True)
 
 
 async def _wait_for_room(backlog: Backlog) -> None:

@@ -82,26 +82,18 @@ class Intake:
         # One page at a time: a request holds at most one extraction worker.
         readings = [
             await self._pages.read(d.article.html)
-            if isinstance(d, Candidate) and d.article.html is not None
-            else None
+            if isinstance(d, Candidate) and d.article.html is not None else None
             for d in decoded
         ]
         # Long texts to clean, a language model loading: off the event loop, so that health
         # checks and other requests keep being answered meanwhile.
-        return await asyncio.to_thread(
-            _normalise_all, decoded, readings, received_at, self._max_chars
-        )
+        return await asyncio.to_thread(_normalise_all, decoded, readings, received_at, self._max_chars)
 
     def _rejected(self, rejection: Rejection, via: str, origin: str | None) -> IngestResult:
         ARTICLES.labels("rejected", via).inc()
         log.info(
-            "article.rejected",
-            via=via,
-            index=rejection.index,
-            field=rejection.field,
-            reason=rejection.reason,
-            **_sender(rejection.url),
-            **_origin(origin),
+            "article.rejected", via=via, index=rejection.index, field=rejection.field,
+            reason=rejection.reason, **_sender(rejection.url), **_origin(origin),
         )
         return IngestResult(
             index=rejection.index, status="rejected", field=rejection.field, reason=rejection.reason
@@ -112,22 +104,14 @@ class Intake:
     ) -> IngestResult:
         ARTICLES.labels(outcome.status, via).inc()
         log.info(
-            f"article.{outcome.status}",
-            article_id=article.id,
-            entry_id=outcome.entry_id,
-            source=article.source,
-            via=via,
-            **_REASONS[outcome.status],
-            **_origin(origin),
+            f"article.{outcome.status}", article_id=article.id, entry_id=outcome.entry_id,
+            source=article.source, via=via, **_REASONS[outcome.status], **_origin(origin),
         )
         return IngestResult(index=index, status=outcome.status, id=article.id)
 
 
 def _normalise_all(
-    decoded: Sequence[Decoded],
-    readings: Sequence[PageReading | None],
-    received_at: datetime,
-    max_chars: int,
+    decoded: Sequence[Decoded], readings: Sequence[PageReading | None], received_at: datetime, max_chars: int
 ) -> list[RawArticle | Rejection]:
     return [
         _normalise_one(item, reading, received_at, max_chars)

@@ -23,29 +23,9 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # Query parameters that say how a reader arrived, not which article it is.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "igshid",
-        "mc_cid",
-        "mc_eid",
-        "_ga",
-        "_gl",
-        "ref_src",
-        "ref_url",
-        "cmpid",
-        "ncid",
-        "ocid",
-        "smid",
-        "sr_share",
-        "at_medium",
-        "at_campaign",
-        "xtor",
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "ref_src", "ref_url", "cmpid",
+        "ncid", "ocid", "smid", "sr_share", "at_medium", "at_campaign", "xtor",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__twitter")

@@ -28,11 +28,7 @@ CANONICAL_URL = "canonical_url"
 # htmldate reads dates from the page's metadata and its URL only (extensive_search off:
 # a date found in running text is as likely the date of what the story is about), and
 # keeps the time and offset when the page gives them.
-DATE_CONFIG = {
-    "original_date": True,
-    "extensive_search": False,
-    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-}
+DATE_CONFIG = {"original_date": True, "extensive_search": False, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 MAX_AUTHORS = 50
 MAX_AUTHOR_CHARS = 200
 MAX_META_CHARS = 1024
@@ -104,18 +100,12 @@ def with_page_metadata(article: ArticleIn, facts: PageFacts | None = None) -> Ar
         raise NotAnArticle("$.title", "is missing, and the page has no title either")
     meta = dict(article.meta)
     page_url = facts.canonical_url
-    if (
-        page_url
-        and CANONICAL_URL not in meta
-        and canonical_url(page_url) != canonical_url(article.url)
-    ):
+    if page_url and CANONICAL_URL not in meta and canonical_url(page_url) != canonical_url(article.url):
         meta[CANONICAL_URL] = facts.canonical_url
         taken[CANONICAL_URL] = facts.canonical_url
     if taken:
         meta[FROM_PAGE] = ",".join(taken)
-    return msgspec.structs.replace(
-        article, **{k: v for k, v in taken.items() if k != CANONICAL_URL}, meta=meta
-    )
+    return msgspec.structs.replace(article, **{k: v for k, v in taken.items() if k != CANONICAL_URL}, meta=meta)
 
 
 def _missing(article: ArticleIn) -> bool:

@@ -59,9 +59,7 @@ class Press:
 
     def _next_run(self) -> list[_Order]:
         run, count = [], 0
-        while self._waiting and (
-            not run or count + len(self._waiting[0].articles) <= MAX_RUN_ARTICLES
-        ):
+        while self._waiting and (not run or count + len(self._waiting[0].articles) <= MAX_RUN_ARTICLES):
             order = self._waiting.pop(0)
             run.append(order)
             count += len(order.articles)
@@ -69,9 +67,7 @@ class Press:
 
     async def _press_one(self, run: list[_Order]) -> None:
         try:
-            outcomes = await publish(
-                self._redis, [o.articles for o in run], self._ttl, self._max_backlog
-            )
+            outcomes = await publish(self._redis, [o.articles for o in run], self._ttl, self._max_backlog)
         except BaseException as exc:  # handed to every caller of this run
             failure = exc if isinstance(exc, Exception) else RuntimeError("ingest is stopping")
             for order in run:

@@ -111,10 +111,7 @@ def seen_key(article_id: str) -> str:
 
 
 async def publish(
-    redis: aioredis.Redis,
-    orders: Sequence[Sequence[RawArticle]],
-    ttl_seconds: int,
-    max_backlog: int,
+    redis: aioredis.Redis, orders: Sequence[Sequence[RawArticle]], ttl_seconds: int, max_backlog: int
 ) -> list[list[Published] | BacklogFull]:
     """Publish every new or changed article of each order to dateline:raw, in order; an
     order that would take the backlog past ``max_backlog`` is refused whole (BacklogFull in
@@ -137,9 +134,7 @@ async def publish(
     return _outcomes(reply, [len(order) for order in orders], max_backlog)
 
 
-def _outcomes(
-    reply: list[bytes], sizes: list[int], limit: int
-) -> list[list[Published] | BacklogFull]:
+def _outcomes(reply: list[bytes], sizes: list[int], limit: int) -> list[list[Published] | BacklogFull]:
     outcomes: list[list[Published] | BacklogFull] = []
     at = 0
     for size in sizes:
@@ -147,9 +142,7 @@ def _outcomes(
             outcomes.append(BacklogFull(int(reply[at + 1]), limit))
             at += 2
         else:
-            outcomes.append(
-                [_published(reply[i], reply[i + 1]) for i in range(at, at + 2 * size, 2)]
-            )
+            outcomes.append([_published(reply[i], reply[i + 1]) for i in range(at, at + 2 * size, 2)])
             at += 2 * size
     return outcomes
 

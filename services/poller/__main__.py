@@ -29,13 +29,7 @@ async def run(settings: Settings) -> None:
     redis = aioredis.Redis.from_url(settings.redis_url)
     limits = Limits(max_bytes=settings.poll_max_bytes, timeout_s=settings.poll_timeout_s)
     async with new_client() as client:
-        poller = Poller(
-            redis,
-            client,
-            AddressPolicy(settings.poll_allow_private),
-            limits,
-            settings.poll_host_gap_s,
-        )
+        poller = Poller(redis, client, AddressPolicy(settings.poll_allow_private), limits, settings.poll_host_gap_s)
         log.info("service.started", allow_private=settings.poll_allow_private)
         while not stop.is_set():
             nap = NAP_S[1]

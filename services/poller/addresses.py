@@ -35,10 +35,8 @@ class AddressPolicy:
             return ip
         if not ip.is_global or ip.is_multicast:
             where = str(ip) if host.strip("[]") == str(ip) else f"{host} is at {ip}, which"
-            raise Refused(
-                f"{where} is not a public address "
-                "(set DATELINE_POLL_ALLOW_PRIVATE=true to follow feeds on your own network)"
-            )
+            raise Refused(f"{where} is not a public address "
+                          "(set DATELINE_POLL_ALLOW_PRIVATE=true to follow feeds on your own network)")
         return ip
 
 
@@ -50,9 +48,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(answer[4][0]) for answer in answers))
 
 
-def checked_address(
-    host: str, port: int, policy: AddressPolicy, resolve: Resolver = system_resolver
-) -> Address:
+def checked_address(host: str, port: int, policy: AddressPolicy, resolve: Resolver = system_resolver) -> Address:
     """The address to connect to for ``host``: the first, once every one has passed."""
     try:
         literal = ipaddress.ip_address(host.strip("[]"))

@@ -64,16 +64,9 @@ class FetchFailed(Exception):
         self.retry_after_s = retry_after_s
 
 
-async def fetch(
-    client: httpx.AsyncClient,
-    url: str,
-    *,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    policy: AddressPolicy,
-    limits: Limits = DEFAULT_LIMITS,
-    resolve: Resolver = system_resolver,
-) -> Fetched | NotModified:
+async def fetch(client: httpx.AsyncClient, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                policy: AddressPolicy, limits: Limits = DEFAULT_LIMITS,
+                resolve: Resolver = system_resolver) -> Fetched | NotModified:
     try:
         async with asyncio.timeout(limits.timeout_s):
             return await _follow(client, url, etag, last_modified, policy, limits, resolve)
@@ -85,9 +78,7 @@ async def fetch(
         raise FetchFailed(f"cannot fetch ({type(exc).__name__}: {exc})") from None
 
 
-async def _follow(
-    client, url, etag, last_modified, policy, limits, resolve
-) -> Fetched | NotModified:
+async def _follow(client, url, etag, last_modified, policy, limits, resolve) -> Fetched | NotModified:
     moved_to, still_permanent = None, True
     for _hop in range(limits.max_redirects + 1):
         request = await _pinned_request(client, url, etag, last_modified, policy, resolve)
@@ -102,34 +93,21 @@ async def _follow(
             if response.status_code == 304:
                 return NotModified(moved_to=moved_to)
             if response.status_code in BUSY:
-                raise FetchFailed(
-                    f"the server asks to come back later (HTTP {response.status_code})",
-                    retry_after_seconds(response.headers.get("retry-after")),
-                )
+                raise FetchFailed(f"the server asks to come back later (HTTP {response.status_code})",
+                                  retry_after_seconds(response.headers.get("retry-after")))
             if response.status_code != 200:
                 raise FetchFailed(f"HTTP {response.status_code}")
             body = await _read_limited(response, limits.max_bytes)
-            return Fetched(
-                url=url,
-                body=body,
-                content_type=response.headers.get("content-type", ""),
-                etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"),
-                moved_to=moved_to,
-            )
+            return Fetched(url=url, body=body, content_type=response.headers.get("content-type", ""),
+                           etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
+                           moved_to=moved_to)
         finally:
             await response.aclose()
     raise FetchFailed(f"more than {limits.max_redirects} redirects")
 
 
-async def _pinned_request(
-    client: httpx.AsyncClient,
-    url: str,
-    etag: str | None,
-    last_modified: str | None,
-    policy: AddressPolicy,
-    resolve: Resolver,
-) -> httpx.Request:
+async def _pinned_request(client: httpx.AsyncClient, url: str, etag: str | None, last_modified: str | None,
+                          policy: AddressPolicy, resolve: Resolver) -> httpx.Request:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(f"{url[:200]} is not an http(s) URL")

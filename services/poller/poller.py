@@ -40,16 +40,9 @@ class _Addressed(msgspec.Struct):
 
 
 class Poller:
-    def __init__(
-        self,
-        redis: aioredis.Redis,
-        client: httpx.AsyncClient,
-        policy: AddressPolicy,
-        limits: Limits,
-        host_gap_s: float,
-        resolve: Resolver = system_resolver,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ):
+    def __init__(self, redis: aioredis.Redis, client: httpx.AsyncClient, policy: AddressPolicy,
+                 limits: Limits, host_gap_s: float, resolve: Resolver = system_resolver,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.redis = redis
         self.client = client
         self.policy = policy
@@ -81,54 +74,33 @@ class Poller:
             await asyncio.sleep(max(0.0, last + self.host_gap_s - time.monotonic()))  # politeness
         self.last_request[host] = time.monotonic()
 
-    async def poll(
-        self, subscription: feeds.Subscription, health: feeds.FeedHealth | None
-    ) -> feeds.FeedHealth:
+    async def poll(self, subscription: feeds.Subscription, health: feeds.FeedHealth | None) -> feeds.FeedHealth:
         health = health or feeds.FeedHealth(interval_s=subscription.every_s)
         now = self.clock()
         try:
-            result = await fetch(
-                self.client,
-                subscription.url,
-                etag=health.etag,
-                last_modified=health.last_modified,
-                policy=self.policy,
-                limits=self.limits,
-                resolve=self.resolve,
-            )
+            result = await fetch(self.client, subscription.url, etag=health.etag, last_modified=health.last_modified,
+                                 policy=self.policy, limits=self.limits, resolve=self.resolve)
             if result.moved_to:
                 health = msgspec.structs.replace(health, moved_from=subscription.url)
                 subscription = await feeds.record_move(self.redis, subscription, result.moved_to)
-                log.warning(
-                    "feed.moved",
-                    feed=subscription.id,
-                    url=subscription.url,
-                    moved_from=health.moved_from,
-                )
-            pushed, refused = (
-                await self._take(subscription, result) if isinstance(result, Fetched) else (0, 0)
-            )
+                log.warning("feed.moved", feed=subscription.id, url=subscription.url, moved_from=health.moved_from)
+            pushed, refused = await self._take(subscription, result) if isinstance(result, Fetched) else (0, 0)
         except FetchFailed as exc:
             health = self._failed(subscription, health, now, exc.reason, exc.retry_after_s)
         except FeedError as exc:
-            health = self._failed(
-                subscription, health, now, str(exc).removeprefix(subscription.url + ": "), None
-            )
+            health = self._failed(subscription, health, now, str(exc).removeprefix(subscription.url + ": "), None)
         else:
             health = self._succeeded(subscription, health, now, result, pushed, refused)
         await feeds.record_poll(self.redis, subscription, health)
         return health
 
     async def _take(self, subscription: feeds.Subscription, fetched: Fetched) -> tuple[int, int]:
-        document = parse_document(
-            fetched.body, subscription.url, content_type=fetched.content_type, location=fetched.url
-        )
+        document = parse_document(fetched.body, subscription.url, content_type=fetched.content_type,
+                                  location=fetched.url)
         return await self._push_new(subscription, document), len(document.refused)
 
     async def _push_new(self, subscription: feeds.Subscription, document: Document) -> int:
-        by_url = {
-            msgspec.json.decode(item.body, type=_Addressed).url: item for item in document.items
-        }
+        by_url = {msgspec.json.decode(item.body, type=_Addressed).url: item for item in document.items}
         new = await feeds.unseen(self.redis, subscription.id, list(by_url))
         if new:
             # pushed before marked seen: a crash in between pushes again, and ingest's
@@ -140,49 +112,25 @@ class Poller:
         await feeds.mark_seen(self.redis, subscription.id, new, self.clock())
         return len(new)
 
-    def _succeeded(
-        self, subscription, health, now, result, pushed: int, refused: int
-    ) -> feeds.FeedHealth:
+    def _succeeded(self, subscription, health, now, result, pushed: int, refused: int) -> feeds.FeedHealth:
         interval = after_success(health.interval_s, subscription.every_s, pushed)
         fetched = isinstance(result, Fetched)
-        log.info(
-            "feed.polled",
-            feed=subscription.id,
-            url=subscription.url,
-            new_items=pushed,
-            unchanged=not fetched,
-            next_in_s=round(interval),
-        )
+        log.info("feed.polled", feed=subscription.id, url=subscription.url, new_items=pushed,
+                 unchanged=not fetched, next_in_s=round(interval))
         return msgspec.structs.replace(
-            health,
-            interval_s=interval,
-            failures=0,
-            last_polled_at=now,
-            last_success_at=now,
+            health, interval_s=interval, failures=0, last_polled_at=now, last_success_at=now,
             next_poll_at=now + timedelta(seconds=interval),
             etag=result.etag if fetched else health.etag,
             last_modified=result.last_modified if fetched else health.last_modified,
             refused_items=refused if fetched else health.refused_items,
         )
 
-    def _failed(
-        self, subscription, health, now, reason: str, retry_after_s: float | None
-    ) -> feeds.FeedHealth:
+    def _failed(self, subscription, health, now, reason: str, retry_after_s: float | None) -> feeds.FeedHealth:
         failures = health.failures + 1
         wait = after_failure(failures, retry_after_s)
-        log.warning(
-            "feed.failed",
-            feed=subscription.id,
-            url=subscription.url,
-            error=reason,
-            failures=failures,
-            next_in_s=round(wait),
-        )
+        log.warning("feed.failed", feed=subscription.id, url=subscription.url, error=reason, failures=failures,
+                    next_in_s=round(wait))
         return msgspec.structs.replace(
-            health,
-            failures=failures,
-            last_polled_at=now,
-            last_error=reason,
-            last_error_at=now,
+            health, failures=failures, last_polled_at=now, last_error=reason, last_error_at=now,
             next_poll_at=now + timedelta(seconds=wait),
         )

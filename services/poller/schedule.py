@@ -33,9 +33,7 @@ def after_success(interval_s: float, every_s: float, new_items: int) -> float:
     return min(ceiling, max(floor, interval))
 
 
-def after_failure(
-    failures: int, retry_after_s: float | None = None, rng: random.Random | None = None
-) -> float:
+def after_failure(failures: int, retry_after_s: float | None = None, rng: random.Random | None = None) -> float:
     """The wait after the ``failures``-th failure in a row (1, 2, 4 … minutes, ceiling 6 h)."""
     backoff = min(CEILING_S, FIRST_BACKOFF_S * 2 ** max(0, failures - 1))
     backoff *= 1 + JITTER * (2 * (rng or random).random() - 1)

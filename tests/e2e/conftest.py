@@ -22,11 +22,8 @@ class RunningSystem:
     def __init__(self, stack: Stack, settings: Settings):
         self.stack = stack
         self.settings = settings
-        self.ingest = httpx.Client(
-            base_url=ingest_url(settings),
-            timeout=30,
-            headers={"Authorization": f"Bearer {API_KEY}"},
-        )
+        self.ingest = httpx.Client(base_url=ingest_url(settings), timeout=30,
+                                   headers={"Authorization": f"Bearer {API_KEY}"})
         self.search = httpx.Client(base_url=search_url(settings), timeout=30)
 
     def child(self, name: str):
@@ -59,9 +56,7 @@ def _running_system(redis_server: PrivateRedis, data_dir: Path) -> Iterator[Runn
     stack = Stack(settings, WORKERS, log_dir=data_dir / "logs", extra_env=env)
     stack.start()
     stop = threading.Event()
-    supervising = threading.Thread(
-        target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True
-    )
+    supervising = threading.Thread(target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True)
     supervising.start()
     try:
         missing = wait_until_ready(readiness_urls(settings, WORKERS), timeout_s=240)

@@ -33,9 +33,7 @@ def search(system, **params):
 
 def post(system, articles):
     body = b"\n".join(msgspec.json.encode(a) for a in articles)
-    response = system.ingest.post(
-        "/v1/articles", content=body, headers={"Content-Type": "application/x-ndjson"}
-    )
+    response = system.ingest.post("/v1/articles", content=body, headers={"Content-Type": "application/x-ndjson"})
     assert response.status_code == 202, response.text
     return response.json()
 

@@ -17,11 +17,8 @@ from tests.factories import raw_article
 def test_dead_letter_replayed_after_the_cause_is_removed(system):
     # Ingest refuses a text longer than enrichment takes, so a poison gets in only when the
     # workers' limit is lowered after ingest took the article: one such, put on dateline:raw.
-    long_read = raw_article(
-        0x11B0A,
-        title="A very long read on Lisbon",
-        text="Lisbon's trams climb the hills of Alfama. " * 600,
-    )  # 25,200 characters
+    long_read = raw_article(0x11B0A, title="A very long read on Lisbon",
+                            text="Lisbon's trams climb the hills of Alfama. " * 600)  # 25,200 characters
     redis.Redis.from_url(system.settings.redis_url).xadd(RAW, entry_fields(long_read))
     result = {"id": long_read.id}
 
@@ -36,9 +33,7 @@ def test_dead_letter_replayed_after_the_cause_is_removed(system):
         restarts = child.restarts
         os.kill(child.process.pid, signal.SIGTERM)
         poll(lambda c=child, r=restarts: c.restarts > r and c.restart_at is None)
-    workers = {
-        n: u for n, u in readiness_urls(system.settings, 2).items() if n.startswith("enrich")
-    }
+    workers = {n: u for n, u in readiness_urls(system.settings, 2).items() if n.startswith("enrich")}
     assert wait_until_ready(workers, timeout_s=120) == {}
 
     replayed = run(system, "dlq", "replay", "--all")

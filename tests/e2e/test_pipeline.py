@@ -19,12 +19,8 @@ def reference_article(shared_data) -> dict:
     text = (shared_data / "seed" / "mosul-rferl.txt").read_text()
     # the page paste starts with navigation lines; the headline is the longest of the first few
     title = max([line for line in text.splitlines() if line.strip()][:6], key=len).strip()
-    return {
-        "url": "https://www.rferl.org/a/iraq-mosul-offensive/28097405.html",
-        "title": title,
-        "text": text,
-        "published_at": "2016-11-04T12:00:00Z",
-    }
+    return {"url": "https://www.rferl.org/a/iraq-mosul-offensive/28097405.html",
+            "title": title, "text": text, "published_at": "2016-11-04T12:00:00Z"}
 
 
 def test_reference_article_is_searchable_by_text_entity_place_and_facets(system, shared_data):
@@ -35,9 +31,7 @@ def test_reference_article_is_searchable_by_text_entity_place_and_facets(system,
     mosul_id = report["results"][0]["id"]
 
     poll(lambda: system.search.get(f"/v1/articles/{mosul_id}").status_code == 200)
-    log.info(
-        "e2e.time_to_searchable", seconds=round(time.monotonic() - started, 3), article_id=mosul_id
-    )
+    log.info("e2e.time_to_searchable", seconds=round(time.monotonic() - started, 3), article_id=mosul_id)
 
     assert mosul_id in [h["id"] for h in search(system, q="Mosul")["hits"]]
     by_entity = search(system, entity="Abu Bakr al-Baghdadi")
@@ -55,7 +49,7 @@ def test_killed_worker_and_indexer_lose_nothing_and_duplicate_nothing(system):
     before = system.search.get("/v1/stats").json()["documents"]
     accepted = 0
     for n in range(0, 500, 100):
-        accepted += post(system, articles[n : n + 100])["accepted"]
+        accepted += post(system, articles[n:n + 100])["accepted"]
         if n == 200:  # mid-load: SIGKILL an enrich worker and the indexer
             for name in ("enrich-0", "index"):
                 os.kill(system.child(name).process.pid, signal.SIGKILL)

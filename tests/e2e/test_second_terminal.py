@@ -27,22 +27,14 @@ run_stack(load_settings(), 0, "terminal-key")
 def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
     ingest_port, search_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")} | {
-        "DATELINE_DATA_DIR": str(tmp_path),
-        "DATELINE_API_KEYS": "terminal-key",
-        "DATELINE_INGEST_PORT": str(ingest_port),
-        "DATELINE_SEARCH_PORT": str(search_port),
-        "DATELINE_LOG_FORMAT": "json",
-        "COLUMNS": "200",
-        "DATELINE_POLL_ALLOW_PRIVATE": "true",
+        "DATELINE_DATA_DIR": str(tmp_path), "DATELINE_API_KEYS": "terminal-key",
+        "DATELINE_INGEST_PORT": str(ingest_port), "DATELINE_SEARCH_PORT": str(search_port),
+        "DATELINE_LOG_FORMAT": "json", "COLUMNS": "200", "DATELINE_POLL_ALLOW_PRIVATE": "true",
     }
     # what `dateline up` runs, without enrich workers: the CLI talks to ingest, index and Redis
     stack = subprocess.Popen(
         [sys.executable, "-c", STACK_WITHOUT_WORKERS],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     state = tmp_path / "stack.json"
     try:
@@ -52,18 +44,12 @@ def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
         assert status.exit_code == 0, status.output
         assert json.loads(status.stdout)["index"]["documents"] == 0
         feed = tmp_path / "one.ndjson"
-        feed.write_text(
-            '{"url": "https://terminal.example/a", "title": "Pier reopens", "text": "Boats."}\n'
-        )
+        feed.write_text('{"url": "https://terminal.example/a", "title": "Pier reopens", "text": "Boats."}\n')
         pushed = CliRunner().invoke(app, ["ingest", str(feed)], env=second_terminal)
-        assert pushed.exit_code == 0 and "1 accepted" in pushed.output, (
-            pushed.output
-        )  # the key came from the file
+        assert pushed.exit_code == 0 and "1 accepted" in pushed.output, pushed.output  # the key came from the file
 
         # the poller under `up` follows a feed added from here; its item goes through ingest
-        with feed_server(
-            {"/rss": answer(200, rss(("Ferry resumes", "https://terminal.example/ferry")))}
-        ) as site:
+        with feed_server({"/rss": answer(200, rss(("Ferry resumes", "https://terminal.example/ferry")))}) as site:
             added = CliRunner().invoke(app, ["feeds", "add", site.url("/rss")], env=second_terminal)
             assert added.exit_code == 0, added.output
             poll(lambda: _raw_length(second_terminal) == 2, timeout_s=60)
@@ -80,6 +66,4 @@ def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
 
 def _raw_length(env: dict[str, str]) -> int:
     status = json.loads(CliRunner().invoke(app, ["status", "--json"], env=env).stdout)
-    return next(
-        stream["length"] for stream in status["streams"] if stream["name"] == "dateline:raw"
-    )
+    return next(stream["length"] for stream in status["streams"] if stream["name"] == "dateline:raw")

@@ -36,28 +36,19 @@ def test_every_marked_case_exists() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_hostile_case(
-    stack: FuzzStack, prepared: Prepared, verdicts: list[Verdict], case: Case
-) -> None:
+def test_hostile_case(stack: FuzzStack, prepared: Prepared, verdicts: list[Verdict], case: Case) -> None:
     verdict = run_case(stack.target, prepared.stage, case, restarts=stack.restarts)
     verdicts.append(verdict)
-    assert verdict.passed, (
-        f"{case.name} -> {verdict.outcome} in {verdict.seconds:.2f} s: "
-        + "; ".join(f"{p.goal}: {p.text}" for p in verdict.problems)
+    assert verdict.passed, f"{case.name} -> {verdict.outcome} in {verdict.seconds:.2f} s: " + "; ".join(
+        f"{p.goal}: {p.text}" for p in verdict.problems
     )
 
 
-def test_every_accepted_article_becomes_searchable(
-    stack: FuzzStack, verdicts: list[Verdict]
-) -> None:
+def test_every_accepted_article_becomes_searchable(stack: FuzzStack, verdicts: list[Verdict]) -> None:
     promises = keep_promises(stack.target, verdicts, timeout_s=120)
     broken = [f"{p.case}: {p.fate}" for p in promises if not p.kept]
-    assert not broken, f"{len(broken)} accepted articles did not become searchable:\n" + "\n".join(
-        broken
-    )
+    assert not broken, f"{len(broken)} accepted articles did not become searchable:\n" + "\n".join(broken)
 
 
-def test_the_article_accepted_before_is_byte_identical_after(
-    stack: FuzzStack, prepared: Prepared
-) -> None:
+def test_the_article_accepted_before_is_byte_identical_after(stack: FuzzStack, prepared: Prepared) -> None:
     assert known_after(stack.target, prepared.stage) == prepared.known_before

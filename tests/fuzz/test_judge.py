@@ -20,13 +20,8 @@ def case(expect: Expect = REFUSED) -> Case:
 
 def error(http_status: int, *, headers: dict | None = None, **body) -> Answer:
     content = {"status": http_status, "error": "bad", "detail": "it is bad", "errors": [], **body}
-    return Answer(
-        outcome="answered",
-        seconds=0.01,
-        status=http_status,
-        headers={**JSON, **(headers or {})},
-        body=json.dumps(content).encode(),
-    )
+    return Answer(outcome="answered", seconds=0.01, status=http_status, headers={**JSON, **(headers or {})},
+                  body=json.dumps(content).encode())
 
 
 def goals(verdict) -> set[str]:
@@ -34,36 +29,18 @@ def goals(verdict) -> set[str]:
 
 
 def test_an_error_in_the_shape_passes() -> None:
-    verdict = judge(
-        case(), POST, error(422, errors=[{"field": "$.url", "reason": "no"}]), budget_s=2
-    )
+    verdict = judge(case(), POST, error(422, errors=[{"field": "$.url", "reason": "no"}]), budget_s=2)
     assert verdict.passed and verdict.shape_ok
 
 
 @pytest.mark.parametrize(
     ("answer", "why"),
     [
-        (
-            Answer(
-                outcome="answered",
-                seconds=0.01,
-                status=401,
-                headers=JSON,
-                body=b'{"status":401,"error":"unauthorized","detail":"no key"}',
-            ),
-            "errors left out",
-        ),
+        (Answer(outcome="answered", seconds=0.01, status=401, headers=JSON,
+                body=b'{"status":401,"error":"unauthorized","detail":"no key"}'), "errors left out"),
         (error(400, status=500), "body status differs"),
-        (
-            Answer(
-                outcome="answered",
-                seconds=0.01,
-                status=400,
-                headers={"content-type": "text/plain"},
-                body=b"Invalid HTTP request received.",
-            ),
-            "plain text",
-        ),
+        (Answer(outcome="answered", seconds=0.01, status=400, headers={"content-type": "text/plain"},
+                body=b"Invalid HTTP request received."), "plain text"),
         (error(405), "405 without Allow"),
         (error(422, errors="not a list"), "errors not a list"),
     ],
@@ -75,9 +52,7 @@ def test_shape_violations(answer: Answer, why: str) -> None:
 
 
 def test_a_405_naming_the_allowed_methods_passes() -> None:
-    assert judge(
-        case(refused(status=405)), POST, error(405, headers={"allow": "POST"}), budget_s=2
-    ).passed
+    assert judge(case(refused(status=405)), POST, error(405, headers={"allow": "POST"}), budget_s=2).passed
 
 
 def test_a_500_misses_the_5xx_goal() -> None:
@@ -99,13 +74,8 @@ def test_closing_on_a_stalled_sender_is_a_cut_off_only_where_allowed() -> None:
 
 
 def test_expectations_status_field_and_line() -> None:
-    accepted = Answer(
-        outcome="answered",
-        seconds=0.01,
-        status=202,
-        headers=JSON,
-        body=b'{"results": [{"index": 0, "status": "accepted", "id": "abc"}]}',
-    )
+    accepted = Answer(outcome="answered", seconds=0.01, status=202, headers=JSON,
+                      body=b'{"results": [{"index": 0, "status": "accepted", "id": "abc"}]}')
     assert goals(judge(case(REFUSED), POST, accepted, budget_s=2)) == {"expectation"}
     assert judge(case(EITHER), POST, accepted, budget_s=2).accepted == ["abc"]
     unnamed = error(422, errors=[{"field": "$", "reason": "bad"}])

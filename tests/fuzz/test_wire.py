@@ -58,18 +58,14 @@ def test_an_answer_before_the_body_is_read(server) -> None:
         connection.shutdown(socket.SHUT_WR)
 
     body = b"x" * 20_000_000
-    request = RawRequest(
-        head=request_bytes("POST", "/v1/articles", {}, body), body=body, method="POST"
-    )
+    request = RawRequest(head=request_bytes("POST", "/v1/articles", {}, body), body=body, method="POST")
     answer = exchange("127.0.0.1", server(refuse_early), request, timeout_s=10)
     assert (answer.outcome, answer.status) == ("answered", 413)
 
 
 def test_silence_closing_and_nobody_listening(server) -> None:
     stop = threading.Event()
-    request = RawRequest(
-        head=request_bytes("POST", "/v1/articles", {}, content_length=1000), method="POST"
-    )
+    request = RawRequest(head=request_bytes("POST", "/v1/articles", {}, content_length=1000), method="POST")
     silent = exchange("127.0.0.1", server(lambda _c: stop.wait(5)), request, timeout_s=0.5)
     stop.set()
     assert silent.outcome == "timeout" and 0.5 <= silent.seconds < 2

@@ -66,8 +66,6 @@ def answer(status: int = 200, body: bytes = b"", **headers: str) -> Route:
 
 
 def rss(*items: tuple[str, str]) -> bytes:
-    entries = "".join(
-        f"<item><title>{title}</title><link>{link}</link><description>News.</description></item>"
-        for title, link in items
-    )
+    entries = "".join(f"<item><title>{title}</title><link>{link}</link><description>News.</description></item>"
+                      for title, link in items)
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>{entries}</channel></rss>'.encode()

@@ -17,9 +17,7 @@ def run(*args: str, **env: str):
 
 
 def test_gazetteer_build_from_a_missing_directory_says_so(tmp_path):
-    result = run(
-        "gazetteer", "build", "--from", str(tmp_path / "nowhere"), DATELINE_DATA_DIR=str(tmp_path)
-    )
+    result = run("gazetteer", "build", "--from", str(tmp_path / "nowhere"), DATELINE_DATA_DIR=str(tmp_path))
     assert result.exit_code == 2
     assert "not a directory" in result.output
 
@@ -35,25 +33,13 @@ def test_dlq_list_replay_and_drop(redis_url):
     redis.flushall()
 
     def letter(n: int) -> DeadLetter:
-        return DeadLetter(
-            stage="enrich",
-            reason="enrich_failed",
-            error=f"boom {n}",
-            attempts=3,
-            stream=RAW,
-            entry_id=f"1-{n}",
-            payload=f'{{"n": {n}}}',
-            failed_at=datetime.now(UTC),
-        )
+        return DeadLetter(stage="enrich", reason="enrich_failed", error=f"boom {n}", attempts=3, stream=RAW,
+                          entry_id=f"1-{n}", payload=f'{{"n": {n}}}', failed_at=datetime.now(UTC))
 
     first = redis.xadd(DLQ, entry_fields(letter(1))).decode()
     redis.xadd(DLQ, entry_fields(letter(2)))
     listed = run("dlq", "list", DATELINE_REDIS_URL=redis_url)
-    assert (
-        listed.exit_code == 0
-        and "2 dead letters" in listed.output
-        and "enrich_failed" in listed.output
-    )
+    assert listed.exit_code == 0 and "2 dead letters" in listed.output and "enrich_failed" in listed.output
 
     replayed = run("dlq", "replay", "--id", first, DATELINE_REDIS_URL=redis_url)
     assert replayed.exit_code == 0 and "1 replayed" in replayed.output

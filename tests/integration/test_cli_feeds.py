@@ -16,9 +16,7 @@ from shared import followed_feeds as feeds
 
 
 def run(redis_url: str, *args: str, columns: int = 80):
-    return CliRunner().invoke(
-        app, list(args), env={"DATELINE_REDIS_URL": redis_url, "COLUMNS": str(columns)}
-    )
+    return CliRunner().invoke(app, list(args), env={"DATELINE_REDIS_URL": redis_url, "COLUMNS": str(columns)})
 
 
 def test_add_list_and_remove(redis_url):
@@ -36,9 +34,7 @@ def test_add_list_and_remove(redis_url):
     assert len(head) <= 80 and "every 1h" in head and "last ok never" in head
     assert f"  {url}\n" in listed.output  # whole, on its own line, to copy
 
-    as_json = [
-        json.loads(line) for line in run(redis_url, "feeds", "list", "--json").stdout.splitlines()
-    ]
+    as_json = [json.loads(line) for line in run(redis_url, "feeds", "list", "--json").stdout.splitlines()]
     assert as_json[0]["subscription"]["url"] == url and as_json[0]["state"] == "new"
 
     removed = run(redis_url, "feeds", "remove", feed)
@@ -53,14 +49,8 @@ def test_a_failing_feed_is_flagged_in_the_list_and_in_status(redis_url):
     run(redis_url, "feeds", "add", "https://broken.example/rss")
     feed = feeds.feed_id("https://broken.example/rss")
     now = datetime.now(UTC)
-    health = feeds.FeedHealth(
-        interval_s=900,
-        failures=12,
-        last_error="HTTP 500",
-        last_polled_at=now,
-        last_error_at=now,
-        next_poll_at=now + timedelta(hours=6),
-    )
+    health = feeds.FeedHealth(interval_s=900, failures=12, last_error="HTTP 500", last_polled_at=now,
+                              last_error_at=now, next_poll_at=now + timedelta(hours=6))
     client.set(feeds.health_key(feed), msgspec.json.encode(health))
 
     listed = run(redis_url, "feeds", "list")
@@ -71,10 +61,8 @@ def test_a_failing_feed_is_flagged_in_the_list_and_in_status(redis_url):
     assert "feeds: 1 followed, 1 failing" in run(redis_url, "status").output
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("15m", 900), ("1h", 3600), ("90s", 90), ("1d", 86400), ("120", 120), ("1.5h", 5400)],
-)
+@pytest.mark.parametrize(("text", "expected"), [("15m", 900), ("1h", 3600), ("90s", 90), ("1d", 86400),
+                                                ("120", 120), ("1.5h", 5400)])
 def test_durations(text, expected):
     assert seconds(text) == expected
 

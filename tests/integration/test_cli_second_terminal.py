@@ -17,16 +17,8 @@ from shared.streams import DLQ, RAW, entry_fields
 def test_status_and_dlq_list_find_redis_through_the_stack_file(redis_url, tmp_path, env_clean):
     redis = Redis.from_url(redis_url)
     redis.flushall()
-    letter = DeadLetter(
-        stage="enrich",
-        reason="enrich_failed",
-        error="boom",
-        attempts=3,
-        stream=RAW,
-        entry_id="1-1",
-        payload="{}",
-        failed_at=datetime.now(UTC),
-    )
+    letter = DeadLetter(stage="enrich", reason="enrich_failed", error="boom", attempts=3, stream=RAW,
+                        entry_id="1-1", payload="{}", failed_at=datetime.now(UTC))
     dlq_id = redis.xadd(DLQ, entry_fields(letter)).decode()
     write_state(load_settings({"DATELINE_DATA_DIR": str(tmp_path)}), redis_url, "demo-key")
     env = {"DATELINE_DATA_DIR": str(tmp_path), "COLUMNS": "80"}

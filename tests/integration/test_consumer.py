@@ -184,7 +184,9 @@ async def test_a_batch_slower_than_the_claim_idle_time_stays_with_its_busy_worke
     assert first.counts.done + second.counts.done == 1
 
 
-async def test_a_dead_workers_entries_are_claimed_while_a_live_one_keeps_its_own(groups, redis_url):
+async def test_a_dead_workers_entries_are_claimed_while_a_live_one_keeps_its_own(
+    groups, redis_url
+):
     redis, desk = groups, SlowDesk(seconds=3 * FAST.claim_idle_ms / 1000)
     orphan, busy = await publish(redis, b'{"n":1}', b'{"n":2}')
     await redis.xreadgroup("enrich", "ghost", {RAW: ">"}, count=1)  # read, then died

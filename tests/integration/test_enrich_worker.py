@@ -195,7 +195,9 @@ async def test_a_text_over_the_limit_is_dead_lettered_and_flows_after_the_limit_
     assert await enriched_ids(redis) == {raw_article(9).id, long_read.id}
 
 
-async def test_short_articles_pass_a_long_one_that_one_worker_enriches_in_slices(redis, redis_url):
+async def test_short_articles_pass_a_long_one_that_one_worker_enriches_in_slices(
+    redis, redis_url
+):
     await ensure_groups(redis)
     slices = 10  # of half a second each: five seconds of "NER"
     long_read = raw_article(

@@ -48,9 +48,7 @@ def store(tmp_path) -> Iterator[ArticleStore]:
 @contextmanager
 def service(store: ArticleStore, tmp_path, **settings) -> Iterator[TestClient]:
     job = ReindexJob(store, threading.Lock)
-    with TestClient(
-        search_app(store, Settings(data_dir=str(tmp_path), **settings), reindexing=job)
-    ) as client:
+    with TestClient(search_app(store, Settings(data_dir=str(tmp_path), **settings), reindexing=job)) as client:
         yield client
     deadline = time.monotonic() + 30
     while job.status.state == "running" and time.monotonic() < deadline:
@@ -69,30 +67,20 @@ def refusal(response: httpx.Response, status: int, error: str) -> ErrorBody:
 
 def test_without_admin_keys_admin_endpoints_refuse_remote_clients(store, tmp_path):
     with service(store, tmp_path) as remote:
-        for method, path in (
-            ("POST", "/v1/reindex"),
-            ("GET", "/v1/reindex"),
-            ("GET", "/metrics"),
-            ("POST", "/v1/reindex/"),
-        ):
+        for method, path in (("POST", "/v1/reindex"), ("GET", "/v1/reindex"), ("GET", "/metrics"),
+                             ("POST", "/v1/reindex/")):
             body = refusal(remote.request(method, path), 403, "forbidden")
             assert "DATELINE_ADMIN_KEYS" in body.detail
         assert remote.get("/v1/search").status_code == 200  # search stays open
 
 
 def test_admin_endpoints_need_an_admin_key(store, tmp_path):
-    with service(
-        store, tmp_path, admin_keys=(ADMIN, "admin-key-2"), search_keys=(SEARCH,)
-    ) as client:
+    with service(store, tmp_path, admin_keys=(ADMIN, "admin-key-2"), search_keys=(SEARCH,)) as client:
         missing = client.post("/v1/reindex")
         refusal(missing, 401, "unauthorized")
         assert missing.headers["WWW-Authenticate"].startswith("Bearer")
         refusal(client.post("/v1/reindex", headers=bearer("guess")), 401, "unauthorized")
-        refusal(
-            client.post("/v1/reindex", headers={"Authorization": f"Basic {ADMIN}"}),
-            401,
-            "unauthorized",
-        )
+        refusal(client.post("/v1/reindex", headers={"Authorization": f"Basic {ADMIN}"}), 401, "unauthorized")
         refusal(client.post("/v1/reindex", headers=bearer(SEARCH)), 403, "forbidden")
         refusal(client.get("/metrics", headers=bearer(SEARCH)), 403, "forbidden")
         assert client.get("/metrics", headers=bearer("admin-key-2")).status_code == 200
@@ -100,9 +88,7 @@ def test_admin_endpoints_need_an_admin_key(store, tmp_path):
 
 
 async def test_admin_endpoints_answer_local_clients_without_keys(store, tmp_path):
-    app = search_app(
-        store, Settings(data_dir=str(tmp_path)), reindexing=ReindexJob(store, threading.Lock)
-    )
+    app = search_app(store, Settings(data_dir=str(tmp_path)), reindexing=ReindexJob(store, threading.Lock))
     port = free_port()
     async with InLoopServer(app, "127.0.0.1", port).running(), httpx.AsyncClient() as local:
         assert (await local.get(f"http://127.0.0.1:{port}/metrics")).status_code == 200
@@ -119,17 +105,10 @@ async def test_one_reindex_at_a_time_however_many_ask_at_once(store, tmp_path):
         release.wait(timeout=30)
         yield
 
-    app = search_app(
-        store,
-        Settings(data_dir=str(tmp_path), admin_keys=(ADMIN,)),
-        reindexing=ReindexJob(store, pause),
-    )
+    app = search_app(store, Settings(data_dir=str(tmp_path), admin_keys=(ADMIN,)), reindexing=ReindexJob(store, pause))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    async with (
-        InLoopServer(app, "127.0.0.1", port).running(),
-        httpx.AsyncClient(headers=bearer(ADMIN)) as admin,
-    ):
+    async with InLoopServer(app, "127.0.0.1", port).running(), httpx.AsyncClient(headers=bearer(ADMIN)) as admin:
         try:
             answers = await asyncio.gather(*(admin.post(f"{base}/v1/reindex") for _ in range(40)))
             assert Counter(a.status_code for a in answers) == Counter({202: 1, 409: 39})
@@ -142,9 +121,7 @@ async def test_one_reindex_at_a_time_however_many_ask_at_once(store, tmp_path):
                 break
             await asyncio.sleep(0.02)  # polling interval while the rebuild finishes
         assert (await admin.get(f"{base}/v1/reindex")).json()["state"] == "done"
-        assert (
-            await admin.post(f"{base}/v1/reindex")
-        ).status_code == 202  # and the next one may start
+        assert (await admin.post(f"{base}/v1/reindex")).status_code == 202  # and the next one may start
 
 
 # -- search keys -----------------------------------------------------------------------------------
@@ -157,9 +134,7 @@ def test_search_is_open_by_default(store, tmp_path):
 
 
 def test_with_search_keys_search_needs_one(store, tmp_path):
-    with service(
-        store, tmp_path, search_keys=(SEARCH, "search-key-2"), admin_keys=(ADMIN,)
-    ) as client:
+    with service(store, tmp_path, search_keys=(SEARCH, "search-key-2"), admin_keys=(ADMIN,)) as client:
         for path in ("/v1/search?q=council", f"/v1/articles/{1:032x}", "/v1/stats"):
             missing = client.get(path)
             refusal(missing, 401, "unauthorized")
@@ -182,25 +157,15 @@ def test_over_the_rate_a_client_gets_429_with_retry_after(store, tmp_path):
         body = refusal(limited, 429, "rate_limited")
         assert "0.01 requests/s" in body.detail and "bursts of 3" in body.detail
         assert 90 <= int(limited.headers["Retry-After"]) <= 100
-        refusal(
-            client.get(f"/v1/articles/{1:032x}"), 429, "rate_limited"
-        )  # one bucket for every search route
+        refusal(client.get(f"/v1/articles/{1:032x}"), 429, "rate_limited")  # one bucket for every search route
         assert client.get("/healthz").status_code == 200  # health is never limited
 
 
 def test_each_key_has_its_own_bucket(store, tmp_path):
-    with service(
-        store, tmp_path, search_keys=(SEARCH, "search-key-2"), search_rate=0.01, search_burst=2
-    ) as client:
-        assert [client.get("/v1/search", headers=bearer(SEARCH)).status_code for _ in range(3)] == [
-            200,
-            200,
-            429,
-        ]
+    with service(store, tmp_path, search_keys=(SEARCH, "search-key-2"), search_rate=0.01, search_burst=2) as client:
+        assert [client.get("/v1/search", headers=bearer(SEARCH)).status_code for _ in range(3)] == [200, 200, 429]
         assert client.get("/v1/search", headers=bearer("search-key-2")).status_code == 200
-        refusal(
-            client.get("/v1/search", headers=bearer("wrong")), 401, "unauthorized"
-        )  # no bucket for strangers
+        refusal(client.get("/v1/search", headers=bearer("wrong")), 401, "unauthorized")  # no bucket for strangers
 
 
 def test_no_limit_by_default(store, tmp_path):
@@ -210,11 +175,8 @@ def test_no_limit_by_default(store, tmp_path):
 
 # -- CORS ------------------------------------------------------------------------------------------
 
-PREFLIGHT = {
-    "Origin": "https://news.example",
-    "Access-Control-Request-Method": "GET",
-    "Access-Control-Request-Headers": "authorization",
-}
+PREFLIGHT = {"Origin": "https://news.example", "Access-Control-Request-Method": "GET",
+             "Access-Control-Request-Headers": "authorization"}
 
 
 def test_cors_is_off_by_default(store, tmp_path):
@@ -224,22 +186,14 @@ def test_cors_is_off_by_default(store, tmp_path):
 
 
 def test_cors_lets_the_configured_origins_in(store, tmp_path):
-    with service(
-        store, tmp_path, cors_origins=("https://news.example",), search_keys=(SEARCH,)
-    ) as client:
-        preflight = client.options(
-            "/v1/search", headers=PREFLIGHT
-        )  # browsers send no key on a preflight
+    with service(store, tmp_path, cors_origins=("https://news.example",), search_keys=(SEARCH,)) as client:
+        preflight = client.options("/v1/search", headers=PREFLIGHT)  # browsers send no key on a preflight
         assert preflight.status_code in (200, 204), preflight.text
         assert preflight.headers["access-control-allow-origin"] == "https://news.example"
         assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
-        answer = client.get(
-            "/v1/search", headers={"Origin": "https://news.example", **bearer(SEARCH)}
-        )
+        answer = client.get("/v1/search", headers={"Origin": "https://news.example", **bearer(SEARCH)})
         assert answer.headers["access-control-allow-origin"] == "https://news.example"
-        other = client.get(
-            "/v1/search", headers={"Origin": "https://elsewhere.example", **bearer(SEARCH)}
-        )
+        other = client.get("/v1/search", headers={"Origin": "https://elsewhere.example", **bearer(SEARCH)})
         assert "access-control-allow-origin" not in other.headers
 
 
@@ -265,18 +219,13 @@ def served_in_a_thread(app, port: int) -> Iterator[None]:
 
 def test_the_cli_sends_the_configured_keys(store, tmp_path):
     keys = {"DATELINE_ADMIN_KEYS": ADMIN, "DATELINE_SEARCH_KEYS": SEARCH}
-    app = search_app(
-        store,
-        Settings(data_dir=str(tmp_path), admin_keys=(ADMIN,), search_keys=(SEARCH,)),
-        reindexing=ReindexJob(store, threading.Lock),
-    )
+    app = search_app(store, Settings(data_dir=str(tmp_path), admin_keys=(ADMIN,), search_keys=(SEARCH,)),
+                     reindexing=ReindexJob(store, threading.Lock))
     port = free_port()
     env = {"COLUMNS": "200", "DATELINE_SEARCH_PORT": str(port), "DATELINE_DATA_DIR": str(tmp_path)}
     with served_in_a_thread(app, port):
         reindexed = CliRunner().invoke(cli, ["reindex"], env={**env, **keys})
-        assert reindexed.exit_code == 0 and "reindexed 5 articles" in reindexed.output, (
-            reindexed.output
-        )
+        assert reindexed.exit_code == 0 and "reindexed 5 articles" in reindexed.output, reindexed.output
         found = CliRunner().invoke(cli, ["search", "council", "--json"], env={**env, **keys})
         # (the output may hold the server thread's log lines too, when a test before configured logging)
         assert found.exit_code == 0 and '{"total":5,' in found.output, found.output

@@ -27,14 +27,8 @@ from tests.integration.polling import eventually
 @pytest.fixture
 def settings(tmp_path, redis_url) -> Settings:
     return Settings(
-        redis_url=redis_url,
-        data_dir=str(tmp_path / "data"),
-        claim_idle_ms=600,
-        retry_delay_ms=50,
-        graceful_timeout_s=5,
-        max_deliveries=3,
-        index_batch_size=16,
-        search_port=_free_port(),
+        redis_url=redis_url, data_dir=str(tmp_path / "data"), claim_idle_ms=600, retry_delay_ms=50,
+        graceful_timeout_s=5, max_deliveries=3, index_batch_size=16, search_port=_free_port(),
     )
 
 
@@ -46,15 +40,8 @@ async def groups(redis):
 @asynccontextmanager
 async def indexing(settings: Settings, store: ArticleStore, consumer: str = "indexer-1"):
     broker = build_broker(settings.redis_url, graceful_timeout=settings.graceful_timeout_s)
-    add_stage(
-        broker,
-        stage="index",
-        stream=ENRICHED,
-        group="index",
-        consumer=consumer,
-        handler=IndexDesk(store),
-        settings=settings,
-    )
+    add_stage(broker, stage="index", stream=ENRICHED, group="index", consumer=consumer,
+              handler=IndexDesk(store), settings=settings)
     async with broker:
         await broker.start()
         yield
@@ -69,10 +56,7 @@ async def pending(redis) -> int:
 
 
 async def dead_letters(redis) -> list[DeadLetter]:
-    return [
-        msgspec.json.decode(f[DATA_FIELD.encode()], type=DeadLetter)
-        for _, f in await redis.xrange(DLQ)
-    ]
+    return [msgspec.json.decode(f[DATA_FIELD.encode()], type=DeadLetter) for _, f in await redis.xrange(DLQ)]
 
 
 async def test_enriched_articles_become_searchable_and_are_acked(redis, groups, settings):
@@ -87,9 +71,7 @@ async def test_enriched_articles_become_searchable_and_are_acked(redis, groups, 
 async def test_a_bad_entry_is_dead_lettered_and_does_not_block_its_batch(redis, groups, settings):
     store = ArticleStore(settings.index_dir, writable=True)
     await redis.xadd(ENRICHED, {DATA_FIELD: b'{"id": "not an article"}'})
-    far_future = msgspec.structs.replace(
-        story(3), published_at=story(3).published_at.replace(year=2999)
-    )
+    far_future = msgspec.structs.replace(story(3), published_at=story(3).published_at.replace(year=2999))
     await add_all(redis, ENRICHED, [story(1), far_future, story(2)])
     async with indexing(settings, store):
         letters = await eventually(lambda: _at_least(dead_letters(redis), 2))
@@ -101,22 +83,13 @@ async def test_a_bad_entry_is_dead_lettered_and_does_not_block_its_batch(redis, 
     store.close()
 
 
-async def test_a_crash_between_commit_and_ack_changes_nothing_on_redelivery(
-    redis, groups, settings
-):
+async def test_a_crash_between_commit_and_ack_changes_nothing_on_redelivery(redis, groups, settings):
     store = ArticleStore(settings.index_dir, writable=True)
     desk = IndexDesk(store)
     [entry_id] = await add_all(redis, ENRICHED, [story(1, places=[BERLIN])])
     # A first indexer reads the entry, commits it, and dies before acking.
-    [(_, [(read_id, fields)])] = await redis.xreadgroup(
-        "index", "crashed", {ENRICHED: ">"}, count=1
-    )
-    assert (
-        await desk(
-            [Delivery(entry_id=read_id.decode(), body=fields[DATA_FIELD.encode()], deliveries=1)]
-        )
-        == []
-    )
+    [(_, [(read_id, fields)])] = await redis.xreadgroup("index", "crashed", {ENRICHED: ">"}, count=1)
+    assert await desk([Delivery(entry_id=read_id.decode(), body=fields[DATA_FIELD.encode()], deliveries=1)]) == []
     before = store.get(story(1).id)
     # Another one reclaims it after claim_idle_ms and applies the same upsert again.
     async with indexing(settings, store, consumer="indexer-2"):
@@ -127,26 +100,20 @@ async def test_a_crash_between_commit_and_ack_changes_nothing_on_redelivery(
     store.close()
 
 
-async def test_the_service_indexes_serves_search_and_reindexes_without_stopping(
-    redis, groups, settings
-):
+async def test_the_service_indexes_serves_search_and_reindexes_without_stopping(redis, groups, settings):
     service = IndexService(settings)
     running = asyncio.create_task(service.run())
     base = f"http://{settings.search_host}:{settings.search_port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             await eventually(lambda: _ready(http))
-            await add_all(
-                redis, ENRICHED, [story(n, title=f"Harbour report {n}") for n in range(1, 11)]
-            )
+            await add_all(redis, ENRICHED, [story(n, title=f"Harbour report {n}") for n in range(1, 11)])
             await eventually(lambda: _total(http, "q=harbour", 10))
             generation = service.store.stats().generation
 
             started = await http.post("/v1/reindex")
             assert started.status_code == 202
-            await add_all(
-                redis, ENRICHED, [story(n, title=f"Harbour report {n}") for n in range(11, 16)]
-            )
+            await add_all(redis, ENRICHED, [story(n, title=f"Harbour report {n}") for n in range(11, 16)])
             status = await eventually(lambda: _reindex_done(http))
             assert status["state"] == "done", status
             assert status["generation"] != generation
@@ -216,6 +183,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+
+
 def _old_schema_generation(settings: Settings, articles) -> None:
     """An index as an earlier version of Dateline wrote it: another schema, same replay fields."""
     import tantivy
@@ -228,9 +197,7 @@ def _old_schema_generation(settings: Settings, articles) -> None:
     old = tantivy.Index(builder.build(), path=str(generation))
     writer = old.writer()
     for seq, item in enumerate(articles, 1):
-        writer.add_document(
-            tantivy.Document(id=item.id, article=msgspec.json.encode(item), seq=seq)
-        )
+        writer.add_document(tantivy.Document(id=item.id, article=msgspec.json.encode(item), seq=seq))
     writer.commit()
     writer.wait_merging_threads()
     generations.switch(settings.index_dir, generation)

@@ -70,17 +70,14 @@ def running_service(tmp_path, **settings) -> Iterator[TestClient]:
         release.set()
         deadline = time.monotonic() + 30
         while job.status.state == "running" and time.monotonic() < deadline:
-            time.sleep(
-                0.01
-            )  # polling interval: let the held rebuild finish before closing the store
+            time.sleep(0.01)  # polling interval: let the held rebuild finish before closing the store
         store.close()
 
 
 @pytest.fixture
 def keyed(tmp_path) -> Iterator[TestClient]:
-    with running_service(
-        tmp_path, admin_keys=(ADMIN,), search_keys=(SEARCH,), search_rate=0.001, search_burst=8
-    ) as client:
+    with running_service(tmp_path, admin_keys=(ADMIN,), search_keys=(SEARCH,),
+                         search_rate=0.001, search_burst=8) as client:
         yield client
 
 
@@ -91,11 +88,7 @@ def test_every_status_an_endpoint_answers_is_declared(keyed):
         if expected is not None:
             assert answer.status_code == expected, (method, path, answer.text)
         operation = spec["paths"][template][method]
-        assert str(answer.status_code) in operation["responses"], (
-            method,
-            template,
-            answer.status_code,
-        )
+        assert str(answer.status_code) in operation["responses"], (method, template, answer.status_code)
 
 
 def test_every_error_is_declared_as_the_error_body(keyed):
@@ -105,34 +98,20 @@ def test_every_error_is_declared_as_the_error_body(keyed):
             for status, response in operation["responses"].items():
                 schema = response["content"]["application/json"]["schema"]
                 if status.startswith("4"):
-                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (
-                        method,
-                        template,
-                        status,
-                    )
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, template, status)
                 else:
-                    assert schema.get("$ref", "").startswith("#/components/schemas/"), (
-                        method,
-                        template,
-                        status,
-                    )
+                    assert schema.get("$ref", "").startswith("#/components/schemas/"), (method, template, status)
 
 
 def test_the_key_schemes_are_declared_and_used(keyed, tmp_path):
     spec = keyed.get("/docs/openapi.json").json()
     schemes = spec["components"]["securitySchemes"]
     assert {name: (s["type"], s["scheme"]) for name, s in schemes.items()} == {
-        "searchKey": ("http", "bearer"),
-        "adminKey": ("http", "bearer"),
-    }
+        "searchKey": ("http", "bearer"), "adminKey": ("http", "bearer")}
     paths = spec["paths"]
     for template in ("/v1/search", "/v1/articles/{article_id}", "/v1/stats"):
         assert paths[template]["get"]["security"] == [{"searchKey": []}]
-    assert (
-        paths["/v1/reindex"]["post"]["security"]
-        == paths["/v1/reindex"]["get"]["security"]
-        == [{"adminKey": []}]
-    )
+    assert paths["/v1/reindex"]["post"]["security"] == paths["/v1/reindex"]["get"]["security"] == [{"adminKey": []}]
 
 
 def test_open_search_declares_the_key_optional(tmp_path):

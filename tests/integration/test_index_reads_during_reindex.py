@@ -22,9 +22,7 @@ from tests.factories import story
 from tests.integration.polling import eventually
 
 READS: list[Callable[[ArticleStore], object]] = [
-    lambda store: store.search(
-        SearchRequest(match=Match(text="council"), size=5, facets=("sources",))
-    ),
+    lambda store: store.search(SearchRequest(match=Match(text="council"), size=5, facets=("sources",))),
     lambda store: store.search(SearchRequest(sort="newest", size=5, histogram="day")),
     lambda store: store.get(f"{7:032x}"),
     lambda store: store.stats(),
@@ -40,9 +38,7 @@ def writer(tmp_path):
     store.close()
 
 
-def _hammer(
-    stores: list[ArticleStore], change: Callable[[], None], rounds: int
-) -> tuple[int, Counter]:
+def _hammer(stores: list[ArticleStore], change: Callable[[], None], rounds: int) -> tuple[int, Counter]:
     """Read from every store in two threads each while ``change`` runs ``rounds`` times."""
     failures: Counter = Counter()
     done = [0]
@@ -79,13 +75,9 @@ def test_reads_never_fail_during_repeated_reindexes(writer, tmp_path):
         generations.add(writer.stats().generation)
 
     reads, failures = _hammer([writer, reader], reindex, rounds=15)
-    assert failures == Counter(), (
-        f"{sum(failures.values())} of {reads} reads failed: {failures.most_common(3)}"
-    )
+    assert failures == Counter(), f"{sum(failures.values())} of {reads} reads failed: {failures.most_common(3)}"
     assert len(generations) == 15 and reads > 1000
-    assert (
-        reader.stats().generation == writer.stats().generation
-    )  # the reader followed every switch
+    assert reader.stats().generation == writer.stats().generation  # the reader followed every switch
     assert reader.stats().documents == 399
 
 
@@ -98,9 +90,7 @@ def test_reads_never_fail_during_commits(writer, tmp_path):
         writer.commit()
 
     reads, failures = _hammer([writer, reader], commit, rounds=40)
-    assert failures == Counter(), (
-        f"{sum(failures.values())} of {reads} reads failed: {failures.most_common(3)}"
-    )
+    assert failures == Counter(), f"{sum(failures.values())} of {reads} reads failed: {failures.most_common(3)}"
     assert reader.stats().documents == 399 + 40
 
 
@@ -118,9 +108,7 @@ def test_a_reader_follows_two_quick_switches(writer, tmp_path):
 
 async def test_search_over_http_never_fails_during_repeated_reindexes(writer, tmp_path):
     """What a client sees: POST /v1/reindex again and again while four clients search."""
-    app = search_app(
-        writer, Settings(data_dir=str(tmp_path)), reindexing=ReindexJob(writer, threading.Lock)
-    )
+    app = search_app(writer, Settings(data_dir=str(tmp_path)), reindexing=ReindexJob(writer, threading.Lock))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     statuses: Counter = Counter()
@@ -130,19 +118,10 @@ async def test_search_over_http_never_fails_during_repeated_reindexes(writer, tm
         while reindexing:
             statuses[(await client.get(f"{base}{query}")).status_code] += 1
 
-    async with (
-        InLoopServer(app, "127.0.0.1", port).running(),
-        httpx.AsyncClient(timeout=30) as client,
-    ):
-        readers = [
-            asyncio.create_task(search(client, q))
-            for q in (
-                "/v1/search?q=council&facets=sources",
-                "/v1/search?sort=newest&histogram=day",
-                f"/v1/articles/{7:032x}",
-                "/v1/stats",
-            )
-        ]
+    async with InLoopServer(app, "127.0.0.1", port).running(), httpx.AsyncClient(timeout=30) as client:
+        readers = [asyncio.create_task(search(client, q)) for q in
+                   ("/v1/search?q=council&facets=sources", "/v1/search?sort=newest&histogram=day",
+                    f"/v1/articles/{7:032x}", "/v1/stats")]
         try:
             for _ in range(8):
                 assert (await client.post(f"{base}/v1/reindex")).status_code == 202

@@ -42,9 +42,7 @@ class Outage:
         return self.server.url
 
     def _new(self) -> PrivateRedis:
-        directory = (
-            self.directory if self.keeps_data else None
-        )  # None: a fresh, empty one each time
+        directory = self.directory if self.keeps_data else None  # None: a fresh, empty one each time
         return PrivateRedis(port=self.port, appendonly=self.keeps_data, directory=directory)
 
     def stop(self) -> None:
@@ -56,20 +54,12 @@ class Outage:
 
 @asynccontextmanager
 async def index_service(
-    redis_url: str,
-    data_dir: Path,
-    *,
-    up_when: str = "/readyz",
+    redis_url: str, data_dir: Path, *, up_when: str = "/readyz",
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-    env.update(
-        DATELINE_REDIS_URL=redis_url,
-        DATELINE_DATA_DIR=str(data_dir),
-        DATELINE_SEARCH_PORT=str(port),
-        DATELINE_LOG_LEVEL="WARNING",
-        DATELINE_INDEX_BATCH_SIZE="16",
-    )
+    env.update(DATELINE_REDIS_URL=redis_url, DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port),
+               DATELINE_LOG_LEVEL="WARNING", DATELINE_INDEX_BATCH_SIZE="16")
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.index", env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -110,10 +100,8 @@ async def _readiness(http: httpx.AsyncClient) -> dict:
 async def test_search_answers_through_a_redis_restart_and_indexing_resumes(tmp_path, keeps_data):
     redis = Outage(tmp_path / "redis", keeps_data=keeps_data)
     try:
-        async with (
-            index_service(redis.url, tmp_path / "data") as (process, base),
-            httpx.AsyncClient(base_url=base, timeout=5) as http,
-        ):
+        async with index_service(redis.url, tmp_path / "data") as (process, base), \
+                httpx.AsyncClient(base_url=base, timeout=5) as http:
             await _publish(redis.url, 1, "Harbour reopens before the storm")
             await eventually(lambda: _found(http, "Harbour reopens before the storm"), timeout=30)
 
@@ -124,11 +112,7 @@ async def test_search_answers_through_a_redis_restart_and_indexing_resumes(tmp_p
                 async with httpx.AsyncClient(base_url=base, timeout=5) as client:
                     while searching:
                         try:
-                            answers[
-                                (
-                                    await client.get("/v1/search", params={"q": "harbour"})
-                                ).status_code
-                            ] += 1
+                            answers[(await client.get("/v1/search", params={"q": "harbour"})).status_code] += 1
                         except httpx.TransportError as exc:
                             answers[type(exc).__name__] += 1
                         await asyncio.sleep(0.005)  # the client's pace
@@ -142,15 +126,11 @@ async def test_search_answers_through_a_redis_restart_and_indexing_resumes(tmp_p
                 # (~5 s), which hid short outages from the service of before, while search is polled.
                 await asyncio.sleep(OUTAGE_S)
                 still = await _degraded(http)
-                assert still and "redis" in still["failures"], (
-                    "the service should still answer, degraded"
-                )
+                assert still and "redis" in still["failures"], "the service should still answer, degraded"
                 await asyncio.to_thread(redis.start)
                 await eventually(lambda: _status_is(http, "/readyz", 200), timeout=30)
                 await _publish(redis.url, 2, "Ferries sail again after the storm")
-                await eventually(
-                    lambda: _found(http, "Ferries sail again after the storm"), timeout=30
-                )
+                await eventually(lambda: _found(http, "Ferries sail again after the storm"), timeout=30)
             finally:
                 searching = False
                 await searcher
@@ -173,15 +153,10 @@ async def test_the_service_starts_without_redis_and_indexes_once_it_comes(tmp_pa
     redis = Outage(tmp_path / "redis", keeps_data=False)
     redis.stop()
     try:
-        async with (
-            index_service(redis.url, tmp_path / "data", up_when="/healthz") as (process, base),
-            httpx.AsyncClient(base_url=base, timeout=5) as http,
-        ):
+        async with index_service(redis.url, tmp_path / "data", up_when="/healthz") as (process, base), \
+                httpx.AsyncClient(base_url=base, timeout=5) as http:
             waiting = await http.get("/readyz")
-            assert waiting.status_code == 503 and set(waiting.json()["failures"]) == {
-                "redis",
-                "indexer",
-            }
+            assert waiting.status_code == 503 and set(waiting.json()["failures"]) == {"redis", "indexer"}
             assert (await http.get("/v1/search")).status_code == 200
             await asyncio.to_thread(redis.start)
             await eventually(lambda: _status_is(http, "/readyz", 200), timeout=30)

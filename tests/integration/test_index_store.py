@@ -30,11 +30,7 @@ def ids(result) -> list[int]:
 
 
 def search(store: ArticleStore, **match) -> list[int]:
-    request_fields = {
-        k: match.pop(k)
-        for k in list(match)
-        if k in ("sort", "size", "after", "facets", "histogram")
-    }
+    request_fields = {k: match.pop(k) for k in list(match) if k in ("sort", "size", "after", "facets", "histogram")}
     return sorted(ids(store.search(SearchRequest(match=Match(**match), size=50, **request_fields))))
 
 
@@ -69,12 +65,8 @@ def test_upsert_is_idempotent(store):
 
 
 def test_an_older_version_never_overwrites_a_newer_one(store):
-    newer = story(
-        1, title="Council approves budget", received_at=DAY0 + timedelta(hours=5), content_hash="v2"
-    )
-    older = story(
-        1, title="Council meets", received_at=DAY0 + timedelta(hours=1), content_hash="v1"
-    )
+    newer = story(1, title="Council approves budget", received_at=DAY0 + timedelta(hours=5), content_hash="v2")
+    older = story(1, title="Council meets", received_at=DAY0 + timedelta(hours=1), content_hash="v1")
     put(store, newer)
     report = put(store, older)
     assert report.stale == [newer.id] and report.written == []
@@ -83,12 +75,8 @@ def test_an_older_version_never_overwrites_a_newer_one(store):
 
 
 def test_within_one_batch_the_newest_version_wins(store):
-    newer = story(
-        1, title="Second edition", received_at=DAY0 + timedelta(hours=5), content_hash="v2"
-    )
-    older = story(
-        1, title="First edition", received_at=DAY0 + timedelta(hours=1), content_hash="v1"
-    )
+    newer = story(1, title="Second edition", received_at=DAY0 + timedelta(hours=5), content_hash="v2")
+    older = story(1, title="First edition", received_at=DAY0 + timedelta(hours=1), content_hash="v1")
     put(store, newer, older)
     assert store.get(newer.id).title == "Second edition"
     assert search(store, text="first") == []
@@ -96,10 +84,7 @@ def test_within_one_batch_the_newest_version_wins(store):
 
 def test_a_newer_version_replaces_the_old_one(store):
     put(store, story(1, title="Council meets"))
-    put(
-        store,
-        story(1, title="Council adjourns", received_at=DAY0 + timedelta(days=1), content_hash="v2"),
-    )
+    put(store, story(1, title="Council adjourns", received_at=DAY0 + timedelta(days=1), content_hash="v2"))
     assert search(store, text="meets") == []
     assert search(store, text="adjourns") == [1]
 
@@ -127,53 +112,16 @@ def test_a_reader_sees_a_commit_at_its_next_request(store, tmp_path):
 def newsroom(store):
     put(
         store,
-        story(
-            1,
-            "Flooding closes roads in Lyon",
-            "Heavy rain flooded the river banks in Lyon.",
-            places=[LYON],
-            focus=LYON,
-            entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")],
-            day=0,
-        ),
-        story(
-            2,
-            "Berlin senate passes budget",
-            "The senate in Berlin passed the city budget after a long debate.",
-            places=[BERLIN],
-            focus=BERLIN,
-            entities=[("ORG", "Berlin Senate")],
-            day=1,
-            language="de",
-        ),
-        story(
-            3,
-            "Drought worries farmers",
-            "Farmers near Nairobi fear a long drought; the Red Cross sends water.",
-            places=[NAIROBI],
-            focus=NAIROBI,
-            entities=[("ORG", "Red Cross")],
-            day=8,
-            source="Kenya.example",
-        ),
-        story(
-            4,
-            "Storm reaches Suva",
-            "A storm reached Suva and closed the port. Ana Duval reported from Paris.",
-            places=[SUVA, PARIS],
-            focus=SUVA,
-            entities=[("PERSON", "Ana Duval")],
-            day=35,
-        ),
-        story(
-            5,
-            "Lyon and Berlin sign a partnership",
-            "The mayors of Lyon and Berlin signed a partnership.",
-            places=[LYON, BERLIN],
-            focus=None,
-            entities=[],
-            day=40,
-        ),
+        story(1, "Flooding closes roads in Lyon", "Heavy rain flooded the river banks in Lyon.",
+              places=[LYON], focus=LYON, entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")], day=0),
+        story(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget after a long debate.",
+              places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
+        story(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought; the Red Cross sends water.",
+              places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
+        story(4, "Storm reaches Suva", "A storm reached Suva and closed the port. Ana Duval reported from Paris.",
+              places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
+        story(5, "Lyon and Berlin sign a partnership", "The mayors of Lyon and Berlin signed a partnership.",
+              places=[LYON, BERLIN], focus=None, entities=[], day=40),
     )
     return store
 
@@ -198,10 +146,7 @@ def test_phrases_boolean_operators_and_field_prefixes(newsroom):
 def test_query_syntax_errors_say_where(newsroom):
     with pytest.raises(BadQuery) as caught:
         newsroom.search(SearchRequest(match=Match(text='storm "suva')))
-    assert (
-        caught.value.position == 6
-        and "character 6: this quote is never closed" in caught.value.reason
-    )
+    assert caught.value.position == 6 and "character 6: this quote is never closed" in caught.value.reason
     with pytest.raises(BadQuery, match="unknown field prefix colour:"):
         newsroom.search(SearchRequest(match=Match(text="colour:red")))
 
@@ -229,9 +174,7 @@ def test_place_country_source_language_and_dates(newsroom):
     assert search(newsroom, countries=("KE", "FJ")) == [3, 4]
     assert search(newsroom, sources=("kenya.example",)) == [3]
     assert search(newsroom, languages=("de",)) == [2]
-    assert search(
-        newsroom, published_from=DAY0 + timedelta(days=1), published_to=DAY0 + timedelta(days=8)
-    ) == [2, 3]
+    assert search(newsroom, published_from=DAY0 + timedelta(days=1), published_to=DAY0 + timedelta(days=8)) == [2, 3]
 
 
 # -- geo -------------------------------------------------------------------------------------
@@ -260,21 +203,12 @@ def test_places_just_inside_and_just_outside_a_box_edge(store):
 KM_PER_DEGREE_OF_LATITUDE = 6371.0088 * 3.141592653589793 / 180
 
 
-@pytest.mark.parametrize(
-    "shape, outside, inside, deep",
-    [
-        (Box(0.0, 45.0, 10.0, 55.0), (50.0, 10.001), (50.0, 9.999), (50.0, 5.0)),
-        (
-            Circle(50.0, 0.0, 300.0),
-            (50.0 + 300.1 / KM_PER_DEGREE_OF_LATITUDE, 0.0),
-            (50.0 + 299.9 / KM_PER_DEGREE_OF_LATITUDE, 0.0),
-            (50.0, 0.0),
-        ),
-    ],
-)
-def test_a_busy_place_just_across_the_edge_still_gives_exact_matches(
-    store, shape, outside, inside, deep
-):
+@pytest.mark.parametrize("shape, outside, inside, deep", [
+    (Box(0.0, 45.0, 10.0, 55.0), (50.0, 10.001), (50.0, 9.999), (50.0, 5.0)),
+    (Circle(50.0, 0.0, 300.0), (50.0 + 300.1 / KM_PER_DEGREE_OF_LATITUDE, 0.0),
+     (50.0 + 299.9 / KM_PER_DEGREE_OF_LATITUDE, 0.0), (50.0, 0.0)),
+])
+def test_a_busy_place_just_across_the_edge_still_gives_exact_matches(store, shape, outside, inside, deep):
     # More candidates than MANY_GEO_CANDIDATES, in the finest border cell: every pass over
     # the edge sees too many, and the last one must still check them all.
     busy = place("Busy", geonames_id=3, lat=outside[0], lon=outside[1])
@@ -341,10 +275,7 @@ def test_relevance_paging_covers_every_hit_once(store):
         if page.next is None:
             break
         after = page.next
-        put(
-            store,
-            story(100 + len(seen), text="storm storm storm storm storm storm storm storm storm"),
-        )
+        put(store, story(100 + len(seen), text="storm storm storm storm storm storm storm storm storm"))
     assert sorted(seen) == list(range(1, 8))
 
 
@@ -358,20 +289,9 @@ def test_size_zero_gives_the_count_and_aggregations_only(newsroom):
 
 
 def test_facets_count_over_the_whole_match(newsroom):
-    result = newsroom.search(
-        SearchRequest(
-            size=1,
-            facets=(
-                "entities",
-                "people",
-                "organizations",
-                "places",
-                "countries",
-                "sources",
-                "languages",
-            ),
-        )
-    )
+    result = newsroom.search(SearchRequest(
+        size=1, facets=("entities", "people", "organizations", "places", "countries", "sources", "languages"),
+    ))
     facets = {name: {b.key: b.count for b in buckets} for name, buckets in result.facets.items()}
     assert facets["entities"] == {"ORG:Red Cross": 2, "PERSON:Ana Duval": 2, "ORG:Berlin Senate": 1}
     assert facets["people"] == {"Ana Duval": 2}
@@ -390,10 +310,7 @@ def test_facets_follow_the_query(newsroom):
 @pytest.mark.parametrize(
     ("interval", "expected"),
     [
-        (
-            "day",
-            {"2026-03-02": 1, "2026-03-03": 1, "2026-03-10": 1, "2026-04-06": 1, "2026-04-11": 1},
-        ),
+        ("day", {"2026-03-02": 1, "2026-03-03": 1, "2026-03-10": 1, "2026-04-06": 1, "2026-04-11": 1}),
         ("week", {"2026-03-02": 2, "2026-03-09": 1, "2026-04-06": 2}),  # weeks start on Monday
         ("month", {"2026-03-01": 3, "2026-04-01": 2}),
     ],
@@ -410,11 +327,7 @@ def test_articles_lists_every_stored_article_for_a_reindex(newsroom):
 
 
 def test_an_after_from_another_sort_is_harmless(newsroom):
-    result = newsroom.search(
-        SearchRequest(
-            sort="oldest", size=2, after=After(sort_key=None, offset=0, seq_ceiling=2**62)
-        )
-    )
+    result = newsroom.search(SearchRequest(sort="oldest", size=2, after=After(sort_key=None, offset=0, seq_ceiling=2**62)))
     assert ids(result) == [1, 2]
 
 
@@ -441,10 +354,7 @@ def test_an_article_with_many_places_matches_on_any_of_them(store):
 
 
 def test_snippets_are_escaped_html_with_only_our_highlights(store):
-    put(
-        store,
-        story(1, text="Crowds shouted <script>alert(1)</script> as the flood & rain hit town."),
-    )
+    put(store, story(1, text="Crowds shouted <script>alert(1)</script> as the flood & rain hit town."))
     [hit] = store.search(SearchRequest(match=Match(text="flood"))).hits
     assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
     assert "<b>flood</b>" in hit.snippet and "&amp;" in hit.snippet

@@ -77,9 +77,7 @@ async def ingest(redis, redis_url) -> AsyncIterator[httpx.AsyncClient]:
 
 async def raw_entries(redis) -> list[RawArticle]:
     entries = await redis.xrange(RAW)
-    return [
-        msgspec.json.decode(fields[DATA_FIELD.encode()], type=RawArticle) for _, fields in entries
-    ]
+    return [msgspec.json.decode(fields[DATA_FIELD.encode()], type=RawArticle) for _, fields in entries]
 
 
 def ingested(response: httpx.Response) -> IngestResponse:
@@ -96,11 +94,7 @@ def error(response: httpx.Response, status: int) -> ErrorBody:
 
 
 async def test_an_accepted_article_is_in_the_stream_as_published(ingest, redis):
-    body = ingested(
-        await ingest.post(
-            "/v1/articles", json=article(published_at="2026-11-24T09:30:00+02:00"), headers=AUTH
-        )
-    )
+    body = ingested(await ingest.post("/v1/articles", json=article(published_at="2026-11-24T09:30:00+02:00"), headers=AUTH))
     [result] = body.results
     canonical = "https://news.example.com/local/harbour-1"
     assert (body.accepted, result.status, result.id) == (1, "accepted", article_id(canonical))
@@ -118,13 +112,9 @@ async def test_an_accepted_article_is_in_the_stream_as_published(ingest, redis):
 async def test_a_json_array_and_ndjson_are_published_in_order(ingest, redis):
     body = ingested(await ingest.post("/v1/articles", json=[article(1), article(2)], headers=AUTH))
     assert [r.status for r in body.results] == ["accepted", "accepted"]
-    body = ingested(
-        await ingest.post("/v1/articles", content=ndjson(article(3), article(4)), headers=NDJSON)
-    )
+    body = ingested(await ingest.post("/v1/articles", content=ndjson(article(3), article(4)), headers=NDJSON))
     assert [(r.index, r.status) for r in body.results] == [(0, "accepted"), (1, "accepted")]
-    assert [raw.title for raw in await raw_entries(redis)] == [
-        article(n)["title"] for n in (1, 2, 3, 4)
-    ]
+    assert [raw.title for raw in await raw_entries(redis)] == [article(n)["title"] for n in (1, 2, 3, 4)]
 
 
 async def test_html_is_published_as_text(ingest, redis):
@@ -161,16 +151,12 @@ async def test_new_content_under_the_same_url_is_an_update_and_published_again(i
 
 async def test_de_duplication_state_expires(redis, redis_url):
     async with running_ingest(settings_for(redis_url, dedup_ttl_seconds=120)) as ingest:
-        result = ingested(await ingest.post("/v1/articles", json=article(), headers=AUTH)).results[
-            0
-        ]
+        result = ingested(await ingest.post("/v1/articles", json=article(), headers=AUTH)).results[0]
     assert 0 < await redis.ttl(seen_key(result.id)) <= 120
 
 
 async def test_a_duplicate_within_one_request_is_published_once(ingest, redis):
-    body = ingested(
-        await ingest.post("/v1/articles", content=ndjson(article(), article()), headers=NDJSON)
-    )
+    body = ingested(await ingest.post("/v1/articles", content=ndjson(article(), article()), headers=NDJSON))
     assert [r.status for r in body.results] == ["accepted", "duplicate"]
     assert await redis.xlen(RAW) == 1
 
@@ -188,101 +174,57 @@ async def test_concurrent_requests_with_the_same_article_publish_it_once(ingest,
 
 
 async def test_malformed_json_is_400_with_its_line(ingest, redis):
-    found = error(
-        await ingest.post(
-            "/v1/articles",
-            content=b'{"url": "https://news.example.com/a",\n "title" 1}',
-            headers=JSON,
-        ),
-        400,
-    )
+    found = error(await ingest.post("/v1/articles", content=b'{"url": "https://news.example.com/a",\n "title" 1}', headers=JSON), 400)
     assert found.error == "invalid_json"
     assert found.errors[0].line == 2 and "malformed" in found.errors[0].reason
     assert await redis.xlen(RAW) == 0
 
 
 async def test_ndjson_with_only_malformed_lines_is_400_naming_the_lines(ingest):
-    found = error(
-        await ingest.post("/v1/articles", content=b'{"url": \n\n[1, 2\n', headers=NDJSON), 400
-    )
+    found = error(await ingest.post("/v1/articles", content=b'{"url": \n\n[1, 2\n', headers=NDJSON), 400)
     assert found.error == "invalid_json"
     assert [e.line for e in found.errors] == [1, 3]
 
 
 async def test_bulk_with_some_bad_lines_accepts_the_good_ones_and_reports_the_bad(ingest, redis):
-    body = ingested(
-        await ingest.post(
-            "/v1/articles",
-            content=ndjson(article(1), b'{"url": "https://news', article(3, title=""), article(4)),
-            headers=NDJSON,
-        )
-    )
+    body = ingested(await ingest.post(
+        "/v1/articles",
+        content=ndjson(article(1), b'{"url": "https://news', article(3, title=""), article(4)),
+        headers=NDJSON,
+    ))
     assert (body.accepted, body.rejected) == (2, 2)
     assert [(r.index, r.status) for r in body.results] == [
-        (0, "accepted"),
-        (1, "rejected"),
-        (2, "rejected"),
-        (3, "accepted"),
+        (0, "accepted"), (1, "rejected"), (2, "rejected"), (3, "accepted")
     ]
     assert body.results[1].field == "$" and "malformed" in body.results[1].reason
     assert body.results[2].field == "$.title"
-    assert [raw.title for raw in await raw_entries(redis)] == [
-        article(1)["title"],
-        article(4)["title"],
-    ]
+    assert [raw.title for raw in await raw_entries(redis)] == [article(1)["title"], article(4)["title"]]
 
 
 async def test_an_invalid_article_is_422_naming_the_field(ingest, redis):
-    found = error(
-        await ingest.post(
-            "/v1/articles", json=article(url="ftp://news.example.com/a"), headers=AUTH
-        ),
-        422,
-    )
+    found = error(await ingest.post("/v1/articles", json=article(url="ftp://news.example.com/a"), headers=AUTH), 422)
     assert found.error == "validation_failed"
-    assert (found.errors[0].field, found.errors[0].reason) == (
-        "$.url",
-        "must be an absolute http(s) URL",
-    )
+    assert (found.errors[0].field, found.errors[0].reason) == ("$.url", "must be an absolute http(s) URL")
     assert "$.url" in found.detail
-    found = error(
-        await ingest.post("/v1/articles", json={"title": "No URL", "text": "x"}, headers=AUTH), 422
-    )
+    found = error(await ingest.post("/v1/articles", json={"title": "No URL", "text": "x"}, headers=AUTH), 422)
     assert (found.errors[0].field, found.errors[0].reason) == ("$.url", "is required")
     assert await redis.xlen(RAW) == 0
 
 
 async def test_an_array_with_no_valid_article_is_422_naming_each(ingest):
-    found = error(
-        await ingest.post(
-            "/v1/articles", json=[article(language="English"), {"title": 1}], headers=AUTH
-        ),
-        422,
-    )
+    found = error(await ingest.post("/v1/articles", json=[article(language="English"), {"title": 1}], headers=AUTH), 422)
     assert [e.field for e in found.errors] == ["$[0].language", "$[1].title"]
 
 
 async def test_html_without_text_is_422(ingest, redis):
     fields = {k: v for k, v in article().items() if k != "text"}
-    found = error(
-        await ingest.post(
-            "/v1/articles", json={**fields, "html": "<div><script>1</script></div>"}, headers=AUTH
-        ),
-        422,
-    )
+    found = error(await ingest.post("/v1/articles", json={**fields, "html": "<div><script>1</script></div>"}, headers=AUTH), 422)
     assert found.errors[0].field == "$.html"
     assert await redis.xlen(RAW) == 0
 
 
 async def test_a_wrong_content_type_is_415(ingest):
-    found = error(
-        await ingest.post(
-            "/v1/articles",
-            content=msgspec.json.encode(article()),
-            headers={**AUTH, "Content-Type": "text/plain"},
-        ),
-        415,
-    )
+    found = error(await ingest.post("/v1/articles", content=msgspec.json.encode(article()), headers={**AUTH, "Content-Type": "text/plain"}), 415)
     assert found.error == "unsupported_media_type" and "application/x-ndjson" in found.detail
 
 
@@ -291,31 +233,19 @@ async def test_a_body_over_the_limit_is_413(redis, redis_url):
         big = article(text="x" * 3000)
         found = error(await ingest.post("/v1/articles", json=big, headers=AUTH), 413)
         assert found.error == "body_too_large" and "2000 bytes" in found.detail
-
         # without a Content-Length too: the limit holds on the bytes actually sent
         async def chunks():
             yield msgspec.json.encode(big)
-
         found = error(await ingest.post("/v1/articles", content=chunks(), headers=JSON), 413)
     assert await redis.xlen(RAW) == 0
 
 
 async def test_too_many_articles_is_413(redis, redis_url):
     async with running_ingest(settings_for(redis_url, max_articles_per_request=3)) as ingest:
-        found = error(
-            await ingest.post(
-                "/v1/articles", content=ndjson(*[article(n) for n in range(4)]), headers=NDJSON
-            ),
-            413,
-        )
+        found = error(await ingest.post("/v1/articles", content=ndjson(*[article(n) for n in range(4)]), headers=NDJSON), 413)
         assert found.error == "too_many_articles" and "limit is 3" in found.detail
-        found = error(
-            await ingest.post("/v1/articles", json=[article(n) for n in range(4)], headers=AUTH),
-            413,
-        )
-        ingested(
-            await ingest.post("/v1/articles", json=[article(n) for n in range(3)], headers=AUTH)
-        )
+        found = error(await ingest.post("/v1/articles", json=[article(n) for n in range(4)], headers=AUTH), 413)
+        ingested(await ingest.post("/v1/articles", json=[article(n) for n in range(3)], headers=AUTH))
     assert await redis.xlen(RAW) == 3
 
 
@@ -324,12 +254,7 @@ async def test_too_many_articles_is_413(redis, redis_url):
 
 @pytest.mark.parametrize(
     "headers",
-    [
-        {},
-        {"Authorization": "Bearer wrong"},
-        {"Authorization": f"Basic {KEY}"},
-        {"Authorization": "Bearer"},
-    ],
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {KEY}"}, {"Authorization": "Bearer"}],
 )
 async def test_a_missing_or_wrong_key_is_401(ingest, redis, headers):
     response = await ingest.post("/v1/articles", json=article(), headers=headers)
@@ -363,16 +288,11 @@ async def test_health_readiness_and_metrics(ingest):
     assert (await ingest.get("/healthz")).status_code == 200
     ready = await ingest.get("/readyz")
     assert ready.status_code == 200 and ready.json() == {"ready": True, "failures": {}}
-    ingested(
-        await ingest.post("/v1/articles", json=[article(1), article(1), {"title": 1}], headers=AUTH)
-    )
+    ingested(await ingest.post("/v1/articles", json=[article(1), article(1), {"title": 1}], headers=AUTH))
     metrics = (await ingest.get("/metrics")).text
     for status in ("accepted", "duplicate", "rejected"):
         assert f'dateline_ingest_articles_total{{status="{status}",via="http"}}' in metrics
-    assert (
-        'dateline_http_request_seconds_count{route="/v1/articles",service="ingest",status="202"}'
-        in metrics
-    )
+    assert 'dateline_http_request_seconds_count{route="/v1/articles",service="ingest",status="202"}' in metrics
 
 
 async def test_the_api_is_described_in_openapi(ingest):
@@ -382,9 +302,7 @@ async def test_the_api_is_described_in_openapi(ingest):
     assert set(operation["responses"]) == statuses
     for status in statuses - {"202"}:
         error = operation["responses"][status]
-        assert error["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ErrorBody"
-        }
+        assert error["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
         assert "X-Request-ID" in error["headers"]
     assert {"Retry-After"} <= set(operation["responses"]["429"]["headers"])
     article_ref = {"$ref": "#/components/schemas/ArticleIn"}
@@ -393,24 +311,13 @@ async def test_the_api_is_described_in_openapi(ingest):
     one_article = body["content"]["application/x-ndjson"]["schema"]
     assert one_article["allOf"][0] == article_ref
     text_or_html = one_article["allOf"][1]["oneOf"]
-    assert [set(alternative["required"]) for alternative in text_or_html] == [
-        {"text", "title"},
-        {"html"},
-    ]
+    assert [set(alternative["required"]) for alternative in text_or_html] == [{"text", "title"}, {"html"}]
     assert body["content"]["application/json"]["schema"] == {
         "oneOf": [one_article, {"type": "array", "items": one_article, "minItems": 1}]
     }
     components = document["components"]
-    assert set(components["schemas"]["ArticleIn"]["required"]) == {
-        "url"
-    }  # title may be left out with html
-    assert set(components["schemas"]["ErrorBody"]["required"]) == {
-        "status",
-        "error",
-        "detail",
-        "errors",
-        "request_id",
-    }
+    assert set(components["schemas"]["ArticleIn"]["required"]) == {"url"}  # title may be left out with html
+    assert set(components["schemas"]["ErrorBody"]["required"]) == {"status", "error", "detail", "errors", "request_id"}
     bearer = components["securitySchemes"]["bearer"]
     assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
     assert operation["security"] == [{"bearer": []}]
@@ -418,11 +325,7 @@ async def test_the_api_is_described_in_openapi(ingest):
 
 async def test_each_article_is_logged_with_its_id_entry_and_source(ingest, redis):
     with capture_logs() as logs:
-        ingested(
-            await ingest.post(
-                "/v1/articles", json=[article(1), article(1), article(2, title=1)], headers=AUTH
-            )
-        )
+        ingested(await ingest.post("/v1/articles", json=[article(1), article(1), article(2, title=1)], headers=AUTH))
     events = {e["event"]: e for e in logs if e["event"].startswith("article.")}
     [entry_id] = [e[0].decode() for e in await redis.xrange(RAW)]
     accepted = events["article.accepted"]
@@ -437,11 +340,7 @@ async def test_each_article_is_logged_with_its_id_entry_and_source(ingest, redis
 async def test_the_reference_article_is_taken_whole(ingest, redis, shared_data):
     lines = (shared_data / "seed" / "mosul-rferl.txt").read_text(encoding="utf-8").splitlines()
     title, text = lines[0], "\n".join(lines[1:])
-    pushed = {
-        "url": "https://news.example.com/seed/reference-article",
-        "title": title,
-        "text": text,
-    }
+    pushed = {"url": "https://news.example.com/seed/reference-article", "title": title, "text": text}
     ingested(await ingest.post("/v1/articles", json=pushed, headers=AUTH))
     [raw] = await raw_entries(redis)
     assert raw.language == "en"

@@ -116,9 +116,7 @@ async def test_redis_stopped_is_503_and_not_ready(tmp_path):
     server = PrivateRedis(directory=tmp_path / "redis").start()
     try:
         async with running_ingest(settings_for(server.url)) as ingest:
-            assert (
-                await ingest.post("/v1/articles", json=article(1), headers=AUTH)
-            ).status_code == 202
+            assert (await ingest.post("/v1/articles", json=article(1), headers=AUTH)).status_code == 202
             server.kill()
             response = await ingest.post("/v1/articles", json=article(2), headers=AUTH)
             assert response.status_code == 503, response.text
@@ -131,9 +129,7 @@ async def test_redis_stopped_is_503_and_not_ready(tmp_path):
         server.stop()
 
 
-async def test_a_request_that_would_pass_the_backlog_limit_is_429_until_enrichment_catches_up(
-    redis, redis_url
-):
+async def test_a_request_that_would_pass_the_backlog_limit_is_429_until_enrichment_catches_up(redis, redis_url):
     async with running_ingest(settings_for(redis_url, max_backlog=3)) as ingest:
         body = ndjson(*[article(n) for n in range(3)])
         assert (await ingest.post("/v1/articles", content=body, headers=NDJSON)).status_code == 202
@@ -166,9 +162,7 @@ async def test_concurrent_requests_never_take_the_backlog_past_the_limit(redis, 
 
 async def test_a_request_larger_than_the_backlog_limit_is_413(redis, redis_url):
     async with running_ingest(settings_for(redis_url, max_backlog=5)) as ingest:
-        response = await ingest.post(
-            "/v1/articles", json=[article(n) for n in range(6)], headers=AUTH
-        )
+        response = await ingest.post("/v1/articles", json=[article(n) for n in range(6)], headers=AUTH)
     found = error_of(response)
     assert (found.status, found.error) == (413, "too_many_articles")
     assert "DATELINE_MAX_BACKLOG=5" in found.detail

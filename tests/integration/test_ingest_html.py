@@ -25,11 +25,8 @@ LISBON = "<div><p>Lisbon port</p></div>" * 65_000  # 1.9 MB: ran for minutes, ho
 # block with its neighbours): ten times the time budget of the test below.
 SLOW = "<li>Lisbon port</li>" * 1_900
 PAGE = (
-    "<html><body><nav>"
-    + "<a href='/s'>Section</a> " * 30
-    + "</nav><article><h1>Harbour</h1><p>"
-    + "The harbour council voted on Tuesday to approve the new budget. " * 10
-    + "</p></article></body></html>"
+    "<html><body><nav>" + "<a href='/s'>Section</a> " * 30 + "</nav><article><h1>Harbour</h1><p>"
+    + "The harbour council voted on Tuesday to approve the new budget. " * 10 + "</p></article></body></html>"
 )
 
 
@@ -37,9 +34,7 @@ PAGE = (
 async def test_a_handful_of_huge_pages_is_answered_and_ingest_keeps_answering(redis, redis_url):
     async with running_ingest(settings_for(redis_url)) as ingest:
         posts = [
-            asyncio.create_task(
-                ingest.post("/v1/articles", json=article(n, text=None, html=LISBON), headers=AUTH)
-            )
+            asyncio.create_task(ingest.post("/v1/articles", json=article(n, text=None, html=LISBON), headers=AUTH))
             for n in range(4)
         ]
         health = await ingest.get("/healthz")
@@ -57,11 +52,7 @@ async def test_a_page_slower_than_the_budget_is_cut_off_and_read_as_plain_text(r
     async with running_ingest(settings) as ingest:
         await _extracted_once(ingest)  # the worker is up
         with capture_logs() as logs:
-            body = ingested(
-                await ingest.post(
-                    "/v1/articles", json=article(1, text=None, html=SLOW), headers=AUTH
-                )
-            )
+            body = ingested(await ingest.post("/v1/articles", json=article(1, text=None, html=SLOW), headers=AUTH))
         assert body.accepted == 1
         assert [e["event"] for e in logs if e["event"].startswith("html.")] == ["html.timed_out"]
         # the worker that ran out of time was replaced: the next page is extracted again
@@ -86,11 +77,8 @@ async def _extracted_once(ingest) -> None:
         page = PAGE.replace("Harbour", f"Harbour {attempt}")
         url = f"https://news.example.com/page-{attempt}-{id(ingest)}"
         with capture_logs() as logs:
-            response = await ingest.post(
-                "/v1/articles",
-                content=msgspec.json.encode({"url": url, "title": "Harbour", "html": page}),
-                headers={**AUTH, "Content-Type": "application/json"},
-            )
+            response = await ingest.post("/v1/articles", content=msgspec.json.encode(
+                {"url": url, "title": "Harbour", "html": page}), headers={**AUTH, "Content-Type": "application/json"})
         ingested(response)
         if not [e for e in logs if e["event"].startswith("html.")]:
             return

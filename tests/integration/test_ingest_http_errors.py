@@ -35,9 +35,7 @@ def shaped(response: httpx.Response, status: int) -> ErrorBody:
 
 @pytest.fixture
 async def ingest(redis, redis_url):
-    async with running_ingest(
-        settings_for(redis_url, max_body_bytes=2_000, body_timeout_s=0.5)
-    ) as client:
+    async with running_ingest(settings_for(redis_url, max_body_bytes=2_000, body_timeout_s=0.5)) as client:
         yield client
 
 
@@ -48,19 +46,10 @@ async def ingest(redis, redis_url):
         ("GET", "/v1/nothing-here", {}, b"", 404, "not_found"),
         ("GET", "/v1/articles", {}, b"", 405, "method_not_allowed"),
         ("POST", "/v1/articles", JSON, b"[" + b" " * 3_000 + b"]", 413, "body_too_large"),
-        (
-            "POST",
-            "/v1/articles",
-            {**AUTH, "Content-Type": "text/csv"},
-            b"a,b",
-            415,
-            "unsupported_media_type",
-        ),
+        ("POST", "/v1/articles", {**AUTH, "Content-Type": "text/csv"}, b"a,b", 415, "unsupported_media_type"),
     ],
 )
-async def test_every_error_has_the_whole_shape_and_a_request_id(
-    ingest, method, path, headers, body, status, error
-):
+async def test_every_error_has_the_whole_shape_and_a_request_id(ingest, method, path, headers, body, status, error):
     response = await ingest.request(method, path, headers=headers, content=body)
     assert shaped(response, status).error == error
     assert response.json()["errors"] == []  # present even when empty
@@ -73,13 +62,9 @@ async def test_a_405_says_which_methods_are_allowed(ingest):
 
 
 async def test_a_tame_request_id_from_the_client_is_kept(ingest):
-    response = await ingest.post(
-        "/v1/articles", headers={"X-Request-ID": "feed-7:batch-12"}, content=b"{}"
-    )
+    response = await ingest.post("/v1/articles", headers={"X-Request-ID": "feed-7:batch-12"}, content=b"{}")
     assert shaped(response, 401).request_id == "feed-7:batch-12"
-    response = await ingest.post(
-        "/v1/articles", headers={"X-Request-ID": "no spaces, please"}, content=b"{}"
-    )
+    response = await ingest.post("/v1/articles", headers={"X-Request-ID": "no spaces, please"}, content=b"{}")
     assert shaped(response, 401).request_id != "no spaces, please"
 
 
@@ -119,9 +104,7 @@ async def test_a_body_slower_than_the_deadline_is_cut_off_with_408(ingest):
 
 
 async def test_headers_slower_than_the_deadline_are_cut_off_with_408(ingest):
-    status, _headers, body = await raw_exchange(
-        ingest.base_url.port, b"POST /v1/articles HTTP/1.1\r\nHost: x\r\n"
-    )
+    status, _headers, body = await raw_exchange(ingest.base_url.port, b"POST /v1/articles HTTP/1.1\r\nHost: x\r\n")
     assert status == 408
     assert msgspec.json.decode(body, type=ErrorBody).error == "head_timeout"
 
@@ -134,10 +117,7 @@ async def test_an_unexpected_failure_is_a_logged_500_in_our_shape():
     port = free_port()
     server = InLoopServer(build_app("test", [boom], title="test"), "127.0.0.1", port)
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-        async with (
-            server.running(),
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
-        ):
+        async with server.running(), httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             response = await client.get("/boom")
     body = shaped(response, 500)
     assert body.error == "internal_error"
@@ -147,9 +127,7 @@ async def test_an_unexpected_failure_is_a_logged_500_in_our_shape():
     assert isinstance(failed["exc_info"], ZeroDivisionError)  # rendered as a traceback
 
 
-async def raw_exchange(
-    port: int, request: bytes, timeout: float = 10
-) -> tuple[int, dict[str, str], bytes]:
+async def raw_exchange(port: int, request: bytes, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
     """Send ``request`` as is on a new connection (and nothing more); read the answer until
     the server closes the connection."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -161,7 +139,5 @@ async def raw_exchange(
         writer.close()
     head, _, body = answer.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {
-        name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)
-    }
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
     return int(status_line.split()[1]), headers, body

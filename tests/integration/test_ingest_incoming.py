@@ -41,10 +41,7 @@ def settled(redis, count: int):
 
 
 async def dead_letters(redis) -> list[DeadLetter]:
-    return [
-        msgspec.json.decode(f[DATA_FIELD.encode()], type=DeadLetter)
-        for _, f in await redis.xrange(DLQ)
-    ]
+    return [msgspec.json.decode(f[DATA_FIELD.encode()], type=DeadLetter) for _, f in await redis.xrange(DLQ)]
 
 
 @pytest.fixture
@@ -79,36 +76,17 @@ async def test_the_http_and_stream_entries_share_de_duplication(ingest, redis):
 @pytest.mark.parametrize(
     ("fields", "reason", "error"),
     [
-        (
-            {"article": b'{"url": "https://news.example.com/a", "title"'},
-            "invalid_article",
-            "malformed",
-        ),
-        (
-            {"article": as_json(article(url="ftp://news.example.com/a"))},
-            "invalid_article",
-            "$.url: must be",
-        ),
-        (
-            {"article": as_json({"title": "No URL", "text": "x"})},
-            "invalid_article",
-            "$.url: is required",
-        ),
+        ({"article": b'{"url": "https://news.example.com/a", "title"'}, "invalid_article", "malformed"),
+        ({"article": as_json(article(url="ftp://news.example.com/a"))}, "invalid_article", "$.url: must be"),
+        ({"article": as_json({"title": "No URL", "text": "x"})}, "invalid_article", "$.url: is required"),
         ({"story": as_json(article())}, "missing_field", "no `article` field"),
     ],
 )
-async def test_an_invalid_article_is_dead_lettered_with_its_reason(
-    ingest, redis, fields, reason, error
-):
+async def test_an_invalid_article_is_dead_lettered_with_its_reason(ingest, redis, fields, reason, error):
     entry_id = await push(redis, fields)
     await eventually(settled(redis, 1))
     [letter] = await dead_letters(redis)
-    assert (letter.stage, letter.reason, letter.entry_id, letter.stream) == (
-        "ingest",
-        reason,
-        entry_id,
-        INCOMING,
-    )
+    assert (letter.stage, letter.reason, letter.entry_id, letter.stream) == ("ingest", reason, entry_id, INCOMING)
     assert error in letter.error
     if "article" in fields:
         assert letter.payload == fields["article"].decode()  # the original, untouched
@@ -166,3 +144,4 @@ async def test_ingest_asks_for_a_restart_when_its_group_vanishes(redis, redis_ur
         await eventually(restart_asked)
         ready = (await ingest.get("/readyz")).json()
         assert "incoming" in ready["failures"]
+

@@ -26,30 +26,21 @@ async def ingest(redis, redis_url) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_a_page_without_title_date_or_authors_gets_them_from_its_metadata(ingest, redis):
-    response = await ingest.post(
-        "/v1/articles", headers=JSON, json={"url": "https://mirror.example/ferry", "html": PAGE}
-    )
+    response = await ingest.post("/v1/articles", headers=JSON,
+                                 json={"url": "https://mirror.example/ferry", "html": PAGE})
     assert response.status_code == 202, response.text
     [raw] = await raw_entries(redis)
     assert raw.title == "Ferry resumes between Valletta and Gozo"
     assert raw.published_at == datetime(2025, 11, 2, 6, 30, tzinfo=UTC)
     assert raw.authors == ["Ana Borg"] and raw.language == "mt"
-    assert raw.meta == {
-        "canonical_url": "https://harbour.example/ferry",
-        "from_page": "title,published_at,authors,language,canonical_url",
-    }
+    assert raw.meta == {"canonical_url": "https://harbour.example/ferry",
+                        "from_page": "title,published_at,authors,language,canonical_url"}
     assert raw.url == "https://mirror.example/ferry"  # the article keeps the URL it was sent with
 
 
 async def test_a_text_article_without_a_title_is_still_refused(ingest):
-    response = await ingest.post(
-        "/v1/articles",
-        headers=JSON,
-        json={"url": "https://mirror.example/untitled", "text": "Words."},
-    )
+    response = await ingest.post("/v1/articles", headers=JSON,
+                                 json={"url": "https://mirror.example/untitled", "text": "Words."})
     assert response.status_code == 422
     error = response.json()["errors"][0]
-    assert (error["field"], error["reason"]) == (
-        "$.title",
-        "is required (it may be left out only with `html`)",
-    )
+    assert (error["field"], error["reason"]) == ("$.title", "is required (it may be left out only with `html`)")

@@ -37,9 +37,7 @@ async def poller(redis):
 
 
 async def pushed_urls(redis) -> list[str]:
-    return [
-        msgspec.json.decode(fields[b"article"])["url"] for _, fields in await redis.xrange(INCOMING)
-    ]
+    return [msgspec.json.decode(fields[b"article"])["url"] for _, fields in await redis.xrange(INCOMING)]
 
 
 async def poll_again(poller, after_s: float) -> int:
@@ -48,54 +46,32 @@ async def poll_again(poller, after_s: float) -> int:
 
 
 async def test_new_items_go_to_intake_once_and_unchanged_feeds_cost_a_304(poller, redis):
-    versions = {
-        "etag": '"1"',
-        "body": rss(
-            ("Pier reopens", "https://desk.example/pier"),
-            ("Tram extended", "https://desk.example/tram"),
-        ),
-    }
+    versions = {"etag": '"1"', "body": rss(("Pier reopens", "https://desk.example/pier"),
+                                           ("Tram extended", "https://desk.example/tram"))}
 
     def feed(handler):
         if handler.headers.get("If-None-Match") == versions["etag"]:
             answer(304)(handler)
         else:
-            answer(
-                200, versions["body"], ETag=versions["etag"], Content_Type="application/rss+xml"
-            )(handler)
+            answer(200, versions["body"], ETag=versions["etag"], Content_Type="application/rss+xml")(handler)
 
     with feed_server({"/rss": feed}) as server:
         await feeds.follow(redis, server.url("/rss"), every_s=900, now=poller.clock_.now)
         assert await poller.poll_due() == 1
-        assert await pushed_urls(redis) == [
-            "https://desk.example/pier",
-            "https://desk.example/tram",
-        ]
+        assert await pushed_urls(redis) == ["https://desk.example/pier", "https://desk.example/tram"]
         assert await poller.poll_due() == 0  # not due again yet
 
         assert await poll_again(poller, 3600) == 1  # unchanged: 304
         assert server.requests[-1][1]["If-None-Match"] == '"1"'
         assert len(await pushed_urls(redis)) == 2
 
-        versions.update(
-            etag='"2"',
-            body=rss(
-                ("Ferry back", "https://desk.example/ferry"),
-                ("Pier reopens", "https://desk.example/pier"),
-            ),
-        )
+        versions.update(etag='"2"', body=rss(("Ferry back", "https://desk.example/ferry"),
+                                              ("Pier reopens", "https://desk.example/pier")))
         await poll_again(poller, 3600 * 6)
-        assert await pushed_urls(redis) == [
-            "https://desk.example/pier",
-            "https://desk.example/tram",
-            "https://desk.example/ferry",
-        ]
+        assert await pushed_urls(redis) == ["https://desk.example/pier", "https://desk.example/tram",
+                                            "https://desk.example/ferry"]
         [listed] = await feeds.followed(redis, poller.clock_.now)
-        assert (
-            listed.state == "ok"
-            and listed.health.etag == '"2"'
-            and listed.health.last_error is None
-        )
+        assert listed.state == "ok" and listed.health.etag == '"2"' and listed.health.last_error is None
         assert listed.items_24h == 3
         [later] = await feeds.followed(redis, poller.clock_.now + timedelta(hours=20))
         assert later.items_24h == 1  # the ferry: the first two were pushed more than a day before
@@ -120,11 +96,7 @@ async def test_a_failing_feed_backs_off_is_flagged_and_is_never_dropped(poller, 
             await poll_again(poller, 6 * 3600 * 1.2)
             [feed] = await feeds.followed(redis, poller.clock_.now)
             waits.append((feed.health.next_poll_at - feed.health.last_polled_at).total_seconds())
-        assert (
-            feed.state == "failing"
-            and feed.health.failures == 10
-            and feed.health.last_error == "HTTP 500"
-        )
+        assert feed.state == "failing" and feed.health.failures == 10 and feed.health.last_error == "HTTP 500"
         assert waits[0] < waits[1] < waits[2] < waits[3]  # 1, 2, 4, 8 minutes (with jitter)
         assert await redis.zscore(feeds.DUE, feed.subscription.id) is not None  # still followed
 
@@ -186,6 +158,4 @@ async def test_a_feed_removed_while_it_was_polled_is_not_revived(poller, redis):
         await feeds.unfollow(redis, server.url("/rss"))
         await poller.poll(subscription, health)
         assert await feeds.followed(redis) == []
-        assert not await redis.exists(
-            feeds.DUE, feeds.health_key(added.id), feeds.seen_key(added.id)
-        )
+        assert not await redis.exists(feeds.DUE, feeds.health_key(added.id), feeds.seen_key(added.id))

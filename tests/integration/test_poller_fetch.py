@@ -24,13 +24,8 @@ async def test_a_feed_then_not_modified_with_its_etag_and_date():
         if handler.headers.get("If-None-Match") == '"v1"':
             answer(304)(handler)
         else:
-            answer(
-                200,
-                FEED,
-                Content_Type="application/rss+xml",
-                ETag='"v1"',
-                Last_Modified="Mon, 02 Nov 2026 07:30:00 GMT",
-            )(handler)
+            answer(200, FEED, Content_Type="application/rss+xml", ETag='"v1"',
+                   Last_Modified="Mon, 02 Nov 2026 07:30:00 GMT")(handler)
 
     with feed_server({"/rss": conditional}) as server:
         first = await _fetch(server.url("/rss"))
@@ -38,13 +33,8 @@ async def test_a_feed_then_not_modified_with_its_etag_and_date():
         again = await _fetch(server.url("/rss"), etag=first.etag, last_modified=first.last_modified)
         assert again == NotModified()
         sent = server.requests[-1][1]
-        assert (
-            sent["If-None-Match"] == '"v1"'
-            and sent["If-Modified-Since"] == "Mon, 02 Nov 2026 07:30:00 GMT"
-        )
-        assert sent["Host"] == server.base.removeprefix(
-            "http://"
-        )  # the name, though the IP was dialled
+        assert sent["If-None-Match"] == '"v1"' and sent["If-Modified-Since"] == "Mon, 02 Nov 2026 07:30:00 GMT"
+        assert sent["Host"] == server.base.removeprefix("http://")  # the name, though the IP was dialled
 
 
 async def test_a_feed_that_moved_permanently_says_where_to():
@@ -111,9 +101,7 @@ async def test_private_addresses_are_refused_unless_allowed():
         with pytest.raises(FetchFailed, match="not a public address"):
             await _fetch(server.url("/rss"), policy=AddressPolicy())
         assert server.requests == []  # refused before connecting
-        assert isinstance(
-            await _fetch(server.url("/rss"), policy=AddressPolicy(allow_private=True)), Fetched
-        )
+        assert isinstance(await _fetch(server.url("/rss"), policy=AddressPolicy(allow_private=True)), Fetched)
 
 
 async def test_a_redirect_to_a_refused_address_is_not_followed():

@@ -21,48 +21,16 @@ ADMIN_KEY = "an admin key"
 @pytest.fixture
 def index(tmp_path):
     writer = ArticleStore(tmp_path / "index", writable=True)
-    writer.upsert(
-        [
-            story(
-                1,
-                "Flooding closes roads in Lyon",
-                "Heavy rain flooded the river banks in Lyon.",
-                places=[LYON],
-                focus=LYON,
-                entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")],
-                day=0,
-            ),
-            story(
-                2,
-                "Berlin senate passes budget",
-                "The senate in Berlin passed the city budget.",
-                places=[BERLIN],
-                focus=BERLIN,
-                entities=[("ORG", "Berlin Senate")],
-                day=1,
-                language="de",
-            ),
-            story(
-                3,
-                "Drought worries farmers",
-                "Farmers near Nairobi fear a long drought.",
-                places=[NAIROBI],
-                focus=NAIROBI,
-                entities=[("ORG", "Red Cross")],
-                day=8,
-                source="Kenya.example",
-            ),
-            story(
-                4,
-                "Storm reaches Suva",
-                "A storm reached Suva. Ana Duval reported from Paris.",
-                places=[SUVA, PARIS],
-                focus=SUVA,
-                entities=[("PERSON", "Ana Duval")],
-                day=35,
-            ),
-        ]
-    )
+    writer.upsert([
+        story(1, "Flooding closes roads in Lyon", "Heavy rain flooded the river banks in Lyon.",
+              places=[LYON], focus=LYON, entities=[("ORG", "Red Cross"), ("PERSON", "Ana Duval")], day=0),
+        story(2, "Berlin senate passes budget", "The senate in Berlin passed the city budget.",
+              places=[BERLIN], focus=BERLIN, entities=[("ORG", "Berlin Senate")], day=1, language="de"),
+        story(3, "Drought worries farmers", "Farmers near Nairobi fear a long drought.",
+              places=[NAIROBI], focus=NAIROBI, entities=[("ORG", "Red Cross")], day=8, source="Kenya.example"),
+        story(4, "Storm reaches Suva", "A storm reached Suva. Ana Duval reported from Paris.",
+              places=[SUVA, PARIS], focus=SUVA, entities=[("PERSON", "Ana Duval")], day=35),
+    ])
     writer.commit()
     yield writer
     writer.close()
@@ -123,11 +91,7 @@ def test_every_parameter_narrows_the_match(client, query, expected):
 def test_a_hit_has_everything_a_result_list_shows(client):
     body = msgspec.json.decode(client.get("/v1/search?q=storm").content, type=SearchResponse)
     [hit] = body.hits
-    assert (hit.title, hit.url, hit.source) == (
-        "Storm reaches Suva",
-        "https://wire.example/4",
-        "Wire.example",
-    )
+    assert (hit.title, hit.url, hit.source) == ("Storm reaches Suva", "https://wire.example/4", "Wire.example")
     assert hit.published_at is not None and hit.score > 0
     assert "<b>storm</b>" in hit.snippet.lower()
     assert [p.resolved_name for p in hit.places] == ["Suva", "Paris"]
@@ -138,48 +102,30 @@ def test_a_hit_has_everything_a_result_list_shows(client):
 
 
 def test_sort_size_and_cursor(client, index):
-    first = msgspec.json.decode(
-        client.get("/v1/search?sort=newest&size=3").content, type=SearchResponse
-    )
+    first = msgspec.json.decode(client.get("/v1/search?sort=newest&size=3").content, type=SearchResponse)
     assert [int(h.id, 16) for h in first.hits] == [4, 3, 2]
     index.upsert([story(9, day=90)])  # a newer article arrives between pages
     index.commit()
     second = msgspec.json.decode(
-        client.get(f"/v1/search?sort=newest&size=3&cursor={first.next_cursor}").content,
-        type=SearchResponse,
+        client.get(f"/v1/search?sort=newest&size=3&cursor={first.next_cursor}").content, type=SearchResponse
     )
     assert [int(h.id, 16) for h in second.hits] == [1]
     assert second.next_cursor is None and second.total == 4
-    oldest = msgspec.json.decode(
-        client.get("/v1/search?sort=oldest&size=1").content, type=SearchResponse
-    )
+    oldest = msgspec.json.decode(client.get("/v1/search?sort=oldest&size=1").content, type=SearchResponse)
     assert int(oldest.hits[0].id, 16) == 1
 
 
 def test_facets_and_histogram(client):
     body = msgspec.json.decode(
-        client.get(
-            "/v1/search?size=0&facets=people,organizations,countries,sources,languages,places,entities"
-            "&histogram=month"
-        ).content,
+        client.get("/v1/search?size=0&facets=people,organizations,countries,sources,languages,places,entities"
+                   "&histogram=month").content,
         type=SearchResponse,
     )
     assert {b.key: b.count for b in body.facets["people"]} == {"Ana Duval": 2}
-    assert {b.key: b.count for b in body.facets["organizations"]} == {
-        "Red Cross": 2,
-        "Berlin Senate": 1,
-    }
-    assert {b.key: b.count for b in body.facets["countries"]} == {
-        "FR": 2,
-        "DE": 1,
-        "KE": 1,
-        "FJ": 1,
-    }
+    assert {b.key: b.count for b in body.facets["organizations"]} == {"Red Cross": 2, "Berlin Senate": 1}
+    assert {b.key: b.count for b in body.facets["countries"]} == {"FR": 2, "DE": 1, "KE": 1, "FJ": 1}
     assert {b.key: b.count for b in body.facets["languages"]} == {"en": 3, "de": 1}
-    assert {b.start.date().isoformat(): b.count for b in body.histogram} == {
-        "2026-03-01": 3,
-        "2026-04-01": 1,
-    }
+    assert {b.start.date().isoformat(): b.count for b in body.histogram} == {"2026-03-01": 3, "2026-04-01": 1}
     assert body.hits == [] and body.total == 4
 
 
@@ -204,11 +150,7 @@ def test_facets_and_histogram(client):
         ("histogram=year", "histogram", "day, week, month"),
         ("cursor=garbage", "cursor", "not a cursor"),
         ("to=9999-12-31", "to", "outside 1678-01-01T00:00:00Z..2261-12-31T23:59:59Z"),
-        (
-            "from=0001-01-01T00:00:00%2B14:00",
-            "from",
-            "outside 1678-01-01T00:00:00Z..2261-12-31T23:59:59Z",
-        ),
+        ("from=0001-01-01T00:00:00%2B14:00", "from", "outside 1678-01-01T00:00:00Z..2261-12-31T23:59:59Z"),
         ("from=0001-01-01", "from", "outside"),
         ("to=9999-12-31T23:59:59-05:00", "to", "outside"),
         ("from=2262-04-12T00:00:00Z", "from", "outside"),
@@ -235,9 +177,7 @@ def test_a_query_syntax_error_says_where(client):
 
 
 def test_a_cursor_from_another_query_is_refused(client):
-    first = msgspec.json.decode(
-        client.get("/v1/search?sort=newest&size=1").content, type=SearchResponse
-    )
+    first = msgspec.json.decode(client.get("/v1/search?sort=newest&size=1").content, type=SearchResponse)
     body = error(client, f"sort=newest&q=storm&cursor={first.next_cursor}")
     assert body.errors[0].field == "cursor" and "different query" in body.errors[0].reason
 
@@ -265,41 +205,26 @@ def test_a_forged_cursor_is_a_400(client, query, cursor):
     response = client.get("/v1/search?" + query, params={"cursor": cursor})
     assert response.status_code == 400, response.text
     body = msgspec.json.decode(response.content, type=ErrorBody)
-    assert (
-        body.errors[0].field == "cursor" and "not a cursor this API issued" in body.errors[0].reason
-    )
+    assert body.errors[0].field == "cursor" and "not a cursor this API issued" in body.errors[0].reason
 
 
 def test_a_tampered_cursor_is_a_400(client):
-    issued = msgspec.json.decode(
-        client.get("/v1/search?sort=newest&size=1").content, type=SearchResponse
-    ).next_cursor
+    issued = msgspec.json.decode(client.get("/v1/search?sort=newest&size=1").content, type=SearchResponse).next_cursor
     raw = bytearray(base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4)))
     for i in (0, len(raw) // 2, len(raw) - 1):
         tampered = raw.copy()
         tampered[i] ^= 0x80
         cursor = base64.urlsafe_b64encode(bytes(tampered)).decode().rstrip("=")
-        assert (
-            client.get("/v1/search", params={"sort": "newest", "cursor": cursor}).status_code == 400
-        )
+        assert client.get("/v1/search", params={"sort": "newest", "cursor": cursor}).status_code == 400
 
 
 def test_a_cursor_outlives_a_restart_and_works_in_every_search_process(client, tmp_path):
-    first = msgspec.json.decode(
-        client.get("/v1/search?sort=newest&size=2").content, type=SearchResponse
-    )
-    other = search_app(
-        ArticleStore(tmp_path / "index"), Settings(data_dir=str(tmp_path))
-    )  # same data dir
+    first = msgspec.json.decode(client.get("/v1/search?sort=newest&size=2").content, type=SearchResponse)
+    other = search_app(ArticleStore(tmp_path / "index"), Settings(data_dir=str(tmp_path)))  # same data dir
     with TestClient(other) as second_process:
-        page = second_process.get(
-            "/v1/search", params={"sort": "newest", "size": 2, "cursor": first.next_cursor}
-        )
+        page = second_process.get("/v1/search", params={"sort": "newest", "size": 2, "cursor": first.next_cursor})
     assert page.status_code == 200, page.text
-    assert [int(h.id, 16) for h in msgspec.json.decode(page.content, type=SearchResponse).hits] == [
-        2,
-        1,
-    ]
+    assert [int(h.id, 16) for h in msgspec.json.decode(page.content, type=SearchResponse).hits] == [2, 1]
 
 
 def test_article_by_id(client, index):
@@ -317,19 +242,7 @@ def test_health_docs_and_metrics(client):
     assert client.get("/readyz").status_code == 200
     spec = client.get("/docs/openapi.json").json()
     params = {p["name"] for p in spec["paths"]["/v1/search"]["get"]["parameters"]}
-    assert {
-        "q",
-        "entity",
-        "place",
-        "from",
-        "to",
-        "near",
-        "bbox",
-        "focus_only",
-        "cursor",
-        "facets",
-        "histogram",
-    } <= params
+    assert {"q", "entity", "place", "from", "to", "near", "bbox", "focus_only", "cursor", "facets", "histogram"} <= params
     client.get("/v1/search?q=storm")
     metrics = client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).text
     assert "dateline_index_documents 4.0" in metrics
@@ -358,11 +271,7 @@ def test_a_separate_search_process_sees_a_commit_at_once(index, tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-    env.update(
-        DATELINE_DATA_DIR=str(tmp_path),
-        DATELINE_SEARCH_PORT=str(port),
-        DATELINE_LOG_LEVEL="WARNING",
-    )
+    env.update(DATELINE_DATA_DIR=str(tmp_path), DATELINE_SEARCH_PORT=str(port), DATELINE_LOG_LEVEL="WARNING")
     process = subprocess.Popen([sys.executable, "-m", "services.index", "search"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -377,9 +286,7 @@ def test_a_separate_search_process_sees_a_commit_at_once(index, tmp_path):
         index.upsert([story(50, title="Harbour reopens")])
         index.commit()
         committed = time.monotonic()
-        body = msgspec.json.decode(
-            httpx.get(f"{base}/v1/search?q=harbour").content, type=SearchResponse
-        )
+        body = msgspec.json.decode(httpx.get(f"{base}/v1/search?q=harbour").content, type=SearchResponse)
         assert [int(h.id, 16) for h in body.hits] == [50]  # the very next request sees it
         assert time.monotonic() - committed < 1.0
     finally:

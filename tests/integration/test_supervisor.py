@@ -89,9 +89,7 @@ def test_a_service_that_refuses_its_configuration_is_left_down_with_the_reason(t
         assert tiny.failure.startswith("tiny: DATELINE_INGEST_PORT='eighty' is invalid")
         assert tiny.restarts == 0 and tiny.restart_at is None
         (event,) = [e for e in logs if e["event"] == "service.failed_config"]
-        assert (
-            event["name"] == "tiny" and event["exit_code"] == 2 and event["reason"] == tiny.failure
-        )
+        assert event["name"] == "tiny" and event["exit_code"] == 2 and event["reason"] == tiny.failure
         assert not _exits(logs, "tiny")
         assert supervisor.failures() == {"tiny": tiny.failure}
         assert not supervisor.all_failed() and sleeper.running()
@@ -103,10 +101,8 @@ def test_a_service_that_refuses_its_configuration_is_left_down_with_the_reason(t
 
 def test_a_refusal_logged_as_a_json_event_is_reported_by_its_reason(tmp_path):
     # what ingest does when it has no keys: an error event with a reason, then exit 2
-    script = (
-        "import json, sys\nprint(json.dumps({'reason': 'no API keys', 'event': 'tiny.refused',"
-        " 'level': 'error'}), file=sys.stderr)\nsys.exit(2)\n"
-    )
+    script = ("import json, sys\nprint(json.dumps({'reason': 'no API keys', 'event': 'tiny.refused',"
+              " 'level': 'error'}), file=sys.stderr)\nsys.exit(2)\n")
     supervisor = _supervisor(tmp_path, {"tiny": script})
     supervisor.start()
     try:
@@ -117,9 +113,7 @@ def test_a_refusal_logged_as_a_json_event_is_reported_by_its_reason(tmp_path):
 
 
 def test_when_every_service_is_down_for_good_supervision_ends(tmp_path):
-    supervisor = _supervisor(
-        tmp_path, {"tiny": REFUSES_ITS_CONFIG}, extra_env={"DATELINE_INGEST_PORT": "0"}
-    )
+    supervisor = _supervisor(tmp_path, {"tiny": REFUSES_ITS_CONFIG}, extra_env={"DATELINE_INGEST_PORT": "0"})
     supervisor.start()
     deadline = time.monotonic() + 15
     try:
@@ -131,15 +125,11 @@ def test_when_every_service_is_down_for_good_supervision_ends(tmp_path):
 
 
 def test_waiting_for_readiness_stops_at_a_service_that_refused_its_configuration(tmp_path):
-    supervisor = _supervisor(
-        tmp_path, {"tiny": REFUSES_ITS_CONFIG}, extra_env={"DATELINE_SEARCH_PORT": "99999"}
-    )
+    supervisor = _supervisor(tmp_path, {"tiny": REFUSES_ITS_CONFIG}, extra_env={"DATELINE_SEARCH_PORT": "99999"})
     supervisor.start()
     try:
         # nothing listens on port 1: without the supervisor this would wait the whole minute
-        missing = wait_until_ready(
-            {"tiny": "http://127.0.0.1:1/readyz"}, timeout_s=60, supervisor=supervisor
-        )
+        missing = wait_until_ready({"tiny": "http://127.0.0.1:1/readyz"}, timeout_s=60, supervisor=supervisor)
     finally:
         supervisor.stop(grace_s=5)
     assert list(missing) == ["tiny"]
@@ -156,9 +146,7 @@ def test_the_private_redis_is_restarted_with_its_data_after_a_kill(tmp_path):
         client.set("accepted", "yes")  # a reply: the write is in the AOF (page cache at least)
         first_pid = redis_child.process.pid
         os.kill(first_pid, signal.SIGKILL)
-        assert _poll(
-            lambda: redis_child.running() and redis_child.process.pid != first_pid, supervisor
-        )
+        assert _poll(lambda: redis_child.running() and redis_child.process.pid != first_pid, supervisor)
         assert client.get("accepted") == b"yes"
         supervisor.stop(grace_s=5)
         assert not redis_child.running() and not supervisor.children[1].running()
@@ -170,9 +158,7 @@ def test_the_private_redis_is_restarted_with_its_data_after_a_kill(tmp_path):
 
 def test_the_private_redis_uses_the_configured_fsync_policy(tmp_path):
     for policy in ("always", "everysec"):
-        settings = load_settings(
-            {"DATELINE_DATA_DIR": str(tmp_path / policy), "DATELINE_REDIS_FSYNC": policy}
-        )
+        settings = load_settings({"DATELINE_DATA_DIR": str(tmp_path / policy), "DATELINE_REDIS_FSYNC": policy})
         with private_redis(settings) as server:
             client = redis.Redis.from_url(server.url, decode_responses=True)
             assert client.config_get("appendfsync") == {"appendfsync": policy}

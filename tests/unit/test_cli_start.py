@@ -6,18 +6,8 @@ import sys
 
 import pytest
 
-HEAVY = [
-    "redis",
-    "httpx",
-    "structlog",
-    "rich.console",
-    "feedparser",
-    "trafilatura",
-    "spacy",
-    "tantivy",
-    "litestar",
-    "faststream",
-]
+HEAVY = ["redis", "httpx", "structlog", "rich.console", "feedparser", "trafilatura", "spacy", "tantivy",
+         "litestar", "faststream"]
 PROBE = f"""
 import contextlib, json, sys
 from dateline.cli import app
@@ -27,25 +17,10 @@ print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]), file=sys.stderr)
 """
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["--help"],
-        ["ingest", "--help"],
-        ["search", "--help"],
-        ["status", "--help"],
-        ["dlq", "list", "--help"],
-        ["status"],
-    ],
-)
+@pytest.mark.parametrize("argv", [["--help"], ["ingest", "--help"], ["search", "--help"], ["status", "--help"],
+                                  ["dlq", "list", "--help"], ["status"]])
 def test_starting_imports_nothing_heavy(argv, tmp_path):
     env = {"DATELINE_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], env=env, capture_output=True, text=True,
+                          check=False, timeout=60)
     assert json.loads(done.stderr.strip().splitlines()[-1]) == [], done.stderr

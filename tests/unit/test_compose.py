@@ -29,9 +29,7 @@ def _env_file() -> dict[str, str]:
 @pytest.mark.parametrize(("name", "module"), APP_SERVICES.items())
 def test_each_service_runs_its_module(name, module):
     assert SERVICES[name]["command"] == ["python", "-m", module]
-    assert importlib.util.find_spec(f"{module}.__main__") is not None, (
-        f"python -m {module} has no __main__"
-    )
+    assert importlib.util.find_spec(f"{module}.__main__") is not None, f"python -m {module} has no __main__"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -92,9 +90,7 @@ def test_search_is_rate_limited():
 
 def test_published_search_keeps_admin_and_metrics_for_operators(tmp_path):
     """What the world reaches on the published search port, with compose's configuration."""
-    settings = load_settings(
-        {**_env_file(), **SERVICES["index"]["environment"], "DATELINE_DATA_DIR": str(tmp_path)}
-    )
+    settings = load_settings({**_env_file(), **SERVICES["index"]["environment"], "DATELINE_DATA_DIR": str(tmp_path)})
     assert settings.admin_keys, ".env.example sets DATELINE_ADMIN_KEYS"
     store = ArticleStore(settings.index_dir, writable=True)
     app = search_app(store, settings, reindexing=ReindexJob(store, threading.Lock))

@@ -329,9 +329,7 @@ def test_a_person_or_organisation_placed_at_every_mention_becomes_a_place():
         place("Ogun", feature_code="STM", spans=river),
     ]
     assert [(e.text, e.label) for e in relabelled_as_places(entities, places)] == [
-        ("Abeokuta", "GPE"),
-        ("Ogun", "LOC"),
-        ("Ada Eze", "PERSON"),
+        ("Abeokuta", "GPE"), ("Ogun", "LOC"), ("Ada Eze", "PERSON"),
     ]
 
 
@@ -340,3 +338,4 @@ def test_a_person_placed_at_only_some_mentions_stays_a_person():
     sofia = Entity(text="Sofia", label="PERSON", count=2, spans=spans)
     [kept] = relabelled_as_places([sofia], [place("Sofia", feature_code="PPLC", spans=spans[:1])])
     assert kept.label == "PERSON"
+

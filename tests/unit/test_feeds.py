@@ -68,25 +68,17 @@ ATOM03 = b"""<?xml version="1.0"?>
 <content type="text/html" mode="escaped">&lt;p&gt;Engineers inspected the dam.&lt;/p&gt;</content></entry>
 </feed>"""
 
-JSON_FEED = json.dumps(
-    {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": "JSON desk",
-        "language": "pt-PT",
-        "items": [
-            {
-                "id": "1",
-                "url": "https://json.example/tram",
-                "title": "Tram",
-                "content_html": "<p>Tram.</p>",
-                "date_published": "2026-11-02T10:00:00+01:00",
-                "authors": [{"name": "Rui Lopes"}],
-            },
-            {"id": "https://json.example/by-id", "title": "By id", "content_text": "Words."},
-            {"id": "3", "title": "No URL", "content_text": "Lost."},
-        ],
-    }
-).encode()
+JSON_FEED = json.dumps({
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "JSON desk",
+    "language": "pt-PT",
+    "items": [
+        {"id": "1", "url": "https://json.example/tram", "title": "Tram", "content_html": "<p>Tram.</p>",
+         "date_published": "2026-11-02T10:00:00+01:00", "authors": [{"name": "Rui Lopes"}]},
+        {"id": "https://json.example/by-id", "title": "By id", "content_text": "Words."},
+        {"id": "3", "title": "No URL", "content_text": "Lost."},
+    ],
+}).encode()
 
 
 def articles(document):
@@ -105,9 +97,7 @@ def test_rss_20_link_content_date_author_language():
         "authors": ["Ana Borg"],
         "language": "en",
     }
-    assert (
-        by_guid["url"] == "https://wire.example/guid-is-the-link"
-    )  # a guid is a permalink by default
+    assert by_guid["url"] == "https://wire.example/guid-is-the-link"  # a guid is a permalink by default
 
 
 def test_items_without_a_url_are_reported_in_words_and_the_rest_go_on():
@@ -146,12 +136,8 @@ def test_atom_10_alternate_link_html_title_dates_and_authors():
     assert bridge["html"] == "<p>A bridge opened in Porto.</p>"
     assert bridge["published_at"] == "2026-11-02T09:00:00+00:00"  # published beats updated
     assert bridge["authors"] == ["Rui Lopes", "Ana Borg"]
-    assert plain == {
-        "url": "https://desk.example/plain",
-        "title": "Plain",
-        "text": "Just words.",
-        "published_at": "2026-11-04T09:00:00+00:00",
-    }
+    assert plain == {"url": "https://desk.example/plain", "title": "Plain", "text": "Just words.",
+                     "published_at": "2026-11-04T09:00:00+00:00"}
     assert document.refused == ["item 3 has only an enclosure (a media file), no link to a page"]
 
 
@@ -169,14 +155,8 @@ def test_json_feed():
     document = parse_document(JSON_FEED, "desk.json")
     assert document.kind == "JSON Feed 1.1"
     tram, by_id = articles(document)
-    assert tram == {
-        "url": "https://json.example/tram",
-        "title": "Tram",
-        "html": "<p>Tram.</p>",
-        "published_at": "2026-11-02T10:00:00+01:00",
-        "authors": ["Rui Lopes"],
-        "language": "pt",
-    }
+    assert tram == {"url": "https://json.example/tram", "title": "Tram", "html": "<p>Tram.</p>",
+                    "published_at": "2026-11-02T10:00:00+01:00", "authors": ["Rui Lopes"], "language": "pt"}
     assert by_id["url"] == "https://json.example/by-id" and by_id["text"] == "Words."
     assert document.refused == ["item 3 has no url, external_url or URL id"]
 
@@ -188,10 +168,8 @@ def test_every_mapped_item_is_a_valid_article(feed):
 
 
 def _rss(title: str, encoding: str) -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>t</title>'
-        f"<item><title>{title}</title><link>https://enc.example/a</link></item></channel></rss>"
-    )
+    return (f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><title>{title}</title><link>https://enc.example/a</link></item></channel></rss>")
 
 
 @pytest.mark.parametrize(
@@ -202,10 +180,7 @@ def _rss(title: str, encoding: str) -> bytes:
         (_rss("Café in Zürich", "utf-16").encode("utf-16"), ""),  # with its byte order mark
         (b"\xef\xbb\xbf" + _rss("Café in Zürich", "utf-8").encode(), ""),
         # the HTTP header's charset wins over a missing declaration (RFC 3023)
-        (
-            _rss("Café in Zürich", "x").replace(' encoding="x"', "").encode("iso-8859-1"),
-            "text/xml; charset=iso-8859-1",
-        ),
+        (_rss("Café in Zürich", "x").replace(' encoding="x"', "").encode("iso-8859-1"), "text/xml; charset=iso-8859-1"),
     ],
 )
 def test_encodings(data, declared):
@@ -235,10 +210,7 @@ def test_ill_formed_xml_is_read_leniently_with_a_warning():
         (b"", "the file is empty"),
         (b"  \n", "the file is empty"),
         (b'<?xml version="1.0"?><!-- nothing -->', "it holds no articles"),
-        (
-            b'<rss version="2.0"><channel><title>Quiet</title></channel></rss>',
-            "it holds no articles",
-        ),
+        (b'<rss version="2.0"><channel><title>Quiet</title></channel></rss>', "it holds no articles"),
         (b'{"version": "https://jsonfeed.org/version/1", "items": []}', "it holds no articles"),
         (b"[]", "it holds no articles"),
     ],
@@ -265,9 +237,7 @@ def test_ndjson_lines_go_as_they_are_for_the_server_to_judge():
     data = b'{"title": "a"}\n\n{"title": \n{"title": "c"}\n'
     document = parse_document(data, "a.ndjson")
     assert [(i.where, i.body) for i in document.items] == [
-        ("line 1", b'{"title": "a"}'),
-        ("line 3", b'{"title":'),
-        ("line 4", b'{"title": "c"}'),
+        ("line 1", b'{"title": "a"}'), ("line 3", b'{"title":'), ("line 4", b'{"title": "c"}'),
     ]
     # without the suffix, lines of objects that are not one JSON document are NDJSON too
     assert len(parse_document(data, "a.json").items) == 3
@@ -275,10 +245,7 @@ def test_ndjson_lines_go_as_they_are_for_the_server_to_judge():
 
 def test_json_array_elements_become_one_line_each():
     document = parse_document(b'[{"title":\n "a"}, {"title": "b"}]', "a.json")
-    assert [(i.where, i.body) for i in document.items] == [
-        ("item 1", b'{"title": "a"}'),
-        ("item 2", b'{"title": "b"}'),
-    ]
+    assert [(i.where, i.body) for i in document.items] == [("item 1", b'{"title": "a"}'), ("item 2", b'{"title": "b"}')]
     [one] = parse_document(b'{\n"title": "a"\n}', "a.json").items
     assert one.body == b'{"title": "a"}'
 

@@ -207,11 +207,7 @@ def test_countries_sit_at_geonames_own_points():
     """The Place contract: a country's lat/lon is its GeoNames entry's point, not a centroid
     from elsewhere (Canada's centroid lies ~1,000 km east of GeoNames' point)."""
     canada = next(r for r in country_records() if r.country_code == "CA")
-    assert (canada.geonames_id, round(canada.lat, 3), round(canada.lon, 3)) == (
-        6251999,
-        60.109,
-        -113.643,
-    )
+    assert (canada.geonames_id, round(canada.lat, 3), round(canada.lon, 3)) == (6251999, 60.109, -113.643)
 
 
 def test_vendored_points_cover_every_country_and_many_divisions():

@@ -241,9 +241,7 @@ def test_a_persons_surname_is_not_a_place(geotagger):
     racing = "Ashley Sutton won in Kent, England. Sutton led, and faith in Sutton paid off."
     found = [
         *mentions(racing, ("Ashley Sutton", "PERSON"), ("Kent", "GPE"), ("England", "GPE")),
-        Mention(
-            "text", racing.index("Sutton led"), racing.index("Sutton led") + 6, "Sutton", "ORG"
-        ),
+        Mention("text", racing.index("Sutton led"), racing.index("Sutton led") + 6, "Sutton", "ORG"),
         Mention("text", racing.rindex("Sutton"), racing.rindex("Sutton") + 6, "Sutton", "PERSON"),
     ]
     places, _ = geotagger.geotag("", racing, found)
@@ -447,27 +445,17 @@ def test_a_name_written_as_a_state_is_the_state_unless_it_is_a_country(geotagger
 def test_a_short_name_is_a_famous_place_or_none(geotagger):
     text = "AI firms in the UK, LA and Erie, Pa. hired, the MoD and Dr Lee said."
     found = mentions(
-        text,
-        ("AI", "GPE"),
-        ("UK", "GPE"),
-        ("LA", "GPE"),
-        ("Pa.", "GPE"),
-        ("MoD", "GPE"),
-        ("Dr", "GPE"),
+        text, ("AI", "GPE"), ("UK", "GPE"), ("LA", "GPE"), ("Pa.", "GPE"), ("MoD", "GPE"), ("Dr", "GPE")
     )
     places, _ = geotagger.geotag("", text, found)
     assert {p.name: p.resolved_name for p in places} == {
-        "UK": "United Kingdom",
-        "LA": "Los Angeles",
-        "Pa.": "Pennsylvania",
+        "UK": "United Kingdom", "LA": "Los Angeles", "Pa.": "Pennsylvania"
     }  # the MoD is no Modesto
 
 
 def test_a_person_ner_called_an_organisation_is_not_a_district_named_like_her(geotagger):
     text = "Analyst Nadia Reyes said Kenyan investors were buying. Suffolk County Police agreed."
-    found = mentions(
-        text, ("Nadia Reyes", "ORG"), ("Kenyan", "NORP"), ("Suffolk County Police", "ORG")
-    )
+    found = mentions(text, ("Nadia Reyes", "ORG"), ("Kenyan", "NORP"), ("Suffolk County Police", "ORG"))
     places, _ = geotagger.geotag("", text, found)
     assert "Nadia" not in {p.name for p in places}  # Nadia, a district of 791,000 in India
     assert by_name(places, "Suffolk County").admin1 in ("New York", "Massachusetts")
@@ -475,9 +463,7 @@ def test_a_person_ner_called_an_organisation_is_not_a_district_named_like_her(ge
 
 def test_a_lone_name_that_is_a_province_and_its_capital_is_the_town(geotagger):
     text = "PORTO, Portugal — The heat eased in Porto, with Aveiro expected to be even hotter."
-    found = mentions(
-        text, ("PORTO", "GPE"), ("Portugal", "GPE"), ("Porto", "GPE"), ("Aveiro", "PERSON")
-    )
+    found = mentions(text, ("PORTO", "GPE"), ("Portugal", "GPE"), ("Porto", "GPE"), ("Aveiro", "PERSON"))
     places, _ = geotagger.geotag("", text, found)
     aveiro = by_name(places, "Aveiro")
     assert aveiro.feature_code.startswith("PPL") and aveiro.country_code == "PT"

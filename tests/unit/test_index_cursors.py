@@ -48,9 +48,7 @@ def test_a_cursor_comes_back_as_it_was_issued():
     "forged",
     [
         # the unsigned format of before: (after, CRC of public data) is all an attacker needed
-        msgspec.msgpack.encode(
-            [[None, -5, 1], zlib.crc32(msgspec.msgpack.encode((RELEVANT.match, "relevance")))]
-        ),
+        msgspec.msgpack.encode([[None, -5, 1], zlib.crc32(msgspec.msgpack.encode((RELEVANT.match, "relevance")))]),
         msgspec.msgpack.encode([[None, -(2**63), 1], 0]),
         msgspec.msgpack.encode([[2**64 - 1, 0, 1], 0]),
         msgspec.msgpack.encode(CursorState(None, 5, 1, query_digest(RELEVANT))) + b"\0" * TAG_BYTES,
@@ -74,14 +72,7 @@ def test_every_altered_byte_is_noticed():
 
 def test_another_key_or_garbage_is_refused():
     theirs = CursorSeal(b"another deployment").issue(After(None, 10, 99), RELEVANT)
-    for token in (
-        theirs,
-        "%%%",
-        "not-a-cursor",
-        "A",
-        "====",
-        SEAL.issue(After(None, 10, 99), RELEVANT)[:-3],
-    ):
+    for token in (theirs, "%%%", "not-a-cursor", "A", "====", SEAL.issue(After(None, 10, 99), RELEVANT)[:-3]):
         with pytest.raises(BadCursor, match="not a cursor this API issued"):
             SEAL.open(token, RELEVANT)
 
@@ -90,9 +81,7 @@ def test_a_cursor_of_another_query_says_so():
     token = SEAL.issue(After(None, 10, 99), RELEVANT)
     with pytest.raises(BadCursor, match="different query"):
         SEAL.open(token, SearchRequest(match=Match(text="drought")))
-    assert (
-        SEAL.open(token, SearchRequest(match=Match(text="flood"), size=50)).offset == 10
-    )  # size may change
+    assert SEAL.open(token, SearchRequest(match=Match(text="flood"), size=50)).offset == 10  # size may change
 
 
 @pytest.mark.parametrize(
@@ -115,9 +104,7 @@ def test_values_out_of_range_are_refused_even_under_the_right_key(state, request
 def test_the_key_is_made_once_per_data_directory(tmp_path):
     settings = Settings(data_dir=str(tmp_path))
     keys: list[bytes] = []
-    racers = [
-        threading.Thread(target=lambda: keys.append(load_cursor_key(settings))) for _ in range(8)
-    ]
+    racers = [threading.Thread(target=lambda: keys.append(load_cursor_key(settings))) for _ in range(8)]
     for racer in racers:
         racer.start()
     for racer in racers:

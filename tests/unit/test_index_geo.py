@@ -54,10 +54,6 @@ def _points_around(shape):
 
 
 def test_coverings_stay_small():
-    for shape in (
-        Box(-180.0, -90.0, 180.0, 90.0),
-        Box(-10.0, 35.0, 30.0, 60.0),
-        Circle(0.0, 0.0, 5000.0),
-    ):
+    for shape in (Box(-180.0, -90.0, 180.0, 90.0), Box(-10.0, 35.0, 30.0, 60.0), Circle(0.0, 0.0, 5000.0)):
         cover = covering(shape)
         assert len(cover.inside) + len(cover.border) < 2000

@@ -18,27 +18,15 @@ def parse(params: SearchParams):
 
 def test_defaults_search_everything_by_relevance():
     request = parse(SearchParams())
-    assert (request.match.text, request.sort, request.size, request.after) == (
-        None,
-        "relevance",
-        10,
-        None,
-    )
+    assert (request.match.text, request.sort, request.size, request.after) == (None, "relevance", 10, None)
 
 
 def test_filters_are_normalised():
-    request = parse(
-        SearchParams(
-            q="  flood relief ",
-            entity=["PERSON:Ana Brnabić", "Red Cross"],
-            place=["Lyon", "2988507"],
-            country=["fr"],
-            language=["EN"],
-            source=["wire.example"],
-            published_from="2026-03-01",
-            published_to="2026-03-31T12:00:00+02:00",
-        )
-    )
+    request = parse(SearchParams(
+        q="  flood relief ", entity=["PERSON:Ana Brnabić", "Red Cross"], place=["Lyon", "2988507"],
+        country=["fr"], language=["EN"], source=["wire.example"],
+        published_from="2026-03-01", published_to="2026-03-31T12:00:00+02:00",
+    ))
     m = request.match
     assert m.text == "flood relief"
     assert m.entities == (EntityFilter("Ana Brnabić", "PERSON"), EntityFilter("Red Cross"))
@@ -61,22 +49,10 @@ def test_geo_shapes():
 
 
 def test_facets_histogram_sort_size():
-    request = parse(
-        SearchParams(
-            facets=["people,places", "people", "countries"],
-            histogram="week",
-            sort="newest",
-            size="0",
-            facet_size="5",
-        )
-    )
+    request = parse(SearchParams(facets=["people,places", "people", "countries"], histogram="week",
+                                        sort="newest", size="0", facet_size="5"))
     assert request.facets == ("people", "places", "countries")
-    assert (request.histogram, request.sort, request.size, request.facet_size) == (
-        "week",
-        "newest",
-        0,
-        5,
-    )
+    assert (request.histogram, request.sort, request.size, request.facet_size) == ("week", "newest", 0, 5)
 
 
 @pytest.mark.parametrize(
@@ -86,11 +62,7 @@ def test_facets_histogram_sort_size():
         (SearchParams(language=["eng"]), "language", "ISO 639-1"),
         (SearchParams(published_from="last week"), "from", "not a date"),
         (SearchParams(published_to="2026-03-01T10:00:00"), "to", "no UTC offset"),
-        (
-            SearchParams(published_from="2026-04-01", published_to="2026-03-01"),
-            "from",
-            "after `to`",
-        ),
+        (SearchParams(published_from="2026-04-01", published_to="2026-03-01"), "from", "after `to`"),
         (SearchParams(near="48.8,2.3"), "near", "3 numbers"),
         (SearchParams(near="48.8,2.3,far"), "near", "numbers"),
         (SearchParams(near="91,2.3,10"), "near", "latitude 91"),
@@ -156,8 +128,6 @@ def test_a_query_text_past_what_a_person_writes_is_refused(q, says):
 
 
 def test_a_place_is_an_id_only_in_ascii_digits_a_geonames_id_can_have():
-    assert parse(SearchParams(place=["2990969"])).match.places == (
-        PlaceFilter(geonames_id=2990969),
-    )
+    assert parse(SearchParams(place=["2990969"])).match.places == (PlaceFilter(geonames_id=2990969),)
     assert parse(SearchParams(place=["²"])).match.places == (PlaceFilter(name="²"),)
     assert parse(SearchParams(place=["9" * 30])).match.places == (PlaceFilter(name="9" * 30),)

@@ -71,21 +71,10 @@ def test_a_json_array_is_validated_article_by_article():
         ({**GOOD, "url": "ftp://news.example.com/a"}, "$.url", "must be an absolute http(s) URL"),
         ({**GOOD, "url": "https://"}, "$.url", "Expected `str` of length >= 10"),
         ({**GOOD, "html": "<p>x</p>"}, "$", "exactly one of `text` or `html` is required"),
-        (
-            {**GOOD, "language": "English"},
-            "$.language",
-            "must be an ISO 639-1 code in lower case, such as `en`",
-        ),
-        (
-            {**GOOD, "published_at": "2026-11-24T10:00:00"},
-            "$.published_at",
-            "Expected `datetime` with a timezone component",
-        ),
-        (
-            {**GOOD, "published_at": "yesterday"},
-            "$.published_at",
-            "Invalid RFC3339 encoded datetime",
-        ),
+        ({**GOOD, "language": "English"}, "$.language", "must be an ISO 639-1 code in lower case, such as `en`"),
+        ({**GOOD, "published_at": "2026-11-24T10:00:00"}, "$.published_at",
+         "Expected `datetime` with a timezone component"),
+        ({**GOOD, "published_at": "yesterday"}, "$.published_at", "Invalid RFC3339 encoded datetime"),
         ({**GOOD, "authors": ["A", 3]}, "$.authors[1]", "Expected `str`, got `int`"),
         ({**GOOD, "meta": {"k": 1}}, "$.meta[...]", "Expected `str`, got `int`"),
     ],
@@ -158,17 +147,12 @@ def test_too_many_articles(fmt):
 def test_decode_article_for_stream_entries():
     assert isinstance(decode_article(_json(GOOD)), Candidate)
     assert decode_article(b"{not json").malformed
-    assert decode_article(_json({**GOOD, "url": 1}), 4) == Rejection(
-        4, "$.url", "Expected `str`, got `int`"
-    )
+    assert decode_article(_json({**GOOD, "url": 1}), 4) == Rejection(4, "$.url", "Expected `str`, got `int`")
 
 
 def test_a_rejection_keeps_the_url_to_tell_who_sent_it():
     assert decode_article(_json({**GOOD, "title": ""})).url == GOOD["url"]
-    assert (
-        decode_article(_json({**GOOD, "url": "ftp://x.example.org/a"})).url
-        == "ftp://x.example.org/a"
-    )
+    assert decode_article(_json({**GOOD, "url": "ftp://x.example.org/a"})).url == "ftp://x.example.org/a"
     assert decode_article(_json({"title": ""})).url is None
     assert decode_article(b"[1]").url is None
 
@@ -198,9 +182,7 @@ def test_bytes_that_are_not_utf8_fail_the_body_naming_field_and_line(bad, reason
 
 
 def test_a_line_that_is_not_utf8_is_rejected_alone():
-    body = _ndjson(
-        GOOD, b'{"url": "https://news.example.com/b", "title": "T", "text": "x\xc0\xaf"}', GOOD
-    )
+    body = _ndjson(GOOD, b'{"url": "https://news.example.com/b", "title": "T", "text": "x\xc0\xaf"}', GOOD)
     first, bad, third = decode_articles(body, BodyFormat.NDJSON, 10)
     assert isinstance(first, Candidate) and isinstance(third, Candidate)
     assert (bad.index, bad.field, bad.malformed) == (1, "$.text", True)
@@ -208,11 +190,7 @@ def test_a_line_that_is_not_utf8_is_rejected_alone():
 
 
 def test_an_array_element_that_is_not_utf8_is_rejected_alone():
-    body = (
-        b"["
-        + _json(GOOD)
-        + b', {"url": "https://news.example.com/b", "title": "T", "text": "x", "authors": ["\xff"]}]'
-    )
+    body = b"[" + _json(GOOD) + b', {"url": "https://news.example.com/b", "title": "T", "text": "x", "authors": ["\xff"]}]'
     first, bad = decode_articles(body, BodyFormat.JSON, 10)
     assert isinstance(first, Candidate)
     assert (bad.index, bad.field, bad.malformed) == (1, "$.authors[0]", True)
@@ -239,17 +217,13 @@ def test_a_charset_that_is_not_a_known_text_encoding_is_refused_naming_the_accep
 
 
 def test_a_latin1_body_is_read_as_latin1():
-    body = '{"url": "https://news.example.com/a", "title": "Café", "text": "Crème brûlée"}'.encode(
-        "latin-1"
-    )
+    body = '{"url": "https://news.example.com/a", "title": "Café", "text": "Crème brûlée"}'.encode("latin-1")
     [decoded] = decode_articles(as_utf8(body, "iso8859-1"), BodyFormat.JSON, 10)
     assert (decoded.article.title, decoded.article.text) == ("Café", "Crème brûlée")
 
 
 def test_a_utf8_byte_order_mark_is_ignored():
-    [decoded] = decode_articles(
-        as_utf8(b"\xef\xbb\xbf" + _json(GOOD), "utf-8"), BodyFormat.JSON, 10
-    )
+    [decoded] = decode_articles(as_utf8(b"\xef\xbb\xbf" + _json(GOOD), "utf-8"), BodyFormat.JSON, 10)
     assert isinstance(decoded, Candidate)
 
 
@@ -269,16 +243,12 @@ def test_deep_nesting_inside_an_article_names_the_field():
     [decoded] = decode_articles(body, BodyFormat.JSON, 10)
     assert what(decoded) == (0, "$.meta", "Expected `object`, got `array`")
     deep_object = '{"a": ' * 10_000 + "1" + "}" * 10_000
-    [decoded] = decode_articles(
-        _json(GOOD)[:-1] + b', "meta": ' + deep_object.encode() + b"}", BodyFormat.JSON, 10
-    )
+    [decoded] = decode_articles(_json(GOOD)[:-1] + b', "meta": ' + deep_object.encode() + b"}", BodyFormat.JSON, 10)
     assert what(decoded) == (0, "$.meta[...]", "Expected `str`, got `object`")
 
 
 def test_a_deeply_nested_ndjson_line_is_rejected_alone():
-    body = _ndjson(
-        GOOD, _deep(10_000).encode(), _json(GOOD)[:-1] + b', "x": ' + _deep(10_000).encode() + b"}"
-    )
+    body = _ndjson(GOOD, _deep(10_000).encode(), _json(GOOD)[:-1] + b', "x": ' + _deep(10_000).encode() + b"}")
     good, deep, unknown = decode_articles(body, BodyFormat.NDJSON, 10)
     assert isinstance(good, Candidate)
     assert what(deep) == (1, "$", "Expected `object`, got `array`")

@@ -186,13 +186,8 @@ def test_normalise_fills_every_field():
 def test_normalise_keeps_what_upstream_said():
     published = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=2)))
     raw = normalise(
-        _article(
-            source="Harbour Gazette",
-            language="fr",
-            published_at=published,
-            authors=["A. Writer"],
-            meta={"section": "local"},
-        ),
+        _article(source="Harbour Gazette", language="fr", published_at=published,
+                 authors=["A. Writer"], meta={"section": "local"}),
         RECEIVED,
         MAX_CHARS,
     )
@@ -203,12 +198,8 @@ def test_normalise_keeps_what_upstream_said():
 
 
 def test_same_article_from_two_urls_has_one_id():
-    a = normalise(
-        _article(url="https://news.example.com/harbour?utm_medium=email"), RECEIVED, MAX_CHARS
-    )
-    b = normalise(
-        _article(url="HTTPS://news.example.com:443/harbour#comments"), RECEIVED, MAX_CHARS
-    )
+    a = normalise(_article(url="https://news.example.com/harbour?utm_medium=email"), RECEIVED, MAX_CHARS)
+    b = normalise(_article(url="HTTPS://news.example.com:443/harbour#comments"), RECEIVED, MAX_CHARS)
     assert a.id == b.id and a.content_hash == b.content_hash
 
 
@@ -255,11 +246,7 @@ def test_a_date_the_store_cannot_keep_is_refused(published):
 
 
 def test_the_edges_of_the_date_window_are_taken():
-    for edge in (
-        EARLIEST_TIMESTAMP,
-        LATEST_TIMESTAMP,
-        LATEST_TIMESTAMP.astimezone(timezone(timedelta(hours=-5))),
-    ):
+    for edge in (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, LATEST_TIMESTAMP.astimezone(timezone(timedelta(hours=-5)))):
         assert normalise(_article(published_at=edge), RECEIVED, MAX_CHARS).published_at == edge
 
 
@@ -267,10 +254,7 @@ def test_a_text_longer_than_enrichment_takes_is_refused():
     assert normalise(_article(text="x" * 100), RECEIVED, 100).text == "x" * 100
     with pytest.raises(NotAnArticle) as caught:
         normalise(_article(text="x" * 101), RECEIVED, 100)
-    assert (caught.value.field, caught.value.reason) == (
-        "$.text",
-        "holds 101 characters of text; the limit is 100",
-    )
+    assert (caught.value.field, caught.value.reason) == ("$.text", "holds 101 characters of text; the limit is 100")
 
 
 def test_the_limit_applies_to_the_text_extracted_from_html():

@@ -9,10 +9,8 @@ from services.ingest.normalise import NotAnArticle, normalise
 from services.ingest.page import read_page, with_page_metadata
 from shared.schemas import ArticleIn
 
-BODY = (
-    "<p>The ferry between Valletta and Gozo resumed on Monday after a storm kept boats in port "
-    "for two days, the operator said. Crossings will run every hour until the weekend.</p>"
-)
+BODY = ("<p>The ferry between Valletta and Gozo resumed on Monday after a storm kept boats in port "
+        "for two days, the operator said. Crossings will run every hour until the weekend.</p>")
 
 JSON_LD = f"""<!doctype html><html lang="en-GB"><head><title>Ferry resumes | Harbour News</title>
 <link rel="canonical" href="https://harbour.example/2025/11/ferry">
@@ -36,9 +34,7 @@ BARE = f"<html><body><article>{BODY}</article></body></html>"
 
 
 def _article(**fields) -> ArticleIn:
-    return msgspec.convert(
-        {"url": "https://harbour.example/2025/11/ferry?utm_source=rss", **fields}, ArticleIn
-    )
+    return msgspec.convert({"url": "https://harbour.example/2025/11/ferry?utm_source=rss", **fields}, ArticleIn)
 
 
 def test_json_ld_gives_title_date_with_offset_authors_language_and_canonical_url():
@@ -52,11 +48,7 @@ def test_json_ld_gives_title_date_with_offset_authors_language_and_canonical_url
 
 def test_open_graph():
     facts = read_page(OPEN_GRAPH)
-    assert (facts.title, facts.authors, facts.language) == (
-        "Bridge opens in Porto",
-        ["Rui Lopes"],
-        "pt",
-    )
+    assert (facts.title, facts.authors, facts.language) == ("Bridge opens in Porto", ["Rui Lopes"], "pt")
     assert facts.published_at == datetime(2025, 11, 3, 10, 15, tzinfo=UTC)
     assert facts.canonical_url == "https://porto.example/bridge"
 
@@ -69,12 +61,7 @@ def test_meta_tags_and_a_day_without_a_time():
 
 def test_a_page_without_metadata_says_nothing():
     facts = read_page(BARE)
-    assert (facts.published_at, facts.authors, facts.language, facts.canonical_url) == (
-        None,
-        [],
-        None,
-        None,
-    )
+    assert (facts.published_at, facts.authors, facts.language, facts.canonical_url) == (None, [], None, None)
 
 
 def test_the_page_fills_what_the_producer_left_out_and_meta_says_which():
@@ -88,21 +75,13 @@ def test_the_page_fills_what_the_producer_left_out_and_meta_says_which():
 
 
 def test_the_producer_wins_field_by_field():
-    sent = _article(
-        title="Ferry back",
-        html=OPEN_GRAPH,
-        published_at="2025-11-05T00:00:00Z",
-        authors=["Desk"],
-        meta={"feed": "harbour"},
-    )
+    sent = _article(title="Ferry back", html=OPEN_GRAPH, published_at="2025-11-05T00:00:00Z",
+                    authors=["Desk"], meta={"feed": "harbour"})
     filled = with_page_metadata(sent)
     assert filled.published_at == datetime(2025, 11, 5, tzinfo=UTC) and filled.authors == ["Desk"]
     assert filled.language == "pt"
-    assert filled.meta == {
-        "feed": "harbour",
-        "canonical_url": "https://porto.example/bridge",
-        "from_page": "language,canonical_url",
-    }
+    assert filled.meta == {"feed": "harbour", "canonical_url": "https://porto.example/bridge",
+                           "from_page": "language,canonical_url"}
 
 
 def test_a_page_title_fills_a_missing_title():
@@ -114,10 +93,7 @@ def test_a_page_title_fills_a_missing_title():
 def test_no_title_anywhere_is_refused_in_words():
     with pytest.raises(NotAnArticle) as refused:
         with_page_metadata(_article(html=BARE))
-    assert (refused.value.field, refused.value.reason) == (
-        "$.title",
-        "is missing, and the page has no title either",
-    )
+    assert (refused.value.field, refused.value.reason) == ("$.title", "is missing, and the page has no title either")
 
 
 def test_a_title_may_be_left_out_only_with_html():
@@ -126,9 +102,7 @@ def test_a_title_may_be_left_out_only_with_html():
 
 
 def test_nothing_is_read_when_the_producer_sent_everything():
-    sent = _article(
-        title="T", html=JSON_LD, published_at="2025-11-05T00:00:00Z", authors=["A"], language="mt"
-    )
+    sent = _article(title="T", html=JSON_LD, published_at="2025-11-05T00:00:00Z", authors=["A"], language="mt")
     assert with_page_metadata(sent) is sent
 
 

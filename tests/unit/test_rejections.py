@@ -17,26 +17,14 @@ GOOD = {"url": "https://desk.example/a", "title": "A title", "text": "Words."}
         ({**GOOD, "title": ""}, "title is empty"),
         ({**GOOD, "title": "x" * 1001}, "title is too long (at most 1,000 characters)"),
         ({**GOOD, "title": 3}, "title should be text, not a number"),
-        (
-            {k: v for k, v in GOOD.items() if k != "title"},
-            "title is required (it may be left out only with `html`)",
-        ),
+        ({k: v for k, v in GOOD.items() if k != "title"}, "title is required (it may be left out only with `html`)"),
         ({**GOOD, "html": "<p>x</p>"}, "exactly one of `text` or `html` is required"),
-        (
-            {**GOOD, "published_at": "2026-11-02T07:30:00"},
-            "published_at needs a UTC offset (e.g. 2026-11-02T07:30:00+01:00)",
-        ),
-        (
-            {**GOOD, "published_at": "yesterday"},
-            "published_at is not a date and time in RFC 3339 (e.g. 2026-11-02T07:30:00Z)",
-        ),
+        ({**GOOD, "published_at": "2026-11-02T07:30:00"}, "published_at needs a UTC offset (e.g. 2026-11-02T07:30:00+01:00)"),
+        ({**GOOD, "published_at": "yesterday"}, "published_at is not a date and time in RFC 3339 (e.g. 2026-11-02T07:30:00Z)"),
         ({**GOOD, "authors": ["A", 3]}, "authors[1] should be text, not a number"),
         ({**GOOD, "authors": ["A"] * 51}, "authors is too long (at most 50 entries)"),
         ({**GOOD, "colour": "red"}, "colour is not an article field"),
-        (
-            {**GOOD, "language": "English"},
-            "language must be an ISO 639-1 code in lower case, such as `en`",
-        ),
+        ({**GOOD, "language": "English"}, "language must be an ISO 639-1 code in lower case, such as `en`"),
     ],
 )
 def test_every_rejection_of_the_schema_reads_as_words(article, words):
@@ -60,6 +48,4 @@ def test_malformed_json_says_so_and_where(line, words):
 
 def test_an_array_where_an_article_belongs():
     rejected = decode_article(b"[1]")
-    assert (
-        in_words(rejected.field, rejected.reason) == "the article should be an object, not a list"
-    )
+    assert in_words(rejected.field, rejected.reason) == "the article should be an object, not a list"

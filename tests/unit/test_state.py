@@ -23,22 +23,12 @@ def test_the_cli_takes_what_the_environment_does_not_give(tmp_path):
     env = {"DATELINE_DATA_DIR": str(tmp_path)}
     cli = with_running_stack(_settings(tmp_path), env)
     assert (cli.redis_url, cli.ingest_port, cli.search_port, cli.api_key) == (
-        "redis://127.0.0.1:16379/0",
-        18001,
-        18002,
-        "demo-key",
-    )
+        "redis://127.0.0.1:16379/0", 18001, 18002, "demo-key")
 
 
 def test_the_environment_wins_field_by_field(tmp_path):
-    write_state(
-        _settings(tmp_path, DATELINE_SEARCH_PORT="18002"), "redis://127.0.0.1:16379/0", "demo-key"
-    )
-    env = {
-        "DATELINE_DATA_DIR": str(tmp_path),
-        "DATELINE_SEARCH_PORT": "9999",
-        "DATELINE_API_KEYS": "mine",
-    }
+    write_state(_settings(tmp_path, DATELINE_SEARCH_PORT="18002"), "redis://127.0.0.1:16379/0", "demo-key")
+    env = {"DATELINE_DATA_DIR": str(tmp_path), "DATELINE_SEARCH_PORT": "9999", "DATELINE_API_KEYS": "mine"}
     cli = with_running_stack(load_settings(env), env)
     assert cli.search_port == 9999 and cli.redis_url == "redis://127.0.0.1:16379/0"
     assert cli.api_key == "" and cli.api_keys == ("mine",)  # the CLI sends the first of these
@@ -47,12 +37,7 @@ def test_the_environment_wins_field_by_field(tmp_path):
 def test_a_stack_that_is_gone_is_ignored(tmp_path):
     settings = _settings(tmp_path)
     write_state(settings, "redis://127.0.0.1:16379/0", "demo-key")
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True, text=True)
     path = state_path(settings)
     state = msgspec.json.decode(path.read_bytes())
     path.write_bytes(msgspec.json.encode({**state, "pid": int(gone.stdout)}))

@@ -34,18 +34,13 @@ def _event_patterns() -> list[re.Pattern[str]]:
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             patterns.append(re.compile(re.escape(first.value)))
         elif isinstance(first, ast.JoinedStr):
-            parts = [
-                re.escape(v.value) if isinstance(v, ast.Constant) else "[a-z_]+"
-                for v in first.values
-            ]
+            parts = [re.escape(v.value) if isinstance(v, ast.Constant) else "[a-z_]+" for v in first.values]
             patterns.append(re.compile("".join(parts)))
     return patterns
 
 
 def test_every_logged_event_is_in_the_vocabulary():
-    unknown = [
-        p.pattern for p in _event_patterns() if not any(p.fullmatch(name) for name in EVENTS)
-    ]
+    unknown = [p.pattern for p in _event_patterns() if not any(p.fullmatch(name) for name in EVENTS)]
     assert not unknown, f"log events missing from shared/vocabulary.py EVENTS: {unknown}"
 
 
@@ -60,8 +55,6 @@ def test_every_dead_letter_reason_the_code_gives_is_in_the_vocabulary():
         kw.value.value
         for call in _calls()
         for kw in call.keywords
-        if kw.arg == "reason"
-        and isinstance(kw.value, ast.Constant)
-        and "Failure" in ast.unparse(call.func)
+        if kw.arg == "reason" and isinstance(kw.value, ast.Constant) and "Failure" in ast.unparse(call.func)
     }
     assert given and given <= DEAD_LETTER_REASONS

@@ -48,7 +48,7 @@ from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.nlp import load_ner, model_version
 from services.enrich.passages import Passage, passages
-from services.enrich.recase import casing_of, recased_passages
+from services.enrich.recase import recased_passages
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle, EnrichmentKind, Place, RawArticle, enriched_from
 from shared.settings import Settings, load_settings
@@ -270,9 +270,8 @@ def read(raw: RawArticle, pipelines: Pipelines) -> Reading:
     found += passages("text", raw.text, boilerplate)
     if kind == PLACES_ONLY:
         return Reading(raw, boilerplate, in_title, found, None, kind)
-    nlp = pipelines.for_language(raw.language)
-    casing = casing_of((raw.title, raw.text), function_words(raw.language))
-    return Reading(raw, boilerplate, in_title, recased_passages(found, casing), nlp, kind)
+    found = recased_passages(found, (raw.title, raw.text), function_words(raw.language))
+    return Reading(raw, boilerplate, in_title, found, pipelines.for_language(raw.language), kind)
 
 
 def _slices(passages: Sequence[Passage], chars: int) -> Iterator[list[Passage]]:

@@ -27,6 +27,8 @@ UPPER_SHARE = 0.6
 MIN_LETTERS = 4
 ACRONYM_LETTERS = 2
 
+_UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_LOWER = re.compile(r"[a-zß-öø-ÿ]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|[\"“(]\s*)$")
 
@@ -39,10 +41,11 @@ class Casing(Struct, frozen=True):
 
 
 def is_upper_case(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= MIN_LETTERS and sum(c.isupper() for c in letters) > UPPER_SHARE * len(
-        letters
-    )
+    """Mostly capitals, among the letters of the Latin scripts the models read (counted
+    by regular expressions: every line of every article is asked)."""
+    upper = len(_UPPER.findall(line))
+    letters = upper + len(_LOWER.findall(line))
+    return letters >= MIN_LETTERS and upper > UPPER_SHARE * letters
 
 
 def casing_of(texts: Iterable[str], function_words: frozenset[str]) -> Casing:
@@ -54,7 +57,7 @@ def casing_of(texts: Iterable[str], function_words: frozenset[str]) -> Casing:
             if is_upper_case(line):
                 continue
             for word in _WORD.finditer(line):
-                if not _SENTENCE_START.search(line[: word.start()]):
+                if not _SENTENCE_START.search(line, max(0, word.start() - 3), word.start()):
                     seen.setdefault(word.group().lower(), Counter())[word.group()] += 1
     forms = {key: counter.most_common(1)[0][0] for key, counter in seen.items()}
     return Casing(forms, function_words)
@@ -89,9 +92,15 @@ def _same_length(original: str, form: str) -> str:
     return "".join(f if f.lower() == o.lower() else o for o, f in zip(original, form, strict=True))
 
 
-def recased_passages(passages: Iterable[Passage], casing: Casing) -> list[Passage]:
-    """The passages, those in capitals to be read recased."""
+def recased_passages(
+    passages: list[Passage], texts: Iterable[str], function_words: frozenset[str]
+) -> list[Passage]:
+    """The passages, those in capitals to be read recased in the casing of ``texts``."""
+    upper = [is_upper_case(p.text) for p in passages]
+    if not any(upper):
+        return passages
+    casing = casing_of(texts, function_words)
     return [
-        msgspec.structs.replace(p, read_as=recased(p.text, casing)) if is_upper_case(p.text) else p
-        for p in passages
+        msgspec.structs.replace(p, read_as=recased(p.text, casing)) if in_capitals else p
+        for p, in_capitals in zip(passages, upper, strict=True)
     ]

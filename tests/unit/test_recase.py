@@ -38,8 +38,7 @@ def test_a_sentence_start_says_nothing_about_a_words_case():
 
 
 def test_only_passages_in_capitals_are_read_recased_and_their_text_stays_as_written():
-    casing = casing_of([TITLE, TEXT], FUNCTION_WORDS)
-    found = recased_passages(passages("text", TEXT), casing)
+    found = recased_passages(passages("text", TEXT), [TITLE, TEXT], FUNCTION_WORDS)
     assert [p.read_as for p in found] == ["Kabul 2021-08-30", None, None]
     assert [p.text for p in found] == TEXT.splitlines()
     assert [p.for_ner for p in found] == ["Kabul 2021-08-30", *TEXT.splitlines()[1:]]

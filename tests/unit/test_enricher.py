@@ -68,6 +68,9 @@ class StandInGeotagger:
     def is_well_known(self, name: str) -> bool:
         return False
 
+    def is_own_name(self, name: str) -> bool:
+        return self.is_known(name)
+
 
 # Sahel Radio's story throughout: the enricher knows its footer by the publisher's host.
 sahel_article = partial(raw_article, host="www.sahelradio.org", title=TITLE, text=TEXT)

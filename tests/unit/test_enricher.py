@@ -228,3 +228,11 @@ def test_an_article_that_breaks_the_ner_pass_fails_alone(geotagger):
     batch = [sahel_article(1), sahel_article(2, text="It went BOOM in Mopti."), sahel_article(3)]
     results = enricher.enrich_batch(batch)
     assert [type(r) for r in results] == [EnrichedArticle, RuntimeError, EnrichedArticle]
+
+
+def test_a_byline_gives_the_articles_authors_not_its_people(enricher):
+    text = "By Amadou Diallo and Fatou Keita\n" + TEXT
+    [article] = enricher.enrich_batch([sahel_article(31, text=text, authors=["Fatou Keita"])])
+    assert isinstance(article, EnrichedArticle)
+    assert article.authors == ["Fatou Keita", "Amadou Diallo"]
+    assert not {"Amadou Diallo", "Fatou Keita"} & {e.text for e in article.entities}

@@ -44,8 +44,14 @@ import msgspec
 import redis
 
 from dateline.samples import sample_articles
-from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
-from shared.redis_server import free_port
+from dateline.stack import (
+    Stack,
+    free_ports,
+    ingest_url,
+    readiness_urls,
+    search_url,
+    wait_until_ready,
+)
 from shared.settings import Settings, load_settings
 from shared.streams import DLQ, ENRICHED, RAW, unfinished
 
@@ -419,9 +425,7 @@ def main() -> None:
         "DATELINE_DATA_DIR": str(workdir),
         "DATELINE_GAZETTEER_PATH": str(gazetteer),
         "DATELINE_API_KEYS": KEY,
-        "DATELINE_INGEST_PORT": str(free_port()),
-        "DATELINE_SEARCH_PORT": str(free_port()),
-        "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+        **free_ports(),
         "DATELINE_LOG_FORMAT": "json",
         **({"DATELINE_CLAIM_IDLE_MS": str(args.claim_idle_ms)} if args.claim_idle_ms else {}),
         **({"DATELINE_REDIS_FSYNC": args.fsync} if args.fsync else {}),

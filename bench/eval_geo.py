@@ -1,173 +1,239 @@
-"""Geotagging accuracy on the GeoWebNews development set (``make eval``).
+"""Geotagging accuracy on the development corpora (``make eval``).
 
 Prints, with the commit that produced them:
-- the gazetteer's compile and load time and memory;
-- resolution on gold spans (``Enricher.resolve``): accuracy within 161 km and median
-  error, overall and per toponym type, and how often each confidence band is right;
-- detection: precision / recall / F1 of the toponym spans the whole pipeline finds
-  (``Enricher.enrich_many`` -> places) against the gold toponyms that have coordinates;
-- resolution end to end: accuracy on the gold toponyms the pipeline found.
 
-acc@161 is the published measure: within 161 km of the gold point. entry_or_161 also
-counts the gold's own GeoNames entry as right: the packages' centre points of a few large
-countries and of first-level divisions are not GeoNames' own (Canada's is 1,000 km away),
-which the dump-file build (``dateline gazetteer build --from DIR``) fixes.
+1. the place ranker cross-validated (bench/ranker_cv.py): weights learned on four fifths
+   of the sources of GeoWebNews, TUD-Loc-2013 and lgl-dev, scored on the fifth they never
+   saw; per corpus, the share of gold toponyms (those with a GeoNames id) resolved within
+   161 km on held-out and on training folds, and the gap between the two; beside it the
+   same with the source prior left out, and the population baseline (each name's most
+   populous reading); how often each confidence band is right, on the gold spans and on
+   the places a worker would publish;
+2. GeoWebNews end to end with the committed weights (``make learn``): detection
+   precision / recall / F1 of the toponym spans the whole pipeline finds against the gold
+   toponyms that have coordinates, and resolution of the ones it found; geotagging's own
+   speed; the gazetteer's compile and load costs.
 
-``--errors`` also lists every end-to-end answer that is neither the gold's entry nor within
-161 km of it: the material for the next disambiguation rule.
+Options: ``--ablate NAME`` (repeatable): a feature or veto of services/enrich/evidence.py
+left out, reported beside the full ranker; ``--errors``: every held-out wrong answer with
+the winner's feature contributions against the gold reading's; ``--quick``: part 1 only.
 
-Reads ../shared/data/geo (team-only; see its README) and skips with a message when absent.
-Tune only on this set: other corpora check that gains are real.
+acc@161 is the published measure: within 161 km of the gold point. Reads
+../shared/data/geo (team-only; see its README) and skips with a message when absent.
 """
 
 from __future__ import annotations
 
+import argparse
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-from msgspec import Struct
-
+from bench.geo_corpora import CORPORA, GoldArticle, available, geotag_inputs, load_gwn, raw_articles
+from bench.ranker_cv import (
+    FOLDS,
+    WITHOUT_PRIOR,
+    Case,
+    FoldResult,
+    Scored,
+    accuracy,
+    cross_validate,
+    read_cases,
+    right_entry,
+    spans_of,
+)
 from services.enrich import Enricher
-from services.enrich.disambiguation import distance_km
+from services.enrich.evidence import FEATURES, NONE_FEATURES, VETOES
 from services.enrich.gazetteer import Gazetteer
 from services.enrich.gazetteer_build import build_gazetteer
 from services.enrich.geotag import Geotagger
-from services.enrich.mentions import Mention
-from shared.schemas import Place, RawArticle
+from services.enrich.ranker import UNLEARNED
+from services.enrich.story import distance_km
 from shared.settings import load_settings
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "geo" / "GWN.xml"
-ACCURATE_KM = 161.0  # 100 miles, as the published figures
+BANDS = [(0.0, 0.3), (0.3, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01)]
 
 
-class GoldToponym(Struct, frozen=True):
-    start: int
-    end: int
-    type: str
-    lat: float
-    lon: float
-    geonames_id: int | None
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not available():
+        print("skipped: the geotagging corpora are not in ../shared/data/geo (team-only data)")
+        return 0
+    unknown = set(args.ablate) - {*FEATURES, *NONE_FEATURES, *VETOES, *WITHOUT_PRIOR}
+    if unknown:
+        print(f"unknown feature or veto: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    # Reading the corpora needs the gazetteer, not the committed weights.
+    geotagger = Geotagger(Gazetteer.load(settings.gazetteer_dir), UNLEARNED)
+    print(f"commit {_commit()}  gazetteer {geotagger.version}")
+    cross_validation(geotagger, args.ablate, args.errors)
+    if not args.quick:
+        end_to_end(settings, geotagger)
+    return 0
 
 
-class GoldArticle(Struct):
-    title: str
-    text: str
-    toponyms: list[GoldToponym]
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="make eval EVAL_ARGS=...")
+    parser.add_argument("--ablate", action="append", default=[], metavar="NAME")
+    parser.add_argument("--errors", action="store_true")
+    parser.add_argument("--quick", action="store_true")
+    return parser
 
 
-def gold_articles(path: Path) -> list[GoldArticle]:
-    """GeoWebNews articles with their located toponyms (those with coordinates)."""
-    articles = []
-    for article in ET.parse(path).getroot().iter("article"):
-        toponyms = [
-            GoldToponym(
-                start=int(t.findtext("start")),
-                end=int(t.findtext("end")),
-                type=t.findtext("type") or "",
-                lat=float(t.findtext("latitude")),
-                lon=float(t.findtext("longitude")),
-                geonames_id=int(t.findtext("geonamesID")) if t.findtext("geonamesID") else None,
+# -- 1. cross-validation ------------------------------------------------------------------
+
+
+def cross_validation(geotagger: Geotagger, ablate: Sequence[str], errors: bool) -> None:
+    runs = {"ranker": frozenset(), "without source prior": WITHOUT_PRIOR}
+    for name in ablate:
+        runs[f"without {name}"] = frozenset({name})
+    results: dict[str, list[FoldResult]] = {}
+    for label, left_out in runs.items():
+        started = time.perf_counter()
+        cases = read_cases(CORPORA, geotagger, left_out)
+        results[label] = cross_validate(cases, left_out, explain_errors=errors and not left_out)
+        print(f"  ({label}: {len(cases)} articles, {time.perf_counter() - started:.0f} s)")
+        if not left_out:
+            baseline = _population_baseline(cases)
+    print(f"\nresolution of gold toponyms, {FOLDS}-fold cross-validated by source (acc@161):")
+    scored = [s for f in results["ranker"] for s in f.held_out]
+    counts = [f"{c or 'all'} ({len(spans_of(scored, c))})" for c in [*CORPORA, None]]
+    print(f"  {'held out (gap to training)':<28}" + "".join(f"{c:>22}" for c in counts))
+    for label, folds in results.items():
+        print(_row(label, folds))
+    print(_baseline_row(baseline))
+    print("\nconfidence vs right (held out):")
+    for corpus in [*CORPORA, None]:
+        held = [s for f in results["ranker"] for s in f.held_out]
+        print(f"  {corpus or 'all':<5} gold spans: {_bands(_on_gold(held, corpus))}")
+        print(f"  {'':<5} published:  {_bands(_published(held, corpus))}")
+    if errors:
+        print("\nheld-out wrong answers (winner's contributions minus the gold reading's):")
+        for fold in results["ranker"]:
+            print("\n".join(fold.errors))
+
+
+def _row(label: str, folds: list[FoldResult]) -> str:
+    held = [s for f in folds for s in f.held_out]
+    training = [s for f in folds for s in f.training]
+    cells = []
+    for corpus in [*CORPORA, None]:
+        share, _ = accuracy(spans_of(held, corpus))
+        trained, _ = accuracy(spans_of(training, corpus))
+        cells.append(f"{share:6.1%} (gap {trained - share:+.1%})")
+    return f"  {label:<28}" + "".join(f"{c:>22}" for c in cells)
+
+
+def _population_baseline(cases: Sequence[Case]) -> dict[str | None, float]:
+    """Each gold toponym's most populous reading (before vetoes), the classic baseline."""
+    right: dict[str | None, list[bool]] = {c: [] for c in [*CORPORA, None]}
+    for case in cases:
+        located = [t for t in case.article.toponyms if t.located]
+        for gold, choice in zip(located, case.answering, strict=True):
+            readings = []
+            if choice is not None:
+                key = case.reading.choices[choice].toponym.key
+                readings = case.reading.story.candidates.get(key, [])
+            best = max(readings, key=lambda c: c.entry.population, default=None)
+            ok = best is not None and right_entry(best.entry, gold)
+            right[case.article.corpus].append(ok)
+            right[None].append(ok)
+    return {c: sum(r) / len(r) if r else 0.0 for c, r in right.items()}
+
+
+def _baseline_row(baseline: dict[str | None, float]) -> str:
+    cells = [f"{baseline[c]:6.1%}" for c in [*CORPORA, None]]
+    return f"  {'population baseline':<28}" + "".join(f"{c:>22}" for c in cells)
+
+
+def _on_gold(scored: list[Scored], corpus: str | None) -> list[tuple[float, bool]]:
+    return [(a.confidence, a.right) for a in spans_of(scored, corpus) if a.entry is not None]
+
+
+def _published(scored: list[Scored], corpus: str | None) -> list[tuple[float, bool]]:
+    return [p for s in scored if corpus is None or s.corpus == corpus for p in s.published]
+
+
+def _bands(answers: list[tuple[float, bool]]) -> str:
+    parts = []
+    for low, high in BANDS:
+        inside = [ok for confidence, ok in answers if low <= confidence < high]
+        if inside:
+            parts.append(
+                f"[{low:.1f},{min(high, 1.0):.1f}) {sum(inside) / len(inside):.1%} of {len(inside)}"
             )
-            for t in article.find("toponyms")
-            if t.findtext("latitude")
-        ]
-        articles.append(
-            GoldArticle(article.findtext("title") or "", article.findtext("text") or "", toponyms)
-        )
-    return articles
+    return "; ".join(parts)
+
+
+# -- 2. GeoWebNews end to end -------------------------------------------------------------
 
 
 class Tally:
-    """Errors in km of resolved toponyms (None: left unresolved), and whether each answer
-    is the gold's GeoNames entry or within 161 km of it."""
+    """Errors in km of resolved toponyms."""
 
     def __init__(self) -> None:
-        self.errors: list[float | None] = []
-        self.right: list[bool] = []
-
-    def add(self, gold: GoldToponym, place: Place | None) -> bool:
-        """Tallies one answer; True when it is right (the gold's entry or within 161 km)."""
-        error = None if place is None else distance_km(gold.lat, gold.lon, place.lat, place.lon)
-        self.errors.append(error)
-        same_entry = place is not None and place.geonames_id == gold.geonames_id
-        self.right.append(same_entry or (error is not None and error <= ACCURATE_KM))
-        return self.right[-1]
+        self.errors: list[float] = []
 
     def line(self, label: str) -> str:
         n = len(self.errors)
-        if not n:
-            return f"  {label:<24} n=0"
-        answered = [e for e in self.errors if e is not None]
-        accurate = sum(e <= ACCURATE_KM for e in answered)
-        # Unresolved counts as wrong, at the far end of the error distribution.
-        median = statistics.median([e if e is not None else 20_000.0 for e in self.errors])
+        accurate = sum(e <= 161.0 for e in self.errors)
+        median = statistics.median(self.errors) if self.errors else 0.0
         return (
-            f"  {label:<22} n={n:<5} acc@161={accurate / n:6.1%}  median_km={median:7.1f}"
-            f"  answered={len(answered) / n:6.1%}  entry_or_161={sum(self.right) / n:6.1%}"
+            f"  {label:<22} n={n:<5} acc@161={accurate / max(n, 1):6.1%}  median_km={median:7.1f}"
         )
 
 
-class GeotagRecorder:
-    """Stands in for the Enricher's geotagger and keeps what it was asked, so that
-    geotagging alone can be timed on exactly the end-to-end inputs."""
-
-    def __init__(self, geotagger: Geotagger) -> None:
-        self.geotagger = geotagger
-        self.version = geotagger.version
-        self.calls: list[tuple[str, str, list[Mention]]] = []
-
-    def geotag(
-        self, title: str, text: str, mentions: Sequence[Mention]
-    ) -> tuple[list[Place], Place | None]:
-        self.calls.append((title, text, list(mentions)))
-        return self.geotagger.geotag(title, text, mentions)
-
-    def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
-        return self.geotagger.resolve(text, spans)
-
-    def speed(self) -> str:
-        """Articles/s of geotagging alone, with a fresh lookup cache and with a warm one."""
-        fresh = Geotagger(Gazetteer.open(self.geotagger.gazetteer.directory))
-        rates = []
-        for _ in range(2):
-            started = time.perf_counter()
-            for call in self.calls:
-                fresh.geotag(*call)
-            rates.append(len(self.calls) / (time.perf_counter() - started))
-        return (
-            f"geotagging alone (same mentions): {rates[0]:.0f} articles/s cold, {rates[1]:.0f} warm"
-        )
-
-
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], capture_output=True, text=True, check=False
-    ).stdout.strip()
+def end_to_end(settings, geotagger: Geotagger) -> None:
+    articles = load_gwn()
+    enricher = Enricher.load(settings)
+    started = time.perf_counter()
+    enriched = list(enricher.enrich_many(raw_articles(articles)))
+    enriching = time.perf_counter() - started
+    tp = fp = fn = 0
+    resolution = Tally()
+    for article, result in zip(articles, enriched, strict=True):
+        predicted = {
+            (s.start, s.end): p for p in result.places for s in p.spans if s.field == "text"
+        }
+        gold_spans = {(t.start, t.end): t for t in article.toponyms if t.lat is not None}
+        matched = predicted.keys() & gold_spans.keys()
+        tp += len(matched)
+        fp += len(predicted) - len(matched)
+        fn += len(gold_spans) - len(matched)
+        for span in matched:
+            gold, place = gold_spans[span], predicted[span]
+            if gold.geonames_id is not None:
+                resolution.errors.append(distance_km(gold.lat, gold.lon, place.lat, place.lon))
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+    print(
+        f"\nGeoWebNews end to end, committed weights (Enricher.enrich_many, "
+        f"{len(articles) / enriching:.1f} articles/s): detection P={precision:.3f} "
+        f"R={recall:.3f} F1={f1:.3f} (tp={tp} fp={fp} fn={fn})"
+    )
+    print("resolution of the detected gold toponyms with a GeoNames id:")
+    print(resolution.line("all"))
+    print(_geotagging_speed(articles, geotagger))
+    print(gazetteer_costs(settings.gazetteer_dir))
+    print(f"peak RSS {_rss_mb():.0f} MB (model, gazetteer and a compile in one process)")
 
 
-def raw_articles(articles: Sequence[GoldArticle]) -> list[RawArticle]:
-    now = datetime.now(UTC)
-    return [
-        RawArticle(
-            id=f"{i:032x}", url=f"https://gwn.example/{i}", canonical_url=f"https://gwn.example/{i}",
-            source="gwn.example", title=a.title, text=a.text, language="en", published_at=None,
-            received_at=now, content_hash=str(i),
-        )
-        for i, a in enumerate(articles)
-    ]  # fmt: skip
-
-
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _geotagging_speed(articles: list[GoldArticle], geotagger: Geotagger) -> str:
+    inputs = geotag_inputs("gwn", articles)
+    fresh = Geotagger(Gazetteer.open(geotagger.gazetteer.directory))  # the committed weights
+    rates = []
+    for _ in range(2):
+        started = time.perf_counter()
+        for given in inputs:
+            fresh.geotag(given.title, given.text, given.mentions)
+        rates.append(len(inputs) / (time.perf_counter() - started))
+    return f"geotagging alone (same mentions): {rates[0]:.0f} articles/s cold, {rates[1]:.0f} warm"
 
 
 def gazetteer_costs(settings_dir: Path) -> str:
@@ -177,119 +243,27 @@ def gazetteer_costs(settings_dir: Path) -> str:
         meta = build_gazetteer(Path(scratch))
         compiled = time.perf_counter() - started
         size = sum(f.stat().st_size for f in Path(scratch).iterdir()) / 1e6
-    before = rss_mb()
+    before = _rss_mb()
     started = time.perf_counter()
     Gazetteer.open(settings_dir)
     loaded = time.perf_counter() - started
     return (
         f"gazetteer: {meta.places} places, {meta.keys} name keys, {size:.0f} MB on disk; "
-        f"compile {compiled:.1f} s, load {loaded:.2f} s, +{rss_mb() - before:.0f} MB RSS on load"
+        f"compile {compiled:.1f} s, load {loaded:.2f} s, +{_rss_mb() - before:.0f} MB RSS on load"
     )
 
 
-def calibration(tallies: list[tuple[float, bool]]) -> str:
-    """Share right (same GeoNames entry or within 161 km) per confidence band."""
-    bands = [(0.0, 0.3), (0.3, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01)]
-    parts = []
-    for low, high in bands:
-        inside = [ok for confidence, ok in tallies if low <= confidence < high]
-        if inside:
-            parts.append(
-                f"[{low:.1f},{min(high, 1.0):.1f}): {sum(inside) / len(inside):.0%} of {len(inside)}"
-            )
-    return "  confidence vs right: " + "; ".join(parts)
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def misresolved(article: GoldArticle, gold: GoldToponym, place: Place) -> str:
-    """One line on a wrong answer, for ``--errors``: what was written, where the gold puts
-    it, and what was answered instead."""
-    error = distance_km(gold.lat, gold.lon, place.lat, place.lon)
-    return (
-        f"  wrong: {article.text[gold.start : gold.end]!r} ({gold.type}) gold {gold.lat:.2f},"
-        f"{gold.lon:.2f} -> {place.resolved_name}, {place.country_code} {place.feature_code}"
-        f" {error:,.0f} km off, confidence {place.confidence:.2f}"
-    )
+def _commit() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
 
-
-def main() -> int:
-    if not DATA.is_file():
-        print(f"skipped: GeoWebNews not found at {DATA} (team-only data; see shared/data/README)")
-        return 0
-    settings = load_settings()
-    commit = git("rev-parse", "--short", "HEAD")
     dirty = git("status", "--porcelain", "--", "services", "bench")
-    enricher = Enricher.load(settings)
-    print(
-        f"commit {commit}{' (uncommitted changes)' if dirty else ''}  model {enricher.model}  gazetteer {enricher.gazetteer}"
-    )
-    print(gazetteer_costs(settings.gazetteer_dir))
-    articles = gold_articles(DATA)
-    print(
-        f"GeoWebNews: {len(articles)} articles, {sum(len(a.toponyms) for a in articles)} located gold toponyms"
-    )
-
-    on_gold, on_gold_by_type = Tally(), defaultdict(Tally)
-    confidences: list[tuple[float, bool]] = []
-    started = time.perf_counter()
-    for article in articles:
-        wanted = [t for t in article.toponyms if t.geonames_id is not None]
-        answers = enricher.resolve(article.text, [(t.start, t.end) for t in wanted])
-        for gold, place in zip(wanted, answers, strict=True):
-            on_gold.add(gold, place)
-            on_gold_by_type[gold.type].add(gold, place)
-            if place is not None:
-                confidences.append((place.confidence, on_gold.right[-1]))
-    resolving = time.perf_counter() - started
-    print(f"resolution on the {len(on_gold.errors)} gold spans with a GeoNames id (resolve; "
-          f"{len(articles) / resolving:.0f} articles/s):")  # fmt: skip
-    print(on_gold.line("all"))
-    for kind, tally in sorted(on_gold_by_type.items(), key=lambda kv: -len(kv[1].errors)):
-        print(tally.line(kind))
-    print(calibration(confidences))
-
-    tp = fp = fn = 0
-    found_by_type: dict[str, list[bool]] = defaultdict(list)
-    end_to_end, end_to_end_by_type = Tally(), defaultdict(Tally)
-    wrong: list[str] = []
-    recorder = enricher.geotagger = GeotagRecorder(enricher.geotagger)
-    started = time.perf_counter()
-    enriched = list(enricher.enrich_many(raw_articles(articles)))
-    enriching = time.perf_counter() - started
-    for article, result in zip(articles, enriched, strict=True):
-        predicted = {
-            (s.start, s.end): p for p in result.places for s in p.spans if s.field == "text"
-        }
-        gold_spans = {(t.start, t.end): t for t in article.toponyms}
-        matched = predicted.keys() & gold_spans.keys()
-        tp += len(matched)
-        fp += len(predicted) - len(matched)
-        fn += len(gold_spans) - len(matched)
-        for span, gold in gold_spans.items():
-            found_by_type[gold.type].append(span in matched)
-        for span in matched:
-            gold = gold_spans[span]
-            if gold.geonames_id is not None:
-                end_to_end_by_type[gold.type].add(gold, predicted[span])
-                if not end_to_end.add(gold, predicted[span]):
-                    wrong.append(misresolved(article, gold, predicted[span]))
-    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-    print(f"detection, end to end (Enricher.enrich_many, {len(articles) / enriching:.1f} articles/s; "
-          f"places' text spans vs gold, exact match): P={precision:.3f} R={recall:.3f} F1={f1:.3f} "
-          f"(tp={tp} fp={fp} fn={fn})")  # fmt: skip
-    recalls = sorted(found_by_type.items(), key=lambda kv: -len(kv[1]))
-    print("  recall per type: " + "; ".join(
-        f"{kind} {sum(found) / len(found):.0%} of {len(found)}" for kind, found in recalls
-    ))  # fmt: skip
-    print("resolution end to end (the detected gold toponyms with a GeoNames id):")
-    print(end_to_end.line("all"))
-    for kind, tally in sorted(end_to_end_by_type.items(), key=lambda kv: -len(kv[1].errors)):
-        print(tally.line(kind))
-    if "--errors" in sys.argv:
-        print("\n".join(wrong))
-    print(recorder.speed())
-    print(f"peak RSS {rss_mb():.0f} MB (model, gazetteer and a compile in one process)")
-    return 0
+    return git("rev-parse", "--short", "HEAD") + (" (uncommitted changes)" if dirty else "")
 
 
 if __name__ == "__main__":

@@ -16,15 +16,23 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import msgspec
 
 from dateline.samples import sample_articles
-from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
-from shared.redis_server import free_port
-from shared.settings import load_settings
+from dateline.stack import (
+    Stack,
+    free_ports,
+    ingest_url,
+    readiness_urls,
+    search_url,
+    wait_until_ready,
+)
+from shared.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"
@@ -36,27 +44,31 @@ def stack_env(data_dir: str) -> dict[str, str]:
         "DATELINE_DATA_DIR": data_dir,
         "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
         "DATELINE_API_KEYS": KEY,
-        "DATELINE_INGEST_PORT": str(free_port()),
-        "DATELINE_SEARCH_PORT": str(free_port()),
-        "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+        **free_ports(),
         "DATELINE_LOG_LEVEL": "WARNING",
     }
 
 
+@contextmanager
+def running_stack(data_dir: str, **extra_env: str) -> Iterator[Settings]:
+    """Redis, ingest, two enrich workers and index, ready; stopped on leaving."""
+    env = {**stack_env(data_dir), **extra_env}
+    settings = load_settings(env)
+    stack = Stack(settings, workers=2, log_dir=Path(data_dir) / "logs", extra_env=env)
+    stack.start()
+    try:
+        missing = wait_until_ready(readiness_urls(settings, 2))
+        if missing:
+            raise SystemExit(f"not ready: {missing}")
+        yield settings
+    finally:
+        stack.stop()
+
+
 def main() -> None:
     args = _arguments()
-    with tempfile.TemporaryDirectory(prefix="dateline-bench-") as data_dir:
-        env = stack_env(data_dir)
-        settings = load_settings(env)
-        stack = Stack(settings, workers=2, log_dir=Path(data_dir) / "logs", extra_env=env)
-        stack.start()
-        try:
-            missing = wait_until_ready(readiness_urls(settings, 2))
-            if missing:
-                raise SystemExit(f"not ready: {missing}")
-            _run(settings, args)
-        finally:
-            stack.stop()
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-") as data_dir, running_stack(data_dir) as settings:
+        _run(settings, args)
 
 
 def _run(settings, args) -> None:

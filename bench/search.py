@@ -5,15 +5,21 @@
 
 Articles are generated from a fixed seed (several places and entities each, ~350
 words). Prints indexing docs/s (batches committed as the indexer does) and, for each
-query kind, p50/p95/p99 in ms measured twice in the same run: on the store directly
-(the baseline) and through the HTTP API of a read-only search process, so the API's own
-overhead is the difference. Goal on 2 cores: >= 1,000 docs/s; p95 <= 10 ms for text,
-filter and geo queries and <= 25 ms with facets and histogram.
+query kind, p50/p95/p99 in ms measured twice in the same run, query by query in
+alternating order: on the store directly (the baseline) and through the HTTP API of a
+read-only search process, so the API's own overhead is the difference. Wall-clock time
+on a shared machine also counts the waits for a core; the CPU columns do not: the search
+process's CPU time per query (from /proc) against the store's own. The client is a
+plain keep-alive connection (http.client); the floor line shows what an HTTP round trip
+to /healthz costs with it and with httpx. Goal on 2 cores: >= 1,000 docs/s; p95 <= 10 ms
+for text, filter and geo queries and <= 25 ms with facets and histogram; the API under
+1 ms at p50.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import itertools
 import os
 import random
@@ -30,10 +36,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import msgspec
 
 from services.index.cursors import CursorSeal
 from services.index.query import SearchParams, parse_search
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.schemas import EnrichedArticle, Entity, Place
 
 SEED = 20261124
@@ -103,11 +110,19 @@ LANGUAGES = ["en"] * 17 + ["fr", "de", "es"]
 CURSORS = CursorSeal(b"bench")  # the queries carry no cursor
 
 
+class Took(msgspec.Struct):
+    took_ms: float  # what the search process spent parsing the query and in the store
+
+
+TOOK = msgspec.json.Decoder(Took)
+
+
 class Newsroom:
     """Deterministic articles: every run with the same seed writes the same news."""
 
-    def __init__(self, seed: int = SEED) -> None:
+    def __init__(self, seed: int = SEED, words: tuple[int, int] = (250, 450)) -> None:
         self.rng = random.Random(seed)
+        self.words = words
         self.people = [f"{f} {last}" for f in FIRST for last in LAST]
         self.places = [self._city(i, c) for i, c in enumerate(CITIES)]
         self.villages = [self._village(i) for i in range(3000)]
@@ -124,7 +139,7 @@ class Newsroom:
         orgs = rng.sample(ORGS, rng.randint(1, 2))
         names = [p.name for p in places] + people + orgs
         words = []
-        for _ in range(rng.randint(250, 450)):
+        for _ in range(rng.randint(*self.words)):
             roll = rng.random()
             words.append(rng.choice(topic) if roll < 0.25 else rng.choice(names) if roll < 0.3 else rng.choice(COMMON))
         published = START + timedelta(minutes=rng.randrange(DAYS * 24 * 60))
@@ -238,24 +253,89 @@ def _chunks(articles: Iterator[EnrichedArticle], size: int) -> Iterator[list[Enr
         yield chunk
 
 
-def time_store(store: ArticleStore, queries: list[dict]) -> list[float]:
-    samples = []
-    for query in queries:
-        t = time.perf_counter()
-        store.search(parse_search(params_of(query), CURSORS))
-        samples.append((time.perf_counter() - t) * 1000)
-    return samples
+class Searching:
+    """One query kind timed both ways, a few queries at a time: on the store in this process,
+    then through the API, or the other way round for the next few (a machine that gets busier
+    meanwhile slows both alike; query by query, each would run on caches the other just
+    cooled, the API paying for the store's calls)."""
+
+    def __init__(self, store: ArticleStore, api: ApiClient) -> None:
+        self.store = store
+        self.api = api
+        self.store_ms: list[float] = []
+        self.http_ms: list[float] = []
+        self.api_ms: list[float] = []  # per request: the round trip less the server's own took_ms
+        self.store_cpu_s = 0.0
+        self.server_cpu_s = 0.0
+
+    def run(self, queries: list[dict], every: int = 20) -> Searching:
+        for n, start in enumerate(range(0, len(queries), every)):
+            few = queries[start : start + every]
+            for way in (self._direct, self._through_http)[:: 1 if n % 2 else -1]:
+                way(few)
+        return self
+
+    def _direct(self, queries: list[dict]) -> None:
+        for query in queries:
+            cpu, t = time.thread_time(), time.perf_counter()
+            self.store.search(parse_search(params_of(query), CURSORS))
+            self.store_ms.append((time.perf_counter() - t) * 1000)
+            self.store_cpu_s += time.thread_time() - cpu
+
+    def _through_http(self, queries: list[dict]) -> None:
+        server_cpu = self.api.server_cpu_s()
+        for query in queries:
+            t = time.perf_counter()
+            body = self.api.get("/v1/search?" + urlencode(query))
+            self.http_ms.append((time.perf_counter() - t) * 1000)
+            self.api_ms.append(self.http_ms[-1] - TOOK.decode(body).took_ms)
+        self.server_cpu_s += self.api.server_cpu_s() - server_cpu
 
 
-def time_http(client: httpx.Client, queries: list[dict]) -> list[float]:
-    samples = []
-    for query in queries:
-        url = "/v1/search?" + urlencode(query)
-        t = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - t) * 1000)
-        response.raise_for_status()
-    return samples
+class ApiClient:
+    """A keep-alive connection to the search process, and that process's CPU time."""
+
+    def __init__(self, base: str, pid: int) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        self.pid = pid
+
+    def get(self, path: str) -> bytes:
+        try:
+            response = self._send(path)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            self.connection.close()  # the server ended an idle keep-alive connection: once more
+            response = self._send(path)
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:200]!r}")
+        return body
+
+    def _send(self, path: str) -> http.client.HTTPResponse:
+        self.connection.request("GET", path)
+        return self.connection.getresponse()
+
+    def server_cpu_s(self) -> float:
+        """User + system CPU seconds of the search process so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def http_floor(api: ApiClient, base: str, rounds: int = 300) -> tuple[float, float, float]:
+    """GET /healthz: p50 ms with the benchmark's client and with httpx, and the search
+    process's CPU ms per request (what any request costs it, the app's work aside)."""
+    plain, fancy = [], []
+    server_cpu = api.server_cpu_s()
+    with httpx.Client(base_url=base) as client:
+        for _ in range(rounds):
+            t = time.perf_counter()
+            api.get("/healthz")
+            plain.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            client.get("/healthz").raise_for_status()
+            fancy.append(time.perf_counter() - t)
+    per_request = (api.server_cpu_s() - server_cpu) / (2 * rounds)
+    return statistics.median(plain) * 1000, statistics.median(fancy) * 1000, per_request * 1000
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -291,12 +371,18 @@ def main() -> None:
     parser.add_argument("--incremental-batch", type=int, default=256, help="articles per commit after it")
     parser.add_argument("--queries", type=int, default=QUERIES_PER_KIND, help="queries per kind")
     parser.add_argument("--keep", type=Path, help="index here and keep it (default: a temp dir)")
+    parser.add_argument("--reuse", action="store_true", help="query the index a run with --keep left (no indexing)")
     args = parser.parse_args()
+    if args.reuse and not (args.keep and (args.keep / "index").is_dir()):
+        parser.error("--reuse needs --keep DIR of an earlier run")
     globals()["QUERIES_PER_KIND"] = args.queries
 
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="dateline-bench-search-"))
     try:
-        run(data_dir, args.articles, args.batch, args.incremental, args.incremental_batch)
+        if args.reuse:
+            query(data_dir, ArticleStore(data_dir / "index"))
+        else:
+            run(data_dir, args.articles, args.batch, args.incremental, args.incremental_batch)
     finally:
         if args.keep is None:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -318,23 +404,34 @@ def run(data_dir: Path, articles: int, batch: int, incremental: int, incremental
     stats = store.stats()
     print(f"index: {stats.documents:,} documents, {stats.size_bytes / 2**20:,.0f} MiB "
           f"({stats.size_bytes / max(1, stats.documents):,.0f} bytes per article)")
+    query(data_dir, store)
 
+
+def query(data_dir: Path, store: ArticleStore) -> None:
+    print(f"querying {store.stats().documents:,} articles; load average {os.getloadavg()[0]:.2f}")
     kinds = query_kinds(random.Random(SEED + 1))
     process, base = search_process(data_dir)
     try:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for queries in kinds.values():  # warm both paths (page cache, JIT-free but lazy loads)
-                time_store(store, queries[:20])
-                time_http(client, queries[:20])
-            print(f"\nlatency in ms over {QUERIES_PER_KIND} queries per kind, one client, warm cache")
-            print(f"{'query kind':<24} {'store p50':>9} {'p95':>7} {'p99':>7}   {'HTTP p50':>8} {'p95':>7} {'p99':>7}"
-                  f"   {'API +p50':>8}  hits")
-            for name, queries in kinds.items():
-                direct = percentiles(time_store(store, queries))
-                http = percentiles(time_http(client, queries))
-                hits = statistics.median(store.search(parse_search(params_of(q), CURSORS)).total for q in queries[:50])
-                print(f"{name:<24} {direct[0]:>9.2f} {direct[1]:>7.2f} {direct[2]:>7.2f}   "
-                      f"{http[0]:>8.2f} {http[1]:>7.2f} {http[2]:>7.2f}   {http[0] - direct[0]:>+8.2f}  {hits:,.0f}")
+        api = ApiClient(base, process.pid)
+        for queries in kinds.values():  # warm both paths (page cache, JIT-free but lazy loads)
+            Searching(store, api).run(queries[:20])
+        plain, fancy, cpu = http_floor(api, base)
+        print(f"\nHTTP floor, GET /healthz p50: {plain:.2f} ms with http.client (this benchmark's client), "
+              f"{fancy:.2f} ms with httpx; {cpu:.2f} ms CPU of the search process per request")
+        print(f"latency in ms over {QUERIES_PER_KIND} queries per kind, one client, warm cache. API +p50: HTTP p50 "
+              "less store p50; paired: p50 of each request's round trip less the took_ms it reports; CPU ms per "
+              "query: the store in this process, the whole search process for HTTP")
+        print(f"{'query kind':<24} {'store p50':>9} {'p95':>6} {'p99':>6}   {'HTTP p50':>8} {'p95':>6} {'p99':>6}"
+              f"   {'API +p50':>8} {'paired':>6}   {'CPU store':>9} {'server':>6} {'API':>5}  hits")
+        for name, queries in kinds.items():
+            timed = Searching(store, api).run(queries)
+            direct, http = percentiles(timed.store_ms), percentiles(timed.http_ms)
+            store_cpu, server_cpu = (1000 * s / len(queries) for s in (timed.store_cpu_s, timed.server_cpu_s))
+            hits = statistics.median(store.search(parse_search(params_of(q), CURSORS)).total for q in queries[:50])
+            print(f"{name:<24} {direct[0]:>9.2f} {direct[1]:>6.2f} {direct[2]:>6.2f}   "
+                  f"{http[0]:>8.2f} {http[1]:>6.2f} {http[2]:>6.2f}   {http[0] - direct[0]:>+8.2f} "
+                  f"{statistics.median(timed.api_ms):>+6.2f}   "
+                  f"{store_cpu:>9.2f} {server_cpu:>6.2f} {server_cpu - store_cpu:>+5.2f}  {hits:,.0f}")
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import msgspec
 from rich.console import Console
@@ -39,6 +40,23 @@ def add_command(console: Console, settings: Settings, url: str, every_s: float) 
     subscription = run_with_redis(settings, lambda client: feeds.follow(client, url, every_s))
     console.print(f"following {subscription.url} every {_duration(subscription.every_s)} (id {subscription.id})",
                   highlight=False, soft_wrap=True)
+    if refusal := poller_refusal(url, settings.poll_allow_private):
+        console.print(Text(f"note: the poller will not fetch it: {refusal}", style="yellow"), soft_wrap=True)
+
+
+def poller_refusal(url: str, allow_private: bool) -> str | None:
+    """Why the poller will refuse ``url``, told now rather than at its first poll: for an
+    address written out or ``localhost`` (a name is resolved and judged when fetched)."""
+    from services.poller.addresses import AddressPolicy, Refused
+
+    host = urlsplit(url).hostname or ""
+    try:
+        AddressPolicy(allow_private).check(host, "127.0.0.1" if host == "localhost" else host)
+    except Refused as exc:
+        return str(exc)
+    except ValueError:  # a name, not an address
+        return None
+    return None
 
 
 def remove_command(console: Console, settings: Settings, url_or_id: str) -> None:

@@ -19,6 +19,9 @@ from dateline.terminal import err, out, progress_bar
 from shared.settings import Settings
 from shared.streams import ENRICH_GROUP, ENRICHED, INDEX_GROUP, RAW, unfinished
 
+# The checkout's launcher, written out whole: a second terminal opens elsewhere.
+LAUNCHER = Path(__file__).resolve().parents[1] / "bin" / "dateline"
+
 
 class NotReady(RuntimeError):
     """A service did not answer /readyz before the deadline; the message names it."""
@@ -27,6 +30,8 @@ class NotReady(RuntimeError):
 def run_stack(settings: Settings, workers: int, api_key: str,
               after_ready: Callable[[stack.Stack], None] | None = None,
               log_dir: Path | None = None, extra_env: dict[str, str] | None = None) -> None:
+    if busy := stack.ports_in_use(settings, workers):
+        raise NotReady("; ".join(busy))
     system = stack.Stack(settings, workers, log_dir=log_dir, extra_env=extra_env)
     stop_requested = False
 
@@ -62,13 +67,13 @@ def _reasons(why_by_service: dict[str, str]) -> str:
 def print_where(settings: Settings, redis_url: str, api_key: str) -> None:
     search, ingest = stack.search_url(settings), stack.ingest_url(settings)
     lines = [
-        "[green]Dateline is up[/]",
-        f"  web (search API docs)  {search}/docs",
-        f"  search                 {search}/v1/search?q=…",
+        f"[green]Dateline is up:[/] open {search}/ in a browser to search",
+        f"  search page            {search}/",
+        f"  search API             {search}/v1/search?q=…  (docs: {search}/docs)",
         f"  ingest                 POST {ingest}/v1/articles",
         f"  API key                {api_key or '(none: ingest is open)'}",
         f"  Redis                  {redis_url}",
-        "  from another terminal: bin/dateline status | search QUERY | ingest FILE | dlq list",
+        f"  from another terminal: {LAUNCHER} status | search QUERY | ingest FILE | feeds add URL | dlq list",
     ]
     for line in lines:  # soft wrap keeps long URLs whole for copy and paste
         out().print(line, soft_wrap=True, highlight=False)
@@ -121,8 +126,9 @@ def print_try_this(settings: Settings) -> None:
     base = stack.search_url(settings)
     lines = [
         "\nTry:",
-        "  bin/dateline search 'election' --facets entities",
-        "  bin/dateline status",
+        f"  {base}/?q=flood   (in a browser: the search page)",
+        f"  {LAUNCHER} search 'election' --facets entities",
+        f"  {LAUNCHER} status",
         f"  curl '{base}/v1/search?q=flood&facets=places,people,organizations&size=3'",
         f"  curl '{base}/v1/search?near=45.76,4.83,150&sort=newest'   # within 150 km of Lyon",
         f"  curl '{base}/v1/search?q=port&facets=countries,sources&histogram=week'",

@@ -1,4 +1,4 @@
-"""The whole system on one machine: a Redis, ingest, N enrich workers, index.
+"""The whole system on one machine: a Redis, ingest, N enrich workers, index, the feed poller.
 
 What `dateline up` and `make demo` run. Redis is the operator's when DATELINE_REDIS_URL
 is set; otherwise a private server, supervised like the services, keeps its data (AOF,
@@ -7,19 +7,22 @@ fsync policy DATELINE_REDIS_FSYNC) under DATELINE_DATA_DIR/redis.
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
 import httpx
 
-from dateline.state import ingest_url, local_host, search_headers, search_url  # noqa: F401 - the CLI's light home of these
+from dateline.state import ingest_url, local_host, poller_url, search_headers, search_url  # noqa: F401 - the CLI's light home of these
 from dateline.supervisor import ServiceSpec, Supervisor, child_env
-from shared.redis_server import PrivateRedis
+from shared.redis_server import PrivateRedis, free_port
 from shared.settings import Settings
 
 
-def enrich_url(settings: Settings, worker: int) -> str:
-    return f"http://127.0.0.1:{settings.enrich_metrics_port + worker}"
+def free_ports() -> dict[str, str]:
+    """Every port setting on a free port: a stack beside others (tests, benchmarks)."""
+    names = ("INGEST_PORT", "SEARCH_PORT", "ENRICH_METRICS_PORT", "POLLER_PORT")
+    return {f"DATELINE_{name}": str(free_port()) for name in names}
 
 
 def service_specs(settings: Settings, workers: int) -> list[ServiceSpec]:
@@ -39,10 +42,39 @@ def service_specs(settings: Settings, workers: int) -> list[ServiceSpec]:
     ]
 
 
+def service_ports(settings: Settings, workers: int) -> dict[str, tuple[str, int, str]]:
+    """Where each service of the stack listens: host, port, and the setting that moves it."""
+    ports = {
+        "ingest": (settings.ingest_host, settings.ingest_port, "DATELINE_INGEST_PORT"),
+        "index": (settings.search_host, settings.search_port, "DATELINE_SEARCH_PORT"),
+        "poller": (settings.poller_host, settings.poller_port, "DATELINE_POLLER_PORT"),
+    }
+    for n in range(workers):
+        port = settings.enrich_metrics_port + n
+        ports[f"enrich-{n}"] = (settings.enrich_metrics_host, port, "DATELINE_ENRICH_METRICS_PORT")
+    return ports
+
+
 def readiness_urls(settings: Settings, workers: int) -> dict[str, str]:
-    urls = {"ingest": ingest_url(settings), "index": search_url(settings)}
-    urls |= {f"enrich-{n}": enrich_url(settings, n) for n in range(workers)}
-    return {name: f"{base}/readyz" for name, base in urls.items()}
+    return {
+        name: f"http://{local_host(host)}:{port}/readyz"
+        for name, (host, port, _) in service_ports(settings, workers).items()
+    }
+
+
+def ports_in_use(settings: Settings, workers: int) -> list[str]:
+    """A sentence for each port of the stack that another program already listens on: a
+    service there could only crash and restart until `up` gave up waiting for it."""
+    busy = []
+    for name, (host, port, setting) in service_ports(settings, workers).items():
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy.append(f"{name}'s port {port} is taken by another program (set {setting} to another)")
+    return busy
 
 
 def wait_until_ready(urls: dict[str, str], timeout_s: float = 180.0,

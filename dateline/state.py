@@ -18,6 +18,7 @@ import msgspec
 from shared.settings import PREFIX, Settings
 
 FILE_NAME = "stack.json"
+NOT_SETTINGS = ("pid", "started_at")  # the other fields of the file are settings by name
 
 
 class StackState(msgspec.Struct, kw_only=True):
@@ -28,6 +29,9 @@ class StackState(msgspec.Struct, kw_only=True):
     ingest_port: int
     search_host: str
     search_port: int
+    poller_host: str = "127.0.0.1"  # absent from the files of stacks older than the poller's port
+    poller_port: int = 8000
+    poll_allow_private: bool = False
     api_key: str = ""
     pid: int
     started_at: datetime
@@ -46,6 +50,10 @@ def search_url(settings: Settings) -> str:
     return f"http://{local_host(settings.search_host)}:{settings.search_port}"
 
 
+def poller_url(settings: Settings) -> str:
+    return f"http://{local_host(settings.poller_host)}:{settings.poller_port}"
+
+
 def search_headers(settings: Settings, *, admin: bool = False) -> dict[str, str]:
     """The key the CLI sends to the search service: a search key (an admin key also
     searches), or an admin key for ``admin``; none when none is configured."""
@@ -61,7 +69,9 @@ def write_state(settings: Settings, redis_url: str, api_key: str) -> Path:
     path = state_path(settings)
     state = StackState(
         redis_url=redis_url, ingest_host=settings.ingest_host, ingest_port=settings.ingest_port,
-        search_host=settings.search_host, search_port=settings.search_port, api_key=api_key,
+        search_host=settings.search_host, search_port=settings.search_port,
+        poller_host=settings.poller_host, poller_port=settings.poller_port,
+        poll_allow_private=settings.poll_allow_private, api_key=api_key,
         pid=os.getpid(), started_at=datetime.now(UTC),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +122,5 @@ def with_running_stack(settings: Settings, environ: dict[str, str] | None = None
     if "api_keys" in given:
         given.add("api_key")  # the CLI's key defaults to the first of these
     fields = msgspec.structs.asdict(state)
-    taken = {name: fields[name] for name in ("redis_url", "ingest_host", "ingest_port", "search_host",
-                                             "search_port", "api_key") if name not in given}
+    taken = {name: value for name, value in fields.items() if name not in given and name not in NOT_SETTINGS}
     return msgspec.structs.replace(settings, **taken)

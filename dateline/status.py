@@ -11,7 +11,7 @@ from rich.console import Console, Group
 from rich.table import Table
 
 from dateline.client import Unreachable, get
-from dateline.state import search_headers, search_url
+from dateline.state import poller_url, search_headers, search_url
 from shared import followed_feeds
 from shared.settings import Settings
 from shared.streams import DLQ, ENRICHED, INCOMING, RAW
@@ -51,11 +51,18 @@ class FeedsStatus(msgspec.Struct):
     failing: int
 
 
+class PollerStatus(msgspec.Struct):
+    url: str
+    ready: bool
+    problem: str | None = None  # why not: its /readyz failures, or that nothing answers
+
+
 class Status(msgspec.Struct):
     streams: list[StreamStatus]
     dlq_size: int
     index: IndexStatus
     feeds: FeedsStatus
+    poller: PollerStatus
 
 
 def collect_status(settings: Settings) -> Status:
@@ -66,7 +73,8 @@ def collect_status(settings: Settings) -> Status:
         followed = _feeds_status(client)
     finally:
         client.close()
-    return Status(streams=streams, dlq_size=dlq, index=_index_status(settings), feeds=followed)
+    return Status(streams=streams, dlq_size=dlq, index=_index_status(settings), feeds=followed,
+                  poller=_poller_status(settings))
 
 
 def _feeds_status(client: redis.Redis) -> FeedsStatus:
@@ -109,12 +117,31 @@ def _index_status(settings: Settings) -> IndexStatus:
         return IndexStatus(error=f"search service: {exc}")
 
 
+class _Readiness(msgspec.Struct):
+    ready: bool
+    failures: dict[str, str] = {}
+
+
+def _poller_status(settings: Settings) -> PollerStatus:
+    url = poller_url(settings)
+    try:
+        code, body = get(f"{url}/readyz", timeout=2.0)
+        readiness = msgspec.json.decode(body, type=_Readiness)
+    except Unreachable:
+        return PollerStatus(url=url, ready=False, problem="not running (nothing answers)")
+    except msgspec.DecodeError:
+        return PollerStatus(url=url, ready=False, problem=f"HTTP {code} from /readyz")
+    problems = "; ".join(f"{name}: {why}" for name, why in readiness.failures.items())
+    return PollerStatus(url=url, ready=readiness.ready, problem=problems or None)
+
+
 def render_status(console: Console | None, status: Status):
     """Streams and their groups, then each group's consumers: whole names in 80 columns."""
     consumers = [_consumers_table(status)] if any(g.consumers for s in status.streams for g in s.groups) else []
     failing = f", {status.feeds.failing} failing (`dateline feeds list`)" if status.feeds.failing else ""
     view = Group(_streams_table(status), *consumers, f"dead letters: {status.dlq_size}",
-                 _index_line(status.index), f"feeds: {status.feeds.followed} followed{failing}")
+                 _index_line(status.index), f"feeds: {status.feeds.followed} followed{failing}",
+                 _poller_line(status.poller))
     if console is not None:
         console.print(view)
     return view
@@ -155,3 +182,9 @@ def _index_line(index: IndexStatus) -> str:
     if index.error:
         return f"index: {index.error}"
     return f"index: {index.documents} documents, last commit {index.last_commit or 'never'}"
+
+
+def _poller_line(poller: PollerStatus) -> str:
+    return f"poller: {'ready' if poller.ready else 'not ready'} at {poller.url}" + (
+        f": {poller.problem}" if poller.problem else ""
+    )

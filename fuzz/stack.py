@@ -11,9 +11,16 @@ from pathlib import Path
 
 import msgspec
 
-from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
+from dateline.stack import (
+    Stack,
+    free_ports,
+    ingest_url,
+    readiness_urls,
+    search_url,
+    wait_until_ready,
+)
 from fuzz.session import Target
-from shared.redis_server import PrivateRedis, free_port
+from shared.redis_server import PrivateRedis
 from shared.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +56,7 @@ def fuzz_stack(data_dir: Path, workers: int = 1, ready_timeout_s: float = 240.0)
             "DATELINE_API_KEYS": API_KEY,
             # operator endpoints keyed as in compose, not open to local callers
             "DATELINE_ADMIN_KEYS": API_KEY,
-            "DATELINE_INGEST_PORT": str(free_port()),
-            "DATELINE_SEARCH_PORT": str(free_port()),
-            "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+            **free_ports(),
             "DATELINE_LOG_FORMAT": "json",
         }
         if "body_timeout_s" in _setting_names():

@@ -22,14 +22,17 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
 
+from shared.api_docs import assets_router, render_plugins
 from shared.http_errors import Edge, error_response, http_exception, unexpected_exception
 from shared.http_protocol import protocol_with_deadline
 from shared.settings import Settings
 
-__all__ = ["InLoopServer", "ReadinessChecks", "build_app", "error_response", "serve", "uvicorn_config"]
+__all__ = ["DrainingServer", "InLoopServer", "ReadinessChecks", "build_app", "error_response", "serve", "uvicorn_config"]
 
 # name -> async check returning None when fine, or a sentence saying what is wrong
 ReadinessChecks = dict[str, Callable[[], Awaitable[str | None]]]
+# Ends the app's long responses (event streams) when the server stops
+Drain = Callable[[], Awaitable[None]]
 
 DEFAULTS = Settings()
 
@@ -101,17 +104,20 @@ def build_app(
     title: str,
     body_timeout_s: float = DEFAULTS.body_timeout_s,
     security_schemes: dict[str, SecurityScheme] | None = None,
+    on_drain: Sequence[Drain] = (),
     **litestar_kwargs: Any,
 ) -> Litestar:
-    """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs."""
+    """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs
+    (:mod:`shared.api_docs`: served with their own files, no CDN). ``on_drain``: called when
+    the server stops, before it waits for open responses."""
     # Litestar's default logging config would replace the structlog handler.
     litestar_kwargs.setdefault("logging_config", None)
     app = Litestar(
-        route_handlers=[*routes, *_health_routes(checks or {})],
+        route_handlers=[*routes, *_health_routes(checks or {}), assets_router()],
         exception_handlers={HTTPException: http_exception, Exception: unexpected_exception},
         middleware=[_timing(service)],
         openapi_config=OpenAPIConfig(
-            title=title, version="1", path="/docs",
+            title=title, version="1", path="/docs", render_plugins=render_plugins(),
             components=Components(security_schemes=security_schemes or None),
         ),
         **litestar_kwargs,
@@ -119,10 +125,21 @@ def build_app(
     # Around Litestar's router rather than a Litestar middleware: those run for matched
     # routes only, and a 404 or 405 needs its request id too.
     app.asgi_handler = Edge(app.asgi_handler, body_timeout_s)
+    app.state["on_drain"] = tuple(on_drain)
     return app
 
 
-class InLoopServer(uvicorn.Server):
+class DrainingServer(uvicorn.Server):
+    """uvicorn, on stopping, waits for every open response to finish: the app's long ones
+    (event streams) are told to end first, so a stop is not held up by a client."""
+
+    async def shutdown(self, sockets: list | None = None) -> None:
+        for drain in getattr(self.config.app, "state", {}).get("on_drain", ()):
+            await drain()
+        await super().shutdown(sockets)
+
+
+class InLoopServer(DrainingServer):
     """uvicorn inside the service's own event loop, leaving SIGTERM to the service.
 
     Workers and the indexer drain their in-flight batch on SIGTERM before the HTTP side
@@ -161,4 +178,4 @@ def uvicorn_config(app: Litestar, host: str, port: int, head_timeout_s: float = 
 
 def serve(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
     """Serve until SIGTERM/SIGINT; uvicorn finishes in-flight requests first."""
-    uvicorn.run(app, host=host, port=port, **_uvicorn_options(head_timeout_s))
+    DrainingServer(uvicorn_config(app, host, port, head_timeout_s)).run()

@@ -28,6 +28,10 @@ HttpUrl = Annotated[
 ]
 Title = Annotated[str, Meta(min_length=1, max_length=1000)]
 Body = Annotated[str, Meta(max_length=2_000_000, description="Up to 2 MB of characters.")]
+# A news page as saved, inline scripts and styles included: CNN's article pages are 2.5 to
+# 2.9 million characters. What reading a page costs is bounded by its elements and time
+# (services/ingest/html_text.py, extraction.py), not by this.
+PageHtml = Annotated[str, Meta(max_length=5_000_000, description="Up to 5 million characters of HTML.")]
 LanguageCode = Annotated[
     str, Meta(pattern=r"^[a-z]{2}$", description="ISO 639-1 code, lower case.")
 ]
@@ -60,7 +64,7 @@ class ArticleIn(Struct, kw_only=True, forbid_unknown_fields=True):
     url: HttpUrl
     title: Title | None = None
     text: Body | None = None
-    html: Body | None = None
+    html: PageHtml | None = None
     published_at: Timestamp | None = None
     source: SourceName | None = None
     language: LanguageCode | None = None
@@ -120,6 +124,8 @@ class Place(Struct, kw_only=True):
     """A place mention resolved to one GeoNames entry."""
 
     name: str  # as written in the article
+    # A GeoNames id; negative for a sea, region or river from the vendored physical
+    # table that GeoNames has no id for (services/enrich/data/README.md).
     geonames_id: int
     resolved_name: str
     lat: Latitude

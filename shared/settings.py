@@ -46,6 +46,9 @@ class Settings(Struct, kw_only=True, frozen=True):
     search_port: Port = 8002
     enrich_metrics_host: str = "127.0.0.1"  # 0.0.0.0 to let a scraper in another host in
     enrich_metrics_port: Port = 8003
+    # The feed poller's health and metrics; below the others, so enrich's port + n never meets it.
+    poller_host: str = "127.0.0.1"
+    poller_port: Port = 8000
 
     max_body_bytes: Positive = 16 * 1024 * 1024
     max_articles_per_request: Positive = 1000
@@ -106,6 +109,23 @@ class Settings(Struct, kw_only=True, frozen=True):
     search_burst: Positive = 20
     # Origins whose web pages may call search (CORS), e.g. https://news.example; "*": any.
     cors_origins: tuple[str, ...] = ()
+
+    # -- the search page (GET / on the search port) -----------------------------------------
+    # A tile server for its maps' background, e.g. https://tiles.example/{z}/{x}/{y}.png (Web
+    # Mercator, the usual layout); browsers then fetch tiles from there. Empty: the country
+    # shapes bundled with Dateline only, nothing fetched from elsewhere.
+    map_tiles: Annotated[str, Meta(pattern=r"^$|^(?=.*\{x\})(?=.*\{y\})https?://[^\s\"'<>]*\{z\}[^\s\"'<>]*$")] = ""
+    # What the tiles' terms ask pages to show, e.g. "© OpenStreetMap contributors".
+    map_tiles_attribution: str = ""
+
+    # -- live: standing queries (GET /v1/stream) ------------------------------------------
+    # Open streams per search key (per client address while search is open), and per process.
+    stream_per_caller: Positive = 8
+    stream_max: Positive = 1000
+    # How far back a reconnecting client's Last-Event-ID is resumed from the index; older: `expired`.
+    stream_retention_s: PositiveSeconds = 3600.0
+    # A comment this often on a quiet stream, so proxies keep it open.
+    stream_heartbeat_s: PositiveSeconds = 15.0
 
     @property
     def gazetteer_dir(self) -> Path:

@@ -74,6 +74,12 @@ EVENTS: dict[str, str] = {
     "index.reindexed": "a reindex finished and the new generation serves",
     "index.reindex_failed": "a reindex failed; the old generation keeps serving",
     "index.schema_changed": "the index was built by an older schema: reindexing before serving",
+    "export.finished": "an export ended (rows, format, complete: false when the client left first)",
+    "export.failed": "an export broke off after its first bytes (traceback attached); the download is cut short",
+    "stream.opened": "an event stream opened (caller, position; expired: Last-Event-ID was too old)",
+    "stream.closed": "an event stream ended (events sent, seconds open)",
+    "stream.match_failed": "checking the open streams against a commit raised; the next tick tries again",
+    "index.listener_failed": "a commit listener (a live stream) raised; the commit stands",
     # -- gazetteer and feeds --
     "gazetteer.compiling": "no compiled gazetteer (or an outdated one): compiling",
     "gazetteer.compiled": "the gazetteer was compiled (seconds)",

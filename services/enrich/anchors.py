@@ -38,28 +38,47 @@ class _Branch(Struct):
 class Anchors:
     def __init__(self, anchors: Iterable[Anchor], reach_km: float, distance: Distance) -> None:
         """Nearness is asked only up to ``reach_km``, measured by ``distance``."""
-        self._reach_km = reach_km
+        self.reach_km = reach_km
         self._distance = distance
         self._states: Counter[tuple[str, str | None]] = Counter()
         self._own_states: Counter[tuple[str, str, str | None]] = Counter()
+        self._countries: Counter[str] = Counter()
+        self._own_countries: Counter[tuple[str, str]] = Counter()
+        self._own: Counter[str] = Counter()
+        self._nearest: dict[tuple[int, str], float | None] = {}
         filed = []
         for key, entry in anchors:
             self._states[entry.country_code, entry.admin1] += 1
             self._own_states[key, entry.country_code, entry.admin1] += 1
+            self._countries[entry.country_code] += 1
+            self._own_countries[key, entry.country_code] += 1
+            self._own[key] += 1
             filed.append((_point(entry), (key, entry)))
+        self._total = len(filed)
         self._tree = _tree(filed, axis=0)
 
     def nearest_km(self, entry: GazetteerEntry, besides: str) -> float | None:
         """How far the nearest anchor other than the toponym ``besides``'s own is, if one
         lies within reach (one a little farther may be answered too)."""
-        search = _Search(entry, _point(entry), besides, self._distance, self._reach_km)
-        search.visit(self._tree)
-        return search.nearest
+        asked = (entry.row, besides)
+        if asked not in self._nearest:  # features ask it more than once
+            search = _Search(entry, _point(entry), besides, self._distance, self.reach_km)
+            search.visit(self._tree)
+            self._nearest[asked] = search.nearest
+        return self._nearest[asked]
 
-    def in_state_of(self, entry: GazetteerEntry, besides: str) -> bool:
-        """Whether an anchor other than the toponym ``besides``'s lies in ``entry``'s state."""
+    def state_share(self, entry: GazetteerEntry, besides: str) -> float:
+        """The share of the anchors other than the toponym ``besides``'s in ``entry``'s state."""
         state = (entry.country_code, entry.admin1)
-        return self._states[state] > self._own_states[besides, *state]
+        others = self._total - self._own[besides]
+        return (self._states[state] - self._own_states[besides, *state]) / others if others else 0.0
+
+    def country_share(self, entry: GazetteerEntry, besides: str) -> float:
+        """The share of the anchors other than the toponym ``besides``'s in ``entry``'s country."""
+        country = entry.country_code
+        others = self._total - self._own[besides]
+        in_country = self._countries[country] - self._own_countries[besides, country]
+        return in_country / others if others else 0.0
 
 
 class _Search:

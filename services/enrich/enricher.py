@@ -69,7 +69,7 @@ class Geotagging(Protocol):
     version: str
 
     def geotag(
-        self, title: str, text: str, mentions: Sequence[Mention]
+        self, title: str, text: str, mentions: Sequence[Mention], source: str = ""
     ) -> tuple[list[Place], Place | None]: ...
 
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]: ...
@@ -245,7 +245,7 @@ class Enricher:
         story = without_boilerplate(raw.text, reading.boilerplate)
         headline = without_boilerplate(raw.title, reading.title_boilerplate)
         places, focus = self.geotagger.geotag(
-            headline, story, with_entity_labels(found.mentions, entities)
+            headline, story, with_entity_labels(found.mentions, entities), source=raw.source
         )
         enriched = enriched_from(
             raw,

@@ -53,6 +53,8 @@ class GazetteerEntry(Struct, frozen=True):
     admin1: str | None
     feature_code: str
     population: int
+    extent_km: float = 0.0  # how far the place reaches from its point (seas, regions)
+    members: tuple[str, ...] = ()  # the countries ("SY") or divisions ("SD.55") of a region
 
     @property
     def is_region(self) -> bool:
@@ -166,6 +168,8 @@ class Gazetteer:
             admin1=self.meta.admin1_names.get(a["admin1"][row].decode()),
             feature_code=self.meta.feature_codes[int(a["feature"][row])],
             population=int(a["population"][row]),
+            extent_km=float(a["extent_km"][row]),
+            members=tuple(self.meta.members.get(str(row), ())),
         )
 
 

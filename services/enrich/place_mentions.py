@@ -64,6 +64,7 @@ DATELINE = re.compile(
 )
 LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
 PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
+GIVEN = "SPAN"  # a span the caller says is a place (a gold toponym) that no cue found
 # A one-word person or organisation that may be a town ("Abeokuta said ..."), or any
 # written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
 # country the story is about (disambiguation decides).
@@ -116,6 +117,12 @@ def select_toponyms(
     text: str, mentions: Sequence[Mention], names: PlaceNames, title: str = ""
 ) -> list[Toponym]:
     """The article's place names from its NER mentions, list cues and dateline."""
+    return _toponyms(place_mentions(text, mentions, names), text, title)
+
+
+def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
+    """The mentions that name places, relabelled by the cue that found them (LIST,
+    DATELINE, LONE, ...), none overlapping another."""
     place_keys = {
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
     }
@@ -147,23 +154,35 @@ def select_toponyms(
     embedded = [
         e for m in mentions if m.label == "ORG" and m not in chosen_set for e in _embedded(m, names)
     ]
-    listed = list(_listed_names(text))
-    dateline = _datelines(text)
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
-    found = [*chosen, *embedded, *listed, *dateline, *lone]
-    toponyms = _grouped(_unique_spans(found), text, title)
-    sub_place_keys = {exact_key(m.text) for m in listed if m.label == SUB_PLACE_LIST}
+    found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone]
+    return _unique_spans(found)
+
+
+def toponyms_at(
+    text: str, spans: Iterable[tuple[int, int]], found: Sequence[Mention] = (), title: str = ""
+) -> list[Toponym]:
+    """Given spans (gold toponyms) as toponyms, grouped by name like the article's own.
+    ``found``: the article's place mentions (:func:`place_mentions`), if known: a span
+    takes the label of the one it overlaps, and the others are the story's other places."""
+    located = MentionSet(found)
+    given = []
+    for start, end in spans:
+        overlapping = located.overlapping("text", start, end)
+        label = overlapping[0].label if overlapping else GIVEN
+        given.append(Mention("text", start, end, text[start:end], label))
+    covered = MentionSet(given)
+    others = [m for m in found if not covered.overlapping(m.field, m.start, m.end)]
+    return _toponyms([*given, *others], text, title)
+
+
+def _toponyms(found: Sequence[Mention], text: str, title: str = "") -> list[Toponym]:
+    toponyms = _grouped(found, text, title)
+    # Also where another reading of the span won: "Quds" is a neighbourhood of Mosul here.
+    sub_place_keys = {exact_key(m.text) for m in _listed_names(text) if m.label == SUB_PLACE_LIST}
     for toponym in toponyms:
         toponym.in_sub_place_list = toponym.key in sub_place_keys
-    _mark_dateline(toponyms, text)
-    return toponyms
-
-
-def toponyms_at(text: str, spans: Iterable[tuple[int, int]]) -> list[Toponym]:
-    """Given spans (gold toponyms) as toponyms, grouped by name like the article's own."""
-    mentions = [Mention("text", s, e, text[s:e], "SPAN") for s, e in spans]
-    toponyms = _grouped(mentions, text)
     _mark_dateline(toponyms, text)
     return toponyms
 

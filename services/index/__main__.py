@@ -48,7 +48,7 @@ def _serve(settings: Settings) -> int:
 
 def _search(settings: Settings) -> int:
     from services.index.api import search_app
-    from services.index.store import ArticleStore
+    from services.index.tantivy_store import ArticleStore
     from shared.http import serve as serve_http
 
     # A read-only search process over the same index (no indexer, no reindex).

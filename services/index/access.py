@@ -2,7 +2,7 @@
 
 Three kinds of route (:data:`ROUTE_ACCESS`, one table):
 
-- **open**: ``/healthz``, ``/readyz``, the API docs, CORS preflights;
+- **open**: ``/healthz``, ``/readyz``, the API docs, the page's static files, CORS preflights;
 - **admin**: ``/v1/reindex`` and ``/metrics``, for operators
   (:class:`shared.auth.OperatorKeys`): with ``DATELINE_ADMIN_KEYS`` set they need one of
   those keys as ``Authorization: Bearer KEY``; with none set they answer clients on this
@@ -40,7 +40,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     "/metrics": "admin",
     "/v1/reindex": "admin",
 }
-OPEN_PREFIXES = ("/docs",)
+OPEN_PREFIXES = ("/docs", "/static")  # the API docs, and the page's stylesheet, script and map
 
 # -- the OpenAPI side: the schemes, and what each kind of route declares -----------------------
 
@@ -106,10 +106,7 @@ class Gatekeeper:
                 return unauthorized("send your search key as `Authorization: Bearer <key>`")
             if key not in self._search and key not in self._admin:
                 return unauthorized("the search key is not valid")
-            who = f"key:{key}"
-        else:
-            who = f"client:{client}"
-        return self._limit(who)
+        return self._limit(_who(key, client, keyed=bool(self._search)))
 
     def _limit(self, who: str) -> Response[ErrorBody] | None:
         if self._buckets is None:
@@ -121,6 +118,16 @@ class Gatekeeper:
                                  f"(bursts of {self._buckets.burst}): retry in {wait:.2f} s")
         refusal.headers["Retry-After"] = str(math.ceil(wait))
         return refusal
+
+
+def caller_of(request: Request, settings: Settings) -> str:
+    """Whom a search request counts against (rate, open streams): its key when search
+    keys are set, else the address it comes from."""
+    return _who(*caller(request), keyed=bool(settings.search_keys))
+
+
+def _who(key: str | None, client: str | None, *, keyed: bool) -> str:
+    return f"key:{key}" if keyed else f"client:{client}"
 
 
 def access_of(route: str) -> Access:

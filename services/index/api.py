@@ -1,9 +1,16 @@
-"""The search API: ``GET /v1/search`` and ``GET /v1/articles/{id}`` over the article store,
-and ``/v1/reindex`` in the writer's process.
+"""The search API: ``GET /v1/search`` and ``GET /v1/articles/{id}`` over the store port
+(:class:`~services.index.port.ArticleSearch`), and ``/v1/reindex`` in the writer's process.
 
 Handlers are thin: parameters -> :func:`~services.index.query.parse_search` -> the
-store (in a worker thread: tantivy releases the GIL) -> API bodies. Who may call what is
-decided before any handler runs (:mod:`services.index.access`).
+store -> API bodies. Who may call what is decided before any handler runs
+(:mod:`services.index.access`).
+
+The store is called in the event loop's own thread, not a worker thread: a search takes
+1-10 ms, and handing it to a thread and back costs two thread wake-ups, which on a busy
+machine cost more than most searches (measured with ``make bench-search``; see the
+README). A search process so answers one search at a time (tantivy's own work releases
+the GIL, so the indexer's thread goes on meanwhile); more capacity is more search
+processes (``python -m services.index search``).
 """
 
 from __future__ import annotations
@@ -29,21 +36,20 @@ from services.index.access import (
     search_security,
 )
 from services.index.cursors import CursorSeal, load_cursor_key
+from services.index.domain import BadQuery, SearchRequest, SearchResult, StoredHit, StoreStats
+from services.index.export_api import export_routes
+from services.index.live import LiveHub, stream_limits
+from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
-from services.index.store import (
-    ArticleStore,
-    BadQuery,
-    SearchRequest,
-    SearchResult,
-    StoredHit,
-    StoreStats,
-)
+from services.index.stream_api import stream_routes
+from services.index.web.routes import page_routes
 from shared.http import ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 from shared.settings import Settings
 
 SEARCHES = Counter("dateline_search_queries_total", "Search requests by outcome.", ["outcome"])
+_ANSWERED, _REFUSED = SEARCHES.labels("ok"), SEARCHES.labels("invalid")
 SEARCH_SECONDS = Histogram(
     "dateline_search_seconds", "Time the store took to answer a search.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
@@ -57,26 +63,29 @@ Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
 def search_app(
-    store: ArticleStore, settings: Settings, *, checks: ReadinessChecks | None = None,
+    store: ArticleSearch, settings: Settings, *, checks: ReadinessChecks | None = None,
     reindexing: ReindexJob | None = None,
 ) -> Litestar:
     """The search service's HTTP app (health, readiness, metrics and /docs included), every
     request first past the :class:`~services.index.access.Gatekeeper`. The writer's process
     passes its ``reindexing`` job: then ``/v1/reindex`` is served too."""
-    routes = search_routes(store, CursorSeal(load_cursor_key(settings)), search_security(settings))
+    cursors, security = CursorSeal(load_cursor_key(settings)), search_security(settings)
+    hub = LiveHub(store, stream_limits(settings))
+    routes = search_routes(store, cursors, security) + export_routes(store, cursors, security)
+    routes += stream_routes(hub, cursors, settings, security) + page_routes(store, cursors, settings)
     if reindexing is not None:
         routes += reindex_routes(reindexing)
     return build_app(
-        "index", routes, checks, title="Dateline search",
+        "index", routes, checks, title="Dateline search", on_drain=[hub.close],
         before_request=Gatekeeper(settings).admit, cors_config=_cors(settings), on_app_init=[_declare_security],
     )
 
 
-def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[SecurityRequirement]) -> list:
+def search_routes(store: ArticleSearch, cursors: CursorSeal, security: list[SecurityRequirement]) -> list:
     DOCUMENTS.set_function(lambda: store.stats().documents)
     INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
 
-    @get("/v1/search", sync_to_thread=True, summary="Search articles", security=security,
+    @get("/v1/search", sync_to_thread=False, summary="Search articles", security=security,
          responses={200: ResponseSpec(SearchResponse, description="One page of hits, with facets and histogram."),
                     400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
                     **SEARCH_REFUSALS})
@@ -95,7 +104,7 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
         sort: Annotated[str | None, QueryParameter(description="relevance (default), newest, oldest.")] = None,
         size: Annotated[str | None, QueryParameter(description="Hits per page, 0..100 (default 10).")] = None,
         cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the previous page.")] = None,
-        facets: Annotated[list[str] | None, QueryParameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages.")] = None,
+        facets: Annotated[list[str] | None, QueryParameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages,points (keys `geonames_id|lat|lon|name`, for maps).")] = None,
         facet_size: Annotated[str | None, QueryParameter(description="Buckets per facet, 1..100 (default 10).")] = None,
         histogram: Annotated[str | None, QueryParameter(description="day, week or month: article counts over time.")] = None,
     ) -> Response[SearchResponse] | Response[ErrorBody]:
@@ -107,7 +116,7 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
         )
         return _search(store, cursors, params)
 
-    @get("/v1/articles/{article_id:str}", sync_to_thread=True, summary="One article as stored", security=security,
+    @get("/v1/articles/{article_id:str}", sync_to_thread=False, summary="One article as stored", security=security,
          responses={200: ResponseSpec(EnrichedArticle, description="The enriched article as indexed."),
                     400: _error_doc("Not an article id."), 404: _error_doc("No article with this id."),
                     **SEARCH_REFUSALS})
@@ -120,7 +129,7 @@ def search_routes(store: ArticleStore, cursors: CursorSeal, security: list[Secur
             return error_response(404, "not_found", f"no article with id {article_id} in the index")
         return Response(found)
 
-    @get("/v1/stats", sync_to_thread=True, summary="Documents, size and last commit of the live index",
+    @get("/v1/stats", sync_to_thread=False, summary="Documents, size and last commit of the live index",
          security=security, responses=SEARCH_REFUSALS)
     def stats() -> StoreStats:
         return store.stats()
@@ -155,19 +164,19 @@ def reindex_routes(job: ReindexJob) -> list:
     return [Reindex]
 
 
-def _search(store: ArticleStore, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
+def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
     started = time.perf_counter()
     try:
         request = parse_search(params, cursors)
         with SEARCH_SECONDS.time():
             result = store.search(request)
     except InvalidParameters as exc:
-        SEARCHES.labels("invalid").inc()
+        _REFUSED.inc()
         return error_response(400, "invalid_parameter", f"invalid search parameters: {exc}", exc.errors)
     except BadQuery as exc:
-        SEARCHES.labels("invalid").inc()
+        _REFUSED.inc()
         return error_response(400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
-    SEARCHES.labels("ok").inc()
+    _ANSWERED.inc()
     return Response(_response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000))
 
 

@@ -27,7 +27,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta, Struct
 
-from services.index.store import After, SearchRequest
+from services.index.domain import After, SearchRequest
 from shared.settings import Settings
 
 KEY_FILE = "cursor.key"
@@ -37,7 +37,7 @@ NonNegative63 = Annotated[int, Meta(ge=0, le=2**63 - 1)]  # what the store's i64
 
 
 class CursorState(Struct, array_like=True, forbid_unknown_fields=True):
-    """What a cursor carries (see :class:`~services.index.store.After`)."""
+    """What a cursor carries (see :class:`~services.index.domain.After`)."""
 
     sort_key: NonNegative63 | None
     offset: NonNegative63

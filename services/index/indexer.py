@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 import msgspec
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.index.store import ArticleStore, UpsertReport
+from services.index.domain import UpsertReport
+from services.index.port import ArticleSink
 from shared.consumer import Delivery, Failure
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle
@@ -47,7 +48,7 @@ class IndexDesk:
     """The stage's batch handler. Writes happen in a worker thread, one batch at a time,
     under a lock that a reindex takes to switch generations between two batches."""
 
-    def __init__(self, store: ArticleStore) -> None:
+    def __init__(self, store: ArticleSink) -> None:
         self.store = store
         self._writing = threading.Lock()
 

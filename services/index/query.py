@@ -1,6 +1,6 @@
 """The search API's query parameters, checked and turned into a store request.
 
-Pure: strings in, a :class:`~services.index.store.SearchRequest` out, or
+Pure: strings in, a :class:`~services.index.domain.SearchRequest` out, or
 :class:`InvalidParameters` naming every bad parameter and why.
 """
 
@@ -14,8 +14,7 @@ import msgspec
 from msgspec import Struct
 
 from services.index.cursors import BadCursor, CursorSeal
-from services.index.geo import Box, Circle
-from services.index.store import (
+from services.index.domain import (
     FACET_NAMES,
     After,
     EntityFilter,
@@ -24,6 +23,7 @@ from services.index.store import (
     PlaceFilter,
     SearchRequest,
 )
+from services.index.geo import Box, Circle
 from shared.schemas import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ErrorDetail
 
 MAX_SIZE = 100
@@ -148,8 +148,10 @@ def _nesting(text: str) -> int:
 
 def _place(value: str) -> PlaceFilter:
     value = value.strip()
-    # isdigit() also holds for "²" and other digits int() does not read
-    numeric = value.isascii() and value.isdigit() and len(value) <= MAX_GEONAMES_ID_DIGITS
+    # isdigit() also holds for "²" and other digits int() does not read; a negative id
+    # names a place of the enrichment's own physical table (a sea, a region)
+    digits = value.removeprefix("-")
+    numeric = digits.isascii() and digits.isdigit() and len(digits) <= MAX_GEONAMES_ID_DIGITS
     return PlaceFilter(geonames_id=int(value)) if numeric else PlaceFilter(name=value)
 
 

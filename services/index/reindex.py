@@ -23,7 +23,8 @@ from typing import Literal
 from msgspec import Struct
 
 from services.index import generations
-from services.index.store import ArticleStore, IndexBusy, StoreStats, stored_articles, writer_lock
+from services.index.domain import Change, StoreStats
+from services.index.tantivy_store import ArticleStore, IndexBusy, stored_articles, writer_lock
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle
 from shared.settings import Settings
@@ -134,14 +135,14 @@ class ReindexJob:
 
 
 def _copy(
-    source: Iterable[tuple[int, EnrichedArticle]], target: ArticleStore, progress: Callable[[int], None]
+    source: Iterable[Change], target: ArticleStore, progress: Callable[[int], None]
 ) -> tuple[int, int]:
     """Upsert everything from ``source`` into ``target`` keeping change numbers; return
     (articles copied, the last change number seen)."""
     copied, last_seq, batch, seqs = 0, 0, [], {}
-    for seq, article in source:
-        batch.append(article)
-        seqs[article.id] = last_seq = seq
+    for change in source:
+        batch.append(change.article)
+        seqs[change.article.id] = last_seq = change.seq
         if len(batch) == COPY_BATCH:
             copied += _flush(target, batch, seqs, progress)
             batch, seqs = [], {}

@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from services.index.api import search_app
 from services.index.indexer import IndexDesk
 from services.index.reindex import ReindexJob, reindex
-from services.index.store import ArticleStore, SchemaChanged
+from services.index.tantivy_store import ArticleStore, SchemaChanged
 from shared.broker import build_broker
 from shared.consumer import Stage, add_stage
 from shared.http import InLoopServer

@@ -24,8 +24,7 @@ from multiprocessing.connection import Connection
 
 from prometheus_client import Counter
 
-from services.ingest.html_text import plain_text
-from services.ingest.page import PageReading, page_reading
+from services.ingest.page import PageReading, page_reading, plain_reading
 from shared.logging import get_logger
 
 log = get_logger("dateline.ingest")
@@ -99,7 +98,7 @@ class PageReader:
         if how != "failed":
             log.warning(f"html.{how}", waited_s=round(time.monotonic() - started, 3),
                         timeout_s=self.timeout_s, chars=len(html))
-        return PageReading(text=await asyncio.to_thread(plain_text, html))
+        return await asyncio.to_thread(plain_reading, html)
 
     def _replace(self, worker: _Worker) -> None:
         self._busy.discard(worker)

@@ -40,12 +40,16 @@ _BLOCKS = (
 
 def page_text(html: str) -> str:
     """The article text of ``html`` ("" when it has none), within the element budget."""
-    root = _parse(html)
-    if root is None:
-        return ""
+    root = parse_page(html)
+    return "" if root is None else text_of(html, root)[0]
+
+
+def text_of(html: str, root: lxml.html.HtmlElement) -> tuple[str, bool]:
+    """:func:`page_text` of the page ``root`` was parsed from, and whether the page is within
+    the element budget (whether its metadata is worth reading: services/ingest/page.py)."""
     elements = _count_elements(root, MAX_ELEMENTS + 1)
     if elements > MAX_ELEMENTS:
-        return plain_text(root)
+        return plain_text(root), False
     import trafilatura  # here: ingest's own process needs only plain_text
 
     extracted = trafilatura.extract(
@@ -53,18 +57,18 @@ def page_text(html: str) -> str:
     )
     # Fragments too small for trafilatura to judge (a few paragraphs without a page
     # around them) are read as they are.
-    return extracted or plain_text(root)
+    return extracted or plain_text(root), True
 
 
 def within_element_budget(html: str) -> bool:
     """Whether ``html`` has no more elements than trafilatura is given (MAX_ELEMENTS)."""
-    root = _parse(html)
+    root = parse_page(html)
     return root is not None and _count_elements(root, MAX_ELEMENTS + 1) <= MAX_ELEMENTS
 
 
 def plain_text(page: str | lxml.html.HtmlElement) -> str:
     """The text of a page without scripts, styles and page furniture; linear in its size."""
-    root = _parse(page) if isinstance(page, str) else page
+    root = parse_page(page) if isinstance(page, str) else page
     if root is None:
         return ""
     for node in list(root.iter(*_NOT_TEXT, *_FURNITURE)):
@@ -75,7 +79,7 @@ def plain_text(page: str | lxml.html.HtmlElement) -> str:
     return "\n".join(line.strip() for line in root.text_content().split("\n") if line.strip())
 
 
-def _parse(html: str) -> lxml.html.HtmlElement | None:
+def parse_page(html: str) -> lxml.html.HtmlElement | None:
     import lxml.html  # here: ingest's own process needs it only for the pages it falls back on
     from lxml.etree import ParserError
 

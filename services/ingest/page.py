@@ -32,8 +32,6 @@ DATE_CONFIG = {"original_date": True, "extensive_search": False, "outputformat":
 MAX_AUTHORS = 50
 MAX_AUTHOR_CHARS = 200
 MAX_META_CHARS = 1024
-# Metadata is read from pages up to this size (1.9 MB of markup took 4.7 s on a busy machine).
-MAX_METADATA_CHARS = 500_000
 LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*$")
 HTTP_URL = re.compile(r"^https?://[^\s/?#@]+", re.IGNORECASE)
 LANGUAGE_SOURCES = (
@@ -63,21 +61,42 @@ class PageReading(msgspec.Struct, frozen=True):
 
 def page_reading(html: str) -> PageReading:
     """The text and metadata of ``html``, each within its size budget (run by the
-    extraction workers, which keep the time budget)."""
-    from services.ingest.html_text import page_text
+    extraction workers, which keep the time budget); a page over the element budget gives
+    its ``<title>`` alone."""
+    from services.ingest.html_text import parse_page, text_of
 
-    return PageReading(text=page_text(html), facts=page_facts(html))
+    root = parse_page(html)
+    if root is None:
+        return PageReading(text="")
+    title = _title(root)  # before text_of: reading plain text drops parts of the tree
+    text, within_budget = text_of(html, root)
+    return PageReading(text=text, facts=read_page(html) if within_budget else PageFacts(title=title))
 
 
 def page_facts(html: str) -> PageFacts:
-    """The page's metadata; none from a page over :data:`MAX_METADATA_CHARS` or
-    html_text's element budget, whose reading (htmldate, trafilatura's metadata) grows
-    with its size like its text's does (60,000 unclosed tags: 4 s)."""
+    """The page's metadata; none from a page over html_text's element budget, whose
+    reading (htmldate, trafilatura's metadata) grows with its elements like its text's
+    does (60,000 unclosed tags: 4 s). Size alone is cheap: 4 MB of inline script or
+    JSON-LD in a few elements, 0.3 to 0.9 s; the worker's time budget bounds the rest."""
     from services.ingest.html_text import within_element_budget
 
-    if len(html) > MAX_METADATA_CHARS or not within_element_budget(html):
-        return PageFacts()
-    return read_page(html)
+    return read_page(html) if within_element_budget(html) else PageFacts()
+
+
+def plain_reading(html: str) -> PageReading:
+    """What a page gives without trafilatura, in time linear in its size: its plain text
+    and its ``<title>`` (an article posted without a title still has one)."""
+    from services.ingest.html_text import parse_page, plain_text
+
+    root = parse_page(html)
+    if root is None:
+        return PageReading(text="")
+    title = _title(root)
+    return PageReading(text=plain_text(root), facts=PageFacts(title=title))
+
+
+def _title(root: HtmlElement) -> str | None:
+    return _text(root.findtext(".//title"))
 
 
 def with_page_metadata(article: ArticleIn, facts: PageFacts | None = None) -> ArticleIn:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 import redis.asyncio as aioredis
+from prometheus_client import Counter
 
 from services.poller.addresses import AddressPolicy, Resolver, system_resolver
 from services.poller.fetch import Fetched, FetchFailed, Limits, fetch
@@ -33,6 +34,12 @@ from shared.streams import INCOMING, INCOMING_FIELD
 log = get_logger("dateline.poller")
 
 HOSTS_AT_ONCE = 8
+POLLS = Counter(
+    "dateline_poller_polls_total",
+    "Feed polls by outcome: new_items, no_new_items, unchanged (a 304) or failed.",
+    ["outcome"],
+)
+ITEMS_PUSHED = Counter("dateline_poller_items_pushed_total", "Feed items pushed to dateline:incoming.")
 
 
 class _Addressed(msgspec.Struct):
@@ -115,6 +122,8 @@ class Poller:
     def _succeeded(self, subscription, health, now, result, pushed: int, refused: int) -> feeds.FeedHealth:
         interval = after_success(health.interval_s, subscription.every_s, pushed)
         fetched = isinstance(result, Fetched)
+        POLLS.labels("new_items" if pushed else "no_new_items" if fetched else "unchanged").inc()
+        ITEMS_PUSHED.inc(pushed)
         log.info("feed.polled", feed=subscription.id, url=subscription.url, new_items=pushed,
                  unchanged=not fetched, next_in_s=round(interval))
         return msgspec.structs.replace(
@@ -128,6 +137,7 @@ class Poller:
     def _failed(self, subscription, health, now, reason: str, retry_after_s: float | None) -> feeds.FeedHealth:
         failures = health.failures + 1
         wait = after_failure(failures, retry_after_s)
+        POLLS.labels("failed").inc()
         log.warning("feed.failed", feed=subscription.id, url=subscription.url, error=reason, failures=failures,
                     next_in_s=round(wait))
         return msgspec.structs.replace(

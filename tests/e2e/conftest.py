@@ -9,8 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
-from shared.redis_server import PrivateRedis, free_port
+from dateline.stack import (
+    Stack,
+    free_ports,
+    ingest_url,
+    readiness_urls,
+    search_url,
+    wait_until_ready,
+)
+from shared.redis_server import PrivateRedis
 from shared.settings import Settings, load_settings
 from tests.e2e.driving import API_KEY
 
@@ -45,9 +52,7 @@ def _running_system(redis_server: PrivateRedis, data_dir: Path) -> Iterator[Runn
         # one compiled gazetteer for the whole test run, built on first use
         "DATELINE_GAZETTEER_PATH": str(ROOT / "data" / "gazetteer"),
         "DATELINE_API_KEYS": API_KEY,
-        "DATELINE_INGEST_PORT": str(free_port()),
-        "DATELINE_SEARCH_PORT": str(free_port()),
-        "DATELINE_ENRICH_METRICS_PORT": str(free_port()),
+        **free_ports(),
         "DATELINE_CLAIM_IDLE_MS": "3000",
         "DATELINE_ENRICH_MAX_CHARS": "20000",  # test_dlq raises it to remove its poison's cause
         "DATELINE_LOG_FORMAT": "json",

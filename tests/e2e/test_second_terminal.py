@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from dateline.cli import app
-from shared.redis_server import free_port
+from dateline.stack import free_ports
 from tests.e2e.driving import poll
 from tests.integration.feed_server import answer, feed_server, rss
 
@@ -25,10 +25,10 @@ run_stack(load_settings(), 0, "terminal-key")
 
 
 def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
-    ingest_port, search_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")} | {
+    ports = free_ports()
+    ingest_port, search_port = ports["DATELINE_INGEST_PORT"], ports["DATELINE_SEARCH_PORT"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")} | ports | {
         "DATELINE_DATA_DIR": str(tmp_path), "DATELINE_API_KEYS": "terminal-key",
-        "DATELINE_INGEST_PORT": str(ingest_port), "DATELINE_SEARCH_PORT": str(search_port),
         "DATELINE_LOG_FORMAT": "json", "COLUMNS": "200", "DATELINE_POLL_ALLOW_PRIVATE": "true",
     }
     # what `dateline up` runs, without enrich workers: the CLI talks to ingest, index and Redis
@@ -42,7 +42,10 @@ def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
         second_terminal = {"DATELINE_DATA_DIR": str(tmp_path), "COLUMNS": "80"}
         status = CliRunner().invoke(app, ["status", "--json"], env=second_terminal)
         assert status.exit_code == 0, status.output
-        assert json.loads(status.stdout)["index"]["documents"] == 0
+        shown = json.loads(status.stdout)
+        assert shown["index"]["documents"] == 0
+        # the file is written once every service answers /readyz, the poller's included
+        assert shown["poller"]["ready"] is True, shown["poller"]
         feed = tmp_path / "one.ndjson"
         feed.write_text('{"url": "https://terminal.example/a", "title": "Pier reopens", "text": "Boats."}\n')
         pushed = CliRunner().invoke(app, ["ingest", str(feed)], env=second_terminal)
@@ -61,6 +64,7 @@ def test_the_running_stack_says_where_it_is_and_the_cli_finds_it(tmp_path):
     head = printed.split("Ctrl-C")[0]
     assert f"http://127.0.0.1:{ingest_port}/v1/articles" in head and "terminal-key" in head
     assert f"http://127.0.0.1:{search_port}/v1/search" in head
+    assert f"from another terminal: {ROOT / 'bin' / 'dateline'} status" in head  # whole: it opens elsewhere
     assert not state.exists()  # removed when the stack stops
 
 

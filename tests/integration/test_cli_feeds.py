@@ -19,6 +19,17 @@ def run(redis_url: str, *args: str, columns: int = 80):
     return CliRunner().invoke(app, list(args), env={"DATELINE_REDIS_URL": redis_url, "COLUMNS": str(columns)})
 
 
+def test_a_feed_the_poller_will_refuse_is_followed_with_a_note_saying_why(redis_url, env_clean):
+    local = run(redis_url, "feeds", "add", "http://127.0.0.1:18765/rss.xml")
+    assert local.exit_code == 0, local.output
+    assert "note: the poller will not fetch it: 127.0.0.1 is not a public address" in local.output
+    assert "DATELINE_POLL_ALLOW_PRIVATE=true" in local.output
+    assert "note:" in run(redis_url, "feeds", "add", "http://localhost:8080/feed").output
+    assert "note:" not in run(redis_url, "feeds", "add", "https://news.example.org/rss.xml").output
+    env_clean.setenv("DATELINE_POLL_ALLOW_PRIVATE", "true")
+    assert "note:" not in run(redis_url, "feeds", "add", "http://127.0.0.1:18766/rss.xml").output
+
+
 def test_add_list_and_remove(redis_url):
     Redis.from_url(redis_url).flushall()
     url = "https://news.example.org/world/a-long-path/to-the-feed/that-wraps/rss.xml?edition=international"

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from dateline.cli import app as cli
 from services.index.api import search_app
 from services.index.reindex import ReindexJob
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.http import InLoopServer
 from shared.redis_server import free_port
 from shared.schemas import ErrorBody

@@ -11,10 +11,11 @@ import msgspec
 import pytest
 
 from services.index import generations
+from services.index.domain import Match, SearchRequest
 from services.index.indexer import IndexDesk
 from services.index.reindex import IndexBusy, reindex
 from services.index.service import IndexService
-from services.index.store import ArticleStore, Match, SchemaChanged, SearchRequest
+from services.index.tantivy_store import ArticleStore, SchemaChanged
 from shared.broker import build_broker
 from shared.consumer import Delivery, add_stage
 from shared.schemas import DeadLetter, SearchResponse

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from services.index.api import search_app
+from services.index.domain import Match, SearchRequest
 from services.index.reindex import ReindexJob, rebuild
-from services.index.store import ArticleStore, Match, SearchRequest
+from services.index.tantivy_store import ArticleStore
 from shared.http import InLoopServer
 from shared.redis_server import free_port
 from shared.settings import Settings

@@ -8,19 +8,19 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from services.index.geo import Box, Circle
-from services.index.store import (
-    MANY_GEO_CANDIDATES,
+from services.index.domain import (
     After,
-    ArticleStore,
     BadQuery,
     EntityFilter,
     GeoFilter,
-    IndexBusy,
     Match,
     PlaceFilter,
     SearchRequest,
 )
+from services.index.geo import Box, Circle
+from services.index.port import ArticleSearch, ArticleSink
+from services.index.tantivy_store import ArticleStore, IndexBusy
+from services.index.tantivy_store.geo_match import MANY_GEO_CANDIDATES
 from shared.schemas import EnrichedArticle
 from tests.factories import BERLIN, DAY0, LYON, NAIROBI, PARIS, SUVA, place, story
 
@@ -302,6 +302,13 @@ def test_facets_count_over_the_whole_match(newsroom):
     assert facets["languages"] == {"en": 4, "de": 1}
 
 
+def test_points_facet_keys_each_place_with_its_coordinates(newsroom):
+    result = newsroom.search(SearchRequest(match=Match(text="lyon"), facets=("points",)))
+    assert {b.key: b.count for b in result.facets["points"]} == {
+        "2996944|45.7640|4.8357|Lyon": 2, "2950159|52.5200|13.4050|Berlin": 1,
+    }
+
+
 def test_facets_follow_the_query(newsroom):
     result = newsroom.search(SearchRequest(match=Match(text="lyon"), facets=("places",)))
     assert {b.key: b.count for b in result.facets["places"]} == {"Lyon": 2, "Berlin": 1}
@@ -322,8 +329,8 @@ def test_histogram(newsroom, interval, expected):
 
 def test_articles_lists_every_stored_article_for_a_reindex(newsroom):
     listed = list(newsroom.articles(batch=2))
-    assert sorted(int(a.id, 16) for _, a in listed) == [1, 2, 3, 4, 5]
-    assert [seq for seq, _ in listed] == sorted(seq for seq, _ in listed)
+    assert sorted(int(c.article.id, 16) for c in listed) == [1, 2, 3, 4, 5]
+    assert [c.seq for c in listed] == sorted(c.seq for c in listed)
 
 
 def test_an_after_from_another_sort_is_harmless(newsroom):
@@ -365,3 +372,64 @@ def test_snippets_are_escaped_html_with_only_our_highlights(store):
 def test_one_writer_per_index(store, tmp_path):
     with pytest.raises(IndexBusy, match="one writer per index"):
         ArticleStore(tmp_path / "index", writable=True)
+
+
+# -- the rest of the read port: facets and histogram alone, whole matches, changes, commits ------
+
+
+def test_the_store_offers_both_ports(store):
+    assert isinstance(store, ArticleSearch)
+    assert isinstance(store, ArticleSink)
+
+
+def test_facets_and_histogram_alone_agree_with_search(newsroom):
+    match = Match(text="lyon")
+    both = newsroom.search(SearchRequest(match=match, size=0, facets=("places", "countries"), histogram="week"))
+    assert newsroom.facets(match, ("places", "countries")) == both.facets
+    assert newsroom.histogram(match, "week") == both.histogram
+
+
+def test_matches_reads_a_whole_match_a_page_at_a_time(newsroom):
+    assert [int(a.id, 16) for a in newsroom.matches(Match(), page_size=2)] == [5, 4, 3, 2, 1]
+    assert [int(a.id, 16) for a in newsroom.matches(Match(), order="oldest", page_size=2)] == [1, 2, 3, 4, 5]
+    assert [int(a.id, 16) for a in newsroom.matches(Match(text="lyon"), page_size=1)] == [5, 1]
+    assert list(newsroom.matches(Match(text="volcano"))) == []
+
+
+def test_matches_reads_the_commit_it_started_from(newsroom):
+    pages = newsroom.matches(Match(), page_size=2)
+    first = next(pages)
+    put(newsroom, story(6, day=50), story(7, day=51))  # newer than every page: not in this export
+    assert [int(first.id, 16)] + [int(a.id, 16) for a in pages] == [5, 4, 3, 2, 1]
+
+
+def test_changes_after_a_seq_in_order_of_change(newsroom):
+    everything = newsroom.changes(Match(), after_seq=0, limit=10)
+    assert sorted(int(c.article.id, 16) for c in everything) == [1, 2, 3, 4, 5]
+    put(newsroom, story(6, "Lyon floods again", day=50))
+    put(newsroom, story(7, "Berlin budget again", day=51))
+    newer = newsroom.changes(Match(text="lyon"), after_seq=everything[-1].seq)
+    assert [int(c.article.id, 16) for c in newer] == [6]
+    assert len(newsroom.changes(Match(), after_seq=0, limit=2)) == 2
+
+
+def test_commit_listeners_hear_what_each_commit_wrote(store):
+    heard: list[list[int]] = []
+    stop = store.on_commit(lambda changes: heard.append([int(c.article.id, 16) for c in changes]))
+    put(store, story(1), story(2))
+    store.upsert([story(3)])
+    store.rollback()  # never committed: never heard
+    put(store, story(1))  # the same version again: rewritten, heard again
+    stop()
+    put(store, story(4))
+    assert heard == [[1, 2], [1]]
+    assert all(c.seq > 0 for c in store.changes(Match(), after_seq=0))
+
+
+def test_a_failing_listener_does_not_undo_the_commit(store):
+    def broken(changes):
+        raise RuntimeError("a stream went away")
+
+    store.on_commit(broken)
+    put(store, story(1))
+    assert store.get(story(1).id) == story(1)

@@ -57,8 +57,13 @@ async def test_a_page_slower_than_the_budget_is_cut_off_and_read_as_plain_text(r
         assert [e["event"] for e in logs if e["event"].startswith("html.")] == ["html.timed_out"]
         # the worker that ran out of time was replaced: the next page is extracted again
         await _extracted_once(ingest)
-    [slow] = [raw for raw in await raw_entries(redis) if raw.title == article(1)["title"]]
+        # an article sent without a title takes the page's, read as plain text too
+        untitled = article(2, text=None, title=None, html=f"<html><head><title>Port list</title></head>{SLOW}</html>")
+        assert ingested(await ingest.post("/v1/articles", json=untitled, headers=AUTH)).accepted == 1
+    raws = await raw_entries(redis)
+    [slow] = [raw for raw in raws if raw.title == article(1)["title"]]
     assert slow.text == plain_text(SLOW)
+    assert [raw.meta["from_page"] for raw in raws if raw.title == "Port list"] == ["title"]
 
 
 async def test_the_worker_processes_end_with_the_reader():

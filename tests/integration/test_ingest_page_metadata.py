@@ -21,7 +21,9 @@ in port for two days, the operator said.</p></article></body></html>"""
 
 @pytest.fixture
 async def ingest(redis, redis_url) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_ingest(settings_for(redis_url)) as client:
+    # Time enough for a worker to start on a busy machine: the page must reach one (the
+    # plain-text fallback gives the title alone), which is not what these tests are about.
+    async with running_ingest(settings_for(redis_url, html_timeout_s=60)) as client:
         yield client
 
 

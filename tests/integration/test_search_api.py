@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import base64
+import time
 import zlib
 
+import httpx
 import msgspec
 import pytest
 from litestar.testing import TestClient
 
 from services.index.api import search_app
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.schemas import EnrichedArticle, ErrorBody, SearchResponse
 from shared.settings import Settings
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
+from tests.integration.search_process import search_process
 
 ADMIN_KEY = "an admin key"
 
@@ -259,36 +262,10 @@ def test_stats_count_documents_and_date_the_last_commit(client):
 
 
 def test_a_separate_search_process_sees_a_commit_at_once(index, tmp_path):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-    env.update(DATELINE_DATA_DIR=str(tmp_path), DATELINE_SEARCH_PORT=str(port), DATELINE_LOG_LEVEL="WARNING")
-    process = subprocess.Popen([sys.executable, "-m", "services.index", "search"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/search?q=harbour").status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the search process did not start"
-                time.sleep(0.05)  # the polling interval while it starts
+    with search_process(tmp_path) as base:
         index.upsert([story(50, title="Harbour reopens")])
         index.commit()
         committed = time.monotonic()
         body = msgspec.json.decode(httpx.get(f"{base}/v1/search?q=harbour").content, type=SearchResponse)
         assert [int(h.id, 16) for h in body.hits] == [50]  # the very next request sees it
         assert time.monotonic() - committed < 1.0
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

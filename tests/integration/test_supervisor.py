@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
+import pytest
 import redis
 from structlog.testing import capture_logs
 
-from dateline.stack import private_redis, wait_until_ready
+from dateline.running import NotReady, run_stack
+from dateline.stack import free_ports, ports_in_use, private_redis, wait_until_ready
 from dateline.supervisor import ServiceSpec, Supervisor, child_env
 from shared.redis_server import PrivateRedis
 from shared.settings import load_settings
@@ -165,3 +168,18 @@ def test_the_private_redis_uses_the_configured_fsync_policy(tmp_path):
             assert client.config_get("appendonly") == {"appendonly": "yes"}
             client.close()
         assert (tmp_path / policy / "redis").is_dir()  # the data directory is kept
+
+
+def test_up_refuses_at_once_a_port_another_program_listens_on(tmp_path):
+    with socket.socket() as other:  # say, a web server on the poller's port
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        env = {**free_ports(), "DATELINE_POLLER_PORT": str(port), "DATELINE_DATA_DIR": str(tmp_path)}
+        settings = load_settings(env)
+        started = time.monotonic()
+        with pytest.raises(NotReady, match=rf"poller's port {port} is taken .* \(set DATELINE_POLLER_PORT"):
+            run_stack(settings, 1, "key")
+        assert time.monotonic() - started < 5  # before anything started, not after up's deadline
+    assert not (tmp_path / "redis").exists()
+    assert ports_in_use(settings, 1) == []  # free again once the other program is gone

@@ -13,6 +13,7 @@ from dateline.status import (
     FeedsStatus,
     GroupStatus,
     IndexStatus,
+    PollerStatus,
     Status,
     StreamStatus,
     render_status,
@@ -71,8 +72,10 @@ def test_status_names_stay_whole_in_80_columns():
         StreamStatus(name="dateline:incoming", length=123456, added_last_minute=10_000,
                      groups=[GroupStatus(name="ingest", lag=12, pending=3, consumers=consumers)]),
     ], dlq_size=0, index=IndexStatus(documents=5, last_commit="2026-12-02T10:00:00Z"),
-        feeds=FeedsStatus(followed=2, failing=1))
+        feeds=FeedsStatus(followed=2, failing=1),
+        poller=PollerStatus(url="http://127.0.0.1:8000", ready=False, problem="redis: ConnectionError"))
     shown = _printed(render_status(None, status), 80)
     assert max(len(line) for line in shown.splitlines()) <= 80
     assert "dateline:incoming" in shown
     assert all(f"worker-host-{n}-123456" in shown for n in range(3))
+    assert "poller: not ready at http://127.0.0.1:8000: redis: ConnectionError" in shown

@@ -11,13 +11,15 @@ from litestar.testing import TestClient
 
 from services.index.api import search_app
 from services.index.reindex import ReindexJob
-from services.index.store import ArticleStore
+from services.index.tantivy_store import ArticleStore
 from shared.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = {"ingest": "services.ingest", "enrich": "services.enrich", "index": "services.index"}
+APP_SERVICES = {
+    "ingest": "services.ingest", "enrich": "services.enrich", "index": "services.index", "poller": "services.poller",
+}
 DEFAULTS = Settings()
 
 
@@ -41,7 +43,8 @@ def test_environment_is_all_known_settings(name):
 
 @pytest.mark.parametrize(
     ("name", "port_setting"),
-    [("ingest", "ingest_port"), ("index", "search_port"), ("enrich", "enrich_metrics_port")],
+    [("ingest", "ingest_port"), ("index", "search_port"), ("enrich", "enrich_metrics_port"),
+     ("poller", "poller_port")],
 )
 def test_ports_and_health_checks_match_the_settings(name, port_setting):
     service = SERVICES[name]
@@ -108,4 +111,5 @@ def test_published_search_keeps_admin_and_metrics_for_operators(tmp_path):
 def test_services_without_an_api_publish_no_port():
     # enrich workers serve only /healthz, /readyz and /metrics: reachable inside the network only
     assert "ports" not in SERVICES["enrich"]
+    assert "ports" not in SERVICES["poller"]
     assert "ports" not in SERVICES["redis"]

@@ -38,14 +38,16 @@ class StandInGeotagger:
     def __init__(self) -> None:
         self.given: list[list[Mention]] = []
         self.stories: list[str] = []
+        self.sources: list[str] = []
 
     def geotag(
-        self, title: str, text: str, mentions: Sequence[Mention]
+        self, title: str, text: str, mentions: Sequence[Mention], source: str = ""
     ) -> tuple[list[Place], Place | None]:
         if "POISON" in title:
             raise ValueError("the gazetteer choked on this one")
         self.given.append(list(mentions))
         self.stories.append(text)
+        self.sources.append(source)
         places = [
             place(
                 m.text,
@@ -117,6 +119,11 @@ def test_the_publishers_footer_gives_no_entities_and_geotagging_never_sees_it(en
     assert all(m.start < TEXT.index("Sahel Radio") for m in geotagger.given[0] if m.field == "text")
     [story] = geotagger.stories
     assert len(story) == len(TEXT) and "Senegal" not in story and "Djenne" in story
+
+
+def test_geotagging_is_told_the_source_whose_usual_places_are_a_prior(enricher, geotagger):
+    list(enricher.enrich_many([sahel_article(1), sahel_article(2, host="other.example")]))
+    assert geotagger.sources == [sahel_article(1).source, "other.example"]
 
 
 def test_the_publishers_name_in_the_headline_is_not_an_entity(enricher, geotagger):

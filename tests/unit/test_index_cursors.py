@@ -18,7 +18,7 @@ from services.index.cursors import (
     load_cursor_key,
     query_digest,
 )
-from services.index.store import After, Match, SearchRequest
+from services.index.domain import After, Match, SearchRequest
 from shared.settings import Settings
 
 SEAL = CursorSeal(b"the service's key")

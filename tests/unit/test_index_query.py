@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from services.index.cursors import CursorSeal
+from services.index.domain import After, EntityFilter, PlaceFilter
 from services.index.geo import Box, Circle
 from services.index.query import InvalidParameters, SearchParams, parse_search
-from services.index.store import After, EntityFilter, PlaceFilter
 
 SEAL = CursorSeal(b"test key")
 
@@ -130,4 +130,6 @@ def test_a_query_text_past_what_a_person_writes_is_refused(q, says):
 def test_a_place_is_an_id_only_in_ascii_digits_a_geonames_id_can_have():
     assert parse(SearchParams(place=["2990969"])).match.places == (PlaceFilter(geonames_id=2990969),)
     assert parse(SearchParams(place=["²"])).match.places == (PlaceFilter(name="²"),)
+    assert parse(SearchParams(place=["-42"])).match.places == (PlaceFilter(geonames_id=-42),)
+    assert parse(SearchParams(place=["-"])).match.places == (PlaceFilter(name="-"),)
     assert parse(SearchParams(place=["9" * 30])).match.places == (PlaceFilter(name="9" * 30),)

@@ -84,6 +84,14 @@ def test_a_single_invalid_article_names_the_field(article, field, reason):
     assert what(decoded) == (0, field, reason)
 
 
+def test_a_saved_news_page_of_megabytes_is_taken_and_the_limit_named_past_it():
+    page = {"url": GOOD["url"], "html": "<p>" + "x" * 2_999_993 + "</p>"}  # 3 million characters
+    [decoded] = decode_articles(_json(page), BodyFormat.JSON, 10)
+    assert isinstance(decoded, Candidate)
+    [decoded] = decode_articles(_json({**page, "html": "x" * 5_000_001}), BodyFormat.JSON, 10)
+    assert what(decoded) == (0, "$.html", "Expected `str` of length <= 5000000")
+
+
 def test_a_json_value_that_is_not_an_article_is_rejected():
     [decoded] = decode_articles(b'"breaking news"', BodyFormat.JSON, 10)
     assert decoded.field == "$" and "got `str`" in decoded.reason

@@ -5,8 +5,16 @@ from datetime import UTC, datetime, timedelta, timezone
 import msgspec
 import pytest
 
+from services.ingest.html_text import MAX_ELEMENTS
 from services.ingest.normalise import NotAnArticle, normalise
-from services.ingest.page import read_page, with_page_metadata
+from services.ingest.page import (
+    PageFacts,
+    page_facts,
+    page_reading,
+    plain_reading,
+    read_page,
+    with_page_metadata,
+)
 from shared.schemas import ArticleIn
 
 BODY = ("<p>The ferry between Valletta and Gozo resumed on Monday after a storm kept boats in port "
@@ -57,6 +65,30 @@ def test_meta_tags_and_a_day_without_a_time():
     facts = read_page(META)
     assert (facts.title, facts.authors, facts.language) == ("Dam inspected", ["Eva Novak"], "cs")
     assert facts.published_at == datetime(2025, 11, 1, tzinfo=UTC)  # the day, at 00:00 UTC
+
+
+def test_a_large_page_of_few_elements_still_says_what_it_is():
+    # News pages carry megabytes of inline script (CNN's: 2.5 million characters).
+    script = "<script>var state = " + '{"k": 1234567890},' * 150_000 + "null;</script>"
+    page = JSON_LD.replace("</head>", script + "</head>")
+    assert len(page) > 2_500_000
+    facts = page_facts(page)
+    assert (facts.title, facts.authors) == ("Ferry resumes between Valletta and Gozo", ["Ana Borg", "Rui Lopes"])
+
+
+def test_a_page_read_as_plain_text_keeps_its_title():
+    reading = plain_reading(JSON_LD)
+    assert reading.facts.title == "Ferry resumes | Harbour News"
+    assert "resumed on Monday" in reading.text and "NewsArticle" not in reading.text
+    assert plain_reading(BARE).facts.title is None
+    assert plain_reading("").text == ""
+
+
+def test_a_page_over_the_element_budget_gives_its_plain_text_and_title_alone():
+    page = JSON_LD.replace("<article>", "<article>" + "<span>Gozo</span>" * MAX_ELEMENTS)
+    reading = page_reading(page)
+    assert reading.facts == PageFacts(title="Ferry resumes | Harbour News")  # no date, no authors
+    assert "resumed on Monday" in reading.text
 
 
 def test_a_page_without_metadata_says_nothing():

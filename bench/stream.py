@@ -1,0 +1,280 @@
+"""The standing-query benchmark: how soon a new article reaches open streams, and what
+open streams cost the indexer.
+
+    python -m bench.stream                                   # make bench-stream
+    python -m bench.stream --posts 20 --rounds 3 --streams 100 --standing 1000 --index-articles 3000
+
+1. Latency, through the whole system (Redis, ingest, 2 enrich workers, index: as
+   ``dateline up`` runs them). Articles are posted one at a time, one every
+   ``--gap`` seconds; each delivery is timed from the 202 to the event's arrival. Rounds
+   alternate the baseline, one stream (everything), and ``--streams`` streams of
+   different queries (one of them everything) while as many new articles flow.
+2. Cost on indexing: Redis and the index service alone; enriched articles (bench.search's
+   newsroom) are added to ``dateline:enriched`` at once and timed until all are
+   searchable, in rounds alternating 0 streams (the baseline) and ``--standing`` streams
+   of the search benchmark's query kinds (text, phrase, boolean, entity, place, geo).
+   Besides docs/s, the index process's CPU time per article: other work on a shared
+   machine moves wall-clock rates, much less the CPU an article costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import msgspec
+import redis
+
+from bench.pipeline import KEY, running_stack
+from bench.search import CITIES, Newsroom, query_kinds
+from dateline.events import aread_events
+from dateline.samples import sample_articles
+from dateline.stack import ingest_url, search_url, wait_until_ready
+from shared.redis_server import PrivateRedis, free_port
+from shared.streams import ENRICHED, entry_fields
+
+STREAM_LIMITS = {"DATELINE_STREAM_PER_CALLER": "5000", "DATELINE_STREAM_MAX": "5000"}
+
+
+class Listener:
+    """Open streams in this event loop: when each article id arrived on which stream."""
+
+    def __init__(self, base: str) -> None:
+        self.client = httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30.0, read=None),
+                                        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0))
+        self.arrivals: dict[str, list[float]] = defaultdict(list)  # article id -> arrival times
+        self.events = 0
+        self._tasks: list[asyncio.Task] = []
+
+    async def open(self, queries: list[dict]) -> None:
+        ready = [asyncio.get_running_loop().create_future() for _ in queries]
+        self._tasks += [asyncio.create_task(self._listen(q, r)) for q, r in zip(queries, ready, strict=True)]
+        await asyncio.gather(*ready)
+
+    async def _listen(self, query: dict, ready: asyncio.Future) -> None:
+        async with self.client.stream("GET", "/v1/stream?" + urlencode(query)) as response:
+            response.raise_for_status()
+            async for event in aread_events(response):
+                if event.kind == "ready":
+                    ready.set_result(None)
+                elif event.kind == "article":
+                    self.arrivals[msgspec.json.decode(event.data)["id"]].append(time.perf_counter())
+                    self.events += 1
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        self.arrivals.clear()
+        self.events = 0
+
+
+@asynccontextmanager
+async def listening(base: str, queries: list[dict]):
+    listener = Listener(base)
+    await listener.open(queries)
+    try:
+        yield listener
+    finally:
+        await listener.close()
+        await listener.client.aclose()
+
+
+# -- 1. latency through the whole system -------------------------------------------------------
+
+
+def latency_queries(count: int, articles: list[dict]) -> list[dict]:
+    """Everything first, then words of the posted titles, countries, boxes around cities."""
+    words = sorted({w.strip(".,:'\"").lower() for a in articles for w in a["title"].split() if len(w) > 4})
+    rng = random.Random(7)
+    boxes = [{"bbox": f"{c[2] - 4},{c[1] - 3},{c[2] + 4},{c[1] + 3}"} for c in CITIES if -176 < c[2] < 176]
+    countries = [{"country": c[3]} for c in CITIES]
+    variety = [{"q": w} for w in rng.sample(words, min(len(words), count // 2))]
+    variety += [{"q": f"{a} OR {b}"} for a, b in zip(rng.sample(words, 10), rng.sample(words, 10), strict=True)]
+    variety += rng.sample(countries, min(15, len(countries))) + boxes + [{"language": "en"}]
+    return [{}, *itertools.islice(itertools.cycle(variety), count - 1)]
+
+
+async def post_and_time(ingest: httpx.AsyncClient, articles: list[dict], gap_s: float,
+                        listener: Listener) -> tuple[list[float], list[float]]:
+    """(ms from 202 to arrival on the match-all stream, ms for every delivery), one article at a time."""
+    accepted: dict[str, float] = {}
+    for article in articles:
+        response = await ingest.post("/v1/articles", content=msgspec.json.encode(article),
+                                     headers={"Content-Type": "application/json"})
+        accepted[response.raise_for_status().json()["results"][0]["id"]] = time.perf_counter()
+        await asyncio.sleep(gap_s)  # the pace of the flow, not a wait for a result
+    deadline = time.monotonic() + 120
+    while any(i not in listener.arrivals for i in accepted) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    first = [(min(listener.arrivals[i]) - t) * 1000 for i, t in accepted.items() if i in listener.arrivals]
+    every = [(a - t) * 1000 for i, t in accepted.items() for a in listener.arrivals.get(i, [])]
+    missing = len(accepted) - len(first)
+    if missing:
+        print(f"  !! {missing} articles never arrived on the match-all stream within 120 s")
+    return first, every
+
+
+async def latency(args: argparse.Namespace) -> None:
+    with (tempfile.TemporaryDirectory(prefix="dateline-bench-stream-") as data_dir,
+          running_stack(data_dir, **STREAM_LIMITS) as settings):
+        articles = iter(sample_articles(args.posts * 2 * args.rounds + 5, seed=41))
+        ingest = httpx.AsyncClient(base_url=ingest_url(settings), timeout=60,
+                                   headers={"Authorization": f"Bearer {KEY}"})
+        base = search_url(settings)
+        async with listening(base, [{}]) as listener:  # warm up: models loaded, first commit done
+            await post_and_time(ingest, list(itertools.islice(articles, 5)), args.gap, listener)
+        queries = latency_queries(args.streams, sample_articles(200, seed=41))
+        first: dict[int, list[float]] = {1: [], args.streams: []}
+        every: list[float] = []
+        for _ in range(args.rounds):  # alternating, so both see the same machine
+            for count in first:
+                async with listening(base, queries[:count]) as listener:
+                    batch = list(itertools.islice(articles, args.posts))
+                    arrived, delivered = await post_and_time(ingest, batch, args.gap, listener)
+                first[count] += arrived
+                every += delivered if count > 1 else []
+        await ingest.aclose()
+    print(f"\n1. from ingest's 202 to the event on an open stream (ms); {args.rounds} rounds of {args.posts} "
+          f"articles posted one every {args.gap} s, alternating 1 and {args.streams} open streams")
+    print(f"{'open streams':<40} {'p50':>7} {'p95':>7} {'max':>7}  deliveries")
+    _row("1 (everything): baseline", first[1])
+    _row(f"{args.streams} of different queries: the match-all one", first[args.streams])
+    _row(f"{args.streams}: every delivery", every)
+
+
+def _row(label: str, values: list[float]) -> None:
+    if len(values) < 2:
+        print(f"{label:<40} (too few samples: {values})")
+        return
+    p95 = statistics.quantiles(values, n=20, method="inclusive")[-1]
+    print(f"{label:<40} {statistics.median(values):>7.0f} {p95:>7.0f} {max(values):>7.0f}  {len(values):,}")
+
+
+# -- 2. what open streams cost the indexer -------------------------------------------------------
+
+
+@contextmanager
+def index_service(data_dir: Path, redis_url: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
+    env.update(DATELINE_REDIS_URL=redis_url, DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port),
+               DATELINE_LOG_LEVEL="WARNING", **STREAM_LIMITS)
+    with (data_dir / "index.log").open("wb") as log:  # FastStream's own lines
+        process = subprocess.Popen([sys.executable, "-m", "services.index"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if wait_until_ready({"index": f"{base}/readyz"}, timeout_s=60):
+            raise SystemExit("the index service did not become ready within 60 s")
+        yield process, base
+    finally:
+        if process.poll() is not None:
+            lines = (data_dir / "index.log").read_text(errors="replace").splitlines()
+            print(f"the index service exited with {process.returncode}:", *lines[-40:], sep="\n", file=sys.stderr)
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def standing_queries(count: int) -> list[dict]:
+    kinds = query_kinds(random.Random(11))
+    wanted = [k for k in kinds if "facets" not in k and "histogram" not in k and not k.startswith("newest")]
+    mixed = [q for group in itertools.zip_longest(*(kinds[k] for k in wanted)) for q in group if q]
+    return mixed[:count]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def indexing_rate(client: redis.Redis, articles: list, search: httpx.AsyncClient, pid: int) -> tuple[float, float]:
+    """(docs/s, the index process's CPU ms per article) from XADD until all are searchable."""
+    before = (await search.get("/v1/stats")).json()["documents"]
+    started, cpu = time.perf_counter(), cpu_seconds(pid)
+    pipe = client.pipeline(transaction=False)
+    for article in articles:
+        pipe.xadd(ENRICHED, entry_fields(article))
+    pipe.execute()
+    while (await search.get("/v1/stats")).json()["documents"] - before < len(articles):
+        await asyncio.sleep(0.05)
+    return len(articles) / (time.perf_counter() - started), (cpu_seconds(pid) - cpu) * 1000 / len(articles)
+
+
+async def indexing_cost(args: argparse.Namespace) -> None:
+    newsroom = Newsroom(seed=5)
+    conditions = (0, args.standing)
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-standing-") as data_dir, PrivateRedis() as server:
+        client = redis.Redis.from_url(server.url)
+        with index_service(Path(data_dir), server.url) as (process, base):
+            # a fresh connection each time: uvicorn closes one idle for 5 s (while streams open)
+            search = httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_keepalive_connections=0))
+            await indexing_rate(client, list(newsroom.articles(1000)), search, process.pid)  # warm up
+            print(f"\n2. indexing {args.index_articles:,} enriched articles (~350 words) per round, "
+                  f"{args.rounds} rounds alternating 0 and {args.standing} open streams")
+            results: dict[int, list[tuple[float, float, int]]] = {count: [] for count in conditions}
+            for round_ in range(args.rounds):
+                for count in conditions:
+                    first = (round_ * 2 + (count > 0) + 1) * 10**6  # ids of their own
+                    articles = [newsroom.article(n) for n in range(first, first + args.index_articles)]
+                    async with listening(base, standing_queries(count)) as listener:
+                        rate, cpu_ms = await indexing_rate(client, articles, search, process.pid)
+                        events = listener.events
+                    results[count].append((rate, cpu_ms, events))
+                    print(f"  round {round_ + 1}, {count:>5} streams: {rate:6,.0f} docs/s, "
+                          f"{cpu_ms:5.1f} CPU ms per article, {events:,} events")
+            for count, rows in results.items():
+                rate = statistics.median(r[0] for r in rows)
+                cpu = statistics.median(r[1] for r in rows)
+                print(f"  median, {count:>5} streams: {rate:6,.0f} docs/s, {cpu:5.1f} CPU ms per article"
+                      f"{'  (baseline)' if count == 0 else ''}")
+            print("  " + _match_seconds((await search.get("/metrics")).text))
+            await search.aclose()
+        client.close()
+
+
+def _match_seconds(metrics: str) -> str:
+    count = total = 0.0
+    for line in metrics.splitlines():
+        if line.startswith("dateline_stream_match_seconds_count"):
+            count = float(line.split()[-1])
+        elif line.startswith("dateline_stream_match_seconds_sum"):
+            total = float(line.split()[-1])
+    return f"ticks: {count:,.0f}, {1000 * total / max(count, 1):.1f} ms each on average"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=20, help="articles posted per latency round and condition")
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds between two posts")
+    parser.add_argument("--streams", type=int, default=100, help="open streams in the latency phase")
+    parser.add_argument("--standing", type=int, default=1000, help="standing queries in the indexing phase")
+    parser.add_argument("--index-articles", type=int, default=3000, help="articles indexed per indexing round")
+    parser.add_argument("--rounds", type=int, default=3, help="indexing rounds per condition, alternating")
+    parser.add_argument("--part", choices=("all", "latency", "indexing"), default="all")
+    args = parser.parse_args()
+    print(f"stream benchmark: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
+    if args.part in ("all", "latency"):
+        asyncio.run(latency(args))
+    if args.part in ("all", "indexing"):
+        asyncio.run(indexing_cost(args))
+    print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)")
+
+
+if __name__ == "__main__":
+    main()

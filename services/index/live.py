@@ -1,0 +1,383 @@
+"""Standing queries: every open stream's match, checked against each commit, its new
+matches pushed as server-sent events that carry a resumable position.
+
+One :class:`LiveHub` per process, in any process that reads the index (the writer or a
+read-only search process): it needs no word from the indexer, only the index.
+
+- **Positions** are the store's change numbers (``seq``, microseconds of the change): an
+  event's ``id`` is its article's, and a stream's position says every change up to it has
+  been checked. Resuming from ``Last-Event-ID`` is a range on ``seq`` in the index itself,
+  so nothing is missed within the retention window (``DATELINE_STREAM_RETENTION_S``):
+  changes older than the window are not replayed. A position that would need them (or
+  one this index never reached) gets an ``expired`` event and the stream goes on from now;
+  a quiet one (nothing changed since, however long ago) just resumes.
+  An article changed twice while a client was away comes once, as it is now.
+- **A tick** (in a worker thread) takes one snapshot and, for each stream behind its newest
+  position, asks the index for that stream's matches after its own position
+  (:class:`~services.index.tantivy_store.scan.Changes`). A new stream, a resuming one and a slow
+  one are all just "behind". Ticks run every :data:`POLL_S`; a long one (many streams)
+  rests :data:`REST` times as long as it took: matching takes at most a quarter of the
+  process's time, and with many streams the events wait (a tick covers every commit since
+  the last) rather than the indexer.
+- **A stream's queue is bounded**: a client is sent no more than it reads; a slow one
+  keeps its position and catches up from the index, or gets ``expired`` once its
+  position leaves the retention window.
+- Heartbeats are SSE comments with the stream's position as ``id``, so proxies keep the
+  connection open and a quiet query's resume point moves on too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter as Tally
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from msgspec import Struct
+from prometheus_client import Counter, Gauge, Histogram
+
+from services.index.domain import Match
+from services.index.tantivy_store import ArticleStore
+from services.index.tantivy_store.scan import Changes, Mark, StandingQuery
+from shared.logging import get_logger
+from shared.settings import Settings
+
+log = get_logger("dateline.index")
+
+POLL_S = 0.025  # how often a tick looks for commits while streams are open
+REST = 3.0  # after a long tick, this many times its length before the next: matching takes
+LONG_TICK_S = 0.05  # at most a quarter of the process's time, however many streams are open
+TICK_LIMIT = 50  # events per stream per tick: a broad replay is paced, not dumped
+QUEUE_EVENTS = 64  # events waiting for one client, at most
+RETRY_MS = 2_000  # what an EventSource waits before it reconnects
+UNSTARTED_S = 30.0  # a stream whose response has not begun by then is dropped
+
+STREAMS_OPEN = Gauge("dateline_streams_open", "Open event streams (GET /v1/stream).")
+STREAM_EVENTS = Counter("dateline_stream_events_total", "Articles pushed to open streams.")
+MATCH_SECONDS = Histogram(
+    "dateline_stream_match_seconds",
+    "One tick: checking every stream that is behind against one snapshot.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+DELAY_SECONDS = Histogram(
+    "dateline_stream_delay_seconds",
+    "Per event: seconds from the article's change in the index to its event leaving.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
+)
+
+
+class StreamLimits(Struct, frozen=True, kw_only=True):
+    per_caller: int  # open streams per search key (or client address while search is open)
+    total: int  # open streams in this process
+    retention_s: float  # how far back a Last-Event-ID may resume
+    heartbeat_s: float  # a comment this often when nothing else is sent
+
+
+class TooManyStreams(Exception):
+    """The caller (or the process) has as many streams open as it may."""
+
+
+class Subscription:
+    """One open stream: its query, its caller, its position and what waits to be sent."""
+
+    __slots__ = (
+        "caller",
+        "closed",
+        "opened_at",
+        "position",
+        "queue",
+        "sent",
+        "standing",
+        "started",
+    )
+
+    def __init__(self, standing: StandingQuery, caller: str, position: int) -> None:
+        self.opened_at = time.monotonic()
+        self.started = False  # its response began: its end will unsubscribe it
+        self.standing = standing
+        self.caller = caller
+        self.position = position
+        self.queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue(QUEUE_EVENTS)
+        self.closed = False
+        self.sent = 0
+
+    @property
+    def room(self) -> int:
+        return QUEUE_EVENTS - self.queue.qsize()
+
+
+class _Checked(Struct):
+    """What one tick found for one stream: events, and the position they bring it to."""
+
+    subscription: Any
+    was: int
+    position: int
+    events: list[tuple[int, bytes]]
+
+
+class LiveHub:
+    def __init__(
+        self, store: ArticleStore, limits: StreamLimits, *, poll_s: float = POLL_S
+    ) -> None:
+        self._store = store
+        self.limits = limits
+        self._poll_s = poll_s
+        self._open: set[Subscription] = set()
+        self._callers: Tally[str] = Tally()
+        self._ticking: asyncio.Task | None = None
+        self._mark: Mark | None = None  # the last snapshot's commit and newest position
+        self._wake = asyncio.Event()
+        self._closed = False
+
+    # -- opening and closing ---------------------------------------------------------
+
+    async def subscribe(
+        self, match: Match, caller: str, last_event_id: int | None
+    ) -> tuple[Subscription, bytes]:
+        """A stream for ``match`` and its first message (``ready``, and ``expired`` when
+        ``last_event_id`` cannot be resumed). Raises :class:`TooManyStreams`, or
+        :class:`~services.index.domain.BadQuery` for query text that does not parse."""
+        self._admit(caller)
+        self._callers[caller] += 1  # held while the query compiles in a thread
+        try:
+            standing, position, expired = await asyncio.to_thread(
+                self._open_at, match, last_event_id
+            )
+        except BaseException:
+            self._release(caller)
+            raise
+        subscription = Subscription(standing, caller, position)
+        self._open.add(subscription)
+        STREAMS_OPEN.set(len(self._open))
+        first = ready_event(position, self.limits)
+        if expired:
+            first += expired_event(last_event_id, position, self._oldest_kept())
+        log.info(
+            "stream.opened",
+            caller=caller,
+            position=position,
+            last_event_id=last_event_id,
+            expired=expired,
+            streams=len(self._open),
+        )
+        self._start_ticking()
+        return subscription, first
+
+    async def events(self, subscription: Subscription, first: bytes) -> AsyncIterator[bytes]:
+        """The stream's body: ``first``, then its events, heartbeats between them."""
+        started = time.monotonic()
+        subscription.started = True
+        try:
+            yield first
+            while (message := await self._next(subscription)) is not None:
+                yield message
+        finally:
+            self._unsubscribe(subscription)
+            log.info(
+                "stream.closed",
+                caller=subscription.caller,
+                events=subscription.sent,
+                seconds=round(time.monotonic() - started, 3),
+                position=subscription.position,
+            )
+
+    async def close(self) -> None:
+        """End every stream (the server drains: it waits for open responses to finish)."""
+        self._closed = True
+        for subscription in list(self._open):
+            subscription.closed = True
+            with contextlib.suppress(asyncio.QueueFull):
+                subscription.queue.put_nowait(None)
+        self._wake.set()
+        if self._ticking is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticking
+
+    def _admit(self, caller: str) -> None:
+        if self._closed:
+            raise TooManyStreams("the service is shutting down")
+        if self._callers[caller] >= self.limits.per_caller:
+            raise TooManyStreams(
+                f"{self.limits.per_caller} streams are open for this caller already "
+                "(DATELINE_STREAM_PER_CALLER): close one first"
+            )
+        if sum(self._callers.values()) >= self.limits.total:
+            raise TooManyStreams(
+                f"this process serves {self.limits.total} streams already (DATELINE_STREAM_MAX)"
+            )
+
+    def _release(self, caller: str) -> None:
+        self._callers[caller] -= 1
+        if self._callers[caller] <= 0:
+            del self._callers[caller]
+
+    def _unsubscribe(self, subscription: Subscription) -> None:
+        if subscription in self._open:
+            self._open.discard(subscription)
+            self._release(subscription.caller)
+            STREAMS_OPEN.set(len(self._open))
+        subscription.closed = True
+
+    def _open_at(self, match: Match, last_event_id: int | None) -> tuple[StandingQuery, int, bool]:
+        """The compiled query, where the stream starts, and whether ``last_event_id`` could
+        not be resumed (changes after it are older than the window, or it is not a position
+        this index has reached)."""
+        standing, changes = (
+            StandingQuery(self._store, match),
+            Changes(self._store, since=self._mark),
+        )
+        if last_event_id is None:
+            return standing, changes.newest, False
+        if last_event_id > changes.newest or changes.any_between(
+            last_event_id, self._oldest_kept()
+        ):
+            return standing, changes.newest, True
+        return standing, last_event_id, False
+
+    def _oldest_kept(self) -> int:
+        return _now_us() - int(self.limits.retention_s * 1_000_000)
+
+    # -- sending -----------------------------------------------------------------------
+
+    async def _next(self, subscription: Subscription) -> bytes | None:
+        """The next message: an event, or a heartbeat after ``heartbeat_s`` of silence; None at the end."""
+        if subscription.closed and subscription.queue.empty():
+            return None
+        try:
+            item = await asyncio.wait_for(subscription.queue.get(), self.limits.heartbeat_s)
+        except TimeoutError:
+            return heartbeat(subscription.position)
+        if item is None:
+            return None
+        seq, message = item
+        if seq:  # an article (other messages are queued with 0)
+            subscription.sent += 1
+            STREAM_EVENTS.inc()
+            DELAY_SECONDS.observe(max(0.0, (_now_us() - seq) / 1_000_000))
+        return message
+
+    # -- ticking -----------------------------------------------------------------------
+
+    def _start_ticking(self) -> None:
+        self._wake.set()
+        if self._ticking is None or self._ticking.done():
+            self._ticking = asyncio.create_task(self._tick_while_open())
+
+    async def _tick_while_open(self) -> None:
+        while self._open and not self._closed:
+            started = time.monotonic()
+            self._drop_unstarted(started)
+            plan = [(s, s.position, min(s.room, TICK_LIMIT)) for s in self._open if s.room > 0]
+            try:
+                checked = await asyncio.to_thread(self._check, plan) if plan else []
+            except Exception:
+                log.exception("stream.match_failed", streams=len(plan))
+                checked = []
+            for found in checked:
+                self._deliver(found)
+            took = time.monotonic() - started
+            MATCH_SECONDS.observe(took)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake.wait(), max(self._poll_s, took * REST if took > LONG_TICK_S else 0.0)
+                )
+
+    def _drop_unstarted(self, now: float) -> None:
+        """A response that never began (its client left before) never ends either."""
+        for subscription in [
+            s for s in self._open if not s.started and now - s.opened_at > UNSTARTED_S
+        ]:
+            self._unsubscribe(subscription)
+
+    def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
+        """In a worker thread: one snapshot, each stream that is behind checked against it."""
+        changes = Changes(self._store, since=self._mark)
+        self._mark = changes.mark
+        oldest = self._oldest_kept()
+        encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches
+        checked = []
+        for subscription, position, limit in plan:
+            if position >= changes.newest:
+                continue
+            if position < oldest and changes.any_between(
+                position, oldest
+            ):  # a client slower than the window
+                event = expired_event(position, changes.newest, oldest)
+                checked.append(_Checked(subscription, position, changes.newest, [(0, event)]))
+                continue
+            found = changes.matching(subscription.standing, position, limit)
+            for seq, stored in found:
+                if seq not in encoded:
+                    encoded[seq] = article_event(seq, stored)
+            events = [(seq, encoded[seq]) for seq, _ in found]
+            reached = found[-1][0] if len(found) == limit else changes.newest
+            checked.append(_Checked(subscription, position, reached, events))
+        return checked
+
+    def _deliver(self, found: _Checked) -> None:
+        subscription = found.subscription
+        if subscription.closed or subscription.position != found.was:
+            return
+        for seq, message in found.events:
+            try:
+                subscription.queue.put_nowait((seq, message))
+            except (
+                asyncio.QueueFull
+            ):  # not expected (the plan left room); resumes after the last one queued
+                return
+            subscription.position = max(subscription.position, seq)
+        subscription.position = found.position
+
+
+# -- the wire: server-sent events -------------------------------------------------------------
+
+
+def article_event(seq: int, stored_article: bytes) -> bytes:
+    """The article as ``GET /v1/articles/{id}`` returns it (compact JSON: one line)."""
+    return b"id: %d\nevent: article\ndata: %s\n\n" % (seq, stored_article)
+
+
+def ready_event(position: int, limits: StreamLimits) -> bytes:
+    data = msgspec.json.encode(
+        {
+            "position": str(position),
+            "retention_s": limits.retention_s,
+            "heartbeat_s": limits.heartbeat_s,
+        }
+    )
+    return b"retry: %d\nid: %d\nevent: ready\ndata: %s\n\n" % (RETRY_MS, position, data)
+
+
+def expired_event(last_event_id: int | None, newest: int, oldest_kept: int) -> bytes:
+    data = msgspec.json.encode(
+        {
+            "last_event_id": str(last_event_id),
+            "resumed_from": str(newest),
+            "oldest_kept": str(oldest_kept),
+            "detail": "this position is older than the retention window (or not one of this index): "
+            "articles between it and resumed_from are not sent; search for them instead",
+        }
+    )
+    return b"id: %d\nevent: expired\ndata: %s\n\n" % (newest, data)
+
+
+def heartbeat(position: int) -> bytes:
+    # An id with no data moves the client's Last-Event-ID without firing an event.
+    return b": heartbeat\nid: %d\n\n" % position
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def stream_limits(settings: Settings) -> StreamLimits:
+    return StreamLimits(
+        per_caller=settings.stream_per_caller,
+        total=settings.stream_max,
+        retention_s=settings.stream_retention_s,
+        heartbeat_s=settings.stream_heartbeat_s,
+    )

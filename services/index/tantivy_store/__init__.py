@@ -1,0 +1,22 @@
+"""The Tantivy adapter of the search store: the only package that imports tantivy.
+
+| module | job |
+|---|---|
+| ``store`` | :class:`ArticleStore`, both ports (:mod:`services.index.port`) over the parts below |
+| ``schema`` | the fields, opening an index and its one writer |
+| ``documents`` | an EnrichedArticle as a document and back; sort keys, versions |
+| ``text`` | query text: rewriting Lucene habits, unknown prefixes, syntax errors |
+| ``queries`` | a Match and a page as queries (filters unscored) |
+| ``geo_match`` | a geo filter: cells inside, border candidates checked exactly |
+| ``hits`` | a page of hits: articles, scores, snippets, the next cursor position |
+| ``aggregations`` | facets and histograms |
+| ``live`` | the live generation, followed across switches and reloaded after commits |
+| ``replay`` | every stored article of any generation, whatever its schema (reindex) |
+| ``scan`` | a whole match from one snapshot in batches (export); the changes after a position that match a standing query (live streams) |
+"""
+
+from services.index.tantivy_store.replay import stored_articles, writer_lock
+from services.index.tantivy_store.schema import IndexBusy, SchemaChanged
+from services.index.tantivy_store.store import ArticleStore
+
+__all__ = ["ArticleStore", "IndexBusy", "SchemaChanged", "stored_articles", "writer_lock"]

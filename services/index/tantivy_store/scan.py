@@ -1,0 +1,213 @@
+"""Whole matches and recent changes, read from one searcher snapshot: the Tantivy side of
+the export (:mod:`services.index.export_api`) and of standing queries (:mod:`services.index.live`).
+
+Positions are the store's change numbers (``seq``): microseconds of the change, strictly
+increasing, given at upsert; one writer commits batches in order, so once a snapshot shows
+a change it shows every older one, and "changed after position P" is a range on ``seq``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import tantivy
+from tantivy import FieldType, Order, Query
+
+from services.index.domain import GeoFilter, Match
+from services.index.tantivy_store.geo_match import Candidates, _all_points, _focus_points, _inside
+from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
+from services.index.tantivy_store.schema import schema
+from services.index.tantivy_store.store import ArticleStore, _last_seq_in
+from services.index.tantivy_store.text import text_query
+
+FIRST_BATCH = 200  # small, so the first bytes leave at once
+BATCH = 2_000
+GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's shape at a time
+
+
+class MatchScan:
+    """Every article of a match in date order, in batches, from the snapshot taken when it
+    was made: commits meanwhile neither add nor shift rows. Making it checks the query
+    (:class:`~services.index.domain.BadQuery`), so errors come before the first byte."""
+
+    def __init__(self, store: ArticleStore, match: Match, *, oldest_first: bool = False) -> None:
+        opened, self._searcher = store._view()
+        self._query = matched(opened.index, self._searcher, match).query
+        self._oldest_first = oldest_first
+        self.rows = 0
+
+    def batches(self, first: int = FIRST_BATCH, size: int = BATCH) -> Iterator[list[bytes]]:
+        """Stored articles (their JSON), ``first`` then ``size`` at a time.
+
+        Each batch is the top of what lies beyond the last row's ``sort_key``, bound
+        included: the rows at the bound that were sent are skipped, so equal keys are
+        neither lost nor repeated.
+        """
+        searcher, bound, sent_at_bound, limit = self._searcher, None, set(), first
+        order = Order.Asc if self._oldest_first else Order.Desc
+        while True:
+            query = self._query if bound is None else all_of([self._query], [self._beyond(bound)])
+            hits = searcher.search(
+                query,
+                limit + len(sent_at_bound),
+                count=False,
+                order_by_field="sort_key",
+                order=order,
+            ).hits
+            batch = [
+                (key, address)
+                for key, address in hits
+                if not (key == bound and _at(address) in sent_at_bound)
+            ]
+            if batch:
+                self.rows += len(batch)
+                yield [searcher.doc(address).get_first("article") for _, address in batch]
+            if len(hits) < limit + len(sent_at_bound) or not batch:
+                return
+            if batch[-1][0] != bound:
+                bound, sent_at_bound = batch[-1][0], set()
+            sent_at_bound |= {_at(address) for key, address in batch if key == bound}
+            limit = size
+
+    def _beyond(self, bound: int) -> Query:
+        lower, upper = (bound, None) if self._oldest_first else (None, bound)
+        return Query.range_query(schema(), "sort_key", FieldType.Integer, lower, upper)
+
+
+def _newest_after(searcher: tantivy.Searcher, floor: int | None) -> int:
+    if floor is None:
+        return _last_seq_in(searcher)
+    hits = searcher.search(changed_after(floor), 1, count=False, order_by_field="seq", order=Order.Desc).hits
+    return hits[0][0] if hits else floor
+
+
+def _at(address: tantivy.DocAddress) -> tuple[int, int]:
+    return address.segment_ord, address.doc
+
+
+class StandingQuery:
+    """A match compiled once, when a stream opens; each change set restricts it by position."""
+
+    def __init__(self, store: ArticleStore, match: Match) -> None:
+        opened, _ = store._view()
+        text = text_query(opened.index, match.text)  # BadQuery before the stream opens
+        self.match = match
+        self.scored = [text] if text is not None else []
+        self.filters = _filters(match)
+
+
+class Mark(NamedTuple):
+    """A snapshot's commit (its meta.json) and its newest position."""
+
+    commit: bytes
+    newest: int
+
+
+class _Everything:
+    """The standing query of no condition: every change."""
+
+    scored: tuple = ()
+    filters: tuple = ()
+
+
+_EVERYTHING = _Everything()
+
+
+class Changes:
+    """One snapshot: its newest position, and which changes after a position match a query."""
+
+    def __init__(
+        self, store: ArticleStore, since: Mark | None = None, crowded: frozenset[int] = frozenset()
+    ) -> None:
+        """``since``: an earlier snapshot's :attr:`mark`; the newest position is then found
+        among the changes after it, or kept when nothing was committed meanwhile (finding it
+        in the whole index reads every article's change number: ms on a big index)."""
+        self._store = store
+        opened, self._searcher = store._view()
+        if since is not None and since.commit == opened.committed:
+            self.newest = since.newest
+        else:
+            self.newest = _newest_after(self._searcher, since.newest if since is not None else None)
+        self.mark = Mark(opened.committed, self.newest)
+        self._articles: dict[tuple[int, int], bytes] = {}
+        self._places: dict[tuple[int, bool], tuple[list, Candidates] | None] = {}
+
+    def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
+        """(position, stored article) of the first ``limit`` matches changed after ``after``."""
+        geo = standing.match.geo
+        if geo is None:
+            hits = self._changed(standing, after, limit)
+        else:
+            hits = self._inside(standing, geo, after, limit)
+        return [(seq, self._article(address)) for seq, address in hits]
+
+    def _changed(
+        self, standing: StandingQuery, after: int, limit: int
+    ) -> list[tuple[int, tantivy.DocAddress]]:
+        query = all_of(standing.scored, [*standing.filters, changed_after(after, self.newest)])
+        return self._searcher.search(
+            query, limit, count=False, order_by_field="seq", order=Order.Asc
+        ).hits
+
+    def _inside(self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int) -> list:
+        """Few articles change between two ticks: their places are checked against the shape
+        one by one, cheaper than the cell terms a search of the whole index needs. The
+        changes' places are read once per snapshot for every stream at the same position."""
+        changed = self._changed_places(after, geo.focus_only)
+        if changed is None:  # a stream far behind: its changes in pages
+            return self._inside_paged(standing, geo, after, limit)
+        hits, places = changed
+        inside = _inside(geo.shape, places)
+        if not standing.scored and not standing.filters:
+            return [hits[i] for i in sorted(inside)][:limit]
+        seqs = {hits[i][0] for i in inside}
+        return (
+            [hit for hit in self._changed(standing, after, GEO_CANDIDATES) if hit[0] in seqs][
+                :limit
+            ]
+            if seqs
+            else []
+        )
+
+    def _changed_places(self, after: int, focus_only: bool) -> tuple[list, Candidates] | None:
+        key = (after, focus_only)
+        if key not in self._places:
+            hits = self._changed(_EVERYTHING, after, GEO_CANDIDATES + 1)
+            points = _focus_points if focus_only else _all_points
+            addresses = [address for _, address in hits]
+            self._places[key] = (
+                None if len(hits) > GEO_CANDIDATES else (hits, points(self._searcher, addresses))
+            )
+        return self._places[key]
+
+    def _inside_paged(
+        self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int
+    ) -> list:
+        points = _focus_points if geo.focus_only else _all_points
+        found: list = []
+        while len(found) < limit:
+            candidates = self._changed(standing, after, GEO_CANDIDATES)
+            if not candidates:
+                break
+            inside = _inside(
+                geo.shape, points(self._searcher, [address for _, address in candidates])
+            )
+            found += [hit for i, hit in enumerate(candidates) if i in inside]
+            if len(candidates) < GEO_CANDIDATES:
+                break
+            after = candidates[-1][0]
+        return found[:limit]
+
+    def any_between(self, after: int, upto: int) -> bool:
+        """Whether an article changed after ``after`` and at or before ``upto``."""
+        if upto <= after:
+            return False
+        return bool(self._searcher.search(changed_after(after, upto), 1, count=False).hits)
+
+    def _article(self, address: tantivy.DocAddress) -> bytes:
+        """One read per article per snapshot, however many queries it matches."""
+        at = _at(address)
+        if at not in self._articles:
+            self._articles[at] = self._searcher.doc(address).get_first("article")
+        return self._articles[at]

@@ -1,0 +1,75 @@
+"""Standing queries on a real index: the changes after a position that match are what a
+search finds among them."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from services.index.cursors import CursorSeal
+from services.index.query import SearchParams, parse_search
+from services.index.tantivy_store import ArticleStore
+from services.index.tantivy_store.scan import Changes, StandingQuery
+from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
+
+QUERIES = [
+    {"q": "harbour"},
+    {"q": '"harbour strike"'},
+    {"q": "harbour OR drought -lyon"},
+    {"entity": ["PERSON:Ana Duval"]},
+    {"country": ["FR"], "q": "title:strike"},
+    {"place": ["Nairobi"]},
+    {"language": ["de"]},
+    {"bbox": "-5,42,8.5,51"},
+    {"near": "48.8566,2.3522,50", "focus_only": "true"},
+    {"bbox": "175,-25,-175,-10", "q": "storm"},
+    {"published_from": "2026-03-05"},
+    {},
+]
+
+
+CHANGED = {f"{n:032x}" for n in range(40, 45)}
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory):
+    store = ArticleStore(tmp_path_factory.mktemp("standing") / "index", writable=True)
+    store.upsert([story(n, "Harbour strike", places=[LYON], focus=LYON) for n in range(1, 30)])
+    store.commit()
+    position = Changes(store).newest
+    store.upsert([
+        story(40, "Harbour strike spreads", "Dockers in Lyon stopped.", places=[LYON], focus=LYON, day=1),
+        story(41, "Drought", "Farmers near Nairobi.", places=[NAIROBI], focus=NAIROBI, day=9,
+              entities=[("PERSON", "Ana Duval")]),
+        story(42, "Storm reaches Suva", "Ana Duval reported from Paris.", places=[SUVA, PARIS], focus=SUVA,
+              entities=[("PERSON", "Ana Duval")], day=4),
+        story(43, "Senate budget", "Berlin.", places=[BERLIN], focus=BERLIN, language="de"),
+        story(44, "Harbour strike ends in Paris", places=[PARIS], focus=PARIS, day=6),
+    ])
+    store.commit()
+    yield store, position
+    store.close()
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
+def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, params):
+    store, position = changed
+    request = parse_search(SearchParams(**params, size="100"), CursorSeal(b"k"))
+    searched = {hit.article.id for hit in store.search(request).hits}
+    found = Changes(store).matching(StandingQuery(store, request.match), position, 50)
+    assert {msgspec.json.decode(stored)["id"] for _, stored in found} == searched & CHANGED
+    assert [seq for seq, _ in found] == sorted(seq for seq, _ in found) and all(seq > position for seq, _ in found)
+
+
+def test_what_matches(changed):
+    store, position = changed
+
+    def ids(**params) -> list[int]:
+        standing = StandingQuery(store, parse_search(SearchParams(**params), CursorSeal(b"k")).match)
+        found = Changes(store).matching(standing, position, 50)
+        return sorted(int(msgspec.json.decode(stored)["id"], 16) for _, stored in found)
+
+    assert ids(q="harbour") == [40, 44]
+    assert ids(entity=["PERSON:Ana Duval"]) == [41, 42]
+    assert ids(bbox="-5,42,8.5,51") == [40, 42, 44]
+    assert ids(near="48.8566,2.3522,50", focus_only="true") == [44]

@@ -8,9 +8,12 @@ The seam every caller uses (the worker, benchmarks, the geotagging evaluation)::
     enricher.enrich_in_slices(raw_article, chars) # one long article, a bounded step at a time
     enricher.resolve(text, [(start, end), ...])   # gold spans -> places (delegates to geotagging)
 
-For each article: boilerplate regions of the text -> passages (lines outside boilerplate)
--> NER over all passages of the batch at once -> mentions in the original fields -> the
-mentions NER missed -> entities -> geotagging of every mention -> EnrichedArticle.
+For each article: boilerplate regions of the text -> passages (lines outside boilerplate,
+lines in capitals to be read recased) -> NER over all passages of the batch at once, one
+pass per language (:mod:`languages`; without a model for the language, the place names
+among its capitalised words: :mod:`capitalised`) -> mentions in the original fields -> the
+mentions NER missed -> entities -> geotagging of every mention -> EnrichedArticle, with
+the bylines' writers among its authors.
 """
 
 from __future__ import annotations

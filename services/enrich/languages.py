@@ -13,6 +13,7 @@ entities is not read as "nobody was named".
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -20,7 +21,10 @@ from spacy.language import Language
 from spacy.util import get_lang_class, get_model_meta
 
 from services.enrich.nlp import load_ner, model_dir
+from shared.logging import get_logger
 from shared.schemas import EnrichmentKind
+
+log = get_logger("dateline.enrich")
 
 FULL: EnrichmentKind = "full"
 PLACES_ONLY: EnrichmentKind = "places-only"
@@ -50,7 +54,14 @@ class Pipelines:
     def for_language(self, language: str) -> Language | None:
         """The pipeline for ``language`` (ISO 639-1), loaded now if need be; None if none."""
         if language not in self._loaded and language in self._names:
+            started = time.perf_counter()
             self._loaded[language] = load_ner(self._names[language])
+            log.info(
+                "enricher.language_loaded",
+                language=language,
+                model=self._names[language],
+                seconds=round(time.perf_counter() - started, 2),
+            )
         return self._loaded.get(language)
 
 

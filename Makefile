@@ -99,6 +99,14 @@ assets:
 	cd assets && npm ci --ignore-scripts --no-audit --no-fund
 	$(PYTHON) assets/build.py
 
+# entities on CoNLL-2003's development split: bare spaCy NER vs enrich_many (EVAL_ARGS=--errors ORG)
+eval-ner: install
+	$(RUN) python -m bench.eval_ner $(EVAL_ARGS)
+
+# places in real German and French pages (EVAL_ARGS="--pages DIR --errors")
+eval-languages: install
+	$(RUN) python -m bench.eval_languages $(EVAL_ARGS)
+
 lint: install
 	$(RUN) ruff check .
 

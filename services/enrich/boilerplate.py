@@ -115,6 +115,11 @@ def title_parts(title: str) -> list[Region]:
     return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2) if edges[i] < edges[i + 1]]
 
 
+def title_separators(title: str) -> list[Region]:
+    """The " | ", " - ", " — " between a headline's pieces: no name spans one."""
+    return [m.span() for m in _TITLE_SEPARATOR.finditer(title)]
+
+
 def without_boilerplate(text: str, regions: list[Region]) -> str:
     """``text`` with its boilerplate blanked out: same length, so offsets still hold."""
     pieces, last = [], 0
@@ -154,9 +159,11 @@ def publisher_key(source: str) -> str:
 
 
 def widget_lines(lines: list[Line], _marked: set[int], _publisher: str) -> set[int]:
-    """UI prompts, and the short non-sentence lines sharing a block with one."""
+    """UI prompts and bare numbers, and the short non-sentence lines sharing a block with a
+    prompt: a video's title above its "please wait" (a line of figures in a table of
+    results is no prompt, and the table's rows are the story's)."""
     widgets = {i for i, line in enumerate(lines) if _is_widget(line)}
-    blocks = {lines[i].block for i in widgets}
+    blocks = {lines[i].block for i in widgets if _mostly_letters(lines[i].text)}
     headings = {i for i, line in enumerate(lines) if line.block in blocks and _is_heading(line)}
     return widgets | headings
 
@@ -221,9 +228,19 @@ def _is_widget(line: Line) -> bool:
     words = [word.casefold() for word in line.words]
     if len(words) > SHORT_LINE_WORDS:
         return False
-    if _WIDGET_PHRASES.search(line.text) or not _mostly_letters(line.text):
+    if _WIDGET_PHRASES.search(line.text):
         return True
+    if not _mostly_letters(line.text):  # "0:00 / 2:14", but not a dateline or a score line
+        return not _names_something(line)
     return not line.is_sentence and any(word in _WIDGET_WORDS for word in words)
+
+
+def _names_something(line: Line) -> bool:
+    """A capitalised word that is not a widget's: "LONDON 1996-08-30", "Pohang 3 Ulsan 2"."""
+    return any(
+        len(word) > 1 and word[0].isupper() and word.casefold() not in _WIDGET_WORDS
+        for word in line.words
+    )
 
 
 def _mostly_letters(text: str) -> bool:

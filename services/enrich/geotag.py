@@ -85,6 +85,10 @@ class Geotagger:
             for c in self.gazetteer.candidates(name)
         )
 
+    def is_own_name(self, name: str) -> bool:
+        """A place is called exactly so (not by an alternate or a loosened spelling)."""
+        return any(c.quality == PRIMARY for c in self.gazetteer.candidates(name))
+
     def _people(self, resolution: Resolution) -> bool:
         """ "Mexicans" are people: they tell where the story is but are not a place in it."""
         name = resolution.toponym.name

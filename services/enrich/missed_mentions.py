@@ -3,6 +3,7 @@
 1. acronyms defined in the article: "Islamic State (IS)" makes every later bare "IS" a
    mention of Islamic State, even where NER missed or mislabelled it;
 2. wire agency credits ("With reporting by dpa, Reuters, and AFP") are organisations;
+   the sides of score lines and the rows of tables of results are teams (:mod:`tables`);
 3. repeats: a name NER recognised once is the same name where it appears again untagged
    (NER is inconsistent across a text, in headlines above all);
 4. listed places: in "the neighborhoods of Malayin, Samah, Khadra, and Karamah" the names
@@ -32,6 +33,7 @@ from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
 from services.enrich.name_search import NameSearch
 from services.enrich.passages import Regions
+from services.enrich.tables import claim_table_names
 from services.enrich.wire import agency_credits
 
 Field = Literal["title", "text"]
@@ -66,6 +68,7 @@ def with_missed_mentions(article: Article, mentions: Sequence[Mention]) -> Found
     found = confirmed_in_headlines(article, list(mentions))
     found, aliases = with_acronyms(article, found)
     found = with_agency_credits(article, found)
+    found = with_table_names(article, found)
     found = with_repeats(article, found)
     found = with_listed_places(article, found)
     return Found(sorted(found, key=lambda m: (m.field != "title", m.start)), aliases)
@@ -139,9 +142,7 @@ def abbreviates(acronym: str, name: str) -> bool:
     return all(letter in remaining for letter in letters)
 
 
-def _occurrences(
-    article: Article, names: Sequence[str]
-) -> dict[str, list[tuple[Field, int, int]]]:
+def _occurrences(article: Article, names: Sequence[str]) -> dict[str, list[tuple[Field, int, int]]]:
     """Where each name is written as a word of its own, outside boilerplate
     (case-sensitive), title first."""
     found: dict[str, list[tuple[Field, int, int]]] = {}
@@ -189,33 +190,58 @@ def with_agency_credits(article: Article, mentions: list[Mention]) -> list[Menti
     return list(found)
 
 
+# -- tables of results -----------------------------------------------------------------------
+
+
+def with_table_names(article: Article, mentions: list[Mention]) -> list[Mention]:
+    found = MentionSet(mentions)
+    for field, text, skip in article.fields():
+        claim_table_names(field, text, skip, found)
+    return list(found)
+
+
 # -- repeats of recognised names ---------------------------------------------------------
 
 
 def with_repeats(article: Article, mentions: list[Mention]) -> list[Mention]:
+    """Recognised names found again where NER missed them; in a line in capitals, written
+    in capitals ("SHEARER" after "Alan Shearer")."""
     labels = _repeatable_names(mentions)
     if not labels:
         return mentions
-    search = NameSearch(labels)  # the longest name first where several start at one place
+    in_capitals = {name.upper(): label for name, label in labels.items()}
+    search = NameSearch(labels.keys() | in_capitals.keys())  # longest first at one place
     recognised = MentionSet(mentions)
     taken = {(m.field, m.start, m.end) for m in mentions}
     added = []
     for field, text, skip in article.fields():
+        upper_case = _upper_case_lines(text)
         for start, end, name in search.longest_matches(text):
             if skip.cover(start, end) or recognised.overlapping(field, start, end):
                 continue
-            if (field, start, end) not in taken and not _inside_longer_name(text, start, end):
+            if (field, start, end) in taken:
+                continue
+            if name in labels and not _inside_longer_name(text, start, end):
                 added.append(Mention(field, start, end, name, labels[name]))
+            elif name in in_capitals and upper_case(start):
+                added.append(Mention(field, start, end, name, in_capitals[name]))
     return mentions + added
 
 
 def _repeatable_names(mentions: Sequence[Mention]) -> dict[str, str]:
-    """Surface form -> its most frequent label, for names safe to look for verbatim."""
+    """Surface form -> its most frequent label, for names safe to look for verbatim. A
+    person's surname counts as a name of its own: "Havel" after "Vaclav Havel"."""
     votes: dict[str, Counter[str]] = {}
     for m in mentions:
         if m.label not in NUMERIC_LABELS and _is_distinctive(m.text):
             votes.setdefault(m.text, Counter())[m.label] += 1
+        surname = _SURNAME.search(m.text) if m.label == "PERSON" and " " in m.text else None
+        if surname and _is_distinctive(surname.group()):
+            votes.setdefault(surname.group(), Counter())["PERSON"] += 1
     return {text: counter.most_common(1)[0][0] for text, counter in votes.items()}
+
+
+_SURNAME = re.compile(r"(?<=\s)[^\W\d_][\w'’-]*$")
 
 
 def _is_distinctive(text: str) -> bool:
@@ -243,13 +269,19 @@ def _title_case_line(text: str, at: int) -> bool:
     return i >= 0 and at < ends[i]
 
 
+_DATA_ROW = re.compile(r"\d|,[^,]*,")
+
+
 @lru_cache(maxsize=64)  # asked once per mention: the lines are read once per text
 def _headlines(text: str) -> tuple[list[int], list[int]]:
     """Where the Title Case headlines of ``text`` start and end: nearly every word of four
     letters or more capitalised (prose full of names still has its verbs in lower case),
-    no full stop at the end."""
+    no full stop at the end. A line with figures or a run of commas is a row of a table or
+    a list of names ("3. Rose Cheruiyot (Kenya) 15:05.41"), not a headline."""
     starts, ends = [], []
     for line in re.finditer(r"[^\n]+", text):
+        if _DATA_ROW.search(line.group()):
+            continue
         words = [w for w in re.findall(r"[A-Za-z][\w'-]*", line.group()) if len(w) > 3]
         capitalised = sum(w[0].isupper() for w in words)
         if len(words) >= 3 and capitalised >= 0.9 * len(words) and line.group().strip()[-1] != ".":

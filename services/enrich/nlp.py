@@ -58,7 +58,7 @@ def model_dir(name: str) -> Path:
     except Exception as exc:  # spaCy raises a bare ModuleNotFoundError or its own OSError
         raise ModelNotFound(
             f"spaCy model {name!r} is not installed and is not a model directory "
-            f"(set DATELINE_SPACY_MODEL to an installed model package or a directory)"
+            f"(set DATELINE_SPACY_MODEL or DATELINE_SPACY_MODELS to installed model packages or directories)"
         ) from exc
     meta = get_model_meta(package)
     return package / f"{meta['lang']}_{meta['name']}-{meta['version']}"

@@ -27,6 +27,11 @@ class Passage(Struct, frozen=True):
     field: Literal["title", "text"]
     start: int  # offset of ``text`` in the article's field
     text: str
+    read_as: str | None = None  # what NER reads instead, of the same length (recased)
+
+    @property
+    def for_ner(self) -> str:
+        return self.text if self.read_as is None else self.read_as
 
 
 def passages(

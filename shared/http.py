@@ -44,29 +44,34 @@ REQUEST_SECONDS = Histogram(
 )
 
 
-def _health_routes(checks: ReadinessChecks) -> list:
+def _health_routes(checks: ReadinessChecks, degraded_when: ReadinessChecks) -> list:
     @get("/healthz", media_type=MediaType.JSON, include_in_schema=False, sync_to_thread=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @get("/readyz", media_type=MediaType.JSON, include_in_schema=False)
     async def readyz() -> Response[dict[str, Any]]:
-        failures = {}
-        for name, check in checks.items():
-            try:
-                problem = await check()
-            except Exception as exc:  # noqa: BLE001 - a check that raises is a failed check
-                problem = f"{type(exc).__name__}: {exc}"
-            if problem:
-                failures[name] = problem
-        status = 503 if failures else 200
-        return Response({"ready": not failures, "failures": failures}, status_code=status)
+        failures = await _problems(checks)
+        body = {"ready": not failures, "failures": failures, "degraded": await _problems(degraded_when)}
+        return Response(body, status_code=503 if failures else 200)
 
     @get("/metrics", include_in_schema=False, sync_to_thread=False)
     def metrics() -> Response[bytes]:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return [healthz, readyz, metrics]
+
+
+async def _problems(checks: ReadinessChecks) -> dict[str, str]:
+    found = {}
+    for name, check in checks.items():
+        try:
+            problem = await check()
+        except Exception as exc:  # noqa: BLE001 - a check that raises is a failed check
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem:
+            found[name] = problem
+    return found
 
 
 def _timing(service: str) -> Callable[[ASGIApp], ASGIApp]:
@@ -101,6 +106,7 @@ def build_app(
     routes: Sequence[Any],
     checks: ReadinessChecks | None = None,
     *,
+    degraded_when: ReadinessChecks | None = None,
     title: str,
     body_timeout_s: float = DEFAULTS.body_timeout_s,
     security_schemes: dict[str, SecurityScheme] | None = None,
@@ -109,11 +115,15 @@ def build_app(
 ) -> Litestar:
     """A Litestar app with the service's routes plus /healthz, /readyz, /metrics and docs
     (:mod:`shared.api_docs`: served with their own files, no CDN). ``on_drain``: called when
-    the server stops, before it waits for open responses."""
+    the server stops, before it waits for open responses.
+
+    /readyz answers 503 naming each of ``checks`` that fails (the service cannot do its
+    work: keep traffic away), else 200; either way ``degraded`` names each of
+    ``degraded_when`` that fails (the service works with less: search without indexing)."""
     # Litestar's default logging config would replace the structlog handler.
     litestar_kwargs.setdefault("logging_config", None)
     app = Litestar(
-        route_handlers=[*routes, *_health_routes(checks or {}), assets_router()],
+        route_handlers=[*routes, *_health_routes(checks or {}, degraded_when or {}), assets_router()],
         exception_handlers={HTTPException: http_exception, Exception: unexpected_exception},
         middleware=[_timing(service)],
         openapi_config=OpenAPIConfig(

@@ -63,12 +63,14 @@ Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
 def search_app(
-    store: ArticleSearch, settings: Settings, *, checks: ReadinessChecks | None = None,
+    store: ArticleSearch, settings: Settings, *, degraded_when: ReadinessChecks | None = None,
     reindexing: ReindexJob | None = None,
 ) -> Litestar:
     """The search service's HTTP app (health, readiness, metrics and /docs included), every
     request first past the :class:`~services.index.access.Gatekeeper`. The writer's process
-    passes its ``reindexing`` job: then ``/v1/reindex`` is served too."""
+    passes its ``reindexing`` job: then ``/v1/reindex`` is served too. Search is ready
+    whenever it answers from the index; ``degraded_when`` names what it works without
+    (Redis, indexing)."""
     cursors, security = CursorSeal(load_cursor_key(settings)), search_security(settings)
     hub = LiveHub(store, stream_limits(settings))
     routes = search_routes(store, cursors, security) + export_routes(store, cursors, security)
@@ -76,7 +78,7 @@ def search_app(
     if reindexing is not None:
         routes += reindex_routes(reindexing)
     return build_app(
-        "index", routes, checks, title="Dateline search", on_drain=[hub.close],
+        "index", routes, degraded_when=degraded_when, title="Dateline search", on_drain=[hub.close],
         before_request=Gatekeeper(settings).admit, cors_config=_cors(settings), on_app_init=[_declare_security],
     )
 

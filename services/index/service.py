@@ -134,8 +134,8 @@ class IndexService:
                 LAG_ENTRIES.set((group.get("lag") or 0) + group["pending"])
 
     def http_app(self) -> Litestar:
-        checks = {"redis": redis_readiness(self.redis), "indexer": self._indexing}
-        return search_app(self.store, self.settings, checks=checks, reindexing=self.reindexing)
+        degraded_when = {"redis": redis_readiness(self.redis), "indexer": self._indexing}
+        return search_app(self.store, self.settings, degraded_when=degraded_when, reindexing=self.reindexing)
 
     async def _indexing(self) -> str | None:
         if self.stage is None:

@@ -287,7 +287,7 @@ def test_ingest_refuses_to_start_without_keys(redis_url):
 async def test_health_readiness_and_metrics(ingest):
     assert (await ingest.get("/healthz")).status_code == 200
     ready = await ingest.get("/readyz")
-    assert ready.status_code == 200 and ready.json() == {"ready": True, "failures": {}}
+    assert ready.status_code == 200 and ready.json() == {"ready": True, "failures": {}, "degraded": {}}
     ingested(await ingest.post("/v1/articles", json=[article(1), article(1), {"title": 1}], headers=AUTH))
     metrics = (await ingest.get("/metrics")).text
     for status in ("accepted", "duplicate", "rejected"):

@@ -110,7 +110,7 @@ async def test_good_and_bad_entries_of_one_batch_are_judged_each_on_its_own(inge
 
 async def test_readiness_includes_the_incoming_reader(ingest):
     ready = (await ingest.get("/readyz")).json()
-    assert ready == {"ready": True, "failures": {}}
+    assert ready == {"ready": True, "failures": {}, "degraded": {}}
 
 
 async def test_the_reader_waits_while_enrichment_is_behind(redis, redis_url):

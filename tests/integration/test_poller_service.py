@@ -76,7 +76,7 @@ async def test_the_poller_answers_health_readiness_and_metrics(redis, redis_url)
             health, ready = await http.get("/healthz"), await http.get("/readyz")
             metrics = (await http.get("/metrics")).text
     assert health.json() == {"status": "ok"}
-    assert (ready.status_code, ready.json()) == (200, {"ready": True, "failures": {}})
+    assert (ready.status_code, ready.json()) == (200, {"ready": True, "failures": {}, "degraded": {}})
     assert 'dateline_poller_polls_total{outcome="new_items"} 1.0' in metrics
     assert "dateline_poller_items_pushed_total 1.0" in metrics
 

@@ -80,7 +80,6 @@ EVENTS: dict[str, str] = {
     "stream.opened": "an event stream opened (caller, position; expired: Last-Event-ID was too old)",
     "stream.closed": "an event stream ended (events sent, seconds open)",
     "stream.match_failed": "checking the open streams against a commit raised; the next tick tries again",
-    "index.listener_failed": "a commit listener (a live stream) raised; the commit stands",
     # -- gazetteer and feeds --
     "gazetteer.compiling": "no compiled gazetteer (or an outdated one): compiling",
     "gazetteer.compiled": "the gazetteer was compiled (seconds)",

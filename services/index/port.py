@@ -1,19 +1,18 @@
 """The search store as the rest of the service sees it: two narrow interfaces.
 
 :class:`ArticleSearch` is what the HTTP layer calls (search, facets, timelines, one
-article, a whole match for export, new commits for live streams); :class:`ArticleSink` is
-what the indexer writes to. The Tantivy adapter (:mod:`services.index.tantivy_store`)
+article); :class:`ArticleSink` is what the indexer writes to. Export and live streams read
+the index in batches from one snapshot through :mod:`services.index.tantivy_store.scan`,
+which is Tantivy's own. The Tantivy adapter (:mod:`services.index.tantivy_store`)
 implements both; a Quickwit or OpenSearch adapter would implement the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from services.index.domain import (
-    Change,
-    DateOrder,
     FacetName,
     Interval,
     Match,
@@ -23,9 +22,6 @@ from services.index.domain import (
     UpsertReport,
 )
 from shared.schemas import Bucket, EnrichedArticle, TimeBucket
-
-# Called with the articles one commit made searchable (in the writer's thread: be quick).
-CommitListener = Callable[[list[Change]], None]
 
 
 @runtime_checkable
@@ -45,23 +41,6 @@ class ArticleSearch(Protocol):
         ...
 
     def get(self, article_id: str) -> EnrichedArticle | None: ...
-
-    def matches(
-        self, match: Match, *, order: DateOrder = "newest", page_size: int = 500
-    ) -> Iterator[EnrichedArticle]:
-        """Every article of the match, as one commit saw it, read a page at a time:
-        memory stays constant however large the match (exports)."""
-        ...
-
-    def changes(self, match: Match, *, after_seq: int, limit: int = 100) -> list[Change]:
-        """Articles of the match changed after ``after_seq``, oldest change first
-        (a live stream resuming from its last event, or a reader catching up)."""
-        ...
-
-    def on_commit(self, listener: CommitListener) -> Callable[[], None]:
-        """Call ``listener`` after each commit of this process's writer; returns the
-        function that stops it. Read-only processes see others' commits with :meth:`changes`."""
-        ...
 
     def stats(self) -> StoreStats: ...
 

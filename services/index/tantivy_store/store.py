@@ -6,8 +6,7 @@ read, reloading before every request (Manual policy) so a commit is visible at o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import tantivy
@@ -16,7 +15,6 @@ from tantivy import Order, Query
 from services.index import generations
 from services.index.domain import (
     Change,
-    DateOrder,
     FacetName,
     Interval,
     Match,
@@ -26,7 +24,6 @@ from services.index.domain import (
     StoreStats,
     UpsertReport,
 )
-from services.index.port import CommitListener
 from services.index.tantivy_store import queries
 from services.index.tantivy_store.aggregations import aggregate
 from services.index.tantivy_store.documents import (
@@ -70,8 +67,6 @@ class ArticleStore:
         self._heap = heap_bytes
         self._writer: tantivy.IndexWriter | None = None
         self._last_seq = 0
-        self._staged: list[Change] = []
-        self._listeners: list[CommitListener] = []
         root.mkdir(parents=True, exist_ok=True)
         self._live = LiveIndex(root)
         self._open_writer(self._live.follow() if follow else self._live.attach(root))
@@ -102,28 +97,18 @@ class ArticleStore:
             writer.delete_documents_by_term("id", article.id)
             writer.add_document(doc)
             report.written.append(article.id)
-            if self._listeners:
-                self._staged.append(Change(seq, article))
         return report
 
     def delete(self, article_id: str) -> None:
         self._require_writer().delete_documents_by_term("id", article_id)
 
     def commit(self) -> None:
-        """Make every staged change durable and visible to readers, then tell the listeners."""
+        """Make every staged change durable and visible to readers."""
         self._require_writer().commit()
-        committed, self._staged = self._staged, []
-        if committed:
-            self._tell(committed)
 
     def rollback(self) -> None:
         """Drop every change staged since the last commit."""
         self._require_writer().rollback()
-        self._staged = []
-
-    def on_commit(self, listener: CommitListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
 
     def switch_to(self, generation: Path) -> None:
         """Make ``generation`` live and write to it from now on (the writer's side of a reindex)."""
@@ -188,39 +173,6 @@ class ArticleStore:
             searcher, queries.matched(opened.index, searcher, match).query, (), 0, interval
         ).histogram
 
-    def matches(
-        self, match: Match, *, order: DateOrder = "newest", page_size: int = 500
-    ) -> Iterator[EnrichedArticle]:
-        # One searcher throughout: the export is of one commit, and needs no seq ceiling.
-        opened, searcher = self._view()
-        matched = queries.matched(opened.index, searcher, match).query
-        oldest_first = order == "oldest"
-        page_query = matched
-        while True:
-            found = searcher.search(
-                page_query,
-                page_size,
-                count=False,
-                order_by_field="sort_key",
-                order=Order.Asc if oldest_first else Order.Desc,
-            ).hits
-            for _, address in found:
-                yield article_of(searcher.doc(address))
-            if len(found) < page_size:
-                return
-            page_query = queries.all_of(
-                [matched], [queries.beyond(found[-1][0], oldest_first=oldest_first)]
-            )
-
-    def changes(self, match: Match, *, after_seq: int, limit: int = 100) -> list[Change]:
-        opened, searcher = self._view()
-        matched = queries.matched(opened.index, searcher, match).query
-        return list(
-            islice(
-                replay(searcher, schema(), after_seq=after_seq, batch=limit, matched=matched), limit
-            )
-        )
-
     def articles(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[Change]:
         """Every stored article with its change number, oldest change first (for reindex)."""
         return replay(self._view()[1], schema(), after_seq=after_seq, batch=batch)
@@ -261,13 +213,6 @@ class ArticleStore:
         # reader knows the newest one without a search: the time of its request.
         self._last_seq = max(self._last_seq + 1, now_us())
         return self._last_seq
-
-    def _tell(self, committed: list[Change]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(committed)
-            except Exception as exc:
-                log.exception("index.listener_failed", error=f"{type(exc).__name__}: {exc}")
 
 
 def _address_of(searcher: tantivy.Searcher, article_id: str) -> tantivy.DocAddress | None:

@@ -48,12 +48,12 @@ from bench.ranker_cv import (
     spans_of,
 )
 from services.enrich import Enricher
+from services.enrich.distance import distance_km
 from services.enrich.evidence import FEATURES, NONE_FEATURES, VETOES
 from services.enrich.gazetteer import Gazetteer
 from services.enrich.gazetteer_build import build_gazetteer
 from services.enrich.geotag import Geotagger
 from services.enrich.ranker import UNLEARNED
-from services.enrich.story import distance_km
 from shared.settings import load_settings
 
 BANDS = [(0.0, 0.3), (0.3, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01)]

@@ -100,7 +100,7 @@ class Tally(Struct):
 
 
 def score(gold: GoldArticle, article: EnrichedArticle, tally: Tally, errors: list[str]) -> None:
-    from services.enrich.story import distance_km
+    from services.enrich.distance import distance_km
 
     written = surfaces(article)
     names = {g.name.casefold() for g in gold.places}

@@ -27,6 +27,7 @@ import msgspec
 from msgspec import Struct
 
 from bench.geo_corpora import CORPORA, GeotagInput, GoldArticle, GoldToponym, geotag_inputs
+from services.enrich.distance import distance_km
 from services.enrich.evidence import ANCHOR_FEATURES, PRIOR_FEATURES
 from services.enrich.gazetteer import GazetteerEntry
 from services.enrich.geotag import Geotagger
@@ -46,7 +47,6 @@ from services.enrich.ranker import (
 )
 from services.enrich.ranker_learning import L2, Example, confidence_knee, fit
 from services.enrich.source_history import SourceHistory
-from services.enrich.story import distance_km
 
 ACCURATE_KM = 161.0  # 100 miles, as the published figures
 FOLDS = 5

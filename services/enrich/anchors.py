@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 
 from msgspec import Struct
 
+from services.enrich.distance import EARTH_RADIUS_KM
 from services.enrich.gazetteer import GazetteerEntry
 
-EARTH_RADIUS_KM = 6_371.0
 # Rounding in either distance is far below this: a search never prunes the nearest.
 SLACK = 1e-9
 

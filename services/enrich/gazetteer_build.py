@@ -23,7 +23,6 @@ import hashlib
 import importlib.metadata
 import importlib.resources
 import json
-import math
 import os
 import statistics
 import sys
@@ -38,6 +37,7 @@ import msgspec
 import numpy as np
 from msgspec import Struct
 
+from services.enrich.distance import distance_km
 from services.enrich.toponyms import exact_key, is_latin, loose_key
 from shared.logging import get_logger
 
@@ -422,15 +422,7 @@ def _reach_km(
 ) -> float:
     """The distance from the point to the farthest corner of the bounding box."""
     corners = [(south, west), (south, east), (north, west), (north, east)]
-    return max(great_circle_km(lat, lon, y, x) for y, x in corners)
-
-
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 12_742.0 * math.asin(min(1.0, math.sqrt(h)))
+    return max(distance_km(lat, lon, y, x) for y, x in corners)
 
 
 def new_places(

@@ -28,6 +28,7 @@ from pathlib import Path
 import msgspec
 from msgspec import Struct
 
+from services.enrich.distance import distance_km
 from services.enrich.evidence import (
     ANCHOR_FEATURES,
     CANDIDATE_ONLY,
@@ -41,7 +42,7 @@ from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, LOOSE, PRIMARY
 from services.enrich.place_mentions import COMMON_WORDS, LONE_LABELS, Toponym
 from services.enrich.source_history import NO_HISTORY, SourcePrior
-from services.enrich.story import Story, anchored, distance_km, story_of
+from services.enrich.story import Story, anchored, story_of
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "ranker_weights.json"
 # One column per feature, in this order, in every reading's vector and weight list ...

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from msgspec import Struct
 
 from services.enrich.anchors import Anchors
+from services.enrich.distance import distance_km
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import LONE_LABELS, LONE_PERSON, Toponym
@@ -297,11 +298,3 @@ def inside(entry: GazetteerEntry, region: GazetteerEntry) -> bool:
     """Whether the place lies in the country or state (region) written after its name."""
     in_country = entry.country_code == region.country_code
     return in_country and (region.feature_code != "ADM1" or region.admin1 == entry.admin1)
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 12_742.0 * math.asin(min(1.0, math.sqrt(h)))

@@ -24,7 +24,7 @@ from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import PathParameter
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.access import (
@@ -39,6 +39,7 @@ from services.index.cursors import CursorSeal, load_cursor_key
 from services.index.domain import BadQuery, SearchRequest, SearchResult, StoredHit, StoreStats
 from services.index.export_api import export_routes
 from services.index.live import LiveHub, stream_limits
+from services.index.params import SEARCH_PARAMS, Searched
 from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
@@ -58,8 +59,6 @@ DOCUMENTS = Gauge("dateline_index_documents", "Articles in the live index.")
 INDEX_BYTES = Gauge("dateline_index_size_bytes", "Bytes on disk of the live index generation.")
 
 _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
-
-Many = Annotated[list[str] | None, QueryParameter(description="Repeatable.")]
 
 
 def search_app(
@@ -87,35 +86,11 @@ def search_routes(store: ArticleSearch, cursors: CursorSeal, security: list[Secu
     DOCUMENTS.set_function(lambda: store.stats().documents)
     INDEX_BYTES.set_function(lambda: store.stats().size_bytes)
 
-    @get("/v1/search", sync_to_thread=False, summary="Search articles", security=security,
+    @get("/v1/search", sync_to_thread=False, summary="Search articles", security=security, dependencies=SEARCH_PARAMS,
          responses={200: ResponseSpec(SearchResponse, description="One page of hits, with facets and histogram."),
                     400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
                     **SEARCH_REFUSALS})
-    def search(
-        q: Annotated[str | None, QueryParameter(description="Full text: phrases, AND/OR/NOT, title:/text:/entity:/place:; all terms required.")] = None,
-        entity: Annotated[list[str] | None, QueryParameter(description="Repeatable. Canonical entity text, optionally LABEL:text.")] = None,
-        place: Annotated[list[str] | None, QueryParameter(description="Repeatable. Place name or GeoNames id.")] = None,
-        country: Annotated[list[str] | None, QueryParameter(description="Repeatable. ISO 3166-1 alpha-2.")] = None,
-        source: Many = None,
-        language: Many = None,
-        published_from: Annotated[str | None, QueryParameter(name="from", description="Published at or after (date or RFC 3339).")] = None,
-        published_to: Annotated[str | None, QueryParameter(name="to", description="Published at or before (a date includes the whole day).")] = None,
-        near: Annotated[str | None, QueryParameter(description="lat,lon,radius_km: mentions a place within the radius.")] = None,
-        bbox: Annotated[str | None, QueryParameter(description="min_lon,min_lat,max_lon,max_lat: mentions a place inside.")] = None,
-        focus_only: Annotated[str | None, QueryParameter(description="true: geo matches the story's focus place only.")] = None,
-        sort: Annotated[str | None, QueryParameter(description="relevance (default), newest, oldest.")] = None,
-        size: Annotated[str | None, QueryParameter(description="Hits per page, 0..100 (default 10).")] = None,
-        cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the previous page.")] = None,
-        facets: Annotated[list[str] | None, QueryParameter(description="Comma-separated: entities,people,organizations,places,countries,sources,languages,points (keys `geonames_id|lat|lon|name`, for maps).")] = None,
-        facet_size: Annotated[str | None, QueryParameter(description="Buckets per facet, 1..100 (default 10).")] = None,
-        histogram: Annotated[str | None, QueryParameter(description="day, week or month: article counts over time.")] = None,
-    ) -> Response[SearchResponse] | Response[ErrorBody]:
-        params = SearchParams(
-            q=q, entity=entity or [], place=place or [], country=country or [], source=source or [],
-            language=language or [], published_from=published_from, published_to=published_to,
-            near=near, bbox=bbox, focus_only=focus_only, sort=sort, size=size, cursor=cursor,
-            facets=facets or [], facet_size=facet_size, histogram=histogram,
-        )
+    def search(params: Searched) -> Response[SearchResponse] | Response[ErrorBody]:
         return _search(store, cursors, params)
 
     @get("/v1/articles/{article_id:str}", sync_to_thread=False, summary="One article as stored", security=security,

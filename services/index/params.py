@@ -69,7 +69,8 @@ def search_params(
     facets: Annotated[
         list[str] | None,
         QueryParameter(
-            description="Comma-separated: entities,people,organizations,places,countries,sources,languages."
+            description="Comma-separated: entities,people,organizations,places,countries,sources,languages,"
+            "points (keys `geonames_id|lat|lon|name`, for maps)."
         ),
     ] = None,
     facet_size: Annotated[

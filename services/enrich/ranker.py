@@ -290,14 +290,14 @@ def _resolution(
     if not choice.candidates:
         return Resolution(toponym=toponym, entry=None)
     found = ranked(reading, choice, second)
-    entry = choice.candidates[found.best].entry
     # The odds against publishing it: that the name is no place, or not this one.
     place = 1.0 - _logistic(dot(none, found.none_row))
     if none_allowed and place < 0.5:
         return Resolution(toponym=toponym, entry=None, confidence=round(1.0 - place, 3))
     confidence = weights.calibrated(place * found.sure)
-    entry = _town_of_its_district(choice, found.best)
-    return Resolution(toponym=toponym, entry=entry, confidence=round(confidence, 3))
+    return Resolution(
+        toponym=toponym, entry=_town_of_its_district(choice, found.best), confidence=round(confidence, 3)
+    )
 
 
 def _town_of_its_district(choice: Choice, best: int) -> GazetteerEntry:

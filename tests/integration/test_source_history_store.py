@@ -70,7 +70,10 @@ def test_the_stored_history_is_the_one_the_evaluation_replays(client):
 
 def test_a_prior_is_read_once_per_cache_period(client):
     clock = Clock()
-    reader, writer = StoredSourceHistory(client, cache_s=10.0, clock=clock), StoredSourceHistory(client)
+    reader, writer = (
+        StoredSourceHistory(client, cache_s=10.0, clock=clock),
+        StoredSourceHistory(client),
+    )
     record_stories(writer, ["Georgia"])
     assert reader.prior(LEDGER).stories == 1
     record_stories(writer, ["Georgia"])

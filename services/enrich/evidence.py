@@ -367,12 +367,13 @@ def best_town_alone_in_its_state(t: Toponym, s: Story, best: Candidate, sure: fl
 
 
 def _vouched_for_nearby(entry: GazetteerEntry, t: Toponym, s: Story) -> bool:
-    """Something else of the story lies in the place's state or within 200 km: another
-    name, a place resolved with confidence, the state written after it, or the source's
-    earlier stories."""
+    """Something else of the story lies in the place's state or near it: another name (a
+    likely reading of it within about 100 km, or in the state), a place resolved with
+    confidence within 200 km, the state written after it, or the source's earlier stories."""
     nearest = None if s.anchors is None else s.anchors.nearest_km(entry, besides=t.key)
     return (
         (nearest is not None and nearest <= TOWN_SUPPORT_KM)
+        or s.near_other_names(entry, t.key) > 0
         or s.share_of_names_in(entry, t.key, state=True) > 0
         or s.regions.get(t.key) is not None
         or s.prior.state_share(entry) > 0

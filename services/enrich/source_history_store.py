@@ -42,6 +42,7 @@ KEY_PREFIX = "dateline:source:"
 STORIES = "stories"
 CACHE_S = 10.0
 IDLE_DAYS = 180
+REDIS_TIMEOUT_S = 2.0
 
 # KEYS[1]: the source's hash; ARGV: half-life, max regions, seconds kept, then the regions.
 _RECORD = """
@@ -111,7 +112,11 @@ class StoredSourceHistory:
 
     @classmethod
     def connect(cls, redis_url: str) -> StoredSourceHistory:
-        return cls(redis.Redis.from_url(redis_url))
+        # A Redis that hangs costs a story its prior, not the batch its turn.
+        client = redis.Redis.from_url(
+            redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+        )
+        return cls(client)
 
     def prior(self, source: str) -> SourcePrior:
         if not source:

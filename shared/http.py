@@ -117,7 +117,7 @@ class JsonAnswer(ASGIResponse):
 
     __slots__ = ()
 
-    def __init__(self, content: Any) -> None:  # noqa: D107 - no ASGIResponse set-up: that is the point
+    def __init__(self, content: Any) -> None:  # no ASGIResponse set-up: that is the point
         self.body = _encode_json(content)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -115,10 +115,13 @@ class JsonAnswer(ASGIResponse):
     check them again on every request. Declare the body's type in the route's
     ``responses`` (the API docs take it from there)."""
 
-    __slots__ = ()
+    __slots__ = ("content",)
 
     def __init__(self, content: Any) -> None:  # no ASGIResponse set-up: that is the point
         self.body = _encode_json(content)
+        # Held until the answer is sent and dropped: freeing a search's hits, facets and
+        # histogram takes 15-100 us (200k-article benchmark), which the client need not wait for.
+        self.content = content
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(self.body))]

@@ -109,6 +109,9 @@ def _timing(service: str) -> Callable[[ASGIApp], ASGIApp]:
     return middleware
 
 
+_encode_json = msgspec.json.Encoder().encode
+
+
 class JsonAnswer(ASGIResponse):
     """A 200 whose JSON body msgspec encodes once, sent as it is: for a route's hot path,
     where Litestar's :class:`~litestar.Response` would wrap the body, merge headers and
@@ -127,9 +130,6 @@ class JsonAnswer(ASGIResponse):
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(self.body))]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": self.body})
-
-
-_encode_json = msgspec.json.Encoder().encode
 
 
 def build_app(
@@ -178,7 +178,7 @@ class DrainingServer(uvicorn.Server):
         await super().startup(sockets)
         # What start-up made (modules, routes, the API schema, the store's readers) lives
         # as long as the process: frozen, the collector stops walking it in every full
-        # collection, which paused a search process for 10-80 ms at a time (the 200k-article
+        # collection, which paused a search process for 45-80 ms at a time (the 200k-article
         # benchmark index; `make bench-search`).
         gc.collect()
         gc.freeze()

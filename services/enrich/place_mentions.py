@@ -70,6 +70,12 @@ GIVEN = "SPAN"  # a span the caller says is a place (a gold toponym) that no cue
 # country the story is about (disambiguation decides).
 LONE_NAME, LONE_PERSON = "LONE", "LONE_PERSON"  # the second: one NER called a person
 LONE_LABELS = frozenset({LONE_NAME, LONE_PERSON})
+# Names that may be named after a place ("Air Zimbabwe", "the Dubai World Cup"): the place
+# in them is a toponym of its own.
+EMBEDDING_LABELS = frozenset({"ORG", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"})
+EMBEDDED_WORDS = 3  # the longest place name looked for inside one
+# A word of a name, its possessive left off: "Japan" in "Japan's Ministry of Agriculture".
+_NAME_WORD = re.compile(r"[\w.&]+?(?=[’']s\b|[^\w.&]|$)")
 LOCATIVE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Oo]utside) $")
 # "Washington state's", "Punjab province": the division, not its namesake city; not in
 # "Washington State University".
@@ -152,7 +158,10 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
         and not _is_surname(m, family_names)
     ]
     embedded = [
-        e for m in mentions if m.label == "ORG" and m not in chosen_set for e in _embedded(m, names)
+        e
+        for m in mentions
+        if m.label in EMBEDDING_LABELS and m not in chosen_set
+        for e in _embedded(m, names, place_keys)
     ]
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
@@ -274,17 +283,43 @@ def _proper_word(word: str) -> bool:
     return word[:1].isupper() and not word.isupper() and word.casefold() not in STOP_WORDS
 
 
-def _embedded(organisation: Mention, names: PlaceNames) -> list[Mention]:
-    """The well-known place an organisation's name starts with: "Toronto" in "Toronto
-    Police Service", "U.S." in "U.S. Army" (GeoWebNews counts these as toponyms too)."""
-    words = list(re.finditer(r"\S+", organisation.text))
-    for count in range(min(len(words) - 1, 3), 0, -1):
-        end = words[count - 1].end()
-        name = organisation.text[:end]
-        if name[:1].isupper() and exact_key(name) not in COMMON_WORDS and names.is_well_known(name):
-            start = organisation.start
-            return [Mention(organisation.field, start, start + end, name, EMBEDDED)]
-    return []
+def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) -> list[Mention]:
+    """The places an organisation's or event's name is named after, wherever in the name
+    they stand: "Toronto" in "Toronto Police Service", "Zimbabwe" in "Air Zimbabwe",
+    "Canadian" in "Canadian Blood Services", "Malta" in "Central Bank of Malta" (GeoWebNews
+    counts these as toponyms too). A run of capitalised words is one when it is a
+    well-known place, a nationality, or a name the article uses as a place elsewhere; the
+    longest such run wins, left to right."""
+    words = [w for w in _NAME_WORD.finditer(organisation.text) if w.group()[:1].isupper()]
+    found, at = [], 0
+    while at < len(words):
+        for count in range(min(len(words) - at, EMBEDDED_WORDS), 0, -1):
+            run = words[at : at + count]
+            if not _adjacent(organisation.text, run):
+                continue
+            name = organisation.text[run[0].start() : run[-1].end()]
+            # the whole name is NER's to judge (:func:`_names_place`, lone names)
+            whole = name == possessive_stripped(organisation.text)
+            if not whole and _embedded_place(name, names, place_keys):
+                start = organisation.start + run[0].start()
+                found.append(Mention(organisation.field, start, start + len(name), name, EMBEDDED))
+                at += count
+                break
+        else:
+            at += 1
+    return found
+
+
+def _adjacent(text: str, run: list[re.Match[str]]) -> bool:
+    """The words follow one another with a single space between ("Armenia-Italy" is two)."""
+    return all(text[a.end() : b.start()] == " " for a, b in zip(run, run[1:], strict=False))
+
+
+def _embedded_place(name: str, names: PlaceNames, place_keys: set[str]) -> bool:
+    key = exact_key(name)
+    if not key or key in COMMON_WORDS:
+        return False
+    return key in place_keys or names.is_well_known(name) or names.is_demonym(name)
 
 
 def _is_surname(mention: Mention, person_words: set[str]) -> bool:

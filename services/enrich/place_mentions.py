@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import Protocol
 
 from msgspec import Struct
@@ -312,7 +313,7 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
 
 def _adjacent(text: str, run: list[re.Match[str]]) -> bool:
     """The words follow one another with a single space between ("Armenia-Italy" is two)."""
-    return all(text[a.end() : b.start()] == " " for a, b in zip(run, run[1:], strict=False))
+    return all(text[a.end() : b.start()] == " " for a, b in pairwise(run))
 
 
 def _embedded_place(name: str, names: PlaceNames, place_keys: set[str]) -> bool:

@@ -27,7 +27,13 @@ from collections.abc import Callable
 from services.enrich.common_words import lower_case_share
 from services.enrich.gazetteer import MAJOR_CITY, Candidate, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
-from services.enrich.place_mentions import EMBEDDED, LONE_LABELS, OTHER_NAME_LABELS, Toponym
+from services.enrich.place_mentions import (
+    EMBEDDED_INSIDE,
+    EMBEDDED_LABELS,
+    LONE_LABELS,
+    OTHER_NAME_LABELS,
+    Toponym,
+)
 from services.enrich.story import Story, inside
 
 Feature = Callable[[Candidate, Toponym, Story], float]
@@ -41,7 +47,7 @@ SMALL_TOWN = 10_000  # inhabitants
 TOWN_SUPPORT_KM = 200.0  # a place resolved this near vouches for a town
 # spaCy's labels for regions, seas and mountains, and for buildings, airports and roads
 NOT_SETTLEMENT_LABELS = frozenset({"LOC", "FAC"})
-NAME_LABELS = frozenset({"ORG", "PERSON", EMBEDDED, *LONE_LABELS, *OTHER_NAME_LABELS})
+NAME_LABELS = frozenset({"ORG", "PERSON", *EMBEDDED_LABELS, *LONE_LABELS, *OTHER_NAME_LABELS})
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 ADMIN_SEAT = re.compile(r"PPLA\d?$")
 
@@ -402,7 +408,8 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_person": _label("PERSON"),
     "none_lone_name": _label(*LONE_LABELS),
     "none_other_name": _label(*OTHER_NAME_LABELS),
-    "none_embedded": _label(EMBEDDED),
+    "none_embedded": _label(*EMBEDDED_LABELS),
+    "none_embedded_inside": _label(EMBEDDED_INSIDE),
     "none_listed": _label("LIST", "SUBLIST"),
     "none_dateline": _label("DATELINE"),
     "none_sentence_initial": sentence_initial,

@@ -18,7 +18,7 @@ from services.enrich.evidence import WHOLE_AREAS
 from services.enrich.gazetteer import Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.mentions import Mention
-from services.enrich.place_mentions import EMBEDDED, select_toponyms, toponyms_at
+from services.enrich.place_mentions import EMBEDDED_LABELS, select_toponyms, toponyms_at
 from services.enrich.ranker import RankerWeights, Resolution, rank
 from services.enrich.source_history import SourceHistories, SourceHistory
 from shared.schemas import Place, Span
@@ -156,7 +156,7 @@ def focus_place(
     # Demonyms and names inside organisations' names say little about where it happens.
     demonym_spans = {
         s for r in resolutions
-        if r.via_demonym or r.toponym.label == EMBEDDED
+        if r.via_demonym or r.toponym.label in EMBEDDED_LABELS
         for s in r.toponym.spans
     }  # fmt: skip
     named = [p for p in places if any(s not in demonym_spans for s in p.spans)]

@@ -64,7 +64,12 @@ DATELINE = re.compile(
     rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
 )
 LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
-PLACE_LIST, SUB_PLACE_LIST, EMBEDDED = "LIST", "SUBLIST", "EMBEDDED"
+PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
+# A place an organisation is of, its name followed by a generic word ("Toronto Police
+# Service", "Harare City Council"), or one its name has elsewhere ("Air Zimbabwe",
+# "Central Bank of Malta", "Canadian Press"): evidence of different strength.
+EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
+EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE})
 GIVEN = "SPAN"  # a span the caller says is a place (a gold toponym) that no cue found
 # A one-word person or organisation that may be a town ("Abeokuta said ..."), or any
 # written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
@@ -200,9 +205,10 @@ def _toponyms(found: Sequence[Mention], text: str, title: str = "") -> list[Topo
 def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> bool:
     if mention.label in PLACE_LABELS:
         return True
-    if mention.label == "NORP":
-        return names.is_demonym(mention.text)
     name = possessive_stripped(mention.text)
+    if mention.label == "NORP":
+        # "Tunis", "Cavan": NER reads some places' names as nationalities.
+        return names.is_demonym(mention.text) or names.is_well_known(name)
     if mention.label in OTHER_NAME_LABELS:
         # "Mauritius" as a PRODUCT or an EVENT: a well-known place is one whatever NER says.
         return names.is_well_known(name)
@@ -303,12 +309,18 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
             whole = name == possessive_stripped(organisation.text)
             if not whole and _embedded_place(name, names, place_keys):
                 start = organisation.start + run[0].start()
-                found.append(Mention(organisation.field, start, start + len(name), name, EMBEDDED))
+                serves = at + count < len(words) and _generic(words[at + count].group())
+                label = EMBEDDED if serves else EMBEDDED_INSIDE
+                found.append(Mention(organisation.field, start, start + len(name), name, label))
                 at += count
                 break
         else:
             at += 1
     return found
+
+
+def _generic(word: str) -> bool:
+    return word.casefold().strip(".") in COMMON_WORDS
 
 
 def _adjacent(text: str, run: list[re.Match[str]]) -> bool:

@@ -11,8 +11,14 @@ Prints, with the commit that produced them:
    the places a worker would publish;
 2. GeoWebNews end to end with the committed weights (``make learn``): detection
    precision / recall / F1 of the toponym spans the whole pipeline finds against the gold
-   toponyms that have coordinates, and resolution of the ones it found; geotagging's own
-   speed; the gazetteer's compile and load costs.
+   toponyms that have coordinates (GeoWebNews' eight toponym types, literal and
+   associative: Literal, Mixed, Coercion, Embedded_Literal, Literal_Modifier, Metonymic,
+   Non_Literal_Modifier, Embedded_Non_Lit; not its Demonym, Homonym, Language,
+   Non_Toponym or *_Expression annotations, which carry none), a span found when its
+   offsets are the gold's exactly; beside it, for comparison, the same with overlapping
+   spans (GeoWebNews marks some embedded toponyms as the whole name, "Bank of Japan")
+   and the recall of the gold toponyms with a GeoNames id; resolution of the ones it
+   found; geotagging's own speed; the gazetteer's compile and load costs.
 
 Options: ``--ablate NAME`` (repeatable): a feature or veto of services/enrich/evidence.py
 left out, reported beside the full ranker; ``--errors``: every held-out wrong answer with

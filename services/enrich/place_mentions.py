@@ -65,9 +65,10 @@ DATELINE = re.compile(
 )
 LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
 PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
-# A place an organisation is of, its name followed by a generic word ("Toronto Police
-# Service", "Harare City Council"), or one its name has elsewhere ("Air Zimbabwe",
-# "Central Bank of Malta", "Canadian Press"): evidence of different strength.
+# A place an organisation is of, the name's next capitalised word a generic one ("Toronto
+# Police Service", "Harare City Council", "Japan's Ministry of ..."), or one its name has
+# elsewhere ("Air Zimbabwe", "Central Bank of Malta", "Canadian Press"): evidence of
+# different strength.
 EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
 EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE})
 GIVEN = "SPAN"  # a span the caller says is a place (a gold toponym) that no cue found

@@ -15,6 +15,7 @@ import pytest
 
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
+from services.enrich.place_mentions import EMBEDDED, EMBEDDED_INSIDE, place_mentions
 from shared.schemas import Place
 from shared.settings import Settings
 
@@ -516,3 +517,33 @@ def test_a_town_of_two_words_ner_called_a_person_is_a_town_of_the_story_country(
     places, _ = geotagger.geotag("", text, found)
     assert by_name(places, "Bac Ninh").country_code == "VN"
     assert "Mai Tran" not in {p.name for p in places}
+
+
+def test_places_inside_organisations_names_are_toponyms_of_their_own(geotagger):
+    text = (
+        "Air Zimbabwe cut flights, the Central Bank of Malta said. Harare City Council and "
+        "Canadian Blood Services agreed, said Japan’s Ministry of Agriculture."
+    )
+    found = mentions(
+        text, ("Air Zimbabwe", "ORG"), ("Central Bank of Malta", "ORG"),
+        ("Harare City Council", "ORG"), ("Canadian Blood Services", "ORG"),
+        ("Japan’s Ministry of Agriculture", "ORG"),
+    )  # fmt: skip
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {
+        "Zimbabwe": EMBEDDED_INSIDE,
+        "Malta": EMBEDDED_INSIDE,
+        "Harare": EMBEDDED,  # the council's city: a generic word follows
+        "Canadian": EMBEDDED_INSIDE,
+        "Japan": EMBEDDED,  # its ministry
+    }
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Canadian").country_code == "CA"  # a nationality votes as ever
+
+
+def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
+    text = "Ashley Sutton won. Sutton led the race for Sutton Racing."
+    found = mentions(text, ("Ashley Sutton", "PERSON"), ("Sutton Racing", "ORG"))
+    found += [Mention("text", text.index("Sutton led"), text.index("Sutton led") + 6, "Sutton", "ORG")]
+    chosen = {(m.start, m.text) for m in place_mentions(text, found, geotagger)}
+    assert (text.index("Sutton led"), "Sutton") not in chosen  # the driver, not an embedded place

@@ -91,6 +91,14 @@ class Geotagger:
             for c in self.gazetteer.candidates(name)
         )
 
+    def is_only_an_area(self, name: str) -> bool:
+        """A country or state is called exactly so, and no town is ("Tamil Nadu", not
+        "Bac Ninh", a province and its city)."""
+        own = [c.entry for c in self.gazetteer.candidates(name) if c.quality == PRIMARY]
+        return any(e.feature_code in WHOLE_AREAS or e.is_region for e in own) and not any(
+            e.feature_code.startswith("PPL") for e in own
+        )
+
     def is_own_name(self, name: str) -> bool:
         """A place is called exactly so (not by an alternate or a loosened spelling)."""
         return any(c.quality == PRIMARY for c in self.gazetteer.candidates(name))

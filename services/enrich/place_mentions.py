@@ -125,6 +125,8 @@ class PlaceNames(Protocol):
 
     def is_known(self, name: str) -> bool: ...  # a place or a nationality is called so
 
+    def is_only_an_area(self, name: str) -> bool: ...  # a country or state, and no town
+
 
 def select_toponyms(
     text: str, mentions: Sequence[Mention], names: PlaceNames, title: str = ""
@@ -216,8 +218,14 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     if mention.label not in MAYBE_PLACE_LABELS:
         return False
     # NER calls some places people or organisations: trust the article's own usage, and
-    # read a bare well-known name ("the EU", "Liverpool", "UAE") as the place it names.
-    return exact_key(name) in place_keys or (mention.label == "ORG" and names.is_well_known(name))
+    # read a bare well-known name ("the EU", "Liverpool", "UAE") as the place it names; a
+    # person's name of several words that only a country or state has ("Tamil Nadu said")
+    # is seldom a person's (a city's may be: "a rally in Ciudad Juarez").
+    if exact_key(name) in place_keys:
+        return True
+    if mention.label == "ORG":
+        return names.is_well_known(name)
+    return " " in name and names.is_only_an_area(name)
 
 
 def _lone_name(mention: Mention, people: set[str], people_with_word: Counter[str]) -> bool:

@@ -547,3 +547,10 @@ def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
     found += [Mention("text", text.index("Sutton led"), text.index("Sutton led") + 6, "Sutton", "ORG")]
     chosen = {(m.start, m.text) for m in place_mentions(text, found, geotagger)}
     assert (text.index("Sutton led"), "Sutton") not in chosen  # the driver, not an embedded place
+
+
+def test_a_state_of_two_words_ner_called_a_person_is_the_state(geotagger):
+    text = "Karnataka must release water, Tamil Nadu said. Tamil Nadu accused the Centre."
+    found = mentions(text, ("Karnataka", "GPE"), ("Tamil Nadu", "PERSON"))
+    chosen = {m.text for m in place_mentions(text, found, geotagger)}
+    assert "Tamil Nadu" in chosen  # no town is called so; "Bac Ninh", a city too, is not

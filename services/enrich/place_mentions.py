@@ -82,7 +82,6 @@ LONE_LABELS = frozenset({LONE_NAME, LONE_PERSON})
 EMBEDDING_LABELS = frozenset({"ORG", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"})
 EMBEDDED_WORDS = 3  # the longest place name looked for inside one
 # A word of a name, its possessive left off: "Japan" in "Japan's Ministry of Agriculture".
-_JOINT = re.compile(r", |/|(?<=[a-z])-(?=[A-Z])")  # between the places of one mention
 _NAME_WORD = re.compile(r"[\w.&]+?(?=[’']s\b|[^\w.&]|$)")
 LOCATIVE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Oo]utside) $")
 # "Washington state's", "Punjab province": the division, not its namesake city; not in
@@ -175,7 +174,6 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     ]
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
-    chosen = [part for m in chosen for part in _parts(m, names)]
     found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone]
     return _unique_spans(found)
 
@@ -228,25 +226,6 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     if mention.label == "ORG":
         return names.is_well_known(name)
     return " " in name and names.is_only_an_area(name)
-
-
-def _parts(mention: Mention, names: PlaceNames) -> list[Mention]:
-    """A place mention that joins places no place is called together ("Thruxton,
-    Hampshire", "Asia-Pacific", "Surfside/Garden City") as the places it joins."""
-    if mention.label not in PLACE_LABELS or not _JOINT.search(mention.text):
-        return [mention]
-    if names.is_known(possessive_stripped(mention.text)):
-        return [mention]
-    parts, at = [], 0
-    for joint in [*_JOINT.finditer(mention.text), None]:
-        end = joint.start() if joint else len(mention.text)
-        part = mention.text[at:end]
-        if not part[:1].isupper() or not names.is_known(possessive_stripped(part)):
-            return [mention]
-        start = mention.start + at
-        parts.append(Mention(mention.field, start, start + len(part), part, mention.label))
-        at = joint.end() if joint else at
-    return parts
 
 
 def _lone_name(mention: Mention, people: set[str], people_with_word: Counter[str]) -> bool:

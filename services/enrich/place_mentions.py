@@ -16,6 +16,7 @@ from typing import Protocol
 from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from services.enrich.common_words import lower_case_share
 from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
 from services.enrich.name_search import NameSearch
@@ -316,6 +317,9 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
             name = organisation.text[run[0].start() : run[-1].end()]
             # the whole name is NER's to judge (:func:`_names_place`, lone names)
             whole = name == possessive_stripped(organisation.text)
+            followed = words[at + count] if at + count < len(words) else None
+            if _first_name(organisation.text, run, followed):
+                continue
             if not whole and _embedded_place(name, names, place_keys):
                 start = organisation.start + run[0].start()
                 serves = at + count < len(words) and _generic(words[at + count].group())
@@ -326,6 +330,14 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
         else:
             at += 1
     return found
+
+
+def _first_name(text: str, run: list[re.Match[str]], followed: re.Match[str] | None) -> bool:
+    """One word right before a word English writes only as a name ("Sofia Novak" in an
+    organisation NER ran across a sentence): a person's first name, not a place."""
+    if len(run) > 1 or followed is None or text[run[-1].end() : followed.start()] != " ":
+        return False
+    return lower_case_share(followed.group()) == 0.0 and not _generic(followed.group())
 
 
 def _generic(word: str) -> bool:

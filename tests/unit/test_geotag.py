@@ -554,3 +554,10 @@ def test_a_state_of_two_words_ner_called_a_person_is_the_state(geotagger):
     found = mentions(text, ("Karnataka", "GPE"), ("Tamil Nadu", "PERSON"))
     chosen = {m.text for m in place_mentions(text, found, geotagger)}
     assert "Tamil Nadu" in chosen  # no town is called so; "Bac Ninh", a city too, is not
+
+
+def test_a_first_name_inside_an_organisation_is_no_embedded_place(geotagger):
+    text = "Rafael Iyer promised a tram to Delft; Sofia Novak pledged to freeze taxes."
+    found = mentions(text, ("Rafael Iyer", "PERSON"), ("Delft; Sofia Novak", "ORG"))
+    chosen = {m.text for m in place_mentions(text, found, geotagger)}
+    assert "Sofia" not in chosen  # "Novak" is written only as a name: Sofia is hers

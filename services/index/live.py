@@ -54,6 +54,7 @@ TICK_LIMIT = 50  # events per stream per tick: a broad replay is paced, not dump
 QUEUE_EVENTS = 64  # events waiting for one client, at most
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
 UNSTARTED_S = 30.0  # a stream whose response has not begun by then is dropped
+CROWDED = 4  # streams at one position: their changes are read once and matched in Python
 
 STREAMS_OPEN = Gauge("dateline_streams_open", "Open event streams (GET /v1/stream).")
 STREAM_EVENTS = Counter("dateline_stream_events_total", "Articles pushed to open streams.")
@@ -295,7 +296,9 @@ class LiveHub:
 
     def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
-        changes = Changes(self._store, since=self._mark)
+        positions = Tally(position for _, position, _ in plan)
+        crowded = frozenset(p for p, streams in positions.items() if streams >= CROWDED)
+        changes = Changes(self._store, since=self._mark, crowded=crowded)
         self._mark = changes.mark
         oldest = self._oldest_kept()
         encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches

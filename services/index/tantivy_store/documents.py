@@ -45,7 +45,12 @@ def document(article: EnrichedArticle, seq: int) -> Document:
 
 
 def article_of(doc: Document) -> EnrichedArticle:
-    return _decode(doc.get_first("article"))
+    return decode_article(doc.get_first("article"))
+
+
+def decode_article(stored: bytes) -> EnrichedArticle:
+    """A document's stored ``article`` field."""
+    return _decode(stored)
 
 
 def _add_entities(doc: Document, article: EnrichedArticle) -> None:

@@ -11,19 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+import msgspec
 import tantivy
 from tantivy import FieldType, Order, Query
 
 from services.index.domain import GeoFilter, Match
+from services.index.tantivy_store.fresh import Fresh
 from services.index.tantivy_store.geo_match import Candidates, _all_points, _focus_points, _inside
 from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
 from services.index.tantivy_store.schema import schema
 from services.index.tantivy_store.store import ArticleStore, _last_seq_in
-from services.index.tantivy_store.text import text_query
+from services.index.tantivy_store.text import text_query, text_tree
 
 FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
 GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's shape at a time
+FRESH_MAX = 2_000  # changes after a crowded position matched in Python (fresh.py), at most
 
 
 class MatchScan:
@@ -93,6 +96,8 @@ class StandingQuery:
         opened, _ = store._view()
         text = text_query(opened.index, match.text)  # BadQuery before the stream opens
         self.match = match
+        self.key = msgspec.json.encode(match)  # identical queries are matched once a tick
+        self.tree = text_tree(match.text)
         self.scored = [text] if text is not None else []
         self.filters = _filters(match)
 
@@ -122,8 +127,12 @@ class Changes:
     ) -> None:
         """``since``: an earlier snapshot's :attr:`mark`; the newest position is then found
         among the changes after it, or kept when nothing was committed meanwhile (finding it
-        in the whole index reads every article's change number: ms on a big index)."""
+        in the whole index reads every article's change number: ms on a big index).
+        ``crowded``: positions many streams share; their few changes are matched in Python
+        (:class:`~services.index.tantivy_store.fresh.Fresh`), all queries at once."""
         self._store = store
+        self._crowded = crowded
+        self._fresh: dict[int, Fresh | None] = {}
         opened, self._searcher = store._view()
         if since is not None and since.commit == opened.committed:
             self.newest = since.newest
@@ -135,12 +144,25 @@ class Changes:
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
+        fresh = self._fresh_after(after)
+        if fresh is not None:
+            found = fresh.matching(standing.key, standing.match, standing.tree)
+            if found is not None:
+                return [(fresh.seqs[i], fresh.stored[i]) for i in found[:limit]]
         geo = standing.match.geo
         if geo is None:
             hits = self._changed(standing, after, limit)
         else:
             hits = self._inside(standing, geo, after, limit)
         return [(seq, self._article(address)) for seq, address in hits]
+
+    def _fresh_after(self, after: int) -> Fresh | None:
+        if after not in self._crowded or after >= self.newest:
+            return None
+        if after not in self._fresh:
+            changed = self._changed(_EVERYTHING, after, FRESH_MAX + 1)
+            self._fresh[after] = Fresh(self._searcher, changed) if len(changed) <= FRESH_MAX else None
+        return self._fresh[after]
 
     def _changed(
         self, standing: StandingQuery, after: int, limit: int

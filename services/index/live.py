@@ -14,7 +14,8 @@ read-only search process): it needs no word from the indexer, only the index.
   An article changed twice while a client was away comes once, as it is now.
 - **A tick** (in a worker thread) takes one snapshot and, for each stream behind its newest
   position, asks the index for that stream's matches after its own position
-  (:class:`~services.index.tantivy_store.scan.Changes`). A new stream, a resuming one and a slow
+  (:meth:`~services.index.port.ArticleSearch.changes`); many streams at one position are
+  matched at once (their few changes read once). A new stream, a resuming one and a slow
   one are all just "behind". Ticks run every :data:`POLL_S`; a long one (many streams)
   rests :data:`REST` times as long as it took: matching takes at most a quarter of the
   process's time, and with many streams the events wait (a tick covers every commit since
@@ -40,8 +41,7 @@ from msgspec import Struct
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.domain import Match
-from services.index.tantivy_store import ArticleStore
-from services.index.tantivy_store.scan import Changes, Mark, StandingQuery
+from services.index.port import ArticleSearch
 from shared.logging import get_logger
 from shared.settings import Settings
 
@@ -95,7 +95,7 @@ class Subscription:
         "started",
     )
 
-    def __init__(self, standing: StandingQuery, caller: str, position: int) -> None:
+    def __init__(self, standing: object, caller: str, position: int) -> None:
         self.opened_at = time.monotonic()
         self.started = False  # its response began: its end will unsubscribe it
         self.standing = standing
@@ -121,7 +121,7 @@ class _Checked(Struct):
 
 class LiveHub:
     def __init__(
-        self, store: ArticleStore, limits: StreamLimits, *, poll_s: float = POLL_S
+        self, store: ArticleSearch, limits: StreamLimits, *, poll_s: float = POLL_S
     ) -> None:
         self._store = store
         self.limits = limits
@@ -129,7 +129,7 @@ class LiveHub:
         self._open: set[Subscription] = set()
         self._callers: Tally[str] = Tally()
         self._ticking: asyncio.Task | None = None
-        self._mark: Mark | None = None  # the last snapshot's commit and newest position
+        self._mark: object | None = None  # the last snapshot's, to tell whether it changed
         self._wake = asyncio.Event()
         self._closed = False
 
@@ -222,14 +222,11 @@ class LiveHub:
             STREAMS_OPEN.set(len(self._open))
         subscription.closed = True
 
-    def _open_at(self, match: Match, last_event_id: int | None) -> tuple[StandingQuery, int, bool]:
+    def _open_at(self, match: Match, last_event_id: int | None) -> tuple[object, int, bool]:
         """The compiled query, where the stream starts, and whether ``last_event_id`` could
         not be resumed (changes after it are older than the window, or it is not a position
         this index has reached)."""
-        standing, changes = (
-            StandingQuery(self._store, match),
-            Changes(self._store, since=self._mark),
-        )
+        standing, changes = self._store.standing(match), self._store.changes(since=self._mark)
         if last_event_id is None:
             return standing, changes.newest, False
         if last_event_id > changes.newest or changes.any_between(
@@ -298,7 +295,7 @@ class LiveHub:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
         positions = Tally(position for _, position, _ in plan)
         crowded = frozenset(p for p, streams in positions.items() if streams >= CROWDED)
-        changes = Changes(self._store, since=self._mark, crowded=crowded)
+        changes = self._store.changes(since=self._mark, crowded=crowded)
         self._mark = changes.mark
         oldest = self._oldest_kept()
         encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches

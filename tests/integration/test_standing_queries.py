@@ -10,8 +10,6 @@ import pytest
 from services.index.cursors import CursorSeal
 from services.index.query import SearchParams, parse_search
 from services.index.tantivy_store import ArticleStore
-from services.index.tantivy_store.scan import Changes, StandingQuery
-from services.index.tantivy_store.text import text_tree
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, story
 
 QUERIES = [
@@ -56,7 +54,7 @@ def changed(tmp_path_factory):
     store = ArticleStore(tmp_path_factory.mktemp("standing") / "index", writable=True)
     store.upsert([story(n, "Harbour strike", places=[LYON], focus=LYON) for n in range(1, 30)])
     store.commit()
-    position = Changes(store).newest
+    position = store.changes().newest
     store.upsert([
         story(40, "Harbour strike spreads", f"Dockers {'x' * 45} stopped in Lyon. New York {'y' * 39} {'z' * 40}.",
               places=[LYON], focus=LYON, day=1),
@@ -78,8 +76,8 @@ def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, par
     store, position = changed
     request = parse_search(SearchParams(**params, size="100"), CursorSeal(b"k"))
     searched = {hit.article.id for hit in store.search(request).hits}
-    changes = Changes(store, crowded=frozenset({position} if crowded else ()))
-    found = changes.matching(StandingQuery(store, request.match), position, 50)
+    changes = store.changes(crowded=frozenset({position} if crowded else ()))
+    found = changes.matching(store.standing(request.match), position, 50)
     assert {msgspec.json.decode(stored)["id"] for _, stored in found} == searched & CHANGED
     assert [seq for seq, _ in found] == sorted(seq for seq, _ in found) and all(seq > position for seq, _ in found)
 
@@ -87,9 +85,9 @@ def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, par
 @pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
 def test_a_crowded_position_matches_in_python_what_it_can(changed, params):
     store, position = changed
-    standing = StandingQuery(store, parse_search(SearchParams(**params), CursorSeal(b"k")).match)
-    fresh = Changes(store, crowded=frozenset({position}))._fresh_after(position)
-    answered = fresh.matching(standing.key, standing.match, text_tree(standing.match.text))
+    standing = store.standing(parse_search(SearchParams(**params), CursorSeal(b"k")).match)
+    fresh = store.changes(crowded=frozenset({position}))._fresh_after(position)
+    answered = fresh.matching(standing.key, standing.match, standing.tree)
     assert (answered is None) == (params.get("q") in SEARCHED)
 
 
@@ -97,8 +95,8 @@ def test_what_matches(changed):
     store, position = changed
 
     def ids(**params) -> list[int]:
-        standing = StandingQuery(store, parse_search(SearchParams(**params), CursorSeal(b"k")).match)
-        found = Changes(store).matching(standing, position, 50)
+        standing = store.standing(parse_search(SearchParams(**params), CursorSeal(b"k")).match)
+        found = store.changes().matching(standing, position, 50)
         return sorted(int(msgspec.json.decode(stored)["id"], 16) for _, stored in found)
 
     assert ids(q="harbour") == [40, 44]

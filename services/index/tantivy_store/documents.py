@@ -45,12 +45,7 @@ def document(article: EnrichedArticle, seq: int) -> Document:
 
 
 def article_of(doc: Document) -> EnrichedArticle:
-    return decode_article(doc.get_first("article"))
-
-
-def decode_article(stored: bytes) -> EnrichedArticle:
-    """A document's stored ``article`` field."""
-    return _decode(stored)
+    return _decode(doc.get_first("article"))
 
 
 def _add_entities(doc: Document, article: EnrichedArticle) -> None:

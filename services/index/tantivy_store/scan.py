@@ -18,9 +18,9 @@ from tantivy import FieldType, Order, Query
 from services.index.domain import GeoFilter, Match
 from services.index.tantivy_store.fresh import Fresh
 from services.index.tantivy_store.geo_match import Candidates, _all_points, _focus_points, _inside
+from services.index.tantivy_store.live import Opened
 from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
 from services.index.tantivy_store.schema import schema
-from services.index.tantivy_store.store import ArticleStore, _last_seq_in
 from services.index.tantivy_store.text import text_query, text_tree
 
 FIRST_BATCH = 200  # small, so the first bytes leave at once
@@ -34,8 +34,10 @@ class MatchScan:
     was made: commits meanwhile neither add nor shift rows. Making it checks the query
     (:class:`~services.index.domain.BadQuery`), so errors come before the first byte."""
 
-    def __init__(self, store: ArticleStore, match: Match, *, oldest_first: bool = False) -> None:
-        opened, self._searcher = store._view()
+    def __init__(
+        self, opened: Opened, searcher: tantivy.Searcher, match: Match, *, oldest_first: bool = False
+    ) -> None:
+        self._searcher = searcher
         self._query = matched(opened.index, self._searcher, match).query
         self._oldest_first = oldest_first
         self.rows = 0
@@ -78,9 +80,14 @@ class MatchScan:
         return Query.range_query(schema(), "sort_key", FieldType.Integer, lower, upper)
 
 
+def last_seq_in(searcher: tantivy.Searcher) -> int:
+    found = searcher.search(Query.all_query(), 1, count=False, order_by_field="seq").hits
+    return found[0][0] if found else 0
+
+
 def _newest_after(searcher: tantivy.Searcher, floor: int | None) -> int:
     if floor is None:
-        return _last_seq_in(searcher)
+        return last_seq_in(searcher)
     hits = searcher.search(changed_after(floor), 1, count=False, order_by_field="seq", order=Order.Desc).hits
     return hits[0][0] if hits else floor
 
@@ -92,9 +99,8 @@ def _at(address: tantivy.DocAddress) -> tuple[int, int]:
 class StandingQuery:
     """A match compiled once, when a stream opens; each change set restricts it by position."""
 
-    def __init__(self, store: ArticleStore, match: Match) -> None:
-        opened, _ = store._view()
-        text = text_query(opened.index, match.text)  # BadQuery before the stream opens
+    def __init__(self, index: tantivy.Index, match: Match) -> None:
+        text = text_query(index, match.text)  # BadQuery before the stream opens
         self.match = match
         self.key = msgspec.json.encode(match)  # identical queries are matched once a tick
         self.tree = text_tree(match.text)
@@ -123,17 +129,20 @@ class Changes:
     """One snapshot: its newest position, and which changes after a position match a query."""
 
     def __init__(
-        self, store: ArticleStore, since: Mark | None = None, crowded: frozenset[int] = frozenset()
+        self,
+        opened: Opened,
+        searcher: tantivy.Searcher,
+        since: Mark | None = None,
+        crowded: frozenset[int] = frozenset(),
     ) -> None:
         """``since``: an earlier snapshot's :attr:`mark`; the newest position is then found
         among the changes after it, or kept when nothing was committed meanwhile (finding it
         in the whole index reads every article's change number: ms on a big index).
         ``crowded``: positions many streams share; their few changes are matched in Python
         (:class:`~services.index.tantivy_store.fresh.Fresh`), all queries at once."""
-        self._store = store
         self._crowded = crowded
         self._fresh: dict[int, Fresh | None] = {}
-        opened, self._searcher = store._view()
+        self._searcher = searcher
         if since is not None and since.commit == opened.committed:
             self.newest = since.newest
         else:

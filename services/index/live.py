@@ -20,6 +20,8 @@ read-only search process): it needs no word from the indexer, only the index.
   rests :data:`REST` times as long as it took: matching takes at most a quarter of the
   process's time, and with many streams the events wait (a tick covers every commit since
   the last) rather than the indexer.
+- **What a tick found for a stream leaves as one write** (its events joined): with many
+  streams, sending costs more than matching, and it is paid per write.
 - **A stream's queue is bounded**: a client is sent no more than it reads; a slow one
   keeps its position and catches up from the index, or gets ``expired`` once its
   position leaves the retention window.
@@ -54,7 +56,6 @@ TICK_LIMIT = 50  # events per stream per tick: a broad replay is paced, not dump
 QUEUE_EVENTS = 64  # events waiting for one client, at most
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
 UNSTARTED_S = 30.0  # a stream whose response has not begun by then is dropped
-CROWDED = 4  # streams at one position: their changes are read once and matched in Python
 
 STREAMS_OPEN = Gauge("dateline_streams_open", "Open event streams (GET /v1/stream).")
 STREAM_EVENTS = Counter("dateline_stream_events_total", "Articles pushed to open streams.")
@@ -90,6 +91,7 @@ class Subscription:
         "opened_at",
         "position",
         "queue",
+        "queued",
         "sent",
         "standing",
         "started",
@@ -101,13 +103,15 @@ class Subscription:
         self.standing = standing
         self.caller = caller
         self.position = position
-        self.queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue(QUEUE_EVENTS)
+        # (the positions of the articles in it, the messages): one tick's, written at once
+        self.queue: asyncio.Queue[tuple[list[int], bytes] | None] = asyncio.Queue()
+        self.queued = 0  # events in the queue: at most QUEUE_EVENTS
         self.closed = False
         self.sent = 0
 
     @property
     def room(self) -> int:
-        return QUEUE_EVENTS - self.queue.qsize()
+        return QUEUE_EVENTS - self.queued
 
 
 class _Checked(Struct):
@@ -190,8 +194,7 @@ class LiveHub:
         self._closed = True
         for subscription in list(self._open):
             subscription.closed = True
-            with contextlib.suppress(asyncio.QueueFull):
-                subscription.queue.put_nowait(None)
+            subscription.queue.put_nowait(None)
         self._wake.set()
         if self._ticking is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -250,11 +253,13 @@ class LiveHub:
             return heartbeat(subscription.position)
         if item is None:
             return None
-        seq, message = item
-        if seq:  # an article (other messages are queued with 0)
-            subscription.sent += 1
-            STREAM_EVENTS.inc()
-            DELAY_SECONDS.observe(max(0.0, (_now_us() - seq) / 1_000_000))
+        seqs, message = item
+        subscription.queued -= len(seqs)
+        subscription.sent += len(seqs)
+        STREAM_EVENTS.inc(len(seqs))
+        now = _now_us()
+        for seq in seqs:
+            DELAY_SECONDS.observe(max(0.0, (now - seq) / 1_000_000))
         return message
 
     # -- ticking -----------------------------------------------------------------------
@@ -293,9 +298,8 @@ class LiveHub:
 
     def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
-        positions = Tally(position for _, position, _ in plan)
-        crowded = frozenset(p for p, streams in positions.items() if streams >= CROWDED)
-        changes = self._store.changes(since=self._mark, crowded=crowded)
+        waiting = Tally(position for _, position, _ in plan)
+        changes = self._store.changes(since=self._mark, waiting=waiting)
         self._mark = changes.mark
         oldest = self._oldest_kept()
         encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches
@@ -322,14 +326,10 @@ class LiveHub:
         subscription = found.subscription
         if subscription.closed or subscription.position != found.was:
             return
-        for seq, message in found.events:
-            try:
-                subscription.queue.put_nowait((seq, message))
-            except (
-                asyncio.QueueFull
-            ):  # not expected (the plan left room); resumes after the last one queued
-                return
-            subscription.position = max(subscription.position, seq)
+        if found.events:
+            seqs = [seq for seq, _ in found.events if seq]  # an article's (expired's is 0)
+            subscription.queue.put_nowait((seqs, b"".join(message for _, message in found.events)))
+            subscription.queued += len(seqs)
         subscription.position = found.position
 
 

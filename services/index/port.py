@@ -9,7 +9,7 @@ would implement the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol, runtime_checkable
 
 from services.index.domain import (
@@ -78,12 +78,19 @@ class ArticleSearch(Protocol):
         """``match`` compiled once for :meth:`ChangeSet.matching` (BadQuery at once)."""
         ...
 
-    def changes(self, since: object | None = None, crowded: frozenset[int] = frozenset()) -> ChangeSet:
+    def changes(
+        self, since: object | None = None, waiting: Mapping[int, int] | None = None
+    ) -> ChangeSet:
         """The newest snapshot; ``since``: the last one's ``mark`` (cheaper when nothing
-        changed); ``crowded``: positions many standing queries wait at."""
+        changed); ``waiting``: how many standing queries will ask after each position."""
         ...
 
     def stats(self) -> StoreStats: ...
+
+    def commit_stamp(self) -> bytes:
+        """Changes with every commit readers can see (and every switch of generation):
+        what a cache of whole-index answers is kept by. Cheap (a file read)."""
+        ...
 
 
 @runtime_checkable

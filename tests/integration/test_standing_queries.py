@@ -76,7 +76,7 @@ def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, par
     store, position = changed
     request = parse_search(SearchParams(**params, size="100"), CursorSeal(b"k"))
     searched = {hit.article.id for hit in store.search(request).hits}
-    changes = store.changes(crowded=frozenset({position} if crowded else ()))
+    changes = store.changes(waiting={position: 1000 if crowded else 1})
     found = changes.matching(store.standing(request.match), position, 50)
     assert {msgspec.json.decode(stored)["id"] for _, stored in found} == searched & CHANGED
     assert [seq for seq, _ in found] == sorted(seq for seq, _ in found) and all(seq > position for seq, _ in found)
@@ -86,7 +86,7 @@ def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, par
 def test_a_crowded_position_matches_in_python_what_it_can(changed, params):
     store, position = changed
     standing = store.standing(parse_search(SearchParams(**params), CursorSeal(b"k")).match)
-    fresh = store.changes(crowded=frozenset({position}))._fresh_after(position)
+    fresh = store.changes(waiting={position: 1000})._fresh_after(position)
     answered = fresh.matching(standing.key, standing.match, standing.tree)
     assert (answered is None) == (params.get("q") in SEARCHED)
 

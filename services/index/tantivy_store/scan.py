@@ -8,7 +8,7 @@ a change it shows every older one, and "changed after position P" is a range on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 import msgspec
@@ -26,7 +26,11 @@ from services.index.tantivy_store.text import text_query, text_tree
 FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
 GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's shape at a time
-FRESH_MAX = 2_000  # changes after a crowded position matched in Python (fresh.py), at most
+# Many streams after one position: its changes are matched in Python (fresh.py) when there
+# are at most this many per stream (reading and analysing one costs about what one search
+# of the index does), and at most FRESH_MAX (memory: their stored articles are held).
+FRESH_PER_STREAM = 2
+FRESH_MAX = 5_000
 
 
 class MatchScan:
@@ -133,14 +137,15 @@ class Changes:
         opened: Opened,
         searcher: tantivy.Searcher,
         since: Mark | None = None,
-        crowded: frozenset[int] = frozenset(),
+        waiting: Mapping[int, int] | None = None,
     ) -> None:
         """``since``: an earlier snapshot's :attr:`mark`; the newest position is then found
         among the changes after it, or kept when nothing was committed meanwhile (finding it
         in the whole index reads every article's change number: ms on a big index).
-        ``crowded``: positions many streams share; their few changes are matched in Python
-        (:class:`~services.index.tantivy_store.fresh.Fresh`), all queries at once."""
-        self._crowded = crowded
+        ``waiting``: streams per position; a position's changes, when few for its streams,
+        are read once and matched in Python for all of them
+        (:class:`~services.index.tantivy_store.fresh.Fresh`)."""
+        self._waiting = waiting or {}
         self._fresh: dict[int, Fresh | None] = {}
         self._searcher = searcher
         if since is not None and since.commit == opened.committed:
@@ -166,11 +171,12 @@ class Changes:
         return [(seq, self._article(address)) for seq, address in hits]
 
     def _fresh_after(self, after: int) -> Fresh | None:
-        if after not in self._crowded or after >= self.newest:
+        most = min(FRESH_MAX, FRESH_PER_STREAM * self._waiting.get(after, 0))
+        if not most or after >= self.newest:
             return None
         if after not in self._fresh:
-            changed = self._changed(_EVERYTHING, after, FRESH_MAX + 1)
-            self._fresh[after] = Fresh(self._searcher, changed) if len(changed) <= FRESH_MAX else None
+            changed = self._changed(_EVERYTHING, after, most + 1)
+            self._fresh[after] = Fresh(self._searcher, changed) if len(changed) <= most else None
         return self._fresh[after]
 
     def _changed(

@@ -6,7 +6,7 @@ read, reloading before every request (Manual policy) so a commit is visible at o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import tantivy
@@ -180,8 +180,8 @@ class ArticleStore:
     def standing(self, match: Match) -> StandingQuery:
         return StandingQuery(self._view()[0].index, match)
 
-    def changes(self, since: Mark | None = None, crowded: frozenset[int] = frozenset()) -> Changes:
-        return Changes(*self._view(), since=since, crowded=crowded)
+    def changes(self, since: Mark | None = None, waiting: Mapping[int, int] | None = None) -> Changes:
+        return Changes(*self._view(), since=since, waiting=waiting)
 
     def articles(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[Change]:
         """Every stored article with its change number, oldest change first (for reindex)."""
@@ -195,6 +195,10 @@ class ArticleStore:
             generation=opened.path.name,
             last_commit=committed_at(opened.path),
         )
+
+    def commit_stamp(self) -> bytes:
+        opened, _ = self._view()
+        return opened.path.name.encode() + b"\n" + opened.committed
 
     # -- the parts ---------------------------------------------------------------------
 

@@ -31,7 +31,10 @@ def text_tree(text: str | None) -> dict | None:
     the errors); None for no text."""
     if not text or not text.strip():
         return None
-    return tantivy.parse_query(_prepared(text))
+    try:
+        return tantivy.parse_query(_prepared(text))
+    except ValueError:
+        return {"type": "unparsed"}  # nothing a tree's reader evaluates: it asks the index
 
 
 def _prepared(text: str) -> str:

@@ -134,6 +134,9 @@ class LiveHub:
         self._callers: Tally[str] = Tally()
         self._ticking: asyncio.Task | None = None
         self._mark: object | None = None  # the last snapshot's, to tell whether it changed
+        # the commit stamp the last tick checked and its newest position: while it holds,
+        # only streams behind it (resuming, or paced by TICK_LIMIT) need a tick
+        self._seen: tuple[bytes, int] | None = None
         self._wake = asyncio.Event()
         self._closed = False
 
@@ -273,16 +276,22 @@ class LiveHub:
         while self._open and not self._closed:
             started = time.monotonic()
             self._drop_unstarted(started)
-            plan = [(s, s.position, min(s.room, TICK_LIMIT)) for s in self._open if s.room > 0]
+            stamp, seen = self._store.commit_stamp(), self._seen
+            plan = [
+                (s, s.position, min(s.room, TICK_LIMIT))
+                for s in self._open
+                if s.room > 0 and (seen is None or seen[0] != stamp or s.position < seen[1])
+            ]
             try:
-                checked = await asyncio.to_thread(self._check, plan) if plan else []
+                checked = await asyncio.to_thread(self._check, plan, stamp) if plan else []
             except Exception:
                 log.exception("stream.match_failed", streams=len(plan))
                 checked = []
             for found in checked:
                 self._deliver(found)
             took = time.monotonic() - started
-            MATCH_SECONDS.observe(took)
+            if plan:
+                MATCH_SECONDS.observe(took)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
@@ -296,11 +305,12 @@ class LiveHub:
         ]:
             self._unsubscribe(subscription)
 
-    def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
+    def _check(self, plan: list[tuple[Subscription, int, int]], stamp: bytes) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
         waiting = Tally(position for _, position, _ in plan)
         changes = self._store.changes(since=self._mark, waiting=waiting)
         self._mark = changes.mark
+        self._seen = (stamp, changes.newest)
         oldest = self._oldest_kept()
         encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches
         checked = []

@@ -30,6 +30,7 @@ QUERIES = [
     {"q": "(harbour OR storm) -paris"},
     {"q": "harbour AND NOT lyon"},
     {"q": "-drought"},
+    {"q": "harbour (-lyon)"},
     {"q": '"spreads strike"'},
     {"q": 'title:"harbour strike" OR entity:"ana duval"'},
     {"q": "place:nairobi OR place:suva"},

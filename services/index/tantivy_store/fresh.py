@@ -129,7 +129,7 @@ class _Place(Struct):
 
 
 class _Changed(Struct):
-    """What matching reads of a stored _Changed (decoding the rest costs more)."""
+    """What matching reads of a stored EnrichedArticle (decoding the rest costs more)."""
 
     title: str
     text: str
@@ -266,11 +266,9 @@ class Fresh:
             for mask in must:
                 found &= mask
         elif should:
-            found = 0
-            for mask in should:
-                found |= mask
-        else:
-            return 0
+            found = _any(should)
+        else:  # exclusions alone: the parser's business (text_query adds `*` at the top)
+            raise _Unsupported("only must_not")
         return found & ~must_not
 
     def _literal(self, node: dict) -> int:

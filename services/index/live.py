@@ -16,9 +16,9 @@ read-only search process): it needs no word from the indexer, only the index.
   position, asks the index for that stream's matches after its own position
   (:meth:`~services.index.port.ArticleSearch.changes`); many streams at one position are
   matched at once (their few changes read once). A new stream, a resuming one and a slow
-  one are all just "behind". Ticks run every :data:`POLL_S`; a long one (many streams)
-  rests :data:`REST` times as long as it took: matching takes at most a quarter of the
-  process's time, and with many streams the events wait (a tick covers every commit since
+  one are all just "behind". Ticks run every :data:`POLL_S` (only for streams behind
+  while nothing was committed); a long one rests :data:`REST` times its CPU time: matching
+  takes at most a quarter of the process's time, and with many streams the events wait (a tick covers every commit since
   the last) rather than the indexer.
 - **What a tick found for a stream leaves as one write** (its events joined): with many
   streams, sending costs more than matching, and it is paid per write.
@@ -50,8 +50,10 @@ from shared.settings import Settings
 log = get_logger("dateline.index")
 
 POLL_S = 0.025  # how often a tick looks for commits while streams are open
-REST = 3.0  # after a long tick, this many times its length before the next: matching takes
+REST = 3.0  # after a long tick, this many times its CPU time before the next: matching takes
 LONG_TICK_S = 0.05  # at most a quarter of the process's time, however many streams are open
+# (CPU time, not the clock's: on a busy machine a tick waits for the CPU, and resting for
+# that wait made the next tick cover more commits, and last longer still)
 TICK_LIMIT = 50  # events per stream per tick: a broad replay is paced, not dumped
 QUEUE_EVENTS = 64  # events waiting for one client, at most
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
@@ -137,6 +139,7 @@ class LiveHub:
         # the commit stamp the last tick checked and its newest position: while it holds,
         # only streams behind it (resuming, or paced by TICK_LIMIT) need a tick
         self._seen: tuple[bytes, int] | None = None
+        self._worked = 0.0  # the last tick's CPU seconds (its worker thread's)
         self._wake = asyncio.Event()
         self._closed = False
 
@@ -292,10 +295,12 @@ class LiveHub:
             took = time.monotonic() - started
             if plan:
                 MATCH_SECONDS.observe(took)
+            worked, self._worked = self._worked, 0.0
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    self._wake.wait(), max(self._poll_s, took * REST if took > LONG_TICK_S else 0.0)
+                    self._wake.wait(),
+                    max(self._poll_s, worked * REST if worked > LONG_TICK_S else 0.0),
                 )
 
     def _drop_unstarted(self, now: float) -> None:
@@ -307,6 +312,15 @@ class LiveHub:
 
     def _check(self, plan: list[tuple[Subscription, int, int]], stamp: bytes) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
+        started = time.thread_time()
+        try:
+            return self._check_against_newest(plan, stamp)
+        finally:
+            self._worked = time.thread_time() - started
+
+    def _check_against_newest(
+        self, plan: list[tuple[Subscription, int, int]], stamp: bytes
+    ) -> list[_Checked]:
         waiting = Tally(position for _, position, _ in plan)
         changes = self._store.changes(since=self._mark, waiting=waiting)
         self._mark = changes.mark

@@ -26,7 +26,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Self
+from typing import Any, Self
 
 import msgspec
 import redis.asyncio as aioredis
@@ -127,14 +127,17 @@ class Stage:
         consumer: str,
         handler: BatchHandler,
         settings: Settings,
-        body_field: str,
+        body_field: str = DATA_FIELD,
+        batch_size: int | None = None,
     ) -> None:
         self.name = stage
         self.stream = stream
         self.group = group
         self.consumer = consumer
         self.counts = StageCounts()
-        self.subscribers: list = []
+        self.batch_size = batch_size or _default_batch_size(stage, settings)
+        self.subscribers: list = []  # of the broker it reads through now (see subscribe)
+        self.in_flight: set[str] = set()  # entry ids read and not yet settled
         self._handler = handler
         self._settings = settings
         self._body_field = body_field.encode()
@@ -143,6 +146,26 @@ class Stage:
         self._turn = asyncio.Lock()
         self._log = log.bind(stage=stage, stream=stream, consumer=consumer)
         self._trimmed_at = 0.0
+
+    def subscribe(self, broker: RedisBroker) -> None:
+        """Read through ``broker`` from now on: its read and claim subscribers of this stage.
+
+        The runtime gives each life of a service's stages a fresh broker (see
+        :mod:`shared.runtime`); the stage, its counts and its handler stay.
+        """
+        read = StreamSub(self.stream, group=self.group, consumer=self.consumer, batch=True,
+                         max_records=self.batch_size)
+        # FastStream's claim subscriber claims one entry per XAUTOCLAIM: fine for the rare
+        # crash or retry, and it keeps FastStream's lifecycle (start, graceful stop) for both.
+        claim = StreamSub(self.stream, group=self.group, consumer=self.consumer, batch=True,
+                          min_idle_time=self._settings.claim_idle_ms)
+        self.subscribers = []
+        for sub, claimed in ((read, False), (claim, True)):
+            subscriber = broker.subscriber(
+                stream=sub, ack_policy=AckPolicy.MANUAL, no_reply=True, parser=_unparsed_batch
+            )
+            subscriber(_batch_handler(self, claimed=claimed))
+            self.subscribers.append(subscriber)
 
     @property
     def running(self) -> bool:
@@ -162,6 +185,19 @@ class Stage:
         if not ids:
             return
         started = time.perf_counter()
+        self.in_flight.update(ids)
+        try:
+            await self._process(redis, batch, ids, claimed=claimed)
+        finally:
+            self.in_flight.difference_update(ids)
+        await self._trim(redis)
+        self.counts.batches += 1
+        BATCH_SIZE.labels(self.name).observe(len(ids))
+        BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+
+    async def _process(
+        self, redis: aioredis.Redis, batch: BatchStreamMessage, ids: list[str], *, claimed: bool
+    ) -> None:
         async with ClaimKeeper(self, redis, ids) as keeper, self._turn:
             counts = await self._delivery_counts(redis, ids) if claimed else [1] * len(ids)
             entries = zip(ids, batch["data"], counts, strict=True)
@@ -171,10 +207,6 @@ class Stage:
             failures = unreadable + (await self._handle(deliveries) if deliveries else [])
             await keeper.stop()  # before settling: a retry's back-dated idle time must stay
             await self._settle(redis, ids, batch["data"], dict(zip(ids, counts)), failures)
-        await self._trim(redis)
-        self.counts.batches += 1
-        BATCH_SIZE.labels(self.name).observe(len(ids))
-        BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
 
     # -- the steps of one batch ------------------------------------------------------
 
@@ -376,46 +408,11 @@ class ClaimKeeper:
             stage._log.debug("batch.claim_kept", entry_ids=self._ids, kept=int(kept))
 
 
-def add_stage(
-    broker: RedisBroker,
-    *,
-    stage: str,
-    stream: str,
-    group: str,
-    consumer: str,
-    handler: BatchHandler,
-    settings: Settings,
-    body_field: str = DATA_FIELD,
-    batch_size: int | None = None,
-) -> Stage:
-    """Register the read and claim subscribers of a stage on ``broker``; return the stage.
-
-    ``batch_size`` defaults to the stage's setting (``enrich_batch_size``,
-    ``index_batch_size``), else 100.
-    """
-    new_stage = Stage(
-        stage=stage,
-        stream=stream,
-        group=group,
-        consumer=consumer,
-        handler=handler,
-        settings=settings,
-        body_field=body_field,
-    )
-    size = batch_size or _default_batch_size(stage, settings)
-    read = StreamSub(stream, group=group, consumer=consumer, batch=True, max_records=size)
-    # FastStream's claim subscriber claims one entry per XAUTOCLAIM: fine for the rare
-    # crash or retry, and it keeps FastStream's lifecycle (start, graceful stop) for both.
-    claim = StreamSub(
-        stream, group=group, consumer=consumer, batch=True, min_idle_time=settings.claim_idle_ms
-    )
-    for sub, claimed in ((read, False), (claim, True)):
-        subscriber = broker.subscriber(
-            stream=sub, ack_policy=AckPolicy.MANUAL, no_reply=True, parser=_unparsed_batch
-        )
-        subscriber(_batch_handler(new_stage, claimed=claimed))
-        new_stage.subscribers.append(subscriber)
-    return new_stage
+def add_stage(broker: RedisBroker, **options: Any) -> Stage:
+    """A :class:`Stage` (``options`` are its arguments) reading through ``broker``."""
+    stage = Stage(**options)
+    stage.subscribe(broker)
+    return stage
 
 
 def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:

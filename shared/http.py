@@ -27,7 +27,7 @@ from shared.http_errors import Edge, error_response, http_exception, unexpected_
 from shared.http_protocol import protocol_with_deadline
 from shared.settings import Settings
 
-__all__ = ["DrainingServer", "InLoopServer", "ReadinessChecks", "build_app", "error_response", "serve", "uvicorn_config"]
+__all__ = ["InLoopServer", "ReadinessChecks", "build_app", "error_response", "uvicorn_config"]
 
 # name -> async check returning None when fine, or a sentence saying what is wrong
 ReadinessChecks = dict[str, Callable[[], Awaitable[str | None]]]
@@ -139,25 +139,22 @@ def build_app(
     return app
 
 
-class DrainingServer(uvicorn.Server):
-    """uvicorn, on stopping, waits for every open response to finish: the app's long ones
-    (event streams) are told to end first, so a stop is not held up by a client."""
+class InLoopServer(uvicorn.Server):
+    """uvicorn inside the service's own event loop, leaving SIGTERM to the service runtime.
+
+    Workers and the indexer drain their in-flight batch on SIGTERM before the HTTP side
+    goes away (:mod:`shared.runtime`), so uvicorn must not install its own signal
+    handlers. On stopping, it waits for every open response to finish: the app's long ones
+    (event streams) are told to end first, so a stop is not held up by a client.
+    """
+
+    def __init__(self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
+        super().__init__(uvicorn_config(app, host, port, head_timeout_s))
 
     async def shutdown(self, sockets: list | None = None) -> None:
         for drain in getattr(self.config.app, "state", {}).get("on_drain", ()):
             await drain()
         await super().shutdown(sockets)
-
-
-class InLoopServer(DrainingServer):
-    """uvicorn inside the service's own event loop, leaving SIGTERM to the service.
-
-    Workers and the indexer drain their in-flight batch on SIGTERM before the HTTP side
-    goes away, so uvicorn must not install its own signal handlers.
-    """
-
-    def __init__(self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
-        super().__init__(uvicorn_config(app, host, port, head_timeout_s))
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -185,7 +182,3 @@ def _uvicorn_options(head_timeout_s: float) -> dict[str, Any]:
 def uvicorn_config(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, **_uvicorn_options(head_timeout_s))
 
-
-def serve(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
-    """Serve until SIGTERM/SIGINT; uvicorn finishes in-flight requests first."""
-    DrainingServer(uvicorn_config(app, host, port, head_timeout_s)).run()

@@ -42,7 +42,7 @@ def _read_only_search(settings: Settings) -> Service:
     """A search process over the same index: no indexer, no reindex, no Redis, no FastStream."""
     from services.index.api import search_app
     from services.index.tantivy_store import ArticleStore
-    from shared.http import InLoopServer
+    from shared.serving import InLoopServer
 
     store = ArticleStore(settings.index_dir)
 

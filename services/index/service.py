@@ -20,9 +20,9 @@ from services.index.indexer import IndexDesk
 from services.index.reindex import IndexBusy, ReindexJob, reindex
 from services.index.tantivy_store import ArticleStore, SchemaChanged
 from shared.consumer import Stage
-from shared.http import InLoopServer
 from shared.logging import get_logger
 from shared.runtime import ConfigurationError, Service, consumer_name, redis_client, redis_readiness
+from shared.serving import InLoopServer
 from shared.settings import Settings
 from shared.streams import ENRICHED, INDEX_GROUP, as_str
 

@@ -16,8 +16,9 @@ from services.ingest.normalise import load_language_model
 from services.ingest.openapi import SECURITY_SCHEMES
 from services.ingest.press import Press
 from shared.consumer import Stage
-from shared.http import InLoopServer, build_app
+from shared.http import build_app
 from shared.runtime import ConfigurationError, Service, consumer_name, redis_client, redis_readiness
+from shared.serving import InLoopServer
 from shared.settings import Settings
 from shared.streams import INCOMING, INCOMING_FIELD, INGEST_GROUP
 

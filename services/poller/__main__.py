@@ -16,9 +16,10 @@ from services.poller.addresses import AddressPolicy
 from services.poller.fetch import Limits, new_client
 from services.poller.poller import Poller
 from shared import followed_feeds as feeds
-from shared.http import InLoopServer, build_app
+from shared.health import HealthApp
 from shared.logging import get_logger
 from shared.runtime import Service, redis_client, redis_readiness, run_service
+from shared.serving import InLoopServer
 from shared.settings import Settings
 
 log = get_logger("dateline.poller")
@@ -29,7 +30,7 @@ NAP_S = (0.5, 5.0)  # between passes: until the next feed is due, within these b
 def build(settings: Settings) -> Service:
     """The poller's composition root: one Redis client, one HTTP client, one loop."""
     redis = redis_client(settings)
-    app = build_app("poller", routes=[], checks={"redis": redis_readiness(redis)}, title="Dateline feed poller")
+    app = HealthApp({"redis": redis_readiness(redis)})
     limits = Limits(max_bytes=settings.poll_max_bytes, timeout_s=settings.poll_timeout_s)
     policy = AddressPolicy(settings.poll_allow_private)
 

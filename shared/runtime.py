@@ -102,7 +102,8 @@ class Service:
     ``http``: the server (:class:`shared.serving.InLoopServer`), started first and
     stopped last. ``prepare``: what must be done before the stages read (load a model),
     while health is served. ``stages``: FastStream stages kept running (see the module).
-    ``loops``: the service's own long-running steps, each until :attr:`stopping`. ``close``:
+    ``loops``: the service's own steps (until :attr:`stopping`), started once it serves
+    (``service.started``: HTTP up, stages reading), not to slow its start. ``close``:
     after everything stopped, in order. ``started``: fields of the ``service.started``
     line."""
 
@@ -129,6 +130,7 @@ class Service:
         self._close = tuple(close)
         self._started = started or {}
         self._stopping = asyncio.Event()
+        self._serving = asyncio.Event()  # once service.started is logged
         self.log = get_logger(f"dateline.{name}")
         consumer = self.stages[0].consumer if self.stages else None
         if consumer:
@@ -173,8 +175,8 @@ class Service:
         if self.stopping:
             return
         if not self.stages:
-            self.log.info("service.started", **self._started)
-        parts = [asyncio.create_task(step()) for step in self._loops]
+            self._now_serving()
+        parts = [asyncio.create_task(self._once_serving(step)) for step in self._loops]
         if self.stages:
             parts.append(asyncio.create_task(self._keep_stages_running()))
         stopping = asyncio.create_task(self._stopping.wait())
@@ -192,6 +194,22 @@ class Service:
             for task in (stopping, *parts):
                 task.cancel()
         self.log.info("service.stopped", **self._counts())
+
+    def _now_serving(self) -> None:
+        self.log.info("service.started", **self._started)
+        self._serving.set()
+
+    async def _once_serving(self, step: Step) -> None:
+        # The service's own steps (a model's warm-up, a lag gauge) wait until it serves:
+        # they must not take the CPU its start-up needs (one core, the GIL).
+        waits = [asyncio.create_task(self._serving.wait()), asyncio.create_task(self._stopping.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if not self.stopping:
+            await step()
 
     # -- the stages loop -------------------------------------------------------------------
 
@@ -234,7 +252,7 @@ class Service:
             await broker.start()
             started = True
             if first:
-                self.log.info("service.started", **self._started)
+                self._now_serving()
             else:
                 self.log.info("service.stage_started")
             await self._watch()

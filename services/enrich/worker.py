@@ -1,16 +1,18 @@
 """The enrich worker: ``dateline:raw`` (group ``enrich``) -> Enricher -> ``dateline:enriched``.
 
-One process, one event loop: the FastStream stages (:mod:`shared.consumer`) and the
-health/metrics HTTP server (Litestar on uvicorn) share it, and the CPU-bound enrichment
+One process, one event loop, run by the service runtime (:mod:`shared.runtime`): the
+FastStream stages (:mod:`shared.consumer`) and the health/metrics HTTP server (the bare
+:class:`shared.health.HealthApp` on uvicorn) share it, and the CPU-bound enrichment
 runs in a thread so that /readyz and /metrics answer while a batch is in NER. Several
 worker processes share the group to use several cores (``dateline up`` starts them).
 Two stages, one model: ``dateline:raw`` in batches, and the long articles set aside on
 ``dateline:raw:long`` one at a time, taking turns (:mod:`services.enrich.desks`).
 
 SIGTERM: stop reading, let the in-flight batches finish and be acked (or, past
-``graceful_timeout_s``, leave them pending for another worker), then close. Nothing is
-acked before its enriched article is on ``dateline:enriched`` (or, for a long article
-set aside, before it is on ``dateline:raw:long``).
+``graceful_timeout_s``, abandon them, pending, to another worker: ``batch.abandoned``),
+then close. Nothing is acked before its enriched article is on ``dateline:enriched`` (or,
+for a long article set aside, before it is on ``dateline:raw:long``). A Redis that came
+back empty (no groups) does not end the process: the runtime starts the stages over.
 """
 
 from __future__ import annotations

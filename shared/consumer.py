@@ -26,15 +26,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import msgspec
 import redis.asyncio as aioredis
-from faststream.middlewares import AckPolicy
-from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import Redis, RedisBatchStreamMessage
-from faststream.redis.message import FAKE_CONSUMER, BatchStreamMessage
-from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from msgspec import Struct
 from prometheus_client import Counter, Histogram
 from redis.exceptions import RedisError
@@ -44,6 +39,12 @@ from shared.schemas import DeadLetter
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, as_str, trim_processed
 from shared.vocabulary import DeadLetterReason
+
+if TYPE_CHECKING:  # FastStream is imported when a stage subscribes, not before: a service
+    # answers /healthz (and ingest accepts articles) without waiting for its import
+    from faststream.redis import RedisBroker
+    from faststream.redis.message import BatchStreamMessage
+    from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 
 log = get_logger("dateline.consumer")
 
@@ -153,6 +154,9 @@ class Stage:
         The runtime gives each life of a service's stages a fresh broker (see
         :mod:`shared.runtime`); the stage, its counts and its handler stay.
         """
+        from faststream.middlewares import AckPolicy
+        from faststream.redis import StreamSub
+
         read = StreamSub(self.stream, group=self.group, consumer=self.consumer, batch=True,
                          max_records=self.batch_size)
         # FastStream's claim subscriber claims one entry per XAUTOCLAIM: fine for the rare
@@ -416,8 +420,14 @@ def add_stage(broker: RedisBroker, **options: Any) -> Stage:
 
 
 def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:
-    async def on_batch(message: RedisBatchStreamMessage, redis: Redis) -> None:
+    from faststream.redis.annotations import Redis, RedisBatchStreamMessage
+
+    async def on_batch(message, redis) -> None:
         await stage.process(redis, message.raw_message, claimed=claimed)
+
+    # Real types, not strings: FastStream injects the message and its Redis client by them,
+    # and these names are not this module's globals (imported here, when a stage subscribes).
+    on_batch.__annotations__ = {"message": RedisBatchStreamMessage, "redis": Redis, "return": None}
 
     on_batch.__name__ = f"{stage.name}_{'claimed' if claimed else 'new'}_entries"
     return on_batch
@@ -426,6 +436,9 @@ def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[No
 async def _unparsed_batch(message: BatchStreamMessage) -> BatchMessage:
     # FastStream's batch parser JSON-decodes every entry and fails the whole batch on one
     # bad body; the stage hands raw bodies to its handler, which judges each on its own.
+    from faststream.redis.message import FAKE_CONSUMER
+    from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
+
     return BatchMessage(raw_message=message, body=b"", consumer=FAKE_CONSUMER, group=None)
 
 

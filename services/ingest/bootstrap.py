@@ -49,7 +49,10 @@ def build(settings: Settings) -> Service:
         stage="ingest", stream=INCOMING, group=INGEST_GROUP, consumer=consumer_name("ingest"),
         handler=incoming_handler(intake, backlog), settings=settings, body_field=INCOMING_FIELD,
     )
-    app = _app(settings, intake, backlog, checks={"redis": redis_readiness(redis), "incoming": stage.readiness})
+    # Ready (it accepts POSTs) while Redis answers; the dateline:incoming reader is the
+    # second door: while it starts, or starts over after an outage, ingest is degraded only.
+    app = _app(settings, intake, backlog, checks={"redis": redis_readiness(redis)},
+               degraded_when={"incoming": stage.readiness})
 
     async def start_pages() -> None:
         pages.start()  # in the background: readiness does not wait for it
@@ -65,13 +68,14 @@ def build(settings: Settings) -> Service:
     )
 
 
-def _app(settings: Settings, intake: Intake, backlog: Backlog, checks: dict) -> Litestar:
+def _app(settings: Settings, intake: Intake, backlog: Backlog, checks: dict, degraded_when: dict) -> Litestar:
     return build_app(
         "ingest",
         [articles_route(intake, backlog, settings)],
         # Not the extraction workers: without them pages are read as plain text (logged as
         # html.worker_failed), a lesser service but not a reason to turn every request away.
         checks,
+        degraded_when=degraded_when,
         title="Dateline ingest",
         body_timeout_s=settings.body_timeout_s,
         security_schemes=SECURITY_SCHEMES,

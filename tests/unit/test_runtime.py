@@ -61,3 +61,10 @@ def test_an_enrich_worker_does_not_import_litestar():
     probe = "import sys, services.enrich.__main__; print('litestar' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False"
+
+
+def test_ingest_imports_faststream_only_when_its_reader_subscribes():
+    # Ingest accepts POSTs (ready) before FastStream is imported for its dateline:incoming reader.
+    probe = "import sys, services.ingest.__main__; print('faststream' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

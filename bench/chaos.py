@@ -44,14 +44,7 @@ import msgspec
 import redis
 
 from dateline.samples import sample_articles
-from dateline.stack import (
-    Stack,
-    free_ports,
-    ingest_url,
-    readiness_urls,
-    search_url,
-    wait_until_ready,
-)
+from dateline.stack import Stack, free_ports, ingest_url, readiness_urls, search_url, supervised
 from shared.settings import Settings, load_settings
 from shared.streams import DLQ, GROUPS, unfinished
 
@@ -431,21 +424,9 @@ def main() -> None:
         **({"DATELINE_REDIS_FSYNC": args.fsync} if args.fsync else {}),
     }
     settings = load_settings(env)  # the private Redis of `dateline up`, whatever this shell points at
-    stack = Stack(settings, args.workers, log_dir=workdir / "logs", extra_env=env)
-    stack.start()
-    stop = threading.Event()
-    supervising = threading.Thread(target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True)
-    supervising.start()
-    try:
-        missing = wait_until_ready(readiness_urls(settings, args.workers), timeout_s=300)
-        if missing:
-            raise SystemExit(f"not ready: {missing}; logs in {workdir / 'logs'}")
+    with supervised(settings, args.workers, workdir / "logs", env, ready_timeout_s=300) as stack:
         print(f"ready; logs in {workdir / 'logs'}", file=sys.stderr)
         _run(args, settings, stack, rng)
-    finally:
-        stop.set()
-        supervising.join()
-        stack.stop()
 
 
 def _run(args, settings: Settings, stack: Stack, rng: random.Random) -> None:

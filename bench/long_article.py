@@ -31,7 +31,7 @@ import msgspec
 from bench.long_text import long_news_text
 from bench.pipeline import KEY, stack_env
 from dateline.samples import sample_articles
-from dateline.stack import Stack, ingest_url, readiness_urls, search_url, wait_until_ready
+from dateline.stack import ingest_url, search_url, supervised
 from shared.settings import Settings, load_settings
 
 POLL_S = 0.02
@@ -49,16 +49,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dateline-bench-long-") as data_dir:
         env = stack_env(data_dir)
         settings = load_settings(env)
-        logs = Path(data_dir) / "logs"
-        stack = Stack(settings, workers=args.workers, log_dir=logs, extra_env=env)
-        stack.start()
-        try:
-            missing = wait_until_ready(readiness_urls(settings, args.workers))
-            if missing:
-                raise SystemExit(f"not ready: {missing}")
+        with supervised(settings, args.workers, Path(data_dir) / "logs", env):
             asyncio.run(_run(settings, args))
-        finally:
-            stack.stop()
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> None:

@@ -24,14 +24,7 @@ import httpx
 import msgspec
 
 from dateline.samples import sample_articles
-from dateline.stack import (
-    Stack,
-    free_ports,
-    ingest_url,
-    readiness_urls,
-    search_url,
-    wait_until_ready,
-)
+from dateline.stack import free_ports, ingest_url, search_url, supervised
 from shared.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,15 +47,8 @@ def running_stack(data_dir: str, **extra_env: str) -> Iterator[Settings]:
     """Redis, ingest, two enrich workers and index, ready; stopped on leaving."""
     env = {**stack_env(data_dir), **extra_env}
     settings = load_settings(env)
-    stack = Stack(settings, workers=2, log_dir=Path(data_dir) / "logs", extra_env=env)
-    stack.start()
-    try:
-        missing = wait_until_ready(readiness_urls(settings, 2))
-        if missing:
-            raise SystemExit(f"not ready: {missing}")
+    with supervised(settings, 2, Path(data_dir) / "logs", env):
         yield settings
-    finally:
-        stack.stop()
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
     python -m bench.search                     # 200,000 articles (make bench-search)
     python -m bench.search --articles 20000    # a quick look while developing
+    python -m bench.search --keep DIR --reuse --against ../main   # this tree's API against another checkout's
 
 Articles are generated from a fixed seed (several places and entities each, ~350
 words). Prints indexing docs/s (batches committed as the indexer does) and, for each
@@ -271,7 +272,7 @@ class Searching:
     def run(self, queries: list[dict], every: int = 20) -> Searching:
         for n, start in enumerate(range(0, len(queries), every)):
             few = queries[start : start + every]
-            for way in (self._direct, self._through_http)[:: 1 if n % 2 else -1]:
+            for way in (self._direct, self.through_http)[:: 1 if n % 2 else -1]:
                 way(few)
         return self
 
@@ -282,7 +283,7 @@ class Searching:
             self.store_ms.append((time.perf_counter() - t) * 1000)
             self.store_cpu_s += time.thread_time() - cpu
 
-    def _through_http(self, queries: list[dict]) -> None:
+    def through_http(self, queries: list[dict]) -> None:
         server_cpu = self.api.server_cpu_s()
         for query in queries:
             t = time.perf_counter()
@@ -343,14 +344,17 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(samples), cuts[94], cuts[98]
 
 
-def search_process(data_dir: Path) -> tuple[subprocess.Popen, str]:
+def search_process(data_dir: Path, tree: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """A read-only search process, of this checkout or of ``tree`` (another one)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
     env.update(DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port), DATELINE_LOG_LEVEL="WARNING",
                DATELINE_LOG_FORMAT="json")
-    process = subprocess.Popen([sys.executable, "-m", "services.index", "search"], env=env)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree.resolve())
+    process = subprocess.Popen([sys.executable, "-m", "services.index", "search"], env=env, cwd=tree)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -372,9 +376,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=QUERIES_PER_KIND, help="queries per kind")
     parser.add_argument("--keep", type=Path, help="index here and keep it (default: a temp dir)")
     parser.add_argument("--reuse", action="store_true", help="query the index a run with --keep left (no indexing)")
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="then the same queries through this tree's API and another checkout's, taking turns")
     args = parser.parse_args()
     if args.reuse and not (args.keep and (args.keep / "index").is_dir()):
         parser.error("--reuse needs --keep DIR of an earlier run")
+    if args.against and not (args.against / "services" / "index").is_dir():
+        parser.error(f"--against {args.against}: not a Dateline checkout")
     globals()["QUERIES_PER_KIND"] = args.queries
 
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="dateline-bench-search-"))
@@ -383,6 +391,8 @@ def main() -> None:
             query(data_dir, ArticleStore(data_dir / "index"))
         else:
             run(data_dir, args.articles, args.batch, args.incremental, args.incremental_batch)
+        if args.against:
+            against(data_dir, args.against)
     finally:
         if args.keep is None:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -437,6 +447,37 @@ def query(data_dir: Path, store: ArticleStore) -> None:
         process.wait(timeout=30)
         store.close()
     print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)")
+
+
+def against(data_dir: Path, other: Path, every: int = 20) -> None:
+    """This tree's search process and ``other``'s over the same index, the same queries in
+    turns of ``every`` (who goes first alternating): a busy machine slows both alike."""
+    print(f"\nthis checkout's API against {other}'s, {QUERIES_PER_KIND} queries per kind in turns of {every}; "
+          f"load average {os.getloadavg()[0]:.2f}")
+    kinds = query_kinds(random.Random(SEED + 1))
+    started = [search_process(data_dir), search_process(data_dir, other)]
+    try:
+        apis = [ApiClient(base, process.pid) for process, base in started]
+        for queries in kinds.values():
+            for api in apis:
+                Searching(None, api).through_http(queries[:20])  # type: ignore[arg-type]
+        floors = [http_floor(api, base)[0] for api, (_, base) in zip(apis, started, strict=True)]
+        print(f"HTTP floor, GET /healthz p50: {floors[0]:.2f} ms here, {floors[1]:.2f} ms there")
+        print(f"{'query kind':<24} {'here: HTTP p50':>14} {'p95':>6} {'paired':>6}   {'there: HTTP p50':>15} {'p95':>6} "
+              f"{'paired':>6}")
+        for name, queries in kinds.items():
+            timed = [Searching(None, api) for api in apis]  # type: ignore[arg-type]
+            for n, start in enumerate(range(0, len(queries), every)):
+                for side in (0, 1)[:: 1 if n % 2 else -1]:
+                    timed[side].through_http(queries[start : start + every])
+            here, there = ((percentiles(t.http_ms), statistics.median(t.api_ms)) for t in timed)
+            print(f"{name:<24} {here[0][0]:>14.2f} {here[0][1]:>6.2f} {here[1]:>+6.2f}   "
+                  f"{there[0][0]:>15.2f} {there[0][1]:>6.2f} {there[1]:>+6.2f}")
+    finally:
+        for process, _ in started:
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

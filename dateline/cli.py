@@ -209,6 +209,31 @@ def status(
                 time.sleep(2)  # the refresh interval a person watches, not a wait for a result
 
 
+@app.command()
+def source(
+    name: Annotated[str, typer.Argument(help="The source as articles carry it (by default the URL's host).")],
+    top: Annotated[int, typer.Option(help="Regions shown.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Where a source's stories usually are: the prior the enrich workers geotag its stories with."""
+    settings = cli_settings(needs_redis=True)
+    import redis
+
+    from services.enrich.source_history_store import read_prior
+
+    with reaching_redis(settings):
+        prior = read_prior(redis.Redis.from_url(settings.redis_url), name)
+    if as_json:
+        regions = sorted(prior.regions.items(), key=lambda kv: -kv[1])[:top]
+        print_json({
+            "source": name,
+            "stories": prior.stories,
+            "regions": [{"country": c, "admin1": a, "stories": n} for (c, a), n in regions],
+        })
+    else:
+        typer.echo(prior.explain(name, top))
+
+
 @dlq_app.command("list")
 def dlq_list(
     limit: Annotated[int, typer.Option()] = 50,

@@ -7,8 +7,11 @@ fsync policy DATELINE_REDIS_FSYNC) under DATELINE_DATA_DIR/redis.
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -134,3 +137,28 @@ class Stack:
             self.supervisor.stop()
         if self.redis:
             self.redis.stop()
+
+
+class StackNotReady(RuntimeError):
+    """A stack beside others did not become ready in time: the message names what and why."""
+
+
+@contextlib.contextmanager
+def supervised(settings: Settings, workers: int, log_dir: Path, extra_env: dict[str, str],
+               ready_timeout_s: float = 240.0) -> Iterator[Stack]:
+    """A stack beside others (tests, benchmarks, the fuzz suite): started, supervised in a
+    thread so that what dies comes back, ready on entry, stopped on leaving."""
+    stack = Stack(settings, workers, log_dir=log_dir, extra_env=extra_env)
+    stack.start()
+    stop = threading.Event()
+    supervising = threading.Thread(target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True)
+    supervising.start()
+    try:
+        missing = wait_until_ready(readiness_urls(settings, workers), timeout_s=ready_timeout_s)
+        if missing:
+            raise StackNotReady(f"not ready after {ready_timeout_s:g} s: {missing}; logs in {log_dir}")
+        yield stack
+    finally:
+        stop.set()
+        supervising.join()
+        stack.stop()

@@ -5,20 +5,12 @@ service a case kills comes back and the restart is counted."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 
-from dateline.stack import (
-    Stack,
-    free_ports,
-    ingest_url,
-    readiness_urls,
-    search_url,
-    wait_until_ready,
-)
+from dateline.stack import Stack, free_ports, ingest_url, search_url, supervised
 from fuzz.session import Target
 from shared.redis_server import PrivateRedis
 from shared.settings import Settings, load_settings
@@ -28,10 +20,6 @@ API_KEY = "fuzz-key"
 # How long ingest waits for a body that stopped arriving, where it has that setting: short,
 # so the stalled-body cases are cut off in seconds rather than the default's half-minute.
 BODY_TIMEOUT_S = 3
-
-
-class StackNotReady(RuntimeError):
-    pass
 
 
 class FuzzStack:
@@ -63,15 +51,7 @@ def fuzz_stack(data_dir: Path, workers: int = 1, ready_timeout_s: float = 240.0)
             env["DATELINE_BODY_TIMEOUT_S"] = str(BODY_TIMEOUT_S)
         settings = load_settings(env)
         log_dir = data_dir / "logs"
-        stack = Stack(settings, workers, log_dir=log_dir, extra_env=env)
-        stack.start()
-        stop = threading.Event()
-        supervising = threading.Thread(target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True)
-        supervising.start()
-        try:
-            missing = wait_until_ready(readiness_urls(settings, workers), timeout_s=ready_timeout_s)
-            if missing:
-                raise StackNotReady(f"not ready after {ready_timeout_s:g} s: {missing}; logs in {log_dir}")
+        with supervised(settings, workers, log_dir, env, ready_timeout_s) as stack:
             target = Target(
                 ingest_url=ingest_url(settings), search_url=search_url(settings), api_key=API_KEY,
                 redis_url=redis_server.url, max_body_bytes=settings.max_body_bytes,
@@ -79,10 +59,6 @@ def fuzz_stack(data_dir: Path, workers: int = 1, ready_timeout_s: float = 240.0)
                 body_timeout_s=getattr(settings, "body_timeout_s", None),
             )
             yield FuzzStack(stack, target, log_dir)
-        finally:
-            stop.set()
-            supervising.join()
-            stack.stop()
 
 
 def _setting_names() -> set[str]:

@@ -14,10 +14,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import msgspec
 from litestar import Litestar, MediaType, Response, get
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import Histogram
 
@@ -27,7 +29,7 @@ from shared.http_errors import Edge, error_response, http_exception, unexpected_
 from shared.serving import InLoopServer, uvicorn_config
 from shared.settings import Settings
 
-__all__ = ["InLoopServer", "ReadinessChecks", "build_app", "error_response", "uvicorn_config"]
+__all__ = ["InLoopServer", "JsonAnswer", "ReadinessChecks", "build_app", "error_response", "uvicorn_config"]
 
 # Ends the app's long responses (event streams) when the server stops
 Drain = Callable[[], Awaitable[None]]
@@ -61,6 +63,14 @@ def _health_routes(checks: ReadinessChecks, degraded_when: ReadinessChecks) -> l
 
 
 def _timing(service: str) -> Callable[[ASGIApp], ASGIApp]:
+    timers: dict[tuple[str, int], Any] = {}  # (route, status) -> its histogram child, looked up once
+
+    def timer(route: str, status: int) -> Any:
+        found = timers.get((route, status))
+        if found is None:
+            found = timers[route, status] = REQUEST_SECONDS.labels(service, route, str(status))
+        return found
+
     def middleware(app: ASGIApp) -> ASGIApp:
         async def timed(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
@@ -77,14 +87,34 @@ def _timing(service: str) -> Callable[[ASGIApp], ASGIApp]:
             try:
                 await app(scope, receive, send_status)
             finally:
-                route = scope.get("path_template") or "unmatched"
-                REQUEST_SECONDS.labels(service, route, str(status[0])).observe(
-                    time.perf_counter() - started
-                )
+                timer(scope.get("path_template") or "unmatched", status[0]).observe(time.perf_counter() - started)
 
         return timed
 
     return middleware
+
+
+_encode_json = msgspec.json.Encoder().encode
+
+
+class JsonAnswer(ASGIResponse):
+    """A 200 whose JSON body msgspec encodes once, sent as it is: for a route's hot path,
+    where Litestar's :class:`~litestar.Response` would wrap the body, merge headers and
+    check them again on every request. Declare the body's type in the route's
+    ``responses`` (the API docs take it from there)."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: Any) -> None:  # no ASGIResponse set-up: that is the point
+        self.body = _encode_json(content)
+        # Held until the answer is sent and dropped: freeing a search's hits, facets and
+        # histogram takes 15-100 us (200k-article benchmark), which the client need not wait for.
+        self.content = content
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(self.body))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def build_app(

@@ -131,16 +131,18 @@ class Edge:
                 message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
             await send(message)
 
+        # bind/reset rather than structlog's bound_contextvars, which copies the whole
+        # context to save what it rebinds: a cost on every request for the odd log line.
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                try:
-                    await self.app(scope, self._in_time(receive), send_with_id)
-                except Exception as exc:
-                    log.error("http.failed", status=500, error=f"{type(exc).__name__}: {exc}", exc_info=exc)
-                    if started:
-                        raise  # uvicorn closes the connection: nothing better can be said
-                    await send_error(send_with_id, error_body(500, "internal_error", _INTERNAL_DETAIL))
+            await self.app(scope, self._in_time(receive), send_with_id)
+        except Exception as exc:
+            log.error("http.failed", status=500, error=f"{type(exc).__name__}: {exc}", exc_info=exc)
+            if started:
+                raise  # uvicorn closes the connection: nothing better can be said
+            await send_error(send_with_id, error_body(500, "internal_error", _INTERNAL_DETAIL))
         finally:
+            structlog.contextvars.reset_contextvars(**bound)
             REQUEST_ID.reset(token)
 
     def _in_time(self, receive: Receive) -> Receive:

@@ -5,7 +5,8 @@ header) never reaches the app: uvicorn answers a plain-text 400 itself. Here tha
 is an :class:`~shared.schemas.ErrorBody` with a request id, logged as ``http.rejected``.
 And a client that opens a connection and sends its request line and headers slower than
 the deadline is answered 408 and cut off, where uvicorn would wait forever (its only
-timeout is for idle keep-alive connections).
+timeout is for idle keep-alive connections). And a response leaves in one write where
+uvicorn makes two (:class:`OneWrite`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ class JsonHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._cancel_head_timer()
+        cycle = self.cycle
         super().on_headers_complete()
+        if self.cycle is not cycle:  # a request to answer (not an upgrade)
+            self.cycle.transport = OneWrite(self.transport, self.loop)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
@@ -81,6 +85,45 @@ class JsonHttpProtocol(HttpToolsProtocol):
             head += [name, b": ", value, b"\r\n"]
         self.transport.write(b"".join([*head, b"\r\n", encoded]))
         self.transport.close()
+
+
+class OneWrite:
+    """The transport as one response sees it: the head (uvicorn writes it alone, on the
+    app's ``http.response.start``) is held back until the body's first bytes or the end
+    of this turn of the event loop, whichever comes first, and leaves with them.
+
+    One write instead of two: one system call and one packet fewer for every response,
+    and a client woken once (measured with ``make bench-search``). A streamed response
+    still sends its head at once: the loop's next turn flushes it."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._head: bytes | None = None
+        self._started = False
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif not self._started:
+            self._started = True
+            self._head = data
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            if not self._transport.is_closing():
+                self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
 
 
 def protocol_with_deadline(head_timeout_s: float) -> type[JsonHttpProtocol]:

@@ -38,6 +38,7 @@ EVENTS: dict[str, str] = {
     "service.refused_config": "the process will not start like this (the reason says what to set); exit 2",
     "enricher.loaded": "the NER model and gazetteer are loaded (seconds)",
     "enricher.language_loaded": "the NER model of another language was loaded on its first article (language, model, seconds)",
+    "source_history.unavailable": "Redis did not answer for a source's history: the story is geotagged without its prior (source, error)",
     # -- the supervisor (`dateline up`) about its children (name=) --
     "service.spawned": "the supervisor started a child process",
     "service.exited": "a child exited; restart_in_s says when it comes back",

@@ -54,6 +54,7 @@ from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.nlp import load_ner, model_version
 from services.enrich.passages import Passage, passages
 from services.enrich.recase import recased_passages
+from services.enrich.source_history import SourceHistories
 from shared.logging import get_logger
 from shared.schemas import EnrichedArticle, EnrichmentKind, Place, RawArticle, enriched_from
 from shared.settings import Settings, load_settings
@@ -114,14 +115,17 @@ class Enricher:
         self.gazetteer = geotagger.version
 
     @classmethod
-    def load(cls, settings: Settings | None = None) -> Enricher:
-        """The NER model (``spacy_model``) and the gazetteer (``gazetteer_dir``) from settings."""
+    def load(
+        cls, settings: Settings | None = None, history: SourceHistories | None = None
+    ) -> Enricher:
+        """The NER model (``spacy_model``) and the gazetteer (``gazetteer_dir``) from settings;
+        ``history``: where the sources' usual places are kept (default: in memory)."""
         from services.enrich.geotag import Geotagger  # the gazetteer side of the package
 
         settings = settings or load_settings()
         return cls(
             load_ner(settings.spacy_model),
-            Geotagger.load(settings),
+            Geotagger.load(settings, history),
             batch_size=settings.enrich_batch_size,
             other_models=settings.spacy_models,
         )

@@ -24,7 +24,8 @@ import math
 import re
 from collections.abc import Callable
 
-from services.enrich.gazetteer import MAJOR_CITY, Candidate
+from services.enrich.common_words import lower_case_share
+from services.enrich.gazetteer import MAJOR_CITY, Candidate, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import EMBEDDED, LONE_LABELS, OTHER_NAME_LABELS, Toponym
 from services.enrich.story import Story, inside
@@ -37,6 +38,7 @@ DOMINANT_VOTES = 2.0  # this many country votes make a story "about" its countri
 POPULATION_DECADES = 7.0  # log10 of population, scaled so that a big city is near 1
 ANCHOR_CLOSE_KM = 50.0
 SMALL_TOWN = 10_000  # inhabitants
+TOWN_SUPPORT_KM = 200.0  # a place resolved this near vouches for a town
 # spaCy's labels for regions, seas and mountains, and for buildings, airports and roads
 NOT_SETTLEMENT_LABELS = frozenset({"LOC", "FAC"})
 NAME_LABELS = frozenset({"ORG", "PERSON", EMBEDDED, *LONE_LABELS, *OTHER_NAME_LABELS})
@@ -325,6 +327,74 @@ def best_sure(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     return sure
 
 
+def common_word(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """How often the name is written in lower case in English: "coal", "solitude", "meta"
+    are common words first (see :mod:`services.enrich.common_words`)."""
+    return lower_case_share(t.name)
+
+
+def common_word_as_a_name(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """A common word that NER reads as a company's, a person's or a product's name ("Meta
+    said", "Apple shares"): the same share, where the label says so too."""
+    return lower_case_share(t.name) if t.label in NAME_LABELS else 0.0
+
+
+def common_word_first_in_sentence(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """A common word whose every capital is a sentence's first letter ("Coal has been ...")."""
+    return lower_case_share(t.name) if s.sentence_initial(t) else 0.0
+
+
+def common_word_written_lower(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """A common word the story also writes in lower case ("a flint tool ... Flint tools")."""
+    return lower_case_share(t.name) if s.written_in_lower_case(t) else 0.0
+
+
+def common_word_vouched_for(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """A common word whose best reading the story vouches for nearby ("Meta" beside
+    Villavicencio, its capital): see :func:`_vouched_for_nearby`."""
+    share = lower_case_share(t.name)
+    return share if share and _vouched_for_nearby(best.entry, t, s) else 0.0
+
+
+def best_town_alone_in_its_state(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """The best reading is a town of no fame that nothing vouches for nearby (a country
+    named is not enough: "Solitude" in a story naming the United States is no hamlet in
+    Tennessee)."""
+    entry = best.entry
+    if not entry.feature_code.startswith("PPL") or entry.is_major:
+        return 0.0
+    return float(not _vouched_for_nearby(entry, t, s))
+
+
+def _vouched_for_nearby(entry: GazetteerEntry, t: Toponym, s: Story) -> bool:
+    """Something else of the story lies in the place's state or near it: another name (a
+    likely reading of it within about 100 km, or in the state), a place resolved with
+    confidence within 200 km, the state written after it, or the source's earlier stories."""
+    nearest = None if s.anchors is None else s.anchors.nearest_km(entry, besides=t.key)
+    return (
+        (nearest is not None and nearest <= TOWN_SUPPORT_KM)
+        or s.near_other_names(entry, t.key) > 0
+        or s.share_of_names_in(entry, t.key, state=True) > 0
+        or s.regions.get(t.key) is not None
+        or s.prior.state_share(entry) > 0
+    )
+
+
+def best_alone(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """Nothing else the story or its source says points to the best reading: no other name
+    in its country, none written after it ("X, Y"), no place resolved near it, no earlier
+    story of the source there."""
+    entry = best.entry
+    near = s.anchors is not None and s.anchors.nearest_km(entry, besides=t.key) is not None
+    supported = (
+        near
+        or s.share_of_names_in(entry, t.key, state=False) > 0
+        or s.regions.get(t.key) is not None
+        or s.prior.country_share(entry) > 0
+    )
+    return float(not supported)
+
+
 NONE_FEATURES: dict[str, NoneFeature] = {
     "none": none,
     "none_place_label": _label("GPE", "LOC", "FAC"),
@@ -346,6 +416,13 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_best_by_its_own_name": best_by_its_own_name,
     "none_best_near_the_story": best_near_the_story,
     "none_best_sure": best_sure,
+    "none_common_word": common_word,
+    "none_common_word_as_a_name": common_word_as_a_name,
+    "none_common_word_first_in_sentence": common_word_first_in_sentence,
+    "none_common_word_written_lower": common_word_written_lower,
+    "none_common_word_vouched_for": common_word_vouched_for,
+    "none_best_alone": best_alone,
+    "none_best_town_alone_in_its_state": best_town_alone_in_its_state,
 }
 
 

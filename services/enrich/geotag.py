@@ -5,8 +5,9 @@ A pipeline of small steps: pick the mentions that name places
 (:mod:`~services.enrich.ranker`, with the source's history as a prior), merge mentions of
 one place, choose the focus, and add the story to its source's history.
 
-A Geotagger keeps that history (:mod:`~services.enrich.source_history`) in memory: each
-worker process learns its sources' usual places from the stories it enriches.
+A Geotagger is handed where that history is kept (:mod:`~services.enrich.source_history`):
+the enrich workers share it in Redis (:mod:`~services.enrich.source_history_store`); by
+default it is this process's memory.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from services.enrich.gazetteer_build import LOOSE, PRIMARY
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import EMBEDDED, select_toponyms, toponyms_at
 from services.enrich.ranker import RankerWeights, Resolution, rank
-from services.enrich.source_history import SourceHistory
+from services.enrich.source_history import SourceHistories, SourceHistory
 from shared.schemas import Place, Span
 from shared.settings import Settings
 
@@ -32,16 +33,21 @@ FOCUS_KIND_WEIGHT = {"PCLI": 0.6, "ADM1": 0.8, "CONT": 0.3}
 
 
 class Geotagger:
-    def __init__(self, gazetteer: Gazetteer, weights: RankerWeights | None = None) -> None:
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        weights: RankerWeights | None = None,
+        history: SourceHistories | None = None,
+    ) -> None:
         self.gazetteer = gazetteer
         self.weights = weights or RankerWeights.load()
-        self.history = SourceHistory()
+        self.history: SourceHistories = history if history is not None else SourceHistory()
         self.version = gazetteer.version
 
     @classmethod
-    def load(cls, settings: Settings) -> Geotagger:
+    def load(cls, settings: Settings, history: SourceHistories | None = None) -> Geotagger:
         """The compiled gazetteer in ``settings.gazetteer_dir``, compiled first if absent."""
-        return cls(Gazetteer.load(settings.gazetteer_dir))
+        return cls(Gazetteer.load(settings.gazetteer_dir), history=history)
 
     def geotag(
         self, title: str, text: str, mentions: Sequence[Mention], source: str = ""

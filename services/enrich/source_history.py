@@ -9,18 +9,21 @@ confidence count, each once per story.
 
 Memory is bounded: the most recently seen ``MAX_SOURCES`` sources, at most
 ``MAX_REGIONS`` regions each; counts are halved every ``HALF_LIFE_STORIES`` stories of a
-source, so that a paper that changes beat is followed. Each worker process keeps its own
-history (it is not persisted): it warms up with the stories it enriches.
+source, so that a paper that changes beat is followed. :class:`SourceHistory` keeps it in
+memory (the evaluation replays a corpus with it); the enrich workers keep it in Redis
+(:mod:`services.enrich.source_history_store`), where every worker and restart share it.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from msgspec import Struct
 
-from services.enrich.gazetteer import GazetteerEntry
+if TYPE_CHECKING:
+    from services.enrich.gazetteer import GazetteerEntry
 
 MAX_SOURCES = 2_000
 MAX_REGIONS = 64
@@ -63,7 +66,29 @@ class SourcePrior(Struct):
 NO_HISTORY = SourcePrior()
 
 
+class SourceHistories(Protocol):
+    """Where the geotagger reads a source's prior and adds each story to it."""
+
+    def prior(self, source: str) -> SourcePrior: ...
+
+    def record(self, source: str, places: Iterable[tuple[GazetteerEntry, float]]) -> None: ...
+
+
+def regions_of(places: Iterable[tuple[GazetteerEntry, float]]) -> set[Region]:
+    """The countries and first-level divisions a story's places (with the confidence in
+    each) count for: each once, and only places resolved with confidence."""
+    regions: set[Region] = set()
+    for entry, confidence in places:
+        if confidence >= RECORD_CONFIDENCE and entry.country_code:
+            regions.add((entry.country_code, None))
+            if entry.admin1 is not None:
+                regions.add((entry.country_code, entry.admin1))
+    return regions
+
+
 class SourceHistory:
+    """Every source's history in this process's memory."""
+
     def __init__(self, max_sources: int = MAX_SOURCES) -> None:
         self._max_sources = max_sources
         self._sources: OrderedDict[str, SourcePrior] = OrderedDict()
@@ -79,15 +104,9 @@ class SourceHistory:
         """One more story of ``source``, with its places and the confidence in each."""
         if not source:
             return
-        regions: set[Region] = set()
-        for entry, confidence in places:
-            if confidence >= RECORD_CONFIDENCE and entry.country_code:
-                regions.add((entry.country_code, None))
-                if entry.admin1 is not None:
-                    regions.add((entry.country_code, entry.admin1))
         history = self._history(source)
         history.stories += 1
-        for region in regions:
+        for region in regions_of(places):
             history.regions[region] = history.regions.get(region, 0.0) + 1
         if history.stories >= HALF_LIFE_STORIES:
             _halve(history)

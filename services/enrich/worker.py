@@ -38,10 +38,12 @@ LoadEnrichment = Callable[[Settings], Enrichment]
 
 
 def load_enricher(settings: Settings) -> Enrichment:
-    """The real enrichment: spaCy NER and the gazetteer, loaded from settings."""
+    """The real enrichment: spaCy NER and the gazetteer, loaded from settings, with the
+    sources' history shared in Redis by every worker."""
     from services.enrich import Enricher
+    from services.enrich.source_history_store import StoredSourceHistory
 
-    return Enricher.load(settings)
+    return Enricher.load(settings, StoredSourceHistory.connect(settings.redis_url))
 
 
 class Worker:

@@ -88,16 +88,19 @@ class Gatekeeper:
         self._search = BearerKeys(settings.search_keys)
         self._operators = OperatorKeys(settings.admin_keys, other_keys=settings.search_keys)
         self._buckets = TokenBuckets(settings.search_rate, settings.search_burst) if settings.search_rate else None
+        # Search open to all at any rate (the default) asks nothing of a request: its
+        # headers are then not even read.
+        self._search_checked = bool(self._search) or self._buckets is not None
 
     async def admit(self, request: Request) -> Response[ErrorBody] | None:
-        if request.method == "OPTIONS":
+        scope = request.scope
+        if scope["method"] == "OPTIONS":
             return None  # CORS preflights carry no credentials
-        key, client = caller(request)
-        match access_of(request.scope.get("path_template") or request.scope["path"]):
+        match access_of(scope.get("path_template") or scope["path"]):
             case "admin":
-                return self._operators.refusal(key, client)
-            case "search":
-                return self._admit_search(key, client)
+                return self._operators.refusal(*caller(request))
+            case "search" if self._search_checked:
+                return self._admit_search(*caller(request))
         return None
 
     def _admit_search(self, key: str | None, client: str | None) -> Response[ErrorBody] | None:

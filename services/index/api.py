@@ -45,7 +45,7 @@ from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
 from services.index.stream_api import stream_routes
 from services.index.web.routes import page_routes
-from shared.http import ReadinessChecks, build_app, error_response
+from shared.http import JsonAnswer, ReadinessChecks, build_app, error_response
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 from shared.settings import Settings
 
@@ -90,7 +90,7 @@ def search_routes(store: ArticleSearch, cursors: CursorSeal, security: list[Secu
          responses={200: ResponseSpec(SearchResponse, description="One page of hits, with facets and histogram."),
                     400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
                     **SEARCH_REFUSALS})
-    def search(params: Searched) -> Response[SearchResponse] | Response[ErrorBody]:
+    def search(params: Searched) -> JsonAnswer:  # or a Response[ErrorBody]: Litestar sends a Response as it is
         return _search(store, cursors, params)
 
     @get("/v1/articles/{article_id:str}", sync_to_thread=False, summary="One article as stored", security=security,
@@ -141,7 +141,7 @@ def reindex_routes(job: ReindexJob) -> list:
     return [Reindex]
 
 
-def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> Response[SearchResponse] | Response[ErrorBody]:
+def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> JsonAnswer | Response[ErrorBody]:
     started = time.perf_counter()
     try:
         request = parse_search(params, cursors)
@@ -154,7 +154,7 @@ def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> 
         _REFUSED.inc()
         return error_response(400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
     _ANSWERED.inc()
-    return Response(_response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000))
+    return JsonAnswer(_response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000))
 
 
 def _response(request: SearchRequest, result: SearchResult, cursors: CursorSeal, *, took_ms: float) -> SearchResponse:

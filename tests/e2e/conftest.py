@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from dateline.stack import (
-    Stack,
-    free_ports,
-    ingest_url,
-    readiness_urls,
-    search_url,
-    wait_until_ready,
-)
+from dateline.stack import Stack, free_ports, ingest_url, search_url, supervised
 from shared.redis_server import PrivateRedis
 from shared.settings import Settings, load_settings
 from tests.e2e.driving import API_KEY
@@ -58,16 +50,5 @@ def _running_system(redis_server: PrivateRedis, data_dir: Path) -> Iterator[Runn
         "DATELINE_LOG_FORMAT": "json",
     }
     settings = load_settings(env)
-    stack = Stack(settings, WORKERS, log_dir=data_dir / "logs", extra_env=env)
-    stack.start()
-    stop = threading.Event()
-    supervising = threading.Thread(target=stack.supervisor.run_until, args=(stop.is_set,), daemon=True)
-    supervising.start()
-    try:
-        missing = wait_until_ready(readiness_urls(settings, WORKERS), timeout_s=240)
-        assert not missing, f"not ready: {missing}; logs in {data_dir / 'logs'}"
+    with supervised(settings, WORKERS, data_dir / "logs", env) as stack:
         yield RunningSystem(stack, settings)
-    finally:
-        stop.set()
-        supervising.join()
-        stack.stop()

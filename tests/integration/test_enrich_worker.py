@@ -23,6 +23,7 @@ import msgspec
 import pytest
 
 from services.enrich.desks import STEP_CHARS
+from services.enrich.source_history_store import source_key
 from services.enrich.worker import Worker, load_enricher
 from shared.dlq import list_dead_letters, replay
 from shared.schemas import EnrichedArticle, RawArticle
@@ -405,6 +406,9 @@ async def test_the_real_enricher_finds_people_and_places(redis, redis_url):
     berlin = next(p for p in out.places if p.resolved_name == "Berlin")
     assert berlin.country_code == "DE" and abs(berlin.lat - 52.52) < 0.5
     assert out.model and out.gazetteer
+    # the story is in its source's history, which every worker reads from Redis
+    history = await redis.hgetall(source_key(story.source))
+    assert float(history[b"stories"]) == 1 and float(history[b"DE"]) == 1
 
 
 async def _running(worker: Worker) -> bool:

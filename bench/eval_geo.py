@@ -55,7 +55,7 @@ from bench.ranker_cv import (
 )
 from services.enrich import Enricher
 from services.enrich.distance import distance_km
-from services.enrich.evidence import FEATURES, NONE_FEATURES, VETOES
+from services.enrich.evidence import ANCHOR_FEATURES, FEATURES, NONE_FEATURES, VETOES
 from services.enrich.gazetteer import Gazetteer
 from services.enrich.gazetteer_build import build_gazetteer
 from services.enrich.geotag import Geotagger
@@ -70,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not available():
         print("skipped: the geotagging corpora are not in ../shared/data/geo (team-only data)")
         return 0
-    unknown = set(args.ablate) - {*FEATURES, *NONE_FEATURES, *VETOES, *WITHOUT_PRIOR}
+    known = {*FEATURES, *ANCHOR_FEATURES, *NONE_FEATURES, *VETOES, *WITHOUT_PRIOR}
+    unknown = set(args.ablate) - known
     if unknown:
         print(f"unknown feature or veto: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2

@@ -203,8 +203,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def indexing_rate(client: redis.Redis, articles: list, search: httpx.AsyncClient, pid: int) -> tuple[float, float]:
-    """(docs/s, the index process's CPU ms per article) from XADD until all are searchable."""
+async def indexing_rate(client: redis.Redis, articles: list, search: httpx.AsyncClient, pid: int,
+                        listener: Listener | None = None) -> tuple[float, float, float]:
+    """(docs/s, the index process's CPU ms per article) from XADD until all are searchable, and
+    its CPU ms per article until the events have all left too (none for 1 s)."""
     before = (await search.get("/v1/stats")).json()["documents"]
     started, cpu = time.perf_counter(), cpu_seconds(pid)
     pipe = client.pipeline(transaction=False)
@@ -213,7 +215,15 @@ async def indexing_rate(client: redis.Redis, articles: list, search: httpx.Async
     pipe.execute()
     while (await search.get("/v1/stats")).json()["documents"] - before < len(articles):
         await asyncio.sleep(0.05)
-    return len(articles) / (time.perf_counter() - started), (cpu_seconds(pid) - cpu) * 1000 / len(articles)
+    rate, searchable = len(articles) / (time.perf_counter() - started), cpu_seconds(pid)
+    deadline, seen, quiet_since = time.monotonic() + 120, -1, time.monotonic()
+    while listener and time.monotonic() - quiet_since < 1.0 and time.monotonic() < deadline:
+        if listener.events != seen:
+            seen, quiet_since = listener.events, time.monotonic()
+        await asyncio.sleep(0.05)
+    delivered = cpu_seconds(pid)  # with the quiet second (idle: the baseline has one too)
+    per_article = 1000 / len(articles)
+    return rate, (searchable - cpu) * per_article, (delivered - cpu) * per_article
 
 
 async def indexing_cost(args: argparse.Namespace) -> None:
@@ -233,16 +243,17 @@ async def indexing_cost(args: argparse.Namespace) -> None:
                     first = (round_ * 2 + (count > 0) + 1) * 10**6  # ids of their own
                     articles = [newsroom.article(n) for n in range(first, first + args.index_articles)]
                     async with listening(base, standing_queries(count)) as listener:
-                        rate, cpu_ms = await indexing_rate(client, articles, search, process.pid)
+                        rate, cpu_ms, all_ms = await indexing_rate(client, articles, search, process.pid, listener)
                         events = listener.events
-                    results[count].append((rate, cpu_ms, events))
+                    results[count].append((rate, cpu_ms, all_ms, events))
                     print(f"  round {round_ + 1}, {count:>5} streams: {rate:6,.0f} docs/s, "
-                          f"{cpu_ms:5.1f} CPU ms per article, {events:,} events")
+                          f"{cpu_ms:5.1f} CPU ms per article ({all_ms:4.1f} until every event left), {events:,} events")
             for count, rows in results.items():
                 rate = statistics.median(r[0] for r in rows)
                 cpu = statistics.median(r[1] for r in rows)
+                every = statistics.median(r[2] for r in rows)
                 print(f"  median, {count:>5} streams: {rate:6,.0f} docs/s, {cpu:5.1f} CPU ms per article"
-                      f"{'  (baseline)' if count == 0 else ''}")
+                      f" ({every:4.1f} until every event left){'  (baseline)' if count == 0 else ''}")
             print("  " + _match_seconds((await search.get("/metrics")).text))
             await search.aclose()
         client.close()

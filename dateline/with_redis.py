@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import redis.asyncio as aioredis
 
+from shared.runtime import redis_client
 from shared.settings import Settings
 
 T = TypeVar("T")
@@ -17,7 +18,7 @@ def run_with_redis(settings: Settings, operation: Callable[[aioredis.Redis], Awa
     """``operation(client)`` on a client of the configured Redis, closed afterwards."""
 
     async def with_client() -> T:
-        client = aioredis.Redis.from_url(settings.redis_url)
+        client = redis_client(settings)  # the services' timeouts and retries: a CLI that cannot hang
         try:
             return await operation(client)
         finally:

@@ -26,15 +26,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 import msgspec
 import redis.asyncio as aioredis
-from faststream.middlewares import AckPolicy
-from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import Redis, RedisBatchStreamMessage
-from faststream.redis.message import FAKE_CONSUMER, BatchStreamMessage
-from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from msgspec import Struct
 from prometheus_client import Counter, Histogram
 from redis.exceptions import RedisError
@@ -44,6 +39,12 @@ from shared.schemas import DeadLetter
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, as_str, trim_processed
 from shared.vocabulary import DeadLetterReason
+
+if TYPE_CHECKING:  # FastStream is imported when a stage subscribes, not before: a service
+    # answers /healthz (and ingest accepts articles) without waiting for its import
+    from faststream.redis import RedisBroker
+    from faststream.redis.message import BatchStreamMessage
+    from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 
 log = get_logger("dateline.consumer")
 
@@ -127,14 +128,17 @@ class Stage:
         consumer: str,
         handler: BatchHandler,
         settings: Settings,
-        body_field: str,
+        body_field: str = DATA_FIELD,
+        batch_size: int | None = None,
     ) -> None:
         self.name = stage
         self.stream = stream
         self.group = group
         self.consumer = consumer
         self.counts = StageCounts()
-        self.subscribers: list = []
+        self.batch_size = batch_size or _default_batch_size(stage, settings)
+        self.subscribers: list = []  # of the broker it reads through now (see subscribe)
+        self.in_flight: set[str] = set()  # entry ids read and not yet settled
         self._handler = handler
         self._settings = settings
         self._body_field = body_field.encode()
@@ -143,6 +147,29 @@ class Stage:
         self._turn = asyncio.Lock()
         self._log = log.bind(stage=stage, stream=stream, consumer=consumer)
         self._trimmed_at = 0.0
+
+    def subscribe(self, broker: RedisBroker) -> None:
+        """Read through ``broker`` from now on: its read and claim subscribers of this stage.
+
+        The runtime gives each life of a service's stages a fresh broker (see
+        :mod:`shared.runtime`); the stage, its counts and its handler stay.
+        """
+        from faststream.middlewares import AckPolicy
+        from faststream.redis import StreamSub
+
+        read = StreamSub(self.stream, group=self.group, consumer=self.consumer, batch=True,
+                         max_records=self.batch_size)
+        # FastStream's claim subscriber claims one entry per XAUTOCLAIM: fine for the rare
+        # crash or retry, and it keeps FastStream's lifecycle (start, graceful stop) for both.
+        claim = StreamSub(self.stream, group=self.group, consumer=self.consumer, batch=True,
+                          min_idle_time=self._settings.claim_idle_ms)
+        self.subscribers = []
+        for sub, claimed in ((read, False), (claim, True)):
+            subscriber = broker.subscriber(
+                stream=sub, ack_policy=AckPolicy.MANUAL, no_reply=True, parser=_unparsed_batch
+            )
+            subscriber(_batch_handler(self, claimed=claimed))
+            self.subscribers.append(subscriber)
 
     @property
     def running(self) -> bool:
@@ -162,6 +189,19 @@ class Stage:
         if not ids:
             return
         started = time.perf_counter()
+        self.in_flight.update(ids)
+        try:
+            await self._process(redis, batch, ids, claimed=claimed)
+        finally:
+            self.in_flight.difference_update(ids)
+        await self._trim(redis)
+        self.counts.batches += 1
+        BATCH_SIZE.labels(self.name).observe(len(ids))
+        BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+
+    async def _process(
+        self, redis: aioredis.Redis, batch: BatchStreamMessage, ids: list[str], *, claimed: bool
+    ) -> None:
         async with ClaimKeeper(self, redis, ids) as keeper, self._turn:
             counts = await self._delivery_counts(redis, ids) if claimed else [1] * len(ids)
             entries = zip(ids, batch["data"], counts, strict=True)
@@ -171,10 +211,6 @@ class Stage:
             failures = unreadable + (await self._handle(deliveries) if deliveries else [])
             await keeper.stop()  # before settling: a retry's back-dated idle time must stay
             await self._settle(redis, ids, batch["data"], dict(zip(ids, counts)), failures)
-        await self._trim(redis)
-        self.counts.batches += 1
-        BATCH_SIZE.labels(self.name).observe(len(ids))
-        BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
 
     # -- the steps of one batch ------------------------------------------------------
 
@@ -376,51 +412,22 @@ class ClaimKeeper:
             stage._log.debug("batch.claim_kept", entry_ids=self._ids, kept=int(kept))
 
 
-def add_stage(
-    broker: RedisBroker,
-    *,
-    stage: str,
-    stream: str,
-    group: str,
-    consumer: str,
-    handler: BatchHandler,
-    settings: Settings,
-    body_field: str = DATA_FIELD,
-    batch_size: int | None = None,
-) -> Stage:
-    """Register the read and claim subscribers of a stage on ``broker``; return the stage.
-
-    ``batch_size`` defaults to the stage's setting (``enrich_batch_size``,
-    ``index_batch_size``), else 100.
-    """
-    new_stage = Stage(
-        stage=stage,
-        stream=stream,
-        group=group,
-        consumer=consumer,
-        handler=handler,
-        settings=settings,
-        body_field=body_field,
-    )
-    size = batch_size or _default_batch_size(stage, settings)
-    read = StreamSub(stream, group=group, consumer=consumer, batch=True, max_records=size)
-    # FastStream's claim subscriber claims one entry per XAUTOCLAIM: fine for the rare
-    # crash or retry, and it keeps FastStream's lifecycle (start, graceful stop) for both.
-    claim = StreamSub(
-        stream, group=group, consumer=consumer, batch=True, min_idle_time=settings.claim_idle_ms
-    )
-    for sub, claimed in ((read, False), (claim, True)):
-        subscriber = broker.subscriber(
-            stream=sub, ack_policy=AckPolicy.MANUAL, no_reply=True, parser=_unparsed_batch
-        )
-        subscriber(_batch_handler(new_stage, claimed=claimed))
-        new_stage.subscribers.append(subscriber)
-    return new_stage
+def add_stage(broker: RedisBroker, **options: Any) -> Stage:
+    """A :class:`Stage` (``options`` are its arguments) reading through ``broker``."""
+    stage = Stage(**options)
+    stage.subscribe(broker)
+    return stage
 
 
 def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:
-    async def on_batch(message: RedisBatchStreamMessage, redis: Redis) -> None:
+    from faststream.redis.annotations import Redis, RedisBatchStreamMessage
+
+    async def on_batch(message, redis) -> None:
         await stage.process(redis, message.raw_message, claimed=claimed)
+
+    # Real types, not strings: FastStream injects the message and its Redis client by them,
+    # and these names are not this module's globals (imported here, when a stage subscribes).
+    on_batch.__annotations__ = {"message": RedisBatchStreamMessage, "redis": Redis, "return": None}
 
     on_batch.__name__ = f"{stage.name}_{'claimed' if claimed else 'new'}_entries"
     return on_batch
@@ -429,6 +436,9 @@ def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[No
 async def _unparsed_batch(message: BatchStreamMessage) -> BatchMessage:
     # FastStream's batch parser JSON-decodes every entry and fails the whole batch on one
     # bad body; the stage hands raw bodies to its handler, which judges each on its own.
+    from faststream.redis.message import FAKE_CONSUMER
+    from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
+
     return BatchMessage(raw_message=message, body=b"", consumer=FAKE_CONSUMER, group=None)
 
 

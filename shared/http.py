@@ -1,39 +1,36 @@
-"""What every Dateline HTTP service shares: health, readiness, metrics, errors, serving.
+"""What every Dateline HTTP API shares: health, readiness, metrics, errors, docs (Litestar).
 
 Litestar speaks msgspec natively (bodies decode into Structs, responses encode from them),
 so the API types in :mod:`shared.schemas` are used as they are. Every error leaves as an
 :class:`~shared.schemas.ErrorBody` with a request id (:mod:`shared.http_errors`), also for
-requests uvicorn refuses by itself (:mod:`shared.http_protocol`).
+requests uvicorn refuses by itself (:mod:`shared.http_protocol`). Serving is
+:mod:`shared.serving`'s (re-exported here); a service without an API serves
+:class:`shared.health.HealthApp` instead, without Litestar.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
-import uvicorn
 from litestar import Litestar, MediaType, Response, get
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
+from prometheus_client import Histogram
 
 from shared.api_docs import assets_router, render_plugins
+from shared.health import ReadinessChecks, metrics, readiness
 from shared.http_errors import Edge, error_response, http_exception, unexpected_exception
-from shared.http_protocol import protocol_with_deadline
+from shared.serving import InLoopServer, uvicorn_config
 from shared.settings import Settings
 
-__all__ = ["DrainingServer", "InLoopServer", "JsonAnswer", "ReadinessChecks", "build_app", "error_response", "serve", "uvicorn_config"]
+__all__ = ["InLoopServer", "JsonAnswer", "ReadinessChecks", "build_app", "error_response", "uvicorn_config"]
 
-# name -> async check returning None when fine, or a sentence saying what is wrong
-ReadinessChecks = dict[str, Callable[[], Awaitable[str | None]]]
 # Ends the app's long responses (event streams) when the server stops
 Drain = Callable[[], Awaitable[None]]
 
@@ -54,27 +51,15 @@ def _health_routes(checks: ReadinessChecks, degraded_when: ReadinessChecks) -> l
 
     @get("/readyz", media_type=MediaType.JSON, include_in_schema=False)
     async def readyz() -> Response[dict[str, Any]]:
-        failures = await _problems(checks)
-        body = {"ready": not failures, "failures": failures, "degraded": await _problems(degraded_when)}
-        return Response(body, status_code=503 if failures else 200)
+        status, body = await readiness(checks, degraded_when)
+        return Response(body, status_code=status)
 
     @get("/metrics", include_in_schema=False, sync_to_thread=False)
-    def metrics() -> Response[bytes]:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    def metrics_route() -> Response[bytes]:
+        text, content_type = metrics()
+        return Response(text, media_type=content_type)
 
-    return [healthz, readyz, metrics]
-
-
-async def _problems(checks: ReadinessChecks) -> dict[str, str]:
-    found = {}
-    for name, check in checks.items():
-        try:
-            problem = await check()
-        except Exception as exc:  # noqa: BLE001 - a check that raises is a failed check
-            problem = f"{type(exc).__name__}: {exc}"
-        if problem:
-            found[name] = problem
-    return found
+    return [healthz, readyz, metrics_route]
 
 
 def _timing(service: str) -> Callable[[ASGIApp], ASGIApp]:
@@ -168,64 +153,3 @@ def build_app(
     app.asgi_handler = Edge(app.asgi_handler, body_timeout_s)
     app.state["on_drain"] = tuple(on_drain)
     return app
-
-
-class DrainingServer(uvicorn.Server):
-    """uvicorn, on stopping, waits for every open response to finish: the app's long ones
-    (event streams) are told to end first, so a stop is not held up by a client."""
-
-    async def startup(self, sockets: list | None = None) -> None:
-        await super().startup(sockets)
-        # What start-up made (modules, routes, the API schema, the store's readers) lives
-        # as long as the process: frozen, the collector stops walking it in every full
-        # collection, which paused a search process for 45-80 ms at a time (the 200k-article
-        # benchmark index; `make bench-search`).
-        gc.collect()
-        gc.freeze()
-
-    async def shutdown(self, sockets: list | None = None) -> None:
-        for drain in getattr(self.config.app, "state", {}).get("on_drain", ()):
-            await drain()
-        await super().shutdown(sockets)
-
-
-class InLoopServer(DrainingServer):
-    """uvicorn inside the service's own event loop, leaving SIGTERM to the service.
-
-    Workers and the indexer drain their in-flight batch on SIGTERM before the HTTP side
-    goes away, so uvicorn must not install its own signal handlers.
-    """
-
-    def __init__(self, app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
-        super().__init__(uvicorn_config(app, host, port, head_timeout_s))
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[InLoopServer]:
-        task = asyncio.create_task(self.serve())
-        while not self.started:
-            if task.done():  # uvicorn exits (SystemExit) when it cannot bind
-                raise RuntimeError(f"cannot serve HTTP on {self.config.host}:{self.config.port}")
-            await asyncio.sleep(0.01)
-        try:
-            yield self
-        finally:
-            self.should_exit = True
-            await task
-
-
-def _uvicorn_options(head_timeout_s: float) -> dict[str, Any]:
-    """How every service runs uvicorn: our logging, our error bodies below the app too."""
-    return {"log_config": None, "access_log": False, "lifespan": "on", "http": protocol_with_deadline(head_timeout_s)}
-
-
-def uvicorn_config(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, **_uvicorn_options(head_timeout_s))
-
-
-def serve(app: Litestar, host: str, port: int, head_timeout_s: float = DEFAULTS.body_timeout_s) -> None:
-    """Serve until SIGTERM/SIGINT; uvicorn finishes in-flight requests first."""
-    DrainingServer(uvicorn_config(app, host, port, head_timeout_s)).run()

@@ -11,55 +11,32 @@ same id is in the error body and in every log line of the request.
 from __future__ import annotations
 
 import asyncio
-import re
-import uuid
 from collections.abc import Sequence
-from contextvars import ContextVar
 
-import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.error_shape import (
+    ERROR_CODES,
+    REQUEST_ID,
+    current_request_id,
+    error_body,
+    new_request_id,
+    raw_error,
+    request_id_of,
+    send_error,
+)
 from shared.logging import get_logger
 from shared.schemas import ErrorBody, ErrorDetail
 
+__all__ = [
+    "ERROR_CODES", "Edge", "current_request_id", "error_body", "error_response", "http_exception",
+    "new_request_id", "raw_error", "send_error", "unexpected_exception",
+]
+
 log = get_logger("dateline.http")
-
-REQUEST_ID_HEADER = "X-Request-ID"
-# A request id a client (or a proxy in front of us) sent is kept if it is this tame.
-_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-_request_id: ContextVar[str] = ContextVar("request_id", default="")
-
-# The stable `error` codes of the statuses Litestar or the server answer by themselves.
-ERROR_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    408: "body_timeout",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-    500: "internal_error",
-    503: "unavailable",
-}
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
-
-
-def current_request_id() -> str:
-    """The id of the request being answered ("" outside one)."""
-    return _request_id.get()
-
-
-def error_body(status: int, error: str, detail: str, errors: Sequence[ErrorDetail] = (), request_id: str = "") -> ErrorBody:
-    return ErrorBody(
-        status=status, error=error, detail=detail, errors=list(errors),
-        request_id=request_id or current_request_id(),
-    )
-
 
 def error_response(
     status: int,
@@ -143,8 +120,8 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id_of(scope)
-        token = _request_id.set(request_id)
+        request_id = request_id_of(scope)
+        token = REQUEST_ID.set(request_id)
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -166,7 +143,7 @@ class Edge:
             await send_error(send_with_id, error_body(500, "internal_error", _INTERNAL_DETAIL))
         finally:
             structlog.contextvars.reset_contextvars(**bound)
-            _request_id.reset(token)
+            REQUEST_ID.reset(token)
 
     def _in_time(self, receive: Receive) -> Receive:
         loop = asyncio.get_running_loop()
@@ -188,30 +165,3 @@ class Edge:
             return message
 
         return receive_in_time
-
-
-def _request_id_of(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            offered = value.decode("latin-1")
-            return offered if _CLIENT_REQUEST_ID.match(offered) else new_request_id()
-    return new_request_id()
-
-
-_encoder = msgspec.json.Encoder()
-
-
-def raw_error(body: ErrorBody, *, close: bool = False) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """An ErrorBody as bytes and the headers that go with it, for answers made below Litestar."""
-    encoded = _encoder.encode(body)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode())]
-    if close:
-        headers.append((b"connection", b"close"))
-    return encoded, headers
-
-
-async def send_error(send: Send, body: ErrorBody) -> None:
-    """An ErrorBody straight onto an ASGI ``send``, where no Litestar response can be made."""
-    encoded, headers = raw_error(body)
-    await send({"type": "http.response.start", "status": body.status, "headers": headers})
-    await send({"type": "http.response.body", "body": encoded, "more_body": False})

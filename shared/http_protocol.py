@@ -16,7 +16,7 @@ import sys
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from shared.http_errors import error_body, new_request_id, raw_error
+from shared.error_shape import error_body, new_request_id, raw_error
 from shared.logging import get_logger
 
 log = get_logger("dateline.http")

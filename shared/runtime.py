@@ -1,21 +1,58 @@
-"""What every Dateline service process does the same way at run time: name itself as a
-consumer, tell readiness whether Redis answers, and run until SIGTERM or SIGINT.
+"""The one service runtime: what every Dateline service process does the same way.
 
-Services wire their own parts (bootstrap/worker/service modules); these steps are the
-ones they share, so a fix to any of them is made once.
+Each service's composition root (``build`` in its worker/service/bootstrap module) wires
+its own parts into a :class:`Service`; its ``__main__`` is one call to
+:func:`run_service`. What the runtime does for all of them:
+
+- settings and logging, exit 2 on a configuration it refuses, exit 1 logged on a crash;
+- one Redis client per process (:func:`redis_client`: timeouts and retries from settings,
+  reconnecting by itself);
+- the HTTP server first, so ``/healthz`` answers while the rest starts;
+- ``prepare`` (a model to load) while health is served, then the FastStream stages
+  (:class:`shared.consumer.Stage`) and the service's own loops;
+- the stages kept running: each life of them gets a fresh broker, and when they cannot
+  start (Redis away) or stop under the process (their group vanished with a Redis that
+  came back empty) they start over in this process after a short wait. A Redis that comes
+  back with its data needs nothing: FastStream's subscribers retry their reads;
+- SIGTERM/SIGINT: stop reading, give the in-flight batches ``graceful_timeout_s``, log
+  the ones abandoned past it (``batch.abandoned``: they stay pending for another
+  consumer), close, stop serving HTTP last.
+
+Lifecycle events are the ``service.*`` family of :mod:`shared.vocabulary`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
+from shared.logging import configure_logging, get_logger
+from shared.settings import Settings, settings_or_exit
+
+if TYPE_CHECKING:  # imported where used: a process without stages needs no FastStream or Redis
+    import redis.asyncio as aioredis
+
+    from shared.consumer import Stage
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
+Step = Callable[[], Awaitable[None]]
+
+# Waits before the stages start again after a life that could not start (Redis away);
+# the last one repeats. A life that started and ended starts again after the first.
+RESTART_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 5.0)
+WATCH_EVERY_S = 0.5  # how often the stages are checked for having stopped under us
+# A readiness check gets no longer than this: /readyz answers while Redis hangs.
+READINESS_TIMEOUT_S = 1.0
+
+
+class ConfigurationError(Exception):
+    """The service must not start like this; the message says what to set (exit 2)."""
 
 
 def consumer_name(service: str) -> str:
@@ -23,18 +60,244 @@ def consumer_name(service: str) -> str:
     return f"{service}-{socket.gethostname()}-{os.getpid()}"
 
 
+def redis_client(settings: Settings) -> aioredis.Redis:
+    """The one Redis client of a service process.
+
+    It reconnects by itself: a broken connection leaves the pool and the next command
+    opens a new one. A connect fails after ``redis_connect_timeout_s``, a command without
+    an answer after ``redis_timeout_s``; a command that failed on a broken connection is
+    tried ``redis_retries`` more times (short exponential back-off) before its caller sees
+    the error: a request answers 503 within seconds, never hangs (redis-py's own default
+    retries for about ten seconds)."""
+    import redis.asyncio as aioredis
+
+    return aioredis.Redis.from_url(settings.redis_url, **redis_options(settings))
+
+
+def redis_options(settings: Settings) -> dict[str, Any]:
+    """The connection options of :func:`redis_client`, for FastStream's broker too."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+
+    return {
+        "socket_timeout": settings.redis_timeout_s,
+        "socket_connect_timeout": settings.redis_connect_timeout_s,
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
+    }
+
+
 def redis_readiness(redis: aioredis.Redis) -> ReadinessCheck:
     """A readiness check: None while Redis answers PING (an exception is a failed check)."""
 
     async def check() -> str | None:
-        return None if await redis.ping() else "Redis did not answer PING"
+        async with asyncio.timeout(READINESS_TIMEOUT_S):
+            return None if await redis.ping() else "Redis did not answer PING"
 
     return check
 
 
-async def run_until_signalled(stop: Callable[[], None], run: Callable[[], Awaitable[int]]) -> int:
-    """Run ``run`` with SIGTERM and SIGINT calling ``stop`` (a graceful stop); its exit code."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop)
-    return await run()
+class Service:
+    """One service process, wired by its composition root and run by the runtime.
+
+    ``http``: the server (:class:`shared.serving.InLoopServer`), started first and
+    stopped last. ``prepare``: what must be done before the stages read (load a model),
+    while health is served. ``stages``: FastStream stages kept running (see the module).
+    ``loops``: the service's own steps (until :attr:`stopping`), started once it serves
+    (``service.started``: HTTP up, stages reading), not to slow its start. ``close``:
+    after everything stopped, in order. ``started``: fields of the ``service.started``
+    line."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        *,
+        http: Any,
+        redis: aioredis.Redis | None = None,
+        prepare: Step | None = None,
+        stages: Sequence[Stage] = (),
+        loops: Sequence[Step] = (),
+        close: Sequence[Step] = (),
+        started: dict[str, object] | None = None,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.http = http
+        self.redis = redis
+        self.stages = tuple(stages)
+        self._prepare = prepare
+        self._loops = tuple(loops)
+        self._close = tuple(close)
+        self._started = started or {}
+        self._stopping = asyncio.Event()
+        self._serving = asyncio.Event()  # once service.started is logged
+        self.log = get_logger(f"dateline.{name}")
+        consumer = self.stages[0].consumer if self.stages else None
+        if consumer:
+            self.log = self.log.bind(consumer=consumer)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when the service is told to stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def run(self) -> int:
+        """Serve until stopped; 0."""
+        try:
+            # First: /healthz answers while the rest starts. Last: it answers while the
+            # stages drain, and in-flight requests finish before what they use is closed.
+            async with self.http.running():
+                await self._run_parts()
+        finally:
+            for step in self._close:
+                await step()
+            if self.redis is not None:
+                await self.redis.aclose()
+        return 0
+
+    async def serve(self) -> int:
+        """:meth:`run` with SIGTERM and SIGINT asking for a graceful stop."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        return await self.run()
+
+    async def _run_parts(self) -> None:
+        if self._prepare is not None:
+            await self._prepare()
+        if self.stopping:
+            return
+        if not self.stages:
+            self._now_serving()
+        parts = [asyncio.create_task(self._once_serving(step)) for step in self._loops]
+        if self.stages:
+            parts.append(asyncio.create_task(self._keep_stages_running()))
+        stopping = asyncio.create_task(self._stopping.wait())
+        try:
+            running = set(parts)
+            while not stopping.done():
+                done, running = await asyncio.wait({stopping, *running}, return_when=asyncio.FIRST_COMPLETED)
+                running.discard(stopping)
+                for part in done - {stopping}:
+                    if part.exception() is not None:  # a part raised: the service crashed
+                        raise part.exception()  # type: ignore[misc]
+            self.log.info("service.stopping")
+            await asyncio.gather(*parts)
+        finally:
+            for task in (stopping, *parts):
+                task.cancel()
+        self.log.info("service.stopped", **self._counts())
+
+    def _now_serving(self) -> None:
+        self.log.info("service.started", **self._started)
+        self._serving.set()
+
+    async def _once_serving(self, step: Step) -> None:
+        # The service's own steps (a model's warm-up, a lag gauge) wait until it serves:
+        # they must not take the CPU its start-up needs (one core, the GIL).
+        waits = [asyncio.create_task(self._serving.wait()), asyncio.create_task(self._stopping.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if not self.stopping:
+            await step()
+
+    # -- the stages loop -------------------------------------------------------------------
+
+    async def _keep_stages_running(self) -> None:
+        failed_starts, first = 0, True
+        while not self.stopping:
+            started = await self._stages_life(first)
+            first = first and not started
+            if self.stopping:
+                return
+            failed_starts = 0 if started else failed_starts + 1
+            delay = RESTART_DELAYS_S[min(failed_starts, len(RESTART_DELAYS_S) - 1)]
+            self.log.info("service.stage_restarting", in_s=delay)
+            await self.pause(delay)
+
+    async def _stages_life(self, first: bool) -> bool:
+        """One life of the stages on a fresh broker, until stopped or until they cannot go
+        on; whether they started."""
+        from redis.exceptions import RedisError
+
+        from shared.broker import build_broker
+        from shared.streams import ensure_groups
+
+        broker = build_broker(
+            self.settings.redis_url,
+            graceful_timeout=self.settings.graceful_timeout_s,
+            # A plain stdlib logger: FastStream's lines then go through structlog's JSON
+            # chain; its per-batch "Received"/"Processed" ones at DEBUG (the article.*
+            # events say more).
+            logger=logging.getLogger("dateline.faststream"),
+            log_level=logging.DEBUG,
+            **redis_options(self.settings),
+        )
+        for stage in self.stages:
+            stage.subscribe(broker)
+        started = False
+        try:
+            assert self.redis is not None, "stages need the service's Redis client"
+            await ensure_groups(self.redis)
+            await broker.start()
+            started = True
+            if first:
+                self._now_serving()
+            else:
+                self.log.info("service.stage_started")
+            await self._watch()
+        except (RedisError, OSError) as exc:
+            self.log.warning("redis.unavailable", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            with contextlib.suppress(RedisError, OSError):  # a Redis that is away cannot be told goodbye
+                await broker.stop()  # the in-flight batches finish within the grace, or are cancelled
+            self._log_abandoned()
+        return started
+
+    async def _watch(self) -> None:
+        """Until stopped, or until a stage stops under us (its group is gone)."""
+        while not self.stopping:
+            if not all(stage.running for stage in self.stages):
+                self.log.warning("service.stage_stopped", detail="its subscribers stopped (the group vanished?)")
+                return
+            await self.pause(WATCH_EVERY_S)
+
+    def _log_abandoned(self) -> None:
+        for stage in self.stages:
+            if stage.in_flight:
+                self.log.warning(
+                    "batch.abandoned", stream=stage.stream, entry_ids=sorted(stage.in_flight),
+                    grace_s=self.settings.graceful_timeout_s,
+                )
+
+    def _counts(self) -> dict[str, object]:
+        import msgspec
+
+        return {stage.stream: msgspec.structs.asdict(stage.counts) for stage in self.stages}
+
+
+def run_service(name: str, build: Callable[[Settings], Service], *, needs_redis: bool = True) -> int:
+    """A service's whole ``main``: settings, logging, ``build`` (its composition root), run
+    until SIGTERM/SIGINT; the exit code (2: refused configuration, 1: crashed)."""
+    settings = settings_or_exit(name, needs_redis=needs_redis)
+    configure_logging(name, settings.log_level, settings.log_format)
+    log = get_logger(f"dateline.{name}")
+    try:
+        service = build(settings)
+        return asyncio.run(service.serve())
+    except ConfigurationError as exc:
+        log.error("service.refused_config", reason=str(exc))
+        return 2
+    except Exception:  # logged for ops; exit 1 lets a supervisor restart us
+        log.exception("service.crashed")
+        return 1

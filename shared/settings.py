@@ -73,6 +73,16 @@ class Settings(Struct, kw_only=True, frozen=True):
     # On SIGTERM a consumer finishes its in-flight batch within this; else it stays pending.
     graceful_timeout_s: Positive = 30
 
+    # -- every service's Redis client (shared.runtime.redis_client) and FastStream's ------
+    # A connection not made within this fails (then retried, see redis_retries).
+    redis_connect_timeout_s: PositiveSeconds = 1.0
+    # A command without an answer this long fails: a request gets its 503, readiness its
+    # failure, instead of hanging on a Redis that is stopped or unreachable.
+    redis_timeout_s: PositiveSeconds = 5.0
+    # A command that failed on a broken connection is tried again this many times, on a new
+    # connection, after a short back-off; then the error reaches the caller.
+    redis_retries: Annotated[int, Meta(ge=0)] = 1
+
     # Longer texts are dead-lettered as text_too_long: NER time and memory grow with length.
     # Raise it, restart the workers and `dateline dlq replay` to enrich them after all.
     enrich_max_chars: Positive = 1_000_000

@@ -67,6 +67,13 @@ class Anchors:
             self._nearest[asked] = search.nearest
         return self._nearest[asked]
 
+    def any_in(self, country: str, admin1: str | None, besides: str) -> bool:
+        """Whether an anchor other than the toponym ``besides``'s lies in the country (or,
+        given ``admin1``, the state)."""
+        if admin1 is None:
+            return self._countries[country] > self._own_countries[besides, country]
+        return self._states[country, admin1] > self._own_states[besides, country, admin1]
+
     def state_share(self, entry: GazetteerEntry, besides: str) -> float:
         """The share of the anchors other than the toponym ``besides``'s in ``entry``'s state."""
         state = (entry.country_code, entry.admin1)

@@ -153,6 +153,16 @@ def names_in_country(c: Candidate, t: Toponym, s: Story) -> float:
     return s.share_of_names_in(c.entry, t.key, state=False)
 
 
+def city_called_as_its_state(c: Candidate, t: Toponym, s: Story) -> float:
+    """A big city called as the state it lies in ("New York"): the city or the state."""
+    entry = c.entry
+    return float(
+        entry.feature_code.startswith("PPL")
+        and entry.population >= MAJOR_CITY
+        and (entry.country_code, entry.admin1) in s.states_called.get(t.key, ())
+    )
+
+
 def source_state(c: Candidate, t: Toponym, s: Story) -> float:
     """The share of the source's earlier stories that were in the place's state."""
     return s.prior.state_share(c.entry)
@@ -211,6 +221,25 @@ def anchor_close(c: Candidate, t: Toponym, s: Story) -> float:
     return float(nearest is not None and nearest <= ANCHOR_CLOSE_KM)
 
 
+def anchor_inside(c: Candidate, t: Toponym, s: Story) -> float:
+    """A place resolved with confidence lies inside the place's area (its country, its
+    state, a region's members, a sea's reach): the nearness of an area."""
+    if s.anchors is None:
+        return 0.0
+    entry = c.entry
+    if entry.members:
+        return float(any(s.anchors.any_in(*region, t.key) for region in s.member_regions(entry)))
+    if entry.feature_code == "PCLI":
+        return float(s.anchors.any_in(entry.country_code, None, t.key))
+    if entry.feature_code == "ADM1":
+        admin1 = entry.admin1
+        return float(admin1 is not None and s.anchors.any_in(entry.country_code, admin1, t.key))
+    if entry.extent_km <= 0:
+        return 0.0
+    nearest = s.anchors.nearest_km(entry, besides=t.key)
+    return float(nearest is not None and nearest <= entry.extent_km)
+
+
 def anchor_state(c: Candidate, t: Toponym, s: Story) -> float:
     """The share of the places resolved with confidence that lie in the place's state."""
     if s.anchors is None or c.entry.admin1 is None:
@@ -232,7 +261,8 @@ FEATURES: dict[str, Feature] = {
         populated_place, physical_feature,
         log_population, population_unknown, biggest_reading, famous,
         country_votes, top_country, state_named, qualified_inside, qualified_elsewhere,
-        near_other_names, names_in_state, names_in_country, source_state, source_country,
+        near_other_names, names_in_state, names_in_country, city_called_as_its_state,
+        source_state, source_country,
         small_place_for_region_label, small_place_for_name_label, lone_name_town_of_story,
         division_written, dateline_town,
     ]
@@ -252,7 +282,7 @@ CANDIDATE_ONLY = frozenset(
 PRIOR_FEATURES = ("source_state", "source_country")
 # Known only once the first pass has resolved the story's surest places.
 ANCHOR_FEATURES: dict[str, Feature] = {
-    f.__name__: f for f in [anchor_near, anchor_close, anchor_state, anchor_country]
+    f.__name__: f for f in [anchor_near, anchor_close, anchor_inside, anchor_state, anchor_country]
 }
 
 
@@ -286,6 +316,12 @@ def sentence_initial(t: Toponym, s: Story, best: Candidate, sure: float) -> floa
 def written_in_lower_case(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     """The story also writes the name as a common word ("coal", "apple")."""
     return float(s.written_in_lower_case(t))
+
+
+def named_with_a_number(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """Every mention runs on into a number: a station's, a product's or a building's
+    name ("Europe 1 radio", "France 24")."""
+    return float(s.named_with_a_number(t))
 
 
 def mentioned_once(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
@@ -414,6 +450,7 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_dateline": _label("DATELINE"),
     "none_sentence_initial": sentence_initial,
     "none_lower_case": written_in_lower_case,
+    "none_with_a_number": named_with_a_number,
     "none_mentioned_once": mentioned_once,
     "none_in_title_only": in_title_only,
     "none_named_inside": named_inside,

@@ -29,6 +29,7 @@ READINGS_IN_GRID = 5  # a name's likeliest readings (by name match and size) cou
 NEAR_KM = 1500.0  # an anchor farther than this is no evidence of nearness
 LONE_NAME_POPULATION = 2_000  # a lone name is a town of some size, not a hamlet
 _SENTENCE_START = re.compile(r"(?:\A\s*|[.!?][\"'”’)]*\s+|\n\s*)$")
+_NUMBER_AFTER = re.compile(r"[ \t]+\d")
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 
 Cell = tuple[int, int]
@@ -59,6 +60,9 @@ class Story(Struct, kw_only=True):
     lone_countries: frozenset[str]  # where two or more lone names are towns
     inner: frozenset[str]  # keys read through a place named inside them
     prior: SourcePrior
+    # key -> the (country, state) of each first-level division the name is a name of
+    states_called: dict[str, frozenset[tuple[str, str | None]]]
+    admin1_names: Mapping[str, str]  # "US.CA" -> "California": a region's member divisions
     anchors: Anchors | None = None  # places resolved with confidence (the second pass)
 
     def near_other_names(self, entry: GazetteerEntry, key: str) -> int:
@@ -81,6 +85,14 @@ class Story(Struct, kw_only=True):
         own = (key, *region) in self.names_in_by
         others = len(self.names_counted) - (key in self.names_counted)
         return (self.names_in[region] - own) / others if others > 0 else 0.0
+
+    def member_regions(self, entry: GazetteerEntry) -> frozenset[tuple[str, str | None]]:
+        """The countries ("SY") and states ("US.CA") a region is made of, as the
+        (country, state name) pairs the story counts its names by."""
+        return frozenset(
+            (code, None) if "." not in code else (code[:2], self.admin1_names.get(code))
+            for code in entry.members
+        )
 
     def state_named_by_another(self, entry: GazetteerEntry, key: str) -> bool:
         state = (entry.country_code, entry.admin1)
@@ -105,6 +117,12 @@ class Story(Struct, kw_only=True):
             and _SENTENCE_START.search(self.text, max(0, span.start - 4), span.start) is not None
             for span in toponym.spans
         )
+
+    def named_with_a_number(self, toponym: Toponym) -> bool:
+        """Every mention of the name in the text runs on into a number: a name of
+        something else ("Europe 1" radio, "France 24", "Terminal 5")."""
+        texts = [span for span in toponym.spans if span.field == "text"]
+        return bool(texts) and all(_NUMBER_AFTER.match(self.text, span.end) for span in texts)
 
     def written_in_lower_case(self, toponym: Toponym) -> bool:
         """The name is also written as a common word ("coal", "apple") in the story."""
@@ -145,6 +163,15 @@ def story_of(
         lone_countries=_lone_names_countries(toponyms, candidates),
         inner=inner,
         prior=prior,
+        states_called={
+            key: frozenset(
+                (c.entry.country_code, c.entry.admin1)
+                for c in found
+                if c.quality >= ALTERNATE and c.entry.feature_code == "ADM1"
+            )
+            for key, found in candidates.items()
+        },
+        admin1_names=gazetteer.meta.admin1_names,
     )
 
 

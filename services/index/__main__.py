@@ -13,10 +13,10 @@ or Redis client, a reindex no web framework): start-up time is mostly imports.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
-from shared.logging import configure_logging, get_logger
+from shared.logging import configure_logging
+from shared.runtime import Service, run_service
 from shared.settings import Settings, settings_or_exit
 
 USAGE = "usage: python -m services.index [serve|search|reindex]"
@@ -27,33 +27,30 @@ def main(argv: list[str]) -> int:
     if command not in ("serve", "search", "reindex") or len(argv) > 1:
         print(USAGE, file=sys.stderr)
         return 2
-    settings = settings_or_exit("index", needs_redis=command == "serve")
+    if command == "serve":
+        from services.index.service import build
+
+        return run_service("index", build)
+    if command == "search":
+        return run_service("index", _read_only_search, needs_redis=False)
+    settings = settings_or_exit("index", needs_redis=False)
     configure_logging("index", settings.log_level, settings.log_format)
-    return {"serve": _serve, "search": _search, "reindex": _reindex}[command](settings)
+    return _reindex(settings)
 
 
-def _serve(settings: Settings) -> int:
-    from services.index.reindex import IndexBusy
-    from services.index.service import IndexService, serve
-
-    try:
-        return asyncio.run(serve(IndexService(settings)))
-    except IndexBusy as exc:
-        print(f"index: {exc}; for more search capacity run `python -m services.index search`", file=sys.stderr)
-        return 2
-    except Exception:  # noqa: BLE001 - logged for ops; exit 1 lets a supervisor restart us
-        get_logger("dateline.index").exception("service.crashed")
-        return 1
-
-
-def _search(settings: Settings) -> int:
+def _read_only_search(settings: Settings) -> Service:
+    """A search process over the same index: no indexer, no reindex, no Redis, no FastStream."""
     from services.index.api import search_app
     from services.index.tantivy_store import ArticleStore
-    from shared.http import serve as serve_http
+    from shared.serving import InLoopServer
 
-    # A read-only search process over the same index (no indexer, no reindex).
-    serve_http(search_app(ArticleStore(settings.index_dir), settings), settings.search_host, settings.search_port)
-    return 0
+    store = ArticleStore(settings.index_dir)
+
+    async def close_store() -> None:
+        store.close()
+
+    http = InLoopServer(search_app(store, settings), settings.search_host, settings.search_port)
+    return Service("index", settings, http=http, close=(close_store,), started={"read_only": True})
 
 
 def _reindex(settings: Settings) -> int:

@@ -1,7 +1,7 @@
 """``GET /v1/export`` (a whole match as CSV or NDJSON, streamed), ``/v1/export/facets`` and
 ``/v1/export/timeline`` (CSV): the search's own parameters, checked the same way.
 
-The match is read in batches from one snapshot (:class:`~services.index.tantivy_store.scan.MatchScan`)
+The match is read in batches from one snapshot (:meth:`~services.index.port.ArticleSearch.scan`)
 in date order, each batch encoded and sent before the next is read: memory stays flat
 whatever the size of the match, and the first rows leave at once. Relevance has no
 order to page through a whole match by, so ``sort=relevance`` exports newest first.
@@ -28,9 +28,8 @@ from services.index.access import SEARCH_REFUSALS
 from services.index.cursors import CursorSeal
 from services.index.domain import FACET_NAMES, BadQuery, SearchRequest, SearchResult
 from services.index.params import SEARCH_PARAMS, Searched
+from services.index.port import ArticleSearch, MatchBatches
 from services.index.query import InvalidParameters, SearchParams, parse_search
-from services.index.tantivy_store import ArticleStore
-from services.index.tantivy_store.scan import MatchScan
 from shared.http import error_response
 from shared.logging import get_logger
 from shared.schemas import ErrorBody, ErrorDetail
@@ -41,7 +40,7 @@ Format = Annotated[str | None, QueryParameter(description="csv (default) or ndjs
 
 
 def export_routes(
-    store: ArticleStore, cursors: CursorSeal, security: list[SecurityRequirement]
+    store: ArticleSearch, cursors: CursorSeal, security: list[SecurityRequirement]
 ) -> list:
     bad = ResponseSpec(
         data_container=ErrorBody,
@@ -68,7 +67,7 @@ def export_routes(
         try:
             request, form = _checked(params, cursors, format)
             scan = await asyncio.to_thread(
-                MatchScan, store, request.match, oldest_first=request.sort == "oldest"
+                store.scan, request.match, oldest_first=request.sort == "oldest"
             )
         except (InvalidParameters, BadQuery) as exc:
             return search_refusal(exc)
@@ -175,7 +174,7 @@ def _attachment(what: str, form: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="dateline-{what}-{stamp}.{form}"'}
 
 
-async def _streamed(chunks: Iterator[bytes], scan: MatchScan, form: str) -> AsyncIterator[bytes]:
+async def _streamed(chunks: Iterator[bytes], scan: MatchBatches, form: str) -> AsyncIterator[bytes]:
     """``chunks`` read in a worker thread one at a time (tantivy and CSV work off the event
     loop); a client that leaves stops the reading."""
     started, complete = time.monotonic(), False

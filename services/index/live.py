@@ -14,11 +14,14 @@ read-only search process): it needs no word from the indexer, only the index.
   An article changed twice while a client was away comes once, as it is now.
 - **A tick** (in a worker thread) takes one snapshot and, for each stream behind its newest
   position, asks the index for that stream's matches after its own position
-  (:class:`~services.index.tantivy_store.scan.Changes`). A new stream, a resuming one and a slow
-  one are all just "behind". Ticks run every :data:`POLL_S`; a long one (many streams)
-  rests :data:`REST` times as long as it took: matching takes at most a quarter of the
-  process's time, and with many streams the events wait (a tick covers every commit since
+  (:meth:`~services.index.port.ArticleSearch.changes`); many streams at one position are
+  matched at once (their few changes read once). A new stream, a resuming one and a slow
+  one are all just "behind". Ticks run every :data:`POLL_S` (only for streams behind
+  while nothing was committed); a long one rests :data:`REST` times its CPU time: matching
+  takes at most a quarter of the process's time, and with many streams the events wait (a tick covers every commit since
   the last) rather than the indexer.
+- **What a tick found for a stream leaves as one write** (its events joined): with many
+  streams, sending costs more than matching, and it is paid per write.
 - **A stream's queue is bounded**: a client is sent no more than it reads; a slow one
   keeps its position and catches up from the index, or gets ``expired`` once its
   position leaves the retention window.
@@ -40,16 +43,17 @@ from msgspec import Struct
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.domain import Match
-from services.index.tantivy_store import ArticleStore
-from services.index.tantivy_store.scan import Changes, Mark, StandingQuery
+from services.index.port import ArticleSearch
 from shared.logging import get_logger
 from shared.settings import Settings
 
 log = get_logger("dateline.index")
 
 POLL_S = 0.025  # how often a tick looks for commits while streams are open
-REST = 3.0  # after a long tick, this many times its length before the next: matching takes
+REST = 3.0  # after a long tick, this many times its CPU time before the next: matching takes
 LONG_TICK_S = 0.05  # at most a quarter of the process's time, however many streams are open
+# (CPU time, not the clock's: on a busy machine a tick waits for the CPU, and resting for
+# that wait made the next tick cover more commits, and last longer still)
 TICK_LIMIT = 50  # events per stream per tick: a broad replay is paced, not dumped
 QUEUE_EVENTS = 64  # events waiting for one client, at most
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
@@ -89,24 +93,27 @@ class Subscription:
         "opened_at",
         "position",
         "queue",
+        "queued",
         "sent",
         "standing",
         "started",
     )
 
-    def __init__(self, standing: StandingQuery, caller: str, position: int) -> None:
+    def __init__(self, standing: object, caller: str, position: int) -> None:
         self.opened_at = time.monotonic()
         self.started = False  # its response began: its end will unsubscribe it
         self.standing = standing
         self.caller = caller
         self.position = position
-        self.queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue(QUEUE_EVENTS)
+        # (the positions of the articles in it, the messages): one tick's, written at once
+        self.queue: asyncio.Queue[tuple[list[int], bytes] | None] = asyncio.Queue()
+        self.queued = 0  # events in the queue: at most QUEUE_EVENTS
         self.closed = False
         self.sent = 0
 
     @property
     def room(self) -> int:
-        return QUEUE_EVENTS - self.queue.qsize()
+        return QUEUE_EVENTS - self.queued
 
 
 class _Checked(Struct):
@@ -120,7 +127,7 @@ class _Checked(Struct):
 
 class LiveHub:
     def __init__(
-        self, store: ArticleStore, limits: StreamLimits, *, poll_s: float = POLL_S
+        self, store: ArticleSearch, limits: StreamLimits, *, poll_s: float = POLL_S
     ) -> None:
         self._store = store
         self.limits = limits
@@ -128,7 +135,11 @@ class LiveHub:
         self._open: set[Subscription] = set()
         self._callers: Tally[str] = Tally()
         self._ticking: asyncio.Task | None = None
-        self._mark: Mark | None = None  # the last snapshot's commit and newest position
+        self._mark: object | None = None  # the last snapshot's, to tell whether it changed
+        # the commit stamp the last tick checked and its newest position: while it holds,
+        # only streams behind it (resuming, or paced by TICK_LIMIT) need a tick
+        self._seen: tuple[bytes, int] | None = None
+        self._worked = 0.0  # the last tick's CPU seconds (its worker thread's)
         self._wake = asyncio.Event()
         self._closed = False
 
@@ -189,8 +200,7 @@ class LiveHub:
         self._closed = True
         for subscription in list(self._open):
             subscription.closed = True
-            with contextlib.suppress(asyncio.QueueFull):
-                subscription.queue.put_nowait(None)
+            subscription.queue.put_nowait(None)
         self._wake.set()
         if self._ticking is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -221,14 +231,11 @@ class LiveHub:
             STREAMS_OPEN.set(len(self._open))
         subscription.closed = True
 
-    def _open_at(self, match: Match, last_event_id: int | None) -> tuple[StandingQuery, int, bool]:
+    def _open_at(self, match: Match, last_event_id: int | None) -> tuple[object, int, bool]:
         """The compiled query, where the stream starts, and whether ``last_event_id`` could
         not be resumed (changes after it are older than the window, or it is not a position
         this index has reached)."""
-        standing, changes = (
-            StandingQuery(self._store, match),
-            Changes(self._store, since=self._mark),
-        )
+        standing, changes = self._store.standing(match), self._store.changes(since=self._mark)
         if last_event_id is None:
             return standing, changes.newest, False
         if last_event_id > changes.newest or changes.any_between(
@@ -252,11 +259,13 @@ class LiveHub:
             return heartbeat(subscription.position)
         if item is None:
             return None
-        seq, message = item
-        if seq:  # an article (other messages are queued with 0)
-            subscription.sent += 1
-            STREAM_EVENTS.inc()
-            DELAY_SECONDS.observe(max(0.0, (_now_us() - seq) / 1_000_000))
+        seqs, message = item
+        subscription.queued -= len(seqs)
+        subscription.sent += len(seqs)
+        STREAM_EVENTS.inc(len(seqs))
+        now = _now_us()
+        for seq in seqs:
+            DELAY_SECONDS.observe(max(0.0, (now - seq) / 1_000_000))
         return message
 
     # -- ticking -----------------------------------------------------------------------
@@ -270,20 +279,28 @@ class LiveHub:
         while self._open and not self._closed:
             started = time.monotonic()
             self._drop_unstarted(started)
-            plan = [(s, s.position, min(s.room, TICK_LIMIT)) for s in self._open if s.room > 0]
+            stamp, seen = self._store.commit_stamp(), self._seen
+            plan = [
+                (s, s.position, min(s.room, TICK_LIMIT))
+                for s in self._open
+                if s.room > 0 and (seen is None or seen[0] != stamp or s.position < seen[1])
+            ]
             try:
-                checked = await asyncio.to_thread(self._check, plan) if plan else []
+                checked = await asyncio.to_thread(self._check, plan, stamp) if plan else []
             except Exception:
                 log.exception("stream.match_failed", streams=len(plan))
                 checked = []
             for found in checked:
                 self._deliver(found)
             took = time.monotonic() - started
-            MATCH_SECONDS.observe(took)
+            if plan:
+                MATCH_SECONDS.observe(took)
+            worked, self._worked = self._worked, 0.0
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    self._wake.wait(), max(self._poll_s, took * REST if took > LONG_TICK_S else 0.0)
+                    self._wake.wait(),
+                    max(self._poll_s, worked * REST if worked > LONG_TICK_S else 0.0),
                 )
 
     def _drop_unstarted(self, now: float) -> None:
@@ -293,10 +310,21 @@ class LiveHub:
         ]:
             self._unsubscribe(subscription)
 
-    def _check(self, plan: list[tuple[Subscription, int, int]]) -> list[_Checked]:
+    def _check(self, plan: list[tuple[Subscription, int, int]], stamp: bytes) -> list[_Checked]:
         """In a worker thread: one snapshot, each stream that is behind checked against it."""
-        changes = Changes(self._store, since=self._mark)
+        started = time.thread_time()
+        try:
+            return self._check_against_newest(plan, stamp)
+        finally:
+            self._worked = time.thread_time() - started
+
+    def _check_against_newest(
+        self, plan: list[tuple[Subscription, int, int]], stamp: bytes
+    ) -> list[_Checked]:
+        waiting = Tally(position for _, position, _ in plan)
+        changes = self._store.changes(since=self._mark, waiting=waiting)
         self._mark = changes.mark
+        self._seen = (stamp, changes.newest)
         oldest = self._oldest_kept()
         encoded: dict[int, bytes] = {}  # one message per article, shared by every stream it matches
         checked = []
@@ -322,14 +350,10 @@ class LiveHub:
         subscription = found.subscription
         if subscription.closed or subscription.position != found.was:
             return
-        for seq, message in found.events:
-            try:
-                subscription.queue.put_nowait((seq, message))
-            except (
-                asyncio.QueueFull
-            ):  # not expected (the plan left room); resumes after the last one queued
-                return
-            subscription.position = max(subscription.position, seq)
+        if found.events:
+            seqs = [seq for seq, _ in found.events if seq]  # an article's (expired's is 0)
+            subscription.queue.put_nowait((seqs, b"".join(message for _, message in found.events)))
+            subscription.queued += len(seqs)
         subscription.position = found.position
 
 

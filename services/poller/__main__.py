@@ -1,12 +1,11 @@
 """`python -m services.poller`: follow the feeds `dateline feeds add` lists, until SIGTERM.
 
 It serves /healthz, /readyz (Redis answers) and /metrics on DATELINE_POLLER_PORT, like
-every service.
+every service; the service runtime (:mod:`shared.runtime`) runs it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 
@@ -17,43 +16,41 @@ from services.poller.addresses import AddressPolicy
 from services.poller.fetch import Limits, new_client
 from services.poller.poller import Poller
 from shared import followed_feeds as feeds
-from shared.http import InLoopServer, build_app
-from shared.logging import configure_logging, get_logger
-from shared.runtime import redis_readiness, run_until_signalled
-from shared.settings import Settings, settings_or_exit
+from shared.health import HealthApp
+from shared.logging import get_logger
+from shared.runtime import Service, redis_client, redis_readiness, run_service
+from shared.serving import InLoopServer
+from shared.settings import Settings
 
 log = get_logger("dateline.poller")
 
 NAP_S = (0.5, 5.0)  # between passes: until the next feed is due, within these bounds
 
 
-async def run(settings: Settings, stop: asyncio.Event) -> int:
-    redis = aioredis.Redis.from_url(settings.redis_url)
-    app = build_app("poller", routes=[], checks={"redis": redis_readiness(redis)}, title="Dateline feed poller")
+def build(settings: Settings) -> Service:
+    """The poller's composition root: one Redis client, one HTTP client, one loop."""
+    redis = redis_client(settings)
+    app = HealthApp({"redis": redis_readiness(redis)})
     limits = Limits(max_bytes=settings.poll_max_bytes, timeout_s=settings.poll_timeout_s)
-    try:
-        async with InLoopServer(app, settings.poller_host, settings.poller_port).running(), new_client() as client:
-            poller = Poller(redis, client, AddressPolicy(settings.poll_allow_private), limits, settings.poll_host_gap_s)
-            log.info("service.started", allow_private=settings.poll_allow_private, port=settings.poller_port)
-            await _poll_until(stop, poller, redis)
-    finally:
-        await redis.aclose()
-    log.info("service.stopped")
-    return 0
+    policy = AddressPolicy(settings.poll_allow_private)
 
+    async def poll_until_stopped() -> None:
+        async with new_client() as client:
+            poller = Poller(redis, client, policy, limits, settings.poll_host_gap_s)
+            while not service.stopping:
+                nap = NAP_S[1]
+                try:
+                    await poller.poll_due()
+                    nap = await _until_next(redis)
+                except RedisError as exc:
+                    log.error("redis.unavailable", error=f"{type(exc).__name__}: {exc}")
+                await service.pause(nap)  # a scheduler's wait, cut short by SIGTERM
 
-async def _poll_until(stop: asyncio.Event, poller: Poller, redis: aioredis.Redis) -> None:
-    while not stop.is_set():
-        nap = NAP_S[1]
-        try:
-            await poller.poll_due()
-            nap = await _until_next(redis)
-        except RedisError as exc:
-            log.error("redis.unavailable", error=f"{type(exc).__name__}: {exc}")
-        try:  # a scheduler's wait, cut short by SIGTERM
-            await asyncio.wait_for(stop.wait(), nap)
-        except TimeoutError:
-            pass
+    service = Service(
+        "poller", settings, http=InLoopServer(app, settings.poller_host, settings.poller_port), redis=redis,
+        loops=(poll_until_stopped,), started={"allow_private": settings.poll_allow_private, "port": settings.poller_port},
+    )
+    return service
 
 
 async def _until_next(redis: aioredis.Redis) -> float:
@@ -63,12 +60,5 @@ async def _until_next(redis: aioredis.Redis) -> float:
     return min(NAP_S[1], max(NAP_S[0], due_at - time.time()))
 
 
-def main() -> int:
-    settings = settings_or_exit("poller")
-    configure_logging("poller", settings.log_level, settings.log_format)
-    stop = asyncio.Event()
-    return asyncio.run(run_until_signalled(stop.set, lambda: run(settings, stop)))
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_service("poller", build))

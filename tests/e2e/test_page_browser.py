@@ -194,6 +194,46 @@ def test_a_box_drawn_on_the_map_and_a_click_on_a_place(site, page, system):
     assert total(page) <= boxed
 
 
+def tab_to_map(tab) -> None:
+    for _ in range(400):  # on through the form, the hits (each with its links) and the facets
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement.matches('svg[data-bbox-url]')"):
+            return
+    where = tab.evaluate("""() => [document.querySelector('svg[data-bbox-url]').tabIndex,
+        document.activeElement.outerHTML.slice(0, 120)]""")
+    raise AssertionError(f"Tab never reached the map (its tabIndex, where focus is: {where})")
+
+
+def test_a_box_set_from_the_keyboard(site, page, system):
+    page.goto(site + "/")
+    everything = total(page)
+    tab_to_map(page)
+    drawn = page.locator("svg rect.drag")
+    assert drawn.count() == 1  # focus shows the box: the middle of the world
+    middle = [float(drawn.get_attribute(a)) for a in ("x", "y", "width", "height")]
+    assert "Enter searches inside it" in page.locator("#map-status").inner_text()
+    for key in ("+", "+", "ArrowRight", "ArrowRight", "Shift+ArrowUp"):
+        page.keyboard.press(key)
+    x, y, width, height = (float(drawn.get_attribute(a)) for a in ("x", "y", "width", "height"))
+    assert width == pytest.approx(middle[2] * 0.64) and height == pytest.approx(middle[3] * 0.64)
+    assert x + width / 2 > middle[0] + middle[2] / 2  # moved east
+    assert y + height / 2 < middle[1] + middle[3] / 2  # and north
+    screenshots(page, "map-keyboard")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    west, south, east, north = (float(v) for v in query(page)["bbox"][0].split(","))
+    assert -180 < west < east < 180 and -85 < south < north < 85
+    assert west > -90 and east > 0 and north > 0  # a box of the northern half, east of the middle
+    assert total(page) == search(system, size=0, bbox=query(page)["bbox"][0])["total"] < everything
+    # focused again, the box starts from the search's own, and Escape drops it
+    tab_to_map(page)
+    assert float(page.locator("svg rect.drag").get_attribute("width")) == pytest.approx(
+        float(page.locator("svg rect.bbox").get_attribute("width"))
+    )
+    page.keyboard.press("Escape")
+    assert page.locator("svg rect.drag").count() == 0
+
+
 def test_open_an_article_and_search_from_its_places(site, page):
     page.goto(site + "/?q=flood")
     with page.expect_navigation():

@@ -3,7 +3,8 @@
 ``python -m tests.integration.stub_enrich_worker`` runs :class:`services.enrich.worker.Worker`
 (settings from DATELINE_* as usual) with :class:`StubEnrichment` instead of the spaCy
 model. Articles steer it through their ``meta``: ``delay_s`` (seconds of "NER" per
-article, or per slice of a long one) and ``fail`` ("always": it cannot be enriched).
+article, or per slice of a long one), ``hold`` (a file path: its "NER" lasts until the file
+exists, as long as a test needs) and ``fail`` ("always": it cannot be enriched).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
-from services.enrich.worker import Worker, serve
+from services.enrich.worker import Worker
 from shared.logging import configure_logging
 from shared.schemas import EnrichedArticle, Entity, RawArticle, Span, enriched_from
 from shared.settings import load_settings
@@ -54,6 +56,8 @@ class StubEnrichment:
 
 def _one(raw: RawArticle) -> EnrichedArticle | Exception:
     time.sleep(float(raw.meta.get("delay_s", 0)))
+    while "hold" in raw.meta and not Path(raw.meta["hold"]).exists():
+        time.sleep(0.01)  # the stand-in's work, not a test's wait
     if raw.meta.get("fail") == "always":
         return ValueError(f"cannot enrich {raw.id}")
     found: dict[str, list[Span]] = {}
@@ -66,7 +70,7 @@ def _one(raw: RawArticle) -> EnrichedArticle | Exception:
 def main() -> int:
     settings = load_settings()
     configure_logging("enrich", settings.log_level, "json")
-    return asyncio.run(serve(Worker(settings, load=lambda _settings: StubEnrichment())))
+    return asyncio.run(Worker(settings, load=lambda _settings: StubEnrichment()).service.serve())
 
 
 if __name__ == "__main__":

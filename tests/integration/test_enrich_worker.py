@@ -16,6 +16,7 @@ import sys
 import threading
 from collections import defaultdict
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import msgspec
@@ -239,20 +240,23 @@ async def test_a_batch_is_published_a_step_at_a_time(redis, redis_url):
     assert worker.stage.counts.batches == 1 and worker.stage.counts.done == 8
 
 
-async def test_a_vanished_group_makes_the_worker_exit_for_its_supervisor(redis, redis_url):
+async def test_a_vanished_group_is_made_again_and_the_worker_goes_on_in_process(redis, redis_url):
     await ensure_groups(redis)
-    worker = Worker(settings_for(redis_url), load=lambda _s: StubEnrichment())
-    task = asyncio.create_task(worker.run())
-    await eventually(lambda: _running(worker))
-    await redis.flushall()  # the streams and their groups are gone
-    assert await asyncio.wait_for(task, timeout=30) == 1
+    async with worker_in_process(settings_for(redis_url)) as worker:
+        await eventually(lambda: _running(worker))
+        first = worker.stage.subscribers
+        await redis.flushall()  # the streams and their groups are gone (a Redis back empty)
+        await eventually(lambda: _restarted(worker, first))
+        await add_all(redis, RAW, [raw_article(n) for n in range(5)])
+        await eventually(lambda: _has(redis, 5))
+    assert await enriched_ids(redis) == {raw_article(n).id for n in range(5)}
 
 
 # -- real processes --------------------------------------------------------------------
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, log_path: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
         env |= {
             "DATELINE_REDIS_URL": settings.redis_url,
@@ -262,13 +266,15 @@ class WorkerProcess:
             "DATELINE_RETRY_DELAY_MS": str(settings.retry_delay_ms),
             "DATELINE_GRACEFUL_TIMEOUT_S": str(settings.graceful_timeout_s),
         }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.stub_enrich_worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        self.log_path = log_path
+        with log_path.open("wb") as log:  # a file, not a pipe: nothing to drain, readable any time
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.integration.stub_enrich_worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.consumer = f"enrich-{socket.gethostname()}-{self.proc.pid}"
 
     def signal(self, sig: int) -> None:
@@ -278,7 +284,10 @@ class WorkerProcess:
         return await asyncio.wait_for(asyncio.to_thread(self.proc.wait), timeout)
 
     def log(self) -> str:
-        return self.proc.stdout.read().decode() if self.proc.stdout else ""
+        return self.log_path.read_text()
+
+    async def logged(self, event: str) -> bool:
+        return f'"event":"{event}"' in self.log()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -287,9 +296,14 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def processes():
+def processes(tmp_path):
     started: list[WorkerProcess] = []
-    yield lambda settings: started.append(WorkerProcess(settings)) or started[-1]
+
+    def start(settings: Settings) -> WorkerProcess:
+        started.append(WorkerProcess(settings, tmp_path / f"worker-{len(started)}.log"))
+        return started[-1]
+
+    yield start
     for p in started:
         p.stop()
 
@@ -350,14 +364,17 @@ async def test_sigterm_finishes_the_batch_in_flight_and_leaves_nothing_half_done
 
 
 async def test_a_batch_outliving_the_grace_period_is_left_pending_for_another_worker(
-    redis, redis_url, processes
+    redis, redis_url, processes, tmp_path
 ):
     settings = settings_for(redis_url, graceful_timeout_s=1, claim_idle_ms=1_500)
     await ensure_groups(redis)
-    await add_all(redis, RAW, [raw_article(n, meta={"delay_s": "0.5"}) for n in range(8)])
+    release = tmp_path / "release"  # the batch's "NER" lasts until this file exists
+    await add_all(redis, RAW, [raw_article(n, meta={"hold": str(release)}) for n in range(8)])
     slow = processes(settings)
     await eventually(lambda: _holds(redis, slow.consumer), timeout=30)
     slow.signal(signal.SIGTERM)
+    await eventually(lambda: slow.logged("batch.abandoned"), timeout=30)  # the grace is over
+    release.touch()  # its thread ends; the batch, cancelled, publishes nothing
     assert await slow.exit_code() == 0
     assert await enriched_ids(redis) == set()  # cut off before publishing: nothing half-done
     assert await pending(redis, slow.consumer) == 8  # given back, untouched
@@ -396,6 +413,10 @@ async def test_the_real_enricher_finds_people_and_places(redis, redis_url):
 
 async def _running(worker: Worker) -> bool:
     return worker.stage.running
+
+
+async def _restarted(worker: Worker, before: list) -> bool:
+    return worker.stage.subscribers is not before and worker.stage.running
 
 
 async def _answer(http: httpx.AsyncClient, path: str, status: int | None = None):

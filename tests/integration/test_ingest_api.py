@@ -9,13 +9,11 @@ from contextlib import asynccontextmanager
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from structlog.testing import capture_logs
 
-from services.ingest.bootstrap import ConfigurationError, check_can_start, create_app
+from services.ingest.bootstrap import ConfigurationError, build, check_can_start
 from services.ingest.normalise import article_id, canonical_url, content_hash
 from services.ingest.publish import seen_key
-from shared.http import uvicorn_config
 from shared.redis_server import free_port
 from shared.schemas import ErrorBody, IngestResponse, RawArticle
 from shared.settings import Settings
@@ -46,14 +44,14 @@ def ndjson(*items) -> bytes:
 
 
 @asynccontextmanager
-async def running_ingest(settings: Settings, **app_options) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app under uvicorn in this event loop, and a client pointed at it."""
+async def running_ingest(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The real service (HTTP and the incoming reader) in this event loop on a free port,
+    and a client pointed at it."""
     port = free_port()
-    app = create_app(settings, **app_options)
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, settings.body_timeout_s))
-    task = asyncio.create_task(server.serve())
+    service = build(msgspec.structs.replace(settings, ingest_port=port))
+    task = asyncio.create_task(service.run())
     deadline = asyncio.get_running_loop().time() + 20
-    while not server.started:
+    while not (service.http.started and all(stage.running for stage in service.stages)):
         assert not task.done(), "ingest failed to start"
         assert asyncio.get_running_loop().time() < deadline, "ingest did not start in 20 s"
         await asyncio.sleep(0.01)
@@ -61,8 +59,8 @@ async def running_ingest(settings: Settings, **app_options) -> AsyncIterator[htt
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             yield client
     finally:
-        server.should_exit = True
-        await task
+        service.stop()
+        assert await task == 0
 
 
 def settings_for(redis_url: str, **overrides) -> Settings:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import msgspec
 import pytest
 from structlog.testing import capture_logs
@@ -132,16 +130,16 @@ async def test_the_reader_waits_while_enrichment_is_behind(redis, redis_url):
         assert [r.title for r in await raw_entries(redis)][-1] == article(3)["title"]
 
 
-async def test_ingest_asks_for_a_restart_when_its_group_vanishes(redis, redis_url):
-    stopped = asyncio.Event()
-    async with running_ingest(settings_for(redis_url), on_incoming_stopped=stopped.set) as ingest:
-        await redis.xgroup_destroy(INCOMING, "ingest")  # what a FLUSHALL does to it
-        await push(redis, {"article": as_json(article())})
+async def test_the_reader_starts_over_in_process_when_its_group_vanishes(redis, redis_url):
+    with capture_logs() as logs:
+        async with running_ingest(settings_for(redis_url)):
+            await redis.xgroup_destroy(INCOMING, "ingest")  # what a FLUSHALL does to it
+            await push(redis, {"article": as_json(article())})
 
-        async def restart_asked() -> bool:
-            return stopped.is_set()
+            async def restarted() -> bool:
+                return any(e["event"] == "service.stage_started" for e in logs)
 
-        await eventually(restart_asked)
-        ready = (await ingest.get("/readyz")).json()
-        assert "incoming" in ready["failures"]
-
+            await eventually(restarted)
+            await eventually(settled(redis, 1))  # the group was made again, from the start
+    assert [r.title for r in await raw_entries(redis)] == [article()["title"]]
+    assert any(e["event"] == "service.stage_stopped" for e in logs)

@@ -14,7 +14,10 @@ import pytest
 from litestar.testing import TestClient
 
 from services.index.api import search_app
+from services.index.cursors import CursorSeal
+from services.index.query import SearchParams, parse_search
 from services.index.tantivy_store import ArticleStore
+from services.index.web.landing import LandingCache
 from shared.schemas import Entity, Span
 from shared.settings import Settings
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, place, story
@@ -249,3 +252,29 @@ def test_an_operators_tile_server_goes_under_the_shapes(index):
         in html
     )
     assert '<use class="land over-tiles"' in html and "tiles: © Tile makers" in html
+
+
+def test_the_landing_page_is_searched_once_per_commit(tmp_path):
+    writer = ArticleStore(tmp_path / "index", writable=True)
+    writer.upsert([story(1, "Flooding in Lyon", places=[LYON], focus=LYON)])
+    writer.commit()
+    reader = ArticleStore(tmp_path / "index")
+    landing, runs = LandingCache(reader), []
+
+    def search():
+        runs.append(1)
+        return reader.search(parse_search(SearchParams(facets=["countries"]), CursorSeal(b"k")))
+
+    first = landing.result(search)
+    assert landing.result(search) is first and len(runs) == 1
+    writer.upsert([story(2, "Storm in Suva", places=[SUVA], focus=SUVA)])
+    writer.commit()
+    fresh = landing.result(search)
+    assert len(runs) == 2 and fresh.total == 2
+    assert {b.key for b in fresh.facets["countries"]} == {"FR", "FJ"}
+    with _client(tmp_path) as http:  # the page itself: a commit shows at once
+        assert "2 articles" in page(http, "/") and "2 articles" in page(http, "/")
+        writer.upsert([story(3, "Drought near Nairobi", places=[NAIROBI], focus=NAIROBI)])
+        writer.commit()
+        assert "3 articles" in page(http, "/")
+    writer.close()

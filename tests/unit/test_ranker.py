@@ -13,7 +13,8 @@ from services.enrich.evidence import ANCHOR_FEATURES, FEATURES, NONE_FEATURES, V
 from services.enrich.gazetteer import GazetteerEntry
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
-from services.enrich.ranker import NAMES, NONE_NAMES, RankerWeights
+from services.enrich.place_mentions import select_toponyms
+from services.enrich.ranker import NAMES, NONE_NAMES, RankerWeights, add_anchors, read_story
 from services.enrich.ranker_learning import Example, confidence_knee, fit
 from services.enrich.source_history import MAX_REGIONS, SourceHistory
 from shared.settings import Settings
@@ -120,3 +121,48 @@ def test_a_local_papers_history_makes_its_athens_the_town_next_door(geotagger):
     [elsewhere], _ = local.geotag("", story, found, source="wire.example")
     assert (athens.country_code, athens.admin1) == ("US", "Georgia")
     assert elsewhere.country_code == "GR"
+
+
+def _reading(geotagger: Geotagger, text: str, mentions: list[Mention]):
+    toponyms = select_toponyms(text, mentions, geotagger)
+    reading = read_story(text, toponyms, geotagger.gazetteer)
+    add_anchors(reading, geotagger.weights)
+    return reading
+
+
+def _feature(reading, name: str, key: str) -> dict[str, float]:
+    """Feature ``name`` of each reading of the toponym ``key``, by feature code."""
+    [choice] = [c for c in reading.choices if c.toponym.key == key]
+    column = NAMES.index(name)
+    return {
+        c.entry.feature_code: row[column]
+        for c, row in zip(choice.candidates, choice.rows, strict=True)
+        if c.entry.population >= 1_000_000 or c.entry.feature_code == "ADM1"
+    }
+
+
+def test_a_big_city_called_as_its_state_is_told_apart_from_the_state(geotagger):
+    text = "Prices in New York rose again."
+    reading = _reading(geotagger, text, [Mention("text", 10, 18, "New York", "GPE")])
+    kinds = _feature(reading, "city_called_as_its_state", "new york")
+    assert kinds["PPL"] == 1.0 and kinds["ADM1"] == 0.0
+
+
+def test_a_country_holding_a_place_resolved_with_confidence_has_it_inside(geotagger):
+    text = "Floods in Gaziantep and Sanliurfa. Turkey sent help."
+    found = [
+        Mention("text", 10, 19, "Gaziantep", "GPE"),
+        Mention("text", 24, 33, "Sanliurfa", "GPE"),
+        Mention("text", 35, 41, "Turkey", "GPE"),
+    ]
+    reading = _reading(geotagger, text, found)
+    assert _feature(reading, "anchor_inside", "turkey").get("PCLI") == 1.0
+
+
+def test_a_place_name_running_on_into_a_number_is_something_elses(geotagger):
+    radio_text = "The minister told Radio Europe 1 that talks went on."
+    radio, _ = geotagger.geotag("", radio_text, [Mention("text", 24, 30, "Europe", "LOC")])
+    text = "The minister flew to see Europe and its leaders."
+    place, _ = geotagger.geotag("", text, [Mention("text", 25, 31, "Europe", "LOC")])
+    assert [p.name for p in place] == ["Europe"]
+    assert radio == []

@@ -13,6 +13,7 @@
 | ``live`` | the live generation, followed across switches and reloaded after commits |
 | ``replay`` | every stored article of any generation, whatever its schema (reindex) |
 | ``scan`` | a whole match from one snapshot in batches (export); the changes after a position that match a standing query (live streams) |
+| ``fresh`` | the few changes after a position matched in Python against many standing queries at once |
 """
 
 from services.index.tantivy_store.replay import stored_articles, writer_lock

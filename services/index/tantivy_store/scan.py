@@ -8,22 +8,30 @@ a change it shows every older one, and "changed after position P" is a range on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
+import msgspec
 import tantivy
 from tantivy import FieldType, Order, Query
 
 from services.index.domain import GeoFilter, Match
+from services.index.tantivy_store.fresh import Fresh
 from services.index.tantivy_store.geo_match import Candidates, _all_points, _focus_points, _inside
+from services.index.tantivy_store.live import Opened
 from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
 from services.index.tantivy_store.schema import schema
-from services.index.tantivy_store.store import ArticleStore, _last_seq_in
-from services.index.tantivy_store.text import text_query
+from services.index.tantivy_store.text import text_query, text_tree
 
 FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
 GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's shape at a time
+# Many streams after one position: its changes are matched in Python (fresh.py) when there
+# are at most this many per stream (reading and analysing one change cost about what one
+# search did on a 13,500-article index, bench/stream.py's articles: 0.4 ms), and at most
+# FRESH_MAX (memory: their stored articles are held).
+FRESH_PER_STREAM = 1
+FRESH_MAX = 5_000
 
 
 class MatchScan:
@@ -31,8 +39,10 @@ class MatchScan:
     was made: commits meanwhile neither add nor shift rows. Making it checks the query
     (:class:`~services.index.domain.BadQuery`), so errors come before the first byte."""
 
-    def __init__(self, store: ArticleStore, match: Match, *, oldest_first: bool = False) -> None:
-        opened, self._searcher = store._view()
+    def __init__(
+        self, opened: Opened, searcher: tantivy.Searcher, match: Match, *, oldest_first: bool = False
+    ) -> None:
+        self._searcher = searcher
         self._query = matched(opened.index, self._searcher, match).query
         self._oldest_first = oldest_first
         self.rows = 0
@@ -75,9 +85,14 @@ class MatchScan:
         return Query.range_query(schema(), "sort_key", FieldType.Integer, lower, upper)
 
 
+def last_seq_in(searcher: tantivy.Searcher) -> int:
+    found = searcher.search(Query.all_query(), 1, count=False, order_by_field="seq").hits
+    return found[0][0] if found else 0
+
+
 def _newest_after(searcher: tantivy.Searcher, floor: int | None) -> int:
     if floor is None:
-        return _last_seq_in(searcher)
+        return last_seq_in(searcher)
     hits = searcher.search(changed_after(floor), 1, count=False, order_by_field="seq", order=Order.Desc).hits
     return hits[0][0] if hits else floor
 
@@ -89,10 +104,11 @@ def _at(address: tantivy.DocAddress) -> tuple[int, int]:
 class StandingQuery:
     """A match compiled once, when a stream opens; each change set restricts it by position."""
 
-    def __init__(self, store: ArticleStore, match: Match) -> None:
-        opened, _ = store._view()
-        text = text_query(opened.index, match.text)  # BadQuery before the stream opens
+    def __init__(self, index: tantivy.Index, match: Match) -> None:
+        text = text_query(index, match.text)  # BadQuery before the stream opens
         self.match = match
+        self.key = msgspec.json.encode(match)  # identical queries are matched once a tick
+        self.tree = text_tree(match.text)
         self.scored = [text] if text is not None else []
         self.filters = _filters(match)
 
@@ -118,13 +134,21 @@ class Changes:
     """One snapshot: its newest position, and which changes after a position match a query."""
 
     def __init__(
-        self, store: ArticleStore, since: Mark | None = None, crowded: frozenset[int] = frozenset()
+        self,
+        opened: Opened,
+        searcher: tantivy.Searcher,
+        since: Mark | None = None,
+        waiting: Mapping[int, int] | None = None,
     ) -> None:
         """``since``: an earlier snapshot's :attr:`mark`; the newest position is then found
         among the changes after it, or kept when nothing was committed meanwhile (finding it
-        in the whole index reads every article's change number: ms on a big index)."""
-        self._store = store
-        opened, self._searcher = store._view()
+        in the whole index reads every article's change number: ms on a big index).
+        ``waiting``: streams per position; a position's changes, when few for its streams,
+        are read once and matched in Python for all of them
+        (:class:`~services.index.tantivy_store.fresh.Fresh`)."""
+        self._waiting = waiting or {}
+        self._fresh: dict[int, Fresh | None] = {}
+        self._searcher = searcher
         if since is not None and since.commit == opened.committed:
             self.newest = since.newest
         else:
@@ -135,12 +159,26 @@ class Changes:
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
+        fresh = self._fresh_after(after)
+        if fresh is not None:
+            found = fresh.matching(standing.key, standing.match, standing.tree)
+            if found is not None:
+                return [(fresh.seqs[i], fresh.stored[i]) for i in found[:limit]]
         geo = standing.match.geo
         if geo is None:
             hits = self._changed(standing, after, limit)
         else:
             hits = self._inside(standing, geo, after, limit)
         return [(seq, self._article(address)) for seq, address in hits]
+
+    def _fresh_after(self, after: int) -> Fresh | None:
+        most = min(FRESH_MAX, FRESH_PER_STREAM * self._waiting.get(after, 0))
+        if not most or after >= self.newest:
+            return None
+        if after not in self._fresh:
+            changed = self._changed(_EVERYTHING, after, most + 1)
+            self._fresh[after] = Fresh(self._searcher, changed) if len(changed) <= most else None
+        return self._fresh[after]
 
     def _changed(
         self, standing: StandingQuery, after: int, limit: int

@@ -26,6 +26,17 @@ def text_query(index: tantivy.Index, text: str | None) -> Query | None:
         raise _syntax_error(text, exc) from None
 
 
+def text_tree(text: str | None) -> dict | None:
+    """The parser's tree of what :func:`text_query` parses (call that first: it reports
+    the errors); None for no text."""
+    if not text or not text.strip():
+        return None
+    try:
+        return tantivy.parse_query(_prepared(text))
+    except ValueError:
+        return {"type": "unparsed"}  # nothing a tree's reader evaluates: it asks the index
+
+
 def _prepared(text: str) -> str:
     """Lucene habits tantivy's parser reads differently, and unknown field prefixes.
 

@@ -22,6 +22,7 @@ from litestar.static_files import create_static_files_router
 from services.index.cursors import CursorSeal
 from services.index.port import ArticleSearch
 from services.index.web import views
+from services.index.web.landing import LandingCache
 from services.index.web.state import PageState
 from shared.settings import Settings
 
@@ -40,6 +41,7 @@ _ARTICLE_ID = re.compile(r"^[0-9a-f]{32}$")
 def page_routes(store: ArticleSearch, cursors: CursorSeal, settings: Settings) -> list:
     templates = _templates(settings)
     features: dict[str, bool] = {}
+    landing = LandingCache(store)
 
     def render(request: Request, name: str, status: int = 200, **context) -> Response[str]:
         if not features:
@@ -57,6 +59,7 @@ def page_routes(store: ArticleSearch, cursors: CursorSeal, settings: Settings) -
             state,
             cursor=request.query_params.get("cursor"),
             tile_url=settings.map_tiles,
+            landing=landing,
         )
         took_ms = (time.perf_counter() - started) * 1000
         return render(

@@ -19,6 +19,7 @@ from services.index.domain import BadQuery, SearchResult, StoredHit
 from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, parse_search
 from services.index.web import maps, marks
+from services.index.web.landing import LandingCache
 from services.index.web.state import PageState
 from services.index.web.timeline import Timeline, timeline
 from shared.schemas import Bucket, EnrichedArticle, Entity, Place
@@ -130,8 +131,10 @@ def search_page(
     *,
     cursor: str | None = None,
     tile_url: str = "",
+    landing: LandingCache | None = None,
 ) -> SearchPage:
-    """The whole page: hits (after ``cursor``: "more" without JavaScript), facets, map, timeline."""
+    """The whole page: hits (after ``cursor``: "more" without JavaScript), facets, map,
+    timeline; ``landing`` keeps those of the page without a query per commit."""
     facets = ",".join([name for name, *_ in FACETS] + ["points"])
     try:
         result, next_cursor = _search(
@@ -143,6 +146,7 @@ def search_page(
             facets=[facets],
             facet_size=str(FACET_SIZE),
             histogram="day",
+            landing=landing if state.is_empty() and cursor is None else None,
         )
     except Failed as exc:
         return SearchPage(state=state, errors=exc.errors, chips=chips(state, {}))
@@ -176,11 +180,17 @@ def more_hits(store: ArticleSearch, cursors: CursorSeal, state: PageState, curso
 
 
 def _search(
-    store: ArticleSearch, cursors: CursorSeal, state: PageState, **page
+    store: ArticleSearch,
+    cursors: CursorSeal,
+    state: PageState,
+    landing: LandingCache | None = None,
+    **page,
 ) -> tuple[SearchResult, str | None]:
     try:
         request = parse_search(state.search_params(**page), cursors)
-        result = store.search(request)
+        result = (
+            landing.result(lambda: store.search(request)) if landing else store.search(request)
+        )
     except InvalidParameters as exc:
         raise Failed([f"{e.field}: {e.reason}" for e in exc.errors]) from exc
     except BadQuery as exc:

@@ -124,6 +124,17 @@ function enhanceMap() {
   if (!svg) return;
   const drag = document.createElementNS("http://www.w3.org/2000/svg", "rect");
   drag.setAttribute("class", "drag");
+  const draw = (left, top, right, bottom) => {
+    Object.entries({ x: left, y: top, width: right - left, height: bottom - top })
+      .forEach(([name, value]) => drag.setAttribute(name, value));
+    if (!drag.isConnected) svg.append(drag);
+  };
+  const search = (left, top, right, bottom) => {
+    const [west, north] = lonLat(left, top);
+    const [east, south] = lonLat(right, bottom);
+    const bbox = [west, south, east, north].map((v) => Number(v.toFixed(2))).join(",");
+    go(svg.dataset.bboxUrl, { bbox });
+  };
   const toMap = (event) => {
     const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
     return [point.x, point.y];
@@ -135,19 +146,75 @@ function enhanceMap() {
   };
   onDrag(svg, {
     start: toMap,
-    move(first, event) {
-      const [left, top, right, bottom] = corners(first, event);
-      Object.entries({ x: left, y: top, width: right - left, height: bottom - top })
-        .forEach(([name, value]) => drag.setAttribute(name, value));
-      if (!drag.isConnected) svg.append(drag);
-    },
-    end(first, event) {
-      const [left, top, right, bottom] = corners(first, event);
-      const [west, north] = lonLat(left, top);
-      const [east, south] = lonLat(right, bottom);
-      const bbox = [west, south, east, north].map((v) => Number(v.toFixed(2))).join(",");
-      go(svg.dataset.bboxUrl, { bbox });
-    },
+    move: (first, event) => draw(...corners(first, event)),
+    end: (first, event) => search(...corners(first, event)),
+  });
+  keyboardBox(svg, draw, search, () => drag.remove());
+}
+
+// The map from the keyboard: focused, it shows a box (the search's own, else the middle of the
+// view); arrows move it (Shift: further), + and - resize it, Enter searches inside it, Escape drops it.
+function keyboardBox(svg, draw, search, drop) {
+  const status = document.getElementById("map-status");
+  let box = null; // [left, top, right, bottom] in map units
+  svg.tabIndex = 0;
+  svg.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight ArrowUp ArrowDown + - Enter Escape");
+  const show = () => {
+    draw(...box);
+    const [west, north] = lonLat(box[0], box[1]);
+    const [east, south] = lonLat(box[2], box[3]);
+    status.textContent = `Box from ${west.toFixed(1)}° to ${east.toFixed(1)}° longitude, ` +
+      `${south.toFixed(1)}° to ${north.toFixed(1)}° latitude: Enter searches inside it.`;
+  };
+  const start = () => {
+    const shown = svg.querySelector("rect.bbox");
+    const v = svg.viewBox.baseVal;
+    const [x, y, w, h] = shown
+      ? ["x", "y", "width", "height"].map((name) => Number(shown.getAttribute(name)))
+      : [v.x + v.width / 4, v.y + v.height / 4, v.width / 2, v.height / 2];
+    box = [x, y, x + w, y + h];
+  };
+  // moved or resized, the box stays on the map and keeps a size
+  const place = (left, top, right, bottom) => {
+    const width = Math.min(Math.max(right - left, 1), WORLD);
+    const height = Math.min(Math.max(bottom - top, 1), WORLD);
+    const x = Math.min(Math.max(left, 0), WORLD - width);
+    const y = Math.min(Math.max(top, 0), WORLD - height);
+    box = [x, y, x + width, y + height];
+  };
+  // a click focuses the map too: the box shows for the keyboard's focus, or at the first key
+  svg.addEventListener("focus", () => { if (svg.matches(":focus-visible")) { start(); show(); } });
+  svg.addEventListener("blur", () => { box = null; drop(); });
+  svg.addEventListener("keydown", (event) => {
+    if (event.target !== svg || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!box) start();
+    const [left, top, right, bottom] = box;
+    const v = svg.viewBox.baseVal;
+    const step = Math.min(v.width, v.height) * (event.shiftKey ? 0.2 : 0.04);
+    const [cx, cy, w, h] = [(left + right) / 2, (top + bottom) / 2, right - left, bottom - top];
+    const scaled = (by) => place(cx - (w * by) / 2, cy - (h * by) / 2, cx + (w * by) / 2, cy + (h * by) / 2);
+    const moves = {
+      ArrowLeft: () => place(left - step, top, right - step, bottom),
+      ArrowRight: () => place(left + step, top, right + step, bottom),
+      ArrowUp: () => place(left, top - step, right, bottom - step),
+      ArrowDown: () => place(left, top + step, right, bottom + step),
+      "+": () => scaled(0.8),
+      "=": () => scaled(0.8),
+      "-": () => scaled(1.25),
+      _: () => scaled(1.25),
+    };
+    if (event.key === "Enter") {
+      event.preventDefault();
+      search(...box);
+    } else if (event.key === "Escape") {
+      box = null;
+      drop();
+      status.textContent = "Box dropped.";
+    } else if (moves[event.key]) {
+      event.preventDefault(); // arrows would scroll the page
+      moves[event.key]();
+      show();
+    }
   });
 }
 

@@ -1,0 +1,417 @@
+"""The few changes after a position, matched against many standing queries at once, in
+Python: what a tick does when many streams wait at one position.
+
+A search of the whole index costs hundreds of microseconds per query however few changes
+it is restricted to (the text's postings are walked in every segment), so one search per
+stream made 1,000 streams cost the indexer more than indexing did. Here the changes are
+read once (their stored articles, their places' points), their text fields analysed with
+the index's own tokenizers, and each distinct query becomes a bit mask over them: a few
+microseconds per query. The masks follow the index's own rules: text through the query
+parser's tree (the same text as :func:`~services.index.tantivy_store.text.text_query`
+parses), filters as :func:`~services.index.tantivy_store.queries._filters` and the
+document mapping (:mod:`~services.index.tantivy_store.documents`) make them. A query
+whose text uses syntax this does not evaluate (ranges, boosts, wildcards, slop, ``IN``)
+answers None, and the caller searches the index for it as before.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import cache, lru_cache
+
+import msgspec
+import tantivy
+from msgspec import Struct
+
+from services.index.domain import GeoFilter, Match
+from services.index.geo import Box, Circle
+from services.index.tantivy_store.documents import effective_date
+from services.index.tantivy_store.geo_match import (
+    Candidates,
+    _all_points,
+    _focus_points,
+)
+
+DEFAULT_FIELDS = ("title", "text")  # what text_query searches when no field is named
+TOKEN_LIMIT = 40  # bytes: longer tokens are dropped at indexing (en_stem's remove_long)
+
+
+@cache
+def _analysers() -> tuple[tantivy.TextAnalyzer, ...]:
+    """en_stem without its remove_long (positions kept), the bare tokenizer (to find the
+    long tokens it drops), the keyword fields' lower-casing, and en_stem itself (which
+    terms an article holds)."""
+    stem = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+    bare = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
+    keyword = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+        .filter(tantivy.Filter.lowercase())
+        .build()
+    )
+    en_stem = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(TOKEN_LIMIT))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+    return stem, bare, keyword, en_stem
+
+
+def tokens_at(text: str) -> list[str | None]:
+    """en_stem's terms of ``text`` by position; None where it drops a long token (a gap)."""
+    stem, bare, *_ = _analysers()
+    found: list[str | None] = stem.analyze(text)
+    raw = bare.analyze(text)
+    if max(map(len, raw), default=0) * 4 >= TOKEN_LIMIT:  # a token may be long (in bytes)
+        for position, token in enumerate(raw):
+            if len(token) * 4 >= TOKEN_LIMIT and len(token.encode()) >= TOKEN_LIMIT:
+                found[position] = None
+    return found
+
+
+def _may_hold_long(text: str) -> bool:
+    """Whether a token of ``text`` may be TOKEN_LIMIT bytes long: a token is a run of
+    letters and digits, so it lies inside one of these runs (which split on less)."""
+    return len(text) * 4 >= TOKEN_LIMIT and any(
+        len(run.encode()) >= TOKEN_LIMIT for run in _RUNS.findall(text)
+    )
+
+
+_RUNS = re.compile(r"[^\s!-/:-@\[-`{-~]{10,}")  # 10: TOKEN_LIMIT bytes in 4-byte characters
+
+
+def terms(text: str) -> list[tuple[int, str]]:
+    """(position, term) as en_stem indexes ``text``: a dropped long token leaves a gap."""
+    return [(position, term) for position, term in enumerate(tokens_at(text)) if term is not None]
+
+
+@lru_cache(maxsize=4096)
+def _query_terms(phrase: str) -> list[tuple[int, str]]:
+    return terms(phrase)
+
+
+def _positions_of(mask: int) -> list[int]:
+    """The set bits of ``mask``, lowest first."""
+    found = []
+    while mask:
+        low = mask & -mask
+        found.append(low.bit_length() - 1)
+        mask ^= low
+    return found
+
+
+def keyword(value: str) -> str:
+    found = _analysers()[2].analyze(value)
+    return found[0] if found else ""
+
+
+class _Entity(Struct):
+    text: str
+    label: str
+
+
+class _Place(Struct):
+    name: str
+    geonames_id: int
+    resolved_name: str
+    country_code: str | None = None
+
+
+class _Changed(Struct):
+    """What matching reads of a stored EnrichedArticle (decoding the rest costs more)."""
+
+    title: str
+    text: str
+    source: str
+    language: str
+    published_at: datetime | None
+    received_at: datetime
+    entities: list[_Entity] = []
+    places: list[_Place] = []
+
+
+_decode = msgspec.json.Decoder(_Changed).decode
+
+
+class _Unsupported(Exception):
+    """Query syntax evaluated only by the index itself."""
+
+
+class Fresh:
+    """Changed articles (oldest change first) and each query's matches among them."""
+
+    def __init__(self, searcher: tantivy.Searcher, hits: list[tuple[int, tantivy.DocAddress]]) -> None:
+        self._searcher = searcher
+        self._addresses = [address for _, address in hits]
+        self.seqs = [seq for seq, _ in hits]
+        self.stored = [searcher.doc(address).get_first("article") for address in self._addresses]
+        self._articles = [_decode(stored) for stored in self.stored]
+        self.everything = (1 << len(hits)) - 1
+        self._fields: dict[str, _Field] = {}
+        self._keywords: dict[str, dict[str, int]] = {}
+        self._points: dict[bool, _Points] = {}
+        self._masks: dict[object, int | None] = {}  # per query part: identical ones once
+        self._found: dict[bytes, list[int] | None] = {}
+        self._published: list[float] | None = None
+
+    def matching(self, standing_key: bytes, match: Match, tree: dict | None) -> list[int] | None:
+        """Positions (in :attr:`seqs`) of the changes that match; None: search the index."""
+        if standing_key not in self._found:
+            mask = self._cached(("query", standing_key), lambda: self._query_mask(match, tree))
+            self._found[standing_key] = None if mask is None else _positions_of(mask)
+        return self._found[standing_key]
+
+    def _cached(self, key: object, make: Callable[[], int]) -> int | None:
+        if key not in self._masks:
+            try:
+                self._masks[key] = make()
+            except _Unsupported:
+                self._masks[key] = None
+        return self._masks[key]
+
+    def _query_mask(self, match: Match, tree: dict | None) -> int:
+        mask = self.everything
+        if tree is not None:
+            text = self._cached(("text", match.text), lambda: self._node(tree))
+            if text is None:
+                raise _Unsupported
+            mask &= text
+        mask &= self._filter_mask(match)
+        if mask and match.geo is not None:
+            mask &= self._inside(match.geo)
+        return mask
+
+    # -- filters: as queries._filters over the document's keyword fields ------------------
+
+    def _filter_mask(self, match: Match) -> int:
+        mask = self.everything
+        for entity in match.entities:
+            value = f"{entity.label}:{entity.text}" if entity.label else entity.text
+            mask &= self._holding("entities").get(value.lower(), 0)
+        for place in match.places:
+            value = str(place.geonames_id) if place.geonames_id is not None else place.name or ""
+            mask &= self._holding("places").get(value.lower(), 0)
+        for name, wanted in (
+            ("countries", match.countries),
+            ("sources", [v.lower() for v in match.sources]),
+            ("languages", match.languages),
+        ):
+            if wanted:
+                holding = self._holding(name)
+                mask &= _any(holding.get(value, 0) for value in wanted)
+        if mask and (match.published_from or match.published_to):
+            low = _seconds(match.published_from, -math.inf)
+            high = _seconds(match.published_to, math.inf)
+            if self._published is None:
+                self._published = [_seconds(effective_date(a), 0) for a in self._articles]
+            mask &= _any(1 << i for i, when in enumerate(self._published) if low <= when <= high)
+        return mask
+
+    def _holding(self, kind: str) -> dict[str, int]:
+        """Keyword value -> which changes hold it, as documents.py indexes them."""
+        if kind not in self._keywords:
+            holding: dict[str, int] = defaultdict(int)
+            for i, article in enumerate(self._articles):
+                for value in _keywords(article, kind):
+                    holding[value] |= 1 << i
+            self._keywords[kind] = dict(holding)
+        return self._keywords[kind]
+
+    def _inside(self, geo: GeoFilter) -> int:
+        """As geo_match._inside (the bounds tested first, then the shape), with the points
+        sorted by latitude so a shape tests only those of its band."""
+        if geo.focus_only not in self._points:
+            points = _focus_points if geo.focus_only else _all_points
+            self._points[geo.focus_only] = _Points(points(self._searcher, self._addresses))
+        return self._points[geo.focus_only].inside(geo.shape)
+
+    # -- text: the query parser's tree, term by term -------------------------------------
+
+    def _node(self, node: dict) -> int:
+        kind = node.get("type")
+        if kind == "all":
+            return self.everything
+        if kind == "literal":
+            return self._literal(node)
+        if kind == "bool":
+            return self._bool(node["clauses"])
+        raise _Unsupported(kind)
+
+    def _bool(self, clauses: list) -> int:
+        """Tantivy's boolean query: every must; without one, at least one should; no must_not."""
+        must, should, must_not = [], [], 0
+        for occur, child in clauses:
+            mask = self._node(child)
+            if occur in (None, "must"):  # text_query joins bare terms with AND
+                must.append(mask)
+            elif occur == "should":
+                should.append(mask)
+            elif occur == "must_not":
+                must_not |= mask
+            else:
+                raise _Unsupported(occur)
+        if must:
+            found = self.everything
+            for mask in must:
+                found &= mask
+        elif should:
+            found = _any(should)
+        else:  # exclusions alone: the parser's business (text_query adds `*` at the top)
+            raise _Unsupported("only must_not")
+        return found & ~must_not
+
+    def _literal(self, node: dict) -> int:
+        phrase = node["phrase"]
+        if node["prefix"] or node["slop"] or "*" in phrase or "?" in phrase:
+            raise _Unsupported("prefix, slop or wildcard")
+        wanted = _query_terms(phrase)
+        if not wanted:
+            raise _Unsupported("a literal of no terms")
+        fields = (node["field_name"],) if node["field_name"] else DEFAULT_FIELDS
+        found = 0
+        for name in fields:
+            found |= self._field(name).matching(wanted)
+        return found
+
+    def _field(self, name: str) -> _Field:
+        if name not in self._fields:
+            self._fields[name] = _Field([_values(article, name) for article in self._articles])
+        return self._fields[name]
+
+
+class _Points:
+    """The changes' places, by latitude."""
+
+    def __init__(self, candidates: Candidates) -> None:
+        slotted = sorted(
+            (lat, lon, i)
+            for lats, lons in candidates.slots
+            for i, lat, lon in zip(range(len(lats)), lats, lons, strict=True)
+            if lat is not None
+        )
+        self._lats = [lat for lat, _, _ in slotted]
+        self._slotted = slotted
+        self._more = candidates.more
+
+    def inside(self, shape: Box | Circle) -> int:
+        contains = shape.contains
+        found = _any(
+            1 << i for i, places in self._more.items() if any(contains(lat, lon) for lat, lon in places)
+        )
+        box = shape.bounds() if isinstance(shape, Circle) else shape
+        west, east = box.min_lon, box.max_lon
+        wraps = west > east
+        first = bisect_left(self._lats, box.min_lat)
+        last = bisect_right(self._lats, box.max_lat)
+        for lat, lon, i in self._slotted[first:last]:
+            if ((west <= lon or lon <= east) if wraps else west <= lon <= east) and contains(lat, lon):
+                found |= 1 << i
+        return found
+
+
+def _keywords(article: _Changed, kind: str) -> set[str]:
+    if kind == "entities":
+        values = [e.text for e in article.entities] + [f"{e.label}:{e.text}" for e in article.entities]
+    elif kind == "places":
+        values = [n for p in article.places for n in (p.name, p.resolved_name, str(p.geonames_id))]
+    elif kind == "countries":
+        return {p.country_code for p in article.places if p.country_code}
+    elif kind == "sources":
+        values = [article.source]
+    else:
+        return {article.language}
+    return {keyword(value) for value in values}
+
+
+def _any(masks: Iterable[int]) -> int:
+    found = 0
+    for mask in masks:
+        found |= mask
+    return found
+
+
+class _Field:
+    """One text field of the changes: which hold a term, and at which positions."""
+
+    def __init__(self, values: list[list[str]]) -> None:
+        en_stem = _analysers()[3]
+        self._values = values
+        self._analysed = [[en_stem.analyze(text) for text in texts] for texts in values]
+        self._terms = [{term for tokens in analysed for term in tokens} for analysed in self._analysed]
+        self._at: dict[int, list[list[str | None]]] = {}
+        self._holding: dict[str, int] = {}
+
+    def holding(self, term: str) -> int:
+        if term not in self._holding:
+            self._holding[term] = _any(1 << i for i, held in enumerate(self._terms) if term in held)
+        return self._holding[term]
+
+    def matching(self, wanted: list[tuple[int, str]]) -> int:
+        mask = -1
+        for _, term in wanted:
+            mask &= self.holding(term)
+        if len(wanted) == 1 or not mask:
+            return max(mask, 0)
+        return _any(1 << i for i in _positions_of(mask) if self._phrase(i, wanted))
+
+    def _phrase(self, i: int, wanted: list[tuple[int, str]]) -> bool:
+        """The terms at their offsets from one start, within one value (slop 0)."""
+        (first, term), rest = wanted[0], wanted[1:]
+        for tokens in self._tokens(i):
+            at = -1
+            while (at := _find(tokens, term, at + 1)) >= 0:
+                start = at - first
+                if all(_at(tokens, start + offset) == other for offset, other in rest):
+                    return True
+        return False
+
+    def _tokens(self, i: int) -> list[list[str | None]]:
+        """Each value's terms by position (None where a long token was dropped): en_stem's
+        own, unless it may have dropped one."""
+        if i not in self._at:
+            self._at[i] = [
+                tokens_at(text) if _may_hold_long(text) else analysed  # type: ignore[misc]
+                for text, analysed in zip(self._values[i], self._analysed[i], strict=True)
+            ]
+        return self._at[i]
+
+
+def _find(tokens: list[str | None], term: str, start: int) -> int:
+    try:
+        return tokens.index(term, start)
+    except ValueError:
+        return -1
+
+
+def _at(tokens: list[str | None], position: int) -> str | None:
+    return tokens[position] if 0 <= position < len(tokens) else None
+
+
+def _values(article: _Changed, field: str) -> list[str]:
+    """What documents.document() puts in a text field."""
+    if field == "title":
+        return [article.title]
+    if field == "text":
+        return [article.text]
+    if field == "entity":
+        return [e.text for e in article.entities]
+    if field == "place":
+        return [f"{p.name} {p.resolved_name}" for p in article.places]
+    raise _Unsupported(field)
+
+
+def _seconds(when: datetime | None, missing: float) -> float:
+    """Dates as the index compares them: whole seconds."""
+    return missing if when is None else math.floor(when.timestamp())
+

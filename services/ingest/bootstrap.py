@@ -15,6 +15,7 @@ from services.ingest.intake import Intake
 from services.ingest.normalise import load_language_model
 from services.ingest.openapi import SECURITY_SCHEMES
 from services.ingest.press import Press
+from shared.auth import operator_only
 from shared.consumer import Stage
 from shared.http import build_app
 from shared.runtime import ConfigurationError, Service, consumer_name, redis_client, redis_readiness
@@ -79,4 +80,6 @@ def _app(settings: Settings, intake: Intake, backlog: Backlog, checks: dict, deg
         title="Dateline ingest",
         body_timeout_s=settings.body_timeout_s,
         security_schemes=SECURITY_SCHEMES,
+        # ingest's port is published (compose.yaml): its /metrics is for operators only
+        before_request=operator_only(settings),
     )

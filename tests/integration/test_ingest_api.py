@@ -293,6 +293,18 @@ async def test_health_readiness_and_metrics(ingest):
     assert 'dateline_http_request_seconds_count{route="/v1/articles",service="ingest",status="202"}' in metrics
 
 
+
+async def test_metrics_are_for_operators_once_admin_keys_are_set(redis, redis_url):
+    """Ingest's port is the one producers reach (published in compose): its /metrics
+    answers an admin key, not an ingest key nor no key."""
+    async with running_ingest(settings_for(redis_url, admin_keys=("ops-key",))) as client:
+        assert (await client.get("/metrics")).status_code == 401
+        refused = await client.get("/metrics", headers=AUTH)
+        assert refused.status_code == 401 and set(refused.json()) >= {"status", "error", "detail", "errors"}
+        allowed = await client.get("/metrics", headers={"Authorization": "Bearer ops-key"})
+        assert allowed.status_code == 200 and "dateline_http_request_seconds" in allowed.text
+        assert (await client.get("/healthz")).status_code == 200
+
 async def test_the_api_is_described_in_openapi(ingest):
     document = (await ingest.get("/docs/openapi.json")).json()
     operation = document["paths"]["/v1/articles"]["post"]

@@ -4,7 +4,9 @@ Header values and addresses in, answers out. Operator endpoints (``/metrics``, a
 routes) follow one rule in every service (:class:`OperatorKeys`): a key of
 ``DATELINE_ADMIN_KEYS``, or, while none is set, a client on this machine only, so nothing
 administrative is reachable from the network by accident. :func:`operator_only` applies it
-to ``/metrics`` as a Litestar ``before_request`` hook.
+to ``/metrics`` as a Litestar ``before_request`` hook; :class:`shared.health.HealthApp`
+applies :meth:`OperatorKeys.judge` to its own. Litestar is imported only to build its
+responses, so a service without it (the enrich workers, the poller) can use the rule.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
-from litestar import Request, Response
+if TYPE_CHECKING:
+    from litestar import Request, Response
 
-from shared.http import error_response
-from shared.schemas import ErrorBody
-from shared.settings import Settings
+    from shared.schemas import ErrorBody
+    from shared.settings import Settings
 
 # The challenge a 401 carries (RFC 6750).
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="dateline"'}
@@ -59,32 +62,52 @@ def is_local(host: str | None) -> bool:
     return (mapped or address).is_loopback
 
 
+class Refusal(NamedTuple):
+    """Why a caller may not: the status, the error code and the sentence of its answer."""
+
+    status: int
+    error: str
+    detail: str
+
+
 class OperatorKeys:
-    """Who may call operator endpoints; :meth:`refusal` is None for those who may."""
+    """Who may call operator endpoints; :meth:`judge` is None for those who may."""
 
     def __init__(self, admin_keys: Iterable[str], other_keys: Iterable[str] = ()) -> None:
         self._admin = BearerKeys(admin_keys)
         self._others = BearerKeys(other_keys)  # valid elsewhere (search keys): 403, not 401
 
-    def refusal(self, key: str | None, client: str | None) -> Response[ErrorBody] | None:
+    def judge(self, key: str | None, client: str | None) -> Refusal | None:
         if not self._admin:
             if is_local(client):
                 return None
-            return error_response(403, "forbidden", "admin endpoints answer clients on this machine only: "
-                                  "set DATELINE_ADMIN_KEYS to call them from elsewhere")
+            return Refusal(403, "forbidden", "admin endpoints answer clients on this machine only: "
+                           "set DATELINE_ADMIN_KEYS to call them from elsewhere")
         if key in self._admin:
             return None
         if key is None:
-            return unauthorized("send an admin key as `Authorization: Bearer <key>`")
+            return Refusal(401, "unauthorized", "send an admin key as `Authorization: Bearer <key>`")
         if key in self._others:
-            return error_response(403, "forbidden", "this key cannot call admin endpoints")
-        return unauthorized("the admin key is not valid")
+            return Refusal(403, "forbidden", "this key cannot call admin endpoints")
+        return Refusal(401, "unauthorized", "the admin key is not valid")
+
+    def refusal(self, key: str | None, client: str | None) -> Response[ErrorBody] | None:
+        """:meth:`judge`'s answer as a Litestar response."""
+        found = self.judge(key, client)
+        return None if found is None else refused(found)
+
+
+def refused(refusal: Refusal) -> Response[ErrorBody]:
+    from shared.http import error_response
+
+    response = error_response(refusal.status, refusal.error, refusal.detail)
+    if refusal.status == 401:
+        response.headers.update(CHALLENGE)
+    return response
 
 
 def unauthorized(detail: str) -> Response[ErrorBody]:
-    refusal = error_response(401, "unauthorized", detail)
-    refusal.headers.update(CHALLENGE)
-    return refusal
+    return refused(Refusal(401, "unauthorized", detail))
 
 
 def caller(request: Request) -> tuple[str | None, str | None]:

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from shared.auth import CHALLENGE, OperatorKeys, bearer_key
 from shared.error_shape import error_body, raw_error, request_id_of
 
 # name -> async check returning None when fine, or a sentence saying what is wrong
@@ -51,10 +52,13 @@ def metrics() -> tuple[bytes, str]:
 
 
 class HealthApp:
-    """An ASGI app answering /healthz, /readyz and /metrics, and nothing else."""
+    """An ASGI app answering /healthz, /readyz and /metrics, and nothing else; /metrics
+    for ``operators`` (:class:`~shared.auth.OperatorKeys`), as on every service."""
 
-    def __init__(self, checks: ReadinessChecks, degraded_when: ReadinessChecks | None = None) -> None:
+    def __init__(self, checks: ReadinessChecks, operators: OperatorKeys,
+                 degraded_when: ReadinessChecks | None = None) -> None:
         self.checks = checks
+        self.operators = operators
         self.degraded_when = degraded_when or {}
 
     async def __call__(self, scope: Message, receive: Callable[[], Awaitable[Message]],
@@ -65,14 +69,15 @@ class HealthApp:
         if scope["type"] != "http":
             return
         request_id = request_id_of(scope)
-        status, body, headers = await self._answer(scope["path"], scope["method"], request_id)
+        status, body, headers = await self._answer(scope, request_id)
         if not any(name == b"content-length" for name, _ in headers):
             headers = [*headers, (b"content-length", str(len(body)).encode())]
         headers = [*headers, (b"x-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})  # uvicorn leaves it out for a HEAD
 
-    async def _answer(self, path: str, method: str, request_id: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    async def _answer(self, scope: Message, request_id: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        path, method = scope["path"], scope["method"]
         if path not in ("/healthz", "/readyz", "/metrics"):
             return _error(404, "not_found", f"no such page: {path} (this port serves /healthz, /readyz, /metrics)",
                           request_id)
@@ -80,11 +85,22 @@ class HealthApp:
             status, body, headers = _error(405, "method_not_allowed", f"{method} is not allowed on {path}", request_id)
             return status, body, [*headers, (b"allow", _ALLOW.encode())]
         if path == "/metrics":
+            if refusal := self.operators.judge(*_caller(scope)):
+                status, body, headers = _error(*refusal, request_id)
+                challenge = [(name.lower().encode(), value.encode()) for name, value in CHALLENGE.items()]
+                return status, body, [*headers, *(challenge if status == 401 else [])]
             text, content_type = metrics()
             return 200, text, [(b"content-type", content_type.encode())]
         status, found = (200, {"status": "ok"}) if path == "/healthz" else await readiness(
             self.checks, self.degraded_when)
         return status, msgspec.json.encode(found), [(b"content-type", b"application/json")]
+
+
+def _caller(scope: Message) -> tuple[str | None, str | None]:
+    """The bearer key a request offers, and the address it comes from."""
+    authorization = dict(scope.get("headers") or ()).get(b"authorization", b"").decode("latin-1")
+    client = scope.get("client")
+    return bearer_key(authorization), client[0] if client else None
 
 
 def _error(status: int, error: str, detail: str, request_id: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

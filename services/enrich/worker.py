@@ -24,6 +24,7 @@ from collections.abc import Callable
 from redis.exceptions import RedisError, ResponseError
 
 from services.enrich.desks import EnrichDesk, Enrichment, EnrichmentTurns, LongArticleDesk
+from shared.auth import OperatorKeys
 from shared.consumer import Delivery, Failure, Stage
 from shared.health import HealthApp
 from shared.logging import get_logger
@@ -113,7 +114,7 @@ class Worker:
             "model": self._model_loaded,
             "stage": self.stage.readiness,
             "long_stage": self.long_stage.readiness,
-        })
+        }, OperatorKeys(self.settings.admin_keys))
         return InLoopServer(health, self.settings.enrich_metrics_host, self.settings.enrich_metrics_port)
 
     async def _model_loaded(self) -> str | None:

@@ -16,6 +16,7 @@ from services.poller.addresses import AddressPolicy
 from services.poller.fetch import Limits, new_client
 from services.poller.poller import Poller
 from shared import followed_feeds as feeds
+from shared.auth import OperatorKeys
 from shared.health import HealthApp
 from shared.logging import get_logger
 from shared.runtime import Service, redis_client, redis_readiness, run_service
@@ -30,7 +31,7 @@ NAP_S = (0.5, 5.0)  # between passes: until the next feed is due, within these b
 def build(settings: Settings) -> Service:
     """The poller's composition root: one Redis client, one HTTP client, one loop."""
     redis = redis_client(settings)
-    app = HealthApp({"redis": redis_readiness(redis)})
+    app = HealthApp({"redis": redis_readiness(redis)}, OperatorKeys(settings.admin_keys))
     limits = Limits(max_bytes=settings.poll_max_bytes, timeout_s=settings.poll_timeout_s)
     policy = AddressPolicy(settings.poll_allow_private)
 

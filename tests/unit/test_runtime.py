@@ -6,6 +6,7 @@ import sys
 import httpx
 import msgspec
 
+from shared.auth import OperatorKeys
 from shared.health import HealthApp
 from shared.runtime import consumer_name, redis_client
 from shared.schemas import ErrorBody
@@ -26,8 +27,11 @@ def test_the_redis_client_takes_its_timeouts_and_retries_from_settings():
     assert options["retry"].get_retries() == 2
 
 
-async def _client(app: HealthApp) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://worker")
+LOCAL_ONLY = OperatorKeys(())
+
+
+async def _client(app: HealthApp, client: tuple[str, int] = ("127.0.0.1", 50000)) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=client), base_url="http://worker")
 
 
 async def test_the_health_app_answers_readiness_from_its_checks():
@@ -37,7 +41,7 @@ async def test_the_health_app_answers_readiness_from_its_checks():
     async def fine() -> str | None:
         return None
 
-    async with await _client(HealthApp({"model": loading, "redis": fine})) as http:
+    async with await _client(HealthApp({"model": loading, "redis": fine}, LOCAL_ONLY)) as http:
         healthy, ready, metrics = await http.get("/healthz"), await http.get("/readyz"), await http.get("/metrics")
     assert healthy.status_code == 200 and healthy.json() == {"status": "ok"}
     assert ready.status_code == 503
@@ -46,7 +50,7 @@ async def test_the_health_app_answers_readiness_from_its_checks():
 
 
 async def test_the_health_app_answers_anything_else_in_the_one_error_shape():
-    async with await _client(HealthApp({})) as http:
+    async with await _client(HealthApp({}, LOCAL_ONLY)) as http:
         missing = await http.get("/v1/search", headers={"X-Request-ID": "probe-1"})
         posted = await http.post("/readyz")
     body = msgspec.json.decode(missing.content, type=ErrorBody)
@@ -55,6 +59,21 @@ async def test_the_health_app_answers_anything_else_in_the_one_error_shape():
     assert posted.status_code == 405 and posted.headers["allow"] == "GET, HEAD"
     assert msgspec.json.decode(posted.content, type=ErrorBody).error == "method_not_allowed"
 
+
+
+async def test_the_health_apps_metrics_follow_the_operator_rule_of_every_service():
+    async with await _client(HealthApp({}, LOCAL_ONLY), client=("203.0.113.5", 40000)) as remote:
+        far = await remote.get("/metrics")
+        healthy = await remote.get("/healthz")
+    assert far.status_code == 403 and msgspec.json.decode(far.content, type=ErrorBody).error == "forbidden"
+    assert healthy.status_code == 200
+    keyed = HealthApp({}, OperatorKeys(("ops-key",)))
+    async with await _client(keyed, client=("203.0.113.5", 40000)) as remote:
+        anonymous = await remote.get("/metrics")
+        operator = await remote.get("/metrics", headers={"Authorization": "Bearer ops-key"})
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
+    assert msgspec.json.decode(anonymous.content, type=ErrorBody).error == "unauthorized"
+    assert operator.status_code == 200 and "python_info" in operator.text
 
 def test_an_enrich_worker_does_not_import_litestar():
     # Litestar is a third of a second of an enrich worker's start: its health port is bare ASGI.

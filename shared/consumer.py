@@ -26,7 +26,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 import msgspec
 import redis.asyncio as aioredis
@@ -410,13 +410,6 @@ class ClaimKeeper:
                 stage._log.warning("batch.claim_keep_failed", entry_ids=self._ids, error=repr(exc))
                 continue
             stage._log.debug("batch.claim_kept", entry_ids=self._ids, kept=int(kept))
-
-
-def add_stage(broker: RedisBroker, **options: Any) -> Stage:
-    """A :class:`Stage` (``options`` are its arguments) reading through ``broker``."""
-    stage = Stage(**options)
-    stage.subscribe(broker)
-    return stage
 
 
 def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from shared.broker import build_broker
-from shared.consumer import Delivery, Failure, add_stage
+from shared.consumer import Delivery, Failure, Stage
 from shared.schemas import DeadLetter
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, RAW, ensure_groups
@@ -47,8 +47,7 @@ class Desk:
 @asynccontextmanager
 async def running_stage(redis_url, handler, settings=FAST, consumer="desk-1", batch_size=10):
     broker = build_broker(redis_url, graceful_timeout=settings.graceful_timeout_s)
-    stage = add_stage(
-        broker,
+    stage = Stage(
         stage="enrich",
         stream=RAW,
         group="enrich",
@@ -57,6 +56,7 @@ async def running_stage(redis_url, handler, settings=FAST, consumer="desk-1", ba
         settings=settings,
         batch_size=batch_size,
     )
+    stage.subscribe(broker)
     async with broker:
         await broker.start()
         yield stage

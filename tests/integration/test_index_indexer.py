@@ -17,7 +17,7 @@ from services.index.reindex import IndexBusy, reindex
 from services.index.service import IndexService
 from services.index.tantivy_store import ArticleStore, SchemaChanged
 from shared.broker import build_broker
-from shared.consumer import Delivery, add_stage
+from shared.consumer import Delivery, Stage
 from shared.schemas import DeadLetter, SearchResponse
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, ENRICHED, add_all, ensure_groups
@@ -41,8 +41,8 @@ async def groups(redis):
 @asynccontextmanager
 async def indexing(settings: Settings, store: ArticleStore, consumer: str = "indexer-1"):
     broker = build_broker(settings.redis_url, graceful_timeout=settings.graceful_timeout_s)
-    add_stage(broker, stage="index", stream=ENRICHED, group="index", consumer=consumer,
-              handler=IndexDesk(store), settings=settings)
+    Stage(stage="index", stream=ENRICHED, group="index", consumer=consumer,
+          handler=IndexDesk(store), settings=settings).subscribe(broker)
     async with broker:
         await broker.start()
         yield

@@ -91,7 +91,7 @@ def prior_of(fields: dict[bytes, bytes]) -> SourcePrior:
 
 
 def read_prior(client: redis.Redis, source: str) -> SourcePrior:
-    """One source's history as Redis holds it now (what `dateline sources` shows)."""
+    """One source's history as Redis holds it now (what `dateline source NAME` shows)."""
     return prior_of(client.hgetall(source_key(source)))
 
 

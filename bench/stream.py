@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -170,13 +170,16 @@ def _row(label: str, values: list[float]) -> None:
 
 
 @contextmanager
-def index_service(data_dir: Path, redis_url: str) -> Iterator[tuple[subprocess.Popen, str]]:
+def index_service(data_dir: Path, redis_url: str, code: str | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """The index service on ``redis_url``; ``code``: another checkout's (in this environment)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
     env.update(DATELINE_REDIS_URL=redis_url, DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port),
                DATELINE_LOG_LEVEL="WARNING", **STREAM_LIMITS)
     with (data_dir / "index.log").open("wb") as log:  # FastStream's own lines
-        process = subprocess.Popen([sys.executable, "-m", "services.index"], env=env, stdout=log, stderr=log)
+        if code:
+            env["PYTHONPATH"] = code
+        process = subprocess.Popen([sys.executable, "-m", "services.index"], env=env, stdout=log, stderr=log, cwd=code)
     base = f"http://127.0.0.1:{port}"
     try:
         if wait_until_ready({"index": f"{base}/readyz"}, timeout_s=60):
@@ -226,37 +229,86 @@ async def indexing_rate(client: redis.Redis, articles: list, search: httpx.Async
     return rate, (searchable - cpu) * per_article, (delivered - cpu) * per_article
 
 
+class Indexer:
+    """One index service under test (this checkout's, or ``--against``'s), with its own Redis."""
+
+    def __init__(self, label: str, process: subprocess.Popen, base: str, redis_url: str) -> None:
+        self.label, self.process, self.base = label, process, base
+        self.redis = redis.Redis.from_url(redis_url)
+        # a fresh connection each time: uvicorn closes one idle for 5 s (while streams open)
+        self.search = httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_keepalive_connections=0))
+
+
 async def indexing_cost(args: argparse.Namespace) -> None:
     newsroom = Newsroom(seed=5)
     conditions = (0, args.standing)
-    with tempfile.TemporaryDirectory(prefix="dateline-bench-standing-") as data_dir, PrivateRedis() as server:
-        client = redis.Redis.from_url(server.url)
-        with index_service(Path(data_dir), server.url) as (process, base):
-            # a fresh connection each time: uvicorn closes one idle for 5 s (while streams open)
-            search = httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_keepalive_connections=0))
-            await indexing_rate(client, list(newsroom.articles(1000)), search, process.pid)  # warm up
-            print(f"\n2. indexing {args.index_articles:,} enriched articles (~350 words) per round, "
-                  f"{args.rounds} rounds alternating 0 and {args.standing} open streams")
-            results: dict[int, list[tuple[float, float, int]]] = {count: [] for count in conditions}
-            for round_ in range(args.rounds):
+    checkouts = [("this checkout", None)] + ([(f"{args.against}", args.against)] if args.against else [])
+    with ExitStack() as stack:
+        indexers = []
+        for label, code in checkouts:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dateline-bench-standing-")))
+            server = stack.enter_context(PrivateRedis())
+            process, base = stack.enter_context(index_service(data_dir, server.url, code))
+            indexers.append(Indexer(label, process, base, server.url))
+        for indexer in indexers:  # warm up
+            await indexing_rate(indexer.redis, list(newsroom.articles(1000)), indexer.search, indexer.process.pid)
+        print(f"\n2. indexing {args.index_articles:,} enriched articles (~350 words) per round, "
+              f"{args.rounds} rounds alternating 0 and {args.standing} open streams"
+              + (f", and this checkout with {args.against}" if args.against else ""))
+        results: dict[tuple[str, int], list[tuple[float, float, float, int]]] = defaultdict(list)
+        for round_ in range(args.rounds):
+            for indexer in indexers:
                 for count in conditions:
                     first = (round_ * 2 + (count > 0) + 1) * 10**6  # ids of their own
                     articles = [newsroom.article(n) for n in range(first, first + args.index_articles)]
-                    async with listening(base, standing_queries(count)) as listener:
-                        rate, cpu_ms, all_ms = await indexing_rate(client, articles, search, process.pid, listener)
-                        events = listener.events
-                    results[count].append((rate, cpu_ms, all_ms, events))
-                    print(f"  round {round_ + 1}, {count:>5} streams: {rate:6,.0f} docs/s, "
-                          f"{cpu_ms:5.1f} CPU ms per article ({all_ms:4.1f} until every event left), {events:,} events")
-            for count, rows in results.items():
+                    row = await standing_round(indexer, articles, standing_queries(count))
+                    results[indexer.label, count].append(row)
+                    rate, cpu_ms, all_ms, events, expected = row
+                    print(f"  round {round_ + 1}, {indexer.label}, {count:>5} streams: {rate:6,.0f} docs/s, "
+                          f"{cpu_ms:5.1f} CPU ms per article ({all_ms:4.1f} until every event left), "
+                          f"{events:,} events of {expected:,} matches")
+        for indexer in indexers:
+            for count in conditions:
+                rows = results[indexer.label, count]
                 rate = statistics.median(r[0] for r in rows)
                 cpu = statistics.median(r[1] for r in rows)
                 every = statistics.median(r[2] for r in rows)
-                print(f"  median, {count:>5} streams: {rate:6,.0f} docs/s, {cpu:5.1f} CPU ms per article"
-                      f" ({every:4.1f} until every event left){'  (baseline)' if count == 0 else ''}")
-            print("  " + _match_seconds((await search.get("/metrics")).text))
-            await search.aclose()
-        client.close()
+                print(f"  median, {indexer.label}, {count:>5} streams: {rate:6,.0f} docs/s, {cpu:5.1f} CPU ms "
+                      f"per article ({every:4.1f} until every event left), {sum(r[3] for r in rows):,} events "
+                      f"of {sum(r[4] for r in rows):,} matches{'  (baseline)' if count == 0 else ''}")
+            print(f"  {indexer.label}: " + _match_seconds((await indexer.search.get("/metrics")).text))
+        for indexer in indexers:
+            await indexer.search.aclose()
+            indexer.redis.close()
+
+
+async def standing_round(indexer: Indexer, articles: list, queries: list[dict]) -> tuple[float, float, float, int, int]:
+    """(docs/s, CPU ms per article, the same until the events left, events, matches) with
+    ``queries`` open: matches are what /v1/search counts among the round's articles."""
+    async with listening(indexer.base, queries) as listener:
+        before = await totals(indexer.base, queries)
+        rate, cpu_ms, all_ms = await indexing_rate(indexer.redis, articles, indexer.search,
+                                                   indexer.process.pid, listener)
+        expected = sum(await totals(indexer.base, queries)) - sum(before)
+        return rate, cpu_ms, all_ms, await delivered(listener, expected), expected
+
+
+async def totals(base: str, queries: list[dict]) -> list[int]:
+    """Each query's matches in the index now (as /v1/search counts them)."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        found = []
+        for query in queries:
+            response = await client.get("/v1/search", params={**query, "size": "0"})
+            found.append(response.raise_for_status().json()["total"])
+        return found
+
+
+async def delivered(listener: Listener, expected: int, within_s: float = 60.0) -> int:
+    """The events that arrived, once all ``expected`` have (or ``within_s`` passed)."""
+    deadline = time.monotonic() + within_s
+    while listener.events < expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return listener.events
 
 
 def _match_seconds(metrics: str) -> str:
@@ -277,6 +329,8 @@ def main() -> None:
     parser.add_argument("--standing", type=int, default=1000, help="standing queries in the indexing phase")
     parser.add_argument("--index-articles", type=int, default=3000, help="articles indexed per indexing round")
     parser.add_argument("--rounds", type=int, default=3, help="indexing rounds per condition, alternating")
+    parser.add_argument("--against", metavar="CHECKOUT", help="another checkout (e.g. /work/main) whose index "
+                        "service is measured in the same rounds, turn about (run in this checkout's environment)")
     parser.add_argument("--part", choices=("all", "latency", "indexing"), default="all")
     args = parser.parse_args()
     print(f"stream benchmark: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")

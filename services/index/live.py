@@ -35,10 +35,10 @@ import asyncio
 import contextlib
 import time
 from collections import Counter as Tally
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
+from litestar.types import Receive, Send
 from msgspec import Struct
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -85,35 +85,65 @@ class TooManyStreams(Exception):
 
 
 class Subscription:
-    """One open stream: its query, its caller, its position and what waits to be sent."""
+    """One open stream: its query, its caller, its position and what waits to be sent.
+
+    Its response waits on :attr:`wake` (one future, made only while nothing waits) and
+    sends whatever :attr:`pending` holds in one write: a tick wakes each stream it found
+    something for once, and nothing else runs per stream."""
 
     __slots__ = (
         "caller",
         "closed",
         "opened_at",
+        "pending",
+        "pending_seqs",
         "position",
-        "queue",
         "queued",
+        "quiet_since",
         "sent",
         "standing",
         "started",
+        "wake",
     )
 
     def __init__(self, standing: object, caller: str, position: int) -> None:
-        self.opened_at = time.monotonic()
+        self.opened_at = self.quiet_since = time.monotonic()
         self.started = False  # its response began: its end will unsubscribe it
         self.standing = standing
         self.caller = caller
         self.position = position
-        # (the positions of the articles in it, the messages): one tick's, written at once
-        self.queue: asyncio.Queue[tuple[list[int], bytes] | None] = asyncio.Queue()
-        self.queued = 0  # events in the queue: at most QUEUE_EVENTS
+        self.pending: list[bytes] = []  # messages not yet written
+        self.pending_seqs: list[int] = []  # the positions of the articles among them
+        self.queued = 0  # events waiting: at most QUEUE_EVENTS
+        self.wake: asyncio.Future[None] | None = None
         self.closed = False
         self.sent = 0
 
     @property
     def room(self) -> int:
         return QUEUE_EVENTS - self.queued
+
+    def push(self, message: bytes, seqs: list[int] = []) -> None:  # noqa: B006 (never changed)
+        self.pending.append(message)
+        if seqs:
+            self.pending_seqs += seqs
+            self.queued += len(seqs)
+        self.awaken()
+
+    def end(self) -> None:
+        self.closed = True
+        self.awaken()
+
+    def awaken(self) -> None:
+        if self.wake is not None and not self.wake.done():
+            self.wake.set_result(None)
+
+    def take(self) -> tuple[bytes, list[int]]:
+        """What waits, as one write, and the positions of the articles in it."""
+        message = self.pending[0] if len(self.pending) == 1 else b"".join(self.pending)
+        seqs = self.pending_seqs
+        self.pending, self.pending_seqs, self.queued = [], [], 0
+        return message, seqs
 
 
 class _Checked(Struct):
@@ -122,7 +152,8 @@ class _Checked(Struct):
     subscription: Any
     was: int
     position: int
-    events: list[tuple[int, bytes]]
+    seqs: list[int]  # of the articles in message (an expired event has none)
+    message: bytes  # the events, joined: one write
 
 
 class LiveHub:
@@ -141,6 +172,7 @@ class LiveHub:
         self._seen: tuple[bytes, int] | None = None
         self._worked = 0.0  # the last tick's CPU seconds (its worker thread's)
         self._wake = asyncio.Event()
+        self._next_beat = 0.0  # when to look for quiet streams next
         self._closed = False
 
     # -- opening and closing ---------------------------------------------------------
@@ -177,15 +209,31 @@ class LiveHub:
         self._start_ticking()
         return subscription, first
 
-    async def events(self, subscription: Subscription, first: bytes) -> AsyncIterator[bytes]:
-        """The stream's body: ``first``, then its events, heartbeats between them."""
+    async def serve(
+        self, subscription: Subscription, first: bytes, send: Send, receive: Receive
+    ) -> None:
+        """The stream's body, written straight to the connection: ``first``, then its
+        events (each tick's in one write), heartbeats between them; until the client
+        leaves or the service stops."""
         started = time.monotonic()
         subscription.started = True
+        watching = asyncio.ensure_future(_until_gone(receive, subscription))
         try:
-            yield first
-            while (message := await self._next(subscription)) is not None:
-                yield message
+            await send({"type": "http.response.body", "body": first, "more_body": True})
+            while not subscription.closed:
+                if not subscription.pending:
+                    subscription.wake = asyncio.get_running_loop().create_future()
+                    await subscription.wake
+                    subscription.wake = None
+                    continue
+                message, seqs = subscription.take()
+                await send({"type": "http.response.body", "body": message, "more_body": True})
+                subscription.quiet_since = time.monotonic()
+                if seqs:
+                    _count_sent(subscription, seqs)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
+            watching.cancel()
             self._unsubscribe(subscription)
             log.info(
                 "stream.closed",
@@ -199,8 +247,7 @@ class LiveHub:
         """End every stream (the server drains: it waits for open responses to finish)."""
         self._closed = True
         for subscription in list(self._open):
-            subscription.closed = True
-            subscription.queue.put_nowait(None)
+            subscription.end()
         self._wake.set()
         if self._ticking is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -247,26 +294,19 @@ class LiveHub:
     def _oldest_kept(self) -> int:
         return _now_us() - int(self.limits.retention_s * 1_000_000)
 
-    # -- sending -----------------------------------------------------------------------
+    # -- heartbeats ---------------------------------------------------------------------
 
-    async def _next(self, subscription: Subscription) -> bytes | None:
-        """The next message: an event, or a heartbeat after ``heartbeat_s`` of silence; None at the end."""
-        if subscription.closed and subscription.queue.empty():
-            return None
-        try:
-            item = await asyncio.wait_for(subscription.queue.get(), self.limits.heartbeat_s)
-        except TimeoutError:
-            return heartbeat(subscription.position)
-        if item is None:
-            return None
-        seqs, message = item
-        subscription.queued -= len(seqs)
-        subscription.sent += len(seqs)
-        STREAM_EVENTS.inc(len(seqs))
-        now = _now_us()
-        for seq in seqs:
-            DELAY_SECONDS.observe(max(0.0, (now - seq) / 1_000_000))
-        return message
+    def _beat(self, now: float) -> None:
+        """A heartbeat for each stream quiet for ``heartbeat_s``: one look over them all
+        every quarter of it, not a timer per stream."""
+        if now < self._next_beat:
+            return
+        self._next_beat = now + self.limits.heartbeat_s / 4
+        for subscription in self._open:
+            quiet = not subscription.pending and now - subscription.quiet_since >= self.limits.heartbeat_s
+            if quiet and subscription.started:
+                subscription.quiet_since = now
+                subscription.push(heartbeat(subscription.position))
 
     # -- ticking -----------------------------------------------------------------------
 
@@ -279,6 +319,7 @@ class LiveHub:
         while self._open and not self._closed:
             started = time.monotonic()
             self._drop_unstarted(started)
+            self._beat(started)
             stamp, seen = self._store.commit_stamp(), self._seen
             plan = [
                 (s, s.position, min(s.room, TICK_LIMIT))
@@ -335,25 +376,24 @@ class LiveHub:
                 position, oldest
             ):  # a client slower than the window
                 event = expired_event(position, changes.newest, oldest)
-                checked.append(_Checked(subscription, position, changes.newest, [(0, event)]))
+                checked.append(_Checked(subscription, position, changes.newest, [], event))
                 continue
             found = changes.matching(subscription.standing, position, limit)
             for seq, stored in found:
                 if seq not in encoded:
                     encoded[seq] = article_event(seq, stored)
-            events = [(seq, encoded[seq]) for seq, _ in found]
+            seqs = [seq for seq, _ in found]
             reached = found[-1][0] if len(found) == limit else changes.newest
-            checked.append(_Checked(subscription, position, reached, events))
+            message = b"".join([encoded[seq] for seq in seqs])
+            checked.append(_Checked(subscription, position, reached, seqs, message))
         return checked
 
     def _deliver(self, found: _Checked) -> None:
         subscription = found.subscription
         if subscription.closed or subscription.position != found.was:
             return
-        if found.events:
-            seqs = [seq for seq, _ in found.events if seq]  # an article's (expired's is 0)
-            subscription.queue.put_nowait((seqs, b"".join(message for _, message in found.events)))
-            subscription.queued += len(seqs)
+        if found.message:
+            subscription.push(found.message, found.seqs)
         subscription.position = found.position
 
 
@@ -392,6 +432,22 @@ def expired_event(last_event_id: int | None, newest: int, oldest_kept: int) -> b
 def heartbeat(position: int) -> bytes:
     # An id with no data moves the client's Last-Event-ID without firing an event.
     return b": heartbeat\nid: %d\n\n" % position
+
+
+async def _until_gone(receive: Receive, subscription: Subscription) -> None:
+    """Ends the stream when its client leaves (a response that only writes would not know)."""
+    with contextlib.suppress(Exception):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    subscription.end()
+
+
+def _count_sent(subscription: Subscription, seqs: list[int]) -> None:
+    subscription.sent += len(seqs)
+    STREAM_EVENTS.inc(len(seqs))
+    now = _now_us()
+    for seq in seqs:
+        DELAY_SECONDS.observe(max(0.0, (now - seq) / 1_000_000))
 
 
 def _now_us() -> int:

@@ -96,6 +96,30 @@ def terms(text: str) -> list[tuple[int, str]]:
     return [(position, term) for position, term in enumerate(tokens_at(text)) if term is not None]
 
 
+def held_terms(text: str) -> set[str]:
+    """The terms en_stem indexes for ``text``. ASCII text (most news) is split here as
+    tantivy's simple tokenizer splits it (runs of ASCII letters and digits), each distinct
+    word stemmed once per process: about half the analyser's cost, which every changed
+    article paid. Other text goes through the analyser itself."""
+    if not text.isascii():
+        return set(_analysers()[3].analyze(text))
+    stems = _stems
+    words = set(_ASCII_WORD.findall(text.lower()))
+    return {stems[word] if word in stems else _stem(word) for word in words if len(word) < TOKEN_LIMIT}
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_stems: dict[str, str] = {}  # lower-cased ASCII word -> its term
+STEMS_KEPT = 200_000  # words; then the cache starts again
+
+
+def _stem(word: str) -> str:
+    if len(_stems) >= STEMS_KEPT:
+        _stems.clear()
+    term = _stems[word] = _analysers()[0].analyze(word)[0]
+    return term
+
+
 @lru_cache(maxsize=4096)
 def _query_terms(phrase: str) -> list[tuple[int, str]]:
     return terms(phrase)
@@ -345,10 +369,8 @@ class _Field:
     """One text field of the changes: which hold a term, and at which positions."""
 
     def __init__(self, values: list[list[str]]) -> None:
-        en_stem = _analysers()[3]
         self._values = values
-        self._analysed = [[en_stem.analyze(text) for text in texts] for texts in values]
-        self._terms = [{term for tokens in analysed for term in tokens} for analysed in self._analysed]
+        self._terms = [set().union(*map(held_terms, texts)) for texts in values]
         self._at: dict[int, list[list[str | None]]] = {}
         self._holding: dict[str, int] = {}
 
@@ -378,11 +400,12 @@ class _Field:
 
     def _tokens(self, i: int) -> list[list[str | None]]:
         """Each value's terms by position (None where a long token was dropped): en_stem's
-        own, unless it may have dropped one."""
+        own, unless it may have dropped one. Only for the changes a phrase may match."""
         if i not in self._at:
+            en_stem = _analysers()[3]
             self._at[i] = [
-                tokens_at(text) if _may_hold_long(text) else analysed  # type: ignore[misc]
-                for text, analysed in zip(self._values[i], self._analysed[i], strict=True)
+                tokens_at(text) if _may_hold_long(text) else en_stem.analyze(text)
+                for text in self._values[i]
             ]
         return self._at[i]
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.index.tantivy_store.fresh import TOKEN_LIMIT, _analysers, held_terms
+from services.index.tantivy_store.fresh import (
+    TOKEN_LIMIT,
+    _analysers,
+    held_terms,
+    terms_by_position,
+    tokens_at,
+)
 
 TEXTS = [
     "Dockers STOPPED work at the harbour's gates; strikes spread (again) to 3 ports.",
@@ -22,6 +28,11 @@ TEXTS = [
 @pytest.mark.parametrize("text", TEXTS)
 def test_held_terms_are_the_analysers(text):
     assert held_terms(text) == set(_analysers()[3].analyze(text))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_terms_by_position_are_the_analysers(text):
+    assert terms_by_position(text) == tokens_at(text)
 
 
 def test_a_word_stemmed_before_is_stemmed_alike():

@@ -108,6 +108,18 @@ def held_terms(text: str) -> set[str]:
     return {stems[word] if word in stems else _stem(word) for word in words if len(word) < TOKEN_LIMIT}
 
 
+def terms_by_position(text: str) -> list[str | None]:
+    """As :func:`tokens_at` (None where a long token is dropped), on the same short cut as
+    :func:`held_terms`."""
+    if not text.isascii():
+        return tokens_at(text) if _may_hold_long(text) else _analysers()[3].analyze(text)
+    stems = _stems
+    return [
+        None if len(word) >= TOKEN_LIMIT else stems[word] if word in stems else _stem(word)
+        for word in _ASCII_WORD.findall(text.lower())
+    ]
+
+
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _stems: dict[str, str] = {}  # lower-cased ASCII word -> its term
 STEMS_KEPT = 200_000  # words; then the cache starts again
@@ -399,14 +411,10 @@ class _Field:
         return False
 
     def _tokens(self, i: int) -> list[list[str | None]]:
-        """Each value's terms by position (None where a long token was dropped): en_stem's
-        own, unless it may have dropped one. Only for the changes a phrase may match."""
+        """Each value's terms by position (None where a long token was dropped), only for
+        the changes a phrase may match."""
         if i not in self._at:
-            en_stem = _analysers()[3]
-            self._at[i] = [
-                tokens_at(text) if _may_hold_long(text) else en_stem.analyze(text)
-                for text in self._values[i]
-            ]
+            self._at[i] = [terms_by_position(text) for text in self._values[i]]
         return self._at[i]
 
 

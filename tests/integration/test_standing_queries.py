@@ -71,13 +71,15 @@ def changed(tmp_path_factory):
     store.close()
 
 
-@pytest.mark.parametrize("crowded", [False, True], ids=["searched", "matched in Python"])
+@pytest.mark.parametrize("waiting", ["alone", "crowded", "behind another"],
+                         ids=["searched", "matched in Python", "read with a stream further behind"])
 @pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
-def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, params, crowded):
+def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, params, waiting):
     store, position = changed
     request = parse_search(SearchParams(**params, size="100"), CursorSeal(b"k"))
     searched = {hit.article.id for hit in store.search(request).hits}
-    changes = store.changes(waiting={position: 1000 if crowded else 1})
+    others = {"alone": {}, "crowded": {position: 1000}, "behind another": {0: 1}}[waiting]
+    changes = store.changes(waiting={position: 1, **others})
     found = changes.matching(store.standing(request.match), position, 50)
     assert {msgspec.json.decode(stored)["id"] for _, stored in found} == searched & CHANGED
     assert [seq for seq, _ in found] == sorted(seq for seq, _ in found) and all(seq > position for seq, _ in found)

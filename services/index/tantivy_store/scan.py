@@ -8,6 +8,7 @@ a change it shows every older one, and "changed after position P" is a range on 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
@@ -155,7 +156,8 @@ class Changes:
             self.newest = _newest_after(self._searcher, since.newest if since is not None else None)
         self.mark = Mark(opened.committed, self.newest)
         self._articles: dict[tuple[int, int], bytes] = {}
-        self._places: dict[tuple[int, bool], tuple[list, Candidates] | None] = {}
+        self._places: dict[tuple[int, bool], tuple[list, list[int], Candidates] | None] = {}
+        self._oldest = min(self._waiting, default=self.newest)  # the oldest position waiting
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
@@ -191,33 +193,39 @@ class Changes:
     def _inside(self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int) -> list:
         """Few articles change between two ticks: their places are checked against the shape
         one by one, cheaper than the cell terms a search of the whole index needs. The
-        changes' places are read once per snapshot for every stream at the same position."""
+        changes' places are read once per snapshot for every stream at the same position,
+        or after the oldest position waiting (streams paced apart share one read)."""
         changed = self._changed_places(after, geo.focus_only)
         if changed is None:  # a stream far behind: its changes in pages
             return self._inside_paged(standing, geo, after, limit)
-        hits, places = changed
-        inside = _inside(geo.shape, places)
+        hits, seqs, places = changed
+        first = bisect_right(seqs, after)  # the read may start before this stream's position
+        inside = {i for i in _inside(geo.shape, places) if i >= first}
         if not standing.scored and not standing.filters:
             return [hits[i] for i in sorted(inside)][:limit]
-        seqs = {hits[i][0] for i in inside}
+        wanted = {hits[i][0] for i in inside}
         return (
-            [hit for hit in self._changed(standing, after, GEO_CANDIDATES) if hit[0] in seqs][
+            [hit for hit in self._changed(standing, after, GEO_CANDIDATES) if hit[0] in wanted][
                 :limit
             ]
-            if seqs
+            if wanted
             else []
         )
 
-    def _changed_places(self, after: int, focus_only: bool) -> tuple[list, Candidates] | None:
-        key = (after, focus_only)
-        if key not in self._places:
-            hits = self._changed(_EVERYTHING, after, GEO_CANDIDATES + 1)
-            points = _focus_points if focus_only else _all_points
-            addresses = [address for _, address in hits]
-            self._places[key] = (
-                None if len(hits) > GEO_CANDIDATES else (hits, points(self._searcher, addresses))
-            )
-        return self._places[key]
+    def _changed_places(self, after: int, focus_only: bool) -> tuple[list, list[int], Candidates] | None:
+        for start in dict.fromkeys((min(self._oldest, after), after)):
+            key = (start, focus_only)
+            if key not in self._places:
+                hits = self._changed(_EVERYTHING, start, GEO_CANDIDATES + 1)
+                points = _focus_points if focus_only else _all_points
+                self._places[key] = (
+                    None
+                    if len(hits) > GEO_CANDIDATES
+                    else (hits, [seq for seq, _ in hits], points(self._searcher, [a for _, a in hits]))
+                )
+            if self._places[key] is not None:
+                return self._places[key]
+        return None
 
     def _inside_paged(
         self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int

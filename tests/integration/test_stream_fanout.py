@@ -7,6 +7,7 @@ serves the streams. Every read is bounded by its timeout.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -22,6 +23,7 @@ from tests.factories import LYON, PARIS, SUVA, story
 from tests.integration.search_process import search_process
 
 READ_TIMEOUT_S = 10.0
+STREAM_DEADLINE_S = 60.0
 STREAMS = 30
 
 
@@ -47,12 +49,20 @@ def base(writer, data_dir):
 
 @contextmanager
 def stream(client: httpx.Client, query: str, **headers: str) -> Iterator[Iterator[ServerEvent]]:
-    """The stream's events (heartbeats skipped), after its `ready` event."""
+    """The stream's events (heartbeats skipped), after its `ready` event; an event still
+    awaited STREAM_DEADLINE_S after it opened fails the test (heartbeats keep a read going)."""
     with client.stream("GET", f"/v1/stream?{query}", headers=headers) as response:
         assert response.status_code == 200, response.read()
-        events = (e for e in read_events(response) if e.kind != "comment")
+        events = _before(time.monotonic() + STREAM_DEADLINE_S, read_events(response))
         assert next(events).kind == "ready"
         yield events
+
+
+def _before(deadline: float, events: Iterator[ServerEvent]) -> Iterator[ServerEvent]:
+    for event in events:
+        assert time.monotonic() < deadline, "an event still awaited at the stream's deadline"
+        if event.kind != "comment":
+            yield event
 
 
 def commit(writer: ArticleStore, *articles: EnrichedArticle) -> None:
@@ -88,10 +98,10 @@ def test_a_client_reconnecting_from_any_event_misses_nothing(base, writer):
     with client:
         with stream(client, "q=harbour+bulletin") as events:
             for chunk in range(0, len(matching), 20):  # with articles it does not match between
-                commit(writer, *matching[chunk:chunk + 20], story(first + 500 + chunk, "Council notes"))
+                commit(writer, *matching[chunk:chunk + 20], story(first + 2000 + chunk, "Council notes"))
             seen = [next(events) for _ in range(25)]
-        away = [story(first + 100 + n, f"Harbour bulletin late {n}") for n in range(TICK_LIMIT)]
-        commit(writer, *away[:30], story(first + 600, "Council notes"))
+        away = [story(first + 1000 + n, f"Harbour bulletin late {n}") for n in range(TICK_LIMIT)]
+        commit(writer, *away[:30], story(first + 3000, "Council notes"))
         commit(writer, *away[30:])
         expected = [int(a.id, 16) for a in matching[25:] + away]
         with stream(client, "q=harbour+bulletin", **{"Last-Event-ID": seen[-1].id}) as events:

@@ -14,7 +14,9 @@ open streams cost the indexer.
    searchable, in rounds alternating 0 streams (the baseline) and ``--standing`` streams
    of the search benchmark's query kinds (text, phrase, boolean, entity, place, geo).
    Besides docs/s, the index process's CPU time per article: other work on a shared
-   machine moves wall-clock rates, much less the CPU an article costs.
+   machine moves wall-clock rates, much less the CPU an article costs. The events that
+   arrive are counted against the matches /v1/search counts among the round's articles.
+   ``--against CHECKOUT`` measures another checkout's index service in the same rounds.
 """
 
 from __future__ import annotations

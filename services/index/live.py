@@ -233,7 +233,7 @@ class LiveHub:
         watching = asyncio.ensure_future(_until_gone(receive, subscription))
         try:
             await send({"type": "http.response.body", "body": first, "more_body": True})
-            while not subscription.closed:
+            while subscription.pending or not subscription.closed:  # what waits leaves first
                 if not subscription.pending:
                     subscription.wake = asyncio.get_running_loop().create_future()
                     await subscription.wake

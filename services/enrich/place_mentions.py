@@ -129,6 +129,8 @@ class PlaceNames(Protocol):
 
     def is_demonym(self, word: str) -> bool: ...
 
+    def is_continental(self, word: str) -> bool: ...  # a continent's adjective ("European")
+
     def is_well_known(self, name: str) -> bool: ...  # a country, continent, state or big city
 
     def is_known(self, name: str) -> bool: ...  # a place or a nationality is called so
@@ -369,7 +371,10 @@ def _embedded_place(name: str, names: PlaceNames, place_keys: set[str]) -> bool:
     key = exact_key(name)
     if not key or key in COMMON_WORDS:
         return False
-    return key in place_keys or names.is_well_known(name) or names.is_demonym(name)
+    # A continent's adjective names an organisation's reach ("European Union", "African
+    # Development Bank"), not a place of the story; a nationality's is its country's.
+    demonym = names.is_demonym(name) and not names.is_continental(name)
+    return key in place_keys or names.is_well_known(name) or demonym
 
 
 def _is_surname(mention: Mention, person_words: set[str]) -> bool:

@@ -80,6 +80,10 @@ class Geotagger:
     def is_demonym(self, word: str) -> bool:
         return self.gazetteer.demonym(word) is not None
 
+    def is_continental(self, word: str) -> bool:
+        entry = self.gazetteer.demonym(word)
+        return entry is not None and entry.feature_code == "CONT"
+
     def is_known(self, name: str) -> bool:
         return bool(self.gazetteer.candidates(name)) or self.is_demonym(name)
 

@@ -39,6 +39,13 @@ COMMON_WORDS = frozenset(
     railway terminal pier field fields course racecourse arena theatre theater campus
     academy council senate assembly parliament ministry department agency police army""".split()  # noqa: SIM905
 )
+# Of those, the words that make a name an institution's ("European Union", "Harare City
+# Council"): the name's head, they make it the organisation, not the place inside it.
+ORGANISATION_WORDS = COMMON_WORDS & frozenset(
+    """union council bank agency ministry department assembly parliament senate court
+    police army office embassy consulate university college school institute academy
+    club hospital""".split()  # noqa: SIM905
+)
 MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
 # Labels of names that may be a famous place's ("Mauritius" as a PRODUCT); not titles of
 # works ("Casablanca", "Fargo").
@@ -121,6 +128,8 @@ class PlaceNames(Protocol):
     """What choosing place mentions asks of the gazetteer."""
 
     def is_demonym(self, word: str) -> bool: ...
+
+    def is_continental(self, word: str) -> bool: ...  # a continent's adjective ("European")
 
     def is_well_known(self, name: str) -> bool: ...  # a country, continent, state or big city
 
@@ -225,8 +234,17 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     if exact_key(name) in place_keys:
         return True
     if mention.label == "ORG":
-        return names.is_well_known(name)
+        return names.is_well_known(name) and not headed_by_an_institution(name)
     return " " in name and names.is_only_an_area(name)
+
+
+def headed_by_an_institution(name: str) -> bool:
+    """The name's head noun (its last word, or the word before "of") is an institution's:
+    "European Union" is the union, whatever else a gazetteer calls so; "Europe" may be
+    embedded in it (:func:`_embedded`)."""
+    words = exact_key(name).split()
+    head = words[words.index("of") - 1] if "of" in words[1:] else words[-1]
+    return len(words) > 1 and head in ORGANISATION_WORDS
 
 
 def _lone_name(mention: Mention, people: set[str], people_with_word: Counter[str]) -> bool:
@@ -353,7 +371,10 @@ def _embedded_place(name: str, names: PlaceNames, place_keys: set[str]) -> bool:
     key = exact_key(name)
     if not key or key in COMMON_WORDS:
         return False
-    return key in place_keys or names.is_well_known(name) or names.is_demonym(name)
+    # A continent's adjective names an organisation's reach ("European Union", "African
+    # Development Bank"), not a place of the story; a nationality's is its country's.
+    demonym = names.is_demonym(name) and not names.is_continental(name)
+    return key in place_keys or names.is_well_known(name) or demonym
 
 
 def _is_surname(mention: Mention, person_words: set[str]) -> bool:

@@ -15,7 +15,12 @@ import pytest
 
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
-from services.enrich.place_mentions import EMBEDDED, EMBEDDED_INSIDE, place_mentions
+from services.enrich.place_mentions import (
+    EMBEDDED,
+    EMBEDDED_INSIDE,
+    headed_by_an_institution,
+    place_mentions,
+)
 from shared.schemas import Place
 from shared.settings import Settings
 
@@ -271,6 +276,42 @@ def test_a_place_an_organisation_is_named_after_is_a_place_but_not_the_focus(geo
     toronto = by_name(places, "Toronto")
     assert [(s.start, s.end) for s in toronto.spans] == [(37, 44)] and toronto.country_code == "CA"
     assert focus is not None and focus.name == "Hamilton" and focus.country_code == "CA"
+
+
+def test_an_organisation_headed_by_an_institutions_word_is_no_place():
+    assert headed_by_an_institution("Andean Union") and headed_by_an_institution("Bank of Ruritania")
+    assert headed_by_an_institution("Harare City Council")
+    assert not headed_by_an_institution("Union") and not headed_by_an_institution("Gulf of Aden")
+
+
+def test_the_union_of_a_continent_is_no_place_a_nations_association_names_its_country(geotagger):
+    text = "The European Union and the Ghanaian Football Association met in Accra on Monday."
+    found = mentions(
+        text, ("European Union", "ORG"), ("Ghanaian Football Association", "ORG"), ("Accra", "GPE")
+    )
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.name: p.country_code for p in places} == {"Ghanaian": "GH", "Accra": "GH"}
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Flooding closed roads in Leeds, said Amara Lindqvist, who runs the shelter.",
+         ("Amara Lindqvist", "GPE")),
+        ("Geologist Amara Costa said the quake struck near Leeds on Monday.",
+         ("Geologist Amara Costa", "ORG")),
+    ],
+)  # fmt: skip
+def test_a_place_that_is_a_persons_first_name_is_no_place(geotagger, text, named):
+    places, _ = geotagger.geotag("", text, mentions(text, named, ("Leeds", "GPE")))
+    assert [p.name for p in places] == ["Leeds"]
+
+
+def test_a_place_before_a_word_of_no_english_is_kept_where_the_story_is(geotagger):
+    text = "BAHIR DAR, Ethiopia — Floods hit Amara Kebele on Monday, officials in Gondar said."
+    found = mentions(text, ("Amara Kebele", "GPE"), ("Gondar", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Amara Kebele").country_code == "ET"
 
 
 def test_nothing_in_nothing_out(geotagger):

@@ -28,6 +28,7 @@ from services.enrich.common_words import lower_case_share
 from services.enrich.gazetteer import MAJOR_CITY, Candidate, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import (
+    EMBEDDED_FACILITY,
     EMBEDDED_INSIDE,
     EMBEDDED_LABELS,
     LONE_LABELS,
@@ -446,6 +447,7 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_other_name": _label(*OTHER_NAME_LABELS),
     "none_embedded": _label(*EMBEDDED_LABELS),
     "none_embedded_inside": _label(EMBEDDED_INSIDE),
+    "none_embedded_facility": _label(EMBEDDED_FACILITY),
     "none_listed": _label("LIST", "SUBLIST"),
     "none_dateline": _label("DATELINE"),
     "none_sentence_initial": sentence_initial,

@@ -71,7 +71,18 @@ PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
 # elsewhere ("Air Zimbabwe", "Central Bank of Malta", "Canadian Press"): evidence of
 # different strength.
 EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
-EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE})
+# A building, venue or campus named after its place ("Colorado State University", "the
+# Dubai World Cup", "University of Alberta"): the whole name is where something happens
+# (GeoWebNews counts it whole as a toponym), read as the place named inside it.
+EMBEDDED_FACILITY = "EMBEDDED_FACILITY"
+EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
+# The words that make an organisation's name a facility's, a venue's or an event's held
+# at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
+FACILITY_WORDS = frozenset(
+    """university college school academy hospital clinic stadium arena centre center hotel
+    estate airport armory armoury mall museum theatre theater prison jail cathedral mosque
+    temple racecourse embassy consulate cup""".split()  # noqa: SIM905
+)
 GIVEN = "SPAN"  # a span the caller says is a place (a gold toponym) that no cue found
 # A one-word person or organisation that may be a town ("Abeokuta said ..."), or any
 # written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
@@ -306,8 +317,29 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     "Canadian" in "Canadian Blood Services", "Malta" in "Central Bank of Malta" (GeoWebNews
     counts these as toponyms too). A run of capitalised words is one when it is a
     well-known place, a nationality, or a name the article uses as a place elsewhere; the
-    longest such run wins, left to right."""
+    longest such run wins, left to right. A facility's name with such a place in it
+    ("Colorado State University") is one toponym, whole."""
     words = [w for w in _NAME_WORD.finditer(organisation.text) if w.group()[:1].isupper()]
+    found = _embedded_runs(organisation, words, names, place_keys)
+    if found and any(_facility_word(w.group()) for w in words):
+        return [_whole_facility(organisation)]
+    return found
+
+
+def _whole_facility(organisation: Mention) -> Mention:
+    """The facility's whole name, its possessive left off, as one toponym."""
+    name = possessive_stripped(organisation.text)
+    start = organisation.start
+    return Mention(organisation.field, start, start + len(name), name, EMBEDDED_FACILITY)
+
+
+def _facility_word(word: str) -> bool:
+    return word.casefold().strip(".") in FACILITY_WORDS
+
+
+def _embedded_runs(
+    organisation: Mention, words: list[re.Match[str]], names: PlaceNames, place_keys: set[str]
+) -> list[Mention]:
     found, at = [], 0
     while at < len(words):
         for count in range(min(len(words) - at, EMBEDDED_WORDS), 0, -1):

@@ -15,7 +15,12 @@ import pytest
 
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
-from services.enrich.place_mentions import EMBEDDED, EMBEDDED_INSIDE, place_mentions
+from services.enrich.place_mentions import (
+    EMBEDDED,
+    EMBEDDED_FACILITY,
+    EMBEDDED_INSIDE,
+    place_mentions,
+)
 from shared.schemas import Place
 from shared.settings import Settings
 
@@ -539,6 +544,33 @@ def test_places_inside_organisations_names_are_toponyms_of_their_own(geotagger):
     }
     places, _ = geotagger.geotag("", text, found)
     assert by_name(places, "Canadian").country_code == "CA"  # a nationality votes as ever
+
+
+def test_a_facility_named_after_a_place_is_one_toponym_read_as_that_place(geotagger):
+    text = (
+        "The match at the Nebraska Memorial Stadium was moved after a leak, a researcher "
+        "at the University of Manitoba said, and the Ohio Department of Health agreed."
+    )
+    found = mentions(
+        text, ("Nebraska Memorial Stadium", "ORG"), ("University of Manitoba", "ORG"),
+        ("Ohio Department of Health", "ORG"),
+    )  # fmt: skip
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {
+        "Nebraska Memorial Stadium": EMBEDDED_FACILITY,  # a venue: the whole name
+        "University of Manitoba": EMBEDDED_FACILITY,
+        "Ohio": EMBEDDED,  # an institution: only the place inside
+    }
+    places, _ = geotagger.geotag("", text, found)
+    stadium = by_name(places, "Nebraska Memorial Stadium")
+    assert (stadium.resolved_name, stadium.country_code) == ("Nebraska", "US")
+    assert by_name(places, "University of Manitoba").resolved_name == "Manitoba"
+
+
+def test_a_facility_with_no_known_place_in_its_name_is_no_toponym(geotagger):
+    text = "Fans queued at the Greenleaf Memorial Stadium before the final."
+    found = mentions(text, ("Greenleaf Memorial Stadium", "ORG"))
+    assert place_mentions(text, found, geotagger) == []
 
 
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):

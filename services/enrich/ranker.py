@@ -52,6 +52,10 @@ _ANCHOR_START = len(FEATURES)
 NONE_NAMES: tuple[str, ...] = tuple(NONE_FEATURES)
 SAME_ANSWER_KM = 25.0
 DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
+# ... but a continent's or a region's ("African", "Central American") is drawn at a point
+# that is no GeoNames point and lies far from most of it
+WIDE_DEMONYM_CONFIDENCE = 0.5
+WIDE_AREAS = frozenset({"CONT", "RGN"})
 
 
 class RankerWeights(Struct, frozen=True, kw_only=True):
@@ -284,8 +288,10 @@ def _resolution(
 ) -> Resolution:
     toponym = choice.toponym
     if choice.demonym is not None:
+        wide = choice.demonym.feature_code in WIDE_AREAS
+        confidence = WIDE_DEMONYM_CONFIDENCE if wide else DEMONYM_CONFIDENCE
         return Resolution(
-            toponym=toponym, entry=choice.demonym, confidence=DEMONYM_CONFIDENCE, via_demonym=True
+            toponym=toponym, entry=choice.demonym, confidence=confidence, via_demonym=True
         )
     if not choice.candidates:
         return Resolution(toponym=toponym, entry=None)

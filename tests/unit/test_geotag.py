@@ -573,6 +573,16 @@ def test_a_facility_with_no_known_place_in_its_name_is_no_toponym(geotagger):
     assert place_mentions(text, found, geotagger) == []
 
 
+def test_an_areas_adjective_the_demonym_table_lacks_is_that_area(geotagger):
+    text = "Korean shipyards hired Central American welders, the ministry in Seoul said."
+    found = mentions(text, ("Korean", "NORP"), ("Central American", "NORP"), ("Seoul", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Korean").country_code == "KR"
+    region = by_name(places, "Central American")
+    assert region.resolved_name == "Central America"
+    assert region.confidence < 0.9  # a region's point is no GeoNames point
+
+
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
     text = "Ashley Sutton won. Sutton led the race for Sutton Racing."
     found = mentions(text, ("Ashley Sutton", "PERSON"), ("Sutton Racing", "ORG"))

@@ -89,9 +89,10 @@ GIVEN = "SPAN"  # a span the caller says is a place (a gold toponym) that no cue
 # country the story is about (disambiguation decides).
 LONE_NAME, LONE_PERSON = "LONE", "LONE_PERSON"  # the second: one NER called a person
 LONE_LABELS = frozenset({LONE_NAME, LONE_PERSON})
-# Names that may be named after a place ("Air Zimbabwe", "the Dubai World Cup"): the place
-# in them is a toponym of its own.
-EMBEDDING_LABELS = frozenset({"ORG", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"})
+# Names that may be named after a place ("Air Zimbabwe", "the Dubai World Cup"), and sums
+# in a country's currency ("9 billion US dollars", "800 Egyptian pounds"): the place in
+# them is a toponym of its own.
+EMBEDDING_LABELS = frozenset({"ORG", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT", "MONEY"})
 EMBEDDED_WORDS = 3  # the longest place name looked for inside one
 # A word of a name, its possessive left off: "Japan" in "Japan's Ministry of Agriculture".
 _NAME_WORD = re.compile(r"[\w.&]+?(?=[’']s\b|[^\w.&]|$)")

@@ -64,6 +64,8 @@ DATELINE = re.compile(
     r"(?:(?: \([\w/ .]+\))?\s*[—–-]{1,2}(?:\s|\()"
     rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
 )
+# "... in Los Angeles", "..., Dublin", "... at Rome": the place a name is in, right after it.
+LOCATED_IN = re.compile(r"(?:,| in| at) ([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
 LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
 PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
 # A place an organisation is of, the name's next capitalised word a generic one ("Toronto
@@ -127,6 +129,7 @@ class Toponym(Struct, kw_only=True):
     dateline: bool = False
     qualifier: str | None = None  # "Texas" in "Paris, Texas", "Iraq" in "MOSUL, Iraq —"
     as_division: bool = False  # written "Washington state", "Punjab province" somewhere
+    located_in: str | None = None  # "Miami Beach" in "Collins Avenue in Miami Beach"
 
 
 class PlaceNames(Protocol):
@@ -327,6 +330,12 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     return found
 
 
+def _located_in(text: str, end: int) -> str | None:
+    """The capitalised name right after ``end`` behind ", ", " in " or " at ", if any."""
+    found = LOCATED_IN.match(text, end)
+    return possessive_stripped(found.group(1)) if found else None
+
+
 def _whole_facility(organisation: Mention) -> Mention:
     """The facility's whole name, its possessive left off, as one toponym."""
     name = possessive_stripped(organisation.text)
@@ -435,11 +444,13 @@ def _grouped(mentions: Iterable[Mention], text: str, title: str = "") -> list[To
             continue
         span = Span(mention.field, mention.start, mention.start + len(name))
         qualifier = _qualifier(text, mention) if mention.label != "NORP" else None
+        at = _located_in(text, span.end) if mention.field == "text" else None
         as_division = DIVISION_WORD.match(title if mention.field == "title" else text, span.end)
         if key in by_key:
             by_key[key].spans.append(span)
             by_key[key].qualifier = by_key[key].qualifier or qualifier
             by_key[key].as_division |= as_division is not None
+            by_key[key].located_in = by_key[key].located_in or at
             continue
         by_key[key] = Toponym(
             name=name,
@@ -449,6 +460,7 @@ def _grouped(mentions: Iterable[Mention], text: str, title: str = "") -> list[To
             demonym=mention.label == "NORP",
             qualifier=qualifier,
             as_division=as_division is not None,
+            located_in=at,
         )
     return list(by_key.values())
 

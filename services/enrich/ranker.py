@@ -139,8 +139,11 @@ def read_story(
         if not candidates[t.key] and not t.demonym and t.label not in LONE_LABELS
     )
     names = {t.key: t.name for t in reversed(toponyms)}  # the first toponym's of each key
+    located = {t.key: t.located_in for t in reversed(toponyms) if t.located_in}
     for key in inner:
-        candidates[key] = inner_candidates(names[key], gazetteer)
+        candidates[key] = inner_candidates(names[key], gazetteer) or located_candidates(
+            located.get(key), gazetteer
+        )
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
     story = story_of(text, toponyms, candidates, demonyms, inner, gazetteer, prior)
     vetoes = [v for name, v in VETOES.items() if name not in ablate]
@@ -372,6 +375,16 @@ def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
         if found:
             return found
     return []
+
+
+def located_candidates(place: str | None, gazetteer: Gazetteer) -> list[Candidate]:
+    """For a name the gazetteer lacks with none inside it either ("Loyola University",
+    "Collins Avenue"), the readings of the place written right after it ("in Los
+    Angeles", ", Dublin"), a country, state or town by its name (a continent is no clue)."""
+    if not place:
+        return []
+    found = _unless_continent(gazetteer.candidates(place))
+    return [c for c in found if c.quality > LOOSE]
 
 
 def _unless_continent(candidates: Sequence[Candidate]) -> Sequence[Candidate]:

@@ -20,7 +20,9 @@ from services.enrich.place_mentions import (
     EMBEDDED_FACILITY,
     EMBEDDED_INSIDE,
     place_mentions,
+    select_toponyms,
 )
+from services.enrich.ranker import read_story
 from shared.schemas import Place
 from shared.settings import Settings
 
@@ -581,6 +583,33 @@ def test_an_areas_adjective_the_demonym_table_lacks_is_that_area(geotagger):
     region = by_name(places, "Central American")
     assert region.resolved_name == "Central America"
     assert region.confidence < 0.9  # a region's point is no GeoNames point
+
+
+def test_a_name_the_gazetteer_lacks_is_read_as_the_place_written_after_it(geotagger):
+    text = (
+        "The parade left Quillfeather Avenue in Winnipeg at noon and ended at the Mossbank "
+        "Pavilion, Manitoba, where Winnipeg police closed the road."
+    )
+    found = mentions(
+        text, ("Quillfeather Avenue", "FAC"), ("Winnipeg", "GPE"), ("Mossbank Pavilion", "FAC"),
+        ("Manitoba", "GPE"),
+    )  # fmt: skip
+    toponyms = {t.name: t for t in select_toponyms(text, found, geotagger)}
+    assert toponyms["Quillfeather Avenue"].located_in == "Winnipeg"
+    assert toponyms["Mossbank Pavilion"].located_in == "Manitoba"
+    assert toponyms["Winnipeg"].located_in is None  # "Winnipeg at noon": no name after it
+    reading = read_story(text, list(toponyms.values()), geotagger.gazetteer)
+    avenue = next(c for c in reading.choices if c.toponym.name == "Quillfeather Avenue")
+    assert avenue.candidates and all(c.entry.name == "Winnipeg" for c in avenue.candidates)
+
+
+def test_a_name_with_a_place_inside_it_is_read_as_that_place_not_the_next(geotagger):
+    text = "Crowds filled Winnipeg Square in Brandon."
+    found = mentions(text, ("Winnipeg Square", "FAC"), ("Brandon", "GPE"))
+    toponyms = select_toponyms(text, found, geotagger)
+    reading = read_story(text, toponyms, geotagger.gazetteer)
+    square = next(c for c in reading.choices if c.toponym.name == "Winnipeg Square")
+    assert {c.entry.name for c in square.candidates} == {"Winnipeg"}
 
 
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):

@@ -66,6 +66,9 @@ DATELINE = re.compile(
 )
 # "... in Los Angeles", "..., Dublin", "... at Rome": the place a name is in, right after it.
 LOCATED_IN = re.compile(r"(?:,| in| at) ([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
+# What may stand between two parts of one place's name NER split ("Trinidad and Tobago",
+# "Baja California", "Washington, D.C.").
+_NAME_JOINER = re.compile(r"(?: |, | and | & )")
 LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
 PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
 # A place an organisation is of, the name's next capitalised word a generic one ("Toronto
@@ -154,6 +157,7 @@ def select_toponyms(
 def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
     """The mentions that name places, relabelled by the cue that found them (LIST,
     DATELINE, LONE, ...), none overlapping another."""
+    mentions = joined_names(text, mentions, names)
     place_keys = {
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
     }
@@ -328,6 +332,35 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     if found and any(_facility_word(w.group()) for w in words):
         return [_whole_facility(organisation)]
     return found
+
+
+def joined_names(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
+    """Two mentions NER split out of one place's name, one of them read as a place, joined
+    when the gazetteer knows the whole ("Trinidad and Tobago", "Baja California",
+    "Washington, D.C."); "Paris, Texas" stays two."""
+    ordered = sorted(mentions, key=lambda m: (m.field, m.start))
+    joined: list[Mention] = []
+    for mention in ordered:
+        last = joined[-1] if joined else None
+        if last is not None and _one_place(text, last, mention, names):
+            label = last.label if last.label in PLACE_LABELS else mention.label
+            whole = text[last.start : mention.end] if mention.field == "text" else None
+            joined[-1] = Mention(
+                last.field, last.start, mention.end, whole or f"{last.text} {mention.text}", label
+            )
+            continue
+        joined.append(mention)
+    return joined
+
+
+def _one_place(text: str, first: Mention, second: Mention, names: PlaceNames) -> bool:
+    if first.field != "text" or second.field != "text" or second.start <= first.end:
+        return False
+    if PLACE_LABELS.isdisjoint({first.label, second.label}):
+        return False
+    if not _NAME_JOINER.fullmatch(text, first.end, second.start):
+        return False
+    return names.is_known(text[first.start : second.end])
 
 
 def _located_in(text: str, end: int) -> str | None:

@@ -612,6 +612,19 @@ def test_a_name_with_a_place_inside_it_is_read_as_that_place_not_the_next(geotag
     assert {c.entry.name for c in square.candidates} == {"Winnipeg"}
 
 
+def test_a_place_name_ner_split_in_two_is_joined_when_the_whole_is_known(geotagger):
+    text = "Ferries from Antigua and Barbuda reached Paris, Texas by mistake, Ana Ruiz wrote."
+    found = mentions(
+        text, ("Antigua", "GPE"), ("Barbuda", "ORG"), ("Paris", "GPE"), ("Texas", "GPE"),
+        ("Ana Ruiz", "PERSON"),
+    )  # fmt: skip
+    chosen = {m.text for m in place_mentions(text, found, geotagger)}
+    assert "Antigua and Barbuda" in chosen and "Barbuda" not in chosen
+    assert {"Paris", "Texas"} <= chosen  # no place is called "Paris, Texas": two names
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Antigua and Barbuda").country_code == "AG"
+
+
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
     text = "Ashley Sutton won. Sutton led the race for Sutton Racing."
     found = mentions(text, ("Ashley Sutton", "PERSON"), ("Sutton Racing", "ORG"))

@@ -393,8 +393,8 @@ def _embedded_runs(
             # the whole name is NER's to judge (:func:`_names_place`, lone names)
             whole = name == possessive_stripped(organisation.text)
             followed = words[at + count] if at + count < len(words) else None
-            if _first_name(organisation.text, run, followed):
-                continue
+            if _first_name(organisation.text, run, followed) and not names.is_demonym(name):
+                continue  # a nationality is no first name ("British Airways")
             if not whole and _embedded_place(name, names, place_keys):
                 start = organisation.start + run[0].start()
                 serves = at + count < len(words) and _generic(words[at + count].group())

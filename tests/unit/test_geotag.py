@@ -645,3 +645,10 @@ def test_a_first_name_inside_an_organisation_is_no_embedded_place(geotagger):
     found = mentions(text, ("Rafael Iyer", "PERSON"), ("Delft; Sofia Novak", "ORG"))
     chosen = {m.text for m in place_mentions(text, found, geotagger)}
     assert "Sofia" not in chosen  # "Novak" is written only as a name: Sofia is hers
+
+
+def test_a_nationality_before_a_name_word_is_no_first_name(geotagger):
+    text = "Passengers of Canadian Airways waited in the hall."  # "Airways": a name only
+    found = mentions(text, ("Canadian Airways", "ORG"))
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {"Canadian": EMBEDDED_INSIDE}

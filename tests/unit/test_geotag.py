@@ -625,6 +625,19 @@ def test_a_place_name_ner_split_in_two_is_joined_when_the_whole_is_known(geotagg
     assert by_name(places, "Antigua and Barbuda").country_code == "AG"
 
 
+def test_a_demonym_is_a_place_where_it_describes_not_where_it_names_people(geotagger):
+    text = (
+        "Peruvian miners and Peruvian-born engineers met; many Peruvian are proud, said a "
+        "Peruvian who works there, in Peruvian, Chilean and English."
+    )
+    found = mentions(text, ("Peruvian", "NORP"), ("Chilean", "NORP"), ("English", "LANGUAGE"))
+    places, _ = geotagger.geotag("", text, found)
+    peru = by_name(places, "Peruvian")
+    described = ["Peruvian miners", "Peruvian-born", "Peruvian, Chilean"]
+    assert [s.start for s in peru.spans] == [text.index(d) for d in described]
+    assert by_name(places, "Chilean").country_code == "CL"  # "Chilean and English"
+
+
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
     text = "Ashley Sutton won. Sutton led the race for Sutton Racing."
     found = mentions(text, ("Ashley Sutton", "PERSON"), ("Sutton Racing", "ORG"))

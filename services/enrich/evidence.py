@@ -33,6 +33,7 @@ from services.enrich.place_mentions import (
     EMBEDDED_LABELS,
     LONE_LABELS,
     OTHER_NAME_LABELS,
+    UNMARKED,
     Toponym,
 )
 from services.enrich.story import Story, inside
@@ -448,6 +449,7 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_embedded": _label(*EMBEDDED_LABELS),
     "none_embedded_inside": _label(EMBEDDED_INSIDE),
     "none_embedded_facility": _label(EMBEDDED_FACILITY),
+    "none_unmarked": _label(UNMARKED),
     "none_listed": _label("LIST", "SUBLIST"),
     "none_dateline": _label("DATELINE"),
     "none_sentence_initial": sentence_initial,

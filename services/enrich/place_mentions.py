@@ -81,6 +81,12 @@ EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
 # (GeoWebNews counts it whole as a toponym), read as the place named inside it.
 EMBEDDED_FACILITY = "EMBEDDED_FACILITY"
 EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
+# A name NER did not mark at all, written right after "in", "at", "near" or "outside"
+# ("served in Colchester", "a market at Makeen"): a toponym when the gazetteer knows it.
+UNMARKED = "UNMARKED"
+_AFTER_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|outside) (?P<name>[A-Z][a-z][\w'’\-]*(?: [A-Z][a-z][\w'’\-]*){0,2})\b"
+)
 # The words that make an organisation's name a facility's, a venue's or an event's held
 # at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
 FACILITY_WORDS = frozenset(
@@ -194,7 +200,8 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     ]
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
-    found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone]
+    unmarked = _unmarked_after_locative(text, mentions, names)
+    found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone, *unmarked]
     return _unique_spans(found)
 
 
@@ -361,6 +368,23 @@ def _one_place(text: str, first: Mention, second: Mention, names: PlaceNames) ->
     if not _NAME_JOINER.fullmatch(text, first.end, second.start):
         return False
     return names.is_known(text[first.start : second.end])
+
+
+def _unmarked_after_locative(
+    text: str, mentions: Sequence[Mention], names: PlaceNames
+) -> list[Mention]:
+    """Names right after a preposition of place that no mention covers and that the
+    gazetteer knows, never as a common word ("in Colchester"; not "in March")."""
+    marked = MentionSet(mentions)
+    found = []
+    for after in _AFTER_LOCATIVE.finditer(text):
+        start, end = after.span("name")
+        name = possessive_stripped(after.group("name"))
+        if marked.overlapping("text", start, end) or lower_case_share(name) > 0.0:
+            continue
+        if names.is_known(name):
+            found.append(Mention("text", start, start + len(name), name, UNMARKED))
+    return found
 
 
 def _located_in(text: str, end: int) -> str | None:

@@ -19,6 +19,7 @@ from services.enrich.place_mentions import (
     EMBEDDED,
     EMBEDDED_FACILITY,
     EMBEDDED_INSIDE,
+    UNMARKED,
     place_mentions,
     select_toponyms,
 )
@@ -636,6 +637,13 @@ def test_a_demonym_is_a_place_where_it_describes_not_where_it_names_people(geota
     described = ["Peruvian miners", "Peruvian-born", "Peruvian, Chilean"]
     assert [s.start for s in peru.spans] == [text.index(d) for d in described]
     assert by_name(places, "Chilean").country_code == "CL"  # "Chilean and English"
+
+
+def test_a_known_name_ner_missed_after_a_preposition_of_place_is_a_toponym(geotagger):
+    text = "She trained in Winnipeg before moving in March to a farm near Brandon with Ana Ruiz."
+    found = mentions(text, ("Ana Ruiz", "PERSON"))  # NER marked neither town
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {"Winnipeg": UNMARKED, "Brandon": UNMARKED}  # not "March", a common word
 
 
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):

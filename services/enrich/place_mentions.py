@@ -373,8 +373,8 @@ def _one_place(text: str, first: Mention, second: Mention, names: PlaceNames) ->
 def _unmarked_after_locative(
     text: str, mentions: Sequence[Mention], names: PlaceNames
 ) -> list[Mention]:
-    """Names right after a preposition of place that no mention covers and that the
-    gazetteer knows, never as a common word ("in Colchester"; not "in March")."""
+    """Names right after a preposition of place that no mention covers, that the gazetteer
+    knows and that are no common word ("in Colchester"; not "in March")."""
     marked = MentionSet(mentions)
     found = []
     for after in _AFTER_LOCATIVE.finditer(text):

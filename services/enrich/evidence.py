@@ -29,10 +29,12 @@ from services.enrich.gazetteer import MAJOR_CITY, Candidate, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import (
     COMMON_WORDS,
+    EMBEDDED_FACILITY,
     EMBEDDED_INSIDE,
     EMBEDDED_LABELS,
     LONE_LABELS,
     OTHER_NAME_LABELS,
+    UNMARKED,
     Toponym,
 )
 from services.enrich.story import Story, inside
@@ -447,6 +449,8 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_other_name": _label(*OTHER_NAME_LABELS),
     "none_embedded": _label(*EMBEDDED_LABELS),
     "none_embedded_inside": _label(EMBEDDED_INSIDE),
+    "none_embedded_facility": _label(EMBEDDED_FACILITY),
+    "none_unmarked": _label(UNMARKED),
     "none_listed": _label("LIST", "SUBLIST"),
     "none_dateline": _label("DATELINE"),
     "none_sentence_initial": sentence_initial,

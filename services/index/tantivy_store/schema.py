@@ -60,6 +60,9 @@ def schema() -> tantivy.Schema:
     b.add_text_field("admin1", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("cell", tokenizer_name="raw", index_option="basic")
     b.add_text_field("focus_cell", tokenizer_name="raw", index_option="basic")
+    # geo.spot_token per place: the places of a border cell, listed by prefix
+    b.add_text_field("spot", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("focus_spot", tokenizer_name="raw", index_option="basic")
     b.add_date_field("published", indexed=True, fast=True)
     for name in ("sort_key", "seq"):
         b.add_integer_field(name, indexed=True, fast=True)

@@ -221,6 +221,35 @@ def test_a_busy_place_just_across_the_edge_still_gives_exact_matches(store, shap
     assert result.total == 5  # an article both inside and on the edge counts once
 
 
+EDGE_PLACES = [  # on the lines where coverings split: the antimeridian, the poles, cell edges
+    (90.0, 0.0), (-90.0, 45.0), (89.99, 179.99), (0.0, 180.0), (0.0, -180.0), (10.0, 179.999),
+    (10.0, -179.999), (45.0, 5.625), (45.0, 5.625 - 1e-9), (0.0, 0.0), (-18.1416, 178.4419),
+]
+EDGE_SHAPES = [
+    Box(170.0, -25.0, -170.0, 15.0),  # across the antimeridian
+    Box(179.999, 0.0, -179.999, 20.0),  # a thin one across it, edges on the places
+    Box(0.0, 0.0, 5.625, 45.0),  # edges on places that lie on cell edges
+    Box(5.625, 45.0, 6.0, 46.0),
+    Box(-180.0, 89.0, 180.0, 90.0),  # a polar cap
+    Box(-180.0, -90.0, 180.0, 90.0),  # the whole world
+    Circle(90.0, 0.0, 10.0),  # at the north pole
+    Circle(-90.0, 100.0, 1.0),
+    Circle(89.0, -179.0, 200.0),  # over the pole and the antimeridian
+    Circle(0.0, 180.0, 0.001),  # on a place, on the antimeridian
+    Circle(-18.1416, 178.4419, 0.001),
+    Circle(10.0, 180.0, 12.0),  # reaching places on both sides of the antimeridian
+]
+
+
+@pytest.mark.parametrize("shape", EDGE_SHAPES)
+def test_geo_matches_agree_with_checking_every_place_on_edge_cases(store, shape):
+    spots = [place(f"P{n}", geonames_id=n, lat=lat, lon=lon) for n, (lat, lon) in enumerate(EDGE_PLACES, 1)]
+    put(store, *(story(n, places=[spot], focus=spot) for n, spot in enumerate(spots, 1)))
+    expected = [n for n, point in enumerate(EDGE_PLACES, 1) if shape.contains(*point)]
+    assert search(store, geo=GeoFilter(shape)) == expected
+    assert search(store, geo=GeoFilter(shape, focus_only=True)) == expected
+
+
 def test_near_is_an_exact_radius(newsroom):
     assert search(newsroom, geo=GeoFilter(Circle(48.8566, 2.3522, 10.0))) == [4]
     # Lyon is ~392 km from Paris.

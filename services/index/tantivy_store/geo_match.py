@@ -42,8 +42,12 @@ def _cells(field: str, tokens: list[str]) -> Query:
     return Query.term_set_query(schema(), field, tokens) if tokens else Query.empty_query()
 
 
+# The articles' own coordinates, for the standing queries (scan.py): they check the few
+# articles changed since a tick one by one instead of building the query above.
+
+
 class Candidates(Struct):
-    """Coordinates of the candidates of a geo query, by position in the candidate list."""
+    """Coordinates of some articles, by position in their list."""
 
     slots: list[tuple[list, list]]  # (latitudes, longitudes) of one place slot; None where empty
     more: dict[int, list[tuple[float, float]]]  # places past the slots, for the rare long list
@@ -80,8 +84,8 @@ def _inside(shape: Box | Circle, candidates: Candidates) -> set[int]:
     found = {
         i for i, places in candidates.more.items() if any(contains(lat, lon) for lat, lon in places)
     }
-    # Thousands of candidates per query: the box test (the circle's bounds for a circle)
-    # is inlined, and only points passing it pay for a call.
+    # Up to thousands of articles per call: the box test (the circle's bounds for a
+    # circle) is inlined, and only points passing it pay for a call.
     box = shape.bounds() if isinstance(shape, Circle) else shape
     south, north, west, east = box.min_lat, box.max_lat, box.min_lon, box.max_lon
     wraps = west > east

@@ -12,8 +12,8 @@ from services.index.domain import QUERY_FIELDS
 KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
 PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
 
-# Coordinates for the exact geo check are read from fast fields, one column per place
-# slot, without loading stored documents; only articles with more places than slots
+# Coordinates for checking a few changed articles against a standing query's shape are
+# read from fast fields, one column per place slot, without loading stored documents; only articles with more places than slots
 # (flagged `more_places`) have the rest read from the stored `points`.
 POINT_SLOTS = 6
 SLOT_FIELDS = [f"{axis}{i}" for i in range(POINT_SLOTS) for axis in ("lat", "lon")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -248,6 +249,36 @@ def test_geo_matches_agree_with_checking_every_place_on_edge_cases(store, shape)
     expected = [n for n, point in enumerate(EDGE_PLACES, 1) if shape.contains(*point)]
     assert search(store, geo=GeoFilter(shape)) == expected
     assert search(store, geo=GeoFilter(shape, focus_only=True)) == expected
+
+
+def test_geo_matches_agree_with_checking_every_place_on_random_shapes(store):
+    rng = random.Random(11)
+    shapes = [_random_shape(rng) for _ in range(40)]
+    points = [(rng.uniform(-90, 90), rng.uniform(-180, 180)) for _ in range(150)]
+    for shape in shapes[:10]:  # places on and a hair either side of the shapes' edges
+        box = shape.bounds() if isinstance(shape, Circle) else shape
+        for lat, lon in ((box.min_lat, box.min_lon), (box.max_lat, box.max_lon)):
+            points += [(lat, lon), (lat, lon + 1e-7), (min(90.0, lat + 1e-7), lon - 1e-7)]
+    points = [(lat, (lon + 180) % 360 - 180) for lat, lon in points]
+    articles = [[rng.randrange(len(points)) for _ in range(rng.randint(1, 3))] for _ in range(300)]
+    put(store, *(story(n, places=[place(f"P{i}", geonames_id=i + 1, lat=points[i][0], lon=points[i][1])
+                                  for i in spots]) for n, spots in enumerate(articles, 1)))  # fmt: skip
+    matched = 0
+    for shape in shapes:
+        expected = [n for n, spots in enumerate(articles, 1) if any(shape.contains(*points[i]) for i in spots)]
+        assert sorted(ids(store.search(SearchRequest(match=Match(geo=GeoFilter(shape)), size=300)))) == expected
+        matched += bool(expected)
+    assert matched >= 10  # the shapes are not all empty
+
+
+def _random_shape(rng: random.Random) -> Box | Circle:
+    lat, lon = rng.uniform(-85, 85), rng.uniform(-180, 180)
+    if rng.random() < 0.5:
+        return Circle(lat, lon, rng.choice([1.0, 50.0, 500.0, 3000.0]))
+    width, height = rng.choice([0.01, 1.0, 10.0, 60.0]), rng.choice([0.01, 1.0, 10.0, 40.0])
+    west = lon - width / 2
+    east = lon + width / 2
+    return Box((west + 180) % 360 - 180, max(-90.0, lat - height / 2), (east + 180) % 360 - 180, min(90.0, lat + height / 2))
 
 
 def test_near_is_an_exact_radius(newsroom):

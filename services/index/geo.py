@@ -20,10 +20,9 @@ EARTH_RADIUS_KM = 6371.0088
 MIN_LEVEL = 1
 MAX_LEVEL = 14  # cells of ~0.022 degrees (~2.4 km) at the finest level
 # Levels below the coarsest cell that still holds the shape: border cells are then
-# 1/16 to 1/8 of the shape's extent (~40 of them). Each costs one walk of the term
-# dictionary (~11 us on 9 segments), each distinct place in them one exact check: finer
-# cells (5, 6) cost more walks than they save checks on the benchmark's index.
-REFINE_LEVELS = 4
+# 1/64 to 1/32 of the shape's extent (~160 of them), so few distinct places need the
+# exact check; finer, the inside cells' tokens (~140) would cost the search more.
+REFINE_LEVELS = 6
 
 
 class Box(Struct, frozen=True, tag=True):

@@ -378,6 +378,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="query the index a run with --keep left (no indexing)")
     parser.add_argument("--against", type=Path, metavar="CHECKOUT",
                         help="then the same queries through this tree's API and another checkout's, taking turns")
+    parser.add_argument("--their-keep", type=Path, metavar="DIR",
+                        help="with --against: the other checkout reads this kept index (when the schemas differ)")
     args = parser.parse_args()
     if args.reuse and not (args.keep and (args.keep / "index").is_dir()):
         parser.error("--reuse needs --keep DIR of an earlier run")
@@ -392,7 +394,7 @@ def main() -> None:
         else:
             run(data_dir, args.articles, args.batch, args.incremental, args.incremental_batch)
         if args.against:
-            against(data_dir, args.against)
+            against(data_dir, args.against, args.their_keep or data_dir)
     finally:
         if args.keep is None:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -449,13 +451,14 @@ def query(data_dir: Path, store: ArticleStore) -> None:
     print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)")
 
 
-def against(data_dir: Path, other: Path, every: int = 20) -> None:
-    """This tree's search process and ``other``'s over the same index, the same queries in
-    turns of ``every`` (who goes first alternating): a busy machine slows both alike."""
+def against(data_dir: Path, other: Path, other_dir: Path, every: int = 20) -> None:
+    """This tree's search process and ``other``'s over the same index (or the same articles
+    in ``other_dir``, indexed by ``other``), the same queries in turns of ``every`` (who goes
+    first alternating): a busy machine slows both alike."""
     print(f"\nthis checkout's API against {other}'s, {QUERIES_PER_KIND} queries per kind in turns of {every}; "
           f"load average {os.getloadavg()[0]:.2f}")
     kinds = query_kinds(random.Random(SEED + 1))
-    started = [search_process(data_dir), search_process(data_dir, other)]
+    started = [search_process(data_dir), search_process(other_dir, other)]
     try:
         apis = [ApiClient(base, process.pid) for process, base in started]
         for queries in kinds.values():

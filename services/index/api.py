@@ -3,7 +3,8 @@
 
 Handlers are thin: parameters -> :func:`~services.index.query.parse_search` -> the
 store -> API bodies. Who may call what is decided before any handler runs
-(:mod:`services.index.access`).
+(:mod:`services.index.access`). ``GET /v1/search`` is also answered in a lane beside
+Litestar (:func:`search_lane`), with the same parameters, check and handler code.
 
 The store is called in the event loop's own thread, not a worker thread: a search takes
 1-10 ms, and handing it to a thread and back costs two thread wake-ups, which on a busy

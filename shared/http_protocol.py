@@ -30,20 +30,17 @@ class JsonHttpProtocol(HttpToolsProtocol):
 
     head_timeout_s: float = 30.0
     _head_timer: asyncio.TimerHandle | None = None
-    # When the head being read began (loop time), None between heads. The timer is armed
-    # once and moved on when it fires early, rather than re-armed for every request.
-    _head_since: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._head_began()
+        self._arm_head_timer()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._head_began()
+        self._arm_head_timer()
 
     def on_headers_complete(self) -> None:
-        self._head_since = None
+        self._cancel_head_timer()
         cycle = self.cycle
         super().on_headers_complete()
         if self.cycle is not cycle:  # a request to answer (not an upgrade)
@@ -60,28 +57,21 @@ class JsonHttpProtocol(HttpToolsProtocol):
         reason = f": {cause}" if cause is not None and str(cause) else ""
         self._refuse(400, "bad_request", f"the HTTP request cannot be parsed{reason}; {_HINT}")
 
-    def _head_began(self) -> None:
-        self._head_since = self.loop.time()
+    def _arm_head_timer(self) -> None:
         if self._head_timer is None:
-            self._head_timer = self.loop.call_at(self._head_since + self.head_timeout_s, self._head_timed_out)
+            self._head_timer = self.loop.call_later(self.head_timeout_s, self._head_timed_out)
 
     def _cancel_head_timer(self) -> None:
-        self._head_since = None
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self._head_since is None or self.transport.is_closing():
-            return  # between heads: the next one arms the timer again
-        due = self._head_since + self.head_timeout_s
-        if self.loop.time() < due:  # this head began after the timer was armed
-            self._head_timer = self.loop.call_at(due, self._head_timed_out)
+        if self.transport.is_closing():
             return
         if self.cycle is not None and not self.cycle.response_complete:
-            # a pipelined request waits behind one being answered
-            self._head_timer = self.loop.call_later(self.head_timeout_s, self._head_timed_out)
+            self._arm_head_timer()  # a pipelined request waits behind one being answered
             return
         self._refuse(408, "head_timeout", f"the request line and headers did not arrive within {self.head_timeout_s:g} s")
 

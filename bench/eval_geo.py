@@ -9,7 +9,11 @@ Prints, with the commit that produced them:
    same with the source prior left out, and the population baseline (each name's most
    populous reading); how often each confidence band is right, on the gold spans and on
    the places a worker would publish;
-2. GeoWebNews end to end with the committed weights (``make learn``): detection
+2. toponym detection on GeoWebNews, cross-validated: each held-out fold's articles
+   geotagged (from what the Enricher hands geotagging) with the weights learned on the
+   other folds, and the training folds' with the same weights (the gap); then
+3. GeoWebNews end to end with the committed weights (``make learn``, learned on every
+   article, so not held out): detection
    precision / recall / F1 of the toponym spans the whole pipeline finds against the gold
    toponyms that have coordinates (GeoWebNews' eight toponym types, literal and
    associative: Literal, Mixed, Coercion, Embedded_Literal, Literal_Modifier, Metonymic,
@@ -22,7 +26,8 @@ Prints, with the commit that produced them:
 
 Options: ``--ablate NAME`` (repeatable): a feature or veto of services/enrich/evidence.py
 left out, reported beside the full ranker; ``--errors``: every held-out wrong answer with
-the winner's feature contributions against the gold reading's; ``--quick``: part 1 only.
+the winner's feature contributions against the gold reading's; ``--quick``: parts 1 and 2
+only; ``--misses``: each held-out missed and false detection span, with its context.
 
 acc@161 is the published measure: within 161 km of the gold point. Reads
 ../shared/data/geo (team-only; see its README) and skips with a message when absent.
@@ -49,6 +54,7 @@ from bench.ranker_cv import (
     Scored,
     accuracy,
     cross_validate,
+    folds_by_source,
     read_cases,
     right_entry,
     spans_of,
@@ -60,6 +66,8 @@ from services.enrich.gazetteer import Gazetteer
 from services.enrich.gazetteer_build import build_gazetteer
 from services.enrich.geotag import Geotagger
 from services.enrich.ranker import UNLEARNED
+from services.enrich.source_history import SourceHistory
+from shared.schemas import Place
 from shared.settings import load_settings
 
 BANDS = [(0.0, 0.3), (0.3, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01)]
@@ -79,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Reading the corpora needs the gazetteer, not the committed weights.
     geotagger = Geotagger(Gazetteer.load(settings.gazetteer_dir), UNLEARNED)
     print(f"commit {_commit()}  gazetteer {geotagger.version}")
-    cross_validation(geotagger, args.ablate, args.errors)
+    cases, folds = cross_validation(geotagger, args.ablate, args.errors)
+    held_out_detection(cases, folds, geotagger.gazetteer, args.misses)
     if not args.quick:
         end_to_end(settings, geotagger)
     return 0
@@ -90,13 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ablate", action="append", default=[], metavar="NAME")
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--misses", action="store_true")
     return parser
 
 
 # -- 1. cross-validation ------------------------------------------------------------------
 
 
-def cross_validation(geotagger: Geotagger, ablate: Sequence[str], errors: bool) -> None:
+def cross_validation(
+    geotagger: Geotagger, ablate: Sequence[str], errors: bool
+) -> tuple[list[Case], list[FoldResult]]:
+    """Prints the cross-validated resolution; returns the full ranker's cases and folds."""
     runs = {"ranker": frozenset(), "without source prior": WITHOUT_PRIOR}
     for name in ablate:
         runs[f"without {name}"] = frozenset({name})
@@ -108,6 +121,7 @@ def cross_validation(geotagger: Geotagger, ablate: Sequence[str], errors: bool) 
         print(f"  ({label}: {len(cases)} articles, {time.perf_counter() - started:.0f} s)")
         if not left_out:
             baseline = _population_baseline(cases)
+            ranker_cases = cases
     print(f"\nresolution of gold toponyms, {FOLDS}-fold cross-validated by source (acc@161):")
     scored = [s for f in results["ranker"] for s in f.held_out]
     counts = [f"{c or 'all'} ({len(spans_of(scored, c))})" for c in [*CORPORA, None]]
@@ -124,6 +138,7 @@ def cross_validation(geotagger: Geotagger, ablate: Sequence[str], errors: bool) 
         print("\nheld-out wrong answers (winner's contributions minus the gold reading's):")
         for fold in results["ranker"]:
             print("\n".join(fold.errors))
+    return ranker_cases, results["ranker"]
 
 
 def _row(label: str, folds: list[FoldResult]) -> str:
@@ -178,7 +193,58 @@ def _bands(answers: list[tuple[float, bool]]) -> str:
     return "; ".join(parts)
 
 
-# -- 2. GeoWebNews end to end -------------------------------------------------------------
+# -- 2. toponym detection, cross-validated ------------------------------------------------
+
+
+def held_out_detection(
+    cases: Sequence[Case], folds: Sequence[FoldResult], gazetteer: Gazetteer, misses: bool
+) -> None:
+    """GeoWebNews' detection with each fold's weights: on the fold they were not learned
+    from (held out) and on the others (training), every article geotagged as the Enricher
+    would from the same input, in the corpus's order, each fold with its own history."""
+    fold_of = dict(zip((c.article.doc_id for c in cases if c.article.corpus == "gwn"),
+                       (f for c, f in zip(cases, folds_by_source(cases), strict=True)
+                        if c.article.corpus == "gwn"), strict=True))  # fmt: skip
+    articles = load_gwn()
+    inputs = geotag_inputs("gwn", articles)
+    held, trained = DetectionScore(), DetectionScore()
+    lines: list[str] = []
+    for fold, result in enumerate(folds):
+        tagger = Geotagger(gazetteer, result.weights, history=SourceHistory())
+        for article, given in zip(articles, inputs, strict=True):
+            places, _ = tagger.geotag(given.title, given.text, given.mentions, article.source)
+            mine = fold_of[article.doc_id] == fold
+            (held if mine else trained).add(article, places)
+            if mine and misses:
+                lines += detection_misses(article, places)
+    print(f"\nGeoWebNews toponym detection, {FOLDS}-fold cross-validated by source:")
+    print(f"  held out: {held.exact.line()}")
+    print(
+        f"  training: {trained.exact.line()}  (gap in F1 {trained.exact.f1 - held.exact.f1:+.3f})"
+    )
+    print(f"  (held out, overlapping spans {held.overlapping.line()}; recall of the gold "
+          f"toponyms with a GeoNames id {held.linked.recall:.3f})")  # fmt: skip
+    if misses:
+        print("\nheld-out detection errors (- missed gold span, + false span):")
+        print("\n".join(lines))
+
+
+def detection_misses(article: GoldArticle, places) -> list[str]:
+    predicted = {(s.start, s.end) for p in places for s in p.spans if s.field == "text"}
+    gold = {(t.start, t.end): t.type for t in article.toponyms if t.lat is not None}
+    text = article.text
+    out = []
+    for (start, end), kind in sorted(gold.items()):
+        if (start, end) not in predicted:
+            out.append(f"  - {article.doc_id:>4} {kind:<20} {text[start:end]!r:<28} "
+                       f"…{text[max(0, start - 40):end + 40]!r}")  # fmt: skip
+    for start, end in sorted(predicted - gold.keys()):
+        out.append(f"  + {article.doc_id:>4} {'':<20} {text[start:end]!r:<28} "
+                   f"…{text[max(0, start - 40):end + 40]!r}")  # fmt: skip
+    return out
+
+
+# -- 3. GeoWebNews end to end -------------------------------------------------------------
 
 
 class Tally:
@@ -202,33 +268,43 @@ def end_to_end(settings, geotagger: Geotagger) -> None:
     started = time.perf_counter()
     enriched = list(enricher.enrich_many(raw_articles(articles)))
     enriching = time.perf_counter() - started
-    exact, overlapping, linked = Detection(), Detection(), Detection()
-    resolution = Tally()
+    found = DetectionScore()
     for article, result in zip(articles, enriched, strict=True):
-        predicted = {
-            (s.start, s.end): p for p in result.places for s in p.spans if s.field == "text"
-        }
-        gold_spans = {(t.start, t.end): t for t in article.toponyms if t.lat is not None}
-        matched = predicted.keys() & gold_spans.keys()
-        exact.add(len(predicted), len(gold_spans), len(matched))
-        overlapping.add(len(predicted), len(gold_spans), _overlapping(predicted, gold_spans))
-        linked_spans = {k for k, t in gold_spans.items() if t.geonames_id is not None}
-        linked.add(0, len(linked_spans), len(matched & linked_spans))
-        for span in matched:
-            gold, place = gold_spans[span], predicted[span]
-            if gold.geonames_id is not None:
-                resolution.errors.append(distance_km(gold.lat, gold.lon, place.lat, place.lon))
+        found.add(article, result.places)
     print(
-        f"\nGeoWebNews end to end, committed weights (Enricher.enrich_many, "
-        f"{len(articles) / enriching:.1f} articles/s): detection {exact.line()}"
+        f"\nGeoWebNews end to end, committed weights learned on every article, so not held "
+        f"out (Enricher.enrich_many, {len(articles) / enriching:.1f} articles/s): detection "
+        f"{found.exact.line()}"
     )
-    print(f"  (for comparison: overlapping spans {overlapping.line()}; recall of the gold "
-          f"toponyms with a GeoNames id {linked.recall:.3f})")  # fmt: skip
+    print(f"  (for comparison: overlapping spans {found.overlapping.line()}; recall of the gold "
+          f"toponyms with a GeoNames id {found.linked.recall:.3f})")  # fmt: skip
     print("resolution of the detected gold toponyms with a GeoNames id:")
-    print(resolution.line("all"))
+    print(found.resolution.line("all"))
     print(_geotagging_speed(articles, geotagger))
     print(gazetteer_costs(settings.gazetteer_dir))
     print(f"peak RSS {_rss_mb():.0f} MB (model, gazetteer and a compile in one process)")
+
+
+class DetectionScore:
+    """An article's places against its gold toponyms that carry coordinates: exact spans,
+    overlapping spans, the ones with a GeoNames id, and how far off the found ones are."""
+
+    def __init__(self) -> None:
+        self.exact, self.overlapping, self.linked = Detection(), Detection(), Detection()
+        self.resolution = Tally()
+
+    def add(self, article: GoldArticle, places: Sequence[Place]) -> None:
+        predicted = {(s.start, s.end): p for p in places for s in p.spans if s.field == "text"}
+        gold_spans = {(t.start, t.end): t for t in article.toponyms if t.lat is not None}
+        matched = predicted.keys() & gold_spans.keys()
+        self.exact.add(len(predicted), len(gold_spans), len(matched))
+        self.overlapping.add(len(predicted), len(gold_spans), _overlapping(predicted, gold_spans))
+        linked_spans = {k for k, t in gold_spans.items() if t.geonames_id is not None}
+        self.linked.add(0, len(linked_spans), len(matched & linked_spans))
+        for span in matched:
+            gold, place = gold_spans[span], predicted[span]
+            if gold.geonames_id is not None:
+                self.resolution.errors.append(distance_km(gold.lat, gold.lon, place.lat, place.lon))
 
 
 class Detection:
@@ -247,9 +323,16 @@ class Detection:
     def recall(self) -> float:
         return self.tp / max(self.gold, 1)
 
+    @property
+    def precision(self) -> float:
+        return self.tp / max(self.predicted, 1)
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.precision * self.recall / max(self.precision + self.recall, 1e-9)
+
     def line(self) -> str:
-        precision = self.tp / max(self.predicted, 1)
-        f1 = 2 * precision * self.recall / max(precision + self.recall, 1e-9)
+        precision, f1 = self.precision, self.f1
         fp, fn = self.predicted - self.tp, self.gold - self.tp
         return f"P={precision:.3f} R={self.recall:.3f} F1={f1:.3f} (tp={self.tp} fp={fp} fn={fn})"
 

@@ -317,9 +317,10 @@ class ApiClient:
         return self.connection.getresponse()
 
     def server_cpu_s(self) -> float:
-        """User + system CPU seconds of the search process so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds of the search process's threads so far, to the nanosecond (Linux
+        schedstat; /proc/PID/stat counts in ticks of 10 ms, more than most requests take)."""
+        return sum(int((task / "schedstat").read_text().split()[0])
+                   for task in Path(f"/proc/{self.pid}/task").iterdir()) / 1e9
 
 
 def http_floor(api: ApiClient, base: str, rounds: int = 300) -> tuple[float, float, float]:
@@ -378,6 +379,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="query the index a run with --keep left (no indexing)")
     parser.add_argument("--against", type=Path, metavar="CHECKOUT",
                         help="then the same queries through this tree's API and another checkout's, taking turns")
+    parser.add_argument("--their-keep", type=Path, metavar="DIR",
+                        help="with --against: the other checkout reads this kept index (when the schemas differ)")
     args = parser.parse_args()
     if args.reuse and not (args.keep and (args.keep / "index").is_dir()):
         parser.error("--reuse needs --keep DIR of an earlier run")
@@ -392,7 +395,7 @@ def main() -> None:
         else:
             run(data_dir, args.articles, args.batch, args.incremental, args.incremental_batch)
         if args.against:
-            against(data_dir, args.against)
+            against(data_dir, args.against, args.their_keep or data_dir)
     finally:
         if args.keep is None:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -449,13 +452,14 @@ def query(data_dir: Path, store: ArticleStore) -> None:
     print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every figure)")
 
 
-def against(data_dir: Path, other: Path, every: int = 20) -> None:
-    """This tree's search process and ``other``'s over the same index, the same queries in
-    turns of ``every`` (who goes first alternating): a busy machine slows both alike."""
+def against(data_dir: Path, other: Path, other_dir: Path, every: int = 20) -> None:
+    """This tree's search process and ``other``'s over the same index (or the same articles
+    in ``other_dir``, indexed by ``other``), the same queries in turns of ``every`` (who goes
+    first alternating): a busy machine slows both alike."""
     print(f"\nthis checkout's API against {other}'s, {QUERIES_PER_KIND} queries per kind in turns of {every}; "
           f"load average {os.getloadavg()[0]:.2f}")
     kinds = query_kinds(random.Random(SEED + 1))
-    started = [search_process(data_dir), search_process(data_dir, other)]
+    started = [search_process(data_dir), search_process(other_dir, other)]
     try:
         apis = [ApiClient(base, process.pid) for process, base in started]
         for queries in kinds.values():
@@ -463,16 +467,19 @@ def against(data_dir: Path, other: Path, every: int = 20) -> None:
                 Searching(None, api).through_http(queries[:20])  # type: ignore[arg-type]
         floors = [http_floor(api, base)[0] for api, (_, base) in zip(apis, started, strict=True)]
         print(f"HTTP floor, GET /healthz p50: {floors[0]:.2f} ms here, {floors[1]:.2f} ms there")
-        print(f"{'query kind':<24} {'here: HTTP p50':>14} {'p95':>6} {'paired':>6}   {'there: HTTP p50':>15} {'p95':>6} "
-              f"{'paired':>6}")
+        print("paired: p50 of each request's round trip less the took_ms it reports; CPU: the search process's "
+              "CPU ms per query (immune to waiting for a core; both run the same store code)")
+        print(f"{'query kind':<24} {'here: HTTP p50':>14} {'p95':>6} {'paired':>6} {'CPU':>5}   {'there: HTTP p50':>15} "
+              f"{'p95':>6} {'paired':>6} {'CPU':>5}")
         for name, queries in kinds.items():
             timed = [Searching(None, api) for api in apis]  # type: ignore[arg-type]
             for n, start in enumerate(range(0, len(queries), every)):
                 for side in (0, 1)[:: 1 if n % 2 else -1]:
                     timed[side].through_http(queries[start : start + every])
-            here, there = ((percentiles(t.http_ms), statistics.median(t.api_ms)) for t in timed)
-            print(f"{name:<24} {here[0][0]:>14.2f} {here[0][1]:>6.2f} {here[1]:>+6.2f}   "
-                  f"{there[0][0]:>15.2f} {there[0][1]:>6.2f} {there[1]:>+6.2f}")
+            here, there = ((percentiles(t.http_ms), statistics.median(t.api_ms), 1000 * t.server_cpu_s / len(queries))
+                           for t in timed)
+            print(f"{name:<24} {here[0][0]:>14.2f} {here[0][1]:>6.2f} {here[1]:>+6.2f} {here[2]:>5.2f}   "
+                  f"{there[0][0]:>15.2f} {there[0][1]:>6.2f} {there[1]:>+6.2f} {there[2]:>5.2f}")
     finally:
         for process, _ in started:
             process.terminate()

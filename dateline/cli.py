@@ -217,12 +217,11 @@ def source(
 ) -> None:
     """Where a source's stories usually are: the prior the enrich workers geotag its stories with."""
     settings = cli_settings(needs_redis=True)
-    import redis
-
     from services.enrich.source_history_store import read_prior
+    from shared.runtime import blocking_redis_client
 
     with reaching_redis(settings):
-        prior = read_prior(redis.Redis.from_url(settings.redis_url), name)
+        prior = read_prior(blocking_redis_client(settings), name)
     if as_json:
         regions = sorted(prior.regions.items(), key=lambda kv: -kv[1])[:top]
         print_json({

@@ -13,6 +13,7 @@ from rich.table import Table
 from dateline.client import Unreachable, get
 from dateline.state import poller_url, search_headers, search_url
 from shared import followed_feeds
+from shared.runtime import blocking_redis_client
 from shared.settings import Settings
 from shared.streams import DLQ, ENRICHED, INCOMING, RAW, RAW_LONG
 
@@ -66,7 +67,7 @@ class Status(msgspec.Struct):
 
 
 def collect_status(settings: Settings) -> Status:
-    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    client = blocking_redis_client(settings, decode_responses=True)
     try:
         streams = [_stream_status(client, name) for name in STREAMS]
         dlq = next(s.length for s in streams if s.name == DLQ)

@@ -11,7 +11,7 @@ same id is in the error body and in every log line of the request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import structlog
 from litestar import Request, Response
@@ -109,12 +109,15 @@ class Edge:
     - cuts off a body that has not fully arrived ``body_timeout_s`` after the request
       began (:class:`BodyTimeout` -> 408): a slow or lying client cannot hold a request
       open forever;
-    - answers 500 in our shape if an exception got past Litestar's handlers.
+    - answers 500 in our shape if an exception got past Litestar's handlers;
+    - sends ``GET`` of a path in ``lanes`` there rather than to Litestar
+      (:class:`shared.http.Lane`).
     """
 
-    def __init__(self, app: ASGIApp, body_timeout_s: float) -> None:
+    def __init__(self, app: ASGIApp, body_timeout_s: float, lanes: Mapping[str, ASGIApp] | None = None) -> None:
         self.app = app
         self.body_timeout_s = body_timeout_s
+        self.lanes = dict(lanes or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,8 +137,11 @@ class Edge:
         # bind/reset rather than structlog's bound_contextvars, which copies the whole
         # context to save what it rebinds: a cost on every request for the odd log line.
         bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        app = self.app
+        if self.lanes and scope["method"] == "GET":
+            app = self.lanes.get(scope["path"], app)
         try:
-            await self.app(scope, self._in_time(receive), send_with_id)
+            await app(scope, self._in_time(receive), send_with_id)
         except Exception as exc:
             log.error("http.failed", status=500, error=f"{type(exc).__name__}: {exc}", exc_info=exc)
             if started:

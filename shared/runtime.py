@@ -36,6 +36,7 @@ from shared.logging import configure_logging, get_logger
 from shared.settings import Settings, settings_or_exit
 
 if TYPE_CHECKING:  # imported where used: a process without stages needs no FastStream or Redis
+    import redis
     import redis.asyncio as aioredis
 
     from shared.consumer import Stage
@@ -74,7 +75,22 @@ def redis_client(settings: Settings) -> aioredis.Redis:
     return aioredis.Redis.from_url(settings.redis_url, **redis_options(settings))
 
 
-def redis_options(settings: Settings) -> dict[str, Any]:
+def blocking_redis_client(
+    settings: Settings, *, timeout_s: float | None = None, decode_responses: bool = False
+) -> redis.Redis:
+    """:func:`redis_client`'s synchronous twin, for code that runs outside an event loop
+    (the CLI, the enrichment thread): the same timeouts and retries, or a shorter
+    ``timeout_s`` for a caller that would rather go on without Redis than wait."""
+    import redis
+    from redis.retry import Retry
+
+    options = redis_options(settings, retry_class=Retry)
+    if timeout_s is not None:
+        options["socket_timeout"] = options["socket_connect_timeout"] = timeout_s
+    return redis.Redis.from_url(settings.redis_url, decode_responses=decode_responses, **options)
+
+
+def redis_options(settings: Settings, retry_class: type | None = None) -> dict[str, Any]:
     """The connection options of :func:`redis_client`, for FastStream's broker too."""
     from redis.asyncio.retry import Retry
     from redis.backoff import ExponentialBackoff
@@ -82,7 +98,7 @@ def redis_options(settings: Settings) -> dict[str, Any]:
     return {
         "socket_timeout": settings.redis_timeout_s,
         "socket_connect_timeout": settings.redis_connect_timeout_s,
-        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
+        "retry": (retry_class or Retry)(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
     }
 
 

@@ -28,10 +28,13 @@ from services.enrich.common_words import lower_case_share
 from services.enrich.gazetteer import MAJOR_CITY, Candidate, GazetteerEntry
 from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import (
+    COMMON_WORDS,
+    EMBEDDED_FACILITY,
     EMBEDDED_INSIDE,
     EMBEDDED_LABELS,
     LONE_LABELS,
     OTHER_NAME_LABELS,
+    UNMARKED,
     Toponym,
 )
 from services.enrich.story import Story, inside
@@ -446,6 +449,8 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_other_name": _label(*OTHER_NAME_LABELS),
     "none_embedded": _label(*EMBEDDED_LABELS),
     "none_embedded_inside": _label(EMBEDDED_INSIDE),
+    "none_embedded_facility": _label(EMBEDDED_FACILITY),
+    "none_unmarked": _label(UNMARKED),
     "none_listed": _label("LIST", "SUBLIST"),
     "none_dateline": _label("DATELINE"),
     "none_sentence_initial": sentence_initial,
@@ -543,11 +548,46 @@ def not_the_division_written(c: Candidate, t: Toponym, s: Story) -> bool:
     return "ADM1" in kinds and "PCLI" not in kinds
 
 
+def first_name_of_a_person(c: Candidate, t: Toponym, s: Story) -> bool:
+    """A place that is the first word of a two-word name whose second word English writes
+    mostly as a name is a person's first name ("Amara Okafor", "Seismologist Amara Costa
+    said", whatever NER calls it), unless the story is there: its country is one the
+    story's other names may be in, or something of the story lies near it."""
+    if not any(_mostly_a_name(word) for word in _surnames_after(t, s)):
+        return False
+    in_story = s.share_of_names_in(c.entry, t.key, state=False) > 0
+    return not in_story and not _vouched_for_nearby(c.entry, t, s)
+
+
+def _surnames_after(t: Toponym, s: Story) -> list[str]:
+    """The word that ends a two-word name right after the place in it: in a name the
+    gazetteer lacks and reads through its first word ("Amara Okafor"), the second; after
+    a place found inside an organisation's name, the next word of the text, when no
+    capitalised word follows that."""
+    words = t.name.split()
+    if t.key in s.inner:
+        two = len(words) == 2 and words[0].casefold() not in COMMON_WORDS
+        return [words[1]] if two else []
+    if t.label not in EMBEDDED_LABELS or " " in t.name:
+        return []
+    found = (_LAST_NAME.match(s.text, span.end) for span in t.spans if span.field == "text")
+    return [m.group(1) for m in found if m]
+
+
+# one capitalised word, then no other: "Amara Costa said", not "Houston Chronicle Editor"
+_LAST_NAME = re.compile(r" ([A-Z][a-z][\w'’\-]*)(?![\w'’\-]| [A-Z])")
+
+
+def _mostly_a_name(word: str) -> bool:
+    """Written capitalised more often than not, and no generic word ("Police", "Dam")."""
+    return word.casefold() not in COMMON_WORDS and lower_case_share(word) < 0.5
+
+
 VETOES: dict[str, Veto] = {
     v.__name__: v
     for v in [
         variant_beside_exact, short_name_not_famous, outside_its_qualifier,
         false_friend_abroad, lone_name_abroad, small_town_for_a_region_afar,
-        unsupported_small_town, not_the_division_written,
+        unsupported_small_town, not_the_division_written, first_name_of_a_person,
     ]
 }  # fmt: skip

@@ -8,6 +8,7 @@ here read-only. A name is looked up under its exact key, then its loose key
 from __future__ import annotations
 
 import fcntl
+import re
 import subprocess
 import sys
 import time
@@ -21,11 +22,13 @@ import numpy as np
 from msgspec import Struct
 
 from services.enrich.gazetteer_build import (
+    ALTERNATE,
     ARRAYS_FILE,
     FINGERPRINT,
     FORMAT,
     LOOSE,
     META_FILE,
+    PRIMARY,
     GazetteerMeta,
     key_hash,
 )
@@ -38,6 +41,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REGION_FEATURES = frozenset({"ADM1", "CONT", "RGN", "ADMD"})
 MAJOR_FEATURES = frozenset({"CONT", "PCLI", "ADM1", "PPLC"})
 MAJOR_CITY = 100_000
+# An area's name ending in "a" with an "n" (its people: "ns") after it.
+AREA_ADJECTIVE = re.compile(r"(?P<area>[A-Z][\w .]{2,}a)ns?")
 MAJOR_COUNTY = 1_000_000  # a county as well known as a big city: Nadia district (791,000) is not
 
 
@@ -152,7 +157,25 @@ class Gazetteer:
     def demonym(self, word: str) -> GazetteerEntry | None:
         """ "Iraqi", "Iraqis" -> Iraq; None when the word names no place's people."""
         row = self.meta.demonyms.get(exact_key(word))
-        return None if row is None else self.entry(row)
+        return self.entry(row) if row is not None else self.area_of_adjective(word)
+
+    def area_of_adjective(self, word: str) -> GazetteerEntry | None:
+        """An area's adjective the demonym table lacks, made the regular way, its name and
+        an "n": "Korean" -> Korea, "Central American" -> Central America, "Sicilians" ->
+        Sicilia. Only a country, continent, state or region called so, by its own name as
+        written or another of its names: the adjective of a town ("Roman") says too little,
+        and a word that is a place's own name ("Milan") is that place."""
+        found = AREA_ADJECTIVE.fullmatch(word)
+        if found is None or any(c.quality == PRIMARY for c in self.candidates(word)):
+            return None
+        area = found.group("area")
+        areas = [
+            c.entry
+            for c in self.candidates(area)
+            if (c.quality == ALTERNATE or c.quality == PRIMARY and c.entry.name == area)
+            and (c.entry.feature_code == "PCLI" or c.entry.is_region)
+        ]
+        return areas[0] if areas else None
 
     def entry(self, row: int) -> GazetteerEntry:
         a = self._a

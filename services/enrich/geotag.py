@@ -12,7 +12,10 @@ default it is this process's memory.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+
+import msgspec
 
 from services.enrich.evidence import WHOLE_AREAS
 from services.enrich.gazetteer import Gazetteer, GazetteerEntry
@@ -24,6 +27,16 @@ from services.enrich.source_history import SourceHistories, SourceHistory
 from shared.schemas import Place, Span
 from shared.settings import Settings
 
+# After a demonym: a hyphen ("Turkish-backed"), or the next word (and, after "and" or "or",
+# whether a capitalised one follows: "Korean and US flags").
+_AFTER_DEMONYM = re.compile(r"(?P<joined>-\w|, [A-Z])|[ \t]+(?P<word>\w+)")
+# Words that follow a demonym used as a noun ("many Chinese are", "a Nigerian who", "in
+# Chinese by"), not one describing what comes next ("Kurdish and Arab fighters").
+AFTER_A_NOUN = frozenset(
+    """who whom whose which that is are was were has have had will would can could may
+    might must should shall do does did be been say says said also still now then there
+    here too in of to for on at from by with as the a an""".split()  # noqa: SIM905
+)
 # How much a mention says about where the story happens, by where it stands ...
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 1.5  # the first fifth of the text
@@ -60,7 +73,8 @@ class Geotagger:
         self.history.record(source, [(r.entry, r.confidence) for r in resolutions if r.entry])
         # "Iraqi forces" is about Iraq: demonyms join their country's spans (GeoWebNews
         # counts them as toponyms too) but never make a story's focus.
-        places = merged_places(r for r in resolutions if r.entry and not self._people(r))
+        modifiers = (as_modifier(r, title, text) for r in resolutions if r.entry)
+        places = merged_places(r for r in modifiers if r.toponym.spans and not self._people(r))
         return places, focus_place(places, resolutions, len(text))
 
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
@@ -79,6 +93,10 @@ class Geotagger:
 
     def is_demonym(self, word: str) -> bool:
         return self.gazetteer.demonym(word) is not None
+
+    def is_continental(self, word: str) -> bool:
+        entry = self.gazetteer.demonym(word)
+        return entry is not None and entry.feature_code == "CONT"
 
     def is_known(self, name: str) -> bool:
         return bool(self.gazetteer.candidates(name)) or self.is_demonym(name)
@@ -107,6 +125,32 @@ class Geotagger:
         """ "Mexicans" are people: they tell where the story is but are not a place in it."""
         name = resolution.toponym.name
         return resolution.via_demonym and name.endswith("s") and self.is_demonym(name[:-1])
+
+
+def as_modifier(resolution: Resolution, title: str, text: str) -> Resolution:
+    """A demonym with only the spans where it modifies what follows ("Kurdish fighters",
+    "Turkish-backed"), not where it names people or a language ("an American;", "many
+    Chinese are", "printed in Chinese,"): GeoWebNews counts the first as toponyms only."""
+    if not (resolution.via_demonym and resolution.toponym.demonym):
+        return resolution  # "the UK", "the U.S.": a country's name, whatever reads it
+    spans = [
+        s for s in resolution.toponym.spans
+        if _modifies(title if s.field == "title" else text, s.end)
+    ]  # fmt: skip
+    toponym = msgspec.structs.replace(resolution.toponym, spans=spans)
+    return msgspec.structs.replace(resolution, toponym=toponym)
+
+
+def _modifies(text: str, end: int) -> bool:
+    """The word written right after ``end`` is what a demonym there describes (not a word
+    that follows a noun: "who", "are", "in"), a hyphened compound, or another name after a
+    comma ("German, Irish and other immigrants")."""
+    after = _AFTER_DEMONYM.match(text, end)
+    if after is None:
+        return False
+    if after.group("joined"):
+        return True
+    return after.group("word").casefold() not in AFTER_A_NOUN
 
 
 def _resolution_covering(

@@ -39,6 +39,13 @@ COMMON_WORDS = frozenset(
     railway terminal pier field fields course racecourse arena theatre theater campus
     academy council senate assembly parliament ministry department agency police army""".split()  # noqa: SIM905
 )
+# Of those, the words that make a name an institution's ("European Union", "Harare City
+# Council"): the name's head, they make it the organisation, not the place inside it.
+ORGANISATION_WORDS = COMMON_WORDS & frozenset(
+    """union council bank agency ministry department assembly parliament senate court
+    police army office embassy consulate university college school institute academy
+    club hospital""".split()  # noqa: SIM905
+)
 MAYBE_PLACE_LABELS = frozenset({"ORG", "PERSON", "NORP"})
 # Labels of names that may be a famous place's ("Mauritius" as a PRODUCT); not titles of
 # works ("Casablanca", "Fargo").
@@ -64,6 +71,11 @@ DATELINE = re.compile(
     r"(?:(?: \([\w/ .]+\))?\s*[—–-]{1,2}(?:\s|\()"
     rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
 )
+# "... in Los Angeles", "..., Dublin", "... at Rome": the place a name is in, right after it.
+LOCATED_IN = re.compile(r"(?:,| in| at) ([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
+# What may stand between two parts of one place's name NER split ("Trinidad and Tobago",
+# "Baja California", "Washington, D.C.").
+_NAME_JOINER = re.compile(r"(?: |, | and | & )")
 LEAD_CHARS = 300  # a dateline this near the start says where the whole story happens
 PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
 # A place an organisation is of, the name's next capitalised word a generic one ("Toronto
@@ -71,16 +83,34 @@ PLACE_LIST, SUB_PLACE_LIST = "LIST", "SUBLIST"
 # elsewhere ("Air Zimbabwe", "Central Bank of Malta", "Canadian Press"): evidence of
 # different strength.
 EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
-EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE})
+# A building, venue or campus named after its place ("Colorado State University", "the
+# Dubai World Cup", "University of Alberta"): the whole name is where something happens
+# (GeoWebNews counts it whole as a toponym), read as the place named inside it.
+EMBEDDED_FACILITY = "EMBEDDED_FACILITY"
+EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
+# A name NER did not mark at all, written right after "in", "at", "near" or "outside"
+# ("served in Colchester", "a market at Makeen"): a toponym when the gazetteer knows it.
+UNMARKED = "UNMARKED"
+_AFTER_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|outside) (?P<name>[A-Z][a-z][\w'’\-]*(?: [A-Z][a-z][\w'’\-]*){0,2})\b"
+)
+# The words that make an organisation's name a facility's, a venue's or an event's held
+# at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
+FACILITY_WORDS = frozenset(
+    """university college school academy hospital clinic stadium arena centre center hotel
+    estate airport armory armoury mall museum theatre theater prison jail cathedral mosque
+    temple racecourse embassy consulate cup""".split()  # noqa: SIM905
+)
 GIVEN = "SPAN"  # a span the caller says is a place (a gold toponym) that no cue found
 # A one-word person or organisation that may be a town ("Abeokuta said ..."), or any
 # written right after "in" ("in Ciudad Juarez"): kept only when it resolves to a town in a
 # country the story is about (disambiguation decides).
 LONE_NAME, LONE_PERSON = "LONE", "LONE_PERSON"  # the second: one NER called a person
 LONE_LABELS = frozenset({LONE_NAME, LONE_PERSON})
-# Names that may be named after a place ("Air Zimbabwe", "the Dubai World Cup"): the place
-# in them is a toponym of its own.
-EMBEDDING_LABELS = frozenset({"ORG", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"})
+# Names that may be named after a place ("Air Zimbabwe", "the Dubai World Cup"), and sums
+# in a country's currency ("9 billion US dollars", "800 Egyptian pounds"): the place in
+# them is a toponym of its own.
+EMBEDDING_LABELS = frozenset({"ORG", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT", "MONEY"})
 EMBEDDED_WORDS = 3  # the longest place name looked for inside one
 # A word of a name, its possessive left off: "Japan" in "Japan's Ministry of Agriculture".
 _NAME_WORD = re.compile(r"[\w.&]+?(?=[’']s\b|[^\w.&]|$)")
@@ -115,12 +145,15 @@ class Toponym(Struct, kw_only=True):
     dateline: bool = False
     qualifier: str | None = None  # "Texas" in "Paris, Texas", "Iraq" in "MOSUL, Iraq —"
     as_division: bool = False  # written "Washington state", "Punjab province" somewhere
+    located_in: str | None = None  # "Miami Beach" in "Collins Avenue in Miami Beach"
 
 
 class PlaceNames(Protocol):
     """What choosing place mentions asks of the gazetteer."""
 
     def is_demonym(self, word: str) -> bool: ...
+
+    def is_continental(self, word: str) -> bool: ...  # a continent's adjective ("European")
 
     def is_well_known(self, name: str) -> bool: ...  # a country, continent, state or big city
 
@@ -139,6 +172,7 @@ def select_toponyms(
 def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
     """The mentions that name places, relabelled by the cue that found them (LIST,
     DATELINE, LONE, ...), none overlapping another."""
+    mentions = joined_names(text, mentions, names)
     place_keys = {
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
     }
@@ -175,7 +209,8 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     ]
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
-    found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone]
+    unmarked = _unmarked_after_locative(text, mentions, names)
+    found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone, *unmarked]
     return _unique_spans(found)
 
 
@@ -225,8 +260,17 @@ def _names_place(mention: Mention, place_keys: set[str], names: PlaceNames) -> b
     if exact_key(name) in place_keys:
         return True
     if mention.label == "ORG":
-        return names.is_well_known(name)
+        return names.is_well_known(name) and not headed_by_an_institution(name)
     return " " in name and names.is_only_an_area(name)
+
+
+def headed_by_an_institution(name: str) -> bool:
+    """The name's head noun (its last word, or the word before "of") is an institution's:
+    "European Union" is the union, whatever else a gazetteer calls so; "Europe" may be
+    embedded in it (:func:`_embedded`)."""
+    words = exact_key(name).split()
+    head = words[words.index("of") - 1] if "of" in words[1:] else words[-1]
+    return len(words) > 1 and head in ORGANISATION_WORDS
 
 
 def _lone_name(mention: Mention, people: set[str], people_with_word: Counter[str]) -> bool:
@@ -306,8 +350,81 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     "Canadian" in "Canadian Blood Services", "Malta" in "Central Bank of Malta" (GeoWebNews
     counts these as toponyms too). A run of capitalised words is one when it is a
     well-known place, a nationality, or a name the article uses as a place elsewhere; the
-    longest such run wins, left to right."""
+    longest such run wins, left to right. A facility's name with such a place in it
+    ("Colorado State University") is one toponym, whole."""
     words = [w for w in _NAME_WORD.finditer(organisation.text) if w.group()[:1].isupper()]
+    found = _embedded_runs(organisation, words, names, place_keys)
+    if found and any(_facility_word(w.group()) for w in words):
+        return [_whole_facility(organisation)]
+    return found
+
+
+def joined_names(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
+    """Two mentions NER split out of one place's name, one of them read as a place, joined
+    when the gazetteer knows the whole ("Trinidad and Tobago", "Baja California",
+    "Washington, D.C."); "Paris, Texas" stays two."""
+    ordered = sorted(mentions, key=lambda m: (m.field, m.start))
+    joined: list[Mention] = []
+    for mention in ordered:
+        last = joined[-1] if joined else None
+        if last is not None and _one_place(text, last, mention, names):
+            label = last.label if last.label in PLACE_LABELS else mention.label
+            whole = text[last.start : mention.end] if mention.field == "text" else None
+            joined[-1] = Mention(
+                last.field, last.start, mention.end, whole or f"{last.text} {mention.text}", label
+            )
+            continue
+        joined.append(mention)
+    return joined
+
+
+def _one_place(text: str, first: Mention, second: Mention, names: PlaceNames) -> bool:
+    if first.field != "text" or second.field != "text" or second.start <= first.end:
+        return False
+    if PLACE_LABELS.isdisjoint({first.label, second.label}):
+        return False
+    if not _NAME_JOINER.fullmatch(text, first.end, second.start):
+        return False
+    return names.is_known(text[first.start : second.end])
+
+
+def _unmarked_after_locative(
+    text: str, mentions: Sequence[Mention], names: PlaceNames
+) -> list[Mention]:
+    """Names right after a preposition of place that no mention covers, that the gazetteer
+    knows and that are no common word ("in Colchester"; not "in March")."""
+    marked = MentionSet(mentions)
+    found = []
+    for after in _AFTER_LOCATIVE.finditer(text):
+        start, end = after.span("name")
+        name = possessive_stripped(after.group("name"))
+        if marked.overlapping("text", start, end) or lower_case_share(name) > 0.0:
+            continue
+        if names.is_known(name):
+            found.append(Mention("text", start, start + len(name), name, UNMARKED))
+    return found
+
+
+def _located_in(text: str, end: int) -> str | None:
+    """The capitalised name right after ``end`` behind ", ", " in " or " at ", if any."""
+    found = LOCATED_IN.match(text, end)
+    return possessive_stripped(found.group(1)) if found else None
+
+
+def _whole_facility(organisation: Mention) -> Mention:
+    """The facility's whole name, its possessive left off, as one toponym."""
+    name = possessive_stripped(organisation.text)
+    start = organisation.start
+    return Mention(organisation.field, start, start + len(name), name, EMBEDDED_FACILITY)
+
+
+def _facility_word(word: str) -> bool:
+    return word.casefold().strip(".") in FACILITY_WORDS
+
+
+def _embedded_runs(
+    organisation: Mention, words: list[re.Match[str]], names: PlaceNames, place_keys: set[str]
+) -> list[Mention]:
     found, at = [], 0
     while at < len(words):
         for count in range(min(len(words) - at, EMBEDDED_WORDS), 0, -1):
@@ -318,8 +435,8 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
             # the whole name is NER's to judge (:func:`_names_place`, lone names)
             whole = name == possessive_stripped(organisation.text)
             followed = words[at + count] if at + count < len(words) else None
-            if _first_name(organisation.text, run, followed):
-                continue
+            if _first_name(organisation.text, run, followed) and not names.is_demonym(name):
+                continue  # a nationality is no first name ("British Airways")
             if not whole and _embedded_place(name, names, place_keys):
                 start = organisation.start + run[0].start()
                 serves = at + count < len(words) and _generic(words[at + count].group())
@@ -353,7 +470,10 @@ def _embedded_place(name: str, names: PlaceNames, place_keys: set[str]) -> bool:
     key = exact_key(name)
     if not key or key in COMMON_WORDS:
         return False
-    return key in place_keys or names.is_well_known(name) or names.is_demonym(name)
+    # A continent's adjective names an organisation's reach ("European Union", "African
+    # Development Bank"), not a place of the story; a nationality's is its country's.
+    demonym = names.is_demonym(name) and not names.is_continental(name)
+    return key in place_keys or names.is_well_known(name) or demonym
 
 
 def _is_surname(mention: Mention, person_words: set[str]) -> bool:
@@ -402,11 +522,13 @@ def _grouped(mentions: Iterable[Mention], text: str, title: str = "") -> list[To
             continue
         span = Span(mention.field, mention.start, mention.start + len(name))
         qualifier = _qualifier(text, mention) if mention.label != "NORP" else None
+        at = _located_in(text, span.end) if mention.field == "text" else None
         as_division = DIVISION_WORD.match(title if mention.field == "title" else text, span.end)
         if key in by_key:
             by_key[key].spans.append(span)
             by_key[key].qualifier = by_key[key].qualifier or qualifier
             by_key[key].as_division |= as_division is not None
+            by_key[key].located_in = by_key[key].located_in or at
             continue
         by_key[key] = Toponym(
             name=name,
@@ -416,6 +538,7 @@ def _grouped(mentions: Iterable[Mention], text: str, title: str = "") -> list[To
             demonym=mention.label == "NORP",
             qualifier=qualifier,
             as_division=as_division is not None,
+            located_in=at,
         )
     return list(by_key.values())
 

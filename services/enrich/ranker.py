@@ -52,6 +52,10 @@ _ANCHOR_START = len(FEATURES)
 NONE_NAMES: tuple[str, ...] = tuple(NONE_FEATURES)
 SAME_ANSWER_KM = 25.0
 DEMONYM_CONFIDENCE = 0.9  # "Iraqi" is Iraq's; the rest is whether NER read it right
+# ... but a continent's or a region's ("African", "Central American") is drawn at a point
+# that is no GeoNames point and lies far from most of it
+WIDE_DEMONYM_CONFIDENCE = 0.5
+WIDE_AREAS = frozenset({"CONT", "RGN"})
 
 
 class RankerWeights(Struct, frozen=True, kw_only=True):
@@ -135,8 +139,11 @@ def read_story(
         if not candidates[t.key] and not t.demonym and t.label not in LONE_LABELS
     )
     names = {t.key: t.name for t in reversed(toponyms)}  # the first toponym's of each key
+    located = {t.key: t.located_in for t in reversed(toponyms) if t.located_in}
     for key in inner:
-        candidates[key] = inner_candidates(names[key], gazetteer)
+        candidates[key] = inner_candidates(names[key], gazetteer) or located_candidates(
+            located.get(key), gazetteer
+        )
     demonyms = {t.key: _demonym_entry(t, candidates[t.key], gazetteer) for t in toponyms}
     story = story_of(text, toponyms, candidates, demonyms, inner, gazetteer, prior)
     vetoes = [v for name, v in VETOES.items() if name not in ablate]
@@ -284,8 +291,10 @@ def _resolution(
 ) -> Resolution:
     toponym = choice.toponym
     if choice.demonym is not None:
+        wide = choice.demonym.feature_code in WIDE_AREAS
+        confidence = WIDE_DEMONYM_CONFIDENCE if wide else DEMONYM_CONFIDENCE
         return Resolution(
-            toponym=toponym, entry=choice.demonym, confidence=DEMONYM_CONFIDENCE, via_demonym=True
+            toponym=toponym, entry=choice.demonym, confidence=confidence, via_demonym=True
         )
     if not choice.candidates:
         return Resolution(toponym=toponym, entry=None)
@@ -366,6 +375,16 @@ def inner_candidates(name: str, gazetteer: Gazetteer) -> list[Candidate]:
         if found:
             return found
     return []
+
+
+def located_candidates(place: str | None, gazetteer: Gazetteer) -> list[Candidate]:
+    """For a name the gazetteer lacks with none inside it either ("Loyola University",
+    "Collins Avenue"), the readings of the place written right after it ("in Los
+    Angeles", ", Dublin"), a country, state or town by its name (a continent is no clue)."""
+    if not place:
+        return []
+    found = _unless_continent(gazetteer.candidates(place))
+    return [c for c in found if c.quality > LOOSE]
 
 
 def _unless_continent(candidates: Sequence[Candidate]) -> Sequence[Candidate]:

@@ -32,9 +32,11 @@ from services.enrich.source_history import (
     regions_of,
 )
 from shared.logging import get_logger
+from shared.runtime import blocking_redis_client
 
 if TYPE_CHECKING:
     from services.enrich.gazetteer import GazetteerEntry
+    from shared.settings import Settings
 
 log = get_logger("dateline.enrich")
 
@@ -111,12 +113,9 @@ class StoredSourceHistory:
         self._cached: OrderedDict[str, tuple[float, SourcePrior]] = OrderedDict()
 
     @classmethod
-    def connect(cls, redis_url: str) -> StoredSourceHistory:
+    def connect(cls, settings: Settings) -> StoredSourceHistory:
         # A Redis that hangs costs a story its prior, not the batch its turn.
-        client = redis.Redis.from_url(
-            redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
-        )
-        return cls(client)
+        return cls(blocking_redis_client(settings, timeout_s=REDIS_TIMEOUT_S))
 
     def prior(self, source: str) -> SourcePrior:
         if not source:

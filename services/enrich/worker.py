@@ -44,7 +44,7 @@ def load_enricher(settings: Settings) -> Enrichment:
     from services.enrich import Enricher
     from services.enrich.source_history_store import StoredSourceHistory
 
-    return Enricher.load(settings, StoredSourceHistory.connect(settings.redis_url))
+    return Enricher.load(settings, StoredSourceHistory.connect(settings))
 
 
 class Worker:

@@ -90,7 +90,7 @@ class Gatekeeper:
         self._buckets = TokenBuckets(settings.search_rate, settings.search_burst) if settings.search_rate else None
         # Search open to all at any rate (the default) asks nothing of a request: its
         # headers are then not even read.
-        self._search_checked = bool(self._search) or self._buckets is not None
+        self.checks_search = bool(self._search) or self._buckets is not None
 
     async def admit(self, request: Request) -> Response[ErrorBody] | None:
         scope = request.scope
@@ -99,7 +99,7 @@ class Gatekeeper:
         match access_of(scope.get("path_template") or scope["path"]):
             case "admin":
                 return self._operators.refusal(*caller(request))
-            case "search" if self._search_checked:
+            case "search" if self.checks_search:
                 return self._admit_search(*caller(request))
         return None
 

@@ -3,7 +3,8 @@
 
 Handlers are thin: parameters -> :func:`~services.index.query.parse_search` -> the
 store -> API bodies. Who may call what is decided before any handler runs
-(:mod:`services.index.access`).
+(:mod:`services.index.access`). ``GET /v1/search`` is also answered in a lane beside
+Litestar (:func:`search_lane`), with the same parameters, check and handler code.
 
 The store is called in the event loop's own thread, not a worker thread: a search takes
 1-10 ms, and handing it to a thread and back costs two thread wake-ups, which on a busy
@@ -19,12 +20,14 @@ import re
 import time
 from typing import Annotated
 
-from litestar import Controller, HttpMethod, Litestar, Response, get, post, route
+from litestar import Controller, HttpMethod, Litestar, Request, Response, get, post, route
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
 from litestar.params import PathParameter
+from litestar.response.base import ASGIResponse
+from litestar.types import Receive, Scope
 from prometheus_client import Counter, Gauge, Histogram
 
 from services.index.access import (
@@ -39,13 +42,14 @@ from services.index.cursors import CursorSeal, load_cursor_key
 from services.index.domain import BadQuery, SearchRequest, SearchResult, StoredHit, StoreStats
 from services.index.export_api import export_routes
 from services.index.live import LiveHub, stream_limits
-from services.index.params import SEARCH_PARAMS, Searched
+from services.index.params import SEARCH_PARAMS, Searched, params_of_query
 from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
 from services.index.stream_api import stream_routes
 from services.index.web.routes import page_routes
-from shared.http import JsonAnswer, ReadinessChecks, build_app, error_response
+from shared.http import JsonAnswer, Lane, ReadinessChecks, build_app, error_response
+from shared.http_errors import error_body
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 from shared.settings import Settings
 
@@ -70,7 +74,7 @@ def search_app(
     passes its ``reindexing`` job: then ``/v1/reindex`` is served too. Search is ready
     whenever it answers from the index; ``degraded_when`` names what it works without
     (Redis, indexing)."""
-    cursors, security = CursorSeal(load_cursor_key(settings)), search_security(settings)
+    cursors, security, gate = CursorSeal(load_cursor_key(settings)), search_security(settings), Gatekeeper(settings)
     hub = LiveHub(store, stream_limits(settings))
     routes = search_routes(store, cursors, security) + export_routes(store, cursors, security)
     routes += stream_routes(hub, cursors, settings, security) + page_routes(store, cursors, settings)
@@ -78,7 +82,8 @@ def search_app(
         routes += reindex_routes(reindexing)
     return build_app(
         "index", routes, degraded_when=degraded_when, title="Dateline search", on_drain=[hub.close],
-        before_request=Gatekeeper(settings).admit, cors_config=_cors(settings), on_app_init=[_declare_security],
+        before_request=gate.admit, cors_config=_cors(settings), on_app_init=[_declare_security],
+        lanes=[search_lane(store, cursors, gate)],
     )
 
 
@@ -90,7 +95,7 @@ def search_routes(store: ArticleSearch, cursors: CursorSeal, security: list[Secu
          responses={200: ResponseSpec(SearchResponse, description="One page of hits, with facets and histogram."),
                     400: _error_doc("A parameter or the query text is malformed; `errors` names each one."),
                     **SEARCH_REFUSALS})
-    def search(params: Searched) -> JsonAnswer:  # or a Response[ErrorBody]: Litestar sends a Response as it is
+    def search(params: Searched) -> JsonAnswer:  # also for errors: Litestar sends it as it is
         return _search(store, cursors, params)
 
     @get("/v1/articles/{article_id:str}", sync_to_thread=False, summary="One article as stored", security=security,
@@ -112,6 +117,22 @@ def search_routes(store: ArticleSearch, cursors: CursorSeal, security: list[Secu
         return store.stats()
 
     return [search, article, stats]
+
+
+def search_lane(store: ArticleSearch, cursors: CursorSeal, gate: Gatekeeper) -> Lane:
+    """``GET /v1/search`` without Litestar's per-request work (:class:`~shared.http.Lane`):
+    the parameters read straight from the query string into the route's declaration, the
+    same access check, the same handler code. Hot because the rest of a search is short."""
+
+    async def answer(scope: Scope, receive: Receive) -> ASGIResponse:
+        if gate.checks_search:
+            request: Request = Request(scope, receive)
+            refusal = await gate.admit(request)
+            if refusal is not None:
+                return refusal.to_asgi_response(None, request)
+        return _search(store, cursors, params_of_query(scope["query_string"]))
+
+    return Lane("/v1/search", answer)
 
 
 def reindex_routes(job: ReindexJob) -> list:
@@ -141,7 +162,7 @@ def reindex_routes(job: ReindexJob) -> list:
     return [Reindex]
 
 
-def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> JsonAnswer | Response[ErrorBody]:
+def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> JsonAnswer:
     started = time.perf_counter()
     try:
         request = parse_search(params, cursors)
@@ -149,12 +170,16 @@ def _search(store: ArticleSearch, cursors: CursorSeal, params: SearchParams) -> 
             result = store.search(request)
     except InvalidParameters as exc:
         _REFUSED.inc()
-        return error_response(400, "invalid_parameter", f"invalid search parameters: {exc}", exc.errors)
+        return _refused("invalid_parameter", f"invalid search parameters: {exc}", exc.errors)
     except BadQuery as exc:
         _REFUSED.inc()
-        return error_response(400, "invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
+        return _refused("invalid_query", f"q: {exc.reason}", [ErrorDetail(field="q", reason=exc.reason)])
     _ANSWERED.inc()
     return JsonAnswer(_response(request, result, cursors, took_ms=(time.perf_counter() - started) * 1000))
+
+
+def _refused(error: str, detail: str, errors: list[ErrorDetail]) -> JsonAnswer:
+    return JsonAnswer(error_body(400, error, detail, errors), status_code=400)
 
 
 def _response(request: SearchRequest, result: SearchResult, cursors: CursorSeal, *, took_ms: float) -> SearchResponse:

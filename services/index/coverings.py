@@ -20,6 +20,7 @@ from services.index.geo import (
     Covering,
     Shape,
     cell_of,
+    quadkey,
 )
 
 
@@ -57,7 +58,7 @@ def _descend(part: Box, test: Callable[[Cells], np.ndarray], start: int, finest:
         inside.extend(_tokens(level, xs[where == INSIDE], ys[where == INSIDE]))
         edge = where == EDGE
         if level >= finest:
-            border.extend(_tokens(level, xs[edge], ys[edge]))
+            border.extend(quadkey(level, x, y) for x, y in zip(xs[edge].tolist(), ys[edge].tolist(), strict=True))
             return
         xs, ys = 2 * xs[edge], 2 * ys[edge]
         xs = np.concatenate((xs, xs, xs + 1, xs + 1))

@@ -57,7 +57,9 @@ class CursorSeal:
     """Issues and opens cursors under one key."""
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        # Keyed once, copied for each tag: hmac.digest(key, payload, "sha256") looks the
+        # digest up in OpenSSL 3 every time, ~45 us of a search request's CPU (make bench-search).
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
         self._decode = msgspec.msgpack.Decoder(CursorState).decode
 
     def issue(self, after: After, request: SearchRequest) -> str:
@@ -85,7 +87,9 @@ class CursorSeal:
         return After(sort_key=state.sort_key, offset=state.offset, seq_ceiling=state.seq_ceiling)
 
     def _tag(self, payload: bytes) -> bytes:
-        return hmac.digest(self._key, payload, "sha256")[:TAG_BYTES]
+        mac = self._keyed.copy()
+        mac.update(payload)
+        return mac.digest()[:TAG_BYTES]
 
 
 def query_digest(request: SearchRequest) -> bytes:

@@ -1,10 +1,12 @@
 """Geography for search: grid cells per place, shapes, exact checks (coverings: coverings.py).
 
 Every place is indexed as one cell token per level of a quad grid over lon/lat
-(level k: square cells of 360 / 2**k degrees). A query shape is covered by cells that
-are either wholly *inside* it (every place in them matches) or on its *border* (their
-places must still be checked exactly against the shape). Cells are tokens of one place,
-never combined across places, so two places of one article cannot make a false hit.
+(level k: square cells of 360 / 2**k degrees), and as one *spot*: its finest cell's
+quadkey followed by its exact coordinates. A query shape is covered by cells that are
+either wholly *inside* it (every place in them matches) or on its *border*, named by
+quadkey: the spots starting with one are the distinct places in that cell, each checked
+exactly against the shape. Cells and spots are terms of one place, never combined
+across places, so two places of one article cannot make a false hit.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ EARTH_RADIUS_KM = 6371.0088
 MIN_LEVEL = 1
 MAX_LEVEL = 14  # cells of ~0.022 degrees (~2.4 km) at the finest level
 # Levels below the coarsest cell that still holds the shape: border cells are then
-# 1/32 of the shape's extent, so only a thin band of places needs the exact check.
-REFINE_LEVELS = 7
+# 1/64 to 1/32 of the shape's extent (~160 of them), so few distinct places need the
+# exact check; finer, the inside cells' tokens (~140) would cost the search more.
+REFINE_LEVELS = 6
 
 
 class Box(Struct, frozen=True, tag=True):
@@ -64,8 +67,8 @@ Shape = Box | Circle
 
 
 class Covering(Struct, frozen=True):
-    inside: list[str]  # cells wholly in the shape
-    border: list[str]  # cells partly in it: their places need `contains`
+    inside: list[str]  # cells wholly in the shape, as cell tokens
+    border: list[str]  # cells partly in it, as quadkeys: the prefixes of their places' spots
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -83,6 +86,33 @@ def cell_tokens(lat: float, lon: float) -> tuple[str, ...]:
         f"{level}/{x >> (MAX_LEVEL - level)}/{y >> (MAX_LEVEL - level)}"
         for level in range(MIN_LEVEL, MAX_LEVEL + 1)
     )
+
+
+@lru_cache(maxsize=65_536)
+def spot_token(lat: float, lon: float) -> str:
+    """One point's term: its finest cell's quadkey (the quadkey of a cell at any level is a
+    prefix of it), then its exact coordinates (``repr`` gives the float back unchanged)."""
+    x, y = cell_of(MAX_LEVEL, lat, lon)
+    return f"{quadkey(MAX_LEVEL, x, y)}:{lat!r}:{lon!r}"
+
+
+def spot_point(token: str) -> tuple[float, float]:
+    """The (lat, lon) a spot token was made from."""
+    _, lat, lon = token.split(":")
+    return float(lat), float(lon)
+
+
+def quadkey(level: int, x: int, y: int) -> str:
+    """A cell as one digit per level from the coarsest: which quarter of its parent it is
+    (x's bit, plus y's bit times two); built from 8-bit tables, as coverings need hundreds."""
+    spread = _SPREAD[x & 255] | _SPREAD[x >> 8] << 16 | (_SPREAD[y & 255] | _SPREAD[y >> 8] << 16) << 1
+    digits = _DIGITS[spread >> 24] + _DIGITS[spread >> 16 & 255] + _DIGITS[spread >> 8 & 255] + _DIGITS[spread & 255]
+    return digits[len(digits) - level :]
+
+
+# A byte's bits with a zero after each (so two interleave), and a byte as 4 base-4 digits.
+_SPREAD = [sum((b >> i & 1) << 2 * i for i in range(8)) for b in range(256)]
+_DIGITS = ["".join(str(b >> 2 * i & 3) for i in range(3, -1, -1)) for b in range(256)]
 
 
 @lru_cache(maxsize=4096)

@@ -3,11 +3,16 @@
 A Litestar dependency: a route that asks for ``params: Searched`` gets the query
 string's parameters exactly as they arrived (checking them is
 :func:`~services.index.query.parse_search`'s job), and the API docs list them.
+:func:`params_of_query` reads the same declaration straight from a query string, for
+the search's hot lane (:mod:`services.index.api`), with Litestar's rules.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+import typing
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
@@ -103,3 +108,34 @@ def search_params(
 
 SEARCH_PARAMS = {"params": Provide(search_params, sync_to_thread=False)}
 Searched = NamedDependency[SearchParams]  # a route's ``params: Searched``, with SEARCH_PARAMS
+
+
+def _wire_names() -> dict[str, tuple[str, bool]]:
+    """Each parameter's name in the query string -> its field, and whether it repeats."""
+    names = {}
+    for field, parameter in inspect.signature(search_params, eval_str=True).parameters.items():
+        declared = next(m for m in parameter.annotation.__metadata__ if isinstance(m, QueryParameter))
+        value_type = typing.get_args(parameter.annotation)[0]  # X | None
+        repeats = any(typing.get_origin(t) is list for t in typing.get_args(value_type))
+        names[declared.name or field] = (field, repeats)
+    return names
+
+
+_WIRE_NAMES = _wire_names()
+
+
+def params_of_query(query_string: bytes) -> SearchParams:
+    """The parameters :func:`search_params` gives, read from a raw query string as Litestar
+    reads one: percent-escapes decoded as UTF-8 (a bad byte becomes U+FFFD), blank values
+    kept, the last of a repeated single parameter taken, names not declared ignored."""
+    fields: dict[str, Any] = {}
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, separator="&"):
+        found = _WIRE_NAMES.get(name)
+        if found is None:
+            continue
+        field, repeats = found
+        if repeats:
+            fields.setdefault(field, []).append(value)
+        else:
+            fields[field] = value
+    return SearchParams(**fields)

@@ -44,7 +44,7 @@ def build(settings: Settings) -> Service:
                     await poller.poll_due()
                     nap = await _until_next(redis)
                 except RedisError as exc:
-                    log.error("redis.unavailable", error=f"{type(exc).__name__}: {exc}")
+                    log.warning("redis.unavailable", error=f"{type(exc).__name__}: {exc}")
                 await service.pause(nap)  # a scheduler's wait, cut short by SIGTERM
 
     service = Service(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from services.index.domain import (
 from services.index.geo import Box, Circle
 from services.index.port import ArticleSearch, ArticleSink
 from services.index.tantivy_store import ArticleStore, IndexBusy
-from services.index.tantivy_store.geo_match import MANY_GEO_CANDIDATES
 from shared.schemas import EnrichedArticle
 from tests.factories import BERLIN, DAY0, LYON, NAIROBI, PARIS, SUVA, place, story
 
@@ -209,17 +209,76 @@ KM_PER_DEGREE_OF_LATITUDE = 6371.0088 * 3.141592653589793 / 180
      (50.0 + 299.9 / KM_PER_DEGREE_OF_LATITUDE, 0.0), (50.0, 0.0)),
 ])
 def test_a_busy_place_just_across_the_edge_still_gives_exact_matches(store, shape, outside, inside, deep):
-    # More candidates than MANY_GEO_CANDIDATES, in the finest border cell: every pass over
-    # the edge sees too many, and the last one must still check them all.
+    # A thousand articles at one place a hair across the edge, in a border cell however
+    # fine: the place is checked once, the articles inside still all match.
     busy = place("Busy", geonames_id=3, lat=outside[0], lon=outside[1])
     near = place("Near", geonames_id=4, lat=inside[0], lon=inside[1])
     centre = place("Centre", geonames_id=5, lat=deep[0], lon=deep[1])
-    put(store, *(story(n, places=[busy]) for n in range(1, MANY_GEO_CANDIDATES + 101)))
+    put(store, *(story(n, places=[busy]) for n in range(1, 1101)))
     put(store, *(story(n, places=[busy, near]) for n in range(5001, 5004)))
     put(store, story(6001, places=[busy, centre]), story(6002, places=[centre, near]))
     result = store.search(SearchRequest(match=Match(geo=GeoFilter(shape)), size=50))
     assert sorted(ids(result)) == [5001, 5002, 5003, 6001, 6002]
     assert result.total == 5  # an article both inside and on the edge counts once
+
+
+EDGE_PLACES = [  # on the lines where coverings split: the antimeridian, the poles, cell edges
+    (90.0, 0.0), (-90.0, 45.0), (89.99, 179.99), (0.0, 180.0), (0.0, -180.0), (10.0, 179.999),
+    (10.0, -179.999), (45.0, 5.625), (45.0, 5.625 - 1e-9), (0.0, 0.0), (-18.1416, 178.4419),
+]
+EDGE_SHAPES = [
+    Box(170.0, -25.0, -170.0, 15.0),  # across the antimeridian
+    Box(179.999, 0.0, -179.999, 20.0),  # a thin one across it, edges on the places
+    Box(0.0, 0.0, 5.625, 45.0),  # edges on places that lie on cell edges
+    Box(5.625, 45.0, 6.0, 46.0),
+    Box(-180.0, 89.0, 180.0, 90.0),  # a polar cap
+    Box(-180.0, -90.0, 180.0, 90.0),  # the whole world
+    Circle(90.0, 0.0, 10.0),  # at the north pole
+    Circle(-90.0, 100.0, 1.0),
+    Circle(89.0, -179.0, 200.0),  # over the pole and the antimeridian
+    Circle(0.0, 180.0, 0.001),  # on a place, on the antimeridian
+    Circle(-18.1416, 178.4419, 0.001),
+    Circle(10.0, 180.0, 12.0),  # reaching places on both sides of the antimeridian
+]
+
+
+@pytest.mark.parametrize("shape", EDGE_SHAPES)
+def test_geo_matches_agree_with_checking_every_place_on_edge_cases(store, shape):
+    spots = [place(f"P{n}", geonames_id=n, lat=lat, lon=lon) for n, (lat, lon) in enumerate(EDGE_PLACES, 1)]
+    put(store, *(story(n, places=[spot], focus=spot) for n, spot in enumerate(spots, 1)))
+    expected = [n for n, point in enumerate(EDGE_PLACES, 1) if shape.contains(*point)]
+    assert search(store, geo=GeoFilter(shape)) == expected
+    assert search(store, geo=GeoFilter(shape, focus_only=True)) == expected
+
+
+def test_geo_matches_agree_with_checking_every_place_on_random_shapes(store):
+    rng = random.Random(11)
+    shapes = [_random_shape(rng) for _ in range(40)]
+    points = [(rng.uniform(-90, 90), rng.uniform(-180, 180)) for _ in range(150)]
+    for shape in shapes[:10]:  # places on and a hair either side of the shapes' edges
+        box = shape.bounds() if isinstance(shape, Circle) else shape
+        for lat, lon in ((box.min_lat, box.min_lon), (box.max_lat, box.max_lon)):
+            points += [(lat, lon), (lat, lon + 1e-7), (min(90.0, lat + 1e-7), lon - 1e-7)]
+    points = [(lat, (lon + 180) % 360 - 180) for lat, lon in points]
+    articles = [[rng.randrange(len(points)) for _ in range(rng.randint(1, 3))] for _ in range(300)]
+    put(store, *(story(n, places=[place(f"P{i}", geonames_id=i + 1, lat=points[i][0], lon=points[i][1])
+                                  for i in spots]) for n, spots in enumerate(articles, 1)))  # fmt: skip
+    matched = 0
+    for shape in shapes:
+        expected = [n for n, spots in enumerate(articles, 1) if any(shape.contains(*points[i]) for i in spots)]
+        assert sorted(ids(store.search(SearchRequest(match=Match(geo=GeoFilter(shape)), size=300)))) == expected
+        matched += bool(expected)
+    assert matched >= 10  # the shapes are not all empty
+
+
+def _random_shape(rng: random.Random) -> Box | Circle:
+    lat, lon = rng.uniform(-85, 85), rng.uniform(-180, 180)
+    if rng.random() < 0.5:
+        return Circle(lat, lon, rng.choice([1.0, 50.0, 500.0, 3000.0]))
+    width, height = rng.choice([0.01, 1.0, 10.0, 60.0]), rng.choice([0.01, 1.0, 10.0, 40.0])
+    west = lon - width / 2
+    east = lon + width / 2
+    return Box((west + 180) % 360 - 180, max(-90.0, lat - height / 2), (east + 180) % 360 - 180, min(90.0, lat + height / 2))
 
 
 def test_near_is_an_exact_radius(newsroom):

@@ -109,6 +109,23 @@ async def test_headers_slower_than_the_deadline_are_cut_off_with_408(ingest):
     assert msgspec.json.decode(body, type=ErrorBody).error == "head_timeout"
 
 
+async def test_each_head_on_a_kept_alive_connection_gets_the_whole_deadline(ingest):
+    # the deadline (0.5 s) runs from where each head begins, not from the connection's start
+    reader, writer = await asyncio.open_connection("127.0.0.1", ingest.base_url.port)
+    try:
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert head.startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(0.3)  # a client pausing between requests
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and then stalling in the next head
+        began = time.monotonic()
+        answer = await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+    assert time.monotonic() - began >= 0.45
+    assert b"HTTP/1.1 408" in answer and b"head_timeout" in answer
+
+
 async def test_an_unexpected_failure_is_a_logged_500_in_our_shape():
     @get("/boom", sync_to_thread=False)
     def boom() -> str:

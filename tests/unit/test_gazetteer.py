@@ -113,6 +113,27 @@ def test_demonyms_are_looked_up(small):
     assert small.demonym("Iraqi").feature_code == "PCLI"
 
 
+@pytest.fixture
+def areas(tmp_path: Path) -> Gazetteer:
+    records = [
+        record(10, "Nevora", 35.0, 43.0, "IQ", feature_code="ADM1", admin1_code="20"),
+        record(11, "Kestrela", 34.0, 44.0, "IQ", population=5_000),
+        record(12, "Dorva", 33.0, 45.0, "IQ", feature_code="ADM1", admin1_code="21"),
+        record(13, "Dorvan", 33.1, 45.1, "IQ", population=8_000),
+        record(14, "Iraq", 33.0, 44.0, "IQ", feature_code="PCLI", population=38_000_000),
+    ]  # fmt: skip
+    write_compiled(tmp_path, records, {}, "test-1", ["test"])
+    return Gazetteer.open(tmp_path)
+
+
+def test_an_areas_regular_adjective_names_it(areas):
+    assert areas.demonym("Nevoran").geonames_id == 10  # a state's adjective
+    assert areas.demonym("Nevorans").geonames_id == 10  # and its people
+    assert areas.demonym("Kestrelan") is None  # a town's adjective says too little
+    assert areas.demonym("Dorvan") is None  # a town's own name is that town
+    assert areas.demonym("nevoran") is None  # written as a name, or not at all
+
+
 def test_opening_nothing_or_another_format_says_so(tmp_path: Path, small):
     with pytest.raises(GazetteerMissing, match="no compiled gazetteer"):
         Gazetteer.open(tmp_path / "absent")

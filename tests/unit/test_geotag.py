@@ -15,7 +15,16 @@ import pytest
 
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
-from services.enrich.place_mentions import EMBEDDED, EMBEDDED_INSIDE, place_mentions
+from services.enrich.place_mentions import (
+    EMBEDDED,
+    EMBEDDED_FACILITY,
+    EMBEDDED_INSIDE,
+    UNMARKED,
+    headed_by_an_institution,
+    place_mentions,
+    select_toponyms,
+)
+from services.enrich.ranker import read_story
 from shared.schemas import Place
 from shared.settings import Settings
 
@@ -271,6 +280,42 @@ def test_a_place_an_organisation_is_named_after_is_a_place_but_not_the_focus(geo
     toronto = by_name(places, "Toronto")
     assert [(s.start, s.end) for s in toronto.spans] == [(37, 44)] and toronto.country_code == "CA"
     assert focus is not None and focus.name == "Hamilton" and focus.country_code == "CA"
+
+
+def test_an_organisation_headed_by_an_institutions_word_is_no_place():
+    assert headed_by_an_institution("Andean Union") and headed_by_an_institution("Bank of Ruritania")
+    assert headed_by_an_institution("Harare City Council")
+    assert not headed_by_an_institution("Union") and not headed_by_an_institution("Gulf of Aden")
+
+
+def test_the_union_of_a_continent_is_no_place_a_nations_association_names_its_country(geotagger):
+    text = "The European Union and the Ghanaian Football Association met in Accra on Monday."
+    found = mentions(
+        text, ("European Union", "ORG"), ("Ghanaian Football Association", "ORG"), ("Accra", "GPE")
+    )
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.name: p.country_code for p in places} == {"Ghanaian": "GH", "Accra": "GH"}
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Flooding closed roads in Leeds, said Amara Lindqvist, who runs the shelter.",
+         ("Amara Lindqvist", "GPE")),
+        ("Geologist Amara Costa said the quake struck near Leeds on Monday.",
+         ("Geologist Amara Costa", "ORG")),
+    ],
+)  # fmt: skip
+def test_a_place_that_is_a_persons_first_name_is_no_place(geotagger, text, named):
+    places, _ = geotagger.geotag("", text, mentions(text, named, ("Leeds", "GPE")))
+    assert [p.name for p in places] == ["Leeds"]
+
+
+def test_a_place_before_a_word_of_no_english_is_kept_where_the_story_is(geotagger):
+    text = "BAHIR DAR, Ethiopia — Floods hit Amara Kebele on Monday, officials in Gondar said."
+    found = mentions(text, ("Amara Kebele", "GPE"), ("Gondar", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Amara Kebele").country_code == "ET"
 
 
 def test_nothing_in_nothing_out(geotagger):
@@ -541,6 +586,103 @@ def test_places_inside_organisations_names_are_toponyms_of_their_own(geotagger):
     assert by_name(places, "Canadian").country_code == "CA"  # a nationality votes as ever
 
 
+def test_a_facility_named_after_a_place_is_one_toponym_read_as_that_place(geotagger):
+    text = (
+        "The match at the Nebraska Memorial Stadium was moved after a leak, a researcher "
+        "at the University of Manitoba said, and the Ohio Department of Health agreed."
+    )
+    found = mentions(
+        text, ("Nebraska Memorial Stadium", "ORG"), ("University of Manitoba", "ORG"),
+        ("Ohio Department of Health", "ORG"),
+    )  # fmt: skip
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {
+        "Nebraska Memorial Stadium": EMBEDDED_FACILITY,  # a venue: the whole name
+        "University of Manitoba": EMBEDDED_FACILITY,
+        "Ohio": EMBEDDED,  # an institution: only the place inside
+    }
+    places, _ = geotagger.geotag("", text, found)
+    stadium = by_name(places, "Nebraska Memorial Stadium")
+    assert (stadium.resolved_name, stadium.country_code) == ("Nebraska", "US")
+    assert by_name(places, "University of Manitoba").resolved_name == "Manitoba"
+
+
+def test_a_facility_with_no_known_place_in_its_name_is_no_toponym(geotagger):
+    text = "Fans queued at the Greenleaf Memorial Stadium before the final."
+    found = mentions(text, ("Greenleaf Memorial Stadium", "ORG"))
+    assert place_mentions(text, found, geotagger) == []
+
+
+def test_an_areas_adjective_the_demonym_table_lacks_is_that_area(geotagger):
+    text = "Korean shipyards hired Central American welders, the ministry in Seoul said."
+    found = mentions(text, ("Korean", "NORP"), ("Central American", "NORP"), ("Seoul", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Korean").country_code == "KR"
+    region = by_name(places, "Central American")
+    assert region.resolved_name == "Central America"
+    assert region.confidence < 0.9  # a region's point is no GeoNames point
+
+
+def test_a_name_the_gazetteer_lacks_is_read_as_the_place_written_after_it(geotagger):
+    text = (
+        "The parade left Quillfeather Avenue in Winnipeg at noon and ended at the Mossbank "
+        "Pavilion, Manitoba, where Winnipeg police closed the road."
+    )
+    found = mentions(
+        text, ("Quillfeather Avenue", "FAC"), ("Winnipeg", "GPE"), ("Mossbank Pavilion", "FAC"),
+        ("Manitoba", "GPE"),
+    )  # fmt: skip
+    toponyms = {t.name: t for t in select_toponyms(text, found, geotagger)}
+    assert toponyms["Quillfeather Avenue"].located_in == "Winnipeg"
+    assert toponyms["Mossbank Pavilion"].located_in == "Manitoba"
+    assert toponyms["Winnipeg"].located_in is None  # "Winnipeg at noon": no name after it
+    reading = read_story(text, list(toponyms.values()), geotagger.gazetteer)
+    avenue = next(c for c in reading.choices if c.toponym.name == "Quillfeather Avenue")
+    assert avenue.candidates and all(c.entry.name == "Winnipeg" for c in avenue.candidates)
+
+
+def test_a_name_with_a_place_inside_it_is_read_as_that_place_not_the_next(geotagger):
+    text = "Crowds filled Winnipeg Square in Brandon."
+    found = mentions(text, ("Winnipeg Square", "FAC"), ("Brandon", "GPE"))
+    toponyms = select_toponyms(text, found, geotagger)
+    reading = read_story(text, toponyms, geotagger.gazetteer)
+    square = next(c for c in reading.choices if c.toponym.name == "Winnipeg Square")
+    assert {c.entry.name for c in square.candidates} == {"Winnipeg"}
+
+
+def test_a_place_name_ner_split_in_two_is_joined_when_the_whole_is_known(geotagger):
+    text = "Ferries from Antigua and Barbuda reached Paris, Texas by mistake, Ana Ruiz wrote."
+    found = mentions(
+        text, ("Antigua", "GPE"), ("Barbuda", "ORG"), ("Paris", "GPE"), ("Texas", "GPE"),
+        ("Ana Ruiz", "PERSON"),
+    )  # fmt: skip
+    chosen = {m.text for m in place_mentions(text, found, geotagger)}
+    assert "Antigua and Barbuda" in chosen and "Barbuda" not in chosen
+    assert {"Paris", "Texas"} <= chosen  # no place is called "Paris, Texas": two names
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Antigua and Barbuda").country_code == "AG"
+
+
+def test_a_demonym_is_a_place_where_it_describes_not_where_it_names_people(geotagger):
+    text = (
+        "Peruvian miners and Peruvian-born engineers met; many Peruvian are proud, said a "
+        "Peruvian who works there, in Peruvian, Chilean and English."
+    )
+    found = mentions(text, ("Peruvian", "NORP"), ("Chilean", "NORP"), ("English", "LANGUAGE"))
+    places, _ = geotagger.geotag("", text, found)
+    peru = by_name(places, "Peruvian")
+    described = ["Peruvian miners", "Peruvian-born", "Peruvian, Chilean"]
+    assert [s.start for s in peru.spans] == [text.index(d) for d in described]
+    assert by_name(places, "Chilean").country_code == "CL"  # "Chilean and English"
+
+
+def test_a_known_name_ner_missed_after_a_preposition_of_place_is_a_toponym(geotagger):
+    text = "She trained in Winnipeg before moving in March to a farm near Brandon with Ana Ruiz."
+    found = mentions(text, ("Ana Ruiz", "PERSON"))  # NER marked neither town
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {"Winnipeg": UNMARKED, "Brandon": UNMARKED}  # not "March", a common word
+
+
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
     text = "Ashley Sutton won. Sutton led the race for Sutton Racing."
     found = mentions(text, ("Ashley Sutton", "PERSON"), ("Sutton Racing", "ORG"))
@@ -561,3 +703,10 @@ def test_a_first_name_inside_an_organisation_is_no_embedded_place(geotagger):
     found = mentions(text, ("Rafael Iyer", "PERSON"), ("Delft; Sofia Novak", "ORG"))
     chosen = {m.text for m in place_mentions(text, found, geotagger)}
     assert "Sofia" not in chosen  # "Novak" is written only as a name: Sofia is hers
+
+
+def test_a_nationality_before_a_name_word_is_no_first_name(geotagger):
+    text = "Passengers of Canadian Airways waited in the hall."  # "Airways": a name only
+    found = mentions(text, ("Canadian Airways", "ORG"))
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {"Canadian": EMBEDDED_INSIDE}

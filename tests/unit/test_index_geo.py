@@ -4,7 +4,17 @@ import random
 
 import pytest
 
-from services.index.geo import Box, Circle, cell_tokens, covering, haversine_km
+from services.index.geo import (
+    Box,
+    Circle,
+    cell_of,
+    cell_tokens,
+    covering,
+    haversine_km,
+    quadkey,
+    spot_point,
+    spot_token,
+)
 
 
 def test_haversine_paris_to_berlin_is_about_878_km():
@@ -16,6 +26,17 @@ def test_one_token_per_level_and_neighbours_share_coarse_cells():
     assert len(paris) == len(set(paris)) == 14
     assert paris[:8] == versailles[:8]
     assert paris[-1] != versailles[-1]
+
+
+def test_a_cells_quadkey_starts_the_spot_of_every_point_in_it_and_spots_keep_exact_coordinates():
+    rng = random.Random(3)
+    for _ in range(2000):
+        lat, lon = rng.uniform(-90, 90), rng.uniform(-180, 180)
+        spot = spot_token(lat, lon)
+        assert spot_point(spot) == (lat, lon)
+        for level in range(1, 15):
+            assert spot.startswith(quadkey(level, *cell_of(level, lat, lon)))
+    assert spot_token(90.0, 180.0).startswith(quadkey(14, *cell_of(14, 90.0, 180.0)))
 
 
 @pytest.mark.parametrize(
@@ -34,8 +55,9 @@ def test_covering_reaches_every_point_inside_and_inside_cells_are_exact(shape):
     inside, border = set(cover.inside), set(cover.border)
     for lat, lon in _points_around(shape):
         tokens = set(cell_tokens(lat, lon))
+        spot = spot_token(lat, lon)
         if shape.contains(lat, lon):
-            assert tokens & (inside | border), (lat, lon)
+            assert tokens & inside or {spot[:n] for n in range(1, 15)} & border, (lat, lon)
         elif tokens & inside:
             pytest.fail(f"({lat}, {lon}) is outside {shape} but in an inside cell")
 

@@ -111,11 +111,6 @@ def test_no_sample_place_is_a_common_word(enricher):
     assert not [name for name in found if lower_case_share(name) >= 0.1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet: a person NER calls a place (Amara Okafor -> Amara, Ethiopia; Sofia) "
-    "and the European Union read as Europe (issue 12)",
-)
 def test_every_sample_place_is_one_the_sample_names(enricher):
     samples = sample_articles(200)
     raws = [

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 from tantivy import Document
 
-from services.index.geo import cell_tokens
+from services.index.geo import cell_tokens, spot_token
 from services.index.tantivy_store.schema import LABEL_FACETS, POINT_SLOTS, PREFIX_BITS
 from shared.schemas import EnrichedArticle, Place
 
@@ -59,14 +59,17 @@ def _add_entities(doc: Document, article: EnrichedArticle) -> None:
 
 
 def _add_places(doc: Document, places: list[Place], *, focus: bool) -> None:
-    key, cell, country = (
-        ("focus_key", "focus_cell", "focus_country") if focus else ("place_key", "cell", "country")
+    key, cell, spot, country = (
+        ("focus_key", "focus_cell", "focus_spot", "focus_country")
+        if focus
+        else ("place_key", "cell", "spot", "country")
     )
     for place in places:
         for name in {place.name, place.resolved_name, str(place.geonames_id)}:
             doc.add_text(key, name)
         for token in cell_tokens(place.lat, place.lon):
             doc.add_text(cell, token)
+        doc.add_text(spot, spot_token(place.lat, place.lon))
         if place.country_code:
             doc.add_text(country, place.country_code)
         if focus:

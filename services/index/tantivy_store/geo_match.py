@@ -1,4 +1,4 @@
-"""A geo filter as a query: grid cells inside the shape, and an exact check of the border."""
+"""A geo filter as a query: grid cells inside the shape, and the places on its border checked."""
 
 from __future__ import annotations
 
@@ -9,59 +9,60 @@ from msgspec import Struct
 from tantivy import Occur, Query
 
 from services.index.domain import GeoFilter
-from services.index.geo import REFINE_LEVELS, Box, Circle, covering
+from services.index.geo import Box, Circle, covering, spot_point
 from services.index.tantivy_store.schema import POINT_SLOTS, schema
 
-MAX_GEO_CANDIDATES = 1_000_000  # articles in a shape's border cells, checked one by one
-MANY_GEO_CANDIDATES = 1_000  # more than this: cover the edge with finer cells first
+# Spots are listed per border cell's ancestor this many levels up: one dictionary walk
+# (~8-30 us) per ancestor instead of per cell, the spots of its other cells dropped by
+# their quadkey alone (no coordinates read, no check).
+LIST_LEVELS_UP = 2
 
 
-def geo_query(searcher: tantivy.Searcher, geo: GeoFilter, base: Query) -> Query:
-    """Cells inside the shape match as they are; places in border cells are checked
-    (only among the articles ``base`` matches).
+def geo_query(searcher: tantivy.Searcher, geo: GeoFilter) -> Query:
+    """Cells inside the shape match as they are; in its border cells, each distinct place
+    (a spot term) is checked against the shape and matches by its term if inside.
 
-    A busy place just across the edge makes thousands of candidates: then the edge is
-    covered again with finer cells, which often puts it wholly out (or in).
+    The check costs per distinct place, not per article: a busy city just across the
+    edge is one term to reject, whatever the number of articles naming it, and the text
+    or filters of the search play no part (the query is the same for every search).
     """
-    cell_field = "focus_cell" if geo.focus_only else "cell"
-    # Finer circle coverings cost more (a new 300 km circle: 4 ms at +0, 8 at +1, 17 at +2).
-    finer = 2 if isinstance(geo.shape, Box) else 1
-    for refine in (REFINE_LEVELS, REFINE_LEVELS + finer):
-        last = refine != REFINE_LEVELS
-        cover = covering(geo.shape, refine)
-        inside = _cells(cell_field, cover.inside)
-        border = _cells(cell_field, cover.border)
-        # Articles with a place in an inside cell as well are candidates too (a few per
-        # cent more): excluding them evaluated the inside cells once more (~0.4 ms), and
-        # the check only adds them to what `inside` matches anyway.
-        candidates = Query.const_score_query(
-            Query.boolean_query([(Occur.Must, base), (Occur.Must, border)]), 0.0
-        )
-        # Unscored, so fetching every candidate is cheap (~0.1 ms for thousands); before
-        # the last covering, only enough to know whether it is too many (~1 ms saved
-        # on a busy edge: the list of thousands is built once).
-        limit = MAX_GEO_CANDIDATES if last else MANY_GEO_CANDIDATES + 1
-        addresses = [a for _, a in searcher.search(candidates, limit, count=False).hits]
-        if len(addresses) <= MANY_GEO_CANDIDATES:
-            break
-    if not addresses:
-        return inside
-    points = _focus_points if geo.focus_only else _all_points
-    seqs = searcher.fast_field_values("seq", addresses)
-    exact = [seqs[i] for i in _inside(geo.shape, points(searcher, addresses))]
+    cells, spots = ("focus_cell", "focus_spot") if geo.focus_only else ("cell", "spot")
+    cover = covering(geo.shape)
+    inside = _cells(cells, cover.inside)
+    exact = _spots_inside(searcher, spots, geo.shape, cover.border)
     if not exact:
         return inside
     return Query.boolean_query(
-        [(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema(), "seq", exact))]
+        [(Occur.Should, inside), (Occur.Should, Query.term_set_query(schema(), spots, exact))]
     )
+
+
+def _spots_inside(
+    searcher: tantivy.Searcher, field: str, shape: Box | Circle, border: list[str]
+) -> list[str]:
+    """The spot terms in the ``border`` cells (quadkeys) whose place is inside ``shape``."""
+    cells = set(border)
+    lengths = {len(key) for key in cells}  # one, or two for a box across the antimeridian
+    ancestors = {key[: max(1, len(key) - LIST_LEVELS_UP)] for key in cells}
+    contains = shape.contains
+    return [
+        term
+        for ancestor in ancestors
+        for term, _ in searcher.terms_with_prefix(field, ancestor)
+        if any(term[:n] in cells for n in lengths) and contains(*spot_point(term))
+    ]
 
 
 def _cells(field: str, tokens: list[str]) -> Query:
     return Query.term_set_query(schema(), field, tokens) if tokens else Query.empty_query()
 
 
+# The articles' own coordinates, for the standing queries (scan.py): they check the few
+# articles changed since a tick one by one instead of building the query above.
+
+
 class Candidates(Struct):
-    """Coordinates of the candidates of a geo query, by position in the candidate list."""
+    """Coordinates of some articles, by position in their list."""
 
     slots: list[tuple[list, list]]  # (latitudes, longitudes) of one place slot; None where empty
     more: dict[int, list[tuple[float, float]]]  # places past the slots, for the rare long list
@@ -98,8 +99,8 @@ def _inside(shape: Box | Circle, candidates: Candidates) -> set[int]:
     found = {
         i for i, places in candidates.more.items() if any(contains(lat, lon) for lat, lon in places)
     }
-    # Thousands of candidates per query: the box test (the circle's bounds for a circle)
-    # is inlined, and only points passing it pay for a call.
+    # Up to thousands of articles per call: the box test (the circle's bounds for a
+    # circle) is inlined, and only points passing it pay for a call.
     box = shape.bounds() if isinstance(shape, Circle) else shape
     south, north, west, east = box.min_lat, box.max_lat, box.min_lon, box.max_lon
     wraps = west > east

@@ -26,7 +26,7 @@ def matched(index: tantivy.Index, searcher: tantivy.Searcher, match: Match) -> M
     scored = [text] if text else []
     filters = _filters(match)
     if match.geo is not None:
-        filters.append(geo_query(searcher, match.geo, all_of(scored, filters)))
+        filters.append(geo_query(searcher, match.geo))
     return Matched(all_of(scored, filters), text)
 
 

@@ -12,8 +12,8 @@ from services.index.domain import QUERY_FIELDS
 KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
 PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
 
-# Coordinates for the exact geo check are read from fast fields, one column per place
-# slot, without loading stored documents; only articles with more places than slots
+# Coordinates for checking a few changed articles against a standing query's shape are
+# read from fast fields, one column per place slot, without loading stored documents; only articles with more places than slots
 # (flagged `more_places`) have the rest read from the stored `points`.
 POINT_SLOTS = 6
 SLOT_FIELDS = [f"{axis}{i}" for i in range(POINT_SLOTS) for axis in ("lat", "lon")]
@@ -60,6 +60,9 @@ def schema() -> tantivy.Schema:
     b.add_text_field("admin1", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("cell", tokenizer_name="raw", index_option="basic")
     b.add_text_field("focus_cell", tokenizer_name="raw", index_option="basic")
+    # geo.spot_token per place: the places of a border cell, listed by prefix
+    b.add_text_field("spot", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("focus_spot", tokenizer_name="raw", index_option="basic")
     b.add_date_field("published", indexed=True, fast=True)
     for name in ("sort_key", "seq"):
         b.add_integer_field(name, indexed=True, fast=True)

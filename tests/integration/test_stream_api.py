@@ -17,9 +17,10 @@ import pytest
 
 from dateline.events import ServerEvent, read_events
 from services.index.tantivy_store import ArticleStore
-from shared.schemas import EnrichedArticle, ErrorBody
+from shared.schemas import ErrorBody
 from tests.factories import LYON, PARIS, SUVA, story
 from tests.integration.search_process import search_process
+from tests.integration.stream_events import article_of, commit
 
 READ_TIMEOUT_S = 10.0
 ANCIENT = 1_000
@@ -58,16 +59,6 @@ def stream(base: str, query: str, **headers: str) -> Iterator[Iterator[ServerEve
         events = (e for e in read_events(response) if e.kind != "comment")
         assert next(events).kind == "ready"
         yield events
-
-
-def commit(writer: ArticleStore, *articles: EnrichedArticle) -> None:
-    writer.upsert(list(articles))
-    writer.commit()
-
-
-def article_of(event: ServerEvent) -> int:
-    assert event.kind == "article", event
-    return int(msgspec.json.decode(event.data, type=EnrichedArticle).id, 16)
 
 
 def test_a_committed_match_arrives_and_the_rest_does_not(base, writer):

@@ -12,15 +12,14 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import httpx
-import msgspec
 import pytest
 
 from dateline.events import ServerEvent, read_events
 from services.index.live import TICK_LIMIT
 from services.index.tantivy_store import ArticleStore
-from shared.schemas import EnrichedArticle
 from tests.factories import LYON, PARIS, SUVA, story
 from tests.integration.search_process import search_process
+from tests.integration.stream_events import article_of, commit
 
 READ_TIMEOUT_S = 10.0
 STREAM_DEADLINE_S = 60.0
@@ -63,16 +62,6 @@ def _before(deadline: float, events: Iterator[ServerEvent]) -> Iterator[ServerEv
         assert time.monotonic() < deadline, "an event still awaited at the stream's deadline"
         if event.kind != "comment":
             yield event
-
-
-def commit(writer: ArticleStore, *articles: EnrichedArticle) -> None:
-    writer.upsert(list(articles))
-    writer.commit()
-
-
-def article_of(event: ServerEvent) -> int:
-    assert event.kind == "article", event
-    return int(msgspec.json.decode(event.data, type=EnrichedArticle).id, 16)
 
 
 def test_many_streams_each_get_a_match_once(base, writer):

@@ -16,6 +16,7 @@ from typing import Protocol
 from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from services.enrich.capitalised import NAME_PARTICLES
 from services.enrich.common_words import lower_case_share
 from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
@@ -89,11 +90,16 @@ EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
 EMBEDDED_FACILITY = "EMBEDDED_FACILITY"
 EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
 # A name NER did not mark at all, written right after "in", "at", "near" or "outside"
-# ("served in Colchester", "a market at Makeen"): a toponym when the gazetteer knows it.
+# ("served in Colchester", "a market at Makeen", "stations in Castellón de la Plana"): the
+# longest run of its words the gazetteer knows is a toponym.
 UNMARKED = "UNMARKED"
+_CAPITALISED = r"[A-Z][a-z][\w'’\-]*"
+_PARTICLES = "|".join(sorted(NAME_PARTICLES, key=len, reverse=True))
 _AFTER_LOCATIVE = re.compile(
-    r"\b(?:in|at|near|outside) (?P<name>[A-Z][a-z][\w'’\-]*(?: [A-Z][a-z][\w'’\-]*){0,2})\b"
+    rf"\b(?:in|at|near|outside) (?P<name>{_CAPITALISED}"
+    rf"(?: (?:(?:{_PARTICLES}) ){{0,2}}{_CAPITALISED}){{0,2}})\b"
 )
+_CAPITALISED_WORD = re.compile(_CAPITALISED)
 # The words that make an organisation's name a facility's, a venue's or an event's held
 # at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
 FACILITY_WORDS = frozenset(
@@ -173,6 +179,9 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     """The mentions that name places, relabelled by the cue that found them (LIST,
     DATELINE, LONE, ...), none overlapping another."""
     mentions = joined_names(text, mentions, names)
+    unmarked = _unmarked_after_locative(text, mentions, names)
+    covered = MentionSet(unmarked)  # NER's pieces of a name found whole ("Plana")
+    mentions = [m for m in mentions if not covered.overlapping(m.field, m.start, m.end)]
     place_keys = {
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
     }
@@ -209,7 +218,6 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     ]
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
-    unmarked = _unmarked_after_locative(text, mentions, names)
     found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone, *unmarked]
     return _unique_spans(found)
 
@@ -391,18 +399,41 @@ def _one_place(text: str, first: Mention, second: Mention, names: PlaceNames) ->
 def _unmarked_after_locative(
     text: str, mentions: Sequence[Mention], names: PlaceNames
 ) -> list[Mention]:
-    """Names right after a preposition of place that no mention covers, that the gazetteer
-    knows and that are no common word ("in Colchester"; not "in March")."""
+    """Names right after a preposition of place that no mention covers but NER's pieces of
+    them as places, that the gazetteer knows and that are no common word ("in Colchester";
+    "in Castellón de la Plana" when NER marked "Plana"; not "in March")."""
     marked = MentionSet(mentions)
     found = []
     for after in _AFTER_LOCATIVE.finditer(text):
-        start, end = after.span("name")
-        name = possessive_stripped(after.group("name"))
-        if marked.overlapping("text", start, end) or lower_case_share(name) > 0.0:
-            continue
-        if names.is_known(name):
-            found.append(Mention("text", start, start + len(name), name, UNMARKED))
+        start = after.start("name")
+        for name in _prefixes(after.group("name")):
+            end = start + len(name)
+            if not _runs_on(marked.overlapping("text", start, end), start, end):
+                continue  # NER's already, or part of another name or a date ("on Monday")
+            if lower_case_share(name) == 0.0 and names.is_known(name):
+                found.append(Mention("text", start, end, name, UNMARKED))
+                break
     return found
+
+
+def _runs_on(overlapping: Sequence[Mention], start: int, end: int) -> bool:
+    """Whether a name from ``start`` to ``end`` runs on past the places NER marked in it."""
+    return all(
+        m.label in PLACE_LABELS
+        and start <= m.start
+        and m.end <= end
+        and (m.start, m.end) != (start, end)
+        for m in overlapping
+    )
+
+
+def _prefixes(words: str) -> list[str]:
+    """The runs of ``words`` from their first that end before a particle or at the end,
+    longest first: "Castellón de la Plana", then "Castellón". Capitalised words side by
+    side are one name or none ("Windsor Castle" is not "Windsor", "Mr Robinson" not "Mr")."""
+    ends = [word.end() for word in _CAPITALISED_WORD.finditer(words)]
+    ends = [end for end in ends if end == len(words) or words[end + 1].islower()]
+    return [possessive_stripped(words[:end]) for end in reversed(ends)]
 
 
 def _located_in(text: str, end: int) -> str | None:

@@ -283,7 +283,9 @@ def test_a_place_an_organisation_is_named_after_is_a_place_but_not_the_focus(geo
 
 
 def test_an_organisation_headed_by_an_institutions_word_is_no_place():
-    assert headed_by_an_institution("Andean Union") and headed_by_an_institution("Bank of Ruritania")
+    assert headed_by_an_institution("Andean Union") and headed_by_an_institution(
+        "Bank of Ruritania"
+    )
     assert headed_by_an_institution("Harare City Council")
     assert not headed_by_an_institution("Union") and not headed_by_an_institution("Gulf of Aden")
 
@@ -683,10 +685,29 @@ def test_a_known_name_ner_missed_after_a_preposition_of_place_is_a_toponym(geota
     assert chosen == {"Winnipeg": UNMARKED, "Brandon": UNMARKED}  # not "March", a common word
 
 
+def test_a_name_ner_missed_runs_on_through_its_lower_case_particles(geotagger):
+    text = (
+        "Pilgrims walked on from Alcalá in Santiago de Compostela; buses stopped near "
+        "Newcastle upon Tyne on Monday and near Villanueva de la Serena de Madrid, at "
+        "Reggio di Calabria's port and in Alcalá de Henares."
+    )
+    found = mentions(text, ("Monday", "DATE"), ("Henares", "GPE"))  # a piece, or none
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {  # the longest name the gazetteer knows, not its first word
+        "Santiago de Compostela": UNMARKED,
+        "Newcastle upon Tyne": UNMARKED,  # not run on into "on Monday"
+        "Villanueva de la Serena": UNMARKED,  # no place is called "... de Madrid"
+        "Reggio di Calabria": UNMARKED,
+        "Alcalá de Henares": UNMARKED,  # NER's "Henares" is part of it
+    }
+
+
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
     text = "Ashley Sutton won. Sutton led the race for Sutton Racing."
     found = mentions(text, ("Ashley Sutton", "PERSON"), ("Sutton Racing", "ORG"))
-    found += [Mention("text", text.index("Sutton led"), text.index("Sutton led") + 6, "Sutton", "ORG")]
+    found += [
+        Mention("text", text.index("Sutton led"), text.index("Sutton led") + 6, "Sutton", "ORG")
+    ]
     chosen = {(m.start, m.text) for m in place_mentions(text, found, geotagger)}
     assert (text.index("Sutton led"), "Sutton") not in chosen  # the driver, not an embedded place
 

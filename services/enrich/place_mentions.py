@@ -126,6 +126,7 @@ LOCATIVE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Oo]utside) $")
 DIVISION_WORD = re.compile(r" (?:[Ss]tate|[Pp]rovince)\b(?! [A-Z])")
 NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wrote"})
 _WORD_CHAR = re.compile(r"\w")
+_HYPHENED_WORD = re.compile(r"[^\W\d_]+")  # a word between hyphens
 _WORD_AFTER = re.compile(r" (\w+)")
 SUB_PLACE_KINDS = (
     "neighbo",
@@ -178,7 +179,7 @@ def select_toponyms(
 def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
     """The mentions that name places, relabelled by the cue that found them (LIST,
     DATELINE, LONE, ...), none overlapping another."""
-    mentions = joined_names(text, mentions, names)
+    mentions = demonyms_apart(joined_names(text, mentions, names), names)
     unmarked = _unmarked_after_locative(text, mentions, names)
     covered = MentionSet(unmarked)  # NER's pieces of a name found whole ("Plana")
     mentions = [m for m in mentions if not covered.overlapping(m.field, m.start, m.end)]
@@ -365,6 +366,25 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     if found and any(_facility_word(w.group()) for w in words):
         return [_whole_facility(organisation)]
     return found
+
+
+def demonyms_apart(mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
+    """A nationality NER read with what it is hyphened to ("anti-Russian", "Russian-European",
+    "All-American") is the demonyms in it, each its own mention."""
+    apart: list[Mention] = []
+    for mention in mentions:
+        if mention.label != "NORP" or "-" not in mention.text or names.is_demonym(mention.text):
+            apart.append(mention)
+            continue
+        parts = [
+            Mention(
+                mention.field, mention.start + w.start(), mention.start + w.end(), w.group(), "NORP"
+            )
+            for w in _HYPHENED_WORD.finditer(mention.text)
+            if names.is_demonym(w.group())
+        ]
+        apart += parts or [mention]
+    return apart
 
 
 def joined_names(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:

@@ -37,7 +37,7 @@ from services.enrich.place_mentions import (
     UNMARKED,
     Toponym,
 )
-from services.enrich.story import Story, inside, town_of_some_size
+from services.enrich.story import Story, inside
 
 Feature = Callable[[Candidate, Toponym, Story], float]
 NoneFeature = Callable[[Toponym, Story, Candidate, float], float]
@@ -516,11 +516,8 @@ def false_friend_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
 
 def lone_name_abroad(c: Candidate, t: Toponym, s: Story) -> bool:
     """A lone word NER called a person or organisation is a place only as a town of some
-    size in a country the story is about (see ``Story.town_in_story``), or anywhere when
-    the story writes it where something is ("grew up in Dewsbury")."""
-    if t.label not in LONE_LABELS or s.town_in_story(c.entry):
-        return False
-    return not (s.after_a_preposition_of_place(t) and town_of_some_size(c.entry))
+    size in a country the story is about (see ``Story.town_in_story``)."""
+    return t.label in LONE_LABELS and not s.town_in_story(c.entry)
 
 
 def small_town_for_a_region_afar(c: Candidate, t: Toponym, s: Story) -> bool:

@@ -108,7 +108,7 @@ class Story(Struct, kw_only=True):
             or country in self.lone_countries
             or (not self.votes and self.settled_names_in[country] * 2 > self.settled_names > 0)
         )
-        return town_of_some_size(entry) and in_story
+        return _town(entry) and in_story
 
     def sentence_initial(self, toponym: Toponym) -> bool:
         """Every mention of the name begins a sentence: a capital that says nothing."""
@@ -305,14 +305,13 @@ def _lone_names_countries(
                 {
                     c.entry.country_code
                     for c in candidates[toponym.key]
-                    if c.quality == PRIMARY and town_of_some_size(c.entry)
+                    if c.quality == PRIMARY and _town(c.entry)
                 }
             )
     return frozenset(country for country, count in towns_in.items() if count >= 2)
 
 
-def town_of_some_size(entry: GazetteerEntry) -> bool:
-    """A town, not a hamlet: what a name that may be a person's must be to be a place."""
+def _town(entry: GazetteerEntry) -> bool:
     return entry.feature_code.startswith("PPL") and entry.population >= LONE_NAME_POPULATION
 
 

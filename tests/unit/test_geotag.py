@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from services.enrich.evidence import after_a_preposition_of_place
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import (
@@ -700,6 +701,32 @@ def test_a_name_ner_missed_runs_on_through_its_lower_case_particles(geotagger):
         "Reggio di Calabria": UNMARKED,
         "Alcalá de Henares": UNMARKED,  # NER's "Henares" is part of it
     }
+
+
+def test_a_nationality_hyphened_to_another_word_is_the_demonyms_in_it(geotagger):
+    text = "An anti-Russian mood met Russian-European projects and an All-American guard."
+    found = mentions(
+        text, ("anti-Russian", "NORP"), ("Russian-European", "NORP"), ("All-American", "NORP")
+    )
+    chosen = {(m.start, m.text) for m in place_mentions(text, found, geotagger)}
+    assert chosen == {
+        (text.index("Russian mood"), "Russian"),
+        (text.index("Russian-"), "Russian"),
+        (text.index("European"), "European"),
+        (text.index("American"), "American"),
+    }
+    places, _ = geotagger.geotag("", text, found)
+    assert len(by_name(places, "Russian").spans) == 2
+
+
+def test_a_name_written_where_something_is_counts_against_no_place(geotagger):
+    text = "Asylum seekers are stuck in Samos. Samos said more would come; Lesbos is full."
+    found = mentions(text, ("Samos", "GPE"), ("Lesbos", "GPE"))
+    reading = read_story(text, select_toponyms(text, found, geotagger), geotagger.gazetteer)
+    written = {c.toponym.name: after_a_preposition_of_place(c.toponym, reading.story, None, 1.0)
+               for c in reading.choices}  # fmt: skip
+    assert written == {"Samos": 1.0, "Lesbos": 0.0}  # any mention after "in", "near", "outside"
+    assert geotagger.weights.none["none_after_a_preposition_of_place"] < 0  # learned so
 
 
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):

@@ -100,6 +100,7 @@ _AFTER_LOCATIVE = re.compile(
     rf"(?: (?:(?:{_PARTICLES}) ){{0,2}}{_CAPITALISED}){{0,2}})\b"
 )
 _CAPITALISED_WORD = re.compile(_CAPITALISED)
+_CAPITALISED_ALONE = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?![\w'’])")  # a word, not a part
 # The words that make an organisation's name a facility's, a venue's or an event's held
 # at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
 FACILITY_WORDS = frozenset(
@@ -219,7 +220,16 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     ]
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
-    found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone, *unmarked]
+    demonyms = _unmarked_demonyms(text, mentions, names)
+    found = [
+        *chosen,
+        *embedded,
+        *_listed_names(text),
+        *_datelines(text),
+        *lone,
+        *unmarked,
+        *demonyms,
+    ]
     return _unique_spans(found)
 
 
@@ -445,6 +455,18 @@ def _runs_on(overlapping: Sequence[Mention], start: int, end: int) -> bool:
         and (m.start, m.end) != (start, end)
         for m in overlapping
     )
+
+
+def _unmarked_demonyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
+    """Nationalities NER did not mark ("Salvadoran migrant", "the Syrian-Turkish border"):
+    read as NER's would be (where one names people, :func:`geotag.as_modifier` drops it)."""
+    marked = MentionSet(mentions)
+    return [
+        Mention("text", word.start(), word.end(), word.group(), "NORP")
+        for word in _CAPITALISED_ALONE.finditer(text)
+        if not marked.overlapping("text", word.start(), word.end())
+        and names.is_demonym(word.group())
+    ]
 
 
 def _prefixes(words: str) -> list[str]:

@@ -719,6 +719,15 @@ def test_a_nationality_hyphened_to_another_word_is_the_demonyms_in_it(geotagger)
     assert len(by_name(places, "Russian").spans) == 2
 
 
+def test_a_nationality_ner_did_not_mark_is_a_demonym_where_it_describes(geotagger):
+    text = "Salvadoran migrants reached the Syrian-Turkish border; a Salvadoran who left said so."
+    places, _ = geotagger.geotag("", text, [])  # NER marked nothing
+    salvador = by_name(places, "Salvadoran")
+    assert salvador.country_code == "SV"
+    assert [s.start for s in salvador.spans] == [0]  # not "a Salvadoran who": a person
+    assert by_name(places, "Turkish").country_code == "TR"
+
+
 def test_a_name_written_where_something_is_counts_against_no_place(geotagger):
     text = "Asylum seekers are stuck in Samos. Samos said more would come; Lesbos is full."
     found = mentions(text, ("Samos", "GPE"), ("Lesbos", "GPE"))

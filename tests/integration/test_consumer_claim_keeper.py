@@ -1,5 +1,5 @@
-"""The ClaimKeeper on a real Redis: it keeps a waiting batch's entries, and lets go of them
-the moment its batch is done, whatever its refresh was doing then."""
+"""The ClaimKeeper on a real Redis lets go of its batch's entries the moment it is
+stopped, whatever its refresh was doing then (test_consumer.py shows it keeping them)."""
 
 from __future__ import annotations
 

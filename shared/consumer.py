@@ -23,6 +23,7 @@ leave it pending forever (see notes/faststream-redis.md). Groups are created by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -378,11 +379,19 @@ class ClaimKeeper:
     handled: a worker busy on a long article is not dead, and others' XAUTOCLAIM
     (``min_idle_time`` = ``claim_idle_ms``) must not take its entries and do the work a
     second time. A worker that dies stops refreshing, and its entries are claimed after
-    ``claim_idle_ms`` as before."""
+    ``claim_idle_ms`` as before.
+
+    It is told to stop, never cancelled: on Python 3.11 redis-py loses a cancellation
+    that lands while a command (or its connection's set-up) is being sent, as
+    ``asyncio.wait_for`` there returns the result instead. A cancelled keeper then
+    refreshed on, and the stop waiting for it never returned: the batch held the stage's
+    turn for ever, and the batch waiting for that turn kept its entries from every other
+    worker for ever (an article lost, seen in the e2e kill test)."""
 
     def __init__(self, stage: Stage, redis: aioredis.Redis, ids: list[str]) -> None:
         self._stage, self._redis, self._ids = stage, redis, ids
         self._every_s = stage._settings.claim_idle_ms / 1000 / _KEEPS_PER_CLAIM_IDLE
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Self:
@@ -393,15 +402,15 @@ class ClaimKeeper:
         await self.stop()
 
     async def stop(self) -> None:
+        """Return once no refresh can follow: the one under way, if any, is over."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])  # a cancellation of our own still propagates
+            await asyncio.wait([self._task])
             self._task = None
 
     async def _keep(self) -> None:
         stage = self._stage
-        while True:
-            await asyncio.sleep(self._every_s)
+        while not await self._stopped_within(self._every_s):
             try:
                 kept = await self._redis.eval(
                     _KEEP_CLAIMED_SCRIPT, 1, stage.stream, stage.group, stage.consumer, *self._ids
@@ -410,6 +419,12 @@ class ClaimKeeper:
                 stage._log.warning("batch.claim_keep_failed", entry_ids=self._ids, error=repr(exc))
                 continue
             stage._log.debug("batch.claim_kept", entry_ids=self._ids, kept=int(kept))
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        return self._stopping.is_set()
 
 
 def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:

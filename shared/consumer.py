@@ -381,6 +381,13 @@ class ClaimKeeper:
     second time. A worker that dies stops refreshing, and its entries are claimed after
     ``claim_idle_ms`` as before.
 
+    It keeps them for ``claim_keep_max_s`` at most, far longer than a healthy batch takes
+    with its wait for the turn: a handler hung past it (a bug, a deadlock) would otherwise
+    keep its entries, and those of the batch waiting behind it, from every worker for as
+    long as the process lives. They are let go (``batch.claim_released``) and claimed by
+    another worker ``claim_idle_ms`` later: done twice at worst, and every effect is an
+    upsert by id.
+
     It is told to stop, never cancelled: on Python 3.11 redis-py loses a cancellation
     that lands while a command (or its connection's set-up) is being sent, as
     ``asyncio.wait_for`` there returns the result instead. A cancelled keeper then
@@ -391,6 +398,7 @@ class ClaimKeeper:
     def __init__(self, stage: Stage, redis: aioredis.Redis, ids: list[str]) -> None:
         self._stage, self._redis, self._ids = stage, redis, ids
         self._every_s = stage._settings.claim_idle_ms / 1000 / _KEEPS_PER_CLAIM_IDLE
+        self._max_s = stage._settings.claim_keep_max_s
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -409,8 +417,12 @@ class ClaimKeeper:
             self._task = None
 
     async def _keep(self) -> None:
-        stage = self._stage
+        stage, started = self._stage, time.monotonic()
         while not await self._stopped_within(self._every_s):
+            if (kept_s := time.monotonic() - started) >= self._max_s:
+                stage._log.error("batch.claim_released", entry_ids=self._ids,
+                                 kept_s=round(kept_s, 1), max_s=self._max_s)
+                return
             try:
                 kept = await self._redis.eval(
                     _KEEP_CLAIMED_SCRIPT, 1, stage.stream, stage.group, stage.consumer, *self._ids

@@ -196,6 +196,38 @@ async def test_a_dead_workers_entries_are_claimed_while_a_live_one_keeps_its_own
     assert desk.deliveries_of(busy) == [1]
 
 
+class HungDesk(Desk):
+    """A handler that hangs on its first batch (a bug, a deadlock) until the test ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.freed = asyncio.Event()
+
+    async def __call__(self, batch: list[Delivery]) -> list[Failure]:
+        self.seen += batch
+        await self.freed.wait()
+        return []
+
+
+async def test_a_hung_workers_batch_is_let_go_after_the_keep_cap_and_done_by_another(
+    groups, redis_url
+):
+    redis, hung, desk = groups, HungDesk(), Desk()
+    capped = msgspec.structs.replace(FAST, claim_keep_max_s=3 * FAST.claim_idle_ms / 1000)
+    [entry_id] = await publish(redis, b'{"n":1}')
+    async with running_stage(redis_url, hung, settings=capped) as stuck:
+        await eventually(lambda: _seen(hung))
+        async with running_stage(redis_url, desk, settings=capped, consumer="desk-2") as other:
+            await eventually(lambda: _acked(other, n=1))
+            await eventually(lambda: _none_pending(redis))
+        hung.freed.set()  # the stuck batch ends at last; its entry is already done
+        await eventually(lambda: _acked(stuck, n=1))
+    # The hung worker's own claim subscriber may also take it back once let go (then it
+    # waits for the stuck turn and is let go again): done twice at worst, never lost.
+    assert hung.deliveries_of(entry_id)[0] == 1
+    assert desk.deliveries_of(entry_id) and min(desk.deliveries_of(entry_id)) >= 2
+
+
 async def test_an_entry_that_keeps_killing_its_workers_is_dead_lettered_unhandled(
     groups, redis_url
 ):
@@ -254,6 +286,10 @@ async def test_readiness_follows_the_subscribers(groups, redis_url):
 
 async def _acked(*stages, n: int) -> bool:
     return sum(stage.counts.done for stage in stages) >= n
+
+
+async def _seen(desk: Desk) -> bool:
+    return bool(desk.seen)
 
 
 async def _none_pending(redis) -> bool:

@@ -7,7 +7,8 @@
 | ``documents`` | an EnrichedArticle as a document and back; sort keys, versions |
 | ``text`` | query text: rewriting Lucene habits, unknown prefixes, syntax errors |
 | ``queries`` | a Match and a page as queries (filters unscored) |
-| ``geo_match`` | a geo filter: cells inside, border candidates checked exactly |
+| ``geo_match`` | a geo filter as a query: cells inside, the border's places checked exactly |
+| ``points`` | the articles' own coordinates, checked one by one against a shape (standing queries) |
 | ``hits`` | a page of hits: articles, scores, snippets, the next cursor position |
 | ``aggregations`` | facets and histograms |
 | ``live`` | the live generation, followed across switches and reloaded after commits |

@@ -31,11 +31,7 @@ from msgspec import Struct
 from services.index.domain import GeoFilter, Match
 from services.index.geo import Box, Circle
 from services.index.tantivy_store.documents import effective_date
-from services.index.tantivy_store.geo_match import (
-    Candidates,
-    _all_points,
-    _focus_points,
-)
+from services.index.tantivy_store.points import Candidates, all_points, focus_points
 
 DEFAULT_FIELDS = ("title", "text")  # what text_query searches when no field is named
 TOKEN_LIMIT = 40  # bytes: longer tokens are dropped at indexing (en_stem's remove_long)
@@ -265,10 +261,10 @@ class Fresh:
         return self._keywords[kind]
 
     def _inside(self, geo: GeoFilter) -> int:
-        """As geo_match._inside (the bounds tested first, then the shape), with the points
+        """As points.positions_inside (the bounds tested first, then the shape), with the points
         sorted by latitude so a shape tests only those of its band."""
         if geo.focus_only not in self._points:
-            points = _focus_points if geo.focus_only else _all_points
+            points = focus_points if geo.focus_only else all_points
             self._points[geo.focus_only] = _Points(points(self._searcher, self._addresses))
         return self._points[geo.focus_only].inside(geo.shape)
 

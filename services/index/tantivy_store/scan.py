@@ -18,8 +18,13 @@ from tantivy import FieldType, Order, Query
 
 from services.index.domain import GeoFilter, Match
 from services.index.tantivy_store.fresh import Fresh
-from services.index.tantivy_store.geo_match import Candidates, _all_points, _focus_points, _inside
 from services.index.tantivy_store.live import Opened
+from services.index.tantivy_store.points import (
+    Candidates,
+    all_points,
+    focus_points,
+    positions_inside,
+)
 from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
 from services.index.tantivy_store.schema import schema
 from services.index.tantivy_store.text import text_query, text_tree
@@ -200,7 +205,7 @@ class Changes:
             return self._inside_paged(standing, geo, after, limit)
         hits, seqs, places = changed
         first = bisect_right(seqs, after)  # the read may start before this stream's position
-        inside = {i for i in _inside(geo.shape, places) if i >= first}
+        inside = {i for i in positions_inside(geo.shape, places) if i >= first}
         if not standing.scored and not standing.filters:
             return [hits[i] for i in sorted(inside)][:limit]
         wanted = {hits[i][0] for i in inside}
@@ -217,7 +222,7 @@ class Changes:
             key = (start, focus_only)
             if key not in self._places:
                 hits = self._changed(_EVERYTHING, start, GEO_CANDIDATES + 1)
-                points = _focus_points if focus_only else _all_points
+                points = focus_points if focus_only else all_points
                 self._places[key] = (
                     None
                     if len(hits) > GEO_CANDIDATES
@@ -230,13 +235,13 @@ class Changes:
     def _inside_paged(
         self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int
     ) -> list:
-        points = _focus_points if geo.focus_only else _all_points
+        points = focus_points if geo.focus_only else all_points
         found: list = []
         while len(found) < limit:
             candidates = self._changed(standing, after, GEO_CANDIDATES)
             if not candidates:
                 break
-            inside = _inside(
+            inside = positions_inside(
                 geo.shape, points(self._searcher, [address for _, address in candidates])
             )
             found += [hit for i, hit in enumerate(candidates) if i in inside]

@@ -17,6 +17,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+    from typing import Any
+
     from litestar import Request, Response
 
     from shared.schemas import ErrorBody
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 
 # The challenge a 401 carries (RFC 6750).
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="dateline"'}
+RAW_CHALLENGE = [(name.lower().encode(), value.encode()) for name, value in CHALLENGE.items()]  # as ASGI sends it
 
 
 def bearer_key(authorization: str | None) -> str | None:
@@ -113,6 +117,13 @@ def unauthorized(detail: str) -> Response[ErrorBody]:
 def caller(request: Request) -> tuple[str | None, str | None]:
     """The bearer key a request offers, and the address it comes from."""
     return bearer_key(request.headers.get("authorization")), request.client.host if request.client else None
+
+
+def caller_of_scope(scope: MutableMapping[str, Any]) -> tuple[str | None, str | None]:
+    """:func:`caller` from the ASGI scope, for an app without Litestar's request."""
+    authorization = dict(scope.get("headers") or ()).get(b"authorization", b"").decode("latin-1")
+    client = scope.get("client")
+    return bearer_key(authorization), client[0] if client else None
 
 
 def operator_only(settings: Settings, paths: Iterable[str] = ("/metrics",)) -> Callable[[Request], Awaitable[Response[ErrorBody] | None]]:

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from shared.auth import CHALLENGE, OperatorKeys, bearer_key
+from shared.auth import RAW_CHALLENGE, OperatorKeys, caller_of_scope
 from shared.error_shape import error_body, raw_error, request_id_of
 
 # name -> async check returning None when fine, or a sentence saying what is wrong
@@ -85,10 +85,9 @@ class HealthApp:
             status, body, headers = _error(405, "method_not_allowed", f"{method} is not allowed on {path}", request_id)
             return status, body, [*headers, (b"allow", _ALLOW.encode())]
         if path == "/metrics":
-            if refusal := self.operators.judge(*_caller(scope)):
+            if refusal := self.operators.judge(*caller_of_scope(scope)):
                 status, body, headers = _error(*refusal, request_id)
-                challenge = [(name.lower().encode(), value.encode()) for name, value in CHALLENGE.items()]
-                return status, body, [*headers, *(challenge if status == 401 else [])]
+                return status, body, [*headers, *(RAW_CHALLENGE if status == 401 else [])]
             text, content_type = metrics()
             return 200, text, [(b"content-type", content_type.encode())]
         status, found = (200, {"status": "ok"}) if path == "/healthz" else await readiness(
@@ -96,11 +95,6 @@ class HealthApp:
         return status, msgspec.json.encode(found), [(b"content-type", b"application/json")]
 
 
-def _caller(scope: Message) -> tuple[str | None, str | None]:
-    """The bearer key a request offers, and the address it comes from."""
-    authorization = dict(scope.get("headers") or ()).get(b"authorization", b"").decode("latin-1")
-    client = scope.get("client")
-    return bearer_key(authorization), client[0] if client else None
 
 
 def _error(status: int, error: str, detail: str, request_id: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

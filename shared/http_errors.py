@@ -21,20 +21,14 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from shared.error_shape import (
     ERROR_CODES,
     REQUEST_ID,
-    current_request_id,
     error_body,
-    new_request_id,
-    raw_error,
     request_id_of,
     send_error,
 )
 from shared.logging import get_logger
 from shared.schemas import ErrorBody, ErrorDetail
 
-__all__ = [
-    "ERROR_CODES", "Edge", "current_request_id", "error_body", "error_response", "http_exception",
-    "new_request_id", "raw_error", "send_error", "unexpected_exception",
-]
+__all__ = ["ERROR_CODES", "Edge", "error_response", "http_exception", "send_error", "unexpected_exception"]
 
 log = get_logger("dateline.http")
 

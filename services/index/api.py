@@ -48,8 +48,8 @@ from services.index.query import InvalidParameters, SearchParams, parse_search
 from services.index.reindex import ReindexJob, ReindexStatus
 from services.index.stream_api import stream_routes
 from services.index.web.routes import page_routes
+from shared.error_shape import error_body
 from shared.http import JsonAnswer, Lane, ReadinessChecks, build_app, error_response
-from shared.http_errors import error_body
 from shared.schemas import EnrichedArticle, ErrorBody, ErrorDetail, SearchHit, SearchResponse
 from shared.settings import Settings
 

@@ -82,23 +82,24 @@ def blocking_redis_client(
     (the CLI, the enrichment thread): the same timeouts and retries, or a shorter
     ``timeout_s`` for a caller that would rather go on without Redis than wait."""
     import redis
-    from redis.retry import Retry
 
-    options = redis_options(settings, retry_class=Retry)
-    if timeout_s is not None:
-        options["socket_timeout"] = options["socket_connect_timeout"] = timeout_s
+    options = redis_options(settings, blocking=True, timeout_s=timeout_s)
     return redis.Redis.from_url(settings.redis_url, decode_responses=decode_responses, **options)
 
 
-def redis_options(settings: Settings, retry_class: type | None = None) -> dict[str, Any]:
-    """The connection options of :func:`redis_client`, for FastStream's broker too."""
-    from redis.asyncio.retry import Retry
+def redis_options(settings: Settings, *, blocking: bool = False, timeout_s: float | None = None) -> dict[str, Any]:
+    """The connection options of :func:`redis_client` (FastStream's broker's too), or of
+    :func:`blocking_redis_client`, whose retry policy is redis-py's synchronous class."""
     from redis.backoff import ExponentialBackoff
 
+    if blocking:
+        from redis.retry import Retry
+    else:
+        from redis.asyncio.retry import Retry
     return {
-        "socket_timeout": settings.redis_timeout_s,
-        "socket_connect_timeout": settings.redis_connect_timeout_s,
-        "retry": (retry_class or Retry)(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
+        "socket_timeout": timeout_s or settings.redis_timeout_s,
+        "socket_connect_timeout": timeout_s or settings.redis_connect_timeout_s,
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
     }
 
 

@@ -116,7 +116,7 @@ _DIGITS = ["".join(str(b >> 2 * i & 3) for i in range(3, -1, -1)) for b in range
 
 
 @lru_cache(maxsize=4096)
-def covering(shape: Shape, refine: int = REFINE_LEVELS) -> Covering:
+def covering(shape: Shape) -> Covering:
     """Cells over ``shape``: coarse ones wholly inside it, fine ones along its edge.
 
     Cached: paging through results and popular areas ask for the same shapes again.
@@ -124,7 +124,7 @@ def covering(shape: Shape, refine: int = REFINE_LEVELS) -> Covering:
     # numpy (~0.2 s to import) is loaded at the first geo query, not at every start-up.
     from services.index.coverings import cover
 
-    return cover(shape, refine)
+    return cover(shape, REFINE_LEVELS)
 
 
 def cell_of(level: int, lat: float, lon: float) -> tuple[int, int]:

@@ -90,6 +90,9 @@ class Gazetteer:
         self.version = meta.version
         # Names recur across stories ("U.S.", "Iraq"): keep the latest lookups at hand.
         self.candidates = lru_cache(maxsize=1 << 14)(self._candidates)
+        # Asked of every capitalised word, several times an article, and its fallback
+        # (area_of_adjective) looks names up twice.
+        self.demonym = lru_cache(maxsize=1 << 14)(self._demonym)
 
     @classmethod
     def open(cls, directory: Path) -> Gazetteer:
@@ -154,7 +157,7 @@ class Gazetteer:
             quality = [LOOSE] * len(rows)
         return list(zip(rows, quality, strict=True))
 
-    def demonym(self, word: str) -> GazetteerEntry | None:
+    def _demonym(self, word: str) -> GazetteerEntry | None:
         """ "Iraqi", "Iraqis" -> Iraq; None when the word names no place's people."""
         row = self.meta.demonyms.get(exact_key(word))
         return self.entry(row) if row is not None else self.area_of_adjective(word)

@@ -313,7 +313,12 @@ def _after_locative(mention: Mention, text: str) -> bool:
     in Ciudad Juarez"), whatever its words: a lone name too."""
     if mention.field != "text" or mention.label not in ("PERSON", "ORG"):
         return False
-    return LOCATIVE.search(text, max(0, mention.start - 8), mention.start) is not None
+    return follows_locative(text, mention.start)
+
+
+def follows_locative(text: str, start: int) -> bool:
+    """Whether "in", "near" or "outside" stands right before ``start``."""
+    return LOCATIVE.search(text, max(0, start - 8), start) is not None
 
 
 def _read_as_names(names: Iterable[str], text: str) -> set[str]:

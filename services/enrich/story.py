@@ -19,7 +19,7 @@ from services.enrich.anchors import Anchors
 from services.enrich.distance import distance_km
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
 from services.enrich.gazetteer_build import ALTERNATE, LOOSE, PRIMARY
-from services.enrich.place_mentions import LOCATIVE, LONE_LABELS, LONE_PERSON, Toponym
+from services.enrich.place_mentions import LONE_LABELS, LONE_PERSON, Toponym, follows_locative
 from services.enrich.source_history import SourcePrior
 from services.enrich.toponyms import possessive_stripped
 
@@ -123,7 +123,7 @@ class Story(Struct, kw_only=True):
         something is, as a place's name would ("clashes in Afrin")."""
         return any(
             span.field == "text"
-            and LOCATIVE.search(self.text, max(0, span.start - 8), span.start) is not None
+            and follows_locative(self.text, span.start)
             for span in toponym.spans
         )
 

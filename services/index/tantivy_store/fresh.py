@@ -32,8 +32,8 @@ from services.index.domain import GeoFilter, Match
 from services.index.geo import Box, Circle
 from services.index.tantivy_store.documents import effective_date
 from services.index.tantivy_store.points import Candidates, all_points, focus_points
+from services.index.tantivy_store.text import DEFAULT_FIELDS
 
-DEFAULT_FIELDS = ("title", "text")  # what text_query searches when no field is named
 TOKEN_LIMIT = 40  # bytes: longer tokens are dropped at indexing (en_stem's remove_long)
 
 

@@ -10,6 +10,8 @@ from tantivy import Query
 
 from services.index.domain import QUERY_FIELDS, BadQuery
 
+DEFAULT_FIELDS = ("title", "text")  # what the query text searches when it names no field
+
 
 def text_query(index: tantivy.Index, text: str | None) -> Query | None:
     """All terms required, the title counting double; None for no text."""
@@ -18,7 +20,7 @@ def text_query(index: tantivy.Index, text: str | None) -> Query | None:
     try:
         return index.parse_query(
             _prepared(text),
-            ["title", "text"],
+            list(DEFAULT_FIELDS),
             field_boosts={"title": 2.0},
             conjunction_by_default=True,
         )

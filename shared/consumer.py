@@ -23,7 +23,6 @@ leave it pending forever (see notes/faststream-redis.md). Groups are created by
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from shared.schemas import DeadLetter
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, DLQ, as_str, trim_processed
 from shared.vocabulary import DeadLetterReason
+from shared.waits import set_within
 
 if TYPE_CHECKING:  # FastStream is imported when a stage subscribes, not before: a service
     # answers /healthz (and ingest accepts articles) without waiting for its import
@@ -418,7 +418,7 @@ class ClaimKeeper:
 
     async def _keep(self) -> None:
         stage, started = self._stage, time.monotonic()
-        while not await self._stopped_within(self._every_s):
+        while not await set_within(self._stopping, self._every_s):
             if (kept_s := time.monotonic() - started) >= self._max_s:
                 stage._log.error("batch.claim_released", entry_ids=self._ids,
                                  kept_s=round(kept_s, 1), max_s=self._max_s)
@@ -431,12 +431,6 @@ class ClaimKeeper:
                 stage._log.warning("batch.claim_keep_failed", entry_ids=self._ids, error=repr(exc))
                 continue
             stage._log.debug("batch.claim_kept", entry_ids=self._ids, kept=int(kept))
-
-    async def _stopped_within(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._stopping.wait()
-        return self._stopping.is_set()
 
 
 def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[None]]:

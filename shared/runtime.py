@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.logging import configure_logging, get_logger
 from shared.settings import Settings, settings_or_exit
+from shared.waits import set_within
 
 if TYPE_CHECKING:  # imported where used: a process without stages needs no FastStream or Redis
     import redis
@@ -147,7 +148,8 @@ class Service:
         self._close = tuple(close)
         self._started = started or {}
         self._stopping = asyncio.Event()
-        self._serving = asyncio.Event()  # once service.started is logged
+        # Set once service.started is logged, or once told to stop: the loops wait for it.
+        self._loops_may_start = asyncio.Event()
         self.log = get_logger(f"dateline.{name}")
         consumer = self.stages[0].consumer if self.stages else None
         if consumer:
@@ -159,11 +161,11 @@ class Service:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._loops_may_start.set()
 
     async def pause(self, seconds: float) -> None:
         """Wait ``seconds``, or less when the service is told to stop."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        await set_within(self._stopping, seconds)
 
     async def run(self) -> int:
         """Serve until stopped; 0."""
@@ -214,17 +216,12 @@ class Service:
 
     def _now_serving(self) -> None:
         self.log.info("service.started", **self._started)
-        self._serving.set()
+        self._loops_may_start.set()
 
     async def _once_serving(self, step: Step) -> None:
         # The service's own steps (a model's warm-up, a lag gauge) wait until it serves:
         # they must not take the CPU its start-up needs (one core, the GIL).
-        waits = [asyncio.create_task(self._serving.wait()), asyncio.create_task(self._stopping.wait())]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
+        await self._loops_may_start.wait()
         if not self.stopping:
             await step()
 

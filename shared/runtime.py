@@ -300,11 +300,18 @@ class Service:
         return {stage.stream: msgspec.structs.asdict(stage.counts) for stage in self.stages}
 
 
+def service_settings(name: str, *, needs_redis: bool = True) -> Settings:
+    """A service process's settings (exit 2 on a configuration it refuses), its logging
+    set up from them: the start of every service command."""
+    settings = settings_or_exit(name, needs_redis=needs_redis)
+    configure_logging(name, settings.log_level, settings.log_format)
+    return settings
+
+
 def run_service(name: str, build: Callable[[Settings], Service], *, needs_redis: bool = True) -> int:
     """A service's whole ``main``: settings, logging, ``build`` (its composition root), run
     until SIGTERM/SIGINT; the exit code (2: refused configuration, 1: crashed)."""
-    settings = settings_or_exit(name, needs_redis=needs_redis)
-    configure_logging(name, settings.log_level, settings.log_format)
+    settings = service_settings(name, needs_redis=needs_redis)
     log = get_logger(f"dateline.{name}")
     try:
         service = build(settings)

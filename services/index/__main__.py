@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import sys
 
-from shared.logging import configure_logging
-from shared.runtime import Service, run_service
-from shared.settings import Settings, settings_or_exit
+from shared.runtime import Service, run_service, service_settings
+from shared.settings import Settings
 
 USAGE = "usage: python -m services.index [serve|search|reindex]"
 
@@ -33,9 +32,7 @@ def main(argv: list[str]) -> int:
         return run_service("index", build)
     if command == "search":
         return run_service("index", _read_only_search, needs_redis=False)
-    settings = settings_or_exit("index", needs_redis=False)
-    configure_logging("index", settings.log_level, settings.log_format)
-    return _reindex(settings)
+    return _reindex(service_settings("index", needs_redis=False))
 
 
 def _read_only_search(settings: Settings) -> Service:

@@ -182,17 +182,16 @@ class Stage:
             return f"the {self.name} stage's subscribers on {self.stream} are not running"
         return None
 
-    async def process(
-        self, redis: aioredis.Redis, batch: BatchStreamMessage, *, claimed: bool
-    ) -> None:
-        """Handle one batch read from the stream, then settle every entry of it."""
+    async def process(self, redis: aioredis.Redis, batch: BatchStreamMessage) -> None:
+        """Handle one batch read or claimed from the stream, then settle every entry of it
+        still pending to this consumer."""
         ids = [as_str(i) for i in batch["message_ids"]]
         if not ids:
             return
         started = time.perf_counter()
         self.in_flight.update(ids)
         try:
-            await self._process(redis, batch, ids, claimed=claimed)
+            await self._process(redis, ids, batch["data"])
         finally:
             self.in_flight.difference_update(ids)
         await self._trim(redis)
@@ -201,28 +200,41 @@ class Stage:
         BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
 
     async def _process(
-        self, redis: aioredis.Redis, batch: BatchStreamMessage, ids: list[str], *, claimed: bool
+        self, redis: aioredis.Redis, ids: list[str], data: list[dict[bytes, bytes]]
     ) -> None:
         async with ClaimKeeper(self, redis, ids) as keeper, self._turn:
-            counts = await self._delivery_counts(redis, ids) if claimed else [1] * len(ids)
-            entries = zip(ids, batch["data"], counts, strict=True)
-            opened = [self._unpack(*entry) for entry in entries]
-            deliveries = [d for d in opened if isinstance(d, Delivery)]
-            unreadable = [f for f in opened if isinstance(f, Failure)]
-            failures = unreadable + (await self._handle(deliveries) if deliveries else [])
-            await keeper.stop()  # before settling: a retry's back-dated idle time must stay
-            await self._settle(redis, ids, batch["data"], dict(zip(ids, counts)), failures)
+            await self._work(redis, keeper, ids, data)
+
+    async def _work(
+        self, redis: aioredis.Redis, keeper: ClaimKeeper, ids: list[str],
+        data: list[dict[bytes, bytes]],
+    ) -> None:
+        # Its entries may have changed hands while it waited for the turn (let go after
+        # claim_keep_max_s and claimed by another consumer, or settled): only those still
+        # pending to this consumer are its to do.
+        attempts = await self._still_ours(redis, ids)
+        entries = [(i, fields) for i, fields in zip(ids, data, strict=True) if i in attempts]
+        opened = [self._unpack(i, fields, attempts[i]) for i, fields in entries]
+        deliveries = [d for d in opened if isinstance(d, Delivery)]
+        unreadable = [f for f in opened if isinstance(f, Failure)]
+        failures = unreadable + (await self._handle(deliveries) if deliveries else [])
+        await keeper.stop()  # before settling: a retry's back-dated idle time must stay
+        ours, fields = [i for i, _ in entries], [f for _, f in entries]
+        await self._settle(redis, ours, fields, attempts, failures)
 
     # -- the steps of one batch ------------------------------------------------------
 
-    async def _delivery_counts(self, redis: aioredis.Redis, ids: list[str]) -> list[int]:
-        # XAUTOCLAIM does not return delivery counts: ask XPENDING, one query per entry,
-        # all in one round trip.
-        async with redis.pipeline(transaction=False) as pipe:
-            for entry_id in ids:
-                pipe.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
-            found = await pipe.execute()
-        return [int(rows[0]["times_delivered"]) if rows else 1 for rows in found]
+    async def _still_ours(self, redis: aioredis.Redis, ids: list[str]) -> dict[str, int]:
+        """The delivery count of each entry still pending to this consumer (XAUTOCLAIM does
+        not return them); the others are logged and left: an entry pending to another
+        consumer is that one's, an entry pending to none is settled."""
+        found = await redis.eval(_OWNERS_SCRIPT, 1, self.stream, self.group, *ids)
+        owners = {i: (as_str(found[2 * n]), int(found[2 * n + 1])) for n, i in enumerate(ids)}
+        attempts = {i: count for i, (owner, count) in owners.items() if owner == self.consumer}
+        if gone := [i for i in ids if i not in attempts]:
+            self._log.warning("batch.entries_gone", entry_ids=gone,
+                              owners={i: owners[i][0] for i in gone if owners[i][0]})
+        return attempts
 
     def _unpack(self, entry_id: str, fields: dict[bytes, bytes], count: int) -> Delivery | Failure:
         body = fields.get(self._body_field)
@@ -356,6 +368,23 @@ class Stage:
         ENTRIES.labels(self.name, outcome).inc(n)
 
 
+# Who each entry is pending to and how often it was delivered: ('', 0) once it is pending
+# to no one (acked). KEYS: stream. ARGV: group, ids. One round trip for the whole batch.
+_OWNERS_SCRIPT = """
+local found = {}
+for i = 2, #ARGV do
+  local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)[1]
+  if entry then
+    found[#found + 1] = entry[2]
+    found[#found + 1] = entry[4]
+  else
+    found[#found + 1] = ''
+    found[#found + 1] = 0
+  end
+end
+return found
+"""
+
 # XCLAIM ... JUSTID to the consumer that already holds each entry: its idle time starts
 # again from 0 and its delivery count stays. An entry another consumer has taken since
 # (a claim that came first) is left to it. KEYS: stream. ARGV: group, consumer, ids.
@@ -437,7 +466,7 @@ def _batch_handler(stage: Stage, *, claimed: bool) -> Callable[..., Awaitable[No
     from faststream.redis.annotations import Redis, RedisBatchStreamMessage
 
     async def on_batch(message, redis) -> None:
-        await stage.process(redis, message.raw_message, claimed=claimed)
+        await stage.process(redis, message.raw_message)
 
     # Real types, not strings: FastStream injects the message and its Redis client by them,
     # and these names are not this module's globals (imported here, when a stage subscribes).

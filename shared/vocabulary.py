@@ -64,6 +64,7 @@ EVENTS: dict[str, str] = {
     "batch.claim_kept": "a busy worker renewed its claim on entries it is still working on",
     "batch.claim_keep_failed": "renewing a claim failed (Redis away); the entries may be reclaimed",
     "batch.claim_released": "a batch held its entries past DATELINE_CLAIM_KEEP_MAX_S (stuck?): let go, another consumer may claim and redo them",
+    "batch.entries_gone": "a batch that waited for its turn found entries no longer pending to it (claimed by another consumer, named in owners, or settled): left to them, not handled",
     "stream.trimmed": "a stream was trimmed below what every group has read",
     "incoming.paused": "ingest stopped reading dateline:incoming: enrichment is behind",
     "incoming.resumed": "ingest reads dateline:incoming again",

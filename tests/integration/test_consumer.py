@@ -254,18 +254,29 @@ async def test_a_retry_does_not_wait_for_the_claim_idle_time(groups, redis_url):
 
 
 async def test_dead_lettering_twice_by_racing_workers_writes_one_letter(groups, redis_url):
+    # desk-1 is handling the entry when desk-2 claims it (desk-1's claims were let go) and
+    # dead-letters it first; desk-1, settling after, must not write a second letter.
     redis = groups
     [entry_id] = await publish(redis, b'{"garbled":1}')
-    await redis.xreadgroup("enrich", "ghost", {RAW: ">"}, count=10)
+    await redis.xreadgroup("enrich", "desk-1", {RAW: ">"}, count=10)
     batch = {"message_ids": [entry_id.encode()], "data": [{DATA_FIELD.encode(): b'{"garbled":1}'}]}
-    async with (
-        running_stage(redis_url, Desk()) as first,
-        running_stage(redis_url, Desk(), consumer="desk-2") as second,
-    ):
-        await asyncio.gather(
-            first.process(redis, batch, claimed=True), second.process(redis, batch, claimed=True)
-        )
+    second = _stage(Desk(), consumer="desk-2")
+
+    class Overtaken(Desk):
+        async def __call__(self, deliveries: list[Delivery]) -> list[Failure]:
+            await redis.xclaim(RAW, "enrich", "desk-2", min_idle_time=0, message_ids=[entry_id])
+            await second.process(redis, batch)
+            return await super().__call__(deliveries)
+
+    first = _stage(Overtaken(), consumer="desk-1")
+    await first.process(redis, batch)
+    assert first.counts.dead_lettered == 0 and second.counts.dead_lettered == 1
     assert len(await dead_letters(redis)) == 1
+
+
+def _stage(handler, consumer: str) -> Stage:
+    return Stage(stage="enrich", stream=RAW, group="enrich", consumer=consumer, handler=handler,
+                 settings=FAST)
 
 
 async def test_acked_entries_are_trimmed_and_a_pending_one_is_kept(groups, redis_url):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Self
 
@@ -68,6 +69,56 @@ class Failure(Struct, frozen=True):
 
 
 BatchHandler = Callable[[list[Delivery]], Awaitable[list[Failure]]]
+
+
+class BatchClock:
+    """How long a batch has gone without a sign of life: its clock starts when it is taken
+    (read or claimed), again when it gets its stage's turn (the wait behind another batch
+    is not its own time), and again each time its handler says it waits on purpose
+    (:func:`waiting_on_purpose`). Past ``claim_keep_max_s`` its entries are let go
+    (:class:`ClaimKeeper`), and if it holds the turn its stage is stuck (:meth:`Stage.stuck`)."""
+
+    __slots__ = ("entry_ids", "since")
+
+    def __init__(self, entry_ids: list[str]) -> None:
+        self.entry_ids = entry_ids
+        self.restart()
+
+    def restart(self) -> None:
+        self.since = time.monotonic()
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.since
+
+
+# The clock of the batch the current task is handling: a handler finds it without being
+# told its stage.
+_BATCH_IN_HAND: ContextVar[BatchClock | None] = ContextVar("dateline_batch_in_hand", default=None)
+
+
+def waiting_on_purpose() -> None:
+    """Said by a handler that waits for as long as it takes, on purpose (ingest waiting for
+    room in the enrichment backlog), each time it looks again: its batch is not stuck."""
+    if (clock := _BATCH_IN_HAND.get()) is not None:
+        clock.restart()
+
+
+class StuckBatch(Struct, frozen=True):
+    """A batch that has held its stage's turn past ``claim_keep_max_s`` without a sign of
+    life (a hung handler): the stage does nothing else while it holds it."""
+
+    stage: str
+    stream: str
+    running_s: float
+    max_s: float
+    entry_ids: list[str]
+
+    def describe(self) -> str:
+        return (
+            f"the {self.stage} stage is stuck: its batch on {self.stream} has run "
+            f"{self.running_s:.0f} s (DATELINE_CLAIM_KEEP_MAX_S is {self.max_s:g}), "
+            f"entries {', '.join(self.entry_ids)}"
+        )
 
 
 class StageCounts(Struct):
@@ -146,6 +197,7 @@ class Stage:
         # One batch at a time: the read and claim subscribers share the handler, and
         # handlers (spaCy, the index writer) are not safe to run twice at once.
         self._turn = asyncio.Lock()
+        self._in_hand: BatchClock | None = None  # the clock of the batch holding the turn
         self._log = log.bind(stage=stage, stream=stream, consumer=consumer)
         self._trimmed_at = 0.0
 
@@ -176,8 +228,18 @@ class Stage:
     def running(self) -> bool:
         return bool(self.subscribers) and all(s.running for s in self.subscribers)
 
+    def stuck(self) -> StuckBatch | None:
+        """The batch holding the turn, if it has run past ``claim_keep_max_s``."""
+        clock, max_s = self._in_hand, self._settings.claim_keep_max_s
+        if clock is None or (running_s := clock.seconds()) <= max_s:
+            return None
+        return StuckBatch(stage=self.name, stream=self.stream, running_s=round(running_s, 1),
+                          max_s=max_s, entry_ids=clock.entry_ids)
+
     async def readiness(self) -> str | None:
         """A readiness check for :func:`shared.http.build_app`."""
+        if stuck := self.stuck():
+            return stuck.describe()
         if not self.running:
             return f"the {self.name} stage's subscribers on {self.stream} are not running"
         return None
@@ -202,8 +264,15 @@ class Stage:
     async def _process(
         self, redis: aioredis.Redis, ids: list[str], data: list[dict[bytes, bytes]]
     ) -> None:
-        async with ClaimKeeper(self, redis, ids) as keeper, self._turn:
-            await self._work(redis, keeper, ids, data)
+        clock = BatchClock(ids)
+        async with ClaimKeeper(self, redis, clock) as keeper, self._turn:
+            clock.restart()
+            self._in_hand, in_hand = clock, _BATCH_IN_HAND.set(clock)
+            try:
+                await self._work(redis, keeper, ids, data)
+            finally:
+                self._in_hand = None
+                _BATCH_IN_HAND.reset(in_hand)
 
     async def _work(
         self, redis: aioredis.Redis, keeper: ClaimKeeper, ids: list[str],
@@ -410,12 +479,14 @@ class ClaimKeeper:
     second time. A worker that dies stops refreshing, and its entries are claimed after
     ``claim_idle_ms`` as before.
 
-    It keeps them for ``claim_keep_max_s`` at most, far longer than a healthy batch takes
-    with its wait for the turn: a handler hung past it (a bug, a deadlock) would otherwise
-    keep its entries, and those of the batch waiting behind it, from every worker for as
-    long as the process lives. They are let go (``batch.claim_released``) and claimed by
-    another worker ``claim_idle_ms`` later: done twice at worst, and every effect is an
-    upsert by id.
+    It keeps them for ``claim_keep_max_s`` at most on the batch's :class:`BatchClock`
+    (while it waits for the turn, and again once it holds it), far longer than a healthy
+    batch takes: a handler hung past it (a bug, a deadlock) would otherwise keep its
+    entries, and those of the batch waiting behind it, from every worker for as long as the
+    process lives. They are let go (``batch.claim_released``) and claimed by another worker
+    ``claim_idle_ms`` later: done twice at worst, and every effect is an upsert by id. The
+    stage is then stuck (:meth:`Stage.stuck`), and the runtime ends the process for its
+    supervisor to start afresh (:mod:`shared.runtime`).
 
     It is told to stop, never cancelled: on Python 3.11 redis-py loses a cancellation
     that lands while a command (or its connection's set-up) is being sent, as
@@ -424,8 +495,9 @@ class ClaimKeeper:
     turn for ever, and the batch waiting for that turn kept its entries from every other
     worker for ever (an article lost, seen in the e2e kill test)."""
 
-    def __init__(self, stage: Stage, redis: aioredis.Redis, ids: list[str]) -> None:
-        self._stage, self._redis, self._ids = stage, redis, ids
+    def __init__(self, stage: Stage, redis: aioredis.Redis, clock: BatchClock) -> None:
+        self._stage, self._redis, self._clock = stage, redis, clock
+        self._ids = clock.entry_ids
         self._every_s = stage._settings.claim_idle_ms / 1000 / _KEEPS_PER_CLAIM_IDLE
         self._max_s = stage._settings.claim_keep_max_s
         self._stopping = asyncio.Event()
@@ -446,9 +518,9 @@ class ClaimKeeper:
             self._task = None
 
     async def _keep(self) -> None:
-        stage, started = self._stage, time.monotonic()
+        stage = self._stage
         while not await set_within(self._stopping, self._every_s):
-            if (kept_s := time.monotonic() - started) >= self._max_s:
+            if (kept_s := self._clock.seconds()) >= self._max_s:
                 stage._log.error("batch.claim_released", entry_ids=self._ids,
                                  kept_s=round(kept_s, 1), max_s=self._max_s)
                 return

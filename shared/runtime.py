@@ -16,7 +16,13 @@ its own parts into a :class:`Service`; its ``__main__`` is one call to
   back with its data needs nothing: FastStream's subscribers retry their reads;
 - SIGTERM/SIGINT: stop reading, give the in-flight batches ``graceful_timeout_s``, log
   the ones abandoned past it (``batch.abandoned``: they stay pending for another
-  consumer), close, stop serving HTTP last.
+  consumer), close, stop serving HTTP last;
+- a stage stuck on a batch (:meth:`shared.consumer.Stage.stuck`: a hung handler, past
+  ``claim_keep_max_s``): ``service.stage_stuck``, then the same stop, and the process
+  exits 1 so that its supervisor starts a fresh one (``dateline up`` and compose restart
+  a process that exits; neither restarts one that merely answers 503). A hung thread can
+  keep a graceful stop from ever ending, so the exit is forced
+  ``graceful_timeout_s`` + :data:`STUCK_EXIT_MARGIN_S` after the stop began.
 
 Lifecycle events are the ``service.*`` family of :mod:`shared.vocabulary`.
 """
@@ -29,8 +35,11 @@ import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from shared.logging import configure_logging, get_logger
 from shared.settings import Settings, settings_or_exit
@@ -40,7 +49,7 @@ if TYPE_CHECKING:  # imported where used: a process without stages needs no Fast
     import redis
     import redis.asyncio as aioredis
 
-    from shared.consumer import Stage
+    from shared.consumer import Stage, StuckBatch
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 Step = Callable[[], Awaitable[None]]
@@ -51,6 +60,9 @@ RESTART_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 5.0)
 WATCH_EVERY_S = 0.5  # how often the stages are checked for having stopped under us
 # A readiness check gets no longer than this: /readyz answers while Redis hangs.
 READINESS_TIMEOUT_S = 1.0
+STUCK_EXIT_CODE = 1  # a supervisor restarts it (2 would mean: do not restart)
+# After the stages' grace, what closing takes (the HTTP side, the index store) at most.
+STUCK_EXIT_MARGIN_S = 5.0
 
 
 class ConfigurationError(Exception):
@@ -148,6 +160,8 @@ class Service:
         self._close = tuple(close)
         self._started = started or {}
         self._stopping = asyncio.Event()
+        self._exit_code = 0
+        self._exit_forced = False  # a stuck stage forces the exit (serve: a whole process)
         # Set once service.started is logged, or once told to stop: the loops wait for it.
         self._loops_may_start = asyncio.Event()
         self.log = get_logger(f"dateline.{name}")
@@ -168,7 +182,7 @@ class Service:
         await set_within(self._stopping, seconds)
 
     async def run(self) -> int:
-        """Serve until stopped; 0."""
+        """Serve until stopped; 0, or :data:`STUCK_EXIT_CODE` after a stage got stuck."""
         try:
             # First: /healthz answers while the rest starts. Last: it answers while the
             # stages drain, and in-flight requests finish before what they use is closed.
@@ -179,13 +193,15 @@ class Service:
                 await step()
             if self.redis is not None:
                 await self.redis.aclose()
-        return 0
+        return self._exit_code
 
     async def serve(self) -> int:
-        """:meth:`run` with SIGTERM and SIGINT asking for a graceful stop."""
+        """:meth:`run` as the process: SIGTERM and SIGINT ask for a graceful stop, and a
+        stuck stage ends the process even if its stop cannot finish."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
+        self._exit_forced = True
         return await self.run()
 
     async def _run_parts(self) -> None:
@@ -279,12 +295,29 @@ class Service:
         return started
 
     async def _watch(self) -> None:
-        """Until stopped, or until a stage stops under us (its group is gone)."""
+        """Until stopped, or until a stage stops under us (its group is gone), or gets stuck."""
         while not self.stopping:
+            if stuck := [batch for stage in self.stages if (batch := stage.stuck())]:
+                self._stop_stuck(stuck[0])
+                return
             if not all(stage.running for stage in self.stages):
                 self.log.warning("service.stage_stopped", detail="its subscribers stopped (the group vanished?)")
                 return
             await self.pause(WATCH_EVERY_S)
+
+    def _stop_stuck(self, stuck: StuckBatch) -> None:
+        # Nothing in this process can unstick it, and the stage does nothing else meanwhile:
+        # a fresh process can. Its entries stay pending and are claimed again (a dead
+        # consumer's, claim_idle_ms later); every effect is an upsert.
+        exit_within_s = self.settings.graceful_timeout_s + STUCK_EXIT_MARGIN_S
+        self.log.error("service.stage_stuck", **msgspec.structs.asdict(stuck),
+                       exit_code=STUCK_EXIT_CODE, exit_within_s=exit_within_s)
+        self._exit_code = STUCK_EXIT_CODE
+        if self._exit_forced:
+            forced = threading.Timer(exit_within_s, os._exit, args=(STUCK_EXIT_CODE,))
+            forced.daemon = True  # the process may end sooner, on its own
+            forced.start()
+        self.stop()
 
     def _log_abandoned(self) -> None:
         for stage in self.stages:
@@ -295,8 +328,6 @@ class Service:
                 )
 
     def _counts(self) -> dict[str, object]:
-        import msgspec
-
         return {stage.stream: msgspec.structs.asdict(stage.counts) for stage in self.stages}
 
 

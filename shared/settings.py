@@ -72,9 +72,10 @@ class Settings(Struct, kw_only=True, frozen=True):
     retry_delay_ms: Positive = 1_000
     # On SIGTERM a consumer finishes its in-flight batch within this; else it stays pending.
     graceful_timeout_s: Positive = 30
-    # A batch waiting its turn and being handled keeps its entries from other workers this
-    # long at most (a million-character article takes ~25 s): past it the batch is taken for
-    # stuck and its entries are let go, to be claimed and done again by another worker.
+    # A batch waiting its turn keeps its entries from other workers this long at most, and
+    # this long again once handled (a million-character article takes ~25 s): past it the
+    # batch is taken for stuck, its entries are let go, to be claimed and done again by
+    # another worker, and the process exits 1 for its supervisor to restart it.
     claim_keep_max_s: PositiveSeconds = 600.0
 
     # -- every service's Redis client (shared.runtime.redis_client) and FastStream's ------

@@ -29,11 +29,12 @@ DEAD_LETTER_REASONS: frozenset[str] = frozenset(get_args(DeadLetterReason))
 EVENTS: dict[str, str] = {
     # -- a process's own life (every service) --
     "service.started": "the process is serving (its stage reads, its HTTP port answers)",
-    "service.stopping": "SIGTERM received: finishing the in-flight batch",
+    "service.stopping": "SIGTERM received, or a stage is stuck: finishing the in-flight batches",
     "service.stopped": "the process stopped cleanly; carries its stage's counts",
     "service.stage_stopped": "the stream readers stopped under the process (their group is gone?)",
     "service.stage_restarting": "the stream readers start again in-process after in_s (Redis away, or back empty)",
     "service.stage_started": "the stream readers read again after a restart in-process",
+    "service.stage_stuck": "a batch held its stage past DATELINE_CLAIM_KEEP_MAX_S (a hung handler; stage, running_s, entry_ids): the process stops and exits 1 (forced after exit_within_s) for its supervisor to restart it",
     "service.crashed": "an unexpected exception ended the process (traceback attached); exit 1",
     "service.refused_config": "the process will not start like this (the reason says what to set); exit 2",
     "enricher.loaded": "the NER model and gazetteer are loaded (seconds)",

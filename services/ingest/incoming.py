@@ -18,7 +18,7 @@ from services.ingest.backlog import RETRY_AFTER_SECONDS, Backlog
 from services.ingest.decode import decode_article
 from services.ingest.intake import Intake
 from services.ingest.publish import BacklogFull
-from shared.consumer import BatchHandler, Delivery, Failure
+from shared.consumer import BatchHandler, Delivery, Failure, waiting_on_purpose
 from shared.logging import get_logger
 
 log = get_logger("dateline.ingest")
@@ -39,7 +39,7 @@ def incoming_handler(intake: Intake, backlog: Backlog) -> BatchHandler:
             waiting = [d for d, o in zip(waiting, outcomes, strict=True) if o is _NO_ROOM]
             if not waiting:
                 return failures
-            await asyncio.sleep(RETRY_AFTER_SECONDS)  # the figure _wait_for_room reads lags
+            await _wait_on_purpose()  # the figure _wait_for_room reads lags
 
     return take_incoming
 
@@ -63,5 +63,12 @@ async def _wait_for_room(backlog: Backlog) -> None:
         return
     log.warning("incoming.paused", backlog=await backlog.size(), limit=backlog.limit)
     while await backlog.full():
-        await asyncio.sleep(RETRY_AFTER_SECONDS)
+        await _wait_on_purpose()
     log.info("incoming.resumed", backlog=await backlog.size())
+
+
+async def _wait_on_purpose() -> None:
+    # For as long as enrichment is behind, however long: the stage must not take the
+    # batch for stuck (its claims are kept, the process is not restarted for it).
+    waiting_on_purpose()
+    await asyncio.sleep(RETRY_AFTER_SECONDS)

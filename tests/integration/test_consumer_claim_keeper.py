@@ -10,7 +10,7 @@ import time
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
-from shared.consumer import ClaimKeeper, Stage
+from shared.consumer import BatchClock, ClaimKeeper, Stage
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, RAW, ensure_groups
 from tests.integration.polling import eventually
@@ -31,7 +31,7 @@ async def test_a_keeper_stops_at_once_wherever_its_refresh_is_and_refreshes_no_m
     client = aioredis.Redis.from_url(redis_url)
     try:
         for n in range(ROUNDS):
-            async with ClaimKeeper(stage, client, ids) as keeper:
+            async with ClaimKeeper(stage, client, BatchClock(ids)) as keeper:
                 # A batch's work, of a length that sweeps one refresh period (not a wait).
                 await asyncio.sleep(n * 0.02 / ROUNDS)
                 # A stop that never returns holds the stage's turn for ever, and the
@@ -71,7 +71,7 @@ async def test_a_keeper_lets_a_stuck_batch_go_after_its_cap_and_keeps_it_until_t
             stage = Stage(stage="enrich", stream=RAW, group="enrich", consumer="desk-1",
                           handler=_nothing, settings=CAPPED)
             # Entered and never stopped until the end: a handler that hangs.
-            async with ClaimKeeper(stage, client, ids) as keeper:
+            async with ClaimKeeper(stage, client, BatchClock(ids)) as keeper:
                 started = time.monotonic()
                 # Under the cap it keeps them, past several claim idle times. The last
                 # refresh before the cap is at least a claim idle time before they can go.

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import defaultdict
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from services.enrich.desks import STEP_CHARS
 from services.enrich.source_history_store import source_key
 from services.enrich.worker import Worker, load_enricher
 from shared.dlq import list_dead_letters, replay
+from shared.runtime import STUCK_EXIT_CODE, STUCK_EXIT_MARGIN_S
 from shared.schemas import EnrichedArticle, RawArticle
 from shared.settings import Settings
 from shared.streams import DATA_FIELD, ENRICHED, RAW, RAW_LONG, add_all, ensure_groups
@@ -265,6 +267,7 @@ class WorkerProcess:
             "DATELINE_CLAIM_IDLE_MS": str(settings.claim_idle_ms),
             "DATELINE_RETRY_DELAY_MS": str(settings.retry_delay_ms),
             "DATELINE_GRACEFUL_TIMEOUT_S": str(settings.graceful_timeout_s),
+            "DATELINE_CLAIM_KEEP_MAX_S": str(settings.claim_keep_max_s),
         }
         self.log_path = log_path
         with log_path.open("wb") as log:  # a file, not a pipe: nothing to drain, readable any time
@@ -381,6 +384,32 @@ async def test_a_batch_outliving_the_grace_period_is_left_pending_for_another_wo
 
     second = processes(settings_for(redis_url, claim_idle_ms=1_500))
     await eventually(lambda: _has(redis, 8), timeout=60)
+    await eventually(lambda: _none_pending(redis))
+    second.signal(signal.SIGTERM)
+    assert await second.exit_code() == 0
+
+
+async def test_a_worker_hung_in_its_enrichment_thread_exits_1_and_another_finishes(
+    redis, redis_url, processes, tmp_path
+):
+    # The thread cannot be cancelled, so the worker's graceful stop never ends: the exit
+    # is forced, for its supervisor to start a fresh worker.
+    settings = settings_for(redis_url, graceful_timeout_s=1, claim_keep_max_s=2.0)
+    await ensure_groups(redis)
+    release = tmp_path / "release"
+    await add_all(redis, RAW, [raw_article(n, meta={"hold": str(release)}) for n in range(4)])
+    hung = processes(settings)
+    await eventually(lambda: _holds(redis, hung.consumer), timeout=30)
+    started = time.monotonic()
+    assert await hung.exit_code(timeout=30) == STUCK_EXIT_CODE == 1
+    exited_s = time.monotonic() - started
+    assert exited_s < settings.claim_keep_max_s + settings.graceful_timeout_s + STUCK_EXIT_MARGIN_S + 3
+    assert await hung.logged("service.stage_stuck")
+    assert await enriched_ids(redis) == set()
+
+    release.touch()  # the cause is gone (a fresh process would not hang): nothing was lost
+    second = processes(settings_for(redis_url, claim_idle_ms=1_000))
+    await eventually(lambda: _has(redis, 4), timeout=60)
     await eventually(lambda: _none_pending(redis))
     second.signal(signal.SIGTERM)
     assert await second.exit_code() == 0

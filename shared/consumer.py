@@ -9,6 +9,11 @@ handler, and settles each entry by what the handler reports:
 - failed permanently, or for the ``max_deliveries``-th time: moved to ``dateline:dlq`` as a
   :class:`~shared.schemas.DeadLetter` and acked, in one atomic step.
 
+One batch holds the stage's turn at a time. A batch that got it handles only its entries
+still pending to this consumer (others may have taken them while it waited); one that
+holds it past ``claim_keep_max_s`` makes the stage stuck (:meth:`Stage.stuck`), which
+the runtime answers by restarting the process.
+
 Every few seconds a stage trims its stream below the oldest entry some group still needs
 (:func:`shared.streams.trim_processed`), so streams stay bounded without losing work.
 

@@ -21,6 +21,7 @@ from services.index.live import LiveHub, Subscription, TooManyStreams
 from services.index.params import SEARCH_PARAMS, Searched
 from services.index.query import InvalidParameters, parse_search
 from shared.http import error_response
+from shared.http_protocol import cut_off_of
 from shared.schemas import ErrorBody, ErrorDetail
 from shared.settings import Settings
 
@@ -98,7 +99,7 @@ class EventStream(ASGIResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": _EVENT_HEADERS})
-        await self.hub.serve(self.subscription, self.first, send, receive)
+        await self.hub.serve(self.subscription, self.first, send, receive, cut_off=cut_off_of(scope))
 
 
 _EVENT_HEADERS = [

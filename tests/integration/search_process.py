@@ -22,8 +22,8 @@ def search_process(data_dir: Path, log: Path | None = None, **settings: str) -> 
     its log lines (JSON) go to ``log`` when given."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-    env.update(DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port), DATELINE_LOG_LEVEL="WARNING",
-               **{f"DATELINE_{name.upper()}": value for name, value in settings.items()})
+    env.update({"DATELINE_DATA_DIR": str(data_dir), "DATELINE_SEARCH_PORT": str(port), "DATELINE_LOG_LEVEL": "WARNING",
+                **{f"DATELINE_{name.upper()}": value for name, value in settings.items()}})
     if log is not None:
         env["DATELINE_LOG_FORMAT"] = "json"
     output = open(log, "ab") if log is not None else None  # noqa: SIM115 (closed below)

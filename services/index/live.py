@@ -95,6 +95,14 @@ class StreamLimits(Struct, frozen=True, kw_only=True):
 class TooManyStreams(Exception):
     """The caller (or the process) has as many streams open as it may."""
 
+    status, error = 429, "too_many_streams"
+
+
+class ShuttingDown(TooManyStreams):
+    """The process is stopping: a stream is for another process (or this one, restarted)."""
+
+    status, error = 503, "unavailable"
+
 
 class Subscription:
     """One open stream: its query, its caller, its position and what waits to be sent.
@@ -279,7 +287,7 @@ class LiveHub:
 
     def _admit(self, caller: str) -> None:
         if self._closed:
-            raise TooManyStreams("the service is shutting down")
+            raise ShuttingDown("the service is shutting down: reconnect in a moment")
         if self._callers[caller] >= self.limits.per_caller:
             raise TooManyStreams(
                 f"{self.limits.per_caller} streams are open for this caller already "

@@ -53,6 +53,7 @@ def stream_routes(
                 description="Too many streams open for this "
                 "key (DATELINE_STREAM_PER_CALLER), or in this process, or over the rate.",
             ),
+            503: ResponseSpec(data_container=ErrorBody, description="The service is stopping: reconnect."),
         },
         description="Takes the search's match parameters (sort, size, cursor and facets are ignored). Events: "
         "`ready` (first), `article` (data: the article as GET /v1/articles/{id} returns it; id: "
@@ -81,7 +82,7 @@ def stream_routes(
         except (InvalidParameters, BadQuery) as exc:
             return search_refusal(exc)
         except TooManyStreams as exc:
-            return error_response(429, "too_many_streams", str(exc))
+            return error_response(exc.status, exc.error, str(exc))
         return EventStream(hub, subscription, first)
 
     return [stream]

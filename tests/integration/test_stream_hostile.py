@@ -16,10 +16,13 @@ from collections.abc import Callable
 import httpx
 import msgspec
 import pytest
+from litestar.testing import TestClient
 
 from dateline.events import read_events
+from services.index.api import search_app
 from services.index.tantivy_store import ArticleStore
 from shared.schemas import ErrorBody
+from shared.settings import Settings
 from tests.factories import story
 from tests.integration.search_process import search_process
 from tests.integration.stream_events import article_of, commit
@@ -145,3 +148,13 @@ def _until(condition: Callable[[], bool], what: str, seconds: float = 15.0) -> N
     while not condition():
         assert time.monotonic() < deadline, f"waited {seconds:g} s for {what}"
         time.sleep(0.05)
+
+
+def test_a_stream_asked_for_while_the_service_stops_is_a_503(writer, data_dir):
+    app = search_app(ArticleStore(data_dir / "index"), Settings(data_dir=str(data_dir)))
+    with TestClient(app) as client:
+        for drain in app.state["on_drain"]:  # what the server runs first when it stops
+            client.blocking_portal.call(drain)
+        response = client.get("/v1/stream?q=harbour")
+    assert response.status_code == 503
+    assert msgspec.json.decode(response.content, type=ErrorBody).error == "unavailable"

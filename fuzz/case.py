@@ -37,6 +37,9 @@ class Expect(Struct, frozen=True, kw_only=True):
     field: str | None = None
     line: int | None = None
     cut_off: bool = False  # the server may also just close the connection (a stalled body)
+    # an error is the search page's own: an HTML page (or fragment) for a person, not the
+    # JSON ErrorBody (what the router refuses before any page route stays JSON)
+    html: bool = False
 
     def allows(self, status: int) -> bool:
         if 200 <= status < 300:
@@ -51,8 +54,10 @@ EITHER = Expect(may_accept=True)
 OK = Expect(statuses=(200,))
 
 
-def refused(field: str | None = None, *, status: int | None = None, line: int | None = None) -> Expect:
-    return Expect(statuses=(status,) if status else (), field=field, line=line)
+def refused(
+    field: str | None = None, *, status: int | None = None, line: int | None = None, html: bool = False,
+) -> Expect:
+    return Expect(statuses=(status,) if status else (), field=field, line=line, html=html)
 
 
 class Stage(Struct, frozen=True, kw_only=True):
@@ -112,11 +117,18 @@ def post_built(make: Callable[[Stage], bytes | dict | list], content_type: str =
 
 def search(query: str | dict | list[tuple[str, str]]) -> Callable[[Stage], RawRequest]:
     """GET /v1/search with ``query``: a mapping or pairs are URL-encoded, a str sent as it is."""
-    return get("/v1/search?" + (query if isinstance(query, str) else urlencode(query)))
+    return get_query("/v1/search", query)
 
 
-def get(target: str | bytes, **headers: str) -> Callable[[Stage], RawRequest]:
-    return lambda _stage: RawRequest(head=request_bytes("GET", target, headers), method="GET")
+def get_query(
+    path: str, query: str | dict | list[tuple[str, str]], *, stream: bool = False, **headers: str,
+) -> Callable[[Stage], RawRequest]:
+    """GET ``path`` with ``query`` as :func:`search` takes it."""
+    return get(f"{path}?" + (query if isinstance(query, str) else urlencode(query)), stream=stream, **headers)
+
+
+def get(target: str | bytes, *, stream: bool = False, **headers: str) -> Callable[[Stage], RawRequest]:
+    return lambda _stage: RawRequest(head=request_bytes("GET", target, headers), method="GET", stream=stream)
 
 
 def _bytes(body: bytes | str | dict | list) -> bytes:

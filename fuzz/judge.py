@@ -74,7 +74,7 @@ def judge(case: Case, request: RawRequest, answer: Answer, budget_s: float) -> V
         if answer.status >= 500:
             problems.append(Problem("5xx", f"answered {answer.status}"))
         if answer.status >= 400:
-            shape = _shape_problems(answer, has_body=request.method != "HEAD")
+            shape = _shape_problems(answer, has_body=request.method != "HEAD", html=case.expect.html)
             shape_ok = not shape
             problems += [Problem("shape", text) for text in shape]
         problems += _expectation_problems(case, answer)
@@ -100,7 +100,7 @@ def _no_answer(case: Case, answer: Answer) -> list[Problem]:
     return [Problem("shape", f"connection {answer.outcome} without an answer")]
 
 
-def _shape_problems(answer: Answer, has_body: bool) -> list[str]:
+def _shape_problems(answer: Answer, has_body: bool, html: bool = False) -> list[str]:
     problems = []
     if answer.status == 405 and not answer.headers.get("allow"):
         problems.append("405 without an Allow header")
@@ -109,6 +109,8 @@ def _shape_problems(answer: Answer, has_body: bool) -> list[str]:
     if not has_body:
         return problems
     media_type = answer.headers.get("content-type", "").split(";")[0].strip()
+    if html:
+        return problems + _page_problems(answer, media_type)
     if media_type != "application/json":
         problems.append(f"Content-Type {media_type or 'missing'}, not application/json")
     try:
@@ -122,6 +124,15 @@ def _shape_problems(answer: Answer, has_body: bool) -> list[str]:
     return problems
 
 
+def _page_problems(answer: Answer, media_type: str) -> list[str]:
+    """The search page's refusal: HTML that says what is wrong, for a person to read."""
+    if media_type != "text/html":
+        return [f"Content-Type {media_type or 'missing'}, not the page's text/html"]
+    if b'class="errors"' not in answer.body:
+        return [f"an HTML answer without the page's errors block: {_excerpt(answer.body)}"]
+    return []
+
+
 def _expectation_problems(case: Case, answer: Answer) -> list[Problem]:
     expect, status = case.expect, answer.status
     assert status is not None
@@ -132,6 +143,9 @@ def _expectation_problems(case: Case, answer: Answer) -> list[Problem]:
         return [Problem("expectation", f"expected {wanted}, got {status}")]
     if status < 400 or not (expect.field or expect.line) or not answer.body:
         return []
+    if expect.html:  # the page names each problem as "field: reason"
+        named = expect.field and f"{expect.field}:".encode() in answer.body
+        return [] if named else [Problem("expectation", f"the page's errors do not name `{expect.field}`")]
     try:
         details = msgspec.json.decode(answer.body, type=_ErrorBody).errors
     except (msgspec.ValidationError, msgspec.DecodeError):

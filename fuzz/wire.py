@@ -28,6 +28,7 @@ class RawRequest(Struct, frozen=True, kw_only=True):
     head: bytes
     body: bytes = b""
     method: str = "GET"  # how to read the response (a HEAD response has no body)
+    stream: bool = False  # a 2xx is an event stream that never ends: its head is the answer
 
 
 class Answer(Struct, kw_only=True):
@@ -72,6 +73,7 @@ class _Exchange:
         self.outgoing = memoryview(request.head + request.body)
         self.timeout_s = timeout_s
         self.parser = _response_parser(request.method)
+        self.stream = request.stream
         self.started = time.monotonic()
         self.status: int | None = None
         self.headers: dict[str, str] = {}
@@ -124,6 +126,8 @@ class _Exchange:
             if isinstance(event, h11.Response):
                 self.status = event.status_code
                 self.headers = _headers(event.headers)
+                if self.stream and self.status < 300:
+                    return "answered"
             elif isinstance(event, h11.Data):
                 self.body += event.data
             elif isinstance(event, h11.EndOfMessage):

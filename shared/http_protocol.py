@@ -6,13 +6,16 @@ is an :class:`~shared.schemas.ErrorBody` with a request id, logged as ``http.rej
 And a client that opens a connection and sends its request line and headers slower than
 the deadline is answered 408 and cut off, where uvicorn would wait forever (its only
 timeout is for idle keep-alive connections). And a response leaves in one write where
-uvicorn makes two (:class:`OneWrite`).
+uvicorn makes two (:class:`OneWrite`). And an app may drop its connection at once
+(:data:`CUT_OFF`), which ASGI alone cannot say.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -20,6 +23,11 @@ from shared.error_shape import error_body, new_request_id, raw_error
 from shared.logging import get_logger
 
 log = get_logger("dateline.http")
+
+# The ASGI scope extension (``scope["extensions"]``) of every request served here: a
+# callable that drops the connection at once, its unsent bytes discarded. For a long
+# response whose client stopped reading: closing would wait for that client to read them.
+CUT_OFF = "dateline.cut_off"
 
 _HINT = "a URL must be ASCII, with other bytes percent-encoded (RFC 3986)"
 
@@ -45,6 +53,7 @@ class JsonHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not cycle:  # a request to answer (not an upgrade)
             self.cycle.transport = OneWrite(self.transport, self.loop)
+            self.scope["extensions"] = {CUT_OFF: self.transport.abort}
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
@@ -124,6 +133,11 @@ class OneWrite:
 
     def is_closing(self) -> bool:
         return self._transport.is_closing()
+
+
+def cut_off_of(scope: Mapping[str, Any]) -> Callable[[], None] | None:
+    """The request's :data:`CUT_OFF`, when the server serving it offers one."""
+    return (scope.get("extensions") or {}).get(CUT_OFF)
 
 
 def protocol_with_deadline(head_timeout_s: float) -> type[JsonHttpProtocol]:

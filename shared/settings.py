@@ -141,6 +141,9 @@ class Settings(Struct, kw_only=True, frozen=True):
     stream_retention_s: PositiveSeconds = 3600.0
     # A comment this often on a quiet stream, so proxies keep it open.
     stream_heartbeat_s: PositiveSeconds = 15.0
+    # A client that has not taken a write for this long is cut off (it stopped reading); it
+    # resumes with Last-Event-ID.
+    stream_stall_s: PositiveSeconds = 60.0
 
     @property
     def gazetteer_dir(self) -> Path:

@@ -85,6 +85,8 @@ EVENTS: dict[str, str] = {
     "export.failed": "an export broke off after its first bytes (traceback attached); the download is cut short",
     "stream.opened": "an event stream opened (caller, position; expired: Last-Event-ID was too old)",
     "stream.closed": "an event stream ended (events sent, seconds open)",
+    "stream.cut_off": "a stream's client took no write for DATELINE_STREAM_STALL_S: its connection is dropped "
+    "(caller, position it resumes from, events waiting, stalled_s)",
     "stream.match_failed": "checking the open streams against a commit raised; the next tick tries again",
     # -- gazetteer and feeds --
     "gazetteer.compiling": "no compiled gazetteer (or an outdated one): compiling",

@@ -27,7 +27,9 @@ read-only search process): it needs no word from the indexer, only the index.
   those cost the indexer more than matching).
 - **What waits for a client is bounded**: a client is sent no more than it reads; a slow
   one keeps its position and catches up from the index, or gets ``expired`` once its
-  position leaves the retention window.
+  position leaves the retention window. One that takes no write for ``stall_s`` stopped
+  reading: its connection is dropped (``stream.cut_off``), and with it what the server
+  held for it; it resumes with ``Last-Event-ID``.
 - Heartbeats are SSE comments with the stream's position as ``id``, so proxies keep the
   connection open and a quiet query's resume point moves on too; one look over the
   streams every quarter of ``heartbeat_s`` finds the quiet ones.
@@ -39,6 +41,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter as Tally
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -68,6 +71,7 @@ UNSTARTED_S = 30.0  # a stream whose response has not begun by then is dropped
 
 STREAMS_OPEN = Gauge("dateline_streams_open", "Open event streams (GET /v1/stream).")
 STREAM_EVENTS = Counter("dateline_stream_events_total", "Articles pushed to open streams.")
+STREAMS_CUT_OFF = Counter("dateline_streams_cut_off_total", "Streams dropped: their client stopped reading.")
 MATCH_SECONDS = Histogram(
     "dateline_stream_match_seconds",
     "One tick: checking every stream that is behind against one snapshot.",
@@ -85,10 +89,19 @@ class StreamLimits(Struct, frozen=True, kw_only=True):
     total: int  # open streams in this process
     retention_s: float  # how far back a Last-Event-ID may resume
     heartbeat_s: float  # a comment this often when nothing else is sent
+    stall_s: float = 60.0  # a client that takes no write for this long is cut off
 
 
 class TooManyStreams(Exception):
     """The caller (or the process) has as many streams open as it may."""
+
+    status, error = 429, "too_many_streams"
+
+
+class ShuttingDown(TooManyStreams):
+    """The process is stopping: a stream is for another process (or this one, restarted)."""
+
+    status, error = 503, "unavailable"
 
 
 class Subscription:
@@ -101,6 +114,7 @@ class Subscription:
     __slots__ = (
         "caller",
         "closed",
+        "cut_off",
         "opened_at",
         "pending",
         "pending_seqs",
@@ -111,6 +125,7 @@ class Subscription:
         "standing",
         "started",
         "wake",
+        "writing_since",
     )
 
     def __init__(self, standing: object, caller: str, position: int) -> None:
@@ -125,6 +140,8 @@ class Subscription:
         self.wake: asyncio.Future[None] | None = None
         self.closed = False
         self.sent = 0
+        self.writing_since = 0.0  # when the write in flight began; 0: none is
+        self.cut_off: Callable[[], None] | None = None  # drops the connection (the server's)
 
     @property
     def room(self) -> int:
@@ -222,17 +239,19 @@ class LiveHub:
         return subscription, first
 
     async def serve(
-        self, subscription: Subscription, first: bytes, send: Send, receive: Receive
+        self, subscription: Subscription, first: bytes, send: Send, receive: Receive,
+        *, cut_off: Callable[[], None] | None = None,
     ) -> None:
         """The stream's body, written straight to the connection: ``first``, then its
         events (each tick's in one write), heartbeats between them; until the client
-        leaves or the service stops."""
+        leaves, stops reading (``cut_off`` drops its connection) or the service stops."""
         started = time.monotonic()
         subscription.started = True
+        subscription.cut_off = cut_off
         self._unstarted.discard(subscription)
         watching = asyncio.ensure_future(_until_gone(receive, subscription))
         try:
-            await send({"type": "http.response.body", "body": first, "more_body": True})
+            await _write(send, subscription, first)
             while subscription.pending or not subscription.closed:  # what waits leaves first
                 if not subscription.pending:
                     subscription.wake = asyncio.get_running_loop().create_future()
@@ -240,7 +259,7 @@ class LiveHub:
                     subscription.wake = None
                     continue
                 message, seqs = subscription.take()
-                await send({"type": "http.response.body", "body": message, "more_body": True})
+                await _write(send, subscription, message)
                 subscription.quiet_since = time.monotonic()
                 if seqs:
                     _count_sent(subscription, seqs)
@@ -268,7 +287,7 @@ class LiveHub:
 
     def _admit(self, caller: str) -> None:
         if self._closed:
-            raise TooManyStreams("the service is shutting down")
+            raise ShuttingDown("the service is shutting down: reconnect in a moment")
         if self._callers[caller] >= self.limits.per_caller:
             raise TooManyStreams(
                 f"{self.limits.per_caller} streams are open for this caller already "
@@ -317,11 +336,32 @@ class LiveHub:
         if now < self._next_beat:
             return
         self._next_beat = now + self.limits.heartbeat_s / 4
+        self._cut_off_stalled(now)
         for subscription in self._open:
             quiet = not subscription.pending and now - subscription.quiet_since >= self.limits.heartbeat_s
             if quiet and subscription.started:
                 subscription.quiet_since = now
                 subscription.push([heartbeat(subscription.position)])
+
+    def _cut_off_stalled(self, now: float) -> None:
+        """Drops each stream whose client took no write for ``stall_s``: it stopped reading.
+        Until then it holds a write and at most QUEUE_EVENTS events; after, nothing (its
+        unsent bytes are discarded with the connection, not flushed to nobody)."""
+        stall_s = self.limits.stall_s
+        stalled = [s for s in self._open if s.writing_since and now - s.writing_since >= stall_s]
+        for subscription in stalled:
+            log.warning(
+                "stream.cut_off",
+                caller=subscription.caller,
+                position=subscription.position,
+                waiting=len(subscription.pending),
+                stalled_s=round(now - subscription.writing_since, 3),
+            )
+            STREAMS_CUT_OFF.inc()
+            subscription.writing_since = 0.0
+            subscription.end()
+            if subscription.cut_off is not None:
+                subscription.cut_off()  # the write in flight returns, the response ends
 
     # -- ticking -----------------------------------------------------------------------
 
@@ -446,6 +486,16 @@ def heartbeat(position: int) -> bytes:
     return b": heartbeat\nid: %d\n\n" % position
 
 
+async def _write(send: Send, subscription: Subscription, message: bytes) -> None:
+    """One write; while it waits for the client to take the ones before, the stream is
+    stalled (:meth:`LiveHub._cut_off_stalled` looks)."""
+    subscription.writing_since = time.monotonic()
+    try:
+        await send({"type": "http.response.body", "body": message, "more_body": True})
+    finally:
+        subscription.writing_since = 0.0
+
+
 async def _until_gone(receive: Receive, subscription: Subscription) -> None:
     """Ends the stream when its client leaves (a response that only writes would not know)."""
     with contextlib.suppress(Exception):
@@ -472,4 +522,5 @@ def stream_limits(settings: Settings) -> StreamLimits:
         total=settings.stream_max,
         retention_s=settings.stream_retention_s,
         heartbeat_s=settings.stream_heartbeat_s,
+        stall_s=settings.stream_stall_s,
     )

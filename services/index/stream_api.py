@@ -21,6 +21,7 @@ from services.index.live import LiveHub, Subscription, TooManyStreams
 from services.index.params import SEARCH_PARAMS, Searched
 from services.index.query import InvalidParameters, parse_search
 from shared.http import error_response
+from shared.http_protocol import cut_off_of
 from shared.schemas import ErrorBody, ErrorDetail
 from shared.settings import Settings
 
@@ -52,6 +53,7 @@ def stream_routes(
                 description="Too many streams open for this "
                 "key (DATELINE_STREAM_PER_CALLER), or in this process, or over the rate.",
             ),
+            503: ResponseSpec(data_container=ErrorBody, description="The service is stopping: reconnect."),
         },
         description="Takes the search's match parameters (sort, size, cursor and facets are ignored). Events: "
         "`ready` (first), `article` (data: the article as GET /v1/articles/{id} returns it; id: "
@@ -80,7 +82,7 @@ def stream_routes(
         except (InvalidParameters, BadQuery) as exc:
             return search_refusal(exc)
         except TooManyStreams as exc:
-            return error_response(429, "too_many_streams", str(exc))
+            return error_response(exc.status, exc.error, str(exc))
         return EventStream(hub, subscription, first)
 
     return [stream]
@@ -98,7 +100,7 @@ class EventStream(ASGIResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": _EVENT_HEADERS})
-        await self.hub.serve(self.subscription, self.first, send, receive)
+        await self.hub.serve(self.subscription, self.first, send, receive, cut_off=cut_off_of(scope))
 
 
 _EVENT_HEADERS = [

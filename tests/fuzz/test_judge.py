@@ -83,3 +83,16 @@ def test_expectations_status_field_and_line() -> None:
     assert goals(judge(case(refused(line=2)), POST, unnamed, budget_s=2)) == {"expectation"}
     named = error(400, errors=[{"field": "$.url", "line": 2, "reason": "bad"}])
     assert judge(case(refused("url", line=2)), POST, named, budget_s=2).passed
+
+
+def _page(status: int, body: bytes, content_type: str = "text/html; charset=utf-8") -> Answer:
+    return Answer(outcome="answered", seconds=0.01, status=status, headers={"content-type": content_type}, body=body)
+
+
+def test_a_page_route_refuses_as_the_page_and_names_the_field() -> None:
+    page = _page(400, b'<div class="errors" role="alert"><ul><li>bbox: expected 4 numbers</li></ul></div>')
+    assert judge(case(refused("bbox", html=True)), POST, page, budget_s=2).passed
+    assert goals(judge(case(refused("near", html=True)), POST, page, budget_s=2)) == {"expectation"}
+    assert goals(judge(case(refused(html=True)), POST, error(400), budget_s=2)) == {"shape"}  # JSON, not the page
+    assert goals(judge(case(refused(html=True)), POST, _page(400, b"<p>bad</p>"), budget_s=2)) == {"shape"}
+    assert goals(judge(case(), POST, page, budget_s=2)) == {"shape"}  # an API's error is never HTML

@@ -75,3 +75,17 @@ def test_silence_closing_and_nobody_listening(server) -> None:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     assert exchange("127.0.0.1", port, request, timeout_s=1).outcome == "refused"
+
+
+def test_an_open_stream_is_answered_by_its_head(server) -> None:
+    stop = threading.Event()
+
+    def stream_forever(connection: socket.socket) -> None:
+        connection.recv(1024)
+        connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        stop.wait(5)
+
+    request = RawRequest(head=request_bytes("GET", "/v1/stream", {}), stream=True)
+    answer = exchange("127.0.0.1", server(stream_forever), request, timeout_s=5)
+    stop.set()
+    assert (answer.outcome, answer.status) == ("answered", 200) and answer.seconds < 1

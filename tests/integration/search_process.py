@@ -17,13 +17,17 @@ from shared.redis_server import free_port
 
 
 @contextmanager
-def search_process(data_dir: Path, **settings: str) -> Iterator[str]:
-    """Its base URL once it answers; ``settings`` are DATELINE_* variables without the prefix."""
+def search_process(data_dir: Path, log: Path | None = None, **settings: str) -> Iterator[str]:
+    """Its base URL once it answers; ``settings`` are DATELINE_* variables without the prefix;
+    its log lines (JSON) go to ``log`` when given."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATELINE_")}
-    env.update(DATELINE_DATA_DIR=str(data_dir), DATELINE_SEARCH_PORT=str(port), DATELINE_LOG_LEVEL="WARNING",
-               **{f"DATELINE_{name.upper()}": value for name, value in settings.items()})
-    process = subprocess.Popen([sys.executable, "-m", "services.index", "search"], env=env)
+    env.update({"DATELINE_DATA_DIR": str(data_dir), "DATELINE_SEARCH_PORT": str(port), "DATELINE_LOG_LEVEL": "WARNING",
+                **{f"DATELINE_{name.upper()}": value for name, value in settings.items()}})
+    if log is not None:
+        env["DATELINE_LOG_FORMAT"] = "json"
+    output = open(log, "ab") if log is not None else None  # noqa: SIM115 (closed below)
+    process = subprocess.Popen([sys.executable, "-m", "services.index", "search"], env=env, stderr=output)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -39,3 +43,5 @@ def search_process(data_dir: Path, **settings: str) -> Iterator[str]:
         process.terminate()
         # uvicorn raises the SIGTERM again once it has stopped; open streams must not hold it up
         assert process.wait(timeout=30) in (0, -signal.SIGTERM), "the search process did not stop cleanly"
+        if output is not None:
+            output.close()

@@ -18,7 +18,7 @@ from services.index.cursors import CursorSeal
 from services.index.query import SearchParams, parse_search
 from services.index.tantivy_store import ArticleStore
 from services.index.web.landing import LandingCache
-from shared.schemas import Entity, Span
+from shared.schemas import Entity, ErrorBody, Span
 from shared.settings import Settings
 from tests.factories import BERLIN, LYON, NAIROBI, PARIS, SUVA, place, story
 
@@ -163,6 +163,33 @@ def test_bad_input_is_a_400_page_naming_each_problem(client):
     assert "The search could not run" in html and "from:" in html
     html = page(client, "/?q=title:flood)", 400)
     assert "query:" in html
+
+
+def test_a_page_of_too_many_filters_is_a_short_400_page(client):
+    # each chip and facet link repeats the whole URL: 1,000 filters made a 16 MB page
+    many = "&".join(f"entity=ORG:E{n}" for n in range(1_000))
+    html = page(client, f"/?{many}", 400)
+    assert "a page takes at most" in html and len(html) < 200_000
+    assert "a page takes at most" in page(client, f"/results?cursor=x&{many}", 400)
+    assert page(client, "/?" + "&".join(f"entity=ORG:E{n}" for n in range(50)))
+
+
+@pytest.mark.parametrize("url", ["/results", "/results?cursor="])
+def test_more_results_without_a_cursor_is_the_fragments_400(client, url):
+    assert "cursor: required" in page(client, url, 400)
+
+
+@pytest.mark.parametrize("path", ["/static/%00", "/static/a%00.css", "/static/" + "a" * 5_000,
+                                  "/static/..%2Froutes.py", "/static/", "/static/nothing.css"])
+def test_only_the_pages_assets_are_served(client, path):
+    response = client.get(path)
+    assert response.status_code == 404, response.text
+    assert msgspec.json.decode(response.content, type=ErrorBody).error == "not_found"
+
+
+def test_the_pages_assets_are_served(client):
+    for name in ("page.css", "page.js", "world.svg", "icon.svg"):
+        assert client.get(f"/static/{name}").status_code == 200
 
 
 def test_more_results_come_as_a_fragment_with_the_next_link(client):

@@ -16,7 +16,7 @@ from typing import Annotated
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import MediaType, Request, Response, get
 from litestar.datastructures import CacheControlHeader
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import PathParameter
 from litestar.static_files import create_static_files_router
 
 from services.index.cursors import CursorSeal
@@ -24,6 +24,7 @@ from services.index.port import ArticleSearch
 from services.index.web import views
 from services.index.web.landing import LandingCache
 from services.index.web.state import PageState
+from shared.http_errors import error_response
 from shared.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -67,9 +68,14 @@ def page_routes(store: ArticleSearch, cursors: CursorSeal, settings: Settings) -
         )
 
     @get("/results", sync_to_thread=True, include_in_schema=False)
-    def more_results(request: Request, cursor: Annotated[str, QueryParameter()]) -> Response[str]:
+    def more_results(request: Request) -> Response[str]:
+        # the cursor read here, not declared: a missing one is the fragment's own 400 (HTML,
+        # as the page's other refusals), not Litestar's JSON
         state = PageState.from_query(request.query_params.dict())
+        cursor = request.query_params.get("cursor")
         try:
+            if not cursor:
+                raise views.Failed(["cursor: required (the link of the page before)"])
             hits = views.more_hits(store, cursors, state, cursor)
         except views.Failed as exc:
             return render(request, "_errors.html", 400, errors=exc.errors)
@@ -106,8 +112,22 @@ def page_routes(store: ArticleSearch, cursors: CursorSeal, settings: Settings) -
         directories=[HERE / "static"],
         name="page_static",
         cache_control=CacheControlHeader(max_age=3600, public=True),
+        before_request=_only_assets(HERE / "static"),
     )
     return [search_page, more_results, one_hit, article_page, static]
+
+
+def _only_assets(directory: Path):
+    """Refuses, before the file system is asked, any path that is not one of the page's
+    assets (a NUL or a name too long for the file system raised there: a 500)."""
+    assets = {"/" + str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file()}
+
+    def check(request: Request) -> Response | None:
+        if request.scope["path"].removeprefix(STATIC_PATH) not in assets:
+            return error_response(404, "not_found", "no such file")
+        return None
+
+    return check
 
 
 def _templates(settings: Settings) -> Environment:

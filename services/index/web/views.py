@@ -20,11 +20,14 @@ from services.index.port import ArticleSearch
 from services.index.query import InvalidParameters, parse_search
 from services.index.web import maps, marks
 from services.index.web.landing import LandingCache
-from services.index.web.state import PageState
+from services.index.web.state import LIST_NAMES, PageState
 from services.index.web.timeline import Timeline, timeline
 from shared.schemas import Bucket, EnrichedArticle, Entity, Place
 
 PAGE_SIZE = 20
+# Filter values one page may carry: each chip and facet link repeats the whole URL, so the
+# page grows with their square (1,000 entities made a 16 MB page that took a second).
+MAX_FILTERS = 50
 FACET_SHOWN = 10
 # One facet_size for every facet: the map wants more points than a list wants names.
 FACET_SIZE = 100
@@ -149,7 +152,8 @@ def search_page(
             landing=landing if state.is_empty() and cursor is None else None,
         )
     except Failed as exc:
-        return SearchPage(state=state, errors=exc.errors, chips=chips(state, {}))
+        shown = chips(state, {}) if _filter_count(state) <= MAX_FILTERS else []
+        return SearchPage(state=state, errors=exc.errors, chips=shown)
     box = maps.box_rect(state.bbox) if state.bbox else None
     view = maps.view_of_box(box) if box else maps.world_view()
     points = maps.match_points(result.facets.get("points", []), scale=view.width / maps.WORLD)
@@ -186,6 +190,8 @@ def _search(
     landing: LandingCache | None = None,
     **page,
 ) -> tuple[SearchResult, str | None]:
+    if (filters := _filter_count(state)) > MAX_FILTERS:
+        raise Failed([f"filters: {filters:,} filter values; a page takes at most {MAX_FILTERS}"])
     try:
         request = parse_search(state.search_params(**page), cursors)
         result = (
@@ -196,6 +202,10 @@ def _search(
     except BadQuery as exc:
         raise Failed([f"query: {exc.reason}"]) from exc
     return result, cursors.issue(result.next, request) if result.next else None
+
+
+def _filter_count(state: PageState) -> int:
+    return sum(len(getattr(state, name)) for name in LIST_NAMES)
 
 
 def hit_view(a: EnrichedArticle, snippet: Markup, state: PageState) -> HitView:

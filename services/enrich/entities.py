@@ -238,29 +238,37 @@ def with_entity_labels(mentions: Iterable[Mention], entities: Iterable[Entity]) 
     ]
 
 
+# Kinds of name no place has: one resolved as a place under the place's own name (not its
+# demonym) is that place ("Mombasa" read as a nationality, "Malindi" as a product).
+_OTHER_NAMES = frozenset({"NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
 # GeoNames feature codes of settlements, divisions and countries; other places are LOC.
 _GPE_CODES = ("PPL", "ADM", "PCL")
 
 
 def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) -> list[Entity]:
-    """People whose every mention was resolved as a place, and organisations whose every
-    mention was resolved as a natural feature, labelled as places.
+    """People whose every mention was resolved as a place, organisations whose every
+    mention was resolved as a natural feature, and names of other kinds (:data:`_OTHER_NAMES`)
+    resolved at every mention under the place's own name, labelled as places.
 
     The small model reads unfamiliar town names as people ("Abeokuta said ..."); once the
     gazetteer has placed each of those mentions, the people facet should not list them.
     A river read as an organisation is a river too; but a town's name read as an
     organisation is mostly one (its team, its government: "Karlsruhe beat Bochum").
     """
+    places = list(places)
     kind_at = {
         (s.field, s.start, s.end): "GPE" if (p.feature_code or "").startswith(_GPE_CODES) else "LOC"
         for p in places
         for s in p.spans
     }
+    named = {name_key(p.resolved_name) for p in places}
     relabelled = []
     for entity in entities:
         kinds = {kind_at.get((s.field, s.start, s.end)) for s in entity.spans}
         if None not in kinds and (
-            entity.label == "PERSON" or kinds == {"LOC"} and entity.label == "ORG"
+            entity.label == "PERSON"
+            or kinds == {"LOC"} and entity.label == "ORG"
+            or entity.label in _OTHER_NAMES and name_key(entity.text) in named
         ):
             entity = msgspec.structs.replace(entity, label="GPE" if "GPE" in kinds else "LOC")
         relabelled.append(entity)

@@ -102,7 +102,11 @@ _AFTER_LOCATIVE = re.compile(
 _CAPITALISED_WORD = re.compile(_CAPITALISED)
 _CAPITALISED_ALONE = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?![\w'’])")  # a word, not a part
 # The words that make an organisation's name a facility's, a venue's or an event's held
-# at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
+# at one place: with a place in it, the whole name is one toponym. Some are also
+# ORGANISATION_WORDS on purpose: a university, a hospital or an embassy is an institution
+# (its bare name is no place: headed_by_an_institution) and a site ("Colorado State
+# University" whole). A bank, a ministry or a police force is only an institution: "Bank of
+# Japan", "Toronto Police" keep the place embedded in them.
 FACILITY_WORDS = frozenset(
     """university college school academy hospital clinic stadium arena centre center hotel
     estate airport armory armoury mall museum theatre theater prison jail cathedral mosque

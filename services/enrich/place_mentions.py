@@ -17,7 +17,7 @@ from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from services.enrich.capitalised import NAME_PARTICLES
-from services.enrich.common_words import lower_case_share
+from services.enrich.common_words import LEAST_LISTED_SHARE, lower_case_share
 from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
 from services.enrich.name_search import NameSearch
@@ -382,7 +382,7 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     ("Colorado State University") is one toponym, whole."""
     words = [w for w in _NAME_WORD.finditer(organisation.text) if w.group()[:1].isupper()]
     found = _embedded_runs(organisation, words, names, place_keys)
-    if found and any(_facility_word(w.group()) for w in words):
+    if found and any(word_in(w.group(), FACILITY_WORDS) for w in words):
         return [_whole_facility(organisation)]
     return found
 
@@ -500,10 +500,6 @@ def _whole_facility(organisation: Mention) -> Mention:
     return Mention(organisation.field, start, start + len(name), name, EMBEDDED_FACILITY)
 
 
-def _facility_word(word: str) -> bool:
-    return word.casefold().strip(".") in FACILITY_WORDS
-
-
 def _embedded_runs(
     organisation: Mention, words: list[re.Match[str]], names: PlaceNames, place_keys: set[str]
 ) -> list[Mention]:
@@ -521,7 +517,7 @@ def _embedded_runs(
                 continue  # a nationality is no first name ("British Airways")
             if not whole and _embedded_place(name, names, place_keys):
                 start = organisation.start + run[0].start()
-                serves = at + count < len(words) and _generic(words[at + count].group())
+                serves = followed is not None and word_in(followed.group(), COMMON_WORDS)
                 label = EMBEDDED if serves else EMBEDDED_INSIDE
                 found.append(Mention(organisation.field, start, start + len(name), name, label))
                 at += count
@@ -536,11 +532,18 @@ def _first_name(text: str, run: list[re.Match[str]], followed: re.Match[str] | N
     organisation NER ran across a sentence): a person's first name, not a place."""
     if len(run) > 1 or followed is None or text[run[-1].end() : followed.start()] != " ":
         return False
-    return lower_case_share(followed.group()) == 0.0 and not _generic(followed.group())
+    return written_as_a_name(followed.group(), lower_case_under=LEAST_LISTED_SHARE)
 
 
-def _generic(word: str) -> bool:
-    return word.casefold().strip(".") in COMMON_WORDS
+def written_as_a_name(word: str, lower_case_under: float) -> bool:
+    """No generic word ("Police", "Dam"), and written in lower case less often than
+    ``lower_case_under`` of the time: a surname, after a first name."""
+    return not word_in(word, COMMON_WORDS) and lower_case_share(word) < lower_case_under
+
+
+def word_in(word: str, words: frozenset[str]) -> bool:
+    """Whether ``word``, its case and an abbreviation's dot aside ("St."), is one of ``words``."""
+    return word.casefold().strip(".") in words
 
 
 def _adjacent(text: str, run: list[re.Match[str]]) -> bool:

@@ -60,8 +60,10 @@ LIST_CUE = re.compile(
     r" (?:of|such as|including|like|in) "
     rf"(?P<names>{_NAME}(?:, {_NAME})*,? (?:and|or) {_NAME}|{_NAME})"
 )
+# A name of up to three capitalised words ("Texas", "New South Wales").
+_NAME_RUN = r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}"
 # "Paris, Texas", "Portland, Ore.": a state or country right after a place name.
-QUALIFIER = re.compile(r", ((?:[A-Z][a-z]{0,3}\.){1,2}|[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
+QUALIFIER = re.compile(rf", ((?:[A-Z][a-z]{{0,3}}\.){{1,2}}|{_NAME_RUN})")
 # "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -", "BOSTON (AP)":
 # at the start of the text, a paragraph or a sentence ("By Nate Raymond. BOSTON (Reuters)"),
 # closed by a dash or a news agency's credit ("NATO (the alliance) said" is no dateline).
@@ -73,7 +75,7 @@ DATELINE = re.compile(
     rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
 )
 # "... in Los Angeles", "..., Dublin", "... at Rome": the place a name is in, right after it.
-LOCATED_IN = re.compile(r"(?:,| in| at) ([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
+LOCATED_IN = re.compile(rf"(?:,| in| at) ({_NAME_RUN})")
 # What may stand between two parts of one place's name NER split ("Trinidad and Tobago",
 # "Baja California", "Washington, D.C.").
 _NAME_JOINER = re.compile(r"(?: |, | and | & )")

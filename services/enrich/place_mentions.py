@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Protocol
 
 from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from services.enrich.capitalised import NAME_PARTICLES
+from services.enrich.capitalised import NAME_PARTICLES, capitalised_runs
 from services.enrich.common_words import LEAST_LISTED_SHARE, lower_case_share
 from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
@@ -95,13 +95,10 @@ EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
 # ("served in Colchester", "a market at Makeen", "stations in Castellón de la Plana"): the
 # longest run of its words the gazetteer knows is a toponym.
 UNMARKED = "UNMARKED"
-_CAPITALISED = r"[A-Z][a-z][\w'’\-]*"
-_PARTICLES = "|".join(sorted(NAME_PARTICLES, key=len, reverse=True))
-_AFTER_LOCATIVE = re.compile(
-    rf"\b(?:in|at|near|outside) (?P<name>{_CAPITALISED}"
-    rf"(?: (?:(?:{_PARTICLES}) ){{0,2}}{_CAPITALISED}){{0,2}})\b"
-)
-_CAPITALISED_WORD = re.compile(_CAPITALISED)
+_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near|outside) \Z")
+_NAME_WORD_START = re.compile(r"[A-Z][a-z]")  # "Colchester", not "USA"
+# Such a name is up to three capitalised words, up to two particles between two of them.
+UNMARKED_WORDS, UNMARKED_PARTICLES = 3, 2
 _CAPITALISED_ALONE = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?![\w'’])")  # a word, not a part
 # The words that make an organisation's name a facility's, a venue's or an event's held
 # at one place: with a place in it, the whole name is one toponym. Some are also
@@ -445,9 +442,10 @@ def _unmarked_after_locative(
     "in Castellón de la Plana" when NER marked "Plana"; not "in March")."""
     marked = MentionSet(mentions)
     found = []
-    for after in _AFTER_LOCATIVE.finditer(text):
-        start = after.start("name")
-        for name in _prefixes(after.group("name")):
+    for words in _names_after_locative(text):
+        start = words[0].start()
+        for end in _name_ends(words):
+            name = possessive_stripped(text[start:end])
             end = start + len(name)
             if not _runs_on(marked.overlapping("text", start, end), start, end):
                 continue  # NER's already, or part of another name or a date ("on Monday")
@@ -455,6 +453,55 @@ def _unmarked_after_locative(
                 found.append(Mention("text", start, end, name, UNMARKED))
                 break
     return found
+
+
+def _names_after_locative(text: str) -> Iterator[list[re.Match[str]]]:
+    """The words of each name written right after "in", "at", "near" or "outside", read
+    off the text's capitalised runs."""
+    taken = 0  # where the last name ends: a preposition in it ("in Paris in Texas") is its own
+    for run in capitalised_runs(text):
+        for at, word in enumerate(run):
+            start = word.start()
+            if _NAME_WORD_START.match(word.group()) and _PLACE_PREPOSITION.search(
+                text, max(taken, start - 8), start
+            ):
+                words = _name_begun(text, run[at:])
+                taken = words[-1].end()
+                yield words
+
+
+def _name_begun(text: str, run: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The name the run begins with: its capitalised words and the particles between them,
+    each a single space from the last, as far as :data:`UNMARKED_WORDS` and
+    :data:`UNMARKED_PARTICLES` allow."""
+    name, between, capitalised = [run[0]], [], 1
+    for word in run[1:]:
+        if text[(between or name)[-1].end() : word.start()] != " ":
+            break
+        if word.group() in NAME_PARTICLES:
+            between.append(word)
+            if len(between) > UNMARKED_PARTICLES:
+                break
+            continue
+        if capitalised == UNMARKED_WORDS or not _NAME_WORD_START.match(word.group()):
+            break
+        name += [*between, word]
+        between, capitalised = [], capitalised + 1
+    return name
+
+
+def _name_ends(words: list[re.Match[str]]) -> list[int]:
+    """Where a name may end, longest first: after its last word (a hyphen or an apostrophe
+    that ends it left off), then before each particle: "Castellón de la Plana", then
+    "Castellón". Capitalised words side by side are one name or none ("Windsor Castle" is
+    not "Windsor", "Mr Robinson" not "Mr")."""
+    last = words[-1]
+    inner = [
+        word.end()
+        for word, after in pairwise(words)
+        if word.group() not in NAME_PARTICLES and after.group() in NAME_PARTICLES
+    ]
+    return [last.start() + len(last.group().rstrip("'’-")), *reversed(inner)]
 
 
 def _runs_on(overlapping: Sequence[Mention], start: int, end: int) -> bool:
@@ -478,15 +525,6 @@ def _unmarked_demonyms(text: str, mentions: Sequence[Mention], names: PlaceNames
         if not marked.overlapping("text", word.start(), word.end())
         and names.is_demonym(word.group())
     ]
-
-
-def _prefixes(words: str) -> list[str]:
-    """The runs of ``words`` from their first that end before a particle or at the end,
-    longest first: "Castellón de la Plana", then "Castellón". Capitalised words side by
-    side are one name or none ("Windsor Castle" is not "Windsor", "Mr Robinson" not "Mr")."""
-    ends = [word.end() for word in _CAPITALISED_WORD.finditer(words)]
-    ends = [end for end in ends if end == len(words) or words[end + 1].islower()]
-    return [possessive_stripped(words[:end]) for end in reversed(ends)]
 
 
 def _located_in(text: str, end: int) -> str | None:

@@ -71,21 +71,27 @@ class Anchors:
         """Whether an anchor other than the toponym ``besides``'s lies in the country (or,
         given ``admin1``, the state)."""
         if admin1 is None:
-            return self._countries[country] > self._own_countries[besides, country]
-        return self._states[country, admin1] > self._own_states[besides, country, admin1]
+            return self._in_country(country, besides) > 0
+        return self._in_state(country, admin1, besides) > 0
 
     def state_share(self, entry: GazetteerEntry, besides: str) -> float:
         """The share of the anchors other than the toponym ``besides``'s in ``entry``'s state."""
-        state = (entry.country_code, entry.admin1)
-        others = self._total - self._own[besides]
-        return (self._states[state] - self._own_states[besides, *state]) / others if others else 0.0
+        return self._share(self._in_state(entry.country_code, entry.admin1, besides), besides)
 
     def country_share(self, entry: GazetteerEntry, besides: str) -> float:
         """The share of the anchors other than the toponym ``besides``'s in ``entry``'s country."""
-        country = entry.country_code
+        return self._share(self._in_country(entry.country_code, besides), besides)
+
+    def _in_state(self, country: str, admin1: str | None, besides: str) -> int:
+        """The anchors other than the toponym ``besides``'s in the state."""
+        return self._states[country, admin1] - self._own_states[besides, country, admin1]
+
+    def _in_country(self, country: str, besides: str) -> int:
+        return self._countries[country] - self._own_countries[besides, country]
+
+    def _share(self, count: int, besides: str) -> float:
         others = self._total - self._own[besides]
-        in_country = self._countries[country] - self._own_countries[besides, country]
-        return in_country / others if others else 0.0
+        return count / others if others else 0.0
 
 
 class _Search:

@@ -51,7 +51,7 @@ def place_name_mentions(
     """The mentions of known place names in one passage."""
     found = []
     field: Literal["title", "text"] = passage.field
-    for run in _capitalised_runs(passage.text, function_words):
+    for run in capitalised_runs(passage.text, function_words):
         for start, end in _known_pieces(passage.text, run, names):
             name = passage.text[start:end]
             if " " not in name and len(name) < MIN_LETTERS:
@@ -62,9 +62,12 @@ def place_name_mentions(
     return found
 
 
-def _capitalised_runs(text: str, function_words: frozenset[str]) -> Iterator[list[re.Match[str]]]:
+def capitalised_runs(
+    text: str, function_words: frozenset[str] = frozenset()
+) -> Iterator[list[re.Match[str]]]:
     """Runs of capitalised words, with the short lower-case words a name may hold between
-    them; without a function word starting a sentence ("Die", "Le")."""
+    them (and after them: the run ends at the first other word); without one of
+    ``function_words`` starting a sentence ("Die", "Le")."""
     run: list[re.Match[str]] = []
     for word in _WORD.finditer(text):
         next_to = run and text[run[-1].end() : word.start()].strip(" \t") == ""

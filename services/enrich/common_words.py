@@ -12,6 +12,9 @@ from functools import cache
 from pathlib import Path
 
 WORDS_FILE = Path(__file__).with_name("data") / "words" / "common_words.tsv"
+# The least share the file lists (derive_common_words.MIN_SHARE): a word written in lower
+# case less often has no share, 0, as if it were never written so.
+LEAST_LISTED_SHARE = 0.1
 
 
 def lower_case_share(name: str) -> float:

@@ -36,6 +36,8 @@ from services.enrich.place_mentions import (
     OTHER_NAME_LABELS,
     UNMARKED,
     Toponym,
+    word_in,
+    written_as_a_name,
 )
 from services.enrich.story import Story, inside
 
@@ -53,6 +55,9 @@ NOT_SETTLEMENT_LABELS = frozenset({"LOC", "FAC"})
 NAME_LABELS = frozenset({"ORG", "PERSON", *EMBEDDED_LABELS, *LONE_LABELS, *OTHER_NAME_LABELS})
 WHOLE_AREAS = ("PCLI", "CONT")  # their point is a centre: nearness to it means nothing
 ADMIN_SEAT = re.compile(r"PPLA\d?$")
+# A word written in lower case less than half the time is mostly a name (a surname after a
+# place that is also a first name).
+MOSTLY_A_NAME = 0.5
 
 
 # -- features of a reading ----------------------------------------------------------------
@@ -560,7 +565,7 @@ def first_name_of_a_person(c: Candidate, t: Toponym, s: Story) -> bool:
     mostly as a name is a person's first name ("Amara Okafor", "Seismologist Amara Costa
     said", whatever NER calls it), unless the story is there: its country is one the
     story's other names may be in, or something of the story lies near it."""
-    if not any(_mostly_a_name(word) for word in _surnames_after(t, s)):
+    if not any(written_as_a_name(w, lower_case_under=MOSTLY_A_NAME) for w in _surnames_after(t, s)):
         return False
     in_story = s.share_of_names_in(c.entry, t.key, state=False) > 0
     return not in_story and not _vouched_for_nearby(c.entry, t, s)
@@ -573,7 +578,7 @@ def _surnames_after(t: Toponym, s: Story) -> list[str]:
     capitalised word follows that."""
     words = t.name.split()
     if t.key in s.inner:
-        two = len(words) == 2 and words[0].casefold() not in COMMON_WORDS
+        two = len(words) == 2 and not word_in(words[0], COMMON_WORDS)
         return [words[1]] if two else []
     if t.label not in EMBEDDED_LABELS or " " in t.name:
         return []
@@ -583,11 +588,6 @@ def _surnames_after(t: Toponym, s: Story) -> list[str]:
 
 # one capitalised word, then no other: "Amara Costa said", not "Houston Chronicle Editor"
 _LAST_NAME = re.compile(r" ([A-Z][a-z][\w'’\-]*)(?![\w'’\-]| [A-Z])")
-
-
-def _mostly_a_name(word: str) -> bool:
-    """Written capitalised more often than not, and no generic word ("Police", "Dam")."""
-    return word.casefold() not in COMMON_WORDS and lower_case_share(word) < 0.5
 
 
 VETOES: dict[str, Veto] = {

@@ -38,7 +38,8 @@ from shared.logging import get_logger
 log = get_logger()
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-REGION_FEATURES = frozenset({"ADM1", "CONT", "RGN", "ADMD"})
+# A country, continent, state or region: an area more than a point.
+AREA_FEATURES = frozenset({"PCLI", "CONT", "ADM1", "RGN", "ADMD"})
 MAJOR_FEATURES = frozenset({"CONT", "PCLI", "ADM1", "PPLC"})
 MAJOR_CITY = 100_000
 # An area's name ending in "a" with an "n" (its people: "ns") after it.
@@ -62,8 +63,9 @@ class GazetteerEntry(Struct, frozen=True):
     members: tuple[str, ...] = ()  # the countries ("SY") or divisions ("SD.55") of a region
 
     @property
-    def is_region(self) -> bool:
-        return self.feature_code in REGION_FEATURES
+    def is_area(self) -> bool:
+        """A country, continent, state or region."""
+        return self.feature_code in AREA_FEATURES
 
     @property
     def is_major(self) -> bool:
@@ -176,7 +178,7 @@ class Gazetteer:
             c.entry
             for c in self.candidates(area)
             if (c.quality == ALTERNATE or c.quality == PRIMARY and c.entry.name == area)
-            and (c.entry.feature_code == "PCLI" or c.entry.is_region)
+            and c.entry.is_area
         ]
         return areas[0] if areas else None
 

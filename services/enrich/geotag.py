@@ -105,7 +105,7 @@ class Geotagger:
         """A country or continent by any of its names ("UAE"), or a state or big city by its own."""
         return any(
             (c.quality > LOOSE and c.entry.feature_code in WHOLE_AREAS)
-            or (c.quality == PRIMARY and (c.entry.is_region or c.entry.is_major))
+            or (c.quality == PRIMARY and (c.entry.is_area or c.entry.is_major))
             for c in self.gazetteer.candidates(name)
         )
 
@@ -113,7 +113,7 @@ class Geotagger:
         """A country or state is called exactly so, and no town is ("Tamil Nadu", not
         "Bac Ninh", a province and its city)."""
         own = [c.entry for c in self.gazetteer.candidates(name) if c.quality == PRIMARY]
-        return any(e.feature_code in WHOLE_AREAS or e.is_region for e in own) and not any(
+        return any(e.is_area for e in own) and not any(
             e.feature_code.startswith("PPL") for e in own
         )
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Protocol
 
 from msgspec import Struct
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from services.enrich.capitalised import NAME_PARTICLES
-from services.enrich.common_words import lower_case_share
+from services.enrich.capitalised import NAME_PARTICLES, capitalised_runs
+from services.enrich.common_words import LEAST_LISTED_SHARE, lower_case_share
 from services.enrich.mention_set import MentionSet
 from services.enrich.mentions import Mention
 from services.enrich.name_search import NameSearch
@@ -60,8 +60,10 @@ LIST_CUE = re.compile(
     r" (?:of|such as|including|like|in) "
     rf"(?P<names>{_NAME}(?:, {_NAME})*,? (?:and|or) {_NAME}|{_NAME})"
 )
+# A name of up to three capitalised words ("Texas", "New South Wales").
+_NAME_RUN = r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}"
 # "Paris, Texas", "Portland, Ore.": a state or country right after a place name.
-QUALIFIER = re.compile(r", ((?:[A-Z][a-z]{0,3}\.){1,2}|[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
+QUALIFIER = re.compile(rf", ((?:[A-Z][a-z]{{0,3}}\.){{1,2}}|{_NAME_RUN})")
 # "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -", "BOSTON (AP)":
 # at the start of the text, a paragraph or a sentence ("By Nate Raymond. BOSTON (Reuters)"),
 # closed by a dash or a news agency's credit ("NATO (the alliance) said" is no dateline).
@@ -73,7 +75,7 @@ DATELINE = re.compile(
     rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
 )
 # "... in Los Angeles", "..., Dublin", "... at Rome": the place a name is in, right after it.
-LOCATED_IN = re.compile(r"(?:,| in| at) ([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})")
+LOCATED_IN = re.compile(rf"(?:,| in| at) ({_NAME_RUN})")
 # What may stand between two parts of one place's name NER split ("Trinidad and Tobago",
 # "Baja California", "Washington, D.C.").
 _NAME_JOINER = re.compile(r"(?: |, | and | & )")
@@ -93,16 +95,17 @@ EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
 # ("served in Colchester", "a market at Makeen", "stations in Castellón de la Plana"): the
 # longest run of its words the gazetteer knows is a toponym.
 UNMARKED = "UNMARKED"
-_CAPITALISED = r"[A-Z][a-z][\w'’\-]*"
-_PARTICLES = "|".join(sorted(NAME_PARTICLES, key=len, reverse=True))
-_AFTER_LOCATIVE = re.compile(
-    rf"\b(?:in|at|near|outside) (?P<name>{_CAPITALISED}"
-    rf"(?: (?:(?:{_PARTICLES}) ){{0,2}}{_CAPITALISED}){{0,2}})\b"
-)
-_CAPITALISED_WORD = re.compile(_CAPITALISED)
+_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near|outside) \Z")
+_NAME_WORD_START = re.compile(r"[A-Z][a-z]")  # "Colchester", not "USA"
+# Such a name is up to three capitalised words, up to two particles between two of them.
+UNMARKED_WORDS, UNMARKED_PARTICLES = 3, 2
 _CAPITALISED_ALONE = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?![\w'’])")  # a word, not a part
 # The words that make an organisation's name a facility's, a venue's or an event's held
-# at one place (not an institution's: "Bank of Japan", "Toronto Police" stay embedded).
+# at one place: with a place in it, the whole name is one toponym. Some are also
+# ORGANISATION_WORDS on purpose: a university, a hospital or an embassy is an institution
+# (its bare name is no place: headed_by_an_institution) and a site ("Colorado State
+# University" whole). A bank, a ministry or a police force is only an institution: "Bank of
+# Japan", "Toronto Police" keep the place embedded in them.
 FACILITY_WORDS = frozenset(
     """university college school academy hospital clinic stadium arena centre center hotel
     estate airport armory armoury mall museum theatre theater prison jail cathedral mosque
@@ -378,7 +381,7 @@ def _embedded(organisation: Mention, names: PlaceNames, place_keys: set[str]) ->
     ("Colorado State University") is one toponym, whole."""
     words = [w for w in _NAME_WORD.finditer(organisation.text) if w.group()[:1].isupper()]
     found = _embedded_runs(organisation, words, names, place_keys)
-    if found and any(_facility_word(w.group()) for w in words):
+    if found and any(word_in(w.group(), FACILITY_WORDS) for w in words):
         return [_whole_facility(organisation)]
     return found
 
@@ -439,9 +442,10 @@ def _unmarked_after_locative(
     "in Castellón de la Plana" when NER marked "Plana"; not "in March")."""
     marked = MentionSet(mentions)
     found = []
-    for after in _AFTER_LOCATIVE.finditer(text):
-        start = after.start("name")
-        for name in _prefixes(after.group("name")):
+    for words in _names_after_locative(text):
+        start = words[0].start()
+        for end in _name_ends(words):
+            name = possessive_stripped(text[start:end])
             end = start + len(name)
             if not _runs_on(marked.overlapping("text", start, end), start, end):
                 continue  # NER's already, or part of another name or a date ("on Monday")
@@ -449,6 +453,55 @@ def _unmarked_after_locative(
                 found.append(Mention("text", start, end, name, UNMARKED))
                 break
     return found
+
+
+def _names_after_locative(text: str) -> Iterator[list[re.Match[str]]]:
+    """The words of each name written right after "in", "at", "near" or "outside", read
+    off the text's capitalised runs."""
+    taken = 0  # where the last name ends: a preposition in it ("in Paris in Texas") is its own
+    for run in capitalised_runs(text):
+        for at, word in enumerate(run):
+            start = word.start()
+            if _NAME_WORD_START.match(word.group()) and _PLACE_PREPOSITION.search(
+                text, max(taken, start - 8), start
+            ):
+                words = _name_begun(text, run[at:])
+                taken = words[-1].end()
+                yield words
+
+
+def _name_begun(text: str, run: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The name the run begins with: its capitalised words and the particles between them,
+    each a single space from the last, as far as :data:`UNMARKED_WORDS` and
+    :data:`UNMARKED_PARTICLES` allow."""
+    name, between, capitalised = [run[0]], [], 1
+    for word in run[1:]:
+        if text[(between or name)[-1].end() : word.start()] != " ":
+            break
+        if word.group() in NAME_PARTICLES:
+            between.append(word)
+            if len(between) > UNMARKED_PARTICLES:
+                break
+            continue
+        if capitalised == UNMARKED_WORDS or not _NAME_WORD_START.match(word.group()):
+            break
+        name += [*between, word]
+        between, capitalised = [], capitalised + 1
+    return name
+
+
+def _name_ends(words: list[re.Match[str]]) -> list[int]:
+    """Where a name may end, longest first: after its last word (a hyphen or an apostrophe
+    that ends it left off), then before each particle: "Castellón de la Plana", then
+    "Castellón". Capitalised words side by side are one name or none ("Windsor Castle" is
+    not "Windsor", "Mr Robinson" not "Mr")."""
+    last = words[-1]
+    inner = [
+        word.end()
+        for word, after in pairwise(words)
+        if word.group() not in NAME_PARTICLES and after.group() in NAME_PARTICLES
+    ]
+    return [last.start() + len(last.group().rstrip("'’-")), *reversed(inner)]
 
 
 def _runs_on(overlapping: Sequence[Mention], start: int, end: int) -> bool:
@@ -474,15 +527,6 @@ def _unmarked_demonyms(text: str, mentions: Sequence[Mention], names: PlaceNames
     ]
 
 
-def _prefixes(words: str) -> list[str]:
-    """The runs of ``words`` from their first that end before a particle or at the end,
-    longest first: "Castellón de la Plana", then "Castellón". Capitalised words side by
-    side are one name or none ("Windsor Castle" is not "Windsor", "Mr Robinson" not "Mr")."""
-    ends = [word.end() for word in _CAPITALISED_WORD.finditer(words)]
-    ends = [end for end in ends if end == len(words) or words[end + 1].islower()]
-    return [possessive_stripped(words[:end]) for end in reversed(ends)]
-
-
 def _located_in(text: str, end: int) -> str | None:
     """The capitalised name right after ``end`` behind ", ", " in " or " at ", if any."""
     found = LOCATED_IN.match(text, end)
@@ -494,10 +538,6 @@ def _whole_facility(organisation: Mention) -> Mention:
     name = possessive_stripped(organisation.text)
     start = organisation.start
     return Mention(organisation.field, start, start + len(name), name, EMBEDDED_FACILITY)
-
-
-def _facility_word(word: str) -> bool:
-    return word.casefold().strip(".") in FACILITY_WORDS
 
 
 def _embedded_runs(
@@ -517,7 +557,7 @@ def _embedded_runs(
                 continue  # a nationality is no first name ("British Airways")
             if not whole and _embedded_place(name, names, place_keys):
                 start = organisation.start + run[0].start()
-                serves = at + count < len(words) and _generic(words[at + count].group())
+                serves = followed is not None and word_in(followed.group(), COMMON_WORDS)
                 label = EMBEDDED if serves else EMBEDDED_INSIDE
                 found.append(Mention(organisation.field, start, start + len(name), name, label))
                 at += count
@@ -532,11 +572,18 @@ def _first_name(text: str, run: list[re.Match[str]], followed: re.Match[str] | N
     organisation NER ran across a sentence): a person's first name, not a place."""
     if len(run) > 1 or followed is None or text[run[-1].end() : followed.start()] != " ":
         return False
-    return lower_case_share(followed.group()) == 0.0 and not _generic(followed.group())
+    return written_as_a_name(followed.group(), lower_case_under=LEAST_LISTED_SHARE)
 
 
-def _generic(word: str) -> bool:
-    return word.casefold().strip(".") in COMMON_WORDS
+def written_as_a_name(word: str, lower_case_under: float) -> bool:
+    """No generic word ("Police", "Dam"), and written in lower case less often than
+    ``lower_case_under`` of the time: a surname, after a first name."""
+    return not word_in(word, COMMON_WORDS) and lower_case_share(word) < lower_case_under
+
+
+def word_in(word: str, words: frozenset[str]) -> bool:
+    """Whether ``word``, its case and an abbreviation's dot aside ("St."), is one of ``words``."""
+    return word.casefold().strip(".") in words
 
 
 def _adjacent(text: str, run: list[re.Match[str]]) -> bool:

@@ -64,6 +64,9 @@ class Story(Struct, kw_only=True):
     states_called: dict[str, frozenset[tuple[str, str | None]]]
     admin1_names: Mapping[str, str]  # "US.CA" -> "California": a region's member divisions
     anchors: Anchors | None = None  # places resolved with confidence (the second pass)
+    # A region's row -> its members as (country, state name), turned into names once: asked
+    # each time anchors are added (once in a worker; for every fold's weights in evaluation).
+    members_named: dict[int, frozenset[tuple[str, str | None]]] = {}
 
     def near_other_names(self, entry: GazetteerEntry, key: str) -> int:
         """How many other names of the story (up to a cap) have a likely reading in the
@@ -89,10 +92,13 @@ class Story(Struct, kw_only=True):
     def member_regions(self, entry: GazetteerEntry) -> frozenset[tuple[str, str | None]]:
         """The countries ("SY") and states ("US.CA") a region is made of, as the
         (country, state name) pairs the story counts its names by."""
-        return frozenset(
-            (code, None) if "." not in code else (code[:2], self.admin1_names.get(code))
-            for code in entry.members
-        )
+        named = self.members_named.get(entry.row)
+        if named is None:
+            named = self.members_named[entry.row] = frozenset(
+                (code, None) if "." not in code else (code[:2], self.admin1_names.get(code))
+                for code in entry.members
+            )
+        return named
 
     def state_named_by_another(self, entry: GazetteerEntry, key: str) -> bool:
         state = (entry.country_code, entry.admin1)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from services.enrich.evidence import after_a_preposition_of_place
+from services.enrich.common_words import LEAST_LISTED_SHARE
+from services.enrich.evidence import MOSTLY_A_NAME, after_a_preposition_of_place
 from services.enrich.geotag import Geotagger
 from services.enrich.mentions import Mention
 from services.enrich.place_mentions import (
@@ -24,6 +25,7 @@ from services.enrich.place_mentions import (
     headed_by_an_institution,
     place_mentions,
     select_toponyms,
+    written_as_a_name,
 )
 from services.enrich.ranker import read_story
 from shared.schemas import Place
@@ -760,6 +762,15 @@ def test_a_first_name_inside_an_organisation_is_no_embedded_place(geotagger):
     found = mentions(text, ("Rafael Iyer", "PERSON"), ("Delft; Sofia Novak", "ORG"))
     chosen = {m.text for m in place_mentions(text, found, geotagger)}
     assert "Sofia" not in chosen  # "Novak" is written only as a name: Sofia is hers
+
+
+def test_a_surname_is_no_generic_word_and_seldom_written_in_lower_case():
+    never, mostly = LEAST_LISTED_SHARE, MOSTLY_A_NAME  # the organisation check's, the veto's
+    assert written_as_a_name("Novak", lower_case_under=never)
+    assert written_as_a_name("Baker", lower_case_under=mostly)  # "baker" a third of the time
+    assert not written_as_a_name("Baker", lower_case_under=never)
+    assert not written_as_a_name("Police", lower_case_under=mostly)
+    assert not written_as_a_name("St.", lower_case_under=mostly)  # "Victoria St.", a street
 
 
 def test_a_nationality_before_a_name_word_is_no_first_name(geotagger):

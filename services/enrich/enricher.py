@@ -254,9 +254,10 @@ class Enricher:
         places, focus = self.geotagger.geotag(
             headline, story, with_entity_labels(found.mentions, entities), source=raw.source
         )
+        entities = relabelled_as_places(entities, places, story=(headline, story))
         enriched = enriched_from(
             raw,
-            entities=without_bylines(relabelled_as_places(entities, places), written_by),
+            entities=without_bylines(entities, written_by),
             places=places,
             focus=focus,
             enriched_at=enriched_at,

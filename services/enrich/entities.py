@@ -18,12 +18,14 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
+from functools import cache
 
 import msgspec
 from spacy.tokens import Doc
 
 from services.enrich.mentions import Mention
 from services.enrich.passages import Passage
+from services.enrich.sport import about_sport
 from shared.schemas import Entity, Place, Span
 
 # Labels of other models' schemes in this one's: WikiNER's (the French model's) PER.
@@ -245,15 +247,19 @@ _OTHER_NAMES = frozenset({"NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LAN
 _GPE_CODES = ("PPL", "ADM", "PCL")
 
 
-def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) -> list[Entity]:
-    """People whose every mention was resolved as a place, organisations whose every
-    mention was resolved as a natural feature, and names of other kinds (:data:`_OTHER_NAMES`)
-    resolved at every mention under the place's own name, labelled as places.
+def relabelled_as_places(
+    entities: Iterable[Entity], places: Iterable[Place], story: Sequence[str]
+) -> list[Entity]:
+    """Entities the gazetteer placed at every mention, labelled as places: people;
+    organisations resolved as natural features, or under the place's own name in a
+    ``story`` (its headline and text) not about sport; and names of other kinds
+    (:data:`_OTHER_NAMES`) resolved under the place's own name.
 
-    The small model reads unfamiliar town names as people ("Abeokuta said ..."); once the
-    gazetteer has placed each of those mentions, the people facet should not list them.
-    A river read as an organisation is a river too; but a town's name read as an
-    organisation is mostly one (its team, its government: "Karlsruhe beat Bochum").
+    The small model reads unfamiliar town names as people ("Abeokuta said ...") or
+    organisations ("Our teams reached Kilifi"); once the gazetteer has placed each of
+    those mentions, the people and organisations facets should not list them. A river read
+    as an organisation is a river too; a town's is its team in a story about sport
+    ("Karlsruhe beat Bochum 2-0", :mod:`services.enrich.sport`), and the town elsewhere.
     """
     places = list(places)
     kind_at = {
@@ -262,13 +268,21 @@ def relabelled_as_places(entities: Iterable[Entity], places: Iterable[Place]) ->
         for s in p.spans
     }
     named = {name_key(p.resolved_name) for p in places}
+
+    @cache
+    def sport() -> bool:  # read only for a town read as an organisation, which few stories have
+        return about_sport(*story)
+
     relabelled = []
     for entity in entities:
         kinds = {kind_at.get((s.field, s.start, s.end)) for s in entity.spans}
+        own_name = name_key(entity.text) in named
         if None not in kinds and (
             entity.label == "PERSON"
-            or kinds == {"LOC"} and entity.label == "ORG"
-            or entity.label in _OTHER_NAMES and name_key(entity.text) in named
+            or entity.label == "ORG"
+            and (kinds == {"LOC"} or own_name and not sport())
+            or entity.label in _OTHER_NAMES
+            and own_name
         ):
             entity = msgspec.structs.replace(entity, label="GPE" if "GPE" in kinds else "LOC")
         relabelled.append(entity)

@@ -328,14 +328,51 @@ def test_a_person_or_organisation_placed_at_every_mention_becomes_a_place():
         place("Abeokuta", feature_code="PPLA", spans=town),
         place("Ogun", feature_code="STM", spans=river),
     ]
-    assert [(e.text, e.label) for e in relabelled_as_places(entities, places)] == [
-        ("Abeokuta", "GPE"), ("Ogun", "LOC"), ("Ada Eze", "PERSON"),
+    assert [(e.text, e.label) for e in relabelled_as_places(entities, places, story=())] == [
+        ("Abeokuta", "GPE"),
+        ("Ogun", "LOC"),
+        ("Ada Eze", "PERSON"),
     ]
 
 
 def test_a_person_placed_at_only_some_mentions_stays_a_person():
     spans = [Span("text", 0, 5), Span("text", 30, 35)]
     sofia = Entity(text="Sofia", label="PERSON", count=2, spans=spans)
-    [kept] = relabelled_as_places([sofia], [place("Sofia", feature_code="PPLC", spans=spans[:1])])
+    [kept] = relabelled_as_places(
+        [sofia], [place("Sofia", feature_code="PPLC", spans=spans[:1])], story=()
+    )
     assert kept.label == "PERSON"
 
+
+FLOOD = (
+    '"Our teams reached Kilifi only after the bridge reopened," she said. '
+    "Farmers between Mombasa and Kilifi reported flooded fields."
+)
+
+
+def placed_organisation(text: str, name: str, resolved_name: str | None = None) -> Entity:
+    """``name``, an organisation at each of its mentions in ``text``, relabelled after the
+    gazetteer placed every mention (as ``resolved_name``, the name itself unless told)."""
+    found = [mention(text, name, "ORG", nth) for nth in range(text.count(name))]
+    spans = [Span(m.field, m.start, m.end) for m in found]
+    organisation = Entity(text=name, label="ORG", count=len(spans), spans=spans)
+    town = place(name, resolved_name=resolved_name or name, feature_code="PPL", spans=spans)
+    [relabelled] = relabelled_as_places([organisation], [town], story=("Floods", text))
+    return relabelled
+
+
+def test_a_town_read_as_an_organisation_is_the_town_in_a_story_not_about_sport():
+    assert placed_organisation(FLOOD, "Kilifi").label == "GPE"
+
+
+def test_a_town_read_as_an_organisation_is_its_team_in_a_story_about_sport():
+    for text in (
+        "Karlsruhe beat Bochum 2-0 on Saturday. Karlsruhe stay top.",
+        "Karlsruhe sacked their coach. Fans of Karlsruhe protested.",
+    ):
+        assert placed_organisation(text, "Karlsruhe").label == "ORG"
+
+
+def test_an_organisation_placed_under_another_name_stays_an_organisation():
+    text = "Multinational firms including Mobil were attracted to Tianjin."
+    assert placed_organisation(text, "Mobil", resolved_name="Mobile").label == "ORG"

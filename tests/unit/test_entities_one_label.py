@@ -104,7 +104,7 @@ def test_a_town_read_as_an_organisation_stays_one_a_river_does_not():
         place("Karlsruhe", feature_code="PPLA2", spans=[town]),
         place("Ogun", feature_code="STM", spans=[river]),
     ]
-    labels = {e.text: e.label for e in relabelled_as_places(entities, places)}
+    labels = {e.text: e.label for e in relabelled_as_places(entities, places, story=(text,))}
     assert labels == {"Karlsruhe": "ORG", "Ogun": "LOC"}
 
 

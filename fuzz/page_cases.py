@@ -10,6 +10,8 @@ the JSON ErrorBody like any other request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fuzz.case import OK, Case, Expect, Stage, get, get_query, refused
 from fuzz.search_cases import PAGED_QUERIES
 from fuzz.wire import RawRequest, request_bytes
@@ -26,6 +28,20 @@ def _page(name: str, query: str | dict | list, expect: Expect = PAGE, path: str 
 
 def _path(name: str, target: str | bytes, expect: Expect) -> Case:
     return Case(name=f"page: {name}", service="search", build=get(target), expect=expect)
+
+
+def _by_id(prefix: str) -> tuple[Callable[..., Case], Case]:
+    """Cases for a page route under ``prefix`` taking an article id: a maker of one per id
+    (a missing article's 404 page unless told), and the case of the known article."""
+
+    def case(name: str, article_id: str | bytes, expect: Expect = MISSING) -> Case:
+        target = prefix.encode() + article_id if isinstance(article_id, bytes) else prefix + article_id
+        return _path(f"{prefix} {name}", target, expect)
+
+    def known(stage: Stage) -> RawRequest:
+        return get(f"{prefix}{stage.known_id}")(stage)
+
+    return case, Case(name=f"page: {prefix} the known article", service="search", build=known, expect=OK)
 
 
 def search_page_cases() -> list[Case]:
@@ -75,13 +91,7 @@ def _real_more(name: str, paged: str, change: dict, expect: Expect) -> Case:
 
 
 def fragment_cases() -> list[Case]:
-    def hit(name: str, article_id: str | bytes, expect: Expect = MISSING) -> Case:
-        target = (b"/hits/" + article_id) if isinstance(article_id, bytes) else f"/hits/{article_id}"
-        return _path(f"/hits/ {name}", target, expect)
-
-    def known_hit(stage: Stage) -> RawRequest:
-        return get(f"/hits/{stage.known_id}")(stage)
-
+    hit, known_hit = _by_id("/hits/")
     return [
         _page("no cursor", {}, refused("cursor", html=True), path="/results"),
         _page("an empty cursor", {"cursor": ""}, refused("cursor", html=True), path="/results"),
@@ -96,25 +106,19 @@ def fragment_cases() -> list[Case]:
         hit("percent-encoded NUL", "%00"), hit("upper-case hex", "A" * 32),
         hit("with a path escape", "..%2F..%2Fetc%2Fpasswd", UNROUTED),
         hit("of raw UTF-8", "ã".encode(), refused(status=400)),
-        Case(name="page: /hits/ the known article", service="search", build=known_hit, expect=OK),
+        known_hit,
     ]
 
 
 def article_page_cases() -> list[Case]:
-    def article(name: str, article_id: str | bytes, expect: Expect = MISSING) -> Case:
-        target = (b"/articles/" + article_id) if isinstance(article_id, bytes) else f"/articles/{article_id}"
-        return _path(f"/articles/ {name}", target, expect)
-
-    def known(stage: Stage) -> RawRequest:
-        return get(f"/articles/{stage.known_id}")(stage)
-
+    article, known = _by_id("/articles/")
     return [
         article("not hex", "not-an-id"), article("unknown", "0" * 32), article("of 10 KB", "a" * 10_240),
         article("percent-encoded NUL", "%00"), article("upper-case hex", "A" * 32),
         article("with markup", "%3Cscript%3Ealert(1)%3Cscript%3E"),
         article("with a path escape", "..%2F..%2Fetc%2Fpasswd", UNROUTED),
         article("of raw UTF-8", "ã".encode(), refused(status=400)),
-        Case(name="page: /articles/ the known article", service="search", build=known, expect=OK),
+        known,
     ]
 
 

@@ -92,13 +92,19 @@ class StreamLimits(Struct, frozen=True, kw_only=True):
     stall_s: float = 60.0  # a client that takes no write for this long is cut off
 
 
-class TooManyStreams(Exception):
+class StreamRefused(Exception):
+    """No stream can be opened now; ``status`` and ``error`` are the HTTP answer's."""
+
+    status, error = 503, "unavailable"
+
+
+class TooManyStreams(StreamRefused):
     """The caller (or the process) has as many streams open as it may."""
 
     status, error = 429, "too_many_streams"
 
 
-class ShuttingDown(TooManyStreams):
+class ShuttingDown(StreamRefused):
     """The process is stopping: a stream is for another process (or this one, restarted)."""
 
     status, error = 503, "unavailable"
@@ -208,7 +214,7 @@ class LiveHub:
         self, match: Match, caller: str, last_event_id: int | None
     ) -> tuple[Subscription, bytes]:
         """A stream for ``match`` and its first message (``ready``, and ``expired`` when
-        ``last_event_id`` cannot be resumed). Raises :class:`TooManyStreams`, or
+        ``last_event_id`` cannot be resumed). Raises :class:`StreamRefused`, or
         :class:`~services.index.domain.BadQuery` for query text that does not parse."""
         self._admit(caller)
         self._callers[caller] += 1  # held while the query compiles in a thread

@@ -17,7 +17,7 @@ from services.index.access import SEARCH_REFUSALS, caller_of
 from services.index.cursors import CursorSeal
 from services.index.domain import BadQuery
 from services.index.export_api import search_refusal
-from services.index.live import LiveHub, Subscription, TooManyStreams
+from services.index.live import LiveHub, StreamRefused, Subscription
 from services.index.params import SEARCH_PARAMS, Searched
 from services.index.query import InvalidParameters, parse_search
 from shared.http import error_response
@@ -81,7 +81,7 @@ def stream_routes(
             subscription, first = await hub.subscribe(match, caller_of(request, settings), position)
         except (InvalidParameters, BadQuery) as exc:
             return search_refusal(exc)
-        except TooManyStreams as exc:
+        except StreamRefused as exc:
             return error_response(exc.status, exc.error, str(exc))
         return EventStream(hub, subscription, first)
 

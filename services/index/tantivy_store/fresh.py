@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -29,9 +28,8 @@ import tantivy
 from msgspec import Struct
 
 from services.index.domain import GeoFilter, Match
-from services.index.geo import Box, Circle
 from services.index.tantivy_store.documents import effective_date
-from services.index.tantivy_store.points import Candidates, all_points, focus_points
+from services.index.tantivy_store.points import Points, positions, read_points
 from services.index.tantivy_store.text import DEFAULT_FIELDS
 
 TOKEN_LIMIT = 40  # bytes: longer tokens are dropped at indexing (en_stem's remove_long)
@@ -133,16 +131,6 @@ def _query_terms(phrase: str) -> list[tuple[int, str]]:
     return terms(phrase)
 
 
-def _positions_of(mask: int) -> list[int]:
-    """The set bits of ``mask``, lowest first."""
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
-    return found
-
-
 def keyword(value: str) -> str:
     found = _analysers()[2].analyze(value)
     return found[0] if found else ""
@@ -192,7 +180,7 @@ class Fresh:
         self.everything = (1 << len(hits)) - 1
         self._fields: dict[str, _Field] = {}
         self._keywords: dict[str, dict[str, int]] = {}
-        self._points: dict[bool, _Points] = {}
+        self._points: dict[bool, Points] = {}
         self._masks: dict[object, int | None] = {}  # per query part: identical ones once
         self._found: dict[bytes, list[int] | None] = {}
         self._published: list[float] | None = None
@@ -201,7 +189,7 @@ class Fresh:
         """Positions (in :attr:`seqs`) of the changes that match; None: search the index."""
         if standing_key not in self._found:
             mask = self._cached(("query", standing_key), lambda: self._query_mask(match, tree))
-            self._found[standing_key] = None if mask is None else _positions_of(mask)
+            self._found[standing_key] = None if mask is None else positions(mask)
         return self._found[standing_key]
 
     def _cached(self, key: object, make: Callable[[], int]) -> int | None:
@@ -261,11 +249,10 @@ class Fresh:
         return self._keywords[kind]
 
     def _inside(self, geo: GeoFilter) -> int:
-        """As points.positions_inside (the bounds tested first, then the shape), with the points
-        sorted by latitude so a shape tests only those of its band."""
         if geo.focus_only not in self._points:
-            points = focus_points if geo.focus_only else all_points
-            self._points[geo.focus_only] = _Points(points(self._searcher, self._addresses))
+            self._points[geo.focus_only] = read_points(
+                self._searcher, self._addresses, focus_only=geo.focus_only
+            )
         return self._points[geo.focus_only].inside(geo.shape)
 
     # -- text: the query parser's tree, term by term -------------------------------------
@@ -322,36 +309,6 @@ class Fresh:
         return self._fields[name]
 
 
-class _Points:
-    """The changes' places, by latitude."""
-
-    def __init__(self, candidates: Candidates) -> None:
-        slotted = sorted(
-            (lat, lon, i)
-            for lats, lons in candidates.slots
-            for i, lat, lon in zip(range(len(lats)), lats, lons, strict=True)
-            if lat is not None
-        )
-        self._lats = [lat for lat, _, _ in slotted]
-        self._slotted = slotted
-        self._more = candidates.more
-
-    def inside(self, shape: Box | Circle) -> int:
-        contains = shape.contains
-        found = _any(
-            1 << i for i, places in self._more.items() if any(contains(lat, lon) for lat, lon in places)
-        )
-        box = shape.bounds() if isinstance(shape, Circle) else shape
-        west, east = box.min_lon, box.max_lon
-        wraps = west > east
-        first = bisect_left(self._lats, box.min_lat)
-        last = bisect_right(self._lats, box.max_lat)
-        for lat, lon, i in self._slotted[first:last]:
-            if ((west <= lon or lon <= east) if wraps else west <= lon <= east) and contains(lat, lon):
-                found |= 1 << i
-        return found
-
-
 def _keywords(article: _Changed, kind: str) -> set[str]:
     if kind == "entities":
         values = [e.text for e in article.entities] + [f"{e.label}:{e.text}" for e in article.entities]
@@ -393,7 +350,7 @@ class _Field:
             mask &= self.holding(term)
         if len(wanted) == 1 or not mask:
             return max(mask, 0)
-        return _any(1 << i for i in _positions_of(mask) if self._phrase(i, wanted))
+        return _any(1 << i for i in positions(mask) if self._phrase(i, wanted))
 
     def _phrase(self, i: int, wanted: list[tuple[int, str]]) -> bool:
         """The terms at their offsets from one start, within one value (slop 0)."""

@@ -19,12 +19,7 @@ from tantivy import FieldType, Order, Query
 from services.index.domain import GeoFilter, Match
 from services.index.tantivy_store.fresh import Fresh
 from services.index.tantivy_store.live import Opened
-from services.index.tantivy_store.points import (
-    Candidates,
-    all_points,
-    focus_points,
-    positions_inside,
-)
+from services.index.tantivy_store.points import Points, positions, read_points
 from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
 from services.index.tantivy_store.schema import schema
 from services.index.tantivy_store.text import text_query, text_tree
@@ -161,7 +156,7 @@ class Changes:
             self.newest = _newest_after(self._searcher, since.newest if since is not None else None)
         self.mark = Mark(opened.committed, self.newest)
         self._articles: dict[tuple[int, int], bytes] = {}
-        self._places: dict[tuple[int, bool], tuple[list, list[int], Candidates] | None] = {}
+        self._places: dict[tuple[int, bool], tuple[list, list[int], Points] | None] = {}
         self._oldest = min(self._waiting, default=self.newest)  # the oldest position waiting
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
@@ -205,9 +200,9 @@ class Changes:
             return self._inside_paged(standing, geo, after, limit)
         hits, seqs, places = changed
         first = bisect_right(seqs, after)  # the read may start before this stream's position
-        inside = {i for i in positions_inside(geo.shape, places) if i >= first}
+        inside = positions(places.inside(geo.shape) >> first << first)
         if not standing.scored and not standing.filters:
-            return [hits[i] for i in sorted(inside)][:limit]
+            return [hits[i] for i in inside[:limit]]
         wanted = {hits[i][0] for i in inside}
         return (
             [hit for hit in self._changed(standing, after, GEO_CANDIDATES) if hit[0] in wanted][
@@ -217,16 +212,19 @@ class Changes:
             else []
         )
 
-    def _changed_places(self, after: int, focus_only: bool) -> tuple[list, list[int], Candidates] | None:
+    def _changed_places(self, after: int, focus_only: bool) -> tuple[list, list[int], Points] | None:
         for start in dict.fromkeys((min(self._oldest, after), after)):
             key = (start, focus_only)
             if key not in self._places:
                 hits = self._changed(_EVERYTHING, start, GEO_CANDIDATES + 1)
-                points = focus_points if focus_only else all_points
                 self._places[key] = (
                     None
                     if len(hits) > GEO_CANDIDATES
-                    else (hits, [seq for seq, _ in hits], points(self._searcher, [a for _, a in hits]))
+                    else (
+                        hits,
+                        [seq for seq, _ in hits],
+                        read_points(self._searcher, [a for _, a in hits], focus_only=focus_only),
+                    )
                 )
             if self._places[key] is not None:
                 return self._places[key]
@@ -235,16 +233,15 @@ class Changes:
     def _inside_paged(
         self, standing: StandingQuery, geo: GeoFilter, after: int, limit: int
     ) -> list:
-        points = focus_points if geo.focus_only else all_points
         found: list = []
         while len(found) < limit:
             candidates = self._changed(standing, after, GEO_CANDIDATES)
             if not candidates:
                 break
-            inside = positions_inside(
-                geo.shape, points(self._searcher, [address for _, address in candidates])
+            points = read_points(
+                self._searcher, [address for _, address in candidates], focus_only=geo.focus_only
             )
-            found += [hit for i, hit in enumerate(candidates) if i in inside]
+            found += [candidates[i] for i in positions(points.inside(geo.shape))]
             if len(candidates) < GEO_CANDIDATES:
                 break
             after = candidates[-1][0]

@@ -30,6 +30,7 @@ from msgspec import Struct
 from services.index.domain import GeoFilter, Match
 from services.index.tantivy_store.documents import effective_date
 from services.index.tantivy_store.points import Points, positions, read_points
+from services.index.tantivy_store.schema import keyword_analyzer
 from services.index.tantivy_store.text import DEFAULT_FIELDS
 
 TOKEN_LIMIT = 40  # bytes: longer tokens are dropped at indexing (en_stem's remove_long)
@@ -47,11 +48,7 @@ def _analysers() -> tuple[tantivy.TextAnalyzer, ...]:
         .build()
     )
     bare = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
-    keyword = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
+    keyword = keyword_analyzer()
     en_stem = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(TOKEN_LIMIT))

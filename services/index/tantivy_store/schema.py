@@ -90,15 +90,21 @@ def open_index(path: Path) -> tantivy.Index:
             f"the index at {path} was built with another schema: reindex it "
             "(python -m services.index reindex)"
         ) from exc
-    keyword = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
+    keyword = keyword_analyzer()
     index.register_tokenizer(KEYWORD, keyword)
     index.register_fast_field_tokenizer(KEYWORD, keyword)
     index.config_reader(reload_policy="Manual")  # before any other thread can see it
     return index
+
+
+def keyword_analyzer() -> tantivy.TextAnalyzer:
+    """The KEYWORD tokenizer: the whole value, lower-cased (also what standing queries
+    analyse a changed article's keyword values with, fresh.py)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+        .filter(tantivy.Filter.lowercase())
+        .build()
+    )
 
 
 def open_writer(index: tantivy.Index, path: Path, **options: int) -> tantivy.IndexWriter:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache, lru_cache
@@ -27,10 +26,11 @@ import msgspec
 import tantivy
 from msgspec import Struct
 
-from services.index.domain import GeoFilter, Match
-from services.index.tantivy_store.documents import effective_date
+from services.index.domain import QUERY_FIELDS, GeoFilter, Match
+from services.index.tantivy_store.documents import ARTICLE_FIELDS, effective_date, field_values
 from services.index.tantivy_store.points import Points, positions, read_points
-from services.index.tantivy_store.schema import keyword_analyzer
+from services.index.tantivy_store.queries import filter_terms
+from services.index.tantivy_store.schema import KEYWORD_FIELDS, keyword_analyzer
 from services.index.tantivy_store.text import DEFAULT_FIELDS
 
 TOKEN_LIMIT = 40  # bytes: longer tokens are dropped at indexing (en_stem's remove_long)
@@ -146,7 +146,8 @@ class _Place(Struct):
 
 
 class _Changed(Struct):
-    """What matching reads of a stored EnrichedArticle (decoding the rest costs more)."""
+    """What matching reads of a stored EnrichedArticle (decoding the rest costs more): the
+    attributes documents.field_values reads for the fields matched here, and the dates."""
 
     title: str
     text: str
@@ -176,7 +177,6 @@ class Fresh:
         self._articles = [_decode(stored) for stored in self.stored]
         self.everything = (1 << len(hits)) - 1
         self._fields: dict[str, _Field] = {}
-        self._keywords: dict[str, dict[str, int]] = {}
         self._points: dict[bool, Points] = {}
         self._masks: dict[object, int | None] = {}  # per query part: identical ones once
         self._found: dict[bytes, list[int] | None] = {}
@@ -209,24 +209,13 @@ class Fresh:
             mask &= self._inside(match.geo)
         return mask
 
-    # -- filters: as queries._filters over the document's keyword fields ------------------
+    # -- filters: queries.filter_terms against the fields' terms -------------------------
 
     def _filter_mask(self, match: Match) -> int:
         mask = self.everything
-        for entity in match.entities:
-            value = f"{entity.label}:{entity.text}" if entity.label else entity.text
-            mask &= self._holding("entities").get(value.lower(), 0)
-        for place in match.places:
-            value = str(place.geonames_id) if place.geonames_id is not None else place.name or ""
-            mask &= self._holding("places").get(value.lower(), 0)
-        for name, wanted in (
-            ("countries", match.countries),
-            ("sources", [v.lower() for v in match.sources]),
-            ("languages", match.languages),
-        ):
-            if wanted:
-                holding = self._holding(name)
-                mask &= _any(holding.get(value, 0) for value in wanted)
+        for field, wanted in filter_terms(match):
+            holding = self._field(field).holding
+            mask &= _any(holding(term) for term in wanted)
         if mask and (match.published_from or match.published_to):
             low = _seconds(match.published_from, -math.inf)
             high = _seconds(match.published_to, math.inf)
@@ -234,16 +223,6 @@ class Fresh:
                 self._published = [_seconds(effective_date(a), 0) for a in self._articles]
             mask &= _any(1 << i for i, when in enumerate(self._published) if low <= when <= high)
         return mask
-
-    def _holding(self, kind: str) -> dict[str, int]:
-        """Keyword value -> which changes hold it, as documents.py indexes them."""
-        if kind not in self._keywords:
-            holding: dict[str, int] = defaultdict(int)
-            for i, article in enumerate(self._articles):
-                for value in _keywords(article, kind):
-                    holding[value] |= 1 << i
-            self._keywords[kind] = dict(holding)
-        return self._keywords[kind]
 
     def _inside(self, geo: GeoFilter) -> int:
         if geo.focus_only not in self._points:
@@ -301,23 +280,24 @@ class Fresh:
         return found
 
     def _field(self, name: str) -> _Field:
+        """The changes' values of one index field (as documents.py makes them), each turned
+        into terms by that field's tokenizer (schema.py)."""
         if name not in self._fields:
-            self._fields[name] = _Field([_values(article, name) for article in self._articles])
+            if name not in ARTICLE_FIELDS:
+                raise _Unsupported(name)
+            values = [field_values(article, name) for article in self._articles]
+            self._fields[name] = _Field(values, _terms_of(name))
         return self._fields[name]
 
 
-def _keywords(article: _Changed, kind: str) -> set[str]:
-    if kind == "entities":
-        values = [e.text for e in article.entities] + [f"{e.label}:{e.text}" for e in article.entities]
-    elif kind == "places":
-        values = [n for p in article.places for n in (p.name, p.resolved_name, str(p.geonames_id))]
-    elif kind == "countries":
-        return {p.country_code for p in article.places if p.country_code}
-    elif kind == "sources":
-        values = [article.source]
-    else:
-        return {article.language}
-    return {keyword(value) for value in values}
+def _terms_of(field: str) -> Callable[[str], set[str]]:
+    """How ``field``'s tokenizer turns a value into terms: en_stem for text, the keyword
+    analyser (lower-casing) for keyword fields, the value as it is for raw ones."""
+    if field in QUERY_FIELDS:
+        return held_terms
+    if field in KEYWORD_FIELDS:
+        return lambda value: {keyword(value)}
+    return lambda value: {value}
 
 
 def _any(masks: Iterable[int]) -> int:
@@ -328,17 +308,17 @@ def _any(masks: Iterable[int]) -> int:
 
 
 class _Field:
-    """One text field of the changes: which hold a term, and at which positions."""
+    """One field of the changes: which hold a term, and (text) at which positions."""
 
-    def __init__(self, values: list[list[str]]) -> None:
+    def __init__(self, values: list[list[str]], terms_of: Callable[[str], set[str]]) -> None:
         self._values = values
-        self._terms = [set().union(*map(held_terms, texts)) for texts in values]
+        self.terms = [set().union(*map(terms_of, texts)) for texts in values]
         self._at: dict[int, list[list[str | None]]] = {}
         self._holding: dict[str, int] = {}
 
     def holding(self, term: str) -> int:
         if term not in self._holding:
-            self._holding[term] = _any(1 << i for i, held in enumerate(self._terms) if term in held)
+            self._holding[term] = _any(1 << i for i, held in enumerate(self.terms) if term in held)
         return self._holding[term]
 
     def matching(self, wanted: list[tuple[int, str]]) -> int:
@@ -377,19 +357,6 @@ def _find(tokens: list[str | None], term: str, start: int) -> int:
 
 def _at(tokens: list[str | None], position: int) -> str | None:
     return tokens[position] if 0 <= position < len(tokens) else None
-
-
-def _values(article: _Changed, field: str) -> list[str]:
-    """What documents.document() puts in a text field."""
-    if field == "title":
-        return [article.title]
-    if field == "text":
-        return [article.text]
-    if field == "entity":
-        return [e.text for e in article.entities]
-    if field == "place":
-        return [f"{p.name} {p.resolved_name}" for p in article.places]
-    raise _Unsupported(field)
 
 
 def _seconds(when: datetime | None, missing: float) -> float:

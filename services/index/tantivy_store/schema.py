@@ -10,6 +10,7 @@ import tantivy
 from services.index.domain import QUERY_FIELDS
 
 KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
+KEYWORD_FIELDS = ("entity_key", "place_key", "focus_key", "source")
 PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
 
 # Coordinates for checking a few changed articles against a standing query's shape are
@@ -43,7 +44,7 @@ def schema() -> tantivy.Schema:
         b.add_float_field(name, fast=True)
     for name in QUERY_FIELDS:
         b.add_text_field(name, tokenizer_name="en_stem")
-    for name in ("entity_key", "place_key", "focus_key", "source"):
+    for name in KEYWORD_FIELDS:
         b.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
     for name in (
         "entity_facet",

@@ -178,36 +178,38 @@ class Fresh:
         self.everything = (1 << len(hits)) - 1
         self._fields: dict[str, _Field] = {}
         self._points: dict[bool, Points] = {}
-        self._masks: dict[object, int | None] = {}  # per query part: identical ones once
-        self._found: dict[bytes, list[int] | None] = {}
+        self._texts: dict[str, int | None] = {}  # per query text: in many queries, once
+        self._found: dict[bytes, list[int] | None] = {}  # per query: identical ones once
         self._published: list[float] | None = None
 
     def matching(self, standing_key: bytes, match: Match, tree: dict | None) -> list[int] | None:
         """Positions (in :attr:`seqs`) of the changes that match; None: search the index."""
         if standing_key not in self._found:
-            mask = self._cached(("query", standing_key), lambda: self._query_mask(match, tree))
-            self._found[standing_key] = None if mask is None else positions(mask)
-        return self._found[standing_key]
-
-    def _cached(self, key: object, make: Callable[[], int]) -> int | None:
-        if key not in self._masks:
             try:
-                self._masks[key] = make()
+                self._found[standing_key] = positions(self._query_mask(match, tree))
             except _Unsupported:
-                self._masks[key] = None
-        return self._masks[key]
+                self._found[standing_key] = None
+        return self._found[standing_key]
 
     def _query_mask(self, match: Match, tree: dict | None) -> int:
         mask = self.everything
         if tree is not None:
-            text = self._cached(("text", match.text), lambda: self._node(tree))
-            if text is None:
-                raise _Unsupported
-            mask &= text
+            mask &= self._text_mask(match.text or "", tree)
         mask &= self._filter_mask(match)
         if mask and match.geo is not None:
             mask &= self._inside(match.geo)
         return mask
+
+    def _text_mask(self, text: str, tree: dict) -> int:
+        if text not in self._texts:
+            try:
+                self._texts[text] = self._node(tree)
+            except _Unsupported:
+                self._texts[text] = None
+        found = self._texts[text]
+        if found is None:
+            raise _Unsupported
+        return found
 
     # -- filters: queries.filter_terms against the fields' terms -------------------------
 

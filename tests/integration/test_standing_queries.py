@@ -71,14 +71,16 @@ def changed(tmp_path_factory):
     store.close()
 
 
-@pytest.mark.parametrize("waiting", ["alone", "crowded", "behind another"],
-                         ids=["searched", "matched in Python", "read with a stream further behind"])
+@pytest.mark.parametrize("waiting", ["alone", "crowded", "behind another", "crowded, another behind"],
+                         ids=["searched", "matched in Python", "read with a stream further behind",
+                              "matched in Python, read with a stream further behind"])
 @pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
 def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, params, waiting):
     store, position = changed
     request = parse_search(SearchParams(**params, size="100"), CursorSeal(b"k"))
     searched = {hit.article.id for hit in store.search(request).hits}
-    others = {"alone": {}, "crowded": {position: 1000}, "behind another": {0: 1}}[waiting]
+    others = {"alone": {}, "crowded": {position: 1000}, "behind another": {0: 1},
+              "crowded, another behind": {position: 1000, 0: 1}}[waiting]
     changes = store.changes(waiting={position: 1, **others})
     found = changes.matching(store.standing(request.match), position, 50)
     assert {msgspec.json.decode(stored)["id"] for _, stored in found} == searched & CHANGED
@@ -92,6 +94,14 @@ def test_a_crowded_position_matches_in_python_what_it_can(changed, params):
     fresh = store.changes(waiting={position: 1000})._fresh_after(position)
     answered = fresh.matching(standing.key, standing.match, standing.tree)
     assert (answered is None) == (params.get("q") in SEARCHED)
+
+
+def test_streams_paced_apart_share_one_read_of_the_changes(changed):
+    store, position = changed
+    changes = store.changes(waiting={position: 1000, 0: 1})
+    shared = changes._fresh_after(position)
+    assert shared is changes._fresh_after(0) and len(shared.seqs) == 34  # every change after 0
+    assert store.changes(waiting={position: 1, 0: 1})._fresh_after(position) is None  # too many for 2
 
 
 def test_what_matches(changed):

@@ -8,7 +8,7 @@ a change it shows every older one, and "changed after position P" is a range on 
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
@@ -146,9 +146,10 @@ class Changes:
         in the whole index reads every article's change number: ms on a big index).
         ``waiting``: streams per position; a position's changes, when few for its streams,
         are read once and matched in Python for all of them
-        (:class:`~services.index.tantivy_store.fresh.Fresh`)."""
+        (:class:`~services.index.tantivy_store.fresh.Fresh`); read after the oldest
+        position waiting when few for every stream, they serve all of them."""
         self._waiting = waiting or {}
-        self._fresh: dict[int, Fresh | None] = {}
+        self._fresh: dict[int, Fresh | None] = {}  # by the position they were read after
         self._searcher = searcher
         if since is not None and since.commit == opened.committed:
             self.newest = since.newest
@@ -158,6 +159,7 @@ class Changes:
         self._articles: dict[tuple[int, int], bytes] = {}
         self._places: dict[tuple[int, bool], tuple[list, list[int], Points] | None] = {}
         self._oldest = min(self._waiting, default=self.newest)  # the oldest position waiting
+        self._behind = sum(n for position, n in self._waiting.items() if position < self.newest)
 
     def matching(self, standing: StandingQuery, after: int, limit: int) -> list[tuple[int, bytes]]:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
@@ -165,7 +167,9 @@ class Changes:
         if fresh is not None:
             found = fresh.matching(standing.key, standing.match, standing.tree)
             if found is not None:
-                return [(fresh.seqs[i], fresh.stored[i]) for i in found[:limit]]
+                # the read may start before this stream's position
+                first = bisect_left(found, bisect_right(fresh.seqs, after))
+                return [(fresh.seqs[i], fresh.stored[i]) for i in found[first : first + limit]]
         geo = standing.match.geo
         if geo is None:
             hits = self._changed(standing, after, limit)
@@ -174,13 +178,20 @@ class Changes:
         return [(seq, self._article(address)) for seq, address in hits]
 
     def _fresh_after(self, after: int) -> Fresh | None:
-        most = min(FRESH_MAX, FRESH_PER_STREAM * self._waiting.get(after, 0))
-        if not most or after >= self.newest:
+        """The changes after the oldest position waiting when they are few enough for every
+        stream behind, else those after ``after`` when few enough for its own streams (as
+        :meth:`_changed_places` shares one read)."""
+        if after not in self._waiting or after >= self.newest:
             return None
-        if after not in self._fresh:
-            changed = self._changed(_EVERYTHING, after, most + 1)
-            self._fresh[after] = Fresh(self._searcher, changed) if len(changed) <= most else None
-        return self._fresh[after]
+        tries = {self._oldest: self._behind} | ({} if after == self._oldest else {after: self._waiting[after]})
+        for start, streams in tries.items():
+            if start not in self._fresh:
+                most = min(FRESH_MAX, FRESH_PER_STREAM * streams)
+                changed = self._changed(_EVERYTHING, start, most + 1)
+                self._fresh[start] = Fresh(self._searcher, changed) if len(changed) <= most else None
+            if self._fresh[start] is not None:
+                return self._fresh[start]
+        return None
 
     def _changed(
         self, standing: StandingQuery, after: int, limit: int

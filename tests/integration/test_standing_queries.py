@@ -92,7 +92,7 @@ def test_a_crowded_position_matches_in_python_what_it_can(changed, params):
     store, position = changed
     standing = store.standing(parse_search(SearchParams(**params), CursorSeal(b"k")).match)
     fresh = store.changes(waiting={position: 1000})._fresh_after(position)
-    answered = fresh.matching(standing.key, standing.match, standing.tree)
+    answered = fresh.matching(standing)
     assert (answered is None) == (params.get("q") in SEARCHED)
 
 

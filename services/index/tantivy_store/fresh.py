@@ -7,9 +7,11 @@ stream made 1,000 streams cost the indexer more than indexing did. Here the chan
 read once (their stored articles, their places' points), their text fields analysed with
 the index's own tokenizers, and each distinct query becomes a bit mask over them: a few
 microseconds per query. The masks follow the index's own rules: text through the query
-parser's tree (the same text as :func:`~services.index.tantivy_store.text.text_query`
-parses), filters as :func:`~services.index.tantivy_store.queries._filters` and the
-document mapping (:mod:`~services.index.tantivy_store.documents`) make them. A query
+parser's tree (of the text the index parses, kept by the
+:class:`~services.index.tantivy_store.queries.StandingQuery`), filters as
+:func:`~services.index.tantivy_store.queries.filter_terms` gives them, and each field's
+values as :func:`~services.index.tantivy_store.documents.field_values` gives the index
+them, through the field's own tokenizer. A query
 whose text uses syntax this does not evaluate (ranges, boosts, wildcards, slop, ``IN``)
 answers None, and the caller searches the index for it as before.
 """
@@ -29,7 +31,7 @@ from msgspec import Struct
 from services.index.domain import QUERY_FIELDS, GeoFilter, Match
 from services.index.tantivy_store.documents import ARTICLE_FIELDS, effective_date, field_values
 from services.index.tantivy_store.points import Points, positions, read_points
-from services.index.tantivy_store.queries import filter_terms
+from services.index.tantivy_store.queries import StandingQuery, filter_terms
 from services.index.tantivy_store.schema import KEYWORD_FIELDS, keyword_analyzer
 from services.index.tantivy_store.text import DEFAULT_FIELDS
 
@@ -182,14 +184,14 @@ class Fresh:
         self._found: dict[bytes, list[int] | None] = {}  # per query: identical ones once
         self._published: list[float] | None = None
 
-    def matching(self, standing_key: bytes, match: Match, tree: dict | None) -> list[int] | None:
+    def matching(self, standing: StandingQuery) -> list[int] | None:
         """Positions (in :attr:`seqs`) of the changes that match; None: search the index."""
-        if standing_key not in self._found:
+        if standing.key not in self._found:
             try:
-                self._found[standing_key] = positions(self._query_mask(match, tree))
+                self._found[standing.key] = positions(self._query_mask(standing.match, standing.tree))
             except _Unsupported:
-                self._found[standing_key] = None
-        return self._found[standing_key]
+                self._found[standing.key] = None
+        return self._found[standing.key]
 
     def _query_mask(self, match: Match, tree: dict | None) -> int:
         mask = self.everything

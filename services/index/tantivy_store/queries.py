@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import msgspec
 import tantivy
 from tantivy import FieldType, Occur, Query
 
 from services.index.domain import After, Match, SearchRequest
 from services.index.tantivy_store.geo_match import geo_query
 from services.index.tantivy_store.schema import schema
-from services.index.tantivy_store.text import text_query
+from services.index.tantivy_store.text import parsed_text, text_query
 
 
 class Matched:
@@ -28,6 +29,21 @@ def matched(index: tantivy.Index, searcher: tantivy.Searcher, match: Match) -> M
     if match.geo is not None:
         filters.append(geo_query(searcher, match.geo))
     return Matched(all_of(scored, filters), text)
+
+
+class StandingQuery:
+    """A match compiled once, when a stream opens (BadQuery then), its text parsed once:
+    each change set restricts it by position (scan.py), or evaluates its tree (fresh.py)."""
+
+    __slots__ = ("filters", "key", "match", "scored", "tree")
+
+    def __init__(self, index: tantivy.Index, match: Match) -> None:
+        text = parsed_text(index, match.text)
+        self.match = match
+        self.key = msgspec.json.encode(match)  # identical queries are matched once a tick
+        self.scored = [text.query] if text is not None else []
+        self.tree = text.tree if text is not None else None
+        self.filters = _filters(match)
 
 
 def all_of(scored: list[Query], filters: list[Query]) -> Query:

@@ -12,7 +12,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
-import msgspec
 import tantivy
 from tantivy import FieldType, Order, Query
 
@@ -20,9 +19,8 @@ from services.index.domain import GeoFilter, Match
 from services.index.tantivy_store.fresh import Fresh
 from services.index.tantivy_store.live import Opened
 from services.index.tantivy_store.points import Points, positions, read_points
-from services.index.tantivy_store.queries import _filters, all_of, changed_after, matched
+from services.index.tantivy_store.queries import StandingQuery, all_of, changed_after, matched
 from services.index.tantivy_store.schema import schema
-from services.index.tantivy_store.text import text_query, text_tree
 
 FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
@@ -102,18 +100,6 @@ def _at(address: tantivy.DocAddress) -> tuple[int, int]:
     return address.segment_ord, address.doc
 
 
-class StandingQuery:
-    """A match compiled once, when a stream opens; each change set restricts it by position."""
-
-    def __init__(self, index: tantivy.Index, match: Match) -> None:
-        text = text_query(index, match.text)  # BadQuery before the stream opens
-        self.match = match
-        self.key = msgspec.json.encode(match)  # identical queries are matched once a tick
-        self.tree = text_tree(match.text)
-        self.scored = [text] if text is not None else []
-        self.filters = _filters(match)
-
-
 class Mark(NamedTuple):
     """A snapshot's commit (its meta.json) and its newest position."""
 
@@ -165,7 +151,7 @@ class Changes:
         """(position, stored article) of the first ``limit`` matches changed after ``after``."""
         fresh = self._fresh_after(after)
         if fresh is not None:
-            found = fresh.matching(standing.key, standing.match, standing.tree)
+            found = fresh.matching(standing)
             if found is not None:
                 # the read may start before this stream's position
                 first = bisect_left(found, bisect_right(fresh.seqs, after))

@@ -197,8 +197,7 @@ class ArticleStore:
         )
 
     def commit_stamp(self) -> bytes:
-        opened, _ = self._view()
-        return opened.path.name.encode() + b"\n" + opened.committed
+        return self._live.stamp(follow=self._follows)
 
     # -- the parts ---------------------------------------------------------------------
 

@@ -290,7 +290,7 @@ class Fresh:
             if name not in ARTICLE_FIELDS:
                 raise _Unsupported(name)
             values = [field_values(article, name) for article in self._articles]
-            self._fields[name] = _Field(values, _terms_of(name))
+            self._fields[name] = _Field(values, _terms_of(name), text=name in QUERY_FIELDS)
         return self._fields[name]
 
 
@@ -314,14 +314,21 @@ def _any(masks: Iterable[int]) -> int:
 class _Field:
     """One field of the changes: which hold a term, and (text) at which positions."""
 
-    def __init__(self, values: list[list[str]], terms_of: Callable[[str], set[str]]) -> None:
+    def __init__(self, values: list[list[str]], terms_of: Callable[[str], set[str]], *, text: bool) -> None:
         self._values = values
         self.terms = [set().union(*map(terms_of, texts)) for texts in values]
         self._at: dict[int, list[list[str | None]]] = {}
         self._holding: dict[str, int] = {}
+        self._every_term = not text  # a keyword field's few terms: all at once, in one pass
+        if self._every_term:
+            for i, held in enumerate(self.terms):
+                for term in held:
+                    self._holding[term] = self._holding.get(term, 0) | 1 << i
 
     def holding(self, term: str) -> int:
         if term not in self._holding:
+            if self._every_term:
+                return 0
             self._holding[term] = _any(1 << i for i, held in enumerate(self.terms) if term in held)
         return self._holding[term]
 

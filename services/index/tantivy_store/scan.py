@@ -169,8 +169,10 @@ class Changes:
         :meth:`_changed_places` shares one read)."""
         if after not in self._waiting or after >= self.newest:
             return None
-        tries = {self._oldest: self._behind} | ({} if after == self._oldest else {after: self._waiting[after]})
-        for start, streams in tries.items():
+        tries = [(self._oldest, self._behind)]
+        if after != self._oldest:
+            tries.append((after, self._waiting[after]))
+        for start, streams in tries:
             if start not in self._fresh:
                 most = min(FRESH_MAX, FRESH_PER_STREAM * streams)
                 changed = self._changed(_EVERYTHING, start, most + 1)

@@ -80,7 +80,7 @@ def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, par
     request = parse_search(SearchParams(**params, size="100"), CursorSeal(b"k"))
     searched = {hit.article.id for hit in store.search(request).hits}
     others = {"alone": {}, "crowded": {position: 1000}, "behind another": {0: 1},
-              "crowded, another behind": {position: 1000, 0: 1}}[waiting]
+              "crowded, another behind": {position: 1000, 0: 40}}[waiting]
     changes = store.changes(waiting={position: 1, **others})
     found = changes.matching(store.standing(request.match), position, 50)
     assert {msgspec.json.decode(stored)["id"] for _, stored in found} == searched & CHANGED
@@ -98,10 +98,15 @@ def test_a_crowded_position_matches_in_python_what_it_can(changed, params):
 
 def test_streams_paced_apart_share_one_read_of_the_changes(changed):
     store, position = changed
-    changes = store.changes(waiting={position: 1000, 0: 1})
+    changes = store.changes(waiting={position: 1000, 0: 40})
     shared = changes._fresh_after(position)
     assert shared is changes._fresh_after(0) and len(shared.seqs) == 34  # every change after 0
-    assert store.changes(waiting={position: 1, 0: 1})._fresh_after(position) is None  # too many for 2
+
+
+def test_a_stream_far_behind_is_searched_for_and_reads_nothing_for_the_others(changed):
+    store, position = changed
+    changes = store.changes(waiting={position: 1000, 0: 1})  # 34 changes after 0: many for 1
+    assert changes._fresh_after(0) is None and len(changes._fresh_after(position).seqs) == 5
 
 
 def test_what_matches(changed):

@@ -89,7 +89,8 @@ class ArticleSearch(Protocol):
 
     def commit_stamp(self) -> bytes:
         """Changes with every commit readers can see (and every switch of generation):
-        what a cache of whole-index answers is kept by. Cheap (a file read)."""
+        what a cache of whole-index answers is kept by. Cheap (a file read, nothing
+        reloaded: fine on the event loop); a request after it sees that commit or a newer one."""
         ...
 
 

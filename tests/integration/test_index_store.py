@@ -9,6 +9,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from services.index import generations
 from services.index.domain import (
     After,
     BadQuery,
@@ -103,6 +104,24 @@ def test_a_reader_sees_a_commit_at_its_next_request(store, tmp_path):
     assert search(reader) == [1]
     with pytest.raises(PermissionError):
         reader.upsert([story(2)])
+
+
+def test_the_commit_stamp_moves_with_each_commit_and_switch_and_reloads_nothing(store, tmp_path):
+    reader = ArticleStore(tmp_path / "index")
+    before = reader.commit_stamp()
+    put(store, story(1))
+    committed = reader.commit_stamp()
+    assert committed != before and reader.commit_stamp() == committed
+    assert reader._live.opened.committed != committed.split(b"\n", 1)[1]  # read, not reloaded
+    assert search(reader) == [1]  # a request after it sees that commit
+    assert reader.commit_stamp() == committed
+
+    generation = generations.fresh(tmp_path / "index")
+    rebuilt = ArticleStore(generation, writable=True, follow=False)
+    put(rebuilt, story(1))
+    rebuilt.close()
+    generations.switch(tmp_path / "index", generation)
+    assert reader.commit_stamp().startswith(generation.name.encode() + b"\n")
 
 
 # -- text ------------------------------------------------------------------------------------

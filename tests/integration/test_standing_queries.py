@@ -71,14 +71,16 @@ def changed(tmp_path_factory):
     store.close()
 
 
-@pytest.mark.parametrize("waiting", ["alone", "crowded", "behind another"],
-                         ids=["searched", "matched in Python", "read with a stream further behind"])
+@pytest.mark.parametrize("waiting", ["alone", "crowded", "behind another", "crowded, another behind"],
+                         ids=["searched", "matched in Python", "read with a stream further behind",
+                              "matched in Python, read with a stream further behind"])
 @pytest.mark.parametrize("params", QUERIES, ids=[str(q) for q in QUERIES])
 def test_a_standing_query_finds_what_search_finds_among_the_changes(changed, params, waiting):
     store, position = changed
     request = parse_search(SearchParams(**params, size="100"), CursorSeal(b"k"))
     searched = {hit.article.id for hit in store.search(request).hits}
-    others = {"alone": {}, "crowded": {position: 1000}, "behind another": {0: 1}}[waiting]
+    others = {"alone": {}, "crowded": {position: 1000}, "behind another": {0: 1},
+              "crowded, another behind": {position: 1000, 0: 40}}[waiting]
     changes = store.changes(waiting={position: 1, **others})
     found = changes.matching(store.standing(request.match), position, 50)
     assert {msgspec.json.decode(stored)["id"] for _, stored in found} == searched & CHANGED
@@ -90,8 +92,21 @@ def test_a_crowded_position_matches_in_python_what_it_can(changed, params):
     store, position = changed
     standing = store.standing(parse_search(SearchParams(**params), CursorSeal(b"k")).match)
     fresh = store.changes(waiting={position: 1000})._fresh_after(position)
-    answered = fresh.matching(standing.key, standing.match, standing.tree)
+    answered = fresh.matching(standing)
     assert (answered is None) == (params.get("q") in SEARCHED)
+
+
+def test_streams_paced_apart_share_one_read_of_the_changes(changed):
+    store, position = changed
+    changes = store.changes(waiting={position: 1000, 0: 40})
+    shared = changes._fresh_after(position)
+    assert shared is changes._fresh_after(0) and len(shared.seqs) == 34  # every change after 0
+
+
+def test_a_stream_far_behind_is_searched_for_and_reads_nothing_for_the_others(changed):
+    store, position = changed
+    changes = store.changes(waiting={position: 1000, 0: 1})  # 34 changes after 0: many for 1
+    assert changes._fresh_after(0) is None and len(changes._fresh_after(position).seqs) == 5
 
 
 def test_what_matches(changed):

@@ -5,10 +5,10 @@
 | ``store`` | :class:`ArticleStore`, both ports (:mod:`services.index.port`) over the parts below |
 | ``schema`` | the fields, opening an index and its one writer |
 | ``documents`` | an EnrichedArticle as a document and back; sort keys, versions |
-| ``text`` | query text: rewriting Lucene habits, unknown prefixes, syntax errors |
-| ``queries`` | a Match and a page as queries (filters unscored) |
+| ``text`` | query text: rewriting Lucene habits, unknown prefixes, syntax errors; the query and its parser's tree from one parse |
+| ``queries`` | a Match and a page as queries (filters unscored); a standing query, compiled once |
 | ``geo_match`` | a geo filter as a query: cells inside, the border's places checked exactly |
-| ``points`` | the articles' own coordinates, checked one by one against a shape (standing queries) |
+| ``points`` | the articles' own coordinates, sorted by latitude and checked one by one against a shape (standing queries) |
 | ``hits`` | a page of hits: articles, scores, snippets, the next cursor position |
 | ``aggregations`` | facets and histograms |
 | ``live`` | the live generation, followed across switches and reloaded after commits |

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -26,55 +26,77 @@ def document(article: EnrichedArticle, seq: int) -> Document:
     doc.add_text("id", article.id)
     doc.add_bytes("article", _encode(article))
     _add_points(doc, article)
-    doc.add_text("title", article.title)
-    doc.add_text("text", article.text)
-    doc.add_text("source", article.source)
+    for field, values in _VALUES.items():
+        for value in values(article):
+            doc.add_text(field, value)
     doc.add_text("source_facet", article.source)
-    doc.add_text("language", article.language)
     doc.add_date("published", published)
     doc.add_integer("sort_key", sort_key(published, article.id))
     doc.add_integer("month", published.year * 12 + published.month - 1)
     doc.add_integer("received_us", micros(article.received_at))
     doc.add_integer("enriched_us", micros(article.enriched_at))
     doc.add_integer("seq", seq)
-    _add_entities(doc, article)
+    _add_entity_facets(doc, article)
     _add_places(doc, article.places, focus=False)
     if article.focus is not None:
         _add_places(doc, [article.focus], focus=True)
     return doc
 
 
+def field_values(article: EnrichedArticle, field: str) -> list[str]:
+    """The values :func:`document` gives ``field`` (before its tokenizer), for the fields
+    made of the article's words, entities, places and labels: what standing queries read
+    of a changed article to match it as the index would (fresh.py). KeyError for others."""
+    return _VALUES[field](article)
+
+
+def _keys(places: list[Place]) -> list[str]:
+    return [key for p in places for key in dict.fromkeys((p.name, p.resolved_name, str(p.geonames_id)))]
+
+
+def _countries(places: list[Place]) -> list[str]:
+    return [p.country_code for p in places if p.country_code]
+
+
+def _focus(article: EnrichedArticle) -> list[Place]:
+    return [article.focus] if article.focus is not None else []
+
+
+_VALUES: dict[str, Callable[[EnrichedArticle], list[str]]] = {
+    "title": lambda a: [a.title],
+    "text": lambda a: [a.text],
+    "source": lambda a: [a.source],
+    "language": lambda a: [a.language],
+    "entity": lambda a: [e.text for e in a.entities],
+    "entity_key": lambda a: [key for e in a.entities for key in (e.text, f"{e.label}:{e.text}")],
+    "place": lambda a: [f"{p.name} {p.resolved_name}" for p in a.places],
+    "place_key": lambda a: _keys(a.places),
+    "country": lambda a: _countries(a.places),
+    "focus_key": lambda a: _keys(_focus(a)),
+    "focus_country": lambda a: _countries(_focus(a)),
+}
+ARTICLE_FIELDS = frozenset(_VALUES)  # the fields field_values knows
+
+
 def article_of(doc: Document) -> EnrichedArticle:
     return _decode(doc.get_first("article"))
 
 
-def _add_entities(doc: Document, article: EnrichedArticle) -> None:
+def _add_entity_facets(doc: Document, article: EnrichedArticle) -> None:
     for entity in article.entities:
-        doc.add_text("entity", entity.text)
-        doc.add_text("entity_key", entity.text)
-        doc.add_text("entity_key", f"{entity.label}:{entity.text}")
         doc.add_text("entity_facet", f"{entity.label}:{entity.text}")
         if entity.label in LABEL_FACETS:
             doc.add_text(LABEL_FACETS[entity.label], entity.text)
 
 
 def _add_places(doc: Document, places: list[Place], *, focus: bool) -> None:
-    key, cell, spot, country = (
-        ("focus_key", "focus_cell", "focus_spot", "focus_country")
-        if focus
-        else ("place_key", "cell", "spot", "country")
-    )
+    cell, spot = ("focus_cell", "focus_spot") if focus else ("cell", "spot")
     for place in places:
-        for name in {place.name, place.resolved_name, str(place.geonames_id)}:
-            doc.add_text(key, name)
         for token in cell_tokens(place.lat, place.lon):
             doc.add_text(cell, token)
         doc.add_text(spot, spot_token(place.lat, place.lon))
-        if place.country_code:
-            doc.add_text(country, place.country_code)
         if focus:
             continue
-        doc.add_text("place", f"{place.name} {place.resolved_name}")
         doc.add_text("place_facet", place.resolved_name)
         doc.add_text("place_point", point_key(place))
         if place.country_code and place.admin1:

@@ -7,9 +7,11 @@ stream made 1,000 streams cost the indexer more than indexing did. Here the chan
 read once (their stored articles, their places' points), their text fields analysed with
 the index's own tokenizers, and each distinct query becomes a bit mask over them: a few
 microseconds per query. The masks follow the index's own rules: text through the query
-parser's tree (the same text as :func:`~services.index.tantivy_store.text.text_query`
-parses), filters as :func:`~services.index.tantivy_store.queries._filters` and the
-document mapping (:mod:`~services.index.tantivy_store.documents`) make them. A query
+parser's tree (of the text the index parses, kept by the
+:class:`~services.index.tantivy_store.queries.StandingQuery`), filters as
+:func:`~services.index.tantivy_store.queries.filter_terms` gives them, and each field's
+values as :func:`~services.index.tantivy_store.documents.field_values` gives the index
+them, through the field's own tokenizer. A query
 whose text uses syntax this does not evaluate (ranges, boosts, wildcards, slop, ``IN``)
 answers None, and the caller searches the index for it as before.
 """
@@ -18,8 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache, lru_cache
@@ -28,10 +28,11 @@ import msgspec
 import tantivy
 from msgspec import Struct
 
-from services.index.domain import GeoFilter, Match
-from services.index.geo import Box, Circle
-from services.index.tantivy_store.documents import effective_date
-from services.index.tantivy_store.points import Candidates, all_points, focus_points
+from services.index.domain import QUERY_FIELDS, GeoFilter, Match
+from services.index.tantivy_store.documents import ARTICLE_FIELDS, effective_date, field_values
+from services.index.tantivy_store.points import Points, positions, read_points
+from services.index.tantivy_store.queries import StandingQuery, filter_terms
+from services.index.tantivy_store.schema import KEYWORD_FIELDS, keyword_analyzer
 from services.index.tantivy_store.text import DEFAULT_FIELDS
 
 TOKEN_LIMIT = 40  # bytes: longer tokens are dropped at indexing (en_stem's remove_long)
@@ -49,11 +50,7 @@ def _analysers() -> tuple[tantivy.TextAnalyzer, ...]:
         .build()
     )
     bare = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
-    keyword = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
+    keyword = keyword_analyzer()
     en_stem = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(TOKEN_LIMIT))
@@ -133,16 +130,6 @@ def _query_terms(phrase: str) -> list[tuple[int, str]]:
     return terms(phrase)
 
 
-def _positions_of(mask: int) -> list[int]:
-    """The set bits of ``mask``, lowest first."""
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
-    return found
-
-
 def keyword(value: str) -> str:
     found = _analysers()[2].analyze(value)
     return found[0] if found else ""
@@ -161,7 +148,8 @@ class _Place(Struct):
 
 
 class _Changed(Struct):
-    """What matching reads of a stored EnrichedArticle (decoding the rest costs more)."""
+    """What matching reads of a stored EnrichedArticle (decoding the rest costs more): the
+    attributes documents.field_values reads for the fields matched here, and the dates."""
 
     title: str
     text: str
@@ -191,57 +179,47 @@ class Fresh:
         self._articles = [_decode(stored) for stored in self.stored]
         self.everything = (1 << len(hits)) - 1
         self._fields: dict[str, _Field] = {}
-        self._keywords: dict[str, dict[str, int]] = {}
-        self._points: dict[bool, _Points] = {}
-        self._masks: dict[object, int | None] = {}  # per query part: identical ones once
-        self._found: dict[bytes, list[int] | None] = {}
+        self._points: dict[bool, Points] = {}
+        self._texts: dict[str, int | None] = {}  # per query text: in many queries, once
+        self._found: dict[bytes, list[int] | None] = {}  # per query: identical ones once
         self._published: list[float] | None = None
 
-    def matching(self, standing_key: bytes, match: Match, tree: dict | None) -> list[int] | None:
+    def matching(self, standing: StandingQuery) -> list[int] | None:
         """Positions (in :attr:`seqs`) of the changes that match; None: search the index."""
-        if standing_key not in self._found:
-            mask = self._cached(("query", standing_key), lambda: self._query_mask(match, tree))
-            self._found[standing_key] = None if mask is None else _positions_of(mask)
-        return self._found[standing_key]
-
-    def _cached(self, key: object, make: Callable[[], int]) -> int | None:
-        if key not in self._masks:
+        if standing.key not in self._found:
             try:
-                self._masks[key] = make()
+                self._found[standing.key] = positions(self._query_mask(standing.match, standing.tree))
             except _Unsupported:
-                self._masks[key] = None
-        return self._masks[key]
+                self._found[standing.key] = None
+        return self._found[standing.key]
 
     def _query_mask(self, match: Match, tree: dict | None) -> int:
         mask = self.everything
         if tree is not None:
-            text = self._cached(("text", match.text), lambda: self._node(tree))
-            if text is None:
-                raise _Unsupported
-            mask &= text
+            mask &= self._text_mask(match.text or "", tree)
         mask &= self._filter_mask(match)
         if mask and match.geo is not None:
             mask &= self._inside(match.geo)
         return mask
 
-    # -- filters: as queries._filters over the document's keyword fields ------------------
+    def _text_mask(self, text: str, tree: dict) -> int:
+        if text not in self._texts:
+            try:
+                self._texts[text] = self._node(tree)
+            except _Unsupported:
+                self._texts[text] = None
+        found = self._texts[text]
+        if found is None:
+            raise _Unsupported
+        return found
+
+    # -- filters: queries.filter_terms against the fields' terms -------------------------
 
     def _filter_mask(self, match: Match) -> int:
         mask = self.everything
-        for entity in match.entities:
-            value = f"{entity.label}:{entity.text}" if entity.label else entity.text
-            mask &= self._holding("entities").get(value.lower(), 0)
-        for place in match.places:
-            value = str(place.geonames_id) if place.geonames_id is not None else place.name or ""
-            mask &= self._holding("places").get(value.lower(), 0)
-        for name, wanted in (
-            ("countries", match.countries),
-            ("sources", [v.lower() for v in match.sources]),
-            ("languages", match.languages),
-        ):
-            if wanted:
-                holding = self._holding(name)
-                mask &= _any(holding.get(value, 0) for value in wanted)
+        for field, wanted in filter_terms(match):
+            holding = self._field(field).holding
+            mask &= _any(holding(term) for term in wanted)
         if mask and (match.published_from or match.published_to):
             low = _seconds(match.published_from, -math.inf)
             high = _seconds(match.published_to, math.inf)
@@ -250,22 +228,11 @@ class Fresh:
             mask &= _any(1 << i for i, when in enumerate(self._published) if low <= when <= high)
         return mask
 
-    def _holding(self, kind: str) -> dict[str, int]:
-        """Keyword value -> which changes hold it, as documents.py indexes them."""
-        if kind not in self._keywords:
-            holding: dict[str, int] = defaultdict(int)
-            for i, article in enumerate(self._articles):
-                for value in _keywords(article, kind):
-                    holding[value] |= 1 << i
-            self._keywords[kind] = dict(holding)
-        return self._keywords[kind]
-
     def _inside(self, geo: GeoFilter) -> int:
-        """As points.positions_inside (the bounds tested first, then the shape), with the points
-        sorted by latitude so a shape tests only those of its band."""
         if geo.focus_only not in self._points:
-            points = focus_points if geo.focus_only else all_points
-            self._points[geo.focus_only] = _Points(points(self._searcher, self._addresses))
+            self._points[geo.focus_only] = read_points(
+                self._searcher, self._addresses, focus_only=geo.focus_only
+            )
         return self._points[geo.focus_only].inside(geo.shape)
 
     # -- text: the query parser's tree, term by term -------------------------------------
@@ -317,53 +284,24 @@ class Fresh:
         return found
 
     def _field(self, name: str) -> _Field:
+        """The changes' values of one index field (as documents.py makes them), each turned
+        into terms by that field's tokenizer (schema.py)."""
         if name not in self._fields:
-            self._fields[name] = _Field([_values(article, name) for article in self._articles])
+            if name not in ARTICLE_FIELDS:
+                raise _Unsupported(name)
+            values = [field_values(article, name) for article in self._articles]
+            self._fields[name] = _Field(values, _terms_of(name), text=name in QUERY_FIELDS)
         return self._fields[name]
 
 
-class _Points:
-    """The changes' places, by latitude."""
-
-    def __init__(self, candidates: Candidates) -> None:
-        slotted = sorted(
-            (lat, lon, i)
-            for lats, lons in candidates.slots
-            for i, lat, lon in zip(range(len(lats)), lats, lons, strict=True)
-            if lat is not None
-        )
-        self._lats = [lat for lat, _, _ in slotted]
-        self._slotted = slotted
-        self._more = candidates.more
-
-    def inside(self, shape: Box | Circle) -> int:
-        contains = shape.contains
-        found = _any(
-            1 << i for i, places in self._more.items() if any(contains(lat, lon) for lat, lon in places)
-        )
-        box = shape.bounds() if isinstance(shape, Circle) else shape
-        west, east = box.min_lon, box.max_lon
-        wraps = west > east
-        first = bisect_left(self._lats, box.min_lat)
-        last = bisect_right(self._lats, box.max_lat)
-        for lat, lon, i in self._slotted[first:last]:
-            if ((west <= lon or lon <= east) if wraps else west <= lon <= east) and contains(lat, lon):
-                found |= 1 << i
-        return found
-
-
-def _keywords(article: _Changed, kind: str) -> set[str]:
-    if kind == "entities":
-        values = [e.text for e in article.entities] + [f"{e.label}:{e.text}" for e in article.entities]
-    elif kind == "places":
-        values = [n for p in article.places for n in (p.name, p.resolved_name, str(p.geonames_id))]
-    elif kind == "countries":
-        return {p.country_code for p in article.places if p.country_code}
-    elif kind == "sources":
-        values = [article.source]
-    else:
-        return {article.language}
-    return {keyword(value) for value in values}
+def _terms_of(field: str) -> Callable[[str], set[str]]:
+    """How ``field``'s tokenizer turns a value into terms: en_stem for text, the keyword
+    analyser (lower-casing) for keyword fields, the value as it is for raw ones."""
+    if field in QUERY_FIELDS:
+        return held_terms
+    if field in KEYWORD_FIELDS:
+        return lambda value: {keyword(value)}
+    return lambda value: {value}
 
 
 def _any(masks: Iterable[int]) -> int:
@@ -374,17 +312,24 @@ def _any(masks: Iterable[int]) -> int:
 
 
 class _Field:
-    """One text field of the changes: which hold a term, and at which positions."""
+    """One field of the changes: which hold a term, and (text) at which positions."""
 
-    def __init__(self, values: list[list[str]]) -> None:
+    def __init__(self, values: list[list[str]], terms_of: Callable[[str], set[str]], *, text: bool) -> None:
         self._values = values
-        self._terms = [set().union(*map(held_terms, texts)) for texts in values]
+        self.terms = [set().union(*map(terms_of, texts)) for texts in values]
         self._at: dict[int, list[list[str | None]]] = {}
         self._holding: dict[str, int] = {}
+        self._every_term = not text  # a keyword field's few terms: all at once, in one pass
+        if self._every_term:
+            for i, held in enumerate(self.terms):
+                for term in held:
+                    self._holding[term] = self._holding.get(term, 0) | 1 << i
 
     def holding(self, term: str) -> int:
         if term not in self._holding:
-            self._holding[term] = _any(1 << i for i, held in enumerate(self._terms) if term in held)
+            if self._every_term:
+                return 0
+            self._holding[term] = _any(1 << i for i, held in enumerate(self.terms) if term in held)
         return self._holding[term]
 
     def matching(self, wanted: list[tuple[int, str]]) -> int:
@@ -393,7 +338,7 @@ class _Field:
             mask &= self.holding(term)
         if len(wanted) == 1 or not mask:
             return max(mask, 0)
-        return _any(1 << i for i in _positions_of(mask) if self._phrase(i, wanted))
+        return _any(1 << i for i in positions(mask) if self._phrase(i, wanted))
 
     def _phrase(self, i: int, wanted: list[tuple[int, str]]) -> bool:
         """The terms at their offsets from one start, within one value (slop 0)."""
@@ -423,19 +368,6 @@ def _find(tokens: list[str | None], term: str, start: int) -> int:
 
 def _at(tokens: list[str | None], position: int) -> str | None:
     return tokens[position] if 0 <= position < len(tokens) else None
-
-
-def _values(article: _Changed, field: str) -> list[str]:
-    """What documents.document() puts in a text field."""
-    if field == "title":
-        return [article.title]
-    if field == "text":
-        return [article.text]
-    if field == "entity":
-        return [e.text for e in article.entities]
-    if field == "place":
-        return [f"{p.name} {p.resolved_name}" for p in article.places]
-    raise _Unsupported(field)
 
 
 def _seconds(when: datetime | None, missing: float) -> float:

@@ -85,6 +85,17 @@ class LiveIndex:
                 opened.committed = committed
             return opened, opened.index.searcher()
 
+    def stamp(self, *, follow: bool) -> bytes:
+        """The live generation's name and its last commit (meta.json), read from the files
+        without reloading: a view taken after it sees that commit or a newer one. A reload
+        costs ~0.3 ms, and the stream hub reads this on the event loop every tick."""
+        assert self.opened is not None
+        path = generations.current(self.root) if follow else self.opened.path
+        with suppress(OSError):  # dropped by two quick switches: the view follows them
+            return path.name.encode() + b"\n" + (path / "meta.json").read_bytes()
+        opened, _ = self.view(follow=follow)
+        return opened.path.name.encode() + b"\n" + opened.committed
+
 
 def bytes_in(generation: Path) -> int:
     """The generation's size on disk; files a merge or commit removes meanwhile count 0."""

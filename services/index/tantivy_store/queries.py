@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import msgspec
 import tantivy
 from tantivy import FieldType, Occur, Query
 
 from services.index.domain import After, Match, SearchRequest
 from services.index.tantivy_store.geo_match import geo_query
 from services.index.tantivy_store.schema import schema
-from services.index.tantivy_store.text import text_query
+from services.index.tantivy_store.text import parsed_text, text_query
 
 
 class Matched:
@@ -30,6 +31,21 @@ def matched(index: tantivy.Index, searcher: tantivy.Searcher, match: Match) -> M
     return Matched(all_of(scored, filters), text)
 
 
+class StandingQuery:
+    """A match compiled once, when a stream opens (BadQuery then), its text parsed once:
+    each change set restricts it by position (scan.py), or evaluates its tree (fresh.py)."""
+
+    __slots__ = ("filters", "key", "match", "scored", "tree")
+
+    def __init__(self, index: tantivy.Index, match: Match) -> None:
+        text = parsed_text(index, match.text)
+        self.match = match
+        self.key = msgspec.json.encode(match)  # identical queries are matched once a tick
+        self.scored = [text.query] if text is not None else []
+        self.tree = text.tree if text is not None else None
+        self.filters = _filters(match)
+
+
 def all_of(scored: list[Query], filters: list[Query]) -> Query:
     """Scored parts as they are, filters with no effect on the score."""
     if not scored and not filters:
@@ -41,20 +57,12 @@ def all_of(scored: list[Query], filters: list[Query]) -> Query:
 
 def _filters(match: Match) -> list[Query]:
     s = schema()
-    filters: list[Query] = []
-    for entity in match.entities:
-        value = f"{entity.label}:{entity.text}" if entity.label else entity.text
-        filters.append(Query.term_query(s, "entity_key", value.lower()))
-    for place in match.places:
-        value = str(place.geonames_id) if place.geonames_id is not None else place.name or ""
-        filters.append(Query.term_query(s, "place_key", value.lower()))
-    for field, values in (
-        ("country", match.countries),
-        ("source", [v.lower() for v in match.sources]),
-        ("language", match.languages),
-    ):
-        if values:
-            filters.append(Query.term_set_query(s, field, list(values)))
+    filters: list[Query] = [
+        Query.term_query(s, field, terms[0])
+        if len(terms) == 1
+        else Query.term_set_query(s, field, terms)
+        for field, terms in filter_terms(match)
+    ]
     if match.published_from or match.published_to:
         filters.append(
             Query.range_query(
@@ -62,6 +70,27 @@ def _filters(match: Match) -> list[Query]:
             )
         )
     return filters
+
+
+def filter_terms(match: Match) -> list[tuple[str, list[str]]]:
+    """The match's term filters as (field, terms), each term as the field's tokenizer
+    indexes it: an article passes a filter when its field holds one of the terms, the
+    match when it passes them all (also what standing queries check in Python, fresh.py)."""
+    found: list[tuple[str, list[str]]] = []
+    for entity in match.entities:
+        value = f"{entity.label}:{entity.text}" if entity.label else entity.text
+        found.append(("entity_key", [value.lower()]))
+    for place in match.places:
+        value = str(place.geonames_id) if place.geonames_id is not None else place.name or ""
+        found.append(("place_key", [value.lower()]))
+    for field, values in (
+        ("country", match.countries),
+        ("source", [v.lower() for v in match.sources]),
+        ("language", match.languages),
+    ):
+        if values:
+            found.append((field, list(values)))
+    return found
 
 
 def page_query(matched: Query, request: SearchRequest) -> Query:

@@ -10,6 +10,7 @@ import tantivy
 from services.index.domain import QUERY_FIELDS
 
 KEYWORD = "keyword"  # the whole value, lower-cased: exact, case-insensitive filters
+KEYWORD_FIELDS = ("entity_key", "place_key", "focus_key", "source")
 PREFIX_BITS = 29  # sort key: epoch seconds above, a hash of the id below
 
 # Coordinates for checking a few changed articles against a standing query's shape are
@@ -43,7 +44,7 @@ def schema() -> tantivy.Schema:
         b.add_float_field(name, fast=True)
     for name in QUERY_FIELDS:
         b.add_text_field(name, tokenizer_name="en_stem")
-    for name in ("entity_key", "place_key", "focus_key", "source"):
+    for name in KEYWORD_FIELDS:
         b.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
     for name in (
         "entity_facet",
@@ -90,15 +91,21 @@ def open_index(path: Path) -> tantivy.Index:
             f"the index at {path} was built with another schema: reindex it "
             "(python -m services.index reindex)"
         ) from exc
-    keyword = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-        .filter(tantivy.Filter.lowercase())
-        .build()
-    )
+    keyword = keyword_analyzer()
     index.register_tokenizer(KEYWORD, keyword)
     index.register_fast_field_tokenizer(KEYWORD, keyword)
     index.config_reader(reload_policy="Manual")  # before any other thread can see it
     return index
+
+
+def keyword_analyzer() -> tantivy.TextAnalyzer:
+    """The KEYWORD tokenizer: the whole value, lower-cased (also what standing queries
+    analyse a changed article's keyword values with, fresh.py)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+        .filter(tantivy.Filter.lowercase())
+        .build()
+    )
 
 
 def open_writer(index: tantivy.Index, path: Path, **options: int) -> tantivy.IndexWriter:

@@ -36,7 +36,7 @@ from services.index.tantivy_store.documents import (
 from services.index.tantivy_store.hits import hits, next_after
 from services.index.tantivy_store.live import LiveIndex, Opened, bytes_in, committed_at
 from services.index.tantivy_store.replay import replay
-from services.index.tantivy_store.scan import Changes, Mark, MatchScan, StandingQuery, last_seq_in
+from services.index.tantivy_store.scan import Changes, Mark, MatchScan, last_seq_in
 from services.index.tantivy_store.schema import open_writer, schema
 from shared.logging import get_logger
 from shared.schemas import Bucket, EnrichedArticle, TimeBucket
@@ -177,8 +177,8 @@ class ArticleStore:
     def scan(self, match: Match, *, oldest_first: bool = False) -> MatchScan:
         return MatchScan(*self._view(), match, oldest_first=oldest_first)
 
-    def standing(self, match: Match) -> StandingQuery:
-        return StandingQuery(self._view()[0].index, match)
+    def standing(self, match: Match) -> queries.StandingQuery:
+        return queries.StandingQuery(self._view()[0].index, match)
 
     def changes(self, since: Mark | None = None, waiting: Mapping[int, int] | None = None) -> Changes:
         return Changes(*self._view(), since=since, waiting=waiting)
@@ -197,8 +197,7 @@ class ArticleStore:
         )
 
     def commit_stamp(self) -> bytes:
-        opened, _ = self._view()
-        return opened.path.name.encode() + b"\n" + opened.committed
+        return self._live.stamp(follow=self._follows)
 
     # -- the parts ---------------------------------------------------------------------
 

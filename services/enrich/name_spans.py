@@ -35,6 +35,7 @@ from services.enrich.capitalised import NAME_PARTICLES as PLACE_PARTICLES
 from services.enrich.common_words import lower_case_share
 from services.enrich.entities import LEGAL_FORMS, NAME_PARTICLES, NUMERIC_LABELS, name_key
 from services.enrich.mentions import Mention
+from services.enrich.wire import AGENCY
 
 # Lower-case words a name may hold: particles of people's and places' names, and the
 # words of institutions' ("Food and Agriculture Organization", "Committee to Protect
@@ -127,7 +128,11 @@ def without_score(piece: Piece, text: str, label: str) -> Piece:
 
 def at_lower_case_words(piece: Piece, text: str) -> list[Piece]:
     """The runs of the piece between its lower-case words that are no name's particle,
-    each without particles at its ends, and starting with a capital."""
+    each without particles at its ends, and starting with a capital. A piece with no
+    capital at all holds no name ("supreme court", "meth"), but for an agency's that
+    writes it so ("dpa")."""
+    if not any(c.isupper() for c in text[piece[0] : piece[1]]):
+        return [piece] if AGENCY.fullmatch(text, *piece) else []
     runs: list[list[re.Match[str]]] = [[]]
     for word in _WORD.finditer(text, *piece):
         if _inner_word(word.group()):

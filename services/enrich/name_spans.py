@@ -75,9 +75,9 @@ def named_parts(
         if mention.label in NUMERIC_LABELS:
             repaired.append(mention)
             continue
-        if title_before_name(mention, fields[mention.field], people, labels, is_known):
-            continue
         text = fields[mention.field]
+        if title_before_name(mention, text, people, labels, is_known):
+            continue
         for start, end, known_place in _pieces(mention, text, labels, is_known):
             name = text[start:end]
             if mention.label in ADJECTIVE_LABELS or not sentence_start_word(

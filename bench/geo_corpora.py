@@ -284,6 +284,9 @@ class _Recorder:
     def resolve(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Place | None]:
         return [None] * len(spans)
 
+    def is_known(self, name: str) -> bool:
+        return False  # asked only after geotagging, for the entities: no part of the inputs
+
 
 def geotag_inputs(corpus: str, articles: Sequence[GoldArticle]) -> list[GeotagInput]:
     """What geotagging is handed for each article, from the cache when the NER side of the

@@ -12,8 +12,9 @@ For each article: boilerplate regions of the text -> passages (lines outside boi
 lines in capitals to be read recased) -> NER over all passages of the batch at once, one
 pass per language (:mod:`languages`; without a model for the language, the place names
 among its capitalised words: :mod:`capitalised`) -> mentions in the original fields -> the
-mentions NER missed -> entities -> geotagging of every mention -> EnrichedArticle, with
-the bylines' writers among its authors.
+mentions NER missed -> entities -> geotagging of every mention -> the entities again, from
+spans cut to the names they hold (:mod:`name_spans`) -> EnrichedArticle, with the
+bylines' writers among its authors.
 """
 
 from __future__ import annotations
@@ -51,12 +52,20 @@ from services.enrich.languages import (
 )
 from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, Found, with_missed_mentions
+from services.enrich.name_spans import named_parts
 from services.enrich.nlp import load_ner, model_version
 from services.enrich.passages import Passage, passages
 from services.enrich.recase import recased_passages
 from services.enrich.source_history import SourceHistories
 from shared.logging import get_logger
-from shared.schemas import EnrichedArticle, EnrichmentKind, Place, RawArticle, enriched_from
+from shared.schemas import (
+    EnrichedArticle,
+    EnrichmentKind,
+    Entity,
+    Place,
+    RawArticle,
+    enriched_from,
+)
 from shared.settings import Settings, load_settings
 
 log = get_logger("dateline.enrich")
@@ -243,6 +252,23 @@ class Enricher:
         article = Article(raw.title, raw.text, reading.boilerplate, reading.title_boilerplate)
         return with_missed_mentions(article, mentions)
 
+    def _named_apart(
+        self,
+        raw: RawArticle,
+        found: Found,
+        entities: list[Entity],
+        places: list[Place],
+        story: tuple[str, str],
+    ) -> list[Entity]:
+        """The entities again from spans cut to the names they hold (:mod:`name_spans`),
+        each mention first labelled as its entity was, places found: a piece ("Sopot" of
+        "Farmers between Gdańsk and Sopot") takes the label its name has elsewhere.
+        After geotagging, which reads NER's own spans and takes them apart itself."""
+        labelled = with_entity_labels(found.mentions, entities)
+        fields = {"title": raw.title, "text": raw.text}
+        mentions = named_parts(labelled, fields, self.geotagger.is_known)
+        return relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
+
     def _placed(self, reading: Reading, found: Found, enriched_at: datetime) -> EnrichedArticle:
         """The article with its entities, places and focus (places only, without NER), and
         its bylines' writers among its authors."""
@@ -255,6 +281,8 @@ class Enricher:
             headline, story, with_entity_labels(found.mentions, entities), source=raw.source
         )
         entities = relabelled_as_places(entities, places, story=(headline, story))
+        if reading.nlp:
+            entities = self._named_apart(raw, found, entities, places, (headline, story))
         enriched = enriched_from(
             raw,
             entities=without_bylines(entities, written_by),

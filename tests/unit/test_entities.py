@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from services.enrich.entities import (
     entities_of,
     relabelled_as_places,
@@ -18,6 +20,13 @@ from services.enrich.missed_mentions import (
     with_listed_places,
     with_missed_mentions,
     with_repeats,
+)
+from services.enrich.name_spans import (
+    at_semicolons,
+    named_parts,
+    sentence_start_word,
+    title_before_name,
+    without_score,
 )
 from services.enrich.wire import agency_credits
 from shared.schemas import Entity, Span
@@ -376,3 +385,144 @@ def test_a_town_read_as_an_organisation_is_its_team_in_a_story_about_sport():
 def test_an_organisation_placed_under_another_name_stays_an_organisation():
     text = "Multinational firms including Mobil were attracted to Tianjin."
     assert placed_organisation(text, "Mobil", resolved_name="Mobile").label == "ORG"
+
+
+# -- spans cut to the names they hold ------------------------------------------------------
+
+PLACES = {"Malindi", "Kilifi", "Gdańsk", "Sopot", "Bekasi", "Trinidad", "Tobago",
+          "Trinidad and Tobago", "Dordrecht", "Inc."}  # fmt: skip
+
+
+def parts(text: str, *found: Mention, title: str = "") -> list[tuple[str, str]]:
+    fields = {"title": title, "text": text}
+    return spans_of(text, named_parts(list(found), fields, PLACES.__contains__))
+
+
+def test_a_span_across_a_semicolon_is_two_names_each_labelled_as_elsewhere():
+    text = "Polls show Sofia Novak ahead. Ali promised a tram to Dordrecht; Sofia Novak pledged."
+    found = parts(
+        text,
+        mention(text, "Sofia Novak", "PERSON"),
+        mention(text, "Dordrecht; Sofia Novak", "ORG"),
+    )
+    assert found == [("Sofia Novak", "PERSON"), ("Dordrecht", "ORG"), ("Sofia Novak", "PERSON")]
+    assert at_semicolons(0, 5, "A; B;") == [(0, 1), (3, 4)]
+
+
+def test_a_score_is_cut_off_a_name_and_a_number_off_a_persons():
+    text = "The side beat rivals from Bekasi 2-1. Out: J. Adams 123, Channel 4 said."
+    found = parts(
+        text,
+        mention(text, "Bekasi 2-1", "PERSON"),
+        mention(text, "J. Adams 123", "PERSON"),
+        mention(text, "Channel 4", "ORG"),
+    )
+    # the side of a score the gazetteer knows is a place, whatever NER read the span as
+    assert found == [("Bekasi", "GPE"), ("J. Adams", "PERSON"), ("Channel 4", "ORG")]
+    assert without_score((0, 3), "2-1", "ORG") == (0, 3)  # nothing left: as it was
+
+
+def test_a_span_is_cut_at_a_lower_case_word_that_is_no_particle_of_a_name():
+    text = (
+        "Russian envoy Alexander Lebed said he met Aslan Maskhadov. The Food and Agriculture "
+        "Organization met the Bank of England and al-Qaeda."
+    ) + "dpa"
+    found = parts(
+        text,
+        mention(text, "Alexander Lebed said he met Aslan Maskhadov", "PERSON"),
+        mention(text, "Food and Agriculture Organization", "ORG"),
+        mention(text, "Bank of England", "ORG"),
+        mention(text, "al-Qaeda", "ORG"),
+        mention(text, "he met", "ORG"),
+        mention(text, "dpa", "ORG"),
+    )
+    assert found == [
+        ("Alexander Lebed", "PERSON"),
+        ("Aslan Maskhadov", "PERSON"),
+        ("Food and Agriculture Organization", "ORG"),
+        ("Bank of England", "ORG"),
+        ("al-Qaeda", "ORG"),
+        ("dpa", "ORG"),  # no capital: no name, but for an agency writing its own so
+    ]
+
+
+def test_places_joined_by_and_are_apart_unless_the_whole_is_one_place():
+    text = (
+        "Lorries from Malindi and Kilifi came. Farmers between Gdańsk and Sopot waited. "
+        "Trinidad and Tobago won. Procter and Gamble rose."
+    )
+    found = parts(
+        text,
+        mention(text, "Malindi and Kilifi", "ORG"),
+        mention(text, "Farmers between Gdańsk and Sopot", "ORG"),
+        mention(text, "Trinidad and Tobago", "GPE"),
+        mention(text, "Procter and Gamble", "ORG"),
+    )
+    assert found == [
+        ("Malindi", "GPE"),
+        ("Kilifi", "GPE"),
+        ("Gdańsk", "GPE"),  # "Farmers" starts a sentence: a common word, no name
+        ("Sopot", "GPE"),
+        ("Trinidad and Tobago", "GPE"),
+        ("Procter and Gamble", "ORG"),
+    ]
+
+
+def test_names_joined_by_a_comma_are_apart_when_each_is_named_on_its_own():
+    text = "Reuters, AFP said so. Reuters quoted AFP. Apple, Inc. rose."
+    found = parts(
+        text,
+        mention(text, "Reuters, AFP", "ORG"),
+        mention(text, "Reuters", "ORG", nth=1),
+        mention(text, "AFP", "ORG", nth=1),
+        mention(text, "Apple, Inc.", "ORG"),
+    )
+    assert found == [
+        ("Reuters", "ORG"),
+        ("AFP", "ORG"),
+        ("Reuters", "ORG"),
+        ("AFP", "ORG"),
+        ("Apple, Inc.", "ORG"),
+    ]
+
+
+def test_a_common_word_capitalised_only_at_a_sentences_start_is_no_name():
+    text = (
+        'Police said so. "Polish firms grow," she said. Labour won. Voters backed Labour.\n'
+        "Hull 0 Barnet 0\nPOLICE ARRIVE."
+    )
+    found = parts(
+        text,
+        mention(text, "Police", "ORG"),
+        mention(text, "Polish", "NORP"),
+        mention(text, "Labour", "ORG"),
+        mention(text, "Hull", "ORG"),
+        mention(text, "POLICE", "ORG"),
+    )
+    # a nationality is capitalised anywhere; "Labour" is mid-sentence too; a row of a
+    # table is no sentence; a word in capitals is not capitalised by a sentence's start
+    assert found == [("Polish", "NORP"), ("Labour", "ORG"), ("Hull", "ORG"), ("POLICE", "ORG")]
+    assert sentence_start_word(text, 0, 6)
+    assert not sentence_start_word(text, 0, 6, ["The Police band played."])
+
+
+def test_a_word_starting_a_sentence_before_a_persons_name_is_their_title():
+    text = "Seismologist Chidi Novak said so. Reuters Chidi Novak. Sopot Chidi Novak. Reuters said."
+    title, person = mention(text, "Seismologist", "ORG"), mention(text, "Chidi Novak", "PERSON")
+    found = parts(
+        text,
+        title,
+        person,
+        mention(text, "Reuters", "ORG"),
+        mention(text, "Chidi Novak", "PERSON", nth=1),
+        mention(text, "Sopot", "GPE"),  # a place's name
+        mention(text, "Chidi Novak", "PERSON", nth=2),
+        mention(text, "Reuters", "ORG", nth=1),  # named twice: an organisation
+    )
+    names = [name for name, _ in found]
+    assert "Seismologist" not in names
+    assert names.count("Chidi Novak") == 3 and "Sopot" in names and names.count("Reuters") == 2
+    labels = {"seismologist": Counter(["ORG"])}
+    people = {("text", person.start)}
+    assert title_before_name(title, text, people, labels, PLACES.__contains__)
+    assert not title_before_name(title, text, set(), labels, PLACES.__contains__)  # no one

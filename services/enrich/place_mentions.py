@@ -64,16 +64,31 @@ LIST_CUE = re.compile(
 _NAME_RUN = r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}"
 # "Paris, Texas", "Portland, Ore.": a state or country right after a place name.
 QUALIFIER = re.compile(rf", ((?:[A-Z][a-z]{{0,3}}\.){{1,2}}|{_NAME_RUN})")
+# A dateline's region is no date ("SOUTH WAZIRISTAN, April 5 (APP):").
+_NO_DATE = r"(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)"
 # "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -", "BOSTON (AP)":
 # at the start of the text, a paragraph or a sentence ("By Nate Raymond. BOSTON (Reuters)"),
 # closed by a dash or a news agency's credit ("NATO (the alliance) said" is no dateline).
+# The date may carry a year ("LOS ANGELES, April 05, 2018 (GLOBE NEWSWIRE) --"), the
+# credit be any capitalised one ("SOUTH WAZIRISTAN, April 5 (APP):"), and the dash the
+# byte a Windows code page makes of one when the feed was decoded as Latin-1.
 DATELINE = re.compile(
     r"(?:\A|(?<=\n)|(?<=[.!?] ))\s*(?P<city>[A-Z][A-Z'’.\- ]{1,40}[A-Z.])"
-    r"(?:, (?P<region>[A-Z][\w.'’\- ]{1,40}?))?"
-    r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
-    r"(?:(?: \([\w/ .]+\))?\s*[—–-]{1,2}(?:\s|\()"
-    rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
+    rf"(?:, {_NO_DATE}(?P<region>[A-Z][\w.'’\- ]{{1,40}}?))?"
+    r"(?:,? [A-Z][a-zA-Z]{2,8}\.? \d{1,2}(?:, \d{4})?)?"
+    r"(?:(?: \([\w/ .]+\))?\s*[—–\x97-]{1,2}(?:\s|\()"
+    rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s"
+    r"| \([A-Z][\w/.&]*(?: [A-Z][\w/.&]*){0,3}\)(?::|\s))"
 )
+# A dateline whose dash a web page lost: at the start of the text or of a paragraph, a
+# place's name in capitals, its region maybe, then the story's first words ("LONDON The
+# Latest on ...", "MOMBASA, Kenya, Dock workers ...", "CALAMBA CITY, Laguna Mayor ...").
+# Read only where the gazetteer knows the name (:func:`_datelines`).
+BARE_DATELINE = re.compile(
+    r"(?:\A|(?<=\n))[ \t]*(?P<city>[A-Z][A-Z'’.\- ]{2,40}[A-Z])"
+    rf"(?:, {_NO_DATE}(?P<region>[A-Z][\w.'’\- ]{{1,40}}?))?,? (?=[A-Z][a-z])"
+)
+BARE_DATELINE_LETTERS = 4  # "LONDON", not "U.S." nor "UK"
 # "... in Los Angeles", "..., Dublin", "... at Rome": the place a name is in, right after it.
 LOCATED_IN = re.compile(rf"(?:,| in| at) ({_NAME_RUN})")
 # What may stand between two parts of one place's name NER split ("Trinidad and Tobago",
@@ -228,7 +243,7 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
         *chosen,
         *embedded,
         *_listed_names(text),
-        *_datelines(text),
+        *_datelines(text, names),
         *lone,
         *unmarked,
         *demonyms,
@@ -618,15 +633,30 @@ def _listed_names(text: str) -> Iterable[Mention]:
             yield Mention("text", start + name.start(), start + name.end(), name.group(), label)
 
 
-def _datelines(text: str) -> list[Mention]:
+def _datelines(text: str, names: PlaceNames) -> list[Mention]:
+    found = [*DATELINE.finditer(text), *_bare_datelines(text, names)]
     return [
-        Mention("text", found.start("city"), found.end("city"), found.group("city"), "DATELINE")
-        for found in DATELINE.finditer(text)
+        Mention("text", line.start("city"), line.end("city"), line.group("city"), "DATELINE")
+        for line in found
     ]
 
 
-def _story_dateline(text: str) -> re.Match[str] | None:
-    return DATELINE.search(text, 0, LEAD_CHARS)
+def _bare_datelines(text: str, names: PlaceNames) -> Iterator[re.Match[str]]:
+    for line in BARE_DATELINE.finditer(text):
+        city = line.group("city")
+        if sum(c.isalpha() for c in city) >= BARE_DATELINE_LETTERS and names.is_known(city):
+            yield line
+
+
+def _story_dateline(text: str, toponyms: Sequence[Toponym]) -> re.Match[str] | None:
+    """The dateline near the start, closed by a dash or a credit, or bare before the
+    story's first words where its name is one of the story's places."""
+    found = DATELINE.search(text, 0, LEAD_CHARS)
+    if found:
+        return found
+    bare = BARE_DATELINE.search(text, 0, LEAD_CHARS)
+    starts = {s.start for t in toponyms for s in t.spans if s.field == "text"}
+    return bare if bare and bare.start("city") in starts else None
 
 
 def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
@@ -676,7 +706,7 @@ def _qualifier(text: str, mention: Mention) -> str | None:
 
 
 def _mark_dateline(toponyms: list[Toponym], text: str) -> None:
-    found = _story_dateline(text)
+    found = _story_dateline(text, toponyms)
     if not found:
         return
     for toponym in toponyms:

@@ -148,6 +148,31 @@ def test_a_dateline_after_a_byline_or_inside_a_page_is_read_too(geotagger):
     assert [p.name for p in places] == ["Brussels"] and focus.name == "Brussels"
 
 
+def test_a_dateline_whose_dash_was_lost_is_read_where_the_gazetteer_knows_it(geotagger):
+    text = (
+        "MOMBASA, Kenya, Dock workers walked off the job on Monday. Trucks queued near "
+        "Nairobi, police said.\n\nOKLAHOMA CITY The Latest on the strike elsewhere."
+    )
+    places, focus = geotagger.geotag("", text, mentions(text, ("Nairobi", "GPE")))
+    assert focus is not None and focus.resolved_name == "Mombasa"  # NER saw neither
+    assert by_name(places, "OKLAHOMA CITY").admin1 == "Oklahoma"
+    # not a capitalised word that is no place, nor a country's initials
+    for text in ("HSBC Bank Malta shed 2 per cent on Monday.", "U.S. President Joe Biden spoke."):
+        places, focus = geotagger.geotag("", text, [])
+        assert places == [] and focus is None
+
+
+def test_a_dateline_with_a_year_any_credit_or_a_code_page_dash(geotagger):
+    for text, city in (
+        ("LOS ANGELES, April 05, 2018 (GLOBE NEWSWIRE) -- A fund was set up.", "Los Angeles"),
+        ("SOUTH WAZIRISTAN, April 5 (APP):Troops met.", "South Waziristan Agency"),
+        ("CINCINNATI \x97 The school's trustees met on Monday.", "Cincinnati"),
+    ):
+        places, focus = geotagger.geotag("", text, [])
+        assert focus is not None and focus.resolved_name == city, text
+        assert not any(p.name.startswith("April") for p in places)  # a date is no region
+
+
 def test_without_a_dateline_the_most_prominent_place_is_the_focus(geotagger):
     title = "Floods cut off Valencia"
     text = "Roads around Valencia were closed. A Madrid official said Spain would send help to Valencia."

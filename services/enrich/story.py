@@ -106,13 +106,14 @@ class Story(Struct, kw_only=True):
 
     def town_in_story(self, entry: GazetteerEntry) -> bool:
         """Whether a name that may be a person's is a town of some size in the story's
-        countries: those it names, or, when it names none, where most of its other names
-        are (hamlets are named after everyone)."""
+        countries: those it names, or where most of its other names may be (a local paper
+        names no country, or one abroad: "Dewsbury" beside Blackpool and Portugal; hamlets
+        are named after everyone)."""
         country = entry.country_code
         in_story = (
             country in self.votes
             or country in self.lone_countries
-            or (not self.votes and self.settled_names_in[country] * 2 > self.settled_names > 0)
+            or self.settled_names_in[country] * 2 > self.settled_names > 0
         )
         return _town(entry) and in_story
 

@@ -388,6 +388,23 @@ def test_a_lone_name_is_no_place_outside_the_story_countries(geotagger):
     assert "Abeokuta" not in {p.name for p in places}
 
 
+def test_a_lone_name_may_be_a_town_where_most_names_are_though_a_country_abroad_is_named(
+    geotagger,
+):
+    text = (
+        "They married in 1956, honeymooned in Portugal and lived in Blackpool and then "
+        "Wakefield. Their first home was a rented cottage in Dewsbury."
+    )
+    found = mentions(
+        text, ("Portugal", "GPE"), ("Blackpool", "GPE"), ("Wakefield", "GPE"), ("Dewsbury", "ORG")
+    )
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Dewsbury").country_code == "GB"  # not vetoed for Portugal's sake
+    abroad = "PARIS, France — Shoppers in Lyon and Marseille queued as Abeokuta opened a store."
+    found = mentions(abroad, ("Lyon", "GPE"), ("Marseille", "GPE"), ("Abeokuta", "PERSON"))
+    assert "Abeokuta" not in {p.name for p in geotagger.geotag("", abroad, found)[0]}
+
+
 def test_a_town_named_inside_an_unknown_name_is_held_to_the_story_countries(geotagger):
     text = "LAGOS, Nigeria — Nigerian fans filled Springfield Arena in Ibadan on Sunday."
     found = mentions(text, ("Nigerian", "NORP"), ("Springfield Arena", "FAC"), ("Ibadan", "GPE"))

@@ -405,6 +405,21 @@ def test_a_lone_name_may_be_a_town_where_most_names_are_though_a_country_abroad_
     assert "Abeokuta" not in {p.name for p in geotagger.geotag("", abroad, found)[0]}
 
 
+def test_a_lone_name_may_be_a_county_or_an_island_of_the_story_countries(geotagger):
+    text = "The British championship returns to Hampshire in May, Andover's council said."
+    found = mentions(text, ("British", "NORP"), ("Hampshire", "PERSON"), ("Andover", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Hampshire").feature_code == "ADM2"
+    assert by_name(places, "Hampshire").country_code == "GB"
+    hawaii = "Hawaii lost residents last year. On Oahu, home to Honolulu, rents rose again."
+    found = mentions(hawaii, ("Hawaii", "GPE"), ("Oahu", "PERSON"), ("Honolulu", "GPE"))
+    places, _ = geotagger.geotag("", hawaii, found)
+    assert by_name(places, "Oahu").feature_code.startswith("ISL")
+    abroad = "PARIS, France — Shoppers in Lyon said Hampshire had opened a store."
+    found = mentions(abroad, ("Lyon", "GPE"), ("Hampshire", "PERSON"))
+    assert "Hampshire" not in {p.name for p in geotagger.geotag("", abroad, found)[0]}
+
+
 def test_a_town_named_inside_an_unknown_name_is_held_to_the_story_countries(geotagger):
     text = "LAGOS, Nigeria — Nigerian fans filled Springfield Arena in Ibadan on Sunday."
     found = mentions(text, ("Nigerian", "NORP"), ("Springfield Arena", "FAC"), ("Ibadan", "GPE"))

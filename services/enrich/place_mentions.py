@@ -634,11 +634,15 @@ def _listed_names(text: str) -> Iterable[Mention]:
 
 
 def _datelines(text: str, names: PlaceNames) -> list[Mention]:
-    found = [*DATELINE.finditer(text), *_bare_datelines(text, names)]
-    return [
-        Mention("text", line.start("city"), line.end("city"), line.group("city"), "DATELINE")
-        for line in found
-    ]
+    """Each dateline's place, and its state or country where the gazetteer knows it
+    ("DAKAR, Senegal —": NER often marks neither in a line of capitals)."""
+    found = []
+    for line in [*DATELINE.finditer(text), *_bare_datelines(text, names)]:
+        for part in ("city", "region"):
+            name = line.group(part)
+            if name and (part == "city" or names.is_known(name)):
+                found.append(Mention("text", line.start(part), line.end(part), name, "DATELINE"))
+    return found
 
 
 def _bare_datelines(text: str, names: PlaceNames) -> Iterator[re.Match[str]]:

@@ -162,6 +162,16 @@ def test_a_dateline_whose_dash_was_lost_is_read_where_the_gazetteer_knows_it(geo
         assert places == [] and focus is None
 
 
+def test_a_datelines_state_or_country_is_a_place_too(geotagger):
+    text = "DAKAR, Senegal — Voters lined up before dawn on Sunday to choose a new mayor."
+    places, focus = geotagger.geotag("", text, [])  # NER marked neither
+    assert {p.resolved_name for p in places} == {"Dakar", "Senegal"}
+    assert focus is not None and focus.resolved_name == "Dakar"
+    text = "HORRY COUNTY, SC (WMBF) - A homeless man and his dog were found safe."
+    places, _ = geotagger.geotag("", text, [])
+    assert by_name(places, "SC").resolved_name == "South Carolina"
+
+
 def test_a_dateline_with_a_year_any_credit_or_a_code_page_dash(geotagger):
     for text, city in (
         ("LOS ANGELES, April 05, 2018 (GLOBE NEWSWIRE) -- A fund was set up.", "Los Angeles"),

@@ -106,11 +106,12 @@ EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
 # (GeoWebNews counts it whole as a toponym), read as the place named inside it.
 EMBEDDED_FACILITY = "EMBEDDED_FACILITY"
 EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
-# A name NER did not mark at all, written right after "in", "at", "near" or "outside"
-# ("served in Colchester", "a market at Makeen", "stations in Castellón de la Plana"): the
-# longest run of its words the gazetteer knows is a toponym.
+# A name NER did not mark at all, written right after "in", "at", "near", "outside",
+# "from" or "to" ("served in Colchester", "a market at Makeen", "stations in Castellón de
+# la Plana", "the road to Thika"): the longest run of its words the gazetteer knows is a
+# toponym.
 UNMARKED = "UNMARKED"
-_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near|outside) \Z")
+_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near|outside|from|to) \Z")
 _NAME_WORD_START = re.compile(r"[A-Z][a-z]")  # "Colchester", not "USA"
 # Such a name is up to three capitalised words, up to two particles between two of them.
 UNMARKED_WORDS, UNMARKED_PARTICLES = 3, 2
@@ -456,9 +457,11 @@ def _unmarked_after_locative(
     them as places, that the gazetteer knows and that are no common word ("in Colchester";
     "in Castellón de la Plana" when NER marked "Plana"; not "in March")."""
     marked = MentionSet(mentions)
-    found = []
+    found: list[Mention] = []
     for words in _names_after_locative(text):
         start = words[0].start()
+        if found and start < found[-1].end:
+            continue  # a preposition inside the name found ("Castellón de la Plana en ...")
         for end in _name_ends(words):
             name = possessive_stripped(text[start:end])
             end = start + len(name)
@@ -471,18 +474,16 @@ def _unmarked_after_locative(
 
 
 def _names_after_locative(text: str) -> Iterator[list[re.Match[str]]]:
-    """The words of each name written right after "in", "at", "near" or "outside", read
-    off the text's capitalised runs."""
-    taken = 0  # where the last name ends: a preposition in it ("in Paris in Texas") is its own
+    """The words of each name written right after "in", "at", "near", "outside", "from"
+    or "to", read off the text's capitalised runs; a preposition inside one ("from Alcalá
+    in Santiago de Compostela") begins another, the caller keeping the one it finds."""
     for run in capitalised_runs(text):
         for at, word in enumerate(run):
             start = word.start()
             if _NAME_WORD_START.match(word.group()) and _PLACE_PREPOSITION.search(
-                text, max(taken, start - 8), start
+                text, max(0, start - 8), start
             ):
-                words = _name_begun(text, run[at:])
-                taken = words[-1].end()
-                yield words
+                yield _name_begun(text, run[at:])
 
 
 def _name_begun(text: str, run: list[re.Match[str]]) -> list[re.Match[str]]:

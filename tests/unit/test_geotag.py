@@ -755,6 +755,13 @@ def test_a_known_name_ner_missed_after_a_preposition_of_place_is_a_toponym(geota
     assert chosen == {"Winnipeg": UNMARKED, "Brandon": UNMARKED}  # not "March", a common word
 
 
+def test_a_known_name_ner_missed_after_from_or_to_is_a_toponym(geotagger):
+    text = "Trucks queued on the road from Thika to Machakos from Monday to Friday."
+    found = mentions(text, ("Monday", "DATE"), ("Friday", "DATE"))
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {"Thika": UNMARKED, "Machakos": UNMARKED}
+
+
 def test_a_name_ner_missed_runs_on_through_its_lower_case_particles(geotagger):
     text = (
         "Pilgrims walked on from Alcalá in Santiago de Compostela; buses stopped near "
@@ -764,6 +771,7 @@ def test_a_name_ner_missed_runs_on_through_its_lower_case_particles(geotagger):
     found = mentions(text, ("Monday", "DATE"), ("Henares", "GPE"))  # a piece, or none
     chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
     assert chosen == {  # the longest name the gazetteer knows, not its first word
+        "Alcalá": UNMARKED,  # "from" too; "in" after it begins the next name
         "Santiago de Compostela": UNMARKED,
         "Newcastle upon Tyne": UNMARKED,  # not run on into "on Monday"
         "Villanueva de la Serena": UNMARKED,  # no place is called "... de Madrid"

@@ -148,6 +148,7 @@ NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wro
 _WORD_CHAR = re.compile(r"\w")
 _HYPHENED_WORD = re.compile(r"[^\W\d_]+")  # a word between hyphens
 _WORD_AFTER = re.compile(r" (\w+)")
+_SURNAME_AFTER = re.compile(r" ([A-Z][\w'’\-]+)")
 SUB_PLACE_KINDS = (
     "neighbo",
     "district",
@@ -209,9 +210,14 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     people = {exact_key(m.text) for m in mentions if m.label == "PERSON" and " " in m.text.strip()}
     person_words = {word for person in people for word in person.split()}
     family_names = {person.split()[-1] for person in people}  # "faith in Sutton": the driver
+    # ... and the surnames the story writes alone as a person's ("Okafor said")
+    surnames = family_names | {
+        exact_key(m.text) for m in mentions if m.label == "PERSON" and " " not in m.text.strip()
+    }
     chosen = [
         m for m in mentions
         if _names_place(m, place_keys, names) and not _is_surname(m, person_words)
+        and not _first_name_before_a_surname(m, text, family_names, surnames, names)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
     chosen_set = set(chosen)
@@ -621,6 +627,28 @@ def _is_surname(mention: Mention, person_words: set[str]) -> bool:
     """ "Salah" after "Mohamed Salah" is the man, whatever NER calls it."""
     key = exact_key(possessive_stripped(mention.text))
     return " " not in key and key in person_words
+
+
+def _first_name_before_a_surname(
+    mention: Mention,
+    text: str,
+    family_names: set[str],
+    surnames: set[str],
+    names: PlaceNames,
+) -> bool:
+    """A name that ends in a surname the story gives a person elsewhere ("Austin Okafor,
+    a doctor, ... Okafor said"), or one word followed by the last name of a person the
+    story names in full ("Austin" before "Okafor" where "Austin Okafor" is NER's person),
+    that no place is called as a whole, is that person, whatever NER calls it (even in a
+    story in Texas)."""
+    name = possessive_stripped(mention.text)
+    if " " not in name.strip():
+        after = _SURNAME_AFTER.match(text, mention.start + len(name))
+        if mention.field != "text" or after is None:
+            return False
+        name, surnames = f"{name} {after.group(1)}", family_names
+    words = exact_key(name).split()
+    return len(words) > 1 and words[-1] in surnames and not names.is_known(name)
 
 
 def _listed_names(text: str) -> Iterable[Mention]:

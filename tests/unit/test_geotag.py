@@ -415,6 +415,21 @@ def test_a_lone_name_may_be_a_town_where_most_names_are_though_a_country_abroad_
     assert "Abeokuta" not in {p.name for p in geotagger.geotag("", abroad, found)[0]}
 
 
+def test_a_place_before_a_surname_the_story_gives_a_person_is_that_person(geotagger):
+    text = (
+        "HOUSTON, Texas — Temperatures passed 40 degrees. Austin Okafor, a doctor at the "
+        "main hospital, said most patients were elderly. Okafor said relief was unlikely."
+    )
+    found = mentions(text, ("Texas", "GPE"), ("Austin Okafor", "GPE"), ("Okafor", "PERSON"))
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.resolved_name for p in places} == {"Houston", "Texas"}  # no Austin in Texas
+    text = "Grace Okafor flew to Austin on Monday. Austin Okafor, her brother, met her there."
+    found = mentions(text, ("Grace Okafor", "PERSON"), ("Austin", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    city = text.index("Austin on")
+    assert [(s.start, s.end) for s in by_name(places, "Austin").spans] == [(city, city + 6)]
+
+
 def test_a_lone_name_may_be_a_county_or_an_island_of_the_story_countries(geotagger):
     text = "The British championship returns to Hampshire in May, Andover's council said."
     found = mentions(text, ("British", "NORP"), ("Hampshire", "PERSON"), ("Andover", "GPE"))

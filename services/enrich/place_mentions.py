@@ -64,16 +64,31 @@ LIST_CUE = re.compile(
 _NAME_RUN = r"[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}"
 # "Paris, Texas", "Portland, Ore.": a state or country right after a place name.
 QUALIFIER = re.compile(rf", ((?:[A-Z][a-z]{{0,3}}\.){{1,2}}|{_NAME_RUN})")
+# A dateline's region is no date ("SOUTH WAZIRISTAN, April 5 (APP):").
+_NO_DATE = r"(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)"
 # "MOSUL, Iraq (Reuters) —", "WASHINGTON —", "SPRINGFIELD, Ill., June 3 -", "BOSTON (AP)":
 # at the start of the text, a paragraph or a sentence ("By Nate Raymond. BOSTON (Reuters)"),
 # closed by a dash or a news agency's credit ("NATO (the alliance) said" is no dateline).
+# The date may carry a year ("LOS ANGELES, April 05, 2018 (GLOBE NEWSWIRE) --"), the
+# credit be any capitalised one ("SOUTH WAZIRISTAN, April 5 (APP):"), and the dash the
+# byte a Windows code page makes of one when the feed was decoded as Latin-1.
 DATELINE = re.compile(
     r"(?:\A|(?<=\n)|(?<=[.!?] ))\s*(?P<city>[A-Z][A-Z'’.\- ]{1,40}[A-Z.])"
-    r"(?:, (?P<region>[A-Z][\w.'’\- ]{1,40}?))?"
-    r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
-    r"(?:(?: \([\w/ .]+\))?\s*[—–-]{1,2}(?:\s|\()"
-    rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s)"
+    rf"(?:, {_NO_DATE}(?P<region>[A-Z][\w.'’\- ]{{1,40}}?))?"
+    r"(?:,? [A-Z][a-zA-Z]{2,8}\.? \d{1,2}(?:, \d{4})?)?"
+    r"(?:(?: \([\w/ .]+\))?\s*[—–\x97-]{1,2}(?:\s|\()"
+    rf"| \((?:{ANY_AGENCY})[\w/ .,]*\):?\s"
+    r"| \([A-Z][\w/.&]*(?: [A-Z][\w/.&]*){0,3}\)(?::|\s))"
 )
+# A dateline whose dash a web page lost: at the start of the text or of a paragraph, a
+# place's name in capitals, its region maybe, then the story's first words ("LONDON The
+# Latest on ...", "MOMBASA, Kenya, Dock workers ...", "CALAMBA CITY, Laguna Mayor ...").
+# Read only where the gazetteer knows the name (:func:`_datelines`).
+BARE_DATELINE = re.compile(
+    r"(?:\A|(?<=\n))[ \t]*(?P<city>[A-Z][A-Z'’.\- ]{2,40}[A-Z])"
+    rf"(?:, {_NO_DATE}(?P<region>[A-Z][\w.'’\- ]{{1,40}}?))?,? (?=[A-Z][a-z])"
+)
+BARE_DATELINE_LETTERS = 4  # "LONDON", not "U.S." nor "UK"
 # "... in Los Angeles", "..., Dublin", "... at Rome": the place a name is in, right after it.
 LOCATED_IN = re.compile(rf"(?:,| in| at) ({_NAME_RUN})")
 # What may stand between two parts of one place's name NER split ("Trinidad and Tobago",
@@ -91,11 +106,12 @@ EMBEDDED, EMBEDDED_INSIDE = "EMBEDDED", "EMBEDDED_INSIDE"
 # (GeoWebNews counts it whole as a toponym), read as the place named inside it.
 EMBEDDED_FACILITY = "EMBEDDED_FACILITY"
 EMBEDDED_LABELS = frozenset({EMBEDDED, EMBEDDED_INSIDE, EMBEDDED_FACILITY})
-# A name NER did not mark at all, written right after "in", "at", "near" or "outside"
-# ("served in Colchester", "a market at Makeen", "stations in Castellón de la Plana"): the
-# longest run of its words the gazetteer knows is a toponym.
+# A name NER did not mark at all, written right after "in", "at", "near", "outside",
+# "from" or "to" ("served in Colchester", "a market at Makeen", "stations in Castellón de
+# la Plana", "the road to Thika"): the longest run of its words the gazetteer knows is a
+# toponym.
 UNMARKED = "UNMARKED"
-_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near|outside) \Z")
+_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near|outside|from|to) \Z")
 _NAME_WORD_START = re.compile(r"[A-Z][a-z]")  # "Colchester", not "USA"
 # Such a name is up to three capitalised words, up to two particles between two of them.
 UNMARKED_WORDS, UNMARKED_PARTICLES = 3, 2
@@ -132,6 +148,7 @@ NAME_VERBS = frozenset({"said", "says", "told", "tells", "added", "called", "wro
 _WORD_CHAR = re.compile(r"\w")
 _HYPHENED_WORD = re.compile(r"[^\W\d_]+")  # a word between hyphens
 _WORD_AFTER = re.compile(r" (\w+)")
+_SURNAME_AFTER = re.compile(r" ([A-Z][\w'’\-]+)")
 SUB_PLACE_KINDS = (
     "neighbo",
     "district",
@@ -193,9 +210,14 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
     people = {exact_key(m.text) for m in mentions if m.label == "PERSON" and " " in m.text.strip()}
     person_words = {word for person in people for word in person.split()}
     family_names = {person.split()[-1] for person in people}  # "faith in Sutton": the driver
+    # ... and the surnames the story writes alone as a person's ("Okafor said")
+    surnames = family_names | {
+        exact_key(m.text) for m in mentions if m.label == "PERSON" and " " not in m.text.strip()
+    }
     chosen = [
         m for m in mentions
         if _names_place(m, place_keys, names) and not _is_surname(m, person_words)
+        and not _first_name_before_a_surname(m, text, family_names, surnames, names)
         and exact_key(m.text) not in COMMON_WORDS
     ]  # fmt: skip
     chosen_set = set(chosen)
@@ -228,7 +250,7 @@ def place_mentions(text: str, mentions: Sequence[Mention], names: PlaceNames) ->
         *chosen,
         *embedded,
         *_listed_names(text),
-        *_datelines(text),
+        *_datelines(text, names),
         *lone,
         *unmarked,
         *demonyms,
@@ -441,9 +463,11 @@ def _unmarked_after_locative(
     them as places, that the gazetteer knows and that are no common word ("in Colchester";
     "in Castellón de la Plana" when NER marked "Plana"; not "in March")."""
     marked = MentionSet(mentions)
-    found = []
+    found: list[Mention] = []
     for words in _names_after_locative(text):
         start = words[0].start()
+        if found and start < found[-1].end:
+            continue  # a preposition inside the name found ("Castellón de la Plana en ...")
         for end in _name_ends(words):
             name = possessive_stripped(text[start:end])
             end = start + len(name)
@@ -456,18 +480,16 @@ def _unmarked_after_locative(
 
 
 def _names_after_locative(text: str) -> Iterator[list[re.Match[str]]]:
-    """The words of each name written right after "in", "at", "near" or "outside", read
-    off the text's capitalised runs."""
-    taken = 0  # where the last name ends: a preposition in it ("in Paris in Texas") is its own
+    """The words of each name written right after "in", "at", "near", "outside", "from"
+    or "to", read off the text's capitalised runs; a preposition inside one ("from Alcalá
+    in Santiago de Compostela") begins another, the caller keeping the one it finds."""
     for run in capitalised_runs(text):
         for at, word in enumerate(run):
             start = word.start()
             if _NAME_WORD_START.match(word.group()) and _PLACE_PREPOSITION.search(
-                text, max(taken, start - 8), start
+                text, max(0, start - 8), start
             ):
-                words = _name_begun(text, run[at:])
-                taken = words[-1].end()
-                yield words
+                yield _name_begun(text, run[at:])
 
 
 def _name_begun(text: str, run: list[re.Match[str]]) -> list[re.Match[str]]:
@@ -607,6 +629,28 @@ def _is_surname(mention: Mention, person_words: set[str]) -> bool:
     return " " not in key and key in person_words
 
 
+def _first_name_before_a_surname(
+    mention: Mention,
+    text: str,
+    family_names: set[str],
+    surnames: set[str],
+    names: PlaceNames,
+) -> bool:
+    """A name that ends in a surname the story gives a person elsewhere ("Austin Okafor,
+    a doctor, ... Okafor said"), or one word followed by the last name of a person the
+    story names in full ("Austin" before "Okafor" where "Austin Okafor" is NER's person),
+    that no place is called as a whole, is that person, whatever NER calls it (even in a
+    story in Texas)."""
+    name = possessive_stripped(mention.text)
+    if " " not in name.strip():
+        after = _SURNAME_AFTER.match(text, mention.start + len(name))
+        if mention.field != "text" or after is None:
+            return False
+        name, surnames = f"{name} {after.group(1)}", family_names
+    words = exact_key(name).split()
+    return len(words) > 1 and words[-1] in surnames and not names.is_known(name)
+
+
 def _listed_names(text: str) -> Iterable[Mention]:
     """Names in a list of places; labelled SUB_PLACE_LIST when the list is of parts of a
     town (neighbourhoods, districts, villages), which a country check then holds to the
@@ -618,15 +662,34 @@ def _listed_names(text: str) -> Iterable[Mention]:
             yield Mention("text", start + name.start(), start + name.end(), name.group(), label)
 
 
-def _datelines(text: str) -> list[Mention]:
-    return [
-        Mention("text", found.start("city"), found.end("city"), found.group("city"), "DATELINE")
-        for found in DATELINE.finditer(text)
-    ]
+def _datelines(text: str, names: PlaceNames) -> list[Mention]:
+    """Each dateline's place, and its state or country where the gazetteer knows it
+    ("DAKAR, Senegal —": NER often marks neither in a line of capitals)."""
+    found = []
+    for line in [*DATELINE.finditer(text), *_bare_datelines(text, names)]:
+        for part in ("city", "region"):
+            name = line.group(part)
+            if name and (part == "city" or names.is_known(name)):
+                found.append(Mention("text", line.start(part), line.end(part), name, "DATELINE"))
+    return found
 
 
-def _story_dateline(text: str) -> re.Match[str] | None:
-    return DATELINE.search(text, 0, LEAD_CHARS)
+def _bare_datelines(text: str, names: PlaceNames) -> Iterator[re.Match[str]]:
+    for line in BARE_DATELINE.finditer(text):
+        city = line.group("city")
+        if sum(c.isalpha() for c in city) >= BARE_DATELINE_LETTERS and names.is_known(city):
+            yield line
+
+
+def _story_dateline(text: str, toponyms: Sequence[Toponym]) -> re.Match[str] | None:
+    """The dateline near the start, closed by a dash or a credit, or bare before the
+    story's first words where its name is one of the story's places."""
+    found = DATELINE.search(text, 0, LEAD_CHARS)
+    if found:
+        return found
+    bare = BARE_DATELINE.search(text, 0, LEAD_CHARS)
+    starts = {s.start for t in toponyms for s in t.spans if s.field == "text"}
+    return bare if bare and bare.start("city") in starts else None
 
 
 def _unique_spans(mentions: Iterable[Mention]) -> list[Mention]:
@@ -676,7 +739,7 @@ def _qualifier(text: str, mention: Mention) -> str | None:
 
 
 def _mark_dateline(toponyms: list[Toponym], text: str) -> None:
-    found = _story_dateline(text)
+    found = _story_dateline(text, toponyms)
     if not found:
         return
     for toponym in toponyms:

@@ -18,7 +18,7 @@ from msgspec import Struct
 from services.enrich.anchors import Anchors
 from services.enrich.distance import distance_km
 from services.enrich.gazetteer import Candidate, Gazetteer, GazetteerEntry
-from services.enrich.gazetteer_build import ALTERNATE, LOOSE, PRIMARY
+from services.enrich.gazetteer_build import ADMIN2_FEATURE, ALTERNATE, LOOSE, PRIMARY
 from services.enrich.place_mentions import LONE_LABELS, LONE_PERSON, Toponym, follows_locative
 from services.enrich.source_history import SourcePrior
 from services.enrich.toponyms import possessive_stripped
@@ -106,15 +106,16 @@ class Story(Struct, kw_only=True):
 
     def town_in_story(self, entry: GazetteerEntry) -> bool:
         """Whether a name that may be a person's is a town of some size in the story's
-        countries: those it names, or, when it names none, where most of its other names
-        are (hamlets are named after everyone)."""
+        countries: those it names, or where most of its other names may be (a local paper
+        names no country, or one abroad: "Dewsbury" beside Blackpool and Portugal; hamlets
+        are named after everyone)."""
         country = entry.country_code
         in_story = (
             country in self.votes
             or country in self.lone_countries
-            or (not self.votes and self.settled_names_in[country] * 2 > self.settled_names > 0)
+            or self.settled_names_in[country] * 2 > self.settled_names > 0
         )
-        return _town(entry) and in_story
+        return (_town(entry) or _county_or_island(entry)) and in_story
 
     def sentence_initial(self, toponym: Toponym) -> bool:
         """Every mention of the name begins a sentence: a capital that says nothing."""
@@ -319,6 +320,12 @@ def _lone_names_countries(
 
 def _town(entry: GazetteerEntry) -> bool:
     return entry.feature_code.startswith("PPL") and entry.population >= LONE_NAME_POPULATION
+
+
+def _county_or_island(entry: GazetteerEntry) -> bool:
+    """A county or an island ("Hampshire", "Oahu" that NER took for people); not a state,
+    many of which are women's names ("Georgia", "Victoria")."""
+    return entry.feature_code == ADMIN2_FEATURE or entry.feature_code.startswith("ISL")
 
 
 def _qualifying_region(toponym: Toponym, gazetteer: Gazetteer) -> GazetteerEntry | None:

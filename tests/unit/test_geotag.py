@@ -148,6 +148,41 @@ def test_a_dateline_after_a_byline_or_inside_a_page_is_read_too(geotagger):
     assert [p.name for p in places] == ["Brussels"] and focus.name == "Brussels"
 
 
+def test_a_dateline_whose_dash_was_lost_is_read_where_the_gazetteer_knows_it(geotagger):
+    text = (
+        "MOMBASA, Kenya, Dock workers walked off the job on Monday. Trucks queued near "
+        "Nairobi, police said.\n\nOKLAHOMA CITY The Latest on the strike elsewhere."
+    )
+    places, focus = geotagger.geotag("", text, mentions(text, ("Nairobi", "GPE")))
+    assert focus is not None and focus.resolved_name == "Mombasa"  # NER saw neither
+    assert by_name(places, "OKLAHOMA CITY").admin1 == "Oklahoma"
+    # not a capitalised word that is no place, nor a country's initials
+    for text in ("HSBC Bank Malta shed 2 per cent on Monday.", "U.S. President Joe Biden spoke."):
+        places, focus = geotagger.geotag("", text, [])
+        assert places == [] and focus is None
+
+
+def test_a_datelines_state_or_country_is_a_place_too(geotagger):
+    text = "DAKAR, Senegal — Voters lined up before dawn on Sunday to choose a new mayor."
+    places, focus = geotagger.geotag("", text, [])  # NER marked neither
+    assert {p.resolved_name for p in places} == {"Dakar", "Senegal"}
+    assert focus is not None and focus.resolved_name == "Dakar"
+    text = "HORRY COUNTY, SC (WMBF) - A homeless man and his dog were found safe."
+    places, _ = geotagger.geotag("", text, [])
+    assert by_name(places, "SC").resolved_name == "South Carolina"
+
+
+def test_a_dateline_with_a_year_any_credit_or_a_code_page_dash(geotagger):
+    for text, city in (
+        ("LOS ANGELES, April 05, 2018 (GLOBE NEWSWIRE) -- A fund was set up.", "Los Angeles"),
+        ("SOUTH WAZIRISTAN, April 5 (APP):Troops met.", "South Waziristan Agency"),
+        ("CINCINNATI \x97 The school's trustees met on Monday.", "Cincinnati"),
+    ):
+        places, focus = geotagger.geotag("", text, [])
+        assert focus is not None and focus.resolved_name == city, text
+        assert not any(p.name.startswith("April") for p in places)  # a date is no region
+
+
 def test_without_a_dateline_the_most_prominent_place_is_the_focus(geotagger):
     title = "Floods cut off Valencia"
     text = "Roads around Valencia were closed. A Madrid official said Spain would send help to Valencia."
@@ -361,6 +396,53 @@ def test_a_lone_name_is_no_place_outside_the_story_countries(geotagger):
     found = mentions(text, ("Lyon", "GPE"), ("Abeokuta", "PERSON"))
     places, _ = geotagger.geotag("", text, found)
     assert "Abeokuta" not in {p.name for p in places}
+
+
+def test_a_lone_name_may_be_a_town_where_most_names_are_though_a_country_abroad_is_named(
+    geotagger,
+):
+    text = (
+        "They married in 1956, honeymooned in Portugal and lived in Blackpool and then "
+        "Wakefield. Their first home was a rented cottage in Dewsbury."
+    )
+    found = mentions(
+        text, ("Portugal", "GPE"), ("Blackpool", "GPE"), ("Wakefield", "GPE"), ("Dewsbury", "ORG")
+    )
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Dewsbury").country_code == "GB"  # not vetoed for Portugal's sake
+    abroad = "PARIS, France — Shoppers in Lyon and Marseille queued as Abeokuta opened a store."
+    found = mentions(abroad, ("Lyon", "GPE"), ("Marseille", "GPE"), ("Abeokuta", "PERSON"))
+    assert "Abeokuta" not in {p.name for p in geotagger.geotag("", abroad, found)[0]}
+
+
+def test_a_place_before_a_surname_the_story_gives_a_person_is_that_person(geotagger):
+    text = (
+        "HOUSTON, Texas — Temperatures passed 40 degrees. Austin Okafor, a doctor at the "
+        "main hospital, said most patients were elderly. Okafor said relief was unlikely."
+    )
+    found = mentions(text, ("Texas", "GPE"), ("Austin Okafor", "GPE"), ("Okafor", "PERSON"))
+    places, _ = geotagger.geotag("", text, found)
+    assert {p.resolved_name for p in places} == {"Houston", "Texas"}  # no Austin in Texas
+    text = "Grace Okafor flew to Austin on Monday. Austin Okafor, her brother, met her there."
+    found = mentions(text, ("Grace Okafor", "PERSON"), ("Austin", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    city = text.index("Austin on")
+    assert [(s.start, s.end) for s in by_name(places, "Austin").spans] == [(city, city + 6)]
+
+
+def test_a_lone_name_may_be_a_county_or_an_island_of_the_story_countries(geotagger):
+    text = "The British championship returns to Hampshire in May, Andover's council said."
+    found = mentions(text, ("British", "NORP"), ("Hampshire", "PERSON"), ("Andover", "GPE"))
+    places, _ = geotagger.geotag("", text, found)
+    assert by_name(places, "Hampshire").feature_code == "ADM2"
+    assert by_name(places, "Hampshire").country_code == "GB"
+    hawaii = "Hawaii lost residents last year. On Oahu, home to Honolulu, rents rose again."
+    found = mentions(hawaii, ("Hawaii", "GPE"), ("Oahu", "PERSON"), ("Honolulu", "GPE"))
+    places, _ = geotagger.geotag("", hawaii, found)
+    assert by_name(places, "Oahu").feature_code.startswith("ISL")
+    abroad = "PARIS, France — Shoppers in Lyon said Hampshire had opened a store."
+    found = mentions(abroad, ("Lyon", "GPE"), ("Hampshire", "PERSON"))
+    assert "Hampshire" not in {p.name for p in geotagger.geotag("", abroad, found)[0]}
 
 
 def test_a_town_named_inside_an_unknown_name_is_held_to_the_story_countries(geotagger):
@@ -688,6 +770,13 @@ def test_a_known_name_ner_missed_after_a_preposition_of_place_is_a_toponym(geota
     assert chosen == {"Winnipeg": UNMARKED, "Brandon": UNMARKED}  # not "March", a common word
 
 
+def test_a_known_name_ner_missed_after_from_or_to_is_a_toponym(geotagger):
+    text = "Trucks queued on the road from Thika to Machakos from Monday to Friday."
+    found = mentions(text, ("Monday", "DATE"), ("Friday", "DATE"))
+    chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
+    assert chosen == {"Thika": UNMARKED, "Machakos": UNMARKED}
+
+
 def test_a_name_ner_missed_runs_on_through_its_lower_case_particles(geotagger):
     text = (
         "Pilgrims walked on from Alcalá in Santiago de Compostela; buses stopped near "
@@ -697,6 +786,7 @@ def test_a_name_ner_missed_runs_on_through_its_lower_case_particles(geotagger):
     found = mentions(text, ("Monday", "DATE"), ("Henares", "GPE"))  # a piece, or none
     chosen = {m.text: m.label for m in place_mentions(text, found, geotagger)}
     assert chosen == {  # the longest name the gazetteer knows, not its first word
+        "Alcalá": UNMARKED,  # "from" too; "in" after it begins the next name
         "Santiago de Compostela": UNMARKED,
         "Newcastle upon Tyne": UNMARKED,  # not run on into "on Monday"
         "Villanueva de la Serena": UNMARKED,  # no place is called "... de Madrid"

@@ -43,6 +43,7 @@ from services.enrich.entities import (
     relabelled_as_places,
     with_entity_labels,
 )
+from services.enrich.entity_labels import corrected_labels
 from services.enrich.languages import (
     NOTHING,
     PLACES_ONLY,
@@ -92,6 +93,10 @@ class Geotagging(Protocol):
     def is_well_known(self, name: str) -> bool: ...
 
     def is_own_name(self, name: str) -> bool: ...
+
+    def is_demonym(self, word: str) -> bool: ...
+
+    def is_only_an_area(self, name: str) -> bool: ...
 
 
 class Reading(Struct):
@@ -267,7 +272,8 @@ class Enricher:
         labelled = with_entity_labels(found.mentions, entities)
         fields = {"title": raw.title, "text": raw.text}
         mentions = named_parts(labelled, fields, self.geotagger.is_known)
-        return relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
+        entities = relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
+        return corrected_labels(entities, places, self.geotagger)
 
     def _placed(self, reading: Reading, found: Found, enriched_at: datetime) -> EnrichedArticle:
         """The article with its entities, places and focus (places only, without NER), and

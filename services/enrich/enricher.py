@@ -13,8 +13,8 @@ lines in capitals to be read recased) -> NER over all passages of the batch at o
 pass per language (:mod:`languages`; without a model for the language, the place names
 among its capitalised words: :mod:`capitalised`) -> mentions in the original fields -> the
 mentions NER missed -> entities -> geotagging of every mention -> the entities again, from
-spans cut to the names they hold (:mod:`name_spans`) -> EnrichedArticle, with the
-bylines' writers among its authors.
+spans cut to the names they hold (:mod:`name_spans`), labels NER got wrong corrected
+(:mod:`entity_labels`) -> EnrichedArticle, with the bylines' writers among its authors.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from services.enrich.entities import (
     relabelled_as_places,
     with_entity_labels,
 )
+from services.enrich.entity_labels import corrected_labels
 from services.enrich.languages import (
     NOTHING,
     PLACES_ONLY,
@@ -92,6 +93,10 @@ class Geotagging(Protocol):
     def is_well_known(self, name: str) -> bool: ...
 
     def is_own_name(self, name: str) -> bool: ...
+
+    def is_demonym(self, word: str) -> bool: ...
+
+    def is_only_an_area(self, name: str) -> bool: ...
 
 
 class Reading(Struct):
@@ -263,11 +268,13 @@ class Enricher:
         """The entities again from spans cut to the names they hold (:mod:`name_spans`),
         each mention first labelled as its entity was, places found: a piece ("Sopot" of
         "Farmers between Gdańsk and Sopot") takes the label its name has elsewhere.
-        After geotagging, which reads NER's own spans and takes them apart itself."""
+        After geotagging, which reads NER's own spans and labels and takes them apart
+        itself; last, the labels NER got wrong are corrected (:mod:`entity_labels`)."""
         labelled = with_entity_labels(found.mentions, entities)
         fields = {"title": raw.title, "text": raw.text}
         mentions = named_parts(labelled, fields, self.geotagger.is_known)
-        return relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
+        entities = relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
+        return corrected_labels(entities, places, self.geotagger)
 
     def _placed(self, reading: Reading, found: Found, enriched_at: datetime) -> EnrichedArticle:
         """The article with its entities, places and focus (places only, without NER), and

@@ -262,11 +262,7 @@ def relabelled_as_places(
     ("Karlsruhe beat Bochum 2-0", :mod:`services.enrich.sport`), and the town elsewhere.
     """
     places = list(places)
-    kind_at = {
-        (s.field, s.start, s.end): "GPE" if (p.feature_code or "").startswith(_GPE_CODES) else "LOC"
-        for p in places
-        for s in p.spans
-    }
+    kind_at = place_kinds_at(places)
     named = {name_key(p.resolved_name) for p in places}
 
     @cache
@@ -287,3 +283,12 @@ def relabelled_as_places(
             entity = msgspec.structs.replace(entity, label="GPE" if "GPE" in kinds else "LOC")
         relabelled.append(entity)
     return relabelled
+
+
+def place_kinds_at(places: Iterable[Place]) -> dict[tuple[str, int, int], str]:
+    """(field, start, end) of every span the gazetteer placed -> GPE or LOC, its kind."""
+    return {
+        (s.field, s.start, s.end): "GPE" if (p.feature_code or "").startswith(_GPE_CODES) else "LOC"
+        for p in places
+        for s in p.spans
+    }

@@ -73,6 +73,12 @@ class StandInGeotagger:
     def is_own_name(self, name: str) -> bool:
         return self.is_known(name)
 
+    def is_demonym(self, word: str) -> bool:
+        return False
+
+    def is_only_an_area(self, name: str) -> bool:
+        return False
+
 
 # Sahel Radio's story throughout: the enricher knows its footer by the publisher's host.
 sahel_article = partial(raw_article, host="www.sahelradio.org", title=TITLE, text=TEXT)

@@ -10,6 +10,7 @@ from services.enrich.entities import (
     trimmed,
     with_entity_labels,
 )
+from services.enrich.entity_labels import corrected_labels
 from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import (
     Article,
@@ -351,6 +352,78 @@ def test_a_person_placed_at_only_some_mentions_stays_a_person():
         [sofia], [place("Sofia", feature_code="PPLC", spans=spans[:1])], story=()
     )
     assert kept.label == "PERSON"
+
+
+class Names:
+    """A gazetteer of a few names: towns, big places, countries, nationalities."""
+
+    towns = frozenset({"Dakar", "Sofia", "Costa", "Seattle"})
+    big = frozenset({"Sofia", "Seattle", "Moscow", "Nepal"})
+    areas = frozenset({"Nepal"})
+    peoples = frozenset({"Bangladeshi", "Scots", "Irish"})
+
+    def is_known(self, name: str) -> bool:
+        return name in self.towns | self.big | self.areas | self.peoples
+
+    def is_well_known(self, name: str) -> bool:
+        return name in self.big
+
+    def is_demonym(self, word: str) -> bool:
+        return word in self.peoples
+
+    def is_own_name(self, name: str) -> bool:
+        return name in self.towns | self.big | self.areas
+
+    def is_only_an_area(self, name: str) -> bool:
+        return name in self.areas
+
+
+def corrected(label: str, text: str, *places_at: tuple[int, int], mentions: int = 1) -> str:
+    """The label ``text``, written ``mentions`` times, gets; ``places_at``: the gazetteer's."""
+    spans = [Span("text", 100 * n, 100 * n + len(text)) for n in range(mentions)]
+    entity = Entity(text=text, label=label, count=mentions, spans=spans)
+    places = [
+        place(text, feature_code="PPL", spans=[Span("text", start, end)])
+        for start, end in places_at
+    ]
+    [entity] = corrected_labels([entity], places, Names())
+    return entity.label
+
+
+def test_a_first_name_and_surnames_read_as_an_organisation_are_a_person():
+    assert corrected("ORG", "Nadia Reyes") == "PERSON"
+    assert corrected("ORG", "Sofia Novak") == "PERSON"  # a capital's name, first
+    assert corrected("ORG", "Grace Mei Costa") == "PERSON"
+
+
+def test_an_organisation_named_with_a_generic_word_a_place_or_a_nationality_stays_one():
+    for name in (
+        "World Bank",  # a generic word
+        "Acme Corp",  # a legal form
+        "Dynamo Moscow",  # a big place after the first word
+        "London Irish",  # a nationality
+        "Bangladeshi Novak",  # a nationality first
+        "Amnesty",  # one word
+        "Nadia Reyes Costa Novak",  # four words
+        "USA Novak",  # not a capitalised word
+    ):
+        assert corrected("ORG", name) == "ORG", name
+    assert corrected("ORG", "Seattle Mariners", (0, 7)) == "ORG"  # a place placed inside
+    assert corrected("PERSON", "Sofia Novak") == "PERSON"
+
+
+def test_a_town_placed_at_half_its_mentions_or_a_country_read_as_a_person_is_the_place():
+    assert corrected("PERSON", "Dakar", (0, 5), mentions=2) == "GPE"
+    assert corrected("PERSON", "Nepal") == "GPE"  # a country nothing placed
+    assert corrected("PERSON", "Dakar", (0, 5), mentions=3) == "PERSON"  # one of three
+    assert corrected("PERSON", "Seattle") == "PERSON"  # a city, not placed
+    assert corrected("ORG", "Nepal") == "ORG"  # only people become places here
+
+
+def test_a_nationality_read_as_an_organisation_a_person_or_a_place_is_a_nationality():
+    for label in ("ORG", "PERSON", "GPE"):
+        assert corrected(label, "Bangladeshi") == "NORP"
+    assert corrected("ORG", "Dakar") == "ORG"
 
 
 FLOOD = (

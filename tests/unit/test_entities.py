@@ -406,6 +406,7 @@ def test_an_organisation_named_with_a_generic_word_a_place_or_a_nationality_stay
         "Amnesty",  # one word
         "Nadia Reyes Costa Novak",  # four words
         "USA Novak",  # not a capitalised word
+        "Radio Farda",  # a first word mostly written in lower case
     ):
         assert corrected("ORG", name) == "ORG", name
     assert corrected("ORG", "Seattle Mariners", (0, 7)) == "ORG"  # a place placed inside

@@ -26,8 +26,8 @@ FIRST_BATCH = 200  # small, so the first bytes leave at once
 BATCH = 2_000
 # A batch also ends once its stored articles reach this many bytes. An export whose client
 # stopped reading holds about three: the batch read, its encoding waiting to be written and
-# the write before it in the server's buffer (~3 MB, where 2,000 articles of 20 KB were
-# 40 MB each). Short articles (~1.7 KB) make a few batches of one search: the searches,
+# the write before it in the server's buffer (~3 MB, where a batch of 2,000 articles of
+# 20 KB was 40 MB). Short articles (~1.7 KB) make a few batches of one search: the searches,
 # which cost the time, are as many as before.
 BATCH_BYTES = 1024 * 1024
 GEO_CANDIDATES = 1_000  # changed articles checked against a standing query's shape at a time
@@ -57,8 +57,8 @@ class MatchScan:
     ) -> Iterator[list[bytes]]:
         """Stored articles (their JSON), ``first`` then ``size`` at a time, a batch ending
         early once its articles reach ``most_bytes`` (it holds one at least)."""
-        for hits in self._pages(first, size):
-            yield from self._read(hits, most_bytes)
+        for page in self._pages(first, size):
+            yield from self._read(page, most_bytes)
 
     def _pages(self, first: int, size: int) -> Iterator[list[tuple[int, tantivy.DocAddress]]]:
         """The match's (sort key, address) in order, ``first`` then ``size`` at a time.

@@ -277,8 +277,9 @@ class LiveHub:
         *, cut_off: Callable[[], None] | None = None,
     ) -> None:
         """The stream's body, written straight to the connection: ``first``, then its
-        events (each tick's in one write, or a few of WRITE_BYTES), heartbeats between them; until the client
-        leaves, stops reading (``cut_off`` drops its connection) or the service stops."""
+        events (each tick's in one write, or a few of WRITE_BYTES), heartbeats between
+        them; until the client leaves, stops reading (``cut_off`` drops its connection) or
+        the service stops."""
         started = time.monotonic()
         subscription.started = True
         subscription.cut_off = cut_off

@@ -1,7 +1,8 @@
 """Export formats: a match as CSV or NDJSON rows, facets and the timeline as CSV.
 
 Pure: stored articles (their JSON, as the store keeps them) in, encoded chunks out, one
-chunk per batch, so a download of any size is written in constant memory.
+chunk per batch (bounded in rows and bytes by the scan), so a download of any size is
+written in constant memory.
 
 - NDJSON: one stored article per line, exactly the body of ``GET /v1/articles/{id}``.
 - CSV (RFC 4180, UTF-8, ``\\r\\n``): one row per article, :data:`ARTICLE_COLUMNS`; lists
@@ -146,5 +147,5 @@ def chunks(batches: Iterator[list[bytes]], form: ExportFormat) -> Iterator[bytes
     if form == "csv":
         yield csv_header()
     encode = csv_chunk if form == "csv" else ndjson_chunk
-    for batch in batches:
-        yield encode(batch)
+    # map keeps no batch while its chunk waits for the client (a loop variable would)
+    yield from map(encode, batches)

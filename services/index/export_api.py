@@ -3,7 +3,8 @@
 
 The match is read in batches from one snapshot (:meth:`~services.index.port.ArticleSearch.scan`)
 in date order, each batch encoded and sent before the next is read: memory stays flat
-whatever the size of the match, and the first rows leave at once. Relevance has no
+whatever the size of the match or of its articles (a batch is bounded in rows and in bytes),
+and the first rows leave at once. Relevance has no
 order to page through a whole match by, so ``sort=relevance`` exports newest first.
 """
 

@@ -20,8 +20,9 @@ read-only search process): it needs no word from the indexer, only the index.
   while nothing was committed); a long one rests :data:`REST` times its CPU time: matching
   takes at most a quarter of the process's time, and with many streams the events wait (a tick covers every commit since
   the last) rather than the indexer.
-- **What a tick found for a stream leaves as one write**: each article's event is encoded
-  once and its bytes shared by every stream it matches; the stream's response
+- **What a tick found for a stream leaves as one write** (or a few, each at most
+  :data:`WRITE_BYTES`): each article's event is encoded once and its bytes shared by
+  every stream it matches; the stream's response
   (:meth:`LiveHub.serve`) writes them to the connection itself, woken once per tick by
   one future (no streaming response, queue or timer per message: with 1,000 streams
   those cost the indexer more than matching).
@@ -66,6 +67,10 @@ LONG_TICK_S = 0.05  # at most a quarter of the process's time, however many stre
 # the others instead of falling behind alone, where it is matched by searching the index
 TICK_LIMIT = 128
 QUEUE_EVENTS = 128  # events waiting for one client, at most (their bytes shared among streams)
+# One write holds at most QUEUE_EVENTS events and this many bytes (one event at least,
+# however long): the write in flight is the stream's own copy, held until its client takes
+# it (128 articles of 20 KB were 2.5 MB a stalled stream held until it was cut off).
+WRITE_BYTES = 256 * 1024
 RETRY_MS = 2_000  # what an EventSource waits before it reconnects
 UNSTARTED_S = 30.0  # a stream whose response has not begun by then is dropped
 
@@ -114,8 +119,8 @@ class Subscription:
     """One open stream: its query, its caller, its position and what waits to be sent.
 
     Its response waits on :attr:`wake` (one future, made only while nothing waits) and
-    sends whatever :attr:`pending` holds in one write: a tick wakes each stream it found
-    something for once, and nothing else runs per stream."""
+    sends what :attr:`pending` holds in one write (a few when over WRITE_BYTES): a tick
+    wakes each stream it found something for once, and nothing else runs per stream."""
 
     __slots__ = (
         "caller",
@@ -123,6 +128,7 @@ class Subscription:
         "cut_off",
         "opened_at",
         "pending",
+        "pending_bytes",
         "pending_seqs",
         "position",
         "queued",
@@ -141,8 +147,9 @@ class Subscription:
         self.caller = caller
         self.position = position
         self.pending: list[bytes] = []  # messages not yet written
-        self.pending_seqs: list[int] = []  # the positions of the articles among them
-        self.queued = 0  # events waiting: at most QUEUE_EVENTS
+        self.pending_seqs: list[int] = []  # each one's article position (0: not an article)
+        self.pending_bytes = 0
+        self.queued = 0  # article events waiting: at most QUEUE_EVENTS
         self.wake: asyncio.Future[None] | None = None
         self.closed = False
         self.sent = 0
@@ -154,10 +161,12 @@ class Subscription:
         return QUEUE_EVENTS - self.queued
 
     def push(self, messages: list[bytes], seqs: list[int] = []) -> None:  # noqa: B006 (never changed)
+        """``messages``, each an article's event at the position of ``seqs`` (given), or
+        none (no ``seqs``: a heartbeat or ``expired``)."""
         self.pending += messages
-        if seqs:
-            self.pending_seqs += seqs
-            self.queued += len(seqs)
+        self.pending_seqs += seqs or [0] * len(messages)
+        self.pending_bytes += sum(map(len, messages))
+        self.queued += len(seqs)
         self.awaken()
 
     def end(self) -> None:
@@ -169,11 +178,30 @@ class Subscription:
             self.wake.set_result(None)
 
     def take(self) -> tuple[bytes, list[int]]:
-        """What waits, as one write, and the positions of the articles in it."""
-        message = self.pending[0] if len(self.pending) == 1 else b"".join(self.pending)
-        seqs = self.pending_seqs
-        self.pending, self.pending_seqs, self.queued = [], [], 0
-        return message, seqs
+        """The first messages waiting, in order, as one write (at most QUEUE_EVENTS of
+        them and WRITE_BYTES, one at least), and the positions of the articles in it."""
+        if self.pending_bytes <= WRITE_BYTES and len(self.pending) <= QUEUE_EVENTS:
+            taken, seqs, size = self.pending, self.pending_seqs, self.pending_bytes
+            self.pending, self.pending_seqs = [], []
+        else:
+            count, size = _fitting(self.pending)
+            taken, self.pending = self.pending[:count], self.pending[count:]
+            seqs, self.pending_seqs = self.pending_seqs[:count], self.pending_seqs[count:]
+        if 0 in seqs:  # a heartbeat or expired among them
+            seqs = [seq for seq in seqs if seq]
+        self.pending_bytes -= size
+        self.queued -= len(seqs)
+        return (taken[0] if len(taken) == 1 else b"".join(taken)), seqs
+
+
+def _fitting(messages: list[bytes]) -> tuple[int, int]:
+    """How many of the first ``messages`` fill one write, and their bytes."""
+    count = size = 0
+    for message in messages[:QUEUE_EVENTS]:
+        if count and size + len(message) > WRITE_BYTES:
+            break
+        count, size = count + 1, size + len(message)
+    return count, size
 
 
 class _Checked(Struct):
@@ -249,8 +277,9 @@ class LiveHub:
         *, cut_off: Callable[[], None] | None = None,
     ) -> None:
         """The stream's body, written straight to the connection: ``first``, then its
-        events (each tick's in one write), heartbeats between them; until the client
-        leaves, stops reading (``cut_off`` drops its connection) or the service stops."""
+        events (each tick's in one write, or a few of WRITE_BYTES), heartbeats between
+        them; until the client leaves, stops reading (``cut_off`` drops its connection) or
+        the service stops."""
         started = time.monotonic()
         subscription.started = True
         subscription.cut_off = cut_off
@@ -351,7 +380,8 @@ class LiveHub:
 
     def _cut_off_stalled(self, now: float) -> None:
         """Drops each stream whose client took no write for ``stall_s``: it stopped reading.
-        Until then it holds a write and at most QUEUE_EVENTS events; after, nothing (its
+        Until then it holds a write (WRITE_BYTES at most, or one event) and at most
+        QUEUE_EVENTS events, shared with the streams they match; after, nothing (its
         unsent bytes are discarded with the connection, not flushed to nobody)."""
         stall_s = self.limits.stall_s
         stalled = [s for s in self._open if s.writing_since and now - s.writing_since >= stall_s]

@@ -30,7 +30,8 @@ class MatchBatches(Protocol):
     rows: int  # sent so far
 
     def batches(self) -> Iterator[list[bytes]]:
-        """Stored articles (their JSON), a small first batch and then bigger ones."""
+        """Stored articles (their JSON), a small first batch and then bigger ones, each
+        bounded in bytes too (long articles make shorter batches)."""
         ...
 
 

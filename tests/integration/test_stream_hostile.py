@@ -1,5 +1,5 @@
-"""Hostile clients of GET /v1/stream on a real search process: many at once, and one that
-connects and never reads.
+"""Hostile clients of GET /v1/stream on a real search process: many at once, one that
+connects and never reads, and long articles, written a byte budget at a time.
 
 The writer is this test (an ArticleStore holding the index's lock); the streams are served
 by a separate ``python -m services.index search`` process, as in production. Every wait
@@ -18,12 +18,14 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
-from dateline.events import read_events
+from dateline.events import EventParser, ServerEvent, read_events
 from services.index.api import search_app
+from services.index.live import WRITE_BYTES
 from services.index.tantivy_store import ArticleStore
 from shared.schemas import ErrorBody
 from shared.settings import Settings
 from tests.factories import story
+from tests.integration.chunked import ChunkedResponse
 from tests.integration.search_process import search_process
 from tests.integration.stream_events import article_of, commit
 
@@ -31,6 +33,7 @@ STREAM_MAX = 100
 CONNECTIONS = 2_000
 STALL_S = 1.0
 TEXT = "The harbour stayed closed. " * 800  # ~21 KB an article: a few commits fill the socket
+LONG_TEXT = "The lighthouse keeper stayed. " * (WRITE_BYTES // 4 // 30)  # four to a write
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +111,32 @@ def test_a_client_that_never_reads_is_cut_off_and_resumes(served, writer):
                       timeout=httpx.Timeout(5.0, read=10.0)) as response:
         events = (e for e in read_events(response) if e.kind not in ("comment", "ready"))
         assert article_of(next(events)) == first
+
+
+def test_long_articles_leave_a_byte_budget_at_a_time_in_order(served, writer):
+    base, _ = served
+    url = httpx.URL(base)
+    response = ChunkedResponse(url.host, url.port, "/v1/stream?q=lighthouse")
+    try:
+        writes = response.chunks()
+        assert [e.kind for e in _events(next(writes))] == ["ready"]
+        first, count = 5_000, 40  # one commit, one tick: 40 matches waiting at once
+        commit(writer, *(story(first + n, f"Lighthouse keeper {n}", LONG_TEXT) for n in range(count)))
+        articles: list[list[int]] = []  # the articles of each write
+        while sum(map(len, articles)) < count:
+            write = next(writes)
+            events = [e for e in _events(write) if e.kind != "comment"]
+            assert len(write) <= WRITE_BYTES or len(events) == 1, (len(write), len(events))
+            articles.append([article_of(e) for e in events])
+    finally:
+        response.close()
+    assert [n for write in articles for n in write] == list(range(first, first + count))
+    assert max(map(len, articles)) > 1  # what fits still leaves together
+
+
+def _events(write: bytes) -> list[ServerEvent]:
+    parser = EventParser()
+    return [e for e in map(parser.feed, write.decode().split("\n")) if e is not None]
 
 
 def _request(host: str, port: int, target: str) -> socket.socket:

@@ -270,7 +270,7 @@ class Enricher:
         "Farmers between Gdańsk and Sopot") takes the label its name has elsewhere.
         After geotagging, which reads NER's own spans and labels and takes them apart
         itself; last, the labels NER got wrong are corrected (:mod:`entity_labels`)."""
-        labelled = with_entity_labels(found.mentions, entities)
+        labelled = with_entity_labels(found.mentions, relabelled_as_places(entities, places, story=story))
         fields = {"title": raw.title, "text": raw.text}
         mentions = named_parts(labelled, fields, self.geotagger.is_known)
         entities = relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
@@ -287,8 +287,7 @@ class Enricher:
         places, focus = self.geotagger.geotag(
             headline, story, with_entity_labels(found.mentions, entities), source=raw.source
         )
-        entities = relabelled_as_places(entities, places, story=(headline, story))
-        if reading.nlp:
+        if entities:
             entities = self._named_apart(raw, found, entities, places, (headline, story))
         enriched = enriched_from(
             raw,

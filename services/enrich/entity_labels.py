@@ -9,17 +9,19 @@ Each step is one small function, each measured with ``make eval-ner`` (README, E
    country or state by its own name, that NER read as a person ("Dakar said", "KATHMANDU,
    Nepal —") is a place;
 3. ``nationality``: a people's name read as an organisation, a person or a place
-   ("Bangladeshi", "Scots") is a nationality (NORP).
+   ("Bangladeshi", "Scots") is a nationality (NORP);
+4. ``person_read_as_place``: a first name and a surname NER read as a place, and no place
+   the gazetteer knows or placed ("Amara Okafor, a doctor at ..."), is a person.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Protocol
 
 import msgspec
 
-from services.enrich.entities import LEGAL_FORMS, place_kinds_at
+from services.enrich.entities import LEGAL_FORMS, name_key, place_kinds_at
 from services.enrich.evidence import MOSTLY_A_NAME
 from services.enrich.place_mentions import COMMON_WORDS, word_in, written_as_a_name
 from shared.schemas import Entity, Place
@@ -33,6 +35,8 @@ PLACED_SHARE = 0.5
 # time): "Radio" (0.87), "News", "Voice" before a name are an organisation's words.
 FIRST_NAME_LOWER_CASE_UNDER = 0.8
 NATIONALITY_OF = frozenset({"ORG", "PERSON", "GPE", "LOC"})
+# The place labels a person's name is read as ("Ingrid Sato" as LOC).
+PERSON_READ_AS_PLACE = frozenset({"GPE", "LOC"})
 
 
 class PlaceNames(Protocol):
@@ -55,12 +59,15 @@ def corrected_labels(
     """The entities, each with the label the steps above give it (its own otherwise)."""
     places = list(places)
     kind_at = place_kinds_at(places)
+    placed = {name_key(place.name) for place in places}
     corrected = []
     for entity in entities:
+        place_inside = _has_place_inside(entity, places)
         label = (
             nationality(entity, names)
             or place_read_as_person(entity, kind_at, names)
-            or person_read_as_organisation(entity, _has_place_inside(entity, places), names)
+            or person_read_as_organisation(entity, place_inside, names)
+            or person_read_as_place(entity, place_inside, placed, names)
             or entity.label
         )
         if label != entity.label:
@@ -78,19 +85,25 @@ def person_read_as_organisation(
     a big place or a nationality (the surname test of the geotagger's first-name veto),
     whose first is no nationality, the whole no place, and nothing in it placed by the
     gazetteer ("Seattle Mariners", "Dynamo Moscow", "Texas Rangers" stay teams)."""
-    words = entity.text.split()
-    if entity.label != "ORG" or len(words) not in PERSON_WORDS or place_inside:
+    if entity.label != "ORG" or place_inside:
         return None
-    if not all(_name_word(word) for word in words) or names.is_demonym(words[0]):
+    return "PERSON" if _a_persons_name(entity.text, names) else None
+
+
+def person_read_as_place(
+    entity: Entity, place_inside: bool, placed: Container[str], names: PlaceNames
+) -> str | None:
+    """PERSON for a place (GPE or LOC) named as a person is (the test of
+    ``person_read_as_organisation``) that the gazetteer did not place, whole or in part,
+    and no word of which is a place it placed elsewhere in the story (``placed``: their
+    name keys; "Lebed Chechnya peace plan" where Chechnya is placed). The small model
+    reads unfamiliar names as places ("Amara Okafor, a doctor", "Pablo Sato pledged"),
+    and a place the gazetteer does not know is no place of the story."""
+    if entity.label not in PERSON_READ_AS_PLACE or place_inside:
         return None
-    if not written_as_a_name(words[0], lower_case_under=FIRST_NAME_LOWER_CASE_UNDER):
+    if any(name_key(word) in placed for word in entity.text.split()):
         return None
-    surnames = words[1:]
-    if not all(written_as_a_name(word, lower_case_under=MOSTLY_A_NAME) for word in surnames):
-        return None
-    if any(names.is_well_known(word) or names.is_demonym(word) for word in surnames):
-        return None
-    return None if names.is_known(entity.text) else "PERSON"
+    return "PERSON" if _a_persons_name(entity.text, names) else None
 
 
 def place_read_as_person(
@@ -114,6 +127,25 @@ def nationality(entity: Entity, names: PlaceNames) -> str | None:
     if entity.label not in NATIONALITY_OF or not names.is_demonym(entity.text):
         return None
     return None if names.is_own_name(entity.text) else "NORP"
+
+
+def _a_persons_name(text: str, names: PlaceNames) -> bool:
+    """Two or three capitalised words, none generic or a legal form, the first one a first
+    name could be and no nationality, the others written mostly as names and none a big
+    place or a nationality, the whole no place the gazetteer knows."""
+    words = text.split()
+    if len(words) not in PERSON_WORDS or not all(_name_word(word) for word in words):
+        return False
+    if names.is_demonym(words[0]):
+        return False
+    if not written_as_a_name(words[0], lower_case_under=FIRST_NAME_LOWER_CASE_UNDER):
+        return False
+    surnames = words[1:]
+    if not all(written_as_a_name(word, lower_case_under=MOSTLY_A_NAME) for word in surnames):
+        return False
+    if any(names.is_well_known(word) or names.is_demonym(word) for word in surnames):
+        return False
+    return not names.is_known(text)
 
 
 def _name_word(word: str) -> bool:

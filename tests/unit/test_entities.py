@@ -358,7 +358,7 @@ class Names:
     """A gazetteer of a few names: towns, big places, countries, nationalities."""
 
     towns = frozenset({"Dakar", "Sofia", "Costa", "Seattle"})
-    big = frozenset({"Sofia", "Seattle", "Moscow", "Nepal"})
+    big = frozenset({"Sofia", "Seattle", "Moscow", "Nepal", "Costa Rica"})
     areas = frozenset({"Nepal"})
     peoples = frozenset({"Bangladeshi", "Scots", "Irish"})
 
@@ -411,6 +411,24 @@ def test_an_organisation_named_with_a_generic_word_a_place_or_a_nationality_stay
         assert corrected("ORG", name) == "ORG", name
     assert corrected("ORG", "Seattle Mariners", (0, 7)) == "ORG"  # a place placed inside
     assert corrected("PERSON", "Sofia Novak") == "PERSON"
+
+
+def test_a_first_name_and_surnames_read_as_a_place_are_a_person():
+    assert corrected("GPE", "Amara Okafor") == "PERSON"
+    assert corrected("LOC", "Ingrid Sato", mentions=2) == "PERSON"
+    assert corrected("GPE", "Grace Mei Costa") == "PERSON"
+
+
+def test_a_place_read_as_a_name_stays_one_when_the_gazetteer_knows_or_placed_it():
+    assert corrected("GPE", "Costa Rica") == "GPE"  # a place the gazetteer knows
+    assert corrected("GPE", "Amara Okafor", (0, 12)) == "GPE"  # placed as a whole
+    assert corrected("LOC", "Sofia Novak", (0, 5)) == "LOC"  # a place placed inside
+    assert corrected("GPE", "Radio Farda") == "GPE"  # no first name
+    assert corrected("FAC", "Ingrid Sato") == "FAC"  # a building keeps its label
+    lebed = Entity(text="Lebed Chechnya", label="GPE", count=1, spans=[Span("title", 8, 22)])
+    chechnya = place("Chechnya", feature_code="ADM1", spans=[Span("text", 40, 48)])
+    [entity] = corrected_labels([lebed], [chechnya], Names())
+    assert entity.label == "GPE"  # a word of it placed elsewhere in the story
 
 
 def test_a_town_placed_at_half_its_mentions_or_a_country_read_as_a_person_is_the_place():

@@ -55,6 +55,7 @@ from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.name_spans import named_parts
 from services.enrich.nlp import load_ner, model_version
+from services.enrich.organisation_names import joined_organisations
 from services.enrich.passages import Passage, passages
 from services.enrich.recase import recased_passages
 from services.enrich.source_history import SourceHistories
@@ -267,12 +268,14 @@ class Enricher:
     ) -> list[Entity]:
         """The entities again from spans cut to the names they hold (:mod:`name_spans`),
         each mention first labelled as its entity was, places found: a piece ("Sopot" of
-        "Farmers between Gdańsk and Sopot") takes the label its name has elsewhere.
+        "Farmers between Gdańsk and Sopot") takes the label its name has elsewhere; then
+        an organisation's name NER read as two is one (:mod:`organisation_names`).
         After geotagging, which reads NER's own spans and labels and takes them apart
         itself; last, the labels NER got wrong are corrected (:mod:`entity_labels`)."""
         labelled = with_entity_labels(found.mentions, entities)
         fields = {"title": raw.title, "text": raw.text}
         mentions = named_parts(labelled, fields, self.geotagger.is_known)
+        mentions = joined_organisations(mentions, fields)
         entities = relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
         return corrected_labels(entities, places, self.geotagger)
 

@@ -34,9 +34,7 @@ _CONNECTOR = re.compile(rf" (?:{'|'.join(sorted(CONNECTORS, key=len, reverse=Tru
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’&-]*(?: [A-Z][\w'’&-]*)*\b")
 
 
-def joined_organisations(
-    mentions: Iterable[Mention], fields: Mapping[str, str]
-) -> list[Mention]:
+def joined_organisations(mentions: Iterable[Mention], fields: Mapping[str, str]) -> list[Mention]:
     """The mentions, each organisation's name NER cut at a connector joined again into one
     mention (see the module's docstring); the others as they were, in their order."""
     ordered = sorted(mentions, key=lambda m: (m.field, m.start, m.end))

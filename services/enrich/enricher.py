@@ -14,7 +14,8 @@ pass per language (:mod:`languages`; without a model for the language, the place
 among its capitalised words: :mod:`capitalised`) -> mentions in the original fields -> the
 mentions NER missed -> entities -> geotagging of every mention -> the entities again, from
 spans cut to the names they hold (:mod:`name_spans`), an organisation's name NER read as
-two joined (:mod:`organisation_names`), labels NER got wrong corrected (:mod:`entity_labels`) -> EnrichedArticle, with the bylines' writers among its authors.
+two joined (:mod:`organisation_names`), labels NER got wrong corrected
+(:mod:`entity_labels`) -> EnrichedArticle, with the bylines' writers among its authors.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ lines in capitals to be read recased) -> NER over all passages of the batch at o
 pass per language (:mod:`languages`; without a model for the language, the place names
 among its capitalised words: :mod:`capitalised`) -> mentions in the original fields -> the
 mentions NER missed -> entities -> geotagging of every mention -> the entities again, from
-spans cut to the names they hold (:mod:`name_spans`), labels NER got wrong corrected
+spans cut to the names they hold (:mod:`name_spans`), an organisation's name NER read as
+two joined (:mod:`organisation_names`), labels NER got wrong corrected
 (:mod:`entity_labels`) -> EnrichedArticle, with the bylines' writers among its authors.
 """
 
@@ -55,6 +56,7 @@ from services.enrich.mentions import Mention
 from services.enrich.missed_mentions import Article, Found, with_missed_mentions
 from services.enrich.name_spans import named_parts
 from services.enrich.nlp import load_ner, model_version
+from services.enrich.organisation_names import joined_organisations
 from services.enrich.passages import Passage, passages
 from services.enrich.recase import recased_passages
 from services.enrich.source_history import SourceHistories
@@ -267,12 +269,14 @@ class Enricher:
     ) -> list[Entity]:
         """The entities again from spans cut to the names they hold (:mod:`name_spans`),
         each mention first labelled as its entity was, places found: a piece ("Sopot" of
-        "Farmers between Gdańsk and Sopot") takes the label its name has elsewhere.
+        "Farmers between Gdańsk and Sopot") takes the label its name has elsewhere; then
+        an organisation's name NER read as two is one (:mod:`organisation_names`).
         After geotagging, which reads NER's own spans and labels and takes them apart
         itself; last, the labels NER got wrong are corrected (:mod:`entity_labels`)."""
         labelled = with_entity_labels(found.mentions, relabelled_as_places(entities, places, story=story))
         fields = {"title": raw.title, "text": raw.text}
         mentions = named_parts(labelled, fields, self.geotagger.is_known)
+        mentions = joined_organisations(mentions, fields)
         entities = relabelled_as_places(entities_of(mentions, found.aliases), places, story=story)
         return corrected_labels(entities, places, self.geotagger)
 

@@ -23,12 +23,14 @@ from services.enrich.missed_mentions import (
     with_repeats,
 )
 from services.enrich.name_spans import (
+    PARTICLES,
     at_semicolons,
     named_parts,
     sentence_start_word,
     title_before_name,
     without_score,
 )
+from services.enrich.organisation_names import CONNECTORS, joined_organisations
 from services.enrich.wire import agency_credits
 from shared.schemas import Entity, Span
 from tests.factories import place
@@ -618,3 +620,47 @@ def test_a_word_starting_a_sentence_before_a_persons_name_is_their_title():
     people = {("text", person.start)}
     assert title_before_name(title, text, people, labels, PLACES.__contains__)
     assert not title_before_name(title, text, set(), labels, PLACES.__contains__)  # no one
+
+
+# -- an organisation's name read as two ------------------------------------------------------
+
+OCHA = "United Nations Office for the Coordination of Humanitarian Affairs"
+
+
+def joined(text: str, *found: Mention) -> list[tuple[str, str]]:
+    """The names of ``found`` cut as name_spans cuts them, then joined where one."""
+    cut = named_parts(list(found), {"title": "", "text": text}, PLACES.__contains__)
+    return spans_of(text, joined_organisations(cut, {"title": "", "text": text}))
+
+
+def test_an_organisation_read_as_two_at_a_connector_is_one_and_the_cut_keeps_it_whole():
+    text = f"The {OCHA} said it was in contact."
+    split = (mention(text, "United Nations Office", "ORG"),
+             mention(text, "Coordination of Humanitarian Affairs", "ORG"))  # fmt: skip
+    assert joined(text, *split) == [(OCHA, "ORG")]
+    # NER's one span is not cut at its connector either: both readings give one name
+    assert joined(text, mention(text, OCHA, "ORG")) == [(OCHA, "ORG")]
+    entities = entities_of(joined_organisations(split, {"title": "", "text": text}))
+    assert [(e.text, e.label, e.count) for e in entities] == [(OCHA, "ORG", 1)]
+
+
+def test_an_institution_runs_on_over_a_connector_and_a_capitalised_run_ner_left_out():
+    text = "The Commission on Human Rights met on Monday."
+    found = joined(text, mention(text, "Commission", "ORG"), mention(text, "Monday", "DATE"))
+    assert found == [("Commission on Human Rights", "ORG"), ("Monday", "DATE")]
+
+
+def test_names_side_by_side_stay_apart_without_a_head_word_an_organisation_or_a_connector():
+    cases = [
+        ("Analysts at Lotte of Hyundai Motor said.", "Lotte", "Hyundai Motor", "ORG"),
+        ("The Home Office and Foreign Office agreed.", "Home Office", "Foreign Office", "ORG"),
+        ("The Central Bank of Brazil cut rates.", "Central Bank", "Brazil", "GPE"),
+        ("The City Council, World Bank and others.", "City Council", "World Bank", "ORG"),
+    ]
+    for text, first, second, label in cases:
+        found = (mention(text, first, "ORG"), mention(text, second, label))
+        assert joined(text, *found) == [(first, "ORG"), (second, label)], text
+
+
+def test_every_connector_is_a_word_the_cut_at_lower_case_words_keeps_inside_a_name():
+    assert {word for c in CONNECTORS for word in c.split()} <= PARTICLES

@@ -16,7 +16,8 @@ Each step is one small function, each measured with ``make eval-ner`` (README, E
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Container, Iterable
 from typing import Protocol
 
 import msgspec
@@ -60,9 +61,10 @@ def corrected_labels(
     places = list(places)
     kind_at = place_kinds_at(places)
     placed = {name_key(place.name) for place in places}
+    has_place_inside = _places_inside(places)
     corrected = []
     for entity in entities:
-        place_inside = _has_place_inside(entity, places)
+        place_inside = has_place_inside(entity)
         label = (
             nationality(entity, names)
             or place_read_as_person(entity, kind_at, names)
@@ -159,10 +161,27 @@ def _name_word(word: str) -> bool:
     )
 
 
-def _has_place_inside(entity: Entity, places: Iterable[Place]) -> bool:
-    return any(
-        p.field == s.field and s.start <= p.start and p.end <= s.end
-        for place in places
-        for p in place.spans
-        for s in entity.spans
-    )
+def _places_inside(places: Iterable[Place]) -> Callable[[Entity], bool]:
+    """Whether a place's span lies inside one of an entity's spans: the places' spans
+    sorted once per field, so a long article's many entities each look up only the spans
+    that start inside theirs (checking every place for every entity grew with the square
+    of the text: tests/unit/test_enrich_cost.py)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for place in places:
+        for span in place.spans:
+            spans.setdefault(span.field, []).append((span.start, span.end))
+    for found in spans.values():
+        found.sort()
+
+    def inside(entity: Entity) -> bool:
+        for s in entity.spans:
+            found = spans.get(s.field, [])
+            for i in range(bisect_left(found, (s.start, s.start)), len(found)):
+                start, end = found[i]
+                if start >= s.end:
+                    break
+                if end <= s.end:
+                    return True
+        return False
+
+    return inside

@@ -157,7 +157,7 @@ def _name_word(word: str) -> bool:
         and word[1:].islower()
         and word.replace("'", "").replace("’", "").replace("-", "").isalpha()
         and not word_in(word, COMMON_WORDS)
-        and word.casefold().strip(".") not in LEGAL_FORMS
+        and not word_in(word, LEGAL_FORMS)
     )
 
 

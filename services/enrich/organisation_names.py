@@ -61,7 +61,8 @@ def _one_name(first: Mention, second: Mention, text: str) -> bool:
 def _continues(first: Mention, at: int, text: str) -> bool:
     """An organisation's name ending in an institution's head word, then a connector
     that ends at ``at``."""
-    head = first.text.split()[-1] if first.text.split() else ""
+    words = first.text.split()
+    head = words[-1] if words else ""
     return (
         first.label == "ORG"
         and word_in(head, ORGANISATION_HEADS)
